@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Benchmark tcs-portal on this machine: release build, a fresh database, a real staff account,
+# then wrk against /healthz (the baseline), GET /login and an authenticated page, the cost of
+# one argon2 login, and the server's peak RSS. Loopback only; every load is bounded in time.
+#   bash bench/run.sh                    # 10 s per wrk run
+#   BENCH_DURATION=30 BENCH_CONNECTIONS=64 bash bench/run.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/ensure-postgres.sh
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
+fi
+
+export SQLX_OFFLINE=${SQLX_OFFLINE:-true}
+cargo build --release --bin tcs-portal
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+
+exec python3 bench/bench.py --binary "$target_dir/release/tcs-portal" "$@"

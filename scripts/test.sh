@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# All the tests: the Rust tests (cargo test; #[sqlx::test] makes a fresh database per test),
+# then the browser tests (Debian Chromium via playwright-core against a real server).
+# Both suites always run; the script fails if either fails, and ends with a summary.
+#   bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# The sqlx query macros read .sqlx/ instead of a live schema, so a fresh clone builds without
+# a migrated database. Set SQLX_OFFLINE=false to check queries against DATABASE_URL instead.
+export SQLX_OFFLINE=${SQLX_OFFLINE:-true}
+# #[sqlx::test] connects here and creates (and later drops) one database per test.
+export DATABASE_URL=${TCS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tcs_portal_test}
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+section "PostgreSQL"
+bash scripts/ensure-postgres.sh
+# sqlx::test keeps its bookkeeping in the database DATABASE_URL names, so it must exist.
+db_name=${DATABASE_URL##*/}
+db_name=${db_name%%\?*}
+if ! psql -X -q -d "${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db_name'" | grep -q 1; then
+  psql -X -q -d "${DATABASE_URL%/*}/postgres" -c "CREATE DATABASE \"$db_name\""
+fi
+
+mkdir -p artifacts
+status=0
+
+section "Rust tests (cargo test)"
+cargo_log=artifacts/cargo-test.log
+# pipefail makes the pipeline's status cargo's; tee keeps a copy for the summary below.
+if ! cargo test --color never 2>&1 | tee "$cargo_log"; then
+  status=1
+fi
+
+section "Browser tests (tests/browser)"
+if [[ ! -d tests/browser/node_modules/playwright-core ]]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+browser_log=artifacts/browser-test.log
+if ! node tests/browser/run.mjs 2>&1 | tee "$browser_log"; then
+  status=1
+fi
+
+section "Summary"
+# cargo prints one "test result:" line per test binary; add them up.
+rust_passed=0
+rust_failed=0
+while read -r passed failed; do
+  rust_passed=$((rust_passed + passed))
+  rust_failed=$((rust_failed + failed))
+done < <(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$cargo_log")
+grep -E '^test result:|^error(\[|:)' "$cargo_log" || echo "cargo printed no test result (see $cargo_log)"
+echo "rust: $rust_passed passed, $rust_failed failed"
+
+browser_line=$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed' "$browser_log" | tail -n 1 || true)
+if [[ -z $browser_line ]]; then
+  browser_line="browser: 0 passed, 1 failed"
+  echo "the browser tests printed no totals (see $browser_log)"
+  status=1
+fi
+echo "$browser_line"
+read -r browser_passed browser_failed < <(sed -E 's/^browser: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/' <<<"$browser_line")
+
+if ((status != 0 && rust_failed + browser_failed == 0)); then
+  # Something failed without a failing test to show for it (a build error, a crash).
+  echo "a step failed before its tests could report (see the logs above); counted as one failure"
+  rust_failed=$((rust_failed + 1))
+fi
+echo "total: $((rust_passed + browser_passed)) passed, $((rust_failed + browser_failed)) failed"
+exit "$status"
