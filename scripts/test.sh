@@ -50,7 +50,8 @@ while read -r passed failed; do
   rust_passed=$((rust_passed + passed))
   rust_failed=$((rust_failed + failed))
 done < <(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$cargo_log")
-grep -E '^test result:|^error(\[|:)' "$cargo_log" || echo "cargo printed no test result (see $cargo_log)"
+grep -E '^test result:' "$cargo_log" || echo "cargo printed no test result (see $cargo_log)"
+grep -m 5 -E '^error(\[|:)' "$cargo_log" || true
 echo "rust: $rust_passed passed, $rust_failed failed"
 
 browser_line=$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed' "$browser_log" | tail -n 1 || true)

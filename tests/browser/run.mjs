@@ -17,10 +17,17 @@ const files = process.argv.length > 2
 
 mkdirSync(join(ARTIFACTS, 'screenshots'), { recursive: true });
 
-console.log('browser tests: building tcs-portal');
-const binary = buildBinary();
-console.log(`browser tests: starting ${binary} serve`);
-const server = await startServer(binary);
+let binary;
+let server;
+try {
+  console.log('browser tests: building tcs-portal');
+  binary = buildBinary();
+  console.log(`browser tests: starting ${binary} serve`);
+  server = await startServer(binary);
+} catch (error) {
+  console.error(`browser tests could not start: ${error.message}`);
+  process.exit(1);
+}
 console.log(`browser tests: portal at ${server.baseUrl}, database ${server.database}, log ${server.logPath}`);
 
 // Stop the server and drop the database even when interrupted.
