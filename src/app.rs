@@ -1,0 +1,197 @@
+//! Shared state, the middleware stack, and the server loop.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderName;
+use axum::middleware::{from_fn, from_fn_with_state};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceBuilder;
+use tower_http::csrf::CsrfLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::auth::PasswordHasher;
+use crate::auth::rate_limit::IpRateLimiter;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::crypto::MasterKey;
+use crate::error::error_response;
+use crate::mail::transport::Outgoing;
+use crate::web::layers::{self, REQUEST_ID_HEADER};
+
+/// Largest request body accepted anywhere; forms are far smaller.
+const BODY_LIMIT: usize = 64 * 1024;
+/// Credential-checking requests allowed per IP address per minute.
+const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: PgPool,
+    pub settings: Arc<Settings>,
+    pub master_key: Arc<MasterKey>,
+    pub hasher: PasswordHasher,
+    pub clock: Arc<dyn Clock>,
+    pub login_limiter: Arc<IpRateLimiter>,
+}
+
+impl AppState {
+    /// State for a migrated database. Fails without a master key: nothing may be
+    /// sealed or unsealed without one.
+    pub fn new(db: PgPool, settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let encoded = settings.master_key.as_ref().context(
+            "no master key: set TCS_MASTER_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) \
+             or TCS_MASTER_KEY_FILE",
+        )?;
+        let master_key = MasterKey::from_base64(encoded).context("TCS_MASTER_KEY")?;
+        Ok(Self {
+            db,
+            hasher: PasswordHasher::new(settings.hashing_concurrency),
+            settings: Arc::new(settings),
+            master_key: Arc::new(master_key),
+            clock,
+            login_limiter: Arc::new(IpRateLimiter::new(
+                LOGIN_ATTEMPTS_PER_MINUTE,
+                time::Duration::minutes(1),
+            )),
+        })
+    }
+}
+
+/// Wraps the portal's routes in the middleware every request goes through.
+/// Layers listed later run earlier: the request id is set first, then tracing,
+/// error pages, security headers, the session, CSRF, and finally the handler.
+pub fn with_layers(routes: Router<crate::app::AppState>, state: AppState) -> Router {
+    let session_layer = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+        .with_name(crate::auth::session::COOKIE_NAME)
+        .with_secure(true)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(crate::auth::session::IDLE_TIMEOUT));
+    let csrf = CsrfLayer::new()
+        .add_trusted_origin(&state.settings.public_url)
+        // Settings guarantee an origin-only public URL, which always parses.
+        .unwrap_or_else(|_| CsrfLayer::new())
+        .with_rejection_response(|_| {
+            error_response(axum::http::StatusCode::FORBIDDEN, "error.page.csrf")
+        });
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    routes
+        .fallback(|| async { crate::error::AppError::NotFound })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(csrf)
+        .layer(session_layer)
+        .layer(from_fn_with_state(state.clone(), layers::security_headers))
+        .layer(from_fn(layers::error_pages))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(crate::telemetry::trace_layer())
+                .layer(PropagateRequestIdLayer::new(request_id)),
+        )
+        .with_state(state)
+}
+
+/// `tcs-portal serve`: migrate, then serve until SIGTERM or Ctrl-C.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.bind))?;
+    run(settings, listener, CancellationToken::new(), |_| {}).await
+}
+
+/// Runs the portal on `listener` until `stop` fires or a shutdown signal arrives.
+/// `on_ready` is called once the portal is accepting requests.
+pub async fn run(
+    settings: Settings,
+    listener: tokio::net::TcpListener,
+    stop: CancellationToken,
+    on_ready: impl FnOnce(&AppState),
+) -> anyhow::Result<()> {
+    // Check the key before touching the database, so a misconfiguration fails fast.
+    if settings.master_key.is_none() {
+        anyhow::bail!(
+            "refusing to start without a master key: set TCS_MASTER_KEY (base64 of 32 random bytes) or TCS_MASTER_KEY_FILE"
+        );
+    }
+    let pool = crate::db::connect_and_migrate(&settings).await?;
+    let admin_bind = settings.admin_bind;
+    let outgoing = Arc::new(Outgoing::from_settings(&settings.mail)?);
+    let state = AppState::new(pool.clone(), settings, Arc::new(SystemClock))?;
+
+    let mut workers = tokio::task::JoinSet::new();
+    workers.spawn(crate::mail::worker::run(
+        pool.clone(),
+        outgoing,
+        state.clock.clone(),
+        stop.clone(),
+    ));
+    workers.spawn(delete_expired_sessions(pool.clone(), stop.clone()));
+    if let Some(admin_bind) = admin_bind {
+        let admin = tokio::net::TcpListener::bind(admin_bind)
+            .await
+            .with_context(|| format!("cannot listen on the admin address {admin_bind}"))?;
+        workers.spawn(crate::telemetry::serve_metrics(admin, stop.clone()));
+    }
+
+    let address = listener.local_addr()?;
+    let app = crate::web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    tracing::info!(%address, public_url = %state.settings.public_url, "serving the portal");
+    on_ready(&state);
+    let shutdown = stop.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                () = shutdown.cancelled() => {}
+            }
+            tracing::info!("shutting down: finishing requests in flight");
+        })
+        .await
+        .context("the HTTP server failed")?;
+    stop.cancel();
+    while workers.join_next().await.is_some() {}
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// Expired sessions are never loaded, but their rows would pile up; sweep them.
+async fn delete_expired_sessions(pool: PgPool, stop: CancellationToken) {
+    use tower_sessions::ExpiredDeletion;
+    let store = PostgresStore::new(pool);
+    loop {
+        if let Err(error) = store.delete_expired().await {
+            tracing::warn!(error = %error, "could not delete expired sessions");
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(300)) => {}
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Extractors that decide who may reach a handler. A handler that takes one of
+//! these cannot run for anyone who does not pass its checks.
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::auth::session::{self, AuthState};
+use crate::db::accounts::Account;
+use crate::domain::StaffRole;
+use crate::error::AppError;
+use crate::web::page::{Nav, PageContext, session_of};
+
+/// Loads the session's account and checks everything except the second factor:
+/// the account exists and is active, the session epoch still matches, and the
+/// session is within its idle and absolute lifetimes. Any failure ends the session.
+async fn load_session_account(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<(Session, AuthState, Account), AppError> {
+    let session = session_of(parts)?;
+    let Some(auth) = session::auth_state(&session).await? else {
+        return Err(AppError::LoginRequired);
+    };
+    let now = state.clock.now();
+    let account = crate::db::accounts::find_by_id(&state.db, auth.account_id).await?;
+    match account {
+        Some(account)
+            if account.active
+                && account.session_epoch == auth.session_epoch
+                && !auth.is_expired(now) =>
+        {
+            session::touch(&session, auth.clone(), now).await?;
+            Ok((session, auth, account))
+        }
+        _ => {
+            session::end(&session).await?;
+            Err(AppError::LoginRequired)
+        }
+    }
+}
+
+/// A fully authenticated account: password and second factor both done.
+pub struct CurrentAccount {
+    pub account: Account,
+    pub auth: AuthState,
+    pub session: Session,
+    pub page: PageContext,
+}
+
+impl FromRequestParts<AppState> for CurrentAccount {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (session, auth, account) = load_session_account(parts, state).await?;
+        if !auth.mfa_done {
+            return Err(AppError::MfaRequired {
+                enrolled: account.mfa_enrolled(),
+            });
+        }
+        let nav = Nav {
+            display_name: account.display_name.clone(),
+            is_staff: account.staff_role.is_some(),
+        };
+        let page = PageContext::build(parts, &session, Some(nav)).await?;
+        Ok(Self {
+            account,
+            auth,
+            session,
+            page,
+        })
+    }
+}
+
+/// Someone who gave a correct password and still owes the second factor. Only
+/// the MFA pages take this; nothing else is reachable in that state.
+pub struct PendingLogin {
+    pub account: Account,
+    pub auth: AuthState,
+    pub session: Session,
+    pub page: PageContext,
+}
+
+impl FromRequestParts<AppState> for PendingLogin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (session, auth, account) = load_session_account(parts, state).await?;
+        if auth.mfa_done {
+            return Err(AppError::AlreadyAuthenticated);
+        }
+        let page = PageContext::build(parts, &session, None).await?;
+        Ok(Self {
+            account,
+            auth,
+            session,
+            page,
+        })
+    }
+}
+
+/// An AMRES staff member (full staff or auditor). Everyone else gets 403.
+pub struct StaffScope {
+    pub current: CurrentAccount,
+    pub role: StaffRole,
+}
+
+impl StaffScope {
+    /// Refuses read-only staff auditors; call before any change.
+    pub fn require_write(&self) -> Result<(), AppError> {
+        if self.role.can_write() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for StaffScope {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let current = CurrentAccount::from_request_parts(parts, state).await?;
+        let role = current.account.staff_role.ok_or(AppError::Forbidden)?;
+        Ok(Self { current, role })
+    }
+}

@@ -1,0 +1,12 @@
+//! Authentication: passwords, TOTP, recovery codes, sessions, and the extractors
+//! that decide who may see a page.
+pub mod csrf;
+pub mod extractors;
+pub mod password;
+pub mod rate_limit;
+pub mod recovery;
+pub mod session;
+pub mod totp;
+
+pub use extractors::{CurrentAccount, PendingLogin, StaffScope};
+pub use password::PasswordHasher;

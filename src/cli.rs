@@ -1,0 +1,122 @@
+//! The `tcs-portal` command line: one subcommand per way of running the portal.
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Settings;
+
+/// AMRES portal for GÉANT TCS client (S/MIME) certificates.
+///
+/// Settings come from built-in defaults, then the optional TOML file given with --config,
+/// then environment variables (DATABASE_URL, TCS_BIND, TCS_PUBLIC_URL, TCS_MASTER_KEY, …;
+/// see README.md for the full list).
+#[derive(Debug, Parser)]
+#[command(name = "tcs-portal", version, about, long_about)]
+pub struct Cli {
+    /// TOML settings file, layered over the defaults and under the environment.
+    #[arg(long, global = true, env = "TCS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portal and run its background workers (migrations are applied first).
+    Serve,
+    /// Create the database if it is missing and apply all migrations, then exit.
+    Migrate,
+    /// Manage AMRES staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Inspect the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Everything on one machine for a first look: database, demo data, and the portal.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account and print a one-time enrolment link for it.
+    Create {
+        /// E-mail address of the new staff member (their login).
+        #[arg(long)]
+        email: String,
+        /// Display name of the new staff member.
+        #[arg(long)]
+        name: String,
+        /// Create a read-only staff auditor instead of full staff.
+        #[arg(long)]
+        auditor: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain and name the first broken row, if any.
+    Verify,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where demo state is kept (the generated master key, the mail folder).
+    #[arg(long, default_value = ".demo", value_name = "DIR")]
+    pub state_dir: PathBuf,
+}
+
+/// Run one subcommand to completion and turn its outcome into an exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config_file = cli.config;
+    let settings = || -> anyhow::Result<Settings> {
+        let settings = Settings::load(config_file.as_deref())?;
+        crate::telemetry::init_tracing(&settings);
+        Ok(settings)
+    };
+    match cli.command {
+        Command::Serve => crate::app::serve(settings()?).await?,
+        Command::Migrate => {
+            crate::db::connect_and_migrate(&settings()?).await?;
+            println!("database is migrated");
+        }
+        Command::Staff(StaffCommand::Create {
+            email,
+            name,
+            auditor,
+        }) => {
+            let link =
+                crate::services::onboarding::create_staff(&settings()?, &email, &name, auditor)
+                    .await?;
+            println!("Staff account created for {email}.");
+            println!(
+                "One-time enrolment link (valid {} hours):",
+                crate::services::onboarding::INVITATION_TTL_HOURS
+            );
+            println!("{link}");
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            return crate::audit::verify_from_cli(&settings()?).await;
+        }
+        Command::Demo(args) => crate::demo::run(settings()?, args).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

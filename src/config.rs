@@ -1,0 +1,282 @@
+//! Typed settings, layered: built-in defaults, then an optional TOML file, then the environment.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/tcs_portal";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// May carry a password, so it is a secret.
+    pub database_url: SecretString,
+    /// The public HTTP listener.
+    pub bind: SocketAddr,
+    /// The operators' listener for `/metrics`; never exposed on the public bind.
+    pub admin_bind: Option<SocketAddr>,
+    /// The URL people type; used in mails and for the CSRF trusted origin.
+    pub public_url: String,
+    /// Base64 of 32 random bytes; seals TOTP seeds and other secrets at rest.
+    pub master_key: Option<SecretString>,
+    pub log_format: LogFormat,
+    pub mail: MailSettings,
+    /// How many password hashes may run at once; more wait, so a login flood
+    /// cannot take every blocking thread away from page views.
+    pub hashing_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub transport: MailTransportKind,
+    pub smtp_url: Option<SecretString>,
+    pub from: String,
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    Smtp,
+    File,
+    Log,
+}
+
+/// The TOML file's shape: every key optional, unknown keys refused so typos are caught.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<SecretString>,
+    bind: Option<SocketAddr>,
+    admin_bind: Option<String>,
+    public_url: Option<String>,
+    master_key: Option<SecretString>,
+    master_key_file: Option<PathBuf>,
+    log_format: Option<LogFormat>,
+    hashing_concurrency: Option<usize>,
+    #[serde(default)]
+    mail: FileMailSettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMailSettings {
+    transport: Option<MailTransportKind>,
+    smtp_url: Option<SecretString>,
+    from: Option<String>,
+    dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Load settings for the current process: defaults, `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let from_file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read settings file {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid settings file {}", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        Self::layer(from_file, &|name| std::env::var(name).ok())
+    }
+
+    fn layer(file: FileSettings, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let parse_addr = |name: &str, value: String| -> anyhow::Result<SocketAddr> {
+            value
+                .parse()
+                .with_context(|| format!("{name} is not a socket address: {value:?}"))
+        };
+        let bind = match env("TCS_BIND") {
+            Some(value) => parse_addr("TCS_BIND", value)?,
+            None => file
+                .bind
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
+        };
+        // An empty admin bind turns the metrics listener off.
+        let admin_bind = match env("TCS_ADMIN_BIND").or(file.admin_bind) {
+            Some(value) if value.trim().is_empty() => None,
+            Some(value) => Some(parse_addr("TCS_ADMIN_BIND", value)?),
+            None => Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
+        };
+        if admin_bind == Some(bind) {
+            bail!("the admin bind must differ from the public bind, so /metrics is never public");
+        }
+        let public_url = env("TCS_PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://localhost:{}", bind.port()));
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        let Some((_, authority)) = public_url.split_once("://") else {
+            bail!("TCS_PUBLIC_URL must start with http:// or https://");
+        };
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
+            || authority.is_empty()
+            || authority.contains(['/', '?', '#'])
+        {
+            bail!("TCS_PUBLIC_URL must be an origin such as https://tcs.amres.ac.rs (no path)");
+        }
+        let master_key_file = env("TCS_MASTER_KEY_FILE")
+            .map(PathBuf::from)
+            .or(file.master_key_file);
+        let master_key = match (
+            env("TCS_MASTER_KEY").map(SecretString::from),
+            file.master_key,
+        ) {
+            (Some(key), _) | (None, Some(key)) => Some(key),
+            (None, None) => match master_key_file {
+                Some(path) => Some(read_key_file(&path)?),
+                None => None,
+            },
+        };
+        let log_format = match env("TCS_LOG_FORMAT") {
+            Some(value) => match value.as_str() {
+                "json" => LogFormat::Json,
+                "pretty" => LogFormat::Pretty,
+                other => bail!("TCS_LOG_FORMAT must be json or pretty, not {other:?}"),
+            },
+            None => file.log_format.unwrap_or(LogFormat::Json),
+        };
+        let transport = match env("TCS_MAIL_TRANSPORT") {
+            Some(value) => match value.as_str() {
+                "smtp" => MailTransportKind::Smtp,
+                "file" => MailTransportKind::File,
+                "log" => MailTransportKind::Log,
+                other => bail!("TCS_MAIL_TRANSPORT must be smtp, file or log, not {other:?}"),
+            },
+            None => file.mail.transport.unwrap_or(MailTransportKind::Log),
+        };
+        let smtp_url = env("TCS_SMTP_URL")
+            .map(SecretString::from)
+            .or(file.mail.smtp_url);
+        if transport == MailTransportKind::Smtp && smtp_url.is_none() {
+            bail!("the smtp mail transport needs TCS_SMTP_URL");
+        }
+        let hashing_concurrency = match env("TCS_HASHING_CONCURRENCY") {
+            Some(value) => value
+                .parse()
+                .context("TCS_HASHING_CONCURRENCY must be a number")?,
+            None => file
+                .hashing_concurrency
+                .unwrap_or_else(default_hashing_concurrency),
+        };
+        Ok(Self {
+            database_url: env("DATABASE_URL")
+                .map(SecretString::from)
+                .or(file.database_url)
+                .unwrap_or_else(|| SecretString::from(DEFAULT_DATABASE_URL)),
+            bind,
+            admin_bind,
+            public_url,
+            master_key,
+            log_format,
+            mail: MailSettings {
+                transport,
+                smtp_url,
+                from: env("TCS_MAIL_FROM")
+                    .or(file.mail.from)
+                    .unwrap_or_else(|| "TCS portal <tcs@localhost>".to_owned()),
+                dir: env("TCS_MAIL_DIR")
+                    .map(PathBuf::from)
+                    .or(file.mail.dir)
+                    .unwrap_or_else(|| PathBuf::from("mail")),
+            },
+            hashing_concurrency: hashing_concurrency.max(1),
+        })
+    }
+
+    /// Whether cookies may be marked for HTTPS only and HSTS sent.
+    pub fn served_over_tls(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The database URL with any password removed, for messages.
+    pub fn database_url_for_display(&self) -> String {
+        let url = self.database_url.expose_secret();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let credentials = &url[scheme_end + 3..at];
+                let user = credentials.split(':').next().unwrap_or_default();
+                format!("{}{user}@{}", &url[..scheme_end + 3], &url[at + 1..])
+            }
+            _ => url.to_owned(),
+        }
+    }
+}
+
+fn default_hashing_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+fn read_key_file(path: &Path) -> anyhow::Result<SecretString> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read master key file {}", path.display()))?;
+    Ok(SecretString::from(text.trim().to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with_env(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::layer(FileSettings::default(), &|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_point_at_the_local_database() -> anyhow::Result<()> {
+        let settings = with_env(&[])?;
+        assert_eq!(settings.database_url.expose_secret(), DEFAULT_DATABASE_URL);
+        assert_eq!(settings.public_url, "http://localhost:8080");
+        assert!(settings.master_key.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn environment_overrides_file() -> anyhow::Result<()> {
+        let file: FileSettings =
+            toml::from_str("bind = \"127.0.0.1:7000\"\npublic_url = \"https://a\"")?;
+        let settings = Settings::layer(file, &|name| {
+            (name == "TCS_PUBLIC_URL").then(|| "https://b/".to_owned())
+        })?;
+        assert_eq!(settings.bind.port(), 7000);
+        assert_eq!(settings.public_url, "https://b");
+        Ok(())
+    }
+
+    #[test]
+    fn a_public_url_with_a_path_is_refused() {
+        assert!(with_env(&[("TCS_PUBLIC_URL", "https://tcs.amres.ac.rs/portal")]).is_err());
+        assert!(with_env(&[("TCS_PUBLIC_URL", "ftp://tcs.amres.ac.rs")]).is_err());
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        assert!(toml::from_str::<FileSettings>("bnid = \"x\"").is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() -> anyhow::Result<()> {
+        let settings = with_env(&[
+            ("TCS_MASTER_KEY", "c2VjcmV0LWtleS1tYXRlcmlhbA=="),
+            ("DATABASE_URL", "postgres://u:hunter2@db/x"),
+        ])?;
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("c2VjcmV0"));
+        assert!(!printed.contains("hunter2"));
+        assert_eq!(settings.database_url_for_display(), "postgres://u@db/x");
+        Ok(())
+    }
+}

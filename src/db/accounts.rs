@@ -1,0 +1,266 @@
+//! Accounts: credentials, second factor state, login counters and session epochs.
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::StaffRole;
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub staff_role: Option<StaffRole>,
+    pub active: bool,
+    pub session_epoch: i32,
+    pub failed_logins: i32,
+    pub locked_until: Option<OffsetDateTime>,
+    pub totp_secret_sealed: Option<Vec<u8>>,
+    pub totp_pending_sealed: Option<Vec<u8>>,
+    pub totp_last_step: Option<i64>,
+}
+
+impl Account {
+    pub fn mfa_enrolled(&self) -> bool {
+        self.totp_secret_sealed.is_some()
+    }
+
+    pub fn is_locked(&self, now: OffsetDateTime) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+}
+
+struct AccountRow {
+    id: Uuid,
+    email: String,
+    display_name: String,
+    password_hash: String,
+    staff_role: Option<String>,
+    status: String,
+    session_epoch: i32,
+    failed_logins: i32,
+    locked_until: Option<OffsetDateTime>,
+    totp_secret_sealed: Option<Vec<u8>>,
+    totp_pending_sealed: Option<Vec<u8>>,
+    totp_last_step: Option<i64>,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            password_hash: row.password_hash,
+            staff_role: row.staff_role.as_deref().and_then(StaffRole::from_db),
+            active: row.status == "active",
+            session_epoch: row.session_epoch,
+            failed_logins: row.failed_logins,
+            locked_until: row.locked_until,
+            totp_secret_sealed: row.totp_secret_sealed,
+            totp_pending_sealed: row.totp_pending_sealed,
+            totp_last_step: row.totp_last_step,
+        }
+    }
+}
+
+pub async fn find_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Account>> {
+    let row = sqlx::query_as!(
+        AccountRow,
+        r#"SELECT id, email, display_name, password_hash, staff_role, status, session_epoch,
+                  failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
+                  totp_last_step
+           FROM accounts WHERE email = $1"#,
+        email
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(Account::from))
+}
+
+pub async fn find_by_id(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Account>> {
+    let row = sqlx::query_as!(
+        AccountRow,
+        r#"SELECT id, email, display_name, password_hash, staff_role, status, session_epoch,
+                  failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
+                  totp_last_step
+           FROM accounts WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(Account::from))
+}
+
+/// Like [`find_by_id`], but locks the row for the rest of the transaction, so two
+/// concurrent second-factor checks cannot both accept the same code.
+pub async fn lock_by_id(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+) -> sqlx::Result<Option<Account>> {
+    let row = sqlx::query_as!(
+        AccountRow,
+        r#"SELECT id, email, display_name, password_hash, staff_role, status, session_epoch,
+                  failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
+                  totp_last_step
+           FROM accounts WHERE id = $1 FOR UPDATE"#,
+        id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(Account::from))
+}
+
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub staff_role: Option<StaffRole>,
+}
+
+/// Creates an account; `None` when the e-mail is already taken.
+pub async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    account: NewAccount<'_>,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO accounts (email, display_name, password_hash, staff_role)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (email) DO NOTHING
+           RETURNING id"#,
+        account.email,
+        account.display_name,
+        account.password_hash,
+        account.staff_role.map(StaffRole::as_str),
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Counts a failed password or second factor. From the fifth failure on, the
+/// account locks for a period that doubles with each further failure (1 min,
+/// 2 min, 4 min… capped at an hour). Returns the new lock end, if any.
+pub async fn record_failure(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<OffsetDateTime>> {
+    sqlx::query_scalar!(
+        r#"UPDATE accounts
+           SET failed_logins = failed_logins + 1,
+               locked_until = CASE WHEN failed_logins + 1 >= 5
+                   THEN $2::timestamptz + least(interval '1 minute' * power(2, failed_logins + 1 - 5), interval '1 hour')
+                   ELSE locked_until END,
+               updated_at = $2
+           WHERE id = $1
+           RETURNING locked_until"#,
+        id,
+        now
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn clear_failures(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0",
+        id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_pending_totp(pool: &PgPool, id: Uuid, sealed: &[u8]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE accounts SET totp_pending_sealed = $2, updated_at = now() WHERE id = $1 AND totp_secret_sealed IS NULL",
+        id,
+        sealed
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Promotes the pending seed to the account's seed, remembering the step of the
+/// confirming code so it cannot be replayed at the next login.
+pub async fn confirm_totp(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    sealed: &[u8],
+    step: i64,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query!(
+        r#"UPDATE accounts
+           SET totp_secret_sealed = $2, totp_pending_sealed = NULL, totp_last_step = $3,
+               mfa_enrolled_at = $4, updated_at = $4
+           WHERE id = $1 AND totp_secret_sealed IS NULL AND totp_pending_sealed = $2"#,
+        id,
+        sealed,
+        step,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+pub async fn set_totp_last_step(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    step: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE accounts SET totp_last_step = $2 WHERE id = $1",
+        id,
+        step
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets a new password and moves the session epoch, which ends every session of
+/// the account. Returns the new epoch.
+pub async fn change_password(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    password_hash: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<i32> {
+    sqlx::query_scalar!(
+        r#"UPDATE accounts
+           SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = $3
+           WHERE id = $1
+           RETURNING session_epoch"#,
+        id,
+        password_hash,
+        now
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Gives an account a known second factor outright, without the enrolment dance.
+/// Only `demo` uses it, to print a working login.
+pub async fn replace_totp(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    sealed: &[u8],
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"UPDATE accounts
+           SET totp_secret_sealed = $2, totp_pending_sealed = NULL, totp_last_step = NULL,
+               mfa_enrolled_at = $3, failed_logins = 0, locked_until = NULL, updated_at = $3
+           WHERE id = $1"#,
+        id,
+        sealed,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

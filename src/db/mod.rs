@@ -1,0 +1,93 @@
+//! Every SQL statement of the portal lives under this module.
+//!
+//! Functions on tenant data take the caller's scope and filter by it; account,
+//! invitation, outbox and audit functions here are not tenant data.
+pub mod accounts;
+pub mod audit;
+pub mod invitations;
+pub mod outbox;
+pub mod recovery_codes;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Executor, PgPool};
+
+use crate::config::Settings;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connects, creating the database first when it does not exist, and applies
+/// every pending migration.
+pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(settings.database_url.expose_secret())
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    create_database_if_missing(&options, settings).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(
+            options
+                .clone()
+                .log_statements(tracing::log::LevelFilter::Debug),
+        )
+        .await
+        .with_context(|| format!("cannot connect to {}", settings.database_url_for_display()))?;
+    MIGRATOR
+        .run(&pool)
+        .await
+        .context("applying database migrations failed")?;
+    Ok(pool)
+}
+
+async fn create_database_if_missing(
+    options: &PgConnectOptions,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    let Some(name) = options.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    let mut maintenance = options
+        .clone()
+        .database("postgres")
+        .connect()
+        .await
+        .with_context(|| {
+            format!(
+                "cannot reach PostgreSQL at {}; is it running?",
+                settings.database_url_for_display()
+            )
+        })?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut maintenance)
+            .await?;
+    if !exists {
+        // Identifiers cannot be bound as parameters; quote it the SQL way instead.
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        match maintenance
+            .execute(format!("CREATE DATABASE {quoted}").as_str())
+            .await
+        {
+            Ok(_) => tracing::info!(database = %name, "created the database"),
+            // Another process created it between our check and our CREATE.
+            Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42P04") => {}
+            Err(error) => return Err(error).context("cannot create the database"),
+        }
+    }
+    Ok(())
+}
+
+/// Whether the database answers and has every migration this binary knows.
+pub async fn is_ready(pool: &PgPool) -> bool {
+    let latest = MIGRATOR.iter().map(|migration| migration.version).max();
+    let applied: Result<Option<i64>, _> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await;
+    matches!(applied, Ok(version) if version == latest)
+}

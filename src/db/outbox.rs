@@ -1,0 +1,84 @@
+//! The mail outbox: a durable queue of messages with leases.
+use sqlx::{PgPool, Postgres, Transaction};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug, Clone)]
+pub struct QueuedMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub attempts: i32,
+}
+
+pub async fn enqueue(
+    tx: &mut Transaction<'_, Postgres>,
+    recipient: &str,
+    subject: &str,
+    body_text: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "INSERT INTO outbox (recipient, subject, body_text) VALUES ($1, $2, $3) RETURNING id",
+        recipient,
+        subject,
+        body_text
+    )
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Claims up to `limit` due messages for `lease`. Rows locked by another worker
+/// are skipped, and a lease that ran out (its worker died) makes a row due again.
+pub async fn claim(
+    pool: &PgPool,
+    limit: i64,
+    now: OffsetDateTime,
+    lease: Duration,
+) -> sqlx::Result<Vec<QueuedMail>> {
+    sqlx::query_as!(
+        QueuedMail,
+        r#"UPDATE outbox SET locked_until = $2::timestamptz + $3::float8 * interval '1 second', attempts = attempts + 1
+           WHERE id IN (
+               SELECT id FROM outbox
+               WHERE sent_at IS NULL AND send_after <= $2
+                 AND (locked_until IS NULL OR locked_until < $2)
+               ORDER BY send_after, id
+               LIMIT $1
+               FOR UPDATE SKIP LOCKED)
+           RETURNING id, recipient, subject, body_text, attempts"#,
+        limit,
+        now,
+        lease.as_seconds_f64(),
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn mark_sent(pool: &PgPool, id: i64, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE outbox SET sent_at = $2, locked_until = NULL, last_error = NULL WHERE id = $1",
+        id,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed delivery and schedules the next try.
+pub async fn mark_failed(
+    pool: &PgPool,
+    id: i64,
+    error: &str,
+    retry_at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE outbox SET last_error = $2, send_after = $3, locked_until = NULL WHERE id = $1",
+        id,
+        error,
+        retry_at
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

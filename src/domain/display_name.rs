@@ -1,0 +1,97 @@
+//! A person's display name: any script, no control characters, a sane length.
+use std::fmt;
+
+pub const MAX_CHARS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DisplayNameError {
+    #[error("enter a name")]
+    Empty,
+    #[error("the name is too long")]
+    TooLong,
+    #[error("the name contains characters that are not allowed")]
+    ControlCharacters,
+}
+
+impl DisplayNameError {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Self::Empty => "error.name.empty",
+            Self::TooLong => "error.name.too_long",
+            Self::ControlCharacters => "error.name.control",
+        }
+    }
+}
+
+impl DisplayName {
+    pub fn parse(input: &str) -> Result<Self, DisplayNameError> {
+        // Collapse runs of white space so "Ana   Petrović" and "Ana Petrović" are one name.
+        let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return Err(DisplayNameError::Empty);
+        }
+        if name.chars().count() > MAX_CHARS {
+            return Err(DisplayNameError::TooLong);
+        }
+        if name
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c))
+        {
+            return Err(DisplayNameError::ControlCharacters);
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Bidirectional overrides and zero-width characters let a name display as
+/// something else than it is.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+impl fmt::Display for DisplayName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serbian_names_in_both_scripts_are_kept() {
+        assert_eq!(
+            DisplayName::parse(" Ђорђе  Јовановић ").map(|n| n.to_string()),
+            Ok("Ђорђе Јовановић".into())
+        );
+        assert_eq!(
+            DisplayName::parse("Đorđe Jovanović").map(|n| n.to_string()),
+            Ok("Đorđe Jovanović".into())
+        );
+    }
+
+    #[test]
+    fn empty_long_and_control_names_are_refused() {
+        assert_eq!(DisplayName::parse("  "), Err(DisplayNameError::Empty));
+        assert_eq!(
+            DisplayName::parse(&"a".repeat(10_000)),
+            Err(DisplayNameError::TooLong)
+        );
+        assert_eq!(
+            DisplayName::parse("Ana\0"),
+            Err(DisplayNameError::ControlCharacters)
+        );
+        assert_eq!(
+            DisplayName::parse("Ana\u{202E}"),
+            Err(DisplayNameError::ControlCharacters)
+        );
+    }
+}

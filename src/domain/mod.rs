@@ -1,0 +1,10 @@
+//! Pure value types, parsed once at the edge and trusted everywhere after. No I/O here.
+pub mod display_name;
+pub mod email;
+pub mod password;
+pub mod staff_role;
+
+pub use display_name::DisplayName;
+pub use email::EmailAddress;
+pub use password::{NewPassword, PasswordRejection};
+pub use staff_role::StaffRole;

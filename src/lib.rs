@@ -1,0 +1,35 @@
+//! tcs-portal: the AMRES portal for GÉANT TCS client (S/MIME) certificates.
+//!
+//! A short tour:
+//! - [`cli`]: the `tcs-portal` subcommands (serve, migrate, staff, demo, audit, digicert-sim).
+//! - [`config`]: typed settings from defaults, an optional TOML file and the environment.
+//! - [`app`]: shared state, the router used by `serve` and by the tests, and the server loop.
+//! - [`error`]: the one error type every handler returns.
+//! - [`domain`]: pure, validated value types (emails, passwords, roles…), no I/O.
+//! - [`auth`]: passwords, TOTP, sessions and the extractors that guard every page.
+//! - [`crypto`]: sealing secrets at rest and single-use tokens.
+//! - [`db`]: every SQL statement of the portal.
+//! - [`audit`]: the hash-chained, append-only audit log.
+//! - [`mail`]: the outbox queue and its transports.
+//! - [`i18n`]: the Serbian and English message catalogue.
+//! - [`services`]: workflows that span the database, mail and crypto (onboarding…).
+//! - [`telemetry`]: logging and metrics setup.
+//! - [`demo`]: the one-command demo.
+//! - [`web`]: HTTP handlers and templates, one folder per area.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod mail;
+pub mod services;
+pub mod telemetry;
+pub mod web;

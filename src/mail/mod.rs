@@ -1,0 +1,22 @@
+//! Outgoing mail: written to the outbox in the caller's transaction, delivered by
+//! a background worker through SMTP, a folder of `.eml` files, or the log.
+pub mod transport;
+pub mod worker;
+
+use sqlx::{Postgres, Transaction};
+
+/// A message ready to queue. Bodies are plain text and carry both languages,
+/// because we rarely know which one the recipient reads.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Mail {
+    /// Queues the message; it is sent only if `tx` commits.
+    pub async fn enqueue(&self, tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<i64> {
+        crate::db::outbox::enqueue(tx, &self.to, &self.subject, &self.body).await
+    }
+}

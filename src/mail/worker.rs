@@ -1,0 +1,73 @@
+//! The outbox worker: claims due messages, sends them, records the outcome.
+//!
+//! Delivery is at-least-once: a message is marked sent only after the transport
+//! accepted it, so a crash in between sends it again after its lease expires.
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use time::Duration;
+use tokio_util::sync::CancellationToken;
+
+use super::transport::Outgoing;
+use crate::clock::Clock;
+
+const BATCH: i64 = 20;
+const LEASE: Duration = Duration::minutes(5);
+const IDLE_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+pub async fn run(
+    pool: PgPool,
+    outgoing: Arc<Outgoing>,
+    clock: Arc<dyn Clock>,
+    stop: CancellationToken,
+) {
+    loop {
+        let delivered = match deliver_due(&pool, &outgoing, clock.as_ref()).await {
+            Ok(count) => count,
+            Err(error) => {
+                tracing::warn!(error = %error, "outbox worker could not claim mail");
+                0
+            }
+        };
+        if delivered == 0 {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(IDLE_POLL) => {}
+            }
+        } else if stop.is_cancelled() {
+            return;
+        }
+    }
+}
+
+/// Sends one batch of due mail; returns how many were claimed.
+pub async fn deliver_due(
+    pool: &PgPool,
+    outgoing: &Outgoing,
+    clock: &dyn Clock,
+) -> sqlx::Result<usize> {
+    let batch = crate::db::outbox::claim(pool, BATCH, clock.now(), LEASE).await?;
+    for mail in &batch {
+        match outgoing.send(mail).await {
+            Ok(()) => {
+                crate::db::outbox::mark_sent(pool, mail.id, clock.now()).await?;
+                metrics::counter!("tcs_mail_sent_total").increment(1);
+            }
+            Err(error) => {
+                // 1, 2, 4 … minutes between tries, at most an hour.
+                let exponent = u32::try_from(mail.attempts.clamp(1, 7) - 1).unwrap_or(0);
+                let delay = Duration::minutes(2_i64.pow(exponent)).min(Duration::hours(1));
+                tracing::warn!(mail_id = mail.id, attempts = mail.attempts, error = %format!("{error:#}"), "mail delivery failed");
+                metrics::counter!("tcs_mail_failed_total").increment(1);
+                crate::db::outbox::mark_failed(
+                    pool,
+                    mail.id,
+                    &format!("{error:#}"),
+                    clock.now() + delay,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(batch.len())
+}

@@ -1,0 +1,6 @@
+//! Workflows that span the database, crypto and mail. Handlers call these; these
+//! call `db::` and never touch HTTP.
+pub mod account;
+pub mod login;
+pub mod mfa;
+pub mod onboarding;

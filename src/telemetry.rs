@@ -1,0 +1,99 @@
+//! Logs (JSON or pretty, with request ids) and Prometheus metrics.
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use axum::extract::MatchedPath;
+use axum::http::{Request, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio_util::sync::CancellationToken;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{LogFormat, Settings};
+
+static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the global logger and metrics recorder once per process.
+pub fn init_tracing(settings: &Settings) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // A second call (tests, demo) finds a subscriber already set; that is fine.
+    let _ = match settings.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.pretty().try_init(),
+    };
+    metrics_handle();
+}
+
+fn metrics_handle() -> Option<&'static PrometheusHandle> {
+    METRICS
+        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+        .as_ref()
+}
+
+type HttpTrace = TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    fn(&Request<axum::body::Body>) -> Span,
+    (),
+    fn(&Response<axum::body::Body>, Duration, &Span),
+>;
+
+/// One span per request, named by the route pattern (never the raw path, which
+/// may hold a token) and carrying the request id; plus request metrics.
+pub fn trace_layer() -> HttpTrace {
+    TraceLayer::new_for_http()
+        .make_span_with(request_span as fn(&Request<axum::body::Body>) -> Span)
+        .on_request(())
+        .on_response(record_response as fn(&Response<axum::body::Body>, Duration, &Span))
+}
+
+fn request_span(request: &Request<axum::body::Body>) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get(crate::web::layers::REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), route, request_id, status = tracing::field::Empty)
+}
+
+fn record_response(response: &Response<axum::body::Body>, latency: Duration, span: &Span) {
+    let status = response.status().as_u16();
+    span.record("status", status);
+    tracing::info!(
+        status,
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "response"
+    );
+    let class = match status {
+        200..=399 => "ok",
+        400..=499 => "client_error",
+        _ => "server_error",
+    };
+    metrics::counter!("tcs_http_responses_total", "class" => class).increment(1);
+    metrics::histogram!("tcs_http_request_seconds").record(latency.as_secs_f64());
+}
+
+/// Serves `/metrics` on the operators' listener until `stop`.
+pub async fn serve_metrics(listener: tokio::net::TcpListener, stop: CancellationToken) {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(|| async {
+            metrics_handle()
+                .map(PrometheusHandle::render)
+                .unwrap_or_default()
+        }),
+    );
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await;
+    if let Err(error) = result {
+        tracing::error!(error = %error, "the metrics listener failed");
+    }
+}

@@ -1,0 +1,111 @@
+//! The account page: change password, regenerate recovery codes.
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::audit::RequestMeta;
+use crate::auth::csrf::{CsrfForm, NoFields};
+use crate::auth::{CurrentAccount, session};
+use crate::domain::NewPassword;
+use crate::error::AppError;
+use crate::services::account::PasswordChange;
+use crate::web::forms::FieldErrors;
+use crate::web::page::{self, PageContext};
+use crate::web::public::mfa::RecoveryCodesTemplate;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountTemplate<'a> {
+    page: &'a PageContext,
+    email: &'a str,
+    display_name: &'a str,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+}
+
+fn render(
+    current: &CurrentAccount,
+    status: StatusCode,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+) -> Result<Response, AppError> {
+    page::render(
+        status,
+        &AccountTemplate {
+            page: &current.page,
+            email: &current.account.email,
+            display_name: &current.account.display_name,
+            errors,
+            notice,
+        },
+    )
+}
+
+pub async fn show(current: CurrentAccount) -> Result<Response, AppError> {
+    let errors = FieldErrors::new(current.page.lang);
+    render(&current, StatusCode::OK, errors, None)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    current: CurrentAccount,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::new(current.page.lang);
+    let new = match NewPassword::parse(&form.new_password, &form.new_password_confirm) {
+        Ok(new) => new,
+        Err(error) => {
+            errors.add("new_password", error.message_key());
+            return render(&current, StatusCode::UNPROCESSABLE_ENTITY, errors, None);
+        }
+    };
+    match crate::services::account::change_password(
+        &state,
+        &meta,
+        &current.account,
+        &form.current_password,
+        &new,
+    )
+    .await?
+    {
+        PasswordChange::Changed { session_epoch } => {
+            session::follow_epoch(&current.session, current.auth.clone(), session_epoch).await?;
+            render(
+                &current,
+                StatusCode::OK,
+                errors,
+                Some("account.password_changed"),
+            )
+        }
+        PasswordChange::WrongCurrentPassword => {
+            errors.add("current_password", "account.wrong_password");
+            render(&current, StatusCode::UNPROCESSABLE_ENTITY, errors, None)
+        }
+    }
+}
+
+pub async fn regenerate_recovery_codes(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    current: CurrentAccount,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let codes =
+        crate::services::mfa::regenerate_recovery_codes(&state, &meta, current.account.id).await?;
+    page::ok(&RecoveryCodesTemplate {
+        page: &current.page,
+        codes: &codes,
+        continue_to: "/account",
+    })
+}

@@ -1,0 +1,133 @@
+//! Cross-cutting HTTP behaviour: security headers, request ids, error pages.
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::error::ErrorPage;
+use crate::i18n::Lang;
+use crate::web::page::{self, ErrorTemplate};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// No inline script or style anywhere; everything comes from our own origin.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Headers every response carries. Dynamic pages are never cached: they show
+/// personal data, and a shared computer's back button must not bring them back.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_static = request.uri().path().starts_with("/static/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        CONTENT_SECURITY_POLICY,
+    );
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(headers, header::REFERRER_POLICY, "no-referrer");
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=()",
+    );
+    if state.settings.served_over_tls() {
+        set(
+            headers,
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    if is_static {
+        set(headers, header::CACHE_CONTROL, "public, max-age=3600");
+    } else {
+        set(headers, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
+/// Turns bare error responses (from `AppError`, the router or a layer) into a page
+/// in the visitor's language that shows the request id and nothing internal.
+pub async fn error_pages(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let lang =
+        page::lang_from_headers(request.headers(), request.extensions().get::<Session>()).await;
+    let wants_json = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let explicit = response.extensions().get::<ErrorPage>().copied();
+    let bare = response.headers().get(header::CONTENT_TYPE).is_none();
+    if !(status.is_client_error() || status.is_server_error()) || !(bare || explicit.is_some()) {
+        return response;
+    }
+    let message_key = explicit.map_or_else(|| generic_key(status), |page| page.message_key);
+    render_error(status, message_key, lang, &request_id, wants_json)
+}
+
+fn generic_key(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "error.page.not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "error.page.method",
+        StatusCode::FORBIDDEN => "error.page.forbidden",
+        StatusCode::PAYLOAD_TOO_LARGE => "error.page.too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "error.page.media_type",
+        StatusCode::TOO_MANY_REQUESTS => "error.page.too_many",
+        status if status.is_client_error() => "error.page.bad_form",
+        _ => "error.page.internal",
+    }
+}
+
+fn render_error(
+    status: StatusCode,
+    message_key: &'static str,
+    lang: Lang,
+    request_id: &str,
+    json: bool,
+) -> Response {
+    if json {
+        let body = serde_json::json!({
+            "error": lang.t(message_key),
+            "request_id": request_id,
+        });
+        return (status, axum::Json(body)).into_response();
+    }
+    let template = ErrorTemplate {
+        lang,
+        status: status.as_u16(),
+        message: lang.t(message_key),
+        request_id,
+    };
+    match askama::Template::render(&template) {
+        Ok(html) => (status, axum::response::Html(html)).into_response(),
+        Err(_) => {
+            let mut response = Response::new(Body::from(format!(
+                "Error {} (request {request_id})",
+                status.as_u16()
+            )));
+            *response.status_mut() = status;
+            response
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! What every page's layout needs: language, CSRF token, and who is logged in.
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+const LANG_KEY: &str = "lang";
+
+/// The logged-in person, as the page header shows them.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub display_name: String,
+    pub is_staff: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub lang: Lang,
+    pub csrf_token: String,
+    pub nav: Option<Nav>,
+    /// Where the language switch sends the visitor back to.
+    pub path: String,
+}
+
+impl PageContext {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub async fn build(
+        parts: &Parts,
+        session: &Session,
+        nav: Option<Nav>,
+    ) -> Result<Self, AppError> {
+        Ok(Self {
+            lang: lang_from_headers(&parts.headers, Some(session)).await,
+            csrf_token: crate::auth::csrf::token(session).await?,
+            nav,
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
+/// The page context of a page anyone may see.
+pub struct Page(pub PageContext);
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let session = session_of(parts)?;
+        Ok(Self(PageContext::build(parts, &session, None).await?))
+    }
+}
+
+pub fn session_of(parts: &Parts) -> Result<Session, AppError> {
+    parts
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("session layer missing"))
+}
+
+/// The visitor's language: their explicit choice, else their browser's, else Serbian.
+pub async fn lang_from_headers(headers: &HeaderMap, session: Option<&Session>) -> Lang {
+    if let Some(session) = session
+        && let Ok(Some(chosen)) = session.get::<Lang>(LANG_KEY).await
+    {
+        return chosen;
+    }
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+pub async fn choose_lang(session: &Session, lang: Lang) -> Result<(), AppError> {
+    session.insert(LANG_KEY, lang).await?;
+    Ok(())
+}
+
+/// Renders a page with the given status (forms re-shown with errors are 4xx).
+pub fn render(status: StatusCode, template: &impl Template) -> Result<Response, AppError> {
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+pub fn ok(template: &impl Template) -> Result<Response, AppError> {
+    render(StatusCode::OK, template)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorTemplate<'a> {
+    pub lang: Lang,
+    pub status: u16,
+    pub message: &'a str,
+    pub request_id: &'a str,
+}

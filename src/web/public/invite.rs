@@ -1,0 +1,131 @@
+//! Accepting an invitation: choose a name and password, then enrol the second factor.
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::audit::RequestMeta;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session;
+use crate::domain::{DisplayName, NewPassword};
+use crate::error::AppError;
+use crate::services::onboarding::{self, AcceptOutcome};
+use crate::web::forms::FieldErrors;
+use crate::web::page::{self, Page, PageContext};
+
+/// The link from the mail. The token moves into the session and the browser is
+/// sent to a URL without it, so it does not linger in history or logs.
+pub async fn open_link(session: Session, Path(token): Path<String>) -> Result<Redirect, AppError> {
+    session::remember_invitation(&session, &token).await?;
+    Ok(Redirect::to("/invite"))
+}
+
+#[derive(Template)]
+#[template(path = "public/invite.html")]
+struct InviteTemplate<'a> {
+    page: &'a PageContext,
+    email: &'a str,
+    display_name: &'a str,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "public/invite_unusable.html")]
+struct UnusableTemplate<'a> {
+    page: &'a PageContext,
+}
+
+fn unusable(page: &PageContext) -> Result<Response, AppError> {
+    page::render(StatusCode::GONE, &UnusableTemplate { page })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Page(page): Page,
+) -> Result<Response, AppError> {
+    let Some(token) = session::invitation_token(&session).await? else {
+        return unusable(&page);
+    };
+    let Some(invitation) = onboarding::find_usable(&state, &token).await? else {
+        return unusable(&page);
+    };
+    page::ok(&InviteTemplate {
+        page: &page,
+        email: &invitation.email,
+        display_name: &invitation.display_name,
+        errors: FieldErrors::new(page.lang),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    display_name: String,
+    password: String,
+    password_confirm: String,
+}
+
+pub async fn accept(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    session: Session,
+    Page(page): Page,
+    CsrfForm(form): CsrfForm<AcceptForm>,
+) -> Result<Response, AppError> {
+    if let Some(ip) = meta.ip
+        && !state.login_limiter.allow(ip, state.clock.now())
+    {
+        return Err(AppError::TooManyRequests);
+    }
+    let Some(token) = session::invitation_token(&session).await? else {
+        return unusable(&page);
+    };
+    let Some(invitation) = onboarding::find_usable(&state, &token).await? else {
+        return unusable(&page);
+    };
+    let mut errors = FieldErrors::new(page.lang);
+    let name = DisplayName::parse(&form.display_name)
+        .map_err(|error| errors.add("display_name", error.message_key()))
+        .ok();
+    let password = NewPassword::parse(&form.password, &form.password_confirm)
+        .map_err(|error| errors.add("password", error.message_key()))
+        .ok();
+    let (Some(name), Some(password)) = (name, password) else {
+        let shown_name: String = form.display_name.chars().take(200).collect();
+        return page::render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &InviteTemplate {
+                page: &page,
+                email: &invitation.email,
+                display_name: &shown_name,
+                errors,
+            },
+        );
+    };
+    match onboarding::accept(&state, &meta, &token, &name, &password).await? {
+        AcceptOutcome::Accepted {
+            account_id,
+            session_epoch,
+        } => {
+            session::forget_invitation(&session).await?;
+            session::begin_login(&session, account_id, session_epoch, state.clock.now()).await?;
+            Ok(Redirect::to("/mfa/enrol").into_response())
+        }
+        AcceptOutcome::InvitationUnusable => unusable(&page),
+        AcceptOutcome::EmailTaken => {
+            errors.add("email", "invite.email_taken");
+            page::render(
+                StatusCode::CONFLICT,
+                &InviteTemplate {
+                    page: &page,
+                    email: &invitation.email,
+                    display_name: name.as_str(),
+                    errors,
+                },
+            )
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The second factor: TOTP enrolment at first login, then a code at every login.
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::audit::RequestMeta;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::{PendingLogin, session};
+use crate::error::AppError;
+use crate::services::mfa::{EnrolmentOutcome, VerifyOutcome};
+use crate::web::page::{self, PageContext};
+
+#[derive(Template)]
+#[template(path = "public/mfa.html")]
+struct MfaTemplate<'a> {
+    page: &'a PageContext,
+    error: Option<&'static str>,
+}
+
+pub async fn show(pending: PendingLogin) -> Result<Response, AppError> {
+    if !pending.account.mfa_enrolled() {
+        return Ok(Redirect::to("/mfa/enrol").into_response());
+    }
+    page::ok(&MfaTemplate {
+        page: &pending.page,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    pending: PendingLogin,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, AppError> {
+    if let Some(ip) = meta.ip
+        && !state.login_limiter.allow(ip, state.clock.now())
+    {
+        return Err(AppError::TooManyRequests);
+    }
+    let outcome =
+        crate::services::mfa::verify_second_factor(&state, &meta, pending.account.id, &form.code)
+            .await?;
+    let error = match outcome {
+        VerifyOutcome::Accepted { .. } => {
+            session::complete_mfa(&pending.session, pending.auth, state.clock.now()).await?;
+            return Ok(Redirect::to("/").into_response());
+        }
+        VerifyOutcome::Replayed => "mfa.replayed",
+        VerifyOutcome::Refused => "mfa.refused",
+    };
+    page::render(
+        StatusCode::UNAUTHORIZED,
+        &MfaTemplate {
+            page: &pending.page,
+            error: Some(error),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "public/mfa_enrol.html")]
+struct EnrolTemplate<'a> {
+    page: &'a PageContext,
+    qr_svg: &'a str,
+    secret: &'a str,
+    error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "public/recovery_codes.html")]
+pub struct RecoveryCodesTemplate<'a> {
+    pub page: &'a PageContext,
+    pub codes: &'a [String],
+    pub continue_to: &'a str,
+}
+
+pub async fn show_enrolment(
+    State(state): State<AppState>,
+    pending: PendingLogin,
+) -> Result<Response, AppError> {
+    if pending.account.mfa_enrolled() {
+        return Ok(Redirect::to("/mfa").into_response());
+    }
+    render_enrolment(&state, &pending, StatusCode::OK, None).await
+}
+
+pub async fn confirm_enrolment(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    pending: PendingLogin,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, AppError> {
+    if pending.account.mfa_enrolled() {
+        return Ok(Redirect::to("/mfa").into_response());
+    }
+    match crate::services::mfa::confirm_enrolment(&state, &meta, pending.account.id, &form.code)
+        .await?
+    {
+        EnrolmentOutcome::Enrolled { recovery_codes } => {
+            session::complete_mfa(&pending.session, pending.auth.clone(), state.clock.now())
+                .await?;
+            page::ok(&RecoveryCodesTemplate {
+                page: &pending.page,
+                codes: &recovery_codes,
+                continue_to: "/",
+            })
+        }
+        EnrolmentOutcome::WrongCode => {
+            render_enrolment(
+                &state,
+                &pending,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("mfa.enrol_refused"),
+            )
+            .await
+        }
+    }
+}
+
+async fn render_enrolment(
+    state: &AppState,
+    pending: &PendingLogin,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let enrolment = crate::services::mfa::start_enrolment(state, &pending.account).await?;
+    let qr_svg = crate::web::qr::svg(&enrolment.uri)?;
+    page::render(
+        status,
+        &EnrolTemplate {
+            page: &pending.page,
+            qr_svg: &qr_svg,
+            secret: &enrolment.secret_text,
+            error,
+        },
+    )
+}

@@ -1,0 +1,8 @@
+//! Pages reachable without a full login: health, language, login, MFA, invitations.
+pub mod assets;
+pub mod health;
+pub mod home;
+pub mod invite;
+pub mod lang;
+pub mod login;
+pub mod mfa;

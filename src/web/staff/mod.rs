@@ -1,0 +1,3 @@
+//! Pages for AMRES staff.
+pub mod audit;
+pub mod home;
