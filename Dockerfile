@@ -29,9 +29,8 @@ RUN groupadd --system --gid 10001 tcs \
     && useradd --system --uid 10001 --gid tcs --home-dir /app --shell /usr/sbin/nologin tcs
 WORKDIR /app
 COPY --from=build /out/tcs-portal /usr/local/bin/tcs-portal
-# Templates and migrations are compiled into the binary; the CSS and scripts under static/
-# are served from the working directory.
-COPY --chown=root:root static/ /app/static/
+# Templates, static files, translations, migrations and the password list are all compiled
+# into the binary: nothing else is needed at run time. /app/mail is for TCS_MAIL_TRANSPORT=file.
 RUN install -d -o tcs -g tcs /app/mail
 USER tcs:tcs
 ENV TCS_BIND=0.0.0.0:8080 \
