@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { pathOf, submitForm, waitForPath } from './browser.mjs';
+import { readQrCode } from './qr.mjs';
 import { cli } from './server.mjs';
 import { stepAt, totp, waitForStepAfter } from './totp.mjs';
 
@@ -47,7 +48,17 @@ export async function acceptInvitation(page, link, identity, shot = noShot) {
   await waitForPath(page, '/mfa/enrol');
   const secret = (await page.locator('#totp-secret').innerText()).replace(/\s+/g, '');
   assert.match(secret, /^[A-Z2-7]+=*$/i, 'the TOTP secret is shown as base32 text');
-  assert.equal(await page.locator('svg').count() > 0, true, 'the enrolment page shows a QR code as SVG');
+  // The QR code must carry the same secret as the text, in the otpauth:// form apps expect.
+  const qr = await readQrCode(page.locator('main svg').first());
+  assert.ok(qr, 'the enrolment page shows a readable QR code (an inline SVG)');
+  const otpauth = new URL(qr);
+  assert.equal(otpauth.protocol, 'otpauth:');
+  assert.equal(otpauth.host, 'totp');
+  assert.equal(otpauth.searchParams.get('secret')?.toUpperCase(), secret.toUpperCase().replace(/=+$/, ''));
+  for (const [name, value] of [['algorithm', 'SHA1'], ['digits', '6'], ['period', '30']]) {
+    const given = otpauth.searchParams.get(name);
+    assert.ok(given === null || given.toUpperCase() === value, `otpauth ${name} is ${value} (got ${given})`);
+  }
   await shot(page, 'mfa-enrol');
 
   const step = stepAt();
