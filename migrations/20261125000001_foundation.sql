@@ -116,10 +116,12 @@ $$;
 
 -- Chains each new row to the latest one. The advisory lock serialises writers for
 -- the rest of their transaction, so two concurrent inserts cannot both claim the
--- same predecessor.
+-- same predecessor. The id is drawn only once the lock is held, so id order is
+-- chain order (a default drawn earlier could be overtaken by a later writer).
 CREATE FUNCTION audit_events_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('audit_events_chain'));
+    NEW.id := nextval(pg_get_serial_sequence('audit_events', 'id'));
     SELECT hash INTO NEW.prev_hash FROM audit_events ORDER BY id DESC LIMIT 1;
     NEW.at := clock_timestamp();
     NEW.hash := audit_event_hash(NEW.prev_hash, NEW.id, NEW.at, NEW.actor_account_id,

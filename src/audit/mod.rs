@@ -66,7 +66,7 @@ impl AuditEvent {
 
     /// What the actor was known as, when there is no account (a mistyped e-mail).
     pub fn actor_label(mut self, label: impl Into<String>) -> Self {
-        self.actor_label = Some(label.into());
+        self.actor_label = Some(printable(&label.into()));
         self
     }
 
@@ -76,7 +76,7 @@ impl AuditEvent {
     }
 
     pub fn target(mut self, target: impl Into<String>) -> Self {
-        self.target = Some(target.into());
+        self.target = Some(printable(&target.into()));
         self
     }
 
@@ -93,6 +93,15 @@ impl AuditEvent {
     ) -> sqlx::Result<i64> {
         crate::db::audit::insert(tx, meta, &self).await
     }
+}
+
+/// Text typed by visitors may hold NUL (which PostgreSQL text cannot store) or
+/// other control characters (which would garble the log's display); they are
+/// shown as U+FFFD instead, keeping the rest for the investigator.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
 }
 
 /// `tcs-portal audit verify`: checks the whole chain and names the first broken row.

@@ -16,12 +16,14 @@ pub async fn enqueue(
     recipient: &str,
     subject: &str,
     body_text: &str,
+    send_after: OffsetDateTime,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
-        "INSERT INTO outbox (recipient, subject, body_text) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO outbox (recipient, subject, body_text, send_after) VALUES ($1, $2, $3, $4) RETURNING id",
         recipient,
         subject,
-        body_text
+        body_text,
+        send_after
     )
     .fetch_one(&mut **tx)
     .await

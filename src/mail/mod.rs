@@ -4,6 +4,7 @@ pub mod transport;
 pub mod worker;
 
 use sqlx::{Postgres, Transaction};
+use time::OffsetDateTime;
 
 /// A message ready to queue. Bodies are plain text and carry both languages,
 /// because we rarely know which one the recipient reads.
@@ -15,8 +16,13 @@ pub struct Mail {
 }
 
 impl Mail {
-    /// Queues the message; it is sent only if `tx` commits.
-    pub async fn enqueue(&self, tx: &mut Transaction<'_, Postgres>) -> sqlx::Result<i64> {
-        crate::db::outbox::enqueue(tx, &self.to, &self.subject, &self.body).await
+    /// Queues the message, due at `now` by the portal's clock; it is sent only
+    /// if `tx` commits.
+    pub async fn enqueue(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        now: OffsetDateTime,
+    ) -> sqlx::Result<i64> {
+        crate::db::outbox::enqueue(tx, &self.to, &self.subject, &self.body, now).await
     }
 }

@@ -35,6 +35,19 @@ pub async fn create_staff(
     } else {
         StaffRole::Staff
     };
+    let token = invite_staff(&pool, &email, &name, role, time::OffsetDateTime::now_utc()).await?;
+    Ok(invitation_link(&settings.public_url, &token))
+}
+
+/// Records a staff invitation made outside any web session (the command line)
+/// and returns its secret token.
+pub async fn invite_staff(
+    pool: &sqlx::PgPool,
+    email: &EmailAddress,
+    name: &DisplayName,
+    role: StaffRole,
+    now: time::OffsetDateTime,
+) -> sqlx::Result<String> {
     let token = tokens::generate();
     let mut tx = pool.begin().await?;
     let id = crate::db::invitations::insert(
@@ -45,7 +58,7 @@ pub async fn create_staff(
             display_name: name.as_str(),
             role,
             invited_by: None,
-            expires_at: time::OffsetDateTime::now_utc() + Duration::hours(INVITATION_TTL_HOURS),
+            expires_at: now + Duration::hours(INVITATION_TTL_HOURS),
         },
     )
     .await?;
@@ -56,7 +69,7 @@ pub async fn create_staff(
         .record(&mut tx, &RequestMeta::default())
         .await?;
     tx.commit().await?;
-    Ok(invitation_link(&settings.public_url, &token.secret))
+    Ok(token.secret)
 }
 
 /// The link carries the token in the path, never in a query string; the page it

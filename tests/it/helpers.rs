@@ -1,0 +1,310 @@
+//! Test harness: the real portal on a port-0 listener over a fresh database, and
+//! a cookie-keeping HTTP client that can answer TOTP prompts.
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use sqlx::PgPool;
+use tcs_portal::app::AppState;
+use tcs_portal::auth::totp;
+use tcs_portal::clock::{Clock, ManualClock};
+use tcs_portal::config::{MailTransportKind, Settings};
+use tcs_portal::crypto::MasterKey;
+use tcs_portal::domain::{DisplayName, EmailAddress, StaffRole};
+
+pub const PASSWORD: &str = "a long test pass-phrase";
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    pub clock: ManualClock,
+    pub state: AppState,
+}
+
+impl TestApp {
+    pub async fn spawn(pool: PgPool) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address: SocketAddr = listener.local_addr().unwrap();
+        let mut settings = Settings::load(None).unwrap();
+        settings.master_key = Some(MasterKey::generate_base64());
+        settings.public_url = format!("http://localhost:{}", address.port());
+        settings.mail.transport = MailTransportKind::Log;
+        settings.hashing_concurrency = 2;
+        let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+        let state = AppState::new(pool.clone(), settings, Arc::new(clock.clone())).unwrap();
+        let app = tcs_portal::web::router(state.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            base: format!("http://127.0.0.1:{}", address.port()),
+            pool,
+            clock,
+            state,
+        }
+    }
+
+    pub fn client(&self) -> TestClient {
+        TestClient::new(&self.base)
+    }
+
+    /// An invitation token for a new staff member, as `staff create` makes it.
+    pub async fn invite_staff(&self, email: &str, role: StaffRole) -> String {
+        tcs_portal::services::onboarding::invite_staff(
+            &self.pool,
+            &EmailAddress::parse(email).unwrap(),
+            &DisplayName::parse("Test Person").unwrap(),
+            role,
+            self.clock.now(),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The code an authenticator app shows right now.
+    pub fn totp_now(&self, secret: &[u8]) -> String {
+        totp::code_at_step(secret, totp::step_at(self.clock.now()))
+    }
+
+    /// Moves to the next TOTP step, so a fresh code can be used.
+    pub fn next_totp_step(&self) {
+        self.clock
+            .advance(time::Duration::seconds(totp::STEP_SECONDS));
+    }
+
+    /// A staff member who accepted an invitation and enrolled TOTP through the
+    /// real pages. Returns their logged-in client and TOTP seed.
+    pub async fn enrolled_staff(&self, email: &str, role: StaffRole) -> EnrolledUser {
+        let token = self.invite_staff(email, role).await;
+        let client = self.client();
+        let invite = client.get(&format!("/invite/{token}")).await;
+        assert_eq!(invite.status, StatusCode::SEE_OTHER);
+        client.get("/invite").await.assert_ok();
+        let accepted = client
+            .post_form(
+                "/invite",
+                &[
+                    ("display_name", "Test Person"),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(accepted.location(), Some("/mfa/enrol"), "{}", accepted.body);
+        let enrol = client.get("/mfa/enrol").await;
+        enrol.assert_ok();
+        let secret = enrol.totp_secret();
+        let confirmed = client
+            .post_form("/mfa/enrol", &[("code", &self.totp_now(&secret))])
+            .await;
+        confirmed.assert_ok();
+        let recovery_codes = confirmed.all_between("<code class=\"recovery-code\">", "</code>");
+        assert_eq!(recovery_codes.len(), 10);
+        EnrolledUser {
+            email: email.to_owned(),
+            client,
+            secret,
+            recovery_codes,
+        }
+    }
+
+    /// Logs in with password and a fresh TOTP code on a new client.
+    pub async fn log_in(&self, user: &EnrolledUser) -> TestClient {
+        let client = self.client();
+        let password = client
+            .post_form("/login", &[("email", &user.email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(password.location(), Some("/mfa"), "{}", password.body);
+        self.next_totp_step();
+        let mfa = client
+            .post_form("/mfa", &[("code", &self.totp_now(&user.secret))])
+            .await;
+        assert_eq!(mfa.location(), Some("/"), "{}", mfa.body);
+        client
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+pub struct EnrolledUser {
+    pub email: String,
+    pub client: TestClient,
+    pub secret: Vec<u8>,
+    pub recovery_codes: Vec<String>,
+}
+
+/// An HTTP client that keeps cookies by hand (Secure `__Host-` cookies are
+/// kept over plain HTTP to localhost, as browsers do) and remembers the CSRF
+/// token of the last page it saw.
+#[derive(Clone)]
+pub struct TestClient {
+    http: reqwest::Client,
+    base: String,
+    cookies: Arc<Mutex<HashMap<String, String>>>,
+    csrf: Arc<Mutex<Option<String>>>,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestClient {
+    pub fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+            cookies: Arc::default(),
+            csrf: Arc::default(),
+        }
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookies
+            .lock()
+            .unwrap()
+            .get("__Host-tcs_session")
+            .cloned()
+    }
+
+    pub fn set_session_cookie(&self, value: &str) {
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert("__Host-tcs_session".to_owned(), value.to_owned());
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// Posts a form with the session's CSRF token added (fetched first if needed).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let token = self.csrf_token().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.post_raw(path, "application/x-www-form-urlencoded", body, &[])
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+        extra_headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        for (name, value) in extra_headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request).await
+    }
+
+    pub async fn csrf_token(&self) -> String {
+        if let Some(token) = self.csrf.lock().unwrap().clone() {
+            return token;
+        }
+        self.get("/login").await;
+        self.csrf
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("no CSRF token on /login")
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> TestResponse {
+        let cookie_header = self
+            .cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let request = if cookie_header.is_empty() {
+            request
+        } else {
+            request.header("cookie", cookie_header)
+        };
+        let response = request.send().await.unwrap();
+        for set_cookie in response.headers().get_all(SET_COOKIE) {
+            let text = set_cookie.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            let expired = text.contains("Max-Age=0") || value.is_empty();
+            let mut cookies = self.cookies.lock().unwrap();
+            if expired {
+                cookies.remove(name);
+            } else {
+                cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        if let Some(token) = first_between(&body, "name=\"csrf_token\" value=\"", "\"") {
+            *self.csrf.lock().unwrap() = Some(token);
+        }
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl TestResponse {
+    pub fn assert_ok(&self) {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.body);
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn totp_secret(&self) -> Vec<u8> {
+        let text = first_between(&self.body, "<code id=\"totp-secret\">", "</code>")
+            .expect("no TOTP secret on page");
+        data_encoding::BASE32_NOPAD
+            .decode(text.replace(' ', "").as_bytes())
+            .unwrap()
+    }
+
+    pub fn all_between(&self, start: &str, end: &str) -> Vec<String> {
+        self.body
+            .split(start)
+            .skip(1)
+            .filter_map(|piece| piece.find(end).map(|i| piece[..i].to_owned()))
+            .collect()
+    }
+}
+
+fn first_between(text: &str, start: &str, end: &str) -> Option<String> {
+    let from = text.find(start)? + start.len();
+    let len = text[from..].find(end)?;
+    Some(text[from..from + len].to_owned())
+}

@@ -1,0 +1,12 @@
+//! The one integration test binary. Modules mirror the areas of `src/web/`;
+//! every test that needs a database gets a fresh one from `#[sqlx::test]`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod invitations;
+mod operations;
+mod outbox;
+mod security;

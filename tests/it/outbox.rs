@@ -1,0 +1,151 @@
+//! The outbox: mail survives a crash between the write and the send.
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tcs_portal::clock::Clock;
+use tcs_portal::config::{MailSettings, MailTransportKind};
+use tcs_portal::mail::Mail;
+use tcs_portal::mail::transport::Outgoing;
+
+use crate::helpers::TestApp;
+
+fn file_transport(dir: &std::path::Path) -> Outgoing {
+    Outgoing::from_settings(&MailSettings {
+        transport: MailTransportKind::File,
+        smtp_url: None,
+        from: "TCS portal <tcs@amres.ac.rs>".to_owned(),
+        dir: dir.to_owned(),
+    })
+    .unwrap()
+}
+
+async fn queue(app: &TestApp, to: &str) -> i64 {
+    let mut tx = app.pool.begin().await.unwrap();
+    let id = Mail {
+        to: to.to_owned(),
+        subject: "Poziv / Invitation".to_owned(),
+        body: "Zdravo / Hello".to_owned(),
+    }
+    .enqueue(&mut tx, app.clock.now())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn queued_mail_is_delivered_once_and_marked_sent(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let dir = std::env::temp_dir().join(format!("tcs-mail-{}", uuid::Uuid::new_v4()));
+    let outgoing = file_transport(&dir);
+    let id = queue(&app, "ana@amres.ac.rs").await;
+    let sent = tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
+        .await
+        .unwrap();
+    assert_eq!(sent, 1);
+    let file = std::fs::read_to_string(dir.join(format!("{id:010}.eml"))).unwrap();
+    assert!(file.contains("To: ana@amres.ac.rs") && file.contains("Zdravo / Hello"));
+    let again = tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn mail_claimed_by_a_worker_that_died_is_sent_after_the_lease(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let dir = std::env::temp_dir().join(format!("tcs-mail-{}", uuid::Uuid::new_v4()));
+    let outgoing = file_transport(&dir);
+    let id = queue(&app, "ana@amres.ac.rs").await;
+    // A worker claims the message and dies before sending it.
+    let claimed =
+        tcs_portal::db::outbox::claim(&app.pool, 10, app.clock.now(), time::Duration::minutes(5))
+            .await
+            .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
+            .await
+            .unwrap(),
+        0
+    );
+    app.clock.advance(time::Duration::minutes(6));
+    assert_eq!(
+        tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(dir.join(format!("{id:010}.eml")).exists());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_failed_delivery_is_retried_later_with_its_error_kept(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    // A file transport whose folder cannot be written fails like a dead SMTP server.
+    let blocked = std::env::temp_dir().join(format!("tcs-mail-blocked-{}", uuid::Uuid::new_v4()));
+    let outgoing = file_transport(&blocked);
+    std::fs::remove_dir_all(&blocked).unwrap();
+    std::fs::write(&blocked, b"not a folder").unwrap();
+    queue(&app, "ana@amres.ac.rs").await;
+    assert_eq!(
+        tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
+            .await
+            .unwrap(),
+        1
+    );
+    let (sent, error): (Option<time::OffsetDateTime>, Option<String>) =
+        sqlx::query_as("SELECT sent_at, last_error FROM outbox")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(sent.is_none());
+    assert!(error.unwrap().contains("cannot write"));
+    assert_eq!(
+        tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
+            .await
+            .unwrap(),
+        0
+    );
+    std::fs::remove_file(&blocked).unwrap();
+    std::fs::create_dir_all(&blocked).unwrap();
+    app.clock.advance(time::Duration::minutes(2));
+    assert_eq!(
+        tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
+            .await
+            .unwrap(),
+        1
+    );
+    let sent: Option<time::OffsetDateTime> = sqlx::query_scalar("SELECT sent_at FROM outbox")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(sent.is_some());
+    std::fs::remove_dir_all(blocked).ok();
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn mail_written_in_a_rolled_back_transaction_is_never_sent(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let mut tx = app.pool.begin().await.unwrap();
+    Mail {
+        to: "ana@amres.ac.rs".into(),
+        subject: "x".into(),
+        body: "y".into(),
+    }
+    .enqueue(&mut tx, app.clock.now())
+    .await
+    .unwrap();
+    tx.rollback().await.unwrap();
+    let outgoing = Arc::new(file_transport(
+        &std::env::temp_dir().join("tcs-mail-unused"),
+    ));
+    assert_eq!(
+        tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
+            .await
+            .unwrap(),
+        0
+    );
+}
