@@ -1,0 +1,4 @@
+//! tcs-portal library: each module is one part of the portal.
+
+/// DigiCert CertCentral API client.
+pub mod digicert;
