@@ -1,0 +1,8 @@
+//! Tests of the DigiCert CertCentral client.
+
+mod client_errors;
+mod client_requests;
+mod dates;
+mod fake;
+mod order_builder;
+mod recorded;
