@@ -40,16 +40,16 @@ impl Answer {
 }
 
 /// One call to make: method, path segments under the base URL, query and body.
-pub(crate) struct Call<'a> {
+pub(crate) struct Call {
     pub(crate) method: Method,
     pub(crate) path: Vec<String>,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Option<Vec<u8>>,
-    pub(crate) accept: &'a str,
+    pub(crate) accept: &'static str,
     pub(crate) repeat: Repeat,
 }
 
-impl Call<'_> {
+impl Call {
     pub(crate) fn get(path: Vec<String>) -> Self {
         Self {
             method: Method::GET,
@@ -135,7 +135,7 @@ impl HttpCertCentral {
         self.base_url.as_str()
     }
 
-    fn url(&self, call: &Call<'_>) -> Result<Url, Error> {
+    fn url(&self, call: &Call) -> Result<Url, Error> {
         let mut url = self.base_url.clone();
         url.path_segments_mut()
             .map_err(|()| Error::Client("base URL cannot take a path".into()))?
@@ -148,7 +148,7 @@ impl HttpCertCentral {
     }
 
     /// Sends `call`, retrying it per the policy when it is safe to repeat.
-    pub(crate) async fn execute(&self, call: Call<'_>) -> Result<Answer, Error> {
+    pub(crate) async fn execute(&self, call: Call) -> Result<Answer, Error> {
         let url = self.url(&call)?;
         let mut retry = 0;
         loop {
@@ -184,7 +184,7 @@ impl HttpCertCentral {
         }
     }
 
-    async fn send_once(&self, call: &Call<'_>, url: Url) -> Result<Answer, Error> {
+    async fn send_once(&self, call: &Call, url: Url) -> Result<Answer, Error> {
         let mut request = self
             .http
             .request(call.method.clone(), url)

@@ -58,7 +58,7 @@ struct RawApiError {
 
 /// Reads DigiCert's error body. A body that is not in that shape (an HTML page from a
 /// proxy, an empty 503) yields no entries; the HTTP status still classifies the error.
-pub fn parse_error_body(body: &[u8]) -> Vec<ApiError> {
+fn parse_error_body(body: &[u8]) -> Vec<ApiError> {
     serde_json::from_slice::<RawErrorBody>(body)
         .map(|raw| {
             raw.errors

@@ -19,6 +19,6 @@ pub mod types;
 pub use api::CertCentral;
 pub use client::HttpCertCentral;
 pub use config::{ClientConfig, EU_BASE_URL, US_BASE_URL};
-pub use error::{ApiError, Error, parse_error_body};
+pub use error::{ApiError, Error};
 pub use retry::RetryPolicy;
 pub use types::*;

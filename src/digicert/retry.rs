@@ -42,8 +42,9 @@ impl RetryPolicy {
     }
 
     /// The wait before retry number `retry` (0-based) after `error`, or `None` when the
-    /// error is not worth retrying or the attempts are used up.
-    pub(crate) fn delay_before_retry(&self, retry: u32, error: &Error) -> Option<Duration> {
+    /// error is not worth retrying or the attempts are used up. Public so that callers
+    /// which reschedule work themselves (the job queue) back off the same way.
+    pub fn delay_before_retry(&self, retry: u32, error: &Error) -> Option<Duration> {
         if retry + 1 >= self.max_attempts || !error.is_transient() {
             return None;
         }
