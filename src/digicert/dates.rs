@@ -5,18 +5,55 @@
 //! responses, a space-separated time without a zone (`2020-05-01 15:47:26`). The last two
 //! carry no zone; DigiCert's zoned timestamps are all UTC, so both are read as UTC and a
 //! plain date becomes the start of that day.
+//!
+//! The exception is `dcv_expiration.*`, which DigiCert documents as a date in US Mountain
+//! Time: the recordings show `"ov": "2022-07-30"` next to `validated_until:
+//! "2022-07-30T06:00:00+00:00"`, i.e. midnight MDT. [`mountain_option`] reads those.
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset, Weekday};
 
 /// A date string that matches none of DigiCert's formats.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unrecognised DigiCert date {0:?}")]
 pub struct DateError(String);
 
-/// Parses any of the three formats DigiCert sends.
+/// Parses any of the three formats DigiCert sends; a plain date is midnight UTC.
 pub fn parse(text: &str) -> Result<OffsetDateTime, DateError> {
+    parse_with_day_start(text, |_| UtcOffset::UTC)
+}
+
+/// Like [`parse`], but a plain date is midnight US Mountain Time (MST or MDT).
+pub fn parse_mountain(text: &str) -> Result<OffsetDateTime, DateError> {
+    parse_with_day_start(text, mountain_offset)
+}
+
+/// The US Mountain Time offset at midnight of `date`: MDT (−6) after the second Sunday of
+/// March up to and including the first Sunday of November (the switches happen at 02:00,
+/// after midnight), MST (−7) otherwise. US rules since 2007.
+fn mountain_offset(date: Date) -> UtcOffset {
+    let mst = UtcOffset::from_hms(-7, 0, 0).unwrap_or(UtcOffset::UTC);
+    let mdt = UtcOffset::from_hms(-6, 0, 0).unwrap_or(UtcOffset::UTC);
+    let first_sunday = |month: Month| {
+        Date::from_calendar_date(date.year(), month, 1).map(|first| {
+            if first.weekday() == Weekday::Sunday {
+                first
+            } else {
+                first.next_occurrence(Weekday::Sunday)
+            }
+        })
+    };
+    match (first_sunday(Month::March), first_sunday(Month::November)) {
+        (Ok(march), Ok(november)) if date > march + Duration::weeks(1) && date <= november => mdt,
+        _ => mst,
+    }
+}
+
+fn parse_with_day_start(
+    text: &str,
+    day_start: impl Fn(Date) -> UtcOffset,
+) -> Result<OffsetDateTime, DateError> {
     let text = text.trim();
     if let Ok(instant) = OffsetDateTime::parse(text, &Rfc3339) {
         return Ok(instant);
@@ -36,7 +73,7 @@ pub fn parse(text: &str) -> Result<OffsetDateTime, DateError> {
     }
     let date_only = format_description!("[year]-[month]-[day]");
     if let Ok(date) = Date::parse(text, date_only) {
-        return Ok(date.midnight().assume_utc());
+        return Ok(date.midnight().assume_offset(day_start(date)));
     }
     Err(DateError(text.to_owned()))
 }
@@ -61,6 +98,25 @@ pub mod option {
     ) -> Result<Option<OffsetDateTime>, D::Error> {
         match Option::<String>::deserialize(de)? {
             Some(text) if !text.trim().is_empty() => super::parse(&text)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// Serde helper for `dcv_expiration.*`: like [`option`], with plain dates read as midnight
+/// US Mountain Time.
+pub mod mountain_option {
+    use serde::{Deserialize, Deserializer};
+    use time::OffsetDateTime;
+
+    /// Reads an optional date, plain dates in Mountain Time.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        de: D,
+    ) -> Result<Option<OffsetDateTime>, D::Error> {
+        match Option::<String>::deserialize(de)? {
+            Some(text) if !text.trim().is_empty() => super::parse_mountain(&text)
                 .map(Some)
                 .map_err(serde::de::Error::custom),
             _ => Ok(None),

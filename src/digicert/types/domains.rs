@@ -23,15 +23,15 @@ open_enum!(
     }
 );
 
-/// DCV expiry per validation type. Plain dates (Mountain Time per DigiCert) by default,
-/// full timestamps with `include_dcv_expiration_time=true`.
+/// DCV expiry per validation type: plain dates, meaning midnight US Mountain Time, by
+/// default; UTC timestamps with `include_dcv_expiration_time=true`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct DcvExpiration {
     /// OV expiry.
-    #[serde(default, deserialize_with = "dates::option::deserialize")]
+    #[serde(default, deserialize_with = "dates::mountain_option::deserialize")]
     pub ov: Option<OffsetDateTime>,
     /// EV expiry.
-    #[serde(default, deserialize_with = "dates::option::deserialize")]
+    #[serde(default, deserialize_with = "dates::mountain_option::deserialize")]
     pub ev: Option<OffsetDateTime>,
     /// `valid`, `expiring_soon`, `expired`.
     #[serde(default)]

@@ -44,3 +44,36 @@ fn range_filter_dates_are_utc_with_a_space() {
         "2025-01-10 09:00:05"
     );
 }
+
+#[test]
+fn dcv_expiry_date_is_midnight_mountain_time_across_daylight_saving() {
+    let summer = dates::parse_mountain("2022-07-30").unwrap();
+    assert_eq!(summer, datetime!(2022-07-30 06:00 UTC), "MDT");
+    let winter = dates::parse_mountain("2025-01-15").unwrap();
+    assert_eq!(winter, datetime!(2025-01-15 07:00 UTC), "MST");
+    // 2025: DST from Sunday 9 March 02:00 to Sunday 2 November 02:00.
+    assert_eq!(
+        dates::parse_mountain("2025-03-09").unwrap(),
+        datetime!(2025-03-09 07:00 UTC)
+    );
+    assert_eq!(
+        dates::parse_mountain("2025-03-10").unwrap(),
+        datetime!(2025-03-10 06:00 UTC)
+    );
+    assert_eq!(
+        dates::parse_mountain("2025-11-02").unwrap(),
+        datetime!(2025-11-02 06:00 UTC)
+    );
+    assert_eq!(
+        dates::parse_mountain("2025-11-03").unwrap(),
+        datetime!(2025-11-03 07:00 UTC)
+    );
+}
+
+#[test]
+fn dcv_expiry_with_time_keeps_its_own_offset() {
+    assert_eq!(
+        dates::parse_mountain("2025-03-05T06:00:00+00:00").unwrap(),
+        datetime!(2025-03-05 06:00 UTC)
+    );
+}
