@@ -120,6 +120,9 @@ impl HttpCertCentral {
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .user_agent(concat!("tcs-portal/", env!("CARGO_PKG_VERSION")))
+            // Following a redirect would hand the API key to whatever host it names, and
+            // would turn a POST into a GET; CertCentral does not redirect API calls.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Client(e.to_string()))?;
         Ok(Self {

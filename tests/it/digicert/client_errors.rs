@@ -270,3 +270,17 @@ async fn client_works_behind_a_shared_trait_object() {
         Some(OrganizationId(1_850_242))
     );
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed_so_the_key_stays_with_digicert() {
+    let elsewhere =
+        FakeDigicert::start(vec![Reply::Json(200, body_text("get_account_200.json"))]).await;
+    let fake = FakeDigicert::start(vec![Reply::Redirect(format!(
+        "{}/account",
+        elsewhere.base_url
+    ))])
+    .await;
+    let error = fake.client().account().await.unwrap_err();
+    assert!(matches!(error, Error::Api { status: 302, .. }), "{error:?}");
+    assert_eq!(elsewhere.calls(), 0);
+}

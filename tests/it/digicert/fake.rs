@@ -27,6 +27,8 @@ pub enum Reply {
     Raw(u16, &'static str, String),
     /// Wait this long before answering `{}`, to trip the client's timeout.
     Stall(Duration),
+    /// 302 to the given URL.
+    Redirect(String),
 }
 
 /// What the client sent in one request.
@@ -128,6 +130,11 @@ async fn answer(
             tokio::time::sleep(wait).await;
             response(200, "application/json", "{}".into())
         }
+        Some(Reply::Redirect(location)) => Response::builder()
+            .status(StatusCode::FOUND)
+            .header(header::LOCATION, location)
+            .body(Body::empty())
+            .unwrap(),
         None => response(599, "text/plain", "no reply scripted".into()),
     }
 }
