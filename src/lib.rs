@@ -1,4 +1,3 @@
 //! tcs-portal library: each module is one part of the portal.
 
-/// DigiCert CertCentral API client.
-pub mod digicert;
+pub mod digicert; // DigiCert CertCentral API client

@@ -77,8 +77,8 @@ fn joined(errors: &[ApiError]) -> String {
         .join("; ")
 }
 
-/// Everything a CertCentral call can fail with.
-#[derive(Debug, thiserror::Error)]
+/// Everything a CertCentral call can fail with. `Clone` so a job can keep its last error.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// 403 `access_denied|access_denied_invalid_key` (or 401): the API key is wrong or
     /// revoked. Staff should see "DigiCert rejected our API key".
