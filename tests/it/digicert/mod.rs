@@ -6,5 +6,6 @@ mod client_requests;
 mod dates;
 mod fake;
 mod order_builder;
+mod quirks;
 mod recorded;
 mod retry;
