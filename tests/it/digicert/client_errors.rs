@@ -9,7 +9,9 @@ use tcs_portal::digicert::{
     ProductId, RequestId, RequestStatus, UpdateRequestStatus,
 };
 
-use super::fake::{FakeDigicert, Reply, client_for, start_dropping_server};
+use super::fake::{
+    FakeDigicert, Reply, client_for, start_dropping_server, start_truncating_server,
+};
 use super::recorded::body_text;
 
 fn rate_limited() -> Reply {
@@ -283,4 +285,33 @@ async fn redirects_are_not_followed_so_the_key_stays_with_digicert() {
     let error = fake.client().account().await.unwrap_err();
     assert!(matches!(error, Error::Api { status: 302, .. }), "{error:?}");
     assert_eq!(elsewhere.calls(), 0);
+}
+
+#[tokio::test]
+async fn answer_cut_off_mid_body_is_a_malformed_response() {
+    let (base_url, requests) = start_truncating_server(200, r#"{"id": 700123, "sta"#).await;
+    let error = client_for(&base_url)
+        .order(OrderId(700_123))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::MalformedResponse { status: 200, .. }),
+        "{error:?}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 1, "not retried");
+}
+
+#[tokio::test]
+async fn order_answer_cut_off_mid_body_asks_for_reconciliation() {
+    let (base_url, requests) = start_truncating_server(201, r#"{"id": 70"#).await;
+    let error = client_for(&base_url)
+        .place_order(&mailbox_order())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::MalformedResponse { status: 201, .. }),
+        "{error:?}"
+    );
+    assert!(error.may_have_taken_effect());
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
 }

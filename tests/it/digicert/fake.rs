@@ -169,6 +169,19 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
 /// A server that reads each request completely and then closes the connection without
 /// answering: the request reached "DigiCert", the answer never came back.
 pub async fn start_dropping_server() -> (String, Arc<AtomicUsize>) {
+    start_raw_server(None).await
+}
+
+/// A server that answers `status` with a `Content-Length` larger than the `partial` body
+/// it sends before closing: the answer breaks off mid-body.
+pub async fn start_truncating_server(
+    status: u16,
+    partial: &'static str,
+) -> (String, Arc<AtomicUsize>) {
+    start_raw_server(Some((status, partial))).await
+}
+
+async fn start_raw_server(answer: Option<(u16, &'static str)>) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let requests = Arc::new(AtomicUsize::new(0));
@@ -182,6 +195,14 @@ pub async fn start_dropping_server() -> (String, Arc<AtomicUsize>) {
             tokio::spawn(async move {
                 if read_request(&mut socket).await {
                     counter.fetch_add(1, Ordering::SeqCst);
+                    if let Some((status, partial)) = answer {
+                        let head = format!(
+                            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                            partial.len() + 100
+                        );
+                        let _ = socket.write_all(head.as_bytes()).await;
+                        let _ = socket.write_all(partial.as_bytes()).await;
+                    }
                 }
                 let _ = socket.shutdown().await;
             });
