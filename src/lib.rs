@@ -7,6 +7,7 @@
 //! - [`error`]: the one error type every handler returns.
 //! - [`domain`]: pure, validated value types (emails, passwords, roles…), no I/O.
 //! - [`auth`]: passwords, TOTP, sessions and the extractors that guard every page.
+//! - [`digicert`]: the CertCentral API client (trait, reqwest implementation, DTOs).
 //! - [`crypto`]: sealing secrets at rest and single-use tokens.
 //! - [`db`]: every SQL statement of the portal.
 //! - [`audit`]: the hash-chained, append-only audit log.
@@ -26,6 +27,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod digicert;
 pub mod domain;
 pub mod error;
 pub mod i18n;

@@ -6,6 +6,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod digicert;
 mod invitations;
 mod operations;
 mod outbox;
