@@ -8,6 +8,7 @@ PG_HOST=${PG_HOST:-127.0.0.1}
 PG_PORT=${PG_PORT:-5432}
 
 if pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
+  echo "PostgreSQL is up on $PG_HOST:$PG_PORT"
   exit 0
 fi
 
