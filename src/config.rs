@@ -22,6 +22,8 @@ pub struct Settings {
     pub master_key: Option<SecretString>,
     pub log_format: LogFormat,
     pub mail: MailSettings,
+    /// Domain suffixes under which institution admins may register domains.
+    pub allowed_domain_suffixes: Vec<String>,
     /// How many password hashes may run at once; more wait, so a login flood
     /// cannot take every blocking thread away from page views.
     pub hashing_concurrency: usize,
@@ -62,6 +64,7 @@ struct FileSettings {
     master_key_file: Option<PathBuf>,
     log_format: Option<LogFormat>,
     hashing_concurrency: Option<usize>,
+    allowed_domain_suffixes: Option<Vec<String>>,
     #[serde(default)]
     mail: FileMailSettings,
 }
@@ -168,7 +171,19 @@ impl Settings {
                 .hashing_concurrency
                 .unwrap_or_else(default_hashing_concurrency),
         };
+        let allowed_domain_suffixes: Vec<String> = match env("TCS_ALLOWED_DOMAIN_SUFFIXES") {
+            Some(list) => list.split(',').map(str::to_owned).collect(),
+            None => file
+                .allowed_domain_suffixes
+                .unwrap_or_else(|| vec!["ac.rs".to_owned()]),
+        };
+        let allowed_domain_suffixes = allowed_domain_suffixes
+            .iter()
+            .map(|suffix| suffix.trim().trim_matches('.').to_ascii_lowercase())
+            .filter(|suffix| !suffix.is_empty())
+            .collect();
         Ok(Self {
+            allowed_domain_suffixes,
             database_url: env("DATABASE_URL")
                 .map(SecretString::from)
                 .or(file.database_url)
@@ -260,6 +275,14 @@ mod tests {
     fn a_public_url_with_a_path_is_refused() {
         assert!(with_env(&[("TCS_PUBLIC_URL", "https://tcs.amres.ac.rs/portal")]).is_err());
         assert!(with_env(&[("TCS_PUBLIC_URL", "ftp://tcs.amres.ac.rs")]).is_err());
+    }
+
+    #[test]
+    fn domain_suffixes_default_to_ac_rs_and_are_normalised() -> anyhow::Result<()> {
+        assert_eq!(with_env(&[])?.allowed_domain_suffixes, vec!["ac.rs"]);
+        let settings = with_env(&[("TCS_ALLOWED_DOMAIN_SUFFIXES", " AC.rs., edu.rs ,")])?;
+        assert_eq!(settings.allowed_domain_suffixes, vec!["ac.rs", "edu.rs"]);
+        Ok(())
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    #[error("the institution is suspended")]
+    InstitutionSuspended,
     #[error("login required")]
     LoginRequired,
     #[error("second factor required")]
@@ -28,6 +30,12 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many requests")]
     TooManyRequests,
+    /// A well-formed request that cannot be done as asked; the key says why.
+    #[error("unprocessable: {0}")]
+    Unprocessable(&'static str),
+    /// The request conflicts with the current state; the key says how.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -46,7 +54,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::CsrfFailed | Self::InstitutionSuspended => {
+                StatusCode::FORBIDDEN
+            }
             Self::LoginRequired | Self::MfaRequired { .. } | Self::AlreadyAuthenticated => {
                 StatusCode::SEE_OTHER
             }
@@ -54,6 +64,8 @@ impl AppError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,11 +74,13 @@ impl AppError {
         match self {
             Self::NotFound => "error.page.not_found",
             Self::Forbidden => "error.page.forbidden",
+            Self::InstitutionSuspended => "error.page.institution_suspended",
             Self::CsrfFailed => "error.page.csrf",
             Self::BadForm => "error.page.bad_form",
             Self::UnsupportedMediaType => "error.page.media_type",
             Self::PayloadTooLarge => "error.page.too_large",
             Self::TooManyRequests => "error.page.too_many",
+            Self::Unprocessable(key) | Self::Conflict(key) => key,
             Self::LoginRequired
             | Self::MfaRequired { .. }
             | Self::AlreadyAuthenticated

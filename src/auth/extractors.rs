@@ -61,9 +61,15 @@ impl FromRequestParts<AppState> for CurrentAccount {
                 enrolled: account.mfa_enrolled(),
             });
         }
+        let institutions = crate::db::institutions::memberships_of(&state.db, account.id)
+            .await?
+            .into_iter()
+            .map(|(id, short_name, _)| (id.to_string(), short_name))
+            .collect();
         let nav = Nav {
             display_name: account.display_name.clone(),
             is_staff: account.staff_role.is_some(),
+            institutions,
         };
         let page = PageContext::build(parts, &session, Some(nav)).await?;
         Ok(Self {
@@ -105,20 +111,28 @@ impl FromRequestParts<AppState> for PendingLogin {
     }
 }
 
-/// An AMRES staff member (full staff or auditor). Everyone else gets 403.
+/// An AMRES staff member (full staff or auditor). Everyone else gets 403. Only
+/// this extractor makes one, so holding a `&StaffScope` proves staff rights.
 pub struct StaffScope {
-    pub current: CurrentAccount,
-    pub role: StaffRole,
+    current: CurrentAccount,
+    role: StaffRole,
 }
 
 impl StaffScope {
-    /// Refuses read-only staff auditors; call before any change.
-    pub fn require_write(&self) -> Result<(), AppError> {
-        if self.role.can_write() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+    pub fn current(&self) -> &CurrentAccount {
+        &self.current
+    }
+
+    pub fn page(&self) -> &PageContext {
+        &self.current.page
+    }
+
+    pub fn role(&self) -> StaffRole {
+        self.role
+    }
+
+    pub fn account_id(&self) -> uuid::Uuid {
+        self.current.account.id
     }
 }
 
@@ -132,5 +146,36 @@ impl FromRequestParts<AppState> for StaffScope {
         let current = CurrentAccount::from_request_parts(parts, state).await?;
         let role = current.account.staff_role.ok_or(AppError::Forbidden)?;
         Ok(Self { current, role })
+    }
+}
+
+/// Full AMRES staff, who may change things. Staff auditors and everyone else get
+/// 403. `db::` functions that change data across institutions take this; it
+/// derefs to the [`StaffScope`] it extends.
+pub struct StaffAdmin {
+    staff: StaffScope,
+}
+
+impl std::ops::Deref for StaffAdmin {
+    type Target = StaffScope;
+
+    fn deref(&self) -> &StaffScope {
+        &self.staff
+    }
+}
+
+impl FromRequestParts<AppState> for StaffAdmin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let staff = StaffScope::from_request_parts(parts, state).await?;
+        if staff.role.can_write() {
+            Ok(Self { staff })
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }

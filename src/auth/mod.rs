@@ -5,8 +5,10 @@ pub mod extractors;
 pub mod password;
 pub mod rate_limit;
 pub mod recovery;
+pub mod scope;
 pub mod session;
 pub mod totp;
 
-pub use extractors::{CurrentAccount, PendingLogin, StaffScope};
+pub use extractors::{CurrentAccount, PendingLogin, StaffAdmin, StaffScope};
 pub use password::PasswordHasher;
+pub use scope::{Acting, Admin, InstitutionScope, Read};

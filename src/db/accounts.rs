@@ -264,3 +264,27 @@ pub async fn replace_totp(
     .await?;
     Ok(())
 }
+
+/// Suspends or reactivates an account. Suspension also moves the session epoch,
+/// so every session of the account ends at once. False when nothing changed.
+pub async fn staff_set_active(
+    tx: &mut Transaction<'_, Postgres>,
+    _staff: &crate::auth::StaffAdmin,
+    id: Uuid,
+    active: bool,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query!(
+        r#"UPDATE accounts
+           SET status = CASE WHEN $2 THEN 'active' ELSE 'disabled' END,
+               session_epoch = session_epoch + CASE WHEN $2 THEN 0 ELSE 1 END,
+               updated_at = $3
+           WHERE id = $1 AND status <> CASE WHEN $2 THEN 'active' ELSE 'disabled' END"#,
+        id,
+        active,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}

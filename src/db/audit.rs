@@ -58,9 +58,24 @@ pub struct AuditFilter {
     pub before_id: Option<i64>,
 }
 
+/// Events across all institutions, for staff; institution pages use
+/// [`list_for_institution`].
+pub async fn staff_list(
+    pool: &PgPool,
+    _staff: &crate::auth::StaffScope,
+    filter: &AuditFilter,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    query_events(pool, filter, limit).await
+}
+
 /// Newest first, at most `limit` rows. Keyset pagination on the id keeps every
 /// page as cheap as the first, however long the log grows.
-pub async fn list(pool: &PgPool, filter: &AuditFilter, limit: i64) -> sqlx::Result<Vec<AuditRow>> {
+async fn query_events(
+    pool: &PgPool,
+    filter: &AuditFilter,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
     sqlx::query_as!(
         AuditRow,
         r#"SELECT e.id, e.at, e.actor_account_id, a.email AS "actor_email?", e.actor_label,
@@ -85,6 +100,20 @@ pub async fn list(pool: &PgPool, filter: &AuditFilter, limit: i64) -> sqlx::Resu
     )
     .fetch_all(pool)
     .await
+}
+
+/// An institution's own events, for its admins and auditors.
+pub async fn list_for_institution<R: crate::auth::scope::RequiredRole>(
+    pool: &PgPool,
+    scope: &crate::auth::scope::InstitutionScope<R>,
+    filter: &AuditFilter,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    let scoped = AuditFilter {
+        institution: Some(scope.institution_id()),
+        ..filter.clone()
+    };
+    query_events(pool, &scoped, limit).await
 }
 
 /// The first row, in chain order, whose stored hashes do not match what its

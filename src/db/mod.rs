@@ -4,7 +4,10 @@
 //! invitation, outbox and audit functions here are not tenant data.
 pub mod accounts;
 pub mod audit;
+pub mod domains;
+pub mod institutions;
 pub mod invitations;
+pub mod memberships;
 pub mod outbox;
 pub mod recovery_codes;
 

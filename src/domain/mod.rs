@@ -1,10 +1,14 @@
 //! Pure value types, parsed once at the edge and trusted everywhere after. No I/O here.
 pub mod display_name;
+pub mod domain_name;
 pub mod email;
+pub mod institution;
 pub mod password;
 pub mod staff_role;
 
 pub use display_name::DisplayName;
+pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;
+pub use institution::{InstitutionRole, RegistrationNumber, Slug, TcsStatus};
 pub use password::{NewPassword, PasswordRejection};
 pub use staff_role::StaffRole;

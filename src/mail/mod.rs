@@ -1,5 +1,6 @@
 //! Outgoing mail: written to the outbox in the caller's transaction, delivered by
 //! a background worker through SMTP, a folder of `.eml` files, or the log.
+pub mod templates;
 pub mod transport;
 pub mod worker;
 

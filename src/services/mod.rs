@@ -1,6 +1,9 @@
 //! Workflows that span the database, crypto and mail. Handlers call these; these
 //! call `db::` and never touch HTTP.
 pub mod account;
+pub mod domains;
+pub mod institutions;
 pub mod login;
 pub mod mfa;
 pub mod onboarding;
+pub mod people;

@@ -50,16 +50,16 @@ pub async fn invite_staff(
 ) -> sqlx::Result<String> {
     let token = tokens::generate();
     let mut tx = pool.begin().await?;
-    let id = crate::db::invitations::insert(
+    let id = crate::db::invitations::insert_staff(
         &mut tx,
         NewInvitation {
             token_hash: &token.hash,
             email: email.as_str(),
             display_name: name.as_str(),
-            role,
             invited_by: None,
             expires_at: now + Duration::hours(INVITATION_TTL_HOURS),
         },
+        role,
     )
     .await?;
     AuditEvent::new("invitation.created")
@@ -127,20 +127,23 @@ pub async fn accept(
             email: &invitation.email,
             display_name: name.as_str(),
             password_hash: &password_hash,
-            staff_role: Some(invitation.role),
+            staff_role: invitation.kind.staff_role(),
         },
     )
     .await?;
     let Some(account_id) = account_id else {
         return Ok(AcceptOutcome::EmailTaken);
     };
+    crate::db::memberships::add_from_invitation(&mut tx, &invitation, account_id, now).await?;
     crate::db::invitations::mark_accepted(&mut tx, invitation.id, now).await?;
-    AuditEvent::new("invitation.accepted")
+    let mut event = AuditEvent::new("invitation.accepted")
         .actor(account_id)
         .target(format!("invitation:{}", invitation.id))
-        .details(json!({ "role": invitation.role.as_str() }))
-        .record(&mut tx, meta)
-        .await?;
+        .details(json!({ "role": invitation.kind.as_str() }));
+    if let Some(institution) = invitation.institution_id {
+        event = event.institution(institution);
+    }
+    event.record(&mut tx, meta).await?;
     tx.commit().await?;
     Ok(AcceptOutcome::Accepted {
         account_id,

@@ -1,6 +1,9 @@
 //! HTTP handlers, one folder per area, and the router that ties them together.
 pub mod account;
+pub mod audit_view;
+pub mod format;
 pub mod forms;
+pub mod institution;
 pub mod layers;
 pub mod page;
 pub mod public;
@@ -41,6 +44,93 @@ pub fn routes() -> RouteTable {
         )
         .add("GET", "/staff", get(staff::home::show))
         .add("GET", "/staff/audit", get(staff::audit::list))
+        .add("GET", "/staff/institutions", get(staff::institutions::list))
+        .add(
+            "POST",
+            "/staff/institutions",
+            post(staff::institutions::create),
+        )
+        .add(
+            "GET",
+            "/staff/institutions/new",
+            get(staff::institutions::new_form),
+        )
+        .add(
+            "GET",
+            "/staff/institutions/{institution_id}/edit",
+            get(staff::institutions::edit_form),
+        )
+        .add(
+            "POST",
+            "/staff/institutions/{institution_id}",
+            post(staff::institutions::update),
+        )
+        .add(
+            "POST",
+            "/staff/institutions/{institution_id}/suspend",
+            post(staff::institutions::suspend),
+        )
+        .add(
+            "POST",
+            "/staff/institutions/{institution_id}/reactivate",
+            post(staff::institutions::reactivate),
+        )
+        .add(
+            "POST",
+            "/staff/accounts/{account_id}/suspend",
+            post(staff::institutions::suspend_account),
+        )
+        .add(
+            "POST",
+            "/staff/accounts/{account_id}/reactivate",
+            post(staff::institutions::reactivate_account),
+        )
+        .add("GET", "/institutions", get(institution::switcher::show))
+        .add(
+            "GET",
+            "/institutions/{institution_id}",
+            get(institution::dashboard::show),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/domains",
+            get(institution::domains::list),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/domains",
+            post(institution::domains::add),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/domains/{domain_id}/remove",
+            post(institution::domains::remove),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/people",
+            get(institution::people::list),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/people",
+            post(institution::people::invite),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/people/{account_id}/role",
+            post(institution::people::change_role),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/people/{account_id}/remove",
+            post(institution::people::remove),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/audit",
+            get(institution::audit::list),
+        )
 }
 
 pub fn router(state: AppState) -> axum::Router {

@@ -16,6 +16,8 @@ const LANG_KEY: &str = "lang";
 pub struct Nav {
     pub display_name: String,
     pub is_staff: bool,
+    /// The institutions the person belongs to, as (id, short name), for the switcher.
+    pub institutions: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +32,27 @@ pub struct PageContext {
 impl PageContext {
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
+    }
+
+    /// A DigiCert validation state (`validated`, `expired`…) in words.
+    pub fn validation(&self, status: &str) -> &'static str {
+        self.t(match status {
+            "none" => "validation.none",
+            "pending" => "validation.pending",
+            "validated" => "validation.validated",
+            "expired" => "validation.expired",
+            _ => "validation.unknown",
+        })
+    }
+
+    /// A stored role name (`admin`, `staff_auditor`…) in words.
+    pub fn role(&self, role: &str) -> &'static str {
+        self.t(match role {
+            "admin" => "role.admin",
+            "auditor" => "role.auditor",
+            "staff" => "role.staff",
+            _ => "role.staff_auditor",
+        })
     }
 
     pub fn lang_code(&self) -> &'static str {

@@ -13,6 +13,7 @@ use tcs_portal::clock::{Clock, ManualClock};
 use tcs_portal::config::{MailTransportKind, Settings};
 use tcs_portal::crypto::MasterKey;
 use tcs_portal::domain::{DisplayName, EmailAddress, StaffRole};
+use uuid::Uuid;
 
 pub const PASSWORD: &str = "a long test pass-phrase";
 
@@ -77,6 +78,11 @@ impl TestApp {
     /// real pages. Returns their logged-in client and TOTP seed.
     pub async fn enrolled_staff(&self, email: &str, role: StaffRole) -> EnrolledUser {
         let token = self.invite_staff(email, role).await;
+        self.accept_invitation(email, &token).await
+    }
+
+    /// Follows an invitation link, sets name and password, and enrols TOTP.
+    pub async fn accept_invitation(&self, email: &str, token: &str) -> EnrolledUser {
         let client = self.client();
         let invite = client.get(&format!("/invite/{token}")).await;
         assert_eq!(invite.status, StatusCode::SEE_OTHER);
@@ -101,12 +107,83 @@ impl TestApp {
         confirmed.assert_ok();
         let recovery_codes = confirmed.all_between("<code class=\"recovery-code\">", "</code>");
         assert_eq!(recovery_codes.len(), 10);
+        let account_id = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
         EnrolledUser {
             email: email.to_owned(),
+            account_id,
             client,
             secret,
             recovery_codes,
         }
+    }
+
+    /// Registers an institution through the staff form; returns its id.
+    pub async fn create_institution(
+        &self,
+        staff: &TestClient,
+        slug: &str,
+        name: &str,
+        registered: bool,
+    ) -> Uuid {
+        let number = registration_number(slug);
+        let mut fields = vec![
+            ("slug", slug),
+            ("name_sr", name),
+            ("name_en", name),
+            ("short_name", slug),
+            ("registration_number", number.as_str()),
+        ];
+        if registered {
+            fields.push(("registered", "on"));
+        }
+        let created = staff.post_form("/staff/institutions", &fields).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let location = created.location().unwrap();
+        Uuid::parse_str(location.trim_start_matches("/institutions/")).unwrap()
+    }
+
+    /// Invites `email` into an institution through the people page (as `inviter`),
+    /// then accepts the invitation from the mail in the outbox.
+    pub async fn enrolled_member(
+        &self,
+        inviter: &TestClient,
+        institution: Uuid,
+        email: &str,
+        role: &str,
+    ) -> EnrolledUser {
+        let invited = inviter
+            .post_form(
+                &format!("/institutions/{institution}/people"),
+                &[
+                    ("email", email),
+                    ("display_name", "Test Person"),
+                    ("role", role),
+                ],
+            )
+            .await;
+        invited.assert_ok();
+        let token = self.invitation_token_from_mail(email).await;
+        self.accept_invitation(email, &token).await
+    }
+
+    /// The token of the newest invitation mail sent to `email`.
+    pub async fn invitation_token_from_mail(&self, email: &str) -> String {
+        let body: String = sqlx::query_scalar(
+            "SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(email)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap();
+        let start = body
+            .find("/invite/")
+            .expect("no invitation link in the mail")
+            + "/invite/".len();
+        body[start..].split_whitespace().next().unwrap().to_owned()
     }
 
     /// Logs in with password and a fresh TOTP code on a new client.
@@ -134,6 +211,7 @@ impl TestApp {
 
 pub struct EnrolledUser {
     pub email: String,
+    pub account_id: Uuid,
     pub client: TestClient,
     pub secret: Vec<u8>,
     pub recovery_codes: Vec<String>,
@@ -251,6 +329,8 @@ impl TestClient {
             let expired = text.contains("Max-Age=0") || value.is_empty();
             let mut cookies = self.cookies.lock().unwrap();
             if expired {
+                // The session is gone, and its CSRF token with it.
+                self.csrf.lock().unwrap().take();
                 cookies.remove(name);
             } else {
                 cookies.insert(name.to_owned(), value.to_owned());
@@ -307,4 +387,37 @@ fn first_between(text: &str, start: &str, end: &str) -> Option<String> {
     let from = text.find(start)? + start.len();
     let len = text[from..].find(end)?;
     Some(text[from..from + len].to_owned())
+}
+
+/// A valid matični broj derived from `seed`: seven digits from a hash of the
+/// seed, then the mod-11 check digit.
+pub fn registration_number(seed: &str) -> String {
+    let mut value: u64 = 1_469_598_103_934_665_603;
+    for byte in seed.bytes() {
+        value = (value ^ u64::from(byte)).wrapping_mul(1_099_511_628_211);
+    }
+    let digits: Vec<u32> = format!("{:07}", value % 10_000_000)
+        .bytes()
+        .map(|b| u32::from(b - b'0'))
+        .collect();
+    let sum: u32 = digits.iter().zip((2..=8).rev()).map(|(d, w)| d * w).sum();
+    let check = match 11 - sum % 11 {
+        10 | 11 => 0,
+        other => other,
+    };
+    format!(
+        "{}{check}",
+        digits.iter().map(u32::to_string).collect::<String>()
+    )
+}
+
+/// Undoes the HTML escaping of an attribute value, as a browser does.
+pub fn html_unescape(text: &str) -> String {
+    text.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }

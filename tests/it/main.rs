@@ -11,3 +11,4 @@ mod invitations;
 mod operations;
 mod outbox;
 mod security;
+mod tenancy;

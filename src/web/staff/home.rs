@@ -16,8 +16,8 @@ struct HomeTemplate<'a> {
 
 pub async fn show(staff: StaffScope) -> Result<Response, AppError> {
     page::ok(&HomeTemplate {
-        page: &staff.current.page,
-        display_name: &staff.current.account.display_name,
-        is_auditor: !staff.role.can_write(),
+        page: staff.page(),
+        display_name: &staff.current().account.display_name,
+        is_auditor: !staff.role().can_write(),
     })
 }

@@ -1,3 +1,4 @@
 //! Pages for AMRES staff.
 pub mod audit;
 pub mod home;
+pub mod institutions;

@@ -1,0 +1,131 @@
+//! `InstitutionScope<R>`: the only way a handler gets to act on an institution.
+//!
+//! The institution comes only from the path (`/institutions/{institution_id}/…`).
+//! The extractor checks the full login, then either staff rights or an active
+//! membership with a role of at least `R`. Handlers hand the scope to `db::`
+//! functions, which take the institution id from it and nowhere else. The scope
+//! has no public constructor, so it cannot be made up.
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::CurrentAccount;
+use crate::db::institutions::InstitutionHeader;
+use crate::domain::{InstitutionRole, StaffRole, TcsStatus};
+use crate::error::AppError;
+
+/// The least role a route needs, as a type: `Read` or `Admin`.
+pub trait RequiredRole: Send + Sync + 'static {
+    const MIN: InstitutionRole;
+}
+
+/// Seeing an institution's data: auditors, admins, staff and staff auditors.
+pub struct Read;
+impl RequiredRole for Read {
+    const MIN: InstitutionRole = InstitutionRole::Auditor;
+}
+
+/// Changing an institution's data: admins and full staff.
+pub struct Admin;
+impl RequiredRole for Admin {
+    const MIN: InstitutionRole = InstitutionRole::Admin;
+}
+
+/// In what capacity the person acts on this institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acting {
+    Member(InstitutionRole),
+    Staff(StaffRole),
+}
+
+pub struct InstitutionScope<R: RequiredRole> {
+    institution: InstitutionHeader,
+    acting: Acting,
+    pub current: CurrentAccount,
+    _role: PhantomData<R>,
+}
+
+impl<R: RequiredRole> InstitutionScope<R> {
+    pub fn institution_id(&self) -> Uuid {
+        self.institution.id
+    }
+
+    pub fn institution(&self) -> &InstitutionHeader {
+        &self.institution
+    }
+
+    pub fn acting(&self) -> Acting {
+        self.acting
+    }
+
+    pub fn account_id(&self) -> Uuid {
+        self.current.account.id
+    }
+
+    /// Whether the person may change things here (shows or hides forms).
+    pub fn can_write(&self) -> bool {
+        matches!(
+            self.acting,
+            Acting::Member(InstitutionRole::Admin) | Acting::Staff(StaffRole::Staff)
+        )
+    }
+
+    pub fn is_staff(&self) -> bool {
+        matches!(self.acting, Acting::Staff(_))
+    }
+}
+
+impl<R: RequiredRole> FromRequestParts<AppState> for InstitutionScope<R> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let institution_id = params
+            .iter()
+            .find(|(name, _)| *name == "institution_id")
+            .and_then(|(_, value)| Uuid::parse_str(value).ok())
+            .ok_or(AppError::NotFound)?;
+        let current = CurrentAccount::from_request_parts(parts, state).await?;
+        let institution = crate::db::institutions::load_for_scope_check(&state.db, institution_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let acting = match current.account.staff_role {
+            Some(StaffRole::Staff) => Acting::Staff(StaffRole::Staff),
+            Some(StaffRole::StaffAuditor) if R::MIN == InstitutionRole::Auditor => {
+                Acting::Staff(StaffRole::StaffAuditor)
+            }
+            Some(StaffRole::StaffAuditor) => return Err(AppError::Forbidden),
+            None => {
+                // Not a member: the institution might as well not exist.
+                let role = crate::db::memberships::active_role(
+                    &state.db,
+                    institution_id,
+                    current.account.id,
+                )
+                .await?
+                .ok_or(AppError::NotFound)?;
+                if institution.status == TcsStatus::Suspended {
+                    return Err(AppError::InstitutionSuspended);
+                }
+                if role < R::MIN {
+                    return Err(AppError::Forbidden);
+                }
+                Acting::Member(role)
+            }
+        };
+        Ok(Self {
+            institution,
+            acting,
+            current,
+            _role: PhantomData,
+        })
+    }
+}

@@ -1,0 +1,154 @@
+//! An institution's domains. Names are unique across all institutions.
+use sqlx::{PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::domain::DomainName;
+
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub id: Uuid,
+    pub name: DomainName,
+    pub validation_status: String,
+    pub validated_until: Option<OffsetDateTime>,
+    pub dcv_method: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn list<R: RequiredRole>(
+    pool: &PgPool,
+    scope: &InstitutionScope<R>,
+) -> sqlx::Result<Vec<Domain>> {
+    let rows = sqlx::query!(
+        r#"SELECT id, name, validation_status, validated_until, dcv_method, created_at
+           FROM domains WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name"#,
+        scope.institution_id()
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Domain {
+            id: row.id,
+            name: DomainName::from_trusted(row.name),
+            validation_status: row.validation_status,
+            validated_until: row.validated_until,
+            dcv_method: row.dcv_method,
+            created_at: row.created_at,
+        })
+        .collect())
+}
+
+/// Why a domain could not be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddDomain {
+    Added(Uuid),
+    AlreadyOurs,
+    /// Registered to another institution; which one is deliberately not said.
+    TakenElsewhere,
+}
+
+pub async fn add(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    name: &DomainName,
+    now: OffsetDateTime,
+) -> sqlx::Result<AddDomain> {
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO domains (institution_id, name, created_at, updated_at)
+           VALUES ($1, $2, $3, $3)
+           ON CONFLICT (name) WHERE removed_at IS NULL DO NOTHING
+           RETURNING id"#,
+        scope.institution_id(),
+        name.as_str(),
+        now
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = inserted {
+        return Ok(AddDomain::Added(id));
+    }
+    let ours = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM domains
+                          WHERE institution_id = $1 AND name = $2 AND removed_at IS NULL) AS "ours!""#,
+        scope.institution_id(),
+        name.as_str()
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(if ours {
+        AddDomain::AlreadyOurs
+    } else {
+        AddDomain::TakenElsewhere
+    })
+}
+
+/// Finds one of the scope's domains and locks it for a change.
+pub async fn lock(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    id: Uuid,
+) -> sqlx::Result<Option<DomainName>> {
+    let name = sqlx::query_scalar!(
+        "SELECT name FROM domains WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL FOR UPDATE",
+        scope.institution_id(),
+        id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(name.map(DomainName::from_trusted))
+}
+
+/// Removes one of the scope's domains (check and act in one statement). The row
+/// stays for the orders that used it.
+pub async fn remove(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let removed = sqlx::query!(
+        "UPDATE domains SET removed_at = $3, updated_at = $3 WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL",
+        scope.institution_id(),
+        id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(removed.rows_affected() == 1)
+}
+
+/// A live certificate (ordered, in progress, or issued and not yet expired) that
+/// uses a domain; domains in use cannot be removed.
+#[derive(Debug, Clone)]
+pub struct LiveCertificate {
+    pub order_id: Uuid,
+    pub common_name: String,
+    pub email: String,
+    pub status: String,
+}
+
+pub async fn live_certificates_using(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    domain_id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<LiveCertificate>> {
+    sqlx::query_as!(
+        LiveCertificate,
+        r#"SELECT o.id AS order_id, o.common_name, e.email, o.status
+           FROM order_emails e
+           JOIN certificate_orders o ON o.institution_id = e.institution_id AND o.id = e.order_id
+           WHERE e.institution_id = $1 AND e.domain_id = $2
+             AND o.status NOT IN ('rejected', 'canceled', 'revoked', 'expired')
+             AND (o.not_after IS NULL OR o.not_after > $3)
+           ORDER BY o.created_at DESC
+           LIMIT 20"#,
+        scope.institution_id(),
+        domain_id,
+        now
+    )
+    .fetch_all(&mut **tx)
+    .await
+}

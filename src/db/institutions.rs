@@ -1,0 +1,339 @@
+//! Institutions. Reads for members go through their scope; listing, creating and
+//! changing institutions across the board are staff functions.
+use sqlx::{PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::scope::{InstitutionScope, RequiredRole};
+use crate::auth::{StaffAdmin, StaffScope};
+use crate::domain::TcsStatus;
+use crate::domain::institution::NewInstitution;
+
+/// What every page of an institution needs to know about it.
+#[derive(Debug, Clone)]
+pub struct InstitutionHeader {
+    pub id: Uuid,
+    pub slug: String,
+    pub name_sr: String,
+    pub name_en: String,
+    pub short_name: String,
+    pub status: TcsStatus,
+}
+
+/// The scope extractor's lookup, the one unscoped read of an institution: it
+/// runs before any scope exists, and its result only ever becomes part of one.
+pub async fn load_for_scope_check(
+    pool: &PgPool,
+    id: Uuid,
+) -> sqlx::Result<Option<InstitutionHeader>> {
+    let row = sqlx::query!(
+        "SELECT id, slug, name_sr, name_en, short_name, tcs_status FROM institutions WHERE id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| InstitutionHeader {
+        id: row.id,
+        slug: row.slug,
+        name_sr: row.name_sr,
+        name_en: row.name_en,
+        short_name: row.short_name,
+        status: TcsStatus::from_db(&row.tcs_status).unwrap_or(TcsStatus::Suspended),
+    }))
+}
+
+/// Everything the dashboard shows about one institution.
+#[derive(Debug, Clone)]
+pub struct InstitutionDetail {
+    pub id: Uuid,
+    pub slug: String,
+    pub name_sr: String,
+    pub name_en: String,
+    pub short_name: String,
+    pub registration_number: String,
+    pub status: TcsStatus,
+    pub tcs_registered_at: Option<OffsetDateTime>,
+    pub digicert_org_id: Option<i64>,
+    pub org_validation_status: String,
+    pub org_validated_until: Option<OffsetDateTime>,
+    pub org_synced_at: Option<OffsetDateTime>,
+}
+
+pub async fn detail<R: RequiredRole>(
+    pool: &PgPool,
+    scope: &InstitutionScope<R>,
+) -> sqlx::Result<InstitutionDetail> {
+    detail_by_id(pool, scope.institution_id()).await
+}
+
+/// Staff open any institution's form; members use [`detail`].
+pub async fn staff_detail(
+    pool: &PgPool,
+    _staff: &StaffScope,
+    id: Uuid,
+) -> sqlx::Result<Option<InstitutionDetail>> {
+    match detail_by_id(pool, id).await {
+        Ok(detail) => Ok(Some(detail)),
+        Err(sqlx::Error::RowNotFound) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+async fn detail_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<InstitutionDetail> {
+    let row = sqlx::query!(
+        r#"SELECT id, slug, name_sr, name_en, short_name, registration_number, tcs_status,
+                  tcs_registered_at, digicert_org_id, org_validation_status, org_validated_until,
+                  org_synced_at
+           FROM institutions WHERE id = $1"#,
+        id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(InstitutionDetail {
+        id: row.id,
+        slug: row.slug,
+        name_sr: row.name_sr,
+        name_en: row.name_en,
+        short_name: row.short_name,
+        registration_number: row.registration_number,
+        status: TcsStatus::from_db(&row.tcs_status).unwrap_or(TcsStatus::Suspended),
+        tcs_registered_at: row.tcs_registered_at,
+        digicert_org_id: row.digicert_org_id,
+        org_validation_status: row.org_validation_status,
+        org_validated_until: row.org_validated_until,
+        org_synced_at: row.org_synced_at,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct InstitutionListItem {
+    pub id: Uuid,
+    pub slug: String,
+    pub name_sr: String,
+    pub short_name: String,
+    pub registration_number: String,
+    pub status: TcsStatus,
+    pub org_validation_status: String,
+    pub domain_count: i64,
+    pub admin_count: i64,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct InstitutionFilter {
+    pub search: Option<String>,
+    pub status: Option<TcsStatus>,
+    /// Keyset cursor: the (lower-cased name, id) of the last row of the previous page.
+    pub after: Option<(String, Uuid)>,
+}
+
+/// One page of institutions by name. The keyset cursor and the
+/// `(lower(name_sr), id)` index keep later pages as cheap as the first.
+pub async fn staff_list(
+    pool: &PgPool,
+    _staff: &StaffScope,
+    filter: &InstitutionFilter,
+    limit: i64,
+) -> sqlx::Result<Vec<InstitutionListItem>> {
+    let (after_name, after_id) = filter.after.clone().unzip();
+    let rows = sqlx::query!(
+        r#"SELECT i.id, i.slug, i.name_sr, i.short_name, i.registration_number, i.tcs_status,
+                  i.org_validation_status,
+                  (SELECT count(*) FROM domains d WHERE d.institution_id = i.id) AS "domain_count!",
+                  (SELECT count(*) FROM memberships m
+                    WHERE m.institution_id = i.id AND m.status = 'active' AND m.role = 'admin') AS "admin_count!"
+           FROM institutions i
+           WHERE ($1::text IS NULL
+                  OR i.name_sr ILIKE '%' || $1 || '%' OR i.name_en ILIKE '%' || $1 || '%'
+                  OR i.short_name ILIKE '%' || $1 || '%' OR i.slug ILIKE '%' || $1 || '%'
+                  OR i.registration_number = $1)
+             AND ($2::text IS NULL OR i.tcs_status = $2)
+             AND ($3::text IS NULL OR (lower(i.name_sr), i.id) > ($3, $4::uuid))
+           ORDER BY lower(i.name_sr), i.id
+           LIMIT $5"#,
+        filter.search,
+        filter.status.map(TcsStatus::as_str),
+        after_name,
+        after_id,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| InstitutionListItem {
+            id: row.id,
+            slug: row.slug,
+            name_sr: row.name_sr,
+            short_name: row.short_name,
+            registration_number: row.registration_number,
+            status: TcsStatus::from_db(&row.tcs_status).unwrap_or(TcsStatus::Suspended),
+            org_validation_status: row.org_validation_status,
+            domain_count: row.domain_count,
+            admin_count: row.admin_count,
+        })
+        .collect())
+}
+
+/// Which unique field an insert or update collided with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collision {
+    Slug,
+    RegistrationNumber,
+    DigicertOrg,
+}
+
+fn collision(error: &sqlx::Error) -> Option<Collision> {
+    let sqlx::Error::Database(db) = error else {
+        return None;
+    };
+    match db.constraint() {
+        Some("institutions_slug_key") => Some(Collision::Slug),
+        Some("institutions_registration_number_key") => Some(Collision::RegistrationNumber),
+        Some("institutions_digicert_org_id_key") => Some(Collision::DigicertOrg),
+        _ => None,
+    }
+}
+
+pub async fn staff_create(
+    tx: &mut Transaction<'_, Postgres>,
+    _staff: &StaffAdmin,
+    fields: &NewInstitution,
+    now: OffsetDateTime,
+) -> sqlx::Result<Result<Uuid, Collision>> {
+    let result = sqlx::query_scalar!(
+        r#"INSERT INTO institutions (slug, name_sr, name_en, short_name, registration_number,
+                                     tcs_status, tcs_registered_at, digicert_org_id, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+           RETURNING id"#,
+        fields.slug.as_str(),
+        fields.name_sr,
+        fields.name_en,
+        fields.short_name,
+        fields.registration_number.as_str(),
+        if fields.registered { "registered" } else { "applied" },
+        fields.registered.then_some(now),
+        fields.digicert_org_id,
+        now
+    )
+    .fetch_one(&mut **tx)
+    .await;
+    match result {
+        Ok(id) => Ok(Ok(id)),
+        Err(error) => collision(&error).map(Err).ok_or(error),
+    }
+}
+
+/// Updates the editable fields. Registration status moves between applied and
+/// registered here; suspension has its own functions. False when no such row.
+pub async fn staff_update(
+    tx: &mut Transaction<'_, Postgres>,
+    _staff: &StaffAdmin,
+    id: Uuid,
+    fields: &NewInstitution,
+    now: OffsetDateTime,
+) -> sqlx::Result<Result<bool, Collision>> {
+    let result = sqlx::query!(
+        r#"UPDATE institutions
+           SET slug = $2, name_sr = $3, name_en = $4, short_name = $5, registration_number = $6,
+               digicert_org_id = $7,
+               tcs_status = CASE WHEN tcs_status = 'suspended' THEN tcs_status
+                                 WHEN $8 THEN 'registered' ELSE 'applied' END,
+               status_before_suspension = CASE WHEN tcs_status = 'suspended'
+                                 THEN (CASE WHEN $8 THEN 'registered' ELSE 'applied' END)
+                                 ELSE status_before_suspension END,
+               tcs_registered_at = CASE WHEN $8 THEN coalesce(tcs_registered_at, $9) ELSE NULL END,
+               -- A new DigiCert organization has not been checked yet.
+               org_validation_status = CASE WHEN digicert_org_id IS DISTINCT FROM $7 THEN 'unknown'
+                                            ELSE org_validation_status END,
+               org_validated_until = CASE WHEN digicert_org_id IS DISTINCT FROM $7 THEN NULL
+                                          ELSE org_validated_until END,
+               updated_at = $9
+           WHERE id = $1"#,
+        id,
+        fields.slug.as_str(),
+        fields.name_sr,
+        fields.name_en,
+        fields.short_name,
+        fields.registration_number.as_str(),
+        fields.digicert_org_id,
+        fields.registered,
+        now
+    )
+    .execute(&mut **tx)
+    .await;
+    match result {
+        Ok(done) => Ok(Ok(done.rows_affected() == 1)),
+        Err(error) => collision(&error).map(Err).ok_or(error),
+    }
+}
+
+/// Suspends an institution and ends the sessions of all its members. False when
+/// it does not exist or is already suspended.
+pub async fn staff_suspend(
+    tx: &mut Transaction<'_, Postgres>,
+    _staff: &StaffAdmin,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query!(
+        r#"UPDATE institutions
+           SET status_before_suspension = tcs_status, tcs_status = 'suspended', updated_at = $2
+           WHERE id = $1 AND tcs_status <> 'suspended'"#,
+        id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        r#"UPDATE accounts SET session_epoch = session_epoch + 1, updated_at = $2
+           WHERE id IN (SELECT account_id FROM memberships WHERE institution_id = $1 AND status = 'active')"#,
+        id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}
+
+/// Lifts a suspension, back to the status the institution had before.
+pub async fn staff_reactivate(
+    tx: &mut Transaction<'_, Postgres>,
+    _staff: &StaffAdmin,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query!(
+        r#"UPDATE institutions
+           SET tcs_status = coalesce(status_before_suspension, 'applied'),
+               status_before_suspension = NULL, updated_at = $2
+           WHERE id = $1 AND tcs_status = 'suspended'"#,
+        id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The institutions an account is an active member of, for the switcher.
+pub async fn memberships_of(
+    pool: &PgPool,
+    account_id: Uuid,
+) -> sqlx::Result<Vec<(Uuid, String, String)>> {
+    let rows = sqlx::query!(
+        r#"SELECT i.id, i.short_name, m.role
+           FROM memberships m JOIN institutions i ON i.id = m.institution_id
+           WHERE m.account_id = $1 AND m.status = 'active'
+           ORDER BY lower(i.short_name)"#,
+        account_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.id, row.short_name, row.role))
+        .collect())
+}

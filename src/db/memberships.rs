@@ -1,0 +1,245 @@
+//! Who administers or audits an institution.
+use sqlx::{PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::domain::InstitutionRole;
+
+/// The scope extractor's membership check: the role of an *active* membership
+/// of an *active* account, or nothing.
+pub async fn active_role(
+    pool: &PgPool,
+    institution_id: Uuid,
+    account_id: Uuid,
+) -> sqlx::Result<Option<InstitutionRole>> {
+    let role = sqlx::query_scalar!(
+        r#"SELECT m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
+           WHERE m.institution_id = $1 AND m.account_id = $2
+             AND m.status = 'active' AND a.status = 'active'"#,
+        institution_id,
+        account_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(role.as_deref().and_then(InstitutionRole::from_db))
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub account_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: InstitutionRole,
+    pub account_active: bool,
+    pub mfa_enrolled: bool,
+    pub since: OffsetDateTime,
+}
+
+pub async fn list<R: RequiredRole>(
+    pool: &PgPool,
+    scope: &InstitutionScope<R>,
+) -> sqlx::Result<Vec<Member>> {
+    let rows = sqlx::query!(
+        r#"SELECT a.id, a.email, a.display_name, m.role, a.status, a.totp_secret_sealed IS NOT NULL AS "mfa!",
+                  m.created_at
+           FROM memberships m JOIN accounts a ON a.id = m.account_id
+           WHERE m.institution_id = $1 AND m.status = 'active'
+           ORDER BY m.role, lower(a.display_name)"#,
+        scope.institution_id()
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(Member {
+                account_id: row.id,
+                email: row.email,
+                display_name: row.display_name,
+                role: InstitutionRole::from_db(&row.role)?,
+                account_active: row.status == "active",
+                mfa_enrolled: row.mfa,
+                since: row.created_at,
+            })
+        })
+        .collect())
+}
+
+/// Adds (or revives) a membership. False when the account is already an active member.
+pub async fn add(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    account_id: Uuid,
+    role: InstitutionRole,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    add_by_id(tx, scope.institution_id(), account_id, role, now).await
+}
+
+/// The membership an accepted invitation grants. The invitation row itself is the
+/// authority here: it was created through an admin scope of this institution.
+pub async fn add_from_invitation(
+    tx: &mut Transaction<'_, Postgres>,
+    invitation: &crate::db::invitations::Invitation,
+    account_id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    match (
+        invitation.institution_id,
+        invitation.kind.institution_role(),
+    ) {
+        (Some(institution_id), Some(role)) => {
+            add_by_id(tx, institution_id, account_id, role, now).await
+        }
+        _ => Ok(false),
+    }
+}
+
+async fn add_by_id(
+    tx: &mut Transaction<'_, Postgres>,
+    institution_id: Uuid,
+    account_id: Uuid,
+    role: InstitutionRole,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let changed = sqlx::query!(
+        r#"INSERT INTO memberships (institution_id, account_id, role, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $4)
+           ON CONFLICT (institution_id, account_id) DO UPDATE
+               SET role = EXCLUDED.role, status = 'active', created_at = EXCLUDED.created_at,
+                   updated_at = EXCLUDED.updated_at
+               WHERE memberships.status <> 'active'"#,
+        institution_id,
+        account_id,
+        role.as_str(),
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(changed.rows_affected() == 1)
+}
+
+/// Why a role change or removal was not made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipChange {
+    Done,
+    NotAMember,
+    LastAdmin,
+    Unchanged,
+}
+
+/// Changes a member's role, never leaving the institution without an admin.
+/// The admins' rows are locked first, so two concurrent demotions cannot both
+/// pass the last-admin check.
+pub async fn change_role(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    account_id: Uuid,
+    role: InstitutionRole,
+    now: OffsetDateTime,
+) -> sqlx::Result<MembershipChange> {
+    let current = lock_members(tx, scope.institution_id(), account_id).await?;
+    let Some((current_role, admins)) = current else {
+        return Ok(MembershipChange::NotAMember);
+    };
+    if current_role == role {
+        return Ok(MembershipChange::Unchanged);
+    }
+    if current_role == InstitutionRole::Admin && admins <= 1 {
+        return Ok(MembershipChange::LastAdmin);
+    }
+    sqlx::query!(
+        "UPDATE memberships SET role = $3, updated_at = $4 WHERE institution_id = $1 AND account_id = $2",
+        scope.institution_id(),
+        account_id,
+        role.as_str(),
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    end_sessions(tx, account_id, now).await?;
+    Ok(MembershipChange::Done)
+}
+
+/// Removes a member, never the last admin, and ends their sessions.
+pub async fn remove(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    account_id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<MembershipChange> {
+    let Some((role, admins)) = lock_members(tx, scope.institution_id(), account_id).await? else {
+        return Ok(MembershipChange::NotAMember);
+    };
+    if role == InstitutionRole::Admin && admins <= 1 {
+        return Ok(MembershipChange::LastAdmin);
+    }
+    sqlx::query!(
+        "UPDATE memberships SET status = 'removed', updated_at = $3 WHERE institution_id = $1 AND account_id = $2",
+        scope.institution_id(),
+        account_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    end_sessions(tx, account_id, now).await?;
+    Ok(MembershipChange::Done)
+}
+
+/// Locks the institution's active memberships and returns the target's role and
+/// the number of active admins.
+async fn lock_members(
+    tx: &mut Transaction<'_, Postgres>,
+    institution_id: Uuid,
+    account_id: Uuid,
+) -> sqlx::Result<Option<(InstitutionRole, i64)>> {
+    let rows = sqlx::query!(
+        r#"SELECT account_id, role FROM memberships
+           WHERE institution_id = $1 AND status = 'active'
+           FOR UPDATE"#,
+        institution_id
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let admins = rows.iter().filter(|row| row.role == "admin").count();
+    let target = rows
+        .iter()
+        .find(|row| row.account_id == account_id)
+        .and_then(|row| InstitutionRole::from_db(&row.role));
+    Ok(target.map(|role| (role, i64::try_from(admins).unwrap_or(i64::MAX))))
+}
+
+/// A changed or removed role takes effect at once: every session of the person
+/// ends, so no page they have open keeps rights they lost.
+async fn end_sessions(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE accounts SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1",
+        account_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Whether `account_id` is an active member of the scope's institution.
+pub async fn is_member<R: RequiredRole>(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<R>,
+    account_id: Uuid,
+) -> sqlx::Result<bool> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM memberships
+                          WHERE institution_id = $1 AND account_id = $2 AND status = 'active') AS "found!""#,
+        scope.institution_id(),
+        account_id
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(found)
+}

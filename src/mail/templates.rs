@@ -1,0 +1,37 @@
+//! The text of each mail, Serbian first and English second, from askama templates.
+use askama::Template;
+
+use crate::domain::InstitutionRole;
+
+#[derive(Template)]
+#[template(path = "mail/invitation.txt", escape = "none")]
+pub struct InvitationMail<'a> {
+    pub name: &'a str,
+    pub inviter: &'a str,
+    pub role_sr: &'a str,
+    pub role_en: &'a str,
+    pub institution_sr: &'a str,
+    pub institution_en: &'a str,
+    pub link: &'a str,
+    pub expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/membership_added.txt", escape = "none")]
+pub struct MembershipAddedMail<'a> {
+    pub name: &'a str,
+    pub inviter: &'a str,
+    pub role_sr: &'a str,
+    pub role_en: &'a str,
+    pub institution_sr: &'a str,
+    pub institution_en: &'a str,
+    pub link: &'a str,
+}
+
+/// A role as the mail names it, in (Serbian, English).
+pub fn role_words(role: InstitutionRole) -> (&'static str, &'static str) {
+    match role {
+        InstitutionRole::Admin => ("administrator", "an administrator"),
+        InstitutionRole::Auditor => ("revizor", "an auditor"),
+    }
+}

@@ -1,0 +1,61 @@
+//! An institution's dashboard: TCS status, DigiCert validation, domains, people.
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+use crate::app::AppState;
+use crate::auth::{InstitutionScope, Read};
+use crate::db::audit::AuditFilter;
+use crate::db::domains::Domain;
+use crate::db::institutions::InstitutionDetail;
+use crate::db::memberships::Member;
+use crate::error::AppError;
+use crate::web::audit_view::{AuditPage, AuditQuery};
+use crate::web::format;
+use crate::web::institution::InstitutionNav;
+use crate::web::page::{self, PageContext};
+
+/// How many recent events the dashboard shows.
+const RECENT_EVENTS: i64 = 10;
+
+#[derive(Template)]
+#[template(path = "institution/dashboard.html")]
+struct DashboardTemplate<'a> {
+    page: &'a PageContext,
+    nav: InstitutionNav,
+    detail: InstitutionDetail,
+    domains: Vec<Domain>,
+    members: Vec<Member>,
+    audit: AuditPage,
+}
+
+impl DashboardTemplate<'_> {
+    fn date(&self, at: &Option<time::OffsetDateTime>) -> String {
+        format::optional_date(*at)
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    scope: InstitutionScope<Read>,
+) -> Result<Response, AppError> {
+    let page = &scope.current.page;
+    let detail = crate::db::institutions::detail(&state.db, &scope).await?;
+    let domains = crate::db::domains::list(&state.db, &scope).await?;
+    let members = crate::db::memberships::list(&state.db, &scope).await?;
+    let rows = crate::db::audit::list_for_institution(
+        &state.db,
+        &scope,
+        &AuditFilter::default(),
+        RECENT_EVENTS,
+    )
+    .await?;
+    page::ok(&DashboardTemplate {
+        page,
+        nav: InstitutionNav::new(&scope, page.lang),
+        detail,
+        domains,
+        members,
+        audit: AuditPage::new(rows, &AuditQuery::default(), None),
+    })
+}

@@ -1,0 +1,187 @@
+//! An institution's domains: list with validation state, add, remove.
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::audit::RequestMeta;
+use crate::auth::csrf::CsrfForm;
+use crate::auth::scope::RequiredRole;
+use crate::auth::{Admin, InstitutionScope, Read};
+use crate::db::domains::{AddDomain, Domain, LiveCertificate};
+use crate::error::AppError;
+use crate::services::domains::RemoveOutcome;
+use crate::web::format;
+use crate::web::forms::FieldErrors;
+use crate::web::institution::InstitutionNav;
+use crate::web::page::{self, PageContext};
+
+#[derive(Template)]
+#[template(path = "institution/domains.html")]
+struct DomainsTemplate<'a> {
+    page: &'a PageContext,
+    nav: InstitutionNav,
+    domains: Vec<Domain>,
+    suffixes: String,
+    typed: &'a str,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+    in_use: Option<(String, Vec<LiveCertificate>)>,
+}
+
+impl DomainsTemplate<'_> {
+    fn date(&self, at: &Option<time::OffsetDateTime>) -> String {
+        format::optional_date(*at)
+    }
+}
+
+struct Extras<'a> {
+    status: StatusCode,
+    typed: &'a str,
+    errors: Option<FieldErrors>,
+    notice: Option<&'static str>,
+    in_use: Option<(String, Vec<LiveCertificate>)>,
+}
+
+async fn render<R: RequiredRole>(
+    state: &AppState,
+    scope: &InstitutionScope<R>,
+    extras: Extras<'_>,
+) -> Result<Response, AppError> {
+    let page = &scope.current.page;
+    let domains = crate::db::domains::list(&state.db, scope).await?;
+    page::render(
+        extras.status,
+        &DomainsTemplate {
+            page,
+            nav: InstitutionNav::new(scope, page.lang),
+            domains,
+            suffixes: state.settings.allowed_domain_suffixes.join(", "),
+            typed: extras.typed,
+            errors: extras.errors.unwrap_or_else(|| FieldErrors::new(page.lang)),
+            notice: extras.notice,
+            in_use: extras.in_use,
+        },
+    )
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    scope: InstitutionScope<Read>,
+) -> Result<Response, AppError> {
+    render(
+        &state,
+        &scope,
+        Extras {
+            status: StatusCode::OK,
+            typed: "",
+            errors: None,
+            notice: None,
+            in_use: None,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    scope: InstitutionScope<Admin>,
+    CsrfForm(form): CsrfForm<AddForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::new(scope.current.page.lang);
+    let typed: String = form.name.chars().take(300).collect();
+    let status = match crate::services::domains::parse_for(
+        &scope,
+        &form.name,
+        &state.settings.allowed_domain_suffixes,
+    ) {
+        Err(error) => {
+            errors.add("name", error.message_key());
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Ok(name) => match crate::services::domains::add(&state, &meta, &scope, &name).await? {
+            AddDomain::Added(_) => {
+                let to = format!("/institutions/{}/domains", scope.institution_id());
+                return Ok(Redirect::to(&to).into_response());
+            }
+            AddDomain::AlreadyOurs => {
+                errors.add("name", "error.domain.already_ours");
+                StatusCode::CONFLICT
+            }
+            AddDomain::TakenElsewhere => {
+                errors.add("name", "error.domain.taken");
+                StatusCode::CONFLICT
+            }
+        },
+    };
+    render(
+        &state,
+        &scope,
+        Extras {
+            status,
+            typed: &typed,
+            errors: Some(errors),
+            notice: None,
+            in_use: None,
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    /// The domain's name typed again, as a deliberate confirmation.
+    #[serde(default)]
+    confirm_name: String,
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    scope: InstitutionScope<Admin>,
+    Path((_, domain_id)): Path<(Uuid, Uuid)>,
+    CsrfForm(form): CsrfForm<RemoveForm>,
+) -> Result<Response, AppError> {
+    let (status, notice, in_use) = match crate::services::domains::remove(
+        &state,
+        &meta,
+        &scope,
+        domain_id,
+        &form.confirm_name,
+    )
+    .await?
+    {
+        RemoveOutcome::NotFound => return Err(AppError::NotFound),
+        RemoveOutcome::Removed(_) => (StatusCode::OK, Some("domains.removed"), None),
+        RemoveOutcome::NotConfirmed => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("domains.confirm_mismatch"),
+            None,
+        ),
+        RemoveOutcome::InUse(name, live) => {
+            (StatusCode::CONFLICT, None, Some((name.to_unicode(), live)))
+        }
+    };
+    render(
+        &state,
+        &scope,
+        Extras {
+            status,
+            typed: "",
+            errors: None,
+            notice,
+            in_use,
+        },
+    )
+    .await
+}

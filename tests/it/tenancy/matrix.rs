@@ -1,0 +1,341 @@
+//! The authorization matrix: every route of the router, as every kind of visitor.
+//!
+//! A route missing from `EXPECTED` fails the test, so no route can be added
+//! without deciding who may use it. Requests carry a valid CSRF token and no
+//! other fields: for visitors who may use a route, that yields a validation
+//! error or a refusal with no effect (the target account is institution A's
+//! last admin), so one set of visitors can walk every route in turn.
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+use tcs_portal::domain::StaffRole;
+
+use crate::helpers::{TestApp, TestClient, TestResponse};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Anyone logged in (the MFA pages send the fully logged-in home).
+    LoggedIn,
+    /// Staff and staff auditors.
+    StaffRead,
+    /// Full staff only.
+    StaffWrite,
+    /// Logging out: everyone ends on the login page.
+    Logout,
+    /// Institution A's admins and auditors, staff and staff auditors.
+    TenantRead,
+    /// Institution A's admins and full staff.
+    TenantWrite,
+}
+
+const EXPECTED: &[(&str, &str, Access)] = &[
+    ("GET", "/", Access::LoggedIn),
+    ("GET", "/static/{name}", Access::Public),
+    ("GET", "/healthz", Access::Public),
+    ("GET", "/readyz", Access::Public),
+    ("POST", "/lang", Access::Public),
+    ("GET", "/login", Access::Public),
+    ("POST", "/login", Access::Public),
+    ("POST", "/logout", Access::Logout),
+    ("GET", "/mfa", Access::LoggedIn),
+    ("POST", "/mfa", Access::LoggedIn),
+    ("GET", "/mfa/enrol", Access::LoggedIn),
+    ("POST", "/mfa/enrol", Access::LoggedIn),
+    ("GET", "/invite/{token}", Access::Public),
+    ("GET", "/invite", Access::Public),
+    ("POST", "/invite", Access::Public),
+    ("GET", "/account", Access::LoggedIn),
+    ("POST", "/account/password", Access::LoggedIn),
+    ("POST", "/account/recovery-codes", Access::LoggedIn),
+    ("GET", "/staff", Access::StaffRead),
+    ("GET", "/staff/audit", Access::StaffRead),
+    ("GET", "/staff/institutions", Access::StaffRead),
+    ("POST", "/staff/institutions", Access::StaffWrite),
+    ("GET", "/staff/institutions/new", Access::StaffWrite),
+    (
+        "GET",
+        "/staff/institutions/{institution_id}/edit",
+        Access::StaffWrite,
+    ),
+    (
+        "POST",
+        "/staff/institutions/{institution_id}",
+        Access::StaffWrite,
+    ),
+    (
+        "POST",
+        "/staff/institutions/{institution_id}/suspend",
+        Access::StaffWrite,
+    ),
+    (
+        "POST",
+        "/staff/institutions/{institution_id}/reactivate",
+        Access::StaffWrite,
+    ),
+    (
+        "POST",
+        "/staff/accounts/{account_id}/suspend",
+        Access::StaffWrite,
+    ),
+    (
+        "POST",
+        "/staff/accounts/{account_id}/reactivate",
+        Access::StaffWrite,
+    ),
+    ("GET", "/institutions", Access::LoggedIn),
+    ("GET", "/institutions/{institution_id}", Access::TenantRead),
+    (
+        "GET",
+        "/institutions/{institution_id}/domains",
+        Access::TenantRead,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/domains",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/domains/{domain_id}/remove",
+        Access::TenantWrite,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/people",
+        Access::TenantRead,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/people",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/people/{account_id}/role",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/people/{account_id}/remove",
+        Access::TenantWrite,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/audit",
+        Access::TenantRead,
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Persona {
+    Anonymous,
+    AdminA,
+    AuditorA,
+    AdminB,
+    Staff,
+    StaffAuditor,
+    /// An auditor of A whose account staff suspended (their session is dead).
+    SuspendedAccount,
+    /// The admin of institution C, which staff suspended.
+    AdminOfSuspended,
+}
+
+/// What a persona should get from a route of institution A.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Allowed,
+    Login,
+    Forbidden,
+    NotFound,
+}
+
+fn expected(access: Access, persona: Persona) -> Outcome {
+    use Persona::*;
+    if access == Access::Logout {
+        return Outcome::Login;
+    }
+    if matches!(persona, Anonymous | SuspendedAccount) {
+        return if access == Access::Public {
+            Outcome::Allowed
+        } else {
+            Outcome::Login
+        };
+    }
+    match access {
+        Access::Public | Access::LoggedIn => Outcome::Allowed,
+        Access::Logout => Outcome::Login,
+        Access::StaffRead => match persona {
+            Staff | StaffAuditor => Outcome::Allowed,
+            _ => Outcome::Forbidden,
+        },
+        Access::StaffWrite => match persona {
+            Staff => Outcome::Allowed,
+            _ => Outcome::Forbidden,
+        },
+        Access::TenantRead => match persona {
+            AdminA | AuditorA | Staff | StaffAuditor => Outcome::Allowed,
+            _ => Outcome::NotFound,
+        },
+        Access::TenantWrite => match persona {
+            AdminA | Staff => Outcome::Allowed,
+            AuditorA | StaffAuditor => Outcome::Forbidden,
+            _ => Outcome::NotFound,
+        },
+    }
+}
+
+fn classify(response: &TestResponse) -> Outcome {
+    match response.status {
+        StatusCode::FORBIDDEN => Outcome::Forbidden,
+        StatusCode::NOT_FOUND => Outcome::NotFound,
+        StatusCode::SEE_OTHER if matches!(response.location(), Some("/login")) => Outcome::Login,
+        status if status.is_server_error() => panic!("server error {status}: {}", response.body),
+        StatusCode::SEE_OTHER if matches!(response.location(), Some("/mfa" | "/mfa/enrol")) => {
+            panic!("a fully logged-in persona was sent to MFA")
+        }
+        _ => Outcome::Allowed,
+    }
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = super::two_institutions(&app).await;
+    let staff = &world.staff;
+    let auditor_a = app
+        .enrolled_member(&staff.client, world.a, "revizor@etf.bg.ac.rs", "auditor")
+        .await;
+    let suspended = app
+        .enrolled_member(&staff.client, world.a, "bivsi@etf.bg.ac.rs", "auditor")
+        .await;
+    let staff_auditor = app
+        .enrolled_staff("revizor@amres.ac.rs", StaffRole::StaffAuditor)
+        .await;
+    let c = app
+        .create_institution(&staff.client, "vts-ni", "Visoka tehnička škola", true)
+        .await;
+    let admin_c = app
+        .enrolled_member(&staff.client, c, "cica@vts.ni.ac.rs", "admin")
+        .await;
+    let added = staff
+        .client
+        .post_form(
+            &format!("/institutions/{}/domains", world.a),
+            &[("name", "etf.bg.ac.rs")],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let domain_a: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM domains WHERE name = 'etf.bg.ac.rs'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    for (path, reason) in [
+        (
+            format!("/staff/accounts/{}/suspend", suspended.account_id),
+            "left the faculty",
+        ),
+        (
+            format!("/staff/institutions/{c}/suspend"),
+            "membership fees unpaid",
+        ),
+    ] {
+        let done = staff.client.post_form(&path, &[("reason", reason)]).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{path}: {}", done.body);
+    }
+
+    // Suspending C ended its admin's sessions; they can still log in, and then
+    // find every door closed.
+    let admin_c_client = app.log_in(&admin_c).await;
+
+    // Every registered route is in the matrix, and nothing else is.
+    let registered: BTreeSet<(String, String)> = tcs_portal::web::routes()
+        .list()
+        .iter()
+        .map(|route| (route.method.to_owned(), route.path.to_owned()))
+        .collect();
+    let covered: BTreeSet<(String, String)> = EXPECTED
+        .iter()
+        .map(|(method, path, _)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    assert_eq!(registered, covered, "routes and matrix differ");
+
+    let personas: Vec<(Persona, TestClient)> = vec![
+        (Persona::Anonymous, app.client()),
+        (Persona::AdminA, world.admin_a.client.clone()),
+        (Persona::AuditorA, auditor_a.client.clone()),
+        (Persona::AdminB, world.admin_b.client.clone()),
+        (Persona::Staff, staff.client.clone()),
+        (Persona::StaffAuditor, staff_auditor.client.clone()),
+        (Persona::SuspendedAccount, suspended.client.clone()),
+        (Persona::AdminOfSuspended, admin_c_client),
+    ];
+    // Institution A's data, which must never reach a visitor who may not see A.
+    let secrets = [
+        "Elektrotehnički",
+        "etf.bg.ac.rs",
+        "ana@etf.bg.ac.rs",
+        "revizor@etf.bg.ac.rs",
+    ];
+    let fill = |path: &str| {
+        path.replace("{institution_id}", &world.a.to_string())
+            .replace("{domain_id}", &domain_a.to_string())
+            .replace("{account_id}", &world.admin_a.account_id.to_string())
+            .replace("{token}", "not-a-real-invitation-token")
+            .replace("{name}", "style.css")
+    };
+    // Logging out ends the persona's session, so that route goes last.
+    let mut order: Vec<&(&str, &str, Access)> = EXPECTED
+        .iter()
+        .filter(|(_, path, _)| *path != "/logout")
+        .collect();
+    order.extend(EXPECTED.iter().filter(|(_, path, _)| *path == "/logout"));
+    let mut checked = 0;
+    for (method, pattern, access) in order {
+        let path = fill(pattern);
+        for (persona, client) in &personas {
+            let response = if *method == "GET" {
+                client.get(&path).await
+            } else {
+                client.post_form(&path, &[]).await
+            };
+            let want = expected(*access, *persona);
+            assert_eq!(
+                classify(&response),
+                want,
+                "{method} {pattern} as {persona:?}: {} {}",
+                response.status,
+                response.body
+            );
+            if want != Outcome::Allowed
+                || matches!(persona, Persona::AdminB | Persona::AdminOfSuspended)
+            {
+                for secret in secrets {
+                    assert!(
+                        !response.body.contains(secret),
+                        "{method} {pattern} as {persona:?} leaked {secret}"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, EXPECTED.len() * personas.len());
+
+    // The suspended institution's own admin is blocked on their own pages too.
+    let admin_c_client = app.log_in(&admin_c).await;
+    let own = admin_c_client.get(&format!("/institutions/{c}")).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN);
+    assert!(own.body.contains("suspend"));
+    let own_write = admin_c_client
+        .post_form(
+            &format!("/institutions/{c}/domains"),
+            &[("name", "vts.ni.ac.rs")],
+        )
+        .await;
+    assert_eq!(own_write.status, StatusCode::FORBIDDEN);
+}
