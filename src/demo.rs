@@ -1,9 +1,13 @@
-//! `tcs-portal demo`: the whole portal on one machine, with a ready staff login.
+//! `tcs-portal demo`: the whole portal on one machine, with demo institutions
+//! and ready logins printed on the console.
 use std::path::Path;
 
 use anyhow::Context;
 use secrecy::SecretString;
+use sqlx::PgPool;
+use time::{Duration, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
@@ -12,12 +16,11 @@ use crate::cli::DemoArgs;
 use crate::config::{MailTransportKind, Settings};
 use crate::crypto::MasterKey;
 use crate::db::accounts::NewAccount;
+use crate::db::seed::DemoInstitution;
 use crate::domain::StaffRole;
 
-const STAFF_EMAIL: &str = "staff@amres.ac.rs";
-const STAFF_NAME: &str = "Demo Staff (AMRES)";
 /// Printed on the console; a demo database must never hold real data.
-const STAFF_PASSWORD: &str = "demo-staff-password";
+const DEMO_PASSWORD: &str = "demo-password-2026";
 
 pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.state_dir)
@@ -39,8 +42,8 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         })?;
     let pool = crate::db::connect_and_migrate(&settings).await?;
     let key = MasterKey::from_base64(settings.master_key.as_ref().context("master key")?)?;
-    let login = seed_staff(&pool, &key).await?;
-    let banner = banner(&settings, &login);
+    let logins = seed(&pool, &key).await?;
+    let banner = banner(&settings, &logins);
     crate::app::run(
         settings,
         listener,
@@ -83,70 +86,230 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One printed login: who, what they are, their TOTP seed and a recovery code.
 struct DemoLogin {
+    email: &'static str,
+    what: String,
     totp_secret: String,
-    recovery_codes: Vec<String>,
+    recovery_code: String,
 }
 
-/// Creates (or resets) the demo staff account with a known password, a fresh
-/// TOTP seed and fresh recovery codes, all printed on the console.
-async fn seed_staff(pool: &sqlx::PgPool, key: &MasterKey) -> anyhow::Result<DemoLogin> {
-    let hasher = crate::auth::PasswordHasher::new(1);
-    let hash = hasher.hash(STAFF_PASSWORD).await?;
-    let now = time::OffsetDateTime::now_utc();
+struct DemoPerson {
+    email: &'static str,
+    name: &'static str,
+    staff_role: Option<StaffRole>,
+    /// (institution slug, role)
+    member_of: Option<(&'static str, &'static str)>,
+}
+
+const PEOPLE: &[DemoPerson] = &[
+    DemoPerson {
+        email: "staff@amres.ac.rs",
+        name: "Milica Marković (AMRES)",
+        staff_role: Some(StaffRole::Staff),
+        member_of: None,
+    },
+    DemoPerson {
+        email: "revizor@amres.ac.rs",
+        name: "Nenad Nikolić (AMRES)",
+        staff_role: Some(StaffRole::StaffAuditor),
+        member_of: None,
+    },
+    DemoPerson {
+        email: "ana.admin@etf.bg.ac.rs",
+        name: "Ana Anić",
+        staff_role: None,
+        member_of: Some(("etf-bg", "admin")),
+    },
+    DemoPerson {
+        email: "revizor@etf.bg.ac.rs",
+        name: "Đorđe Đurić",
+        staff_role: None,
+        member_of: Some(("etf-bg", "auditor")),
+    },
+    DemoPerson {
+        email: "boris.admin@pmf.uns.ac.rs",
+        name: "Boris Bošković",
+        staff_role: None,
+        member_of: Some(("pmf-ns", "admin")),
+    },
+    DemoPerson {
+        email: "cica.admin@vtsnis.edu.rs",
+        name: "Cica Ćirić",
+        staff_role: None,
+        member_of: Some(("vts-ni", "admin")),
+    },
+];
+
+/// Three institutions: one fully validated, one with a mix of domain states,
+/// one suspended.
+fn institutions(
+    now: OffsetDateTime,
+) -> Vec<(
+    DemoInstitution<'static>,
+    Vec<(&'static str, &'static str, Option<OffsetDateTime>)>,
+)> {
+    vec![
+        (
+            DemoInstitution {
+                slug: "etf-bg",
+                name_sr: "Elektrotehnički fakultet Univerziteta u Beogradu",
+                name_en: "University of Belgrade, School of Electrical Engineering",
+                short_name: "ETF",
+                registration_number: "07032501",
+                tcs_status: "registered",
+                digicert_org_id: Some(90_001),
+                org_validation_status: "validated",
+                org_validated_until: Some(now + Duration::days(600)),
+            },
+            vec![
+                ("etf.bg.ac.rs", "validated", Some(now + Duration::days(300))),
+                ("rti.etf.bg.ac.rs", "pending", None),
+            ],
+        ),
+        (
+            DemoInstitution {
+                slug: "pmf-ns",
+                name_sr: "Prirodno-matematički fakultet, Novi Sad",
+                name_en: "University of Novi Sad, Faculty of Sciences",
+                short_name: "PMF NS",
+                registration_number: "08067104",
+                tcs_status: "registered",
+                digicert_org_id: Some(90_002),
+                org_validation_status: "validated",
+                org_validated_until: Some(now + Duration::days(40)),
+            },
+            vec![
+                ("pmf.uns.ac.rs", "validated", Some(now + Duration::days(25))),
+                ("dmi.uns.ac.rs", "expired", Some(now - Duration::days(10))),
+                ("df.uns.ac.rs", "none", None),
+            ],
+        ),
+        (
+            DemoInstitution {
+                slug: "vts-ni",
+                name_sr: "Akademija tehničkih strukovnih studija, Niš",
+                name_en: "Academy of Technical Vocational Studies, Niš",
+                short_name: "VTŠ Niš",
+                registration_number: "07176040",
+                tcs_status: "suspended",
+                digicert_org_id: None,
+                org_validation_status: "unknown",
+                org_validated_until: None,
+            },
+            vec![("vtsnis.edu.rs", "pending", None)],
+        ),
+    ]
+}
+
+async fn seed(pool: &PgPool, key: &MasterKey) -> anyhow::Result<Vec<DemoLogin>> {
+    let now = OffsetDateTime::now_utc();
+    let hash = crate::auth::PasswordHasher::new(1)
+        .hash(DEMO_PASSWORD)
+        .await?;
     let mut tx = pool.begin().await?;
-    let id = match crate::db::accounts::find_by_email(pool, STAFF_EMAIL).await? {
+    let mut slugs = std::collections::HashMap::new();
+    for (institution, domains) in institutions(now) {
+        let id = crate::db::seed::institution(&mut tx, &institution, now).await?;
+        for (name, status, until) in domains {
+            crate::db::seed::domain(&mut tx, id, name, status, until).await?;
+        }
+        slugs.insert(institution.slug, id);
+    }
+    let mut logins = Vec::new();
+    for person in PEOPLE {
+        let (id, login) = seed_account(&mut tx, pool, key, person, &hash, now).await?;
+        if let Some((slug, role)) = person.member_of
+            && let Some(institution) = slugs.get(slug)
+        {
+            crate::db::seed::membership(&mut tx, *institution, id, role).await?;
+        }
+        logins.push(login);
+    }
+    AuditEvent::new("demo.seeded")
+        .actor_label("tcs-portal demo")
+        .record(&mut tx, &RequestMeta::default())
+        .await?;
+    tx.commit().await?;
+    Ok(logins)
+}
+
+/// Creates (or resets) a demo account with the demo password, a fresh TOTP
+/// seed and fresh recovery codes.
+async fn seed_account(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    pool: &PgPool,
+    key: &MasterKey,
+    person: &DemoPerson,
+    hash: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<(Uuid, DemoLogin)> {
+    let id = match crate::db::accounts::find_by_email(pool, person.email).await? {
         Some(existing) => {
-            crate::db::accounts::change_password(&mut tx, existing.id, &hash, now).await?;
+            crate::db::accounts::change_password(tx, existing.id, hash, now).await?;
             existing.id
         }
         None => crate::db::accounts::insert(
-            &mut tx,
+            tx,
             NewAccount {
-                email: STAFF_EMAIL,
-                display_name: STAFF_NAME,
-                password_hash: &hash,
-                staff_role: Some(StaffRole::Staff),
+                email: person.email,
+                display_name: person.name,
+                password_hash: hash,
+                staff_role: person.staff_role,
             },
         )
         .await?
-        .context("the demo staff account appeared concurrently; run demo again")?,
+        .context("a demo account appeared concurrently; run demo again")?,
     };
     let secret = totp::generate_secret();
     let sealed = key.seal(&secret, format!("accounts/{id}/totp").as_bytes());
-    crate::db::accounts::replace_totp(&mut tx, id, &sealed, now).await?;
+    crate::db::accounts::replace_totp(tx, id, &sealed, now).await?;
     let codes = recovery::generate();
     let hashes: Vec<Vec<u8>> = codes
         .iter()
         .filter_map(|code| recovery::normalize(code))
         .map(|code| key.keyed_hash(code.as_bytes()))
         .collect();
-    crate::db::recovery_codes::replace_all(&mut tx, id, &hashes).await?;
-    AuditEvent::new("demo.staff_seeded")
-        .actor(id)
-        .record(&mut tx, &RequestMeta::default())
-        .await?;
-    tx.commit().await?;
-    Ok(DemoLogin {
-        totp_secret: totp::secret_for_display(&secret),
-        recovery_codes: codes,
-    })
+    crate::db::recovery_codes::replace_all(tx, id, &hashes).await?;
+    let what = match (person.staff_role, person.member_of) {
+        (Some(role), _) => role.as_str().to_owned(),
+        (None, Some((slug, role))) => format!("{role} of {slug}"),
+        (None, None) => "account".to_owned(),
+    };
+    Ok((
+        id,
+        DemoLogin {
+            email: person.email,
+            what,
+            totp_secret: totp::secret_for_display(&secret),
+            recovery_code: codes.first().cloned().unwrap_or_default(),
+        },
+    ))
 }
 
-fn banner(settings: &Settings, login: &DemoLogin) -> String {
+fn banner(settings: &Settings, logins: &[DemoLogin]) -> String {
+    let rows: Vec<String> = logins
+        .iter()
+        .map(|login| {
+            format!(
+                "  {:<28} {:<18} TOTP seed {}  recovery code {}",
+                login.email, login.what, login.totp_secret, login.recovery_code
+            )
+        })
+        .collect();
     format!(
         "\n================ tcs-portal demo ================\n\
-         Portal:    {url}/login\n\
-         Staff:     {STAFF_EMAIL}\n\
-         Password:  {STAFF_PASSWORD}\n\
-         TOTP seed: {seed}   (add it to any authenticator app)\n\
-         or use one of these single-use recovery codes at the code prompt:\n  {codes}\n\
+         Portal:   {url}/login\n\
+         Password: {DEMO_PASSWORD}   (the same for every demo account)\n\
+         Second factor: add the account's TOTP seed to any authenticator app,\n\
+         or type its single-use recovery code at the code prompt.\n\
+         {rows}\n\
+         vts-ni is suspended: its admin can log in but is blocked.\n\
          Mail is written to {mail}\n\
          Stop with Ctrl-C.\n\
          =================================================\n",
         url = settings.public_url,
-        seed = login.totp_secret,
-        codes = login.recovery_codes.join("\n  "),
+        rows = rows.join("\n"),
         mail = settings.mail.dir.display(),
     )
 }

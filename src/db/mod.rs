@@ -10,6 +10,7 @@ pub mod invitations;
 pub mod memberships;
 pub mod outbox;
 pub mod recovery_codes;
+pub mod seed;
 
 use std::str::FromStr;
 use std::time::Duration;
