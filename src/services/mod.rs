@@ -7,3 +7,4 @@ pub mod login;
 pub mod mfa;
 pub mod onboarding;
 pub mod people;
+pub mod preconditions;

@@ -10,6 +10,7 @@ use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::memberships::Member;
 use crate::error::AppError;
+use crate::services::preconditions::{self, Unmet};
 use crate::web::audit_view::{AuditPage, AuditQuery};
 use crate::web::format;
 use crate::web::institution::InstitutionNav;
@@ -27,6 +28,8 @@ struct DashboardTemplate<'a> {
     domains: Vec<Domain>,
     members: Vec<Member>,
     audit: AuditPage,
+    /// What stops this institution from ordering certificates right now.
+    unmet: Vec<Unmet>,
 }
 
 impl DashboardTemplate<'_> {
@@ -50,7 +53,9 @@ pub async fn show(
         RECENT_EVENTS,
     )
     .await?;
+    let unmet = preconditions::evaluate(&detail, &domains, &[], state.clock.now());
     page::ok(&DashboardTemplate {
+        unmet,
         page,
         nav: InstitutionNav::new(&scope, page.lang),
         detail,

@@ -299,3 +299,50 @@ async fn staff_link_a_digicert_organization_and_see_its_validation(pool: PgPool)
         .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_dashboard_says_what_stops_the_institution_from_ordering(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = super::two_institutions(&app).await;
+    let english = |body: &str, text: &str| body.contains(text);
+    world
+        .admin_a
+        .client
+        .post_form("/lang", &[("lang", "en")])
+        .await;
+    let page = world
+        .admin_a
+        .client
+        .get(&format!("/institutions/{}", world.a))
+        .await;
+    assert!(
+        english(&page.body, "not linked to a DigiCert organization"),
+        "{}",
+        page.body
+    );
+    sqlx::query("UPDATE institutions SET digicert_org_id = 7, org_validation_status = 'expired', org_validated_until = now() - interval '1 day' WHERE id = $1")
+        .bind(world.a)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = world
+        .admin_a
+        .client
+        .get(&format!("/institutions/{}", world.a))
+        .await;
+    assert!(english(
+        &page.body,
+        "organization validation at DigiCert is missing or has expired"
+    ));
+    sqlx::query("UPDATE institutions SET org_validation_status = 'validated', org_validated_until = now() + interval '1 year' WHERE id = $1")
+        .bind(world.a)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = world
+        .admin_a
+        .client
+        .get(&format!("/institutions/{}", world.a))
+        .await;
+    assert!(english(&page.body, "meets the TCS conditions"));
+}
