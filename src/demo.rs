@@ -141,14 +141,12 @@ const PEOPLE: &[DemoPerson] = &[
     },
 ];
 
+/// A demo domain: name, validation state, and when that validation ends.
+type DemoDomain = (&'static str, &'static str, Option<OffsetDateTime>);
+
 /// Three institutions: one fully validated, one with a mix of domain states,
 /// one suspended.
-fn institutions(
-    now: OffsetDateTime,
-) -> Vec<(
-    DemoInstitution<'static>,
-    Vec<(&'static str, &'static str, Option<OffsetDateTime>)>,
-)> {
+fn institutions(now: OffsetDateTime) -> Vec<(DemoInstitution<'static>, Vec<DemoDomain>)> {
     vec![
         (
             DemoInstitution {
