@@ -2,9 +2,12 @@
 pub mod display_name;
 pub mod email;
 pub mod password;
+pub mod person_name;
 pub mod staff_role;
+pub mod transliterate;
 
 pub use display_name::DisplayName;
 pub use email::EmailAddress;
 pub use password::{NewPassword, PasswordRejection};
+pub use person_name::{NamePart, PersonName, PersonNameError};
 pub use staff_role::StaffRole;
