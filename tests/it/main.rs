@@ -10,4 +10,5 @@ mod digicert;
 mod invitations;
 mod operations;
 mod outbox;
+mod pki;
 mod security;
