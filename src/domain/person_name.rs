@@ -66,8 +66,9 @@ impl NamePart {
         if trimmed.is_empty() {
             return Err(PersonNameError::Empty);
         }
-        // Checked on the raw input first, so a pasted page is refused before any work on it.
-        if trimmed.chars().count() > MAX_CHARS {
+        // A loose bound on the raw input first, so a pasted page is refused before any work
+        // on it; decomposed accents and runs of spaces still leave room for a real name.
+        if trimmed.chars().nth(2 * MAX_CHARS).is_some() {
             return Err(PersonNameError::TooLong);
         }
         if trimmed.chars().any(is_control_or_invisible) {
@@ -79,6 +80,9 @@ impl NamePart {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
+        if text.chars().count() > MAX_CHARS {
+            return Err(PersonNameError::TooLong);
+        }
         check_characters(&text)?;
         for word in text.split(is_word_separator) {
             let latin = word.chars().any(is_latin);
@@ -228,12 +232,12 @@ fn is_control_or_invisible(c: char) -> bool {
 mod tests {
     use super::*;
 
-    fn part(input: &str) -> Result<NamePart, PersonNameError> {
+    fn parsed(input: &str) -> Result<NamePart, PersonNameError> {
         NamePart::parse(input)
     }
 
     fn name(given: &str, surname: &str) -> PersonName {
-        PersonName::new(part(given).unwrap(), part(surname).unwrap()).unwrap()
+        PersonName::new(parsed(given).unwrap(), parsed(surname).unwrap()).unwrap()
     }
 
     #[test]
@@ -268,50 +272,56 @@ mod tests {
 
     #[test]
     fn white_space_is_tidied_and_decomposed_letters_are_composed() {
-        let given = part("  Ana \u{00A0}  Marija ").unwrap();
+        let given = parsed("  Ana \u{00A0}  Marija ").unwrap();
         assert_eq!(given.as_str(), "Ana Marija");
-        let surname = part("Z\u{30C}arkovic\u{301}").unwrap();
+        let surname = parsed("Z\u{30C}arkovic\u{301}").unwrap();
         assert_eq!(surname.as_str(), "Žarković");
         assert_eq!(surname.ascii(), "Zarkovic");
     }
 
     #[test]
     fn initials_apostrophes_and_double_names_are_names() {
-        assert_eq!(part("J. R.").unwrap().as_str(), "J. R.");
-        assert_eq!(part("O’Brien").unwrap().ascii(), "O'Brien");
-        assert_eq!(part("Petrović-Njegoš").unwrap().ascii(), "Petrovic-Njegos");
+        assert_eq!(parsed("J. R.").unwrap().as_str(), "J. R.");
+        assert_eq!(parsed("O’Brien").unwrap().ascii(), "O'Brien");
+        assert_eq!(
+            parsed("Petrović-Njegoš").unwrap().ascii(),
+            "Petrovic-Njegos"
+        );
     }
 
     #[test]
     fn empty_and_punctuation_only_names_are_refused() {
-        assert_eq!(part(""), Err(PersonNameError::Empty));
-        assert_eq!(part("   "), Err(PersonNameError::Empty));
-        assert_eq!(part("."), Err(PersonNameError::NoLetters));
-        assert_eq!(part("-"), Err(PersonNameError::NoLetters));
-        assert_eq!(part("- . -"), Err(PersonNameError::NoLetters));
-        assert_eq!(part("'"), Err(PersonNameError::NoLetters));
+        assert_eq!(parsed(""), Err(PersonNameError::Empty));
+        assert_eq!(parsed("   "), Err(PersonNameError::Empty));
+        assert_eq!(parsed("."), Err(PersonNameError::NoLetters));
+        assert_eq!(parsed("-"), Err(PersonNameError::NoLetters));
+        assert_eq!(parsed("- . -"), Err(PersonNameError::NoLetters));
+        assert_eq!(parsed("'"), Err(PersonNameError::NoLetters));
     }
 
     #[test]
     fn long_names_are_refused_without_trouble() {
-        assert_eq!(part(&"a".repeat(10_000)), Err(PersonNameError::TooLong));
-        assert_eq!(part(&"Ђ".repeat(10_000)), Err(PersonNameError::TooLong));
+        assert_eq!(parsed(&"a".repeat(10_000)), Err(PersonNameError::TooLong));
+        assert_eq!(parsed(&"Ђ".repeat(10_000)), Err(PersonNameError::TooLong));
         assert_eq!(
-            part(&"a".repeat(MAX_CHARS)).map(|p| p.ascii().len()),
+            parsed(&"a".repeat(MAX_CHARS)).map(|p| p.ascii().len()),
             Ok(MAX_CHARS)
         );
         assert_eq!(
-            part(&"a".repeat(MAX_CHARS + 1)),
+            parsed(&"a".repeat(MAX_CHARS + 1)),
             Err(PersonNameError::TooLong)
         );
+        // 64 letters typed with combining accents are still 64 letters.
+        let decomposed = "c\u{30C}".repeat(MAX_CHARS);
+        assert_eq!(parsed(&decomposed).map(|p| p.ascii().len()), Ok(MAX_CHARS));
         // 40 Cyrillic letters fit, but their ASCII spelling (Lj, Nj…) would not.
-        assert_eq!(part(&"Љ".repeat(40)), Err(PersonNameError::TooLong));
+        assert_eq!(parsed(&"Љ".repeat(40)), Err(PersonNameError::TooLong));
     }
 
     #[test]
     fn full_name_must_fit_a_common_name() {
-        let given = part(&"A".repeat(40)).unwrap();
-        let surname = part(&"B".repeat(30)).unwrap();
+        let given = parsed(&"A".repeat(40)).unwrap();
+        let surname = parsed(&"B".repeat(30)).unwrap();
         assert_eq!(
             PersonName::new(given, surname),
             Err(PersonNameError::TooLong)
@@ -331,38 +341,38 @@ mod tests {
             "Ana\u{00AD}",
             "Ana\u{E0041}",
         ] {
-            assert_eq!(part(input), Err(PersonNameError::Control), "{input:?}");
+            assert_eq!(parsed(input), Err(PersonNameError::Control), "{input:?}");
         }
     }
 
     #[test]
     fn digits_and_symbols_are_refused() {
-        assert_eq!(part("Ana2"), Err(PersonNameError::Digits));
-        assert_eq!(part("Ana²"), Err(PersonNameError::Digits));
-        assert_eq!(part("Ana٣"), Err(PersonNameError::Digits));
-        assert_eq!(part("Ana@uni"), Err(PersonNameError::Characters));
-        assert_eq!(part("Ana 😀"), Err(PersonNameError::Characters));
-        assert_eq!(part("<script>"), Err(PersonNameError::Characters));
-        assert_eq!(part("\u{301}Ana"), Err(PersonNameError::Characters));
+        assert_eq!(parsed("Ana2"), Err(PersonNameError::Digits));
+        assert_eq!(parsed("Ana²"), Err(PersonNameError::Digits));
+        assert_eq!(parsed("Ana٣"), Err(PersonNameError::Digits));
+        assert_eq!(parsed("Ana@uni"), Err(PersonNameError::Characters));
+        assert_eq!(parsed("Ana 😀"), Err(PersonNameError::Characters));
+        assert_eq!(parsed("<script>"), Err(PersonNameError::Characters));
+        assert_eq!(parsed("\u{301}Ana"), Err(PersonNameError::Characters));
     }
 
     #[test]
     fn a_word_mixing_latin_and_cyrillic_is_refused() {
         // Cyrillic а (U+0430) in a Latin name, and Latin a (U+0061) in a Cyrillic one.
-        assert_eq!(part("Mil\u{0430}n"), Err(PersonNameError::MixedScript));
-        assert_eq!(part("\u{0410}na"), Err(PersonNameError::MixedScript));
-        assert_eq!(part("Мил\u{0061}н"), Err(PersonNameError::MixedScript));
+        assert_eq!(parsed("Mil\u{0430}n"), Err(PersonNameError::MixedScript));
+        assert_eq!(parsed("\u{0410}na"), Err(PersonNameError::MixedScript));
+        assert_eq!(parsed("Мил\u{0061}н"), Err(PersonNameError::MixedScript));
         assert_eq!(
-            part("Petrović Јовановић").map(|p| p.ascii().to_owned()),
+            parsed("Petrović Јовановић").map(|p| p.ascii().to_owned()),
             Ok("Petrovic Jovanovic".into())
         );
     }
 
     #[test]
     fn letters_without_a_serbian_or_latin_spelling_are_refused() {
-        assert_eq!(part("Σωκράτης"), Err(PersonNameError::UnsupportedLetters));
-        assert_eq!(part("Ыкин"), Err(PersonNameError::UnsupportedLetters));
-        assert_eq!(part("李"), Err(PersonNameError::UnsupportedLetters));
+        assert_eq!(parsed("Σωκράτης"), Err(PersonNameError::UnsupportedLetters));
+        assert_eq!(parsed("Ыкин"), Err(PersonNameError::UnsupportedLetters));
+        assert_eq!(parsed("李"), Err(PersonNameError::UnsupportedLetters));
     }
 
     #[test]

@@ -134,10 +134,11 @@ pub(crate) fn is_cyrillic(c: char) -> bool {
 }
 
 pub(crate) fn is_latin(c: char) -> bool {
+    // Latin-1 Supplement, Extended-A and -B, and Extended Additional, less × and ÷.
     c.is_ascii_alphabetic()
-        || matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
+        || (matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}')
             && c != '\u{00D7}'
-            && c != '\u{00F7}'
+            && c != '\u{00F7}')
 }
 
 pub(crate) fn is_combining_accent(c: char) -> bool {

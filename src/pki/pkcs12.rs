@@ -70,24 +70,19 @@ impl CertificateChain {
         self.0.first().map_or(&[], Vec::as_slice)
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// The chain as concatenated PEM blocks, leaf first.
     pub fn to_pem(&self) -> String {
         let mut pem = String::new();
         for der in &self.0 {
             pem.push_str("-----BEGIN CERTIFICATE-----\n");
             let encoded = STANDARD.encode(der);
-            // Base64 output is ASCII, so splitting it into 64-byte lines never splits a character.
-            for line in encoded.as_bytes().chunks(64) {
-                pem.push_str(&String::from_utf8_lossy(line));
+            // Base64 is ASCII, so cutting at any byte offset is cutting between characters.
+            let mut rest = encoded.as_str();
+            while !rest.is_empty() {
+                let (line, tail) = rest.split_at(rest.len().min(64));
+                pem.push_str(line);
                 pem.push('\n');
+                rest = tail;
             }
             pem.push_str("-----END CERTIFICATE-----\n");
         }
