@@ -102,10 +102,11 @@ pub fn generate(
     if common_name.trim().is_empty() {
         return Err(KeygenError::NoCommonName);
     }
-    let key_pair = match key_type {
+    // rcgen keeps a DER copy of the private key inside the key pair: wipe it on drop too.
+    let key_pair = Zeroizing::new(match key_type {
         KeyType::Rsa3072 => KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_3072)?,
         KeyType::EcdsaP256 => KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?,
-    };
+    });
 
     // Not `CertificateParams::default()`'s subject: it carries a placeholder common name.
     let mut subject = DistinguishedName::new();
@@ -117,7 +118,7 @@ pub fn generate(
         .map(|email| Ok(SanType::Rfc822Name(email.as_str().try_into()?)))
         .collect::<Result<_, rcgen::Error>>()?;
 
-    let csr = params.serialize_request(&key_pair)?;
+    let csr = params.serialize_request(&*key_pair)?;
     Ok(GeneratedKey {
         key_type,
         private_key_pkcs8: Zeroizing::new(key_pair.serialize_der()),

@@ -14,6 +14,7 @@ use p12_keystore::{
 use rcgen::{KeyPair, PublicKeyData};
 use sha1::{Digest, Sha1};
 use x509_parser::prelude::{FromDer, X509Certificate};
+use zeroize::Zeroizing;
 
 use super::passphrase::Passphrase;
 
@@ -109,8 +110,9 @@ pub fn build_pkcs12(
     friendly_name: &str,
     passphrase: &Passphrase,
 ) -> Result<Vec<u8>, DeliveryError> {
-    let key_pair =
-        KeyPair::try_from(private_key_pkcs8_der).map_err(|_| DeliveryError::BadPrivateKey)?;
+    let key_pair = Zeroizing::new(
+        KeyPair::try_from(private_key_pkcs8_der).map_err(|_| DeliveryError::BadPrivateKey)?,
+    );
     let (_, leaf) = X509Certificate::from_der(chain.leaf_der())
         .map_err(|_| DeliveryError::BadCertificate(0))?;
     if key_pair.subject_public_key_info() != leaf.public_key().raw {

@@ -9,7 +9,7 @@
 //! (its 4 lanes become 1 because this crate computes lanes one after the other). The passphrase
 //! already carries 125 bits, so the KDF is a margin for a stolen database, not the main
 //! defence; it runs once when the key is made and once per pickup attempt (attempts are
-//! rate-limited), and costs about a tenth of a second on one core.
+//! rate-limited), and takes a few tenths of a second on one core.
 //!
 //! A check value derived from the passphrase is stored too. It tells a wrong passphrase
 //! (check differs) from a blob that is damaged or sealed for another order (check matches,
