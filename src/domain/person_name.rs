@@ -84,7 +84,7 @@ impl NamePart {
             return Err(PersonNameError::TooLong);
         }
         check_characters(&text)?;
-        for word in text.split(is_word_separator) {
+        for word in text.split(is_name_punctuation) {
             let latin = word.chars().any(is_latin);
             let cyrillic = word.chars().any(is_cyrillic);
             if latin && cyrillic {
@@ -166,25 +166,23 @@ impl fmt::Display for PersonName {
 /// initial. Digits and everything else are refused, and so is a name with no letter at all.
 fn check_characters(text: &str) -> Result<(), PersonNameError> {
     let mut has_letter = false;
-    let mut previous: Option<char> = None;
+    let mut after_letter = false;
     for c in text.chars() {
         if c.is_numeric() {
             return Err(PersonNameError::Digits);
         }
-        if c.is_alphabetic() {
+        // Punctuation first: the modifier-letter apostrophe (U+02BC) counts as a letter in
+        // Unicode, but in a name it is an apostrophe.
+        if is_name_punctuation(c) {
+            after_letter = false;
+        } else if c.is_alphabetic() {
             if !is_latin(c) && !is_cyrillic(c) {
                 return Err(PersonNameError::UnsupportedLetters);
             }
             has_letter = true;
-        } else if is_combining_accent(c) {
-            if !previous.is_some_and(char::is_alphabetic) {
-                return Err(PersonNameError::Characters);
-            }
-        } else if !matches!(c, ' ' | '-' | '.' | '\'' | '\u{2019}' | '\u{02BC}') {
+            after_letter = true;
+        } else if !(is_combining_accent(c) && after_letter) {
             return Err(PersonNameError::Characters);
-        }
-        if !is_combining_accent(c) {
-            previous = Some(c);
         }
     }
     if has_letter {
@@ -194,7 +192,8 @@ fn check_characters(text: &str) -> Result<(), PersonNameError> {
     }
 }
 
-fn is_word_separator(c: char) -> bool {
+/// Space, hyphen, period and the apostrophes; they also separate the words of a name.
+fn is_name_punctuation(c: char) -> bool {
     matches!(c, ' ' | '-' | '.' | '\'' | '\u{2019}' | '\u{02BC}')
 }
 
@@ -283,6 +282,7 @@ mod tests {
     fn initials_apostrophes_and_double_names_are_names() {
         assert_eq!(parsed("J. R.").unwrap().as_str(), "J. R.");
         assert_eq!(parsed("O’Brien").unwrap().ascii(), "O'Brien");
+        assert_eq!(parsed("O\u{02BC}Brien").unwrap().ascii(), "O'Brien");
         assert_eq!(
             parsed("Petrović-Njegoš").unwrap().ascii(),
             "Petrovic-Njegos"
@@ -297,6 +297,7 @@ mod tests {
         assert_eq!(parsed("-"), Err(PersonNameError::NoLetters));
         assert_eq!(parsed("- . -"), Err(PersonNameError::NoLetters));
         assert_eq!(parsed("'"), Err(PersonNameError::NoLetters));
+        assert_eq!(parsed("\u{02BC}"), Err(PersonNameError::NoLetters));
     }
 
     #[test]
@@ -354,6 +355,7 @@ mod tests {
         assert_eq!(parsed("Ana 😀"), Err(PersonNameError::Characters));
         assert_eq!(parsed("<script>"), Err(PersonNameError::Characters));
         assert_eq!(parsed("\u{301}Ana"), Err(PersonNameError::Characters));
+        assert_eq!(parsed("O'\u{301}Brien"), Err(PersonNameError::Characters));
     }
 
     #[test]

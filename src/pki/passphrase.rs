@@ -59,7 +59,8 @@ impl Passphrase {
     pub fn parse(input: &str) -> Result<Self, PassphraseError> {
         let mut symbols = Zeroizing::new(Vec::with_capacity(SYMBOLS));
         for c in input.chars() {
-            if c.is_whitespace() || c == '-' {
+            // Word processors and phones turn "-" into typographic dashes.
+            if c.is_whitespace() || matches!(c, '-' | '\u{2010}'..='\u{2015}' | '\u{2212}') {
                 continue;
             }
             let symbol = decode_symbol(c).ok_or(PassphraseError::InvalidCharacter)?;
@@ -148,6 +149,12 @@ mod tests {
         let sloppy: String = shown.expose_secret().to_ascii_lowercase().replace('-', " ");
         let typed = Passphrase::parse(&format!("  {sloppy} ")).unwrap();
         assert_eq!(typed.expose_secret(), shown.expose_secret());
+
+        let dashed = shown.expose_secret().replace('-', "\u{2013}");
+        assert_eq!(
+            Passphrase::parse(&dashed).unwrap().expose_secret(),
+            shown.expose_secret()
+        );
 
         let squashed = shown.expose_secret().replace('-', "");
         assert_eq!(
