@@ -2,6 +2,7 @@
 
 mod chain_downloads;
 mod cms_signing;
+mod csr_openssl;
 mod nss_import;
 mod pkcs12_openssl;
 mod sealed_keys;
