@@ -41,13 +41,20 @@ impl TestCa {
         }
     }
 
-    /// Issues what an S/MIME signing certificate looks like: digitalSignature,
-    /// emailProtection, and the request's rfc822Name.
-    pub fn issue(&self, csr_pem: &str) -> Vec<u8> {
+    /// Issues what an S/MIME certificate looks like: digitalSignature (plus the key usage
+    /// that lets mail be encrypted to it, for `Usage::SignAndEncrypt`), emailProtection,
+    /// and the request's rfc822Name.
+    pub fn issue(&self, csr_pem: &str, usage: Usage, key_type: KeyType) -> Vec<u8> {
         let mut request = CertificateSigningRequestParams::from_pem(csr_pem).unwrap();
         let params = &mut request.params;
         params.is_ca = IsCa::ExplicitNoCa;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        if usage == Usage::SignAndEncrypt {
+            params.key_usages.push(match key_type {
+                KeyType::Rsa3072 => KeyUsagePurpose::KeyEncipherment,
+                KeyType::EcdsaP256 => KeyUsagePurpose::KeyAgreement,
+            });
+        }
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
         params.use_authority_key_identifier_extension = true;
         let now = OffsetDateTime::now_utc();
@@ -98,11 +105,23 @@ pub struct Issued {
     pub pkcs12: Vec<u8>,
 }
 
+/// What the certificate may be used for, as the products differ (Digital Signature Plus
+/// signs only; Email Security Plus and Premium also encrypt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Usage {
+    Sign,
+    SignAndEncrypt,
+}
+
 pub fn issue_for_person(key_type: KeyType) -> Issued {
+    issue_for_person_with(key_type, Usage::Sign)
+}
+
+pub fn issue_for_person_with(key_type: KeyType, usage: Usage) -> Issued {
     let ca = TestCa::new();
     let emails = [EmailAddress::parse(PERSON_EMAIL).unwrap()];
     let key = keygen::generate(key_type, PERSON_CN, &emails).unwrap();
-    let chain = ca.chain(ca.issue(key.csr_pem()));
+    let chain = ca.chain(ca.issue(key.csr_pem(), usage, key_type));
     let passphrase = Passphrase::generate();
     let pkcs12 = build_pkcs12(
         key.private_key_pkcs8_der(),
