@@ -103,6 +103,9 @@ impl CertificateChain {
 
 /// Builds the PKCS#12 a person imports into their mail client.
 ///
+/// Three PBKDF2 runs of 600,000 iterations take about half a second: call it from
+/// `tokio::task::spawn_blocking`.
+///
 /// `friendly_name` is the label mail clients show for the key (the person's name and mailbox).
 pub fn build_pkcs12(
     private_key_pkcs8_der: &[u8],

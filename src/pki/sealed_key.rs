@@ -75,6 +75,7 @@ pub enum UnsealError {
 }
 
 /// Seals a PKCS#8 private key under `passphrase`, bound to `context` (the order id's bytes).
+/// Runs Argon2id: call it, like [`unseal`], from `tokio::task::spawn_blocking`.
 pub fn seal(
     private_key_der: &[u8],
     passphrase: &Passphrase,
