@@ -9,6 +9,7 @@
 //! - [`auth`]: passwords, TOTP, sessions and the extractors that guard every page.
 //! - [`digicert`]: the CertCentral API client (trait, reqwest implementation, DTOs).
 //! - [`crypto`]: sealing secrets at rest and single-use tokens.
+//! - [`pki`]: people's keys and requests, passphrase-sealed keys, PKCS#12, PEM and P7B downloads.
 //! - [`db`]: every SQL statement of the portal.
 //! - [`audit`]: the hash-chained, append-only audit log.
 //! - [`mail`]: the outbox queue and its transports.
@@ -32,6 +33,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod mail;
+pub mod pki;
 pub mod services;
 pub mod telemetry;
 pub mod web;

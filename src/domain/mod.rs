@@ -4,11 +4,14 @@ pub mod domain_name;
 pub mod email;
 pub mod institution;
 pub mod password;
+pub mod person_name;
 pub mod staff_role;
+pub mod transliterate;
 
 pub use display_name::DisplayName;
 pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;
 pub use institution::{InstitutionRole, RegistrationNumber, Slug, TcsStatus};
 pub use password::{NewPassword, PasswordRejection};
+pub use person_name::{NamePart, PersonName, PersonNameError};
 pub use staff_role::StaffRole;

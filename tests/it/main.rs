@@ -10,5 +10,6 @@ mod digicert;
 mod invitations;
 mod operations;
 mod outbox;
+mod pki;
 mod security;
 mod tenancy;

@@ -1,0 +1,180 @@
+//! What a person downloads: the PKCS#12 with their key and chain, and the chain alone as PEM or P7B.
+//!
+//! The PKCS#12 is what Outlook and Thunderbird import: PBES2 with AES-256-CBC and
+//! PBKDF2-HMAC-SHA256 at 600,000 iterations for the key and certificate bags, and an
+//! HMAC-SHA256 integrity MAC. The MAC's key derivation runs 600,000 iterations too: a MAC
+//! with a cheap derivation would let a guesser test passphrases at that cheaper price.
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use der::{Decode, Encode};
+use p12_keystore::{
+    Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKey,
+    PrivateKeyChain,
+};
+use rcgen::{KeyPair, PublicKeyData};
+use sha1::{Digest, Sha1};
+use x509_parser::prelude::{FromDer, X509Certificate};
+use zeroize::Zeroizing;
+
+use super::passphrase::Passphrase;
+
+/// PBKDF2 iterations for the bags and for the MAC (the OWASP 2023 figure for PBKDF2-HMAC-SHA256).
+pub const PKCS12_ITERATIONS: u32 = 600_000;
+const FALLBACK_FRIENDLY_NAME: &str = "S/MIME";
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("certificate {0} of the chain cannot be read")]
+    BadCertificate(usize),
+    #[error("certificate {0} of the chain is not signed by the certificate after it")]
+    BrokenChain(usize),
+    #[error("the private key cannot be read")]
+    BadPrivateKey,
+    #[error("the private key does not belong to the certificate")]
+    KeyMismatch,
+    #[error("the PKCS#12 could not be written: {0}")]
+    Pkcs12(#[from] p12_keystore::error::Error),
+    #[error("the P7B could not be written: {0}")]
+    Der(#[from] der::Error),
+}
+
+/// A certificate chain in order, leaf first, each certificate signed by the next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateChain(Vec<Vec<u8>>);
+
+impl CertificateChain {
+    /// Checks that every certificate parses and is signed by its successor, so a chain
+    /// handed out in the wrong order or with a stranger in it is caught here, not in Outlook.
+    pub fn new(leaf_der: Vec<u8>, issuers_der: Vec<Vec<u8>>) -> Result<Self, DeliveryError> {
+        let mut certs = issuers_der;
+        certs.insert(0, leaf_der);
+        let parsed = certs
+            .iter()
+            .enumerate()
+            .map(|(index, der)| match X509Certificate::from_der(der) {
+                Ok(([], cert)) => Ok(cert),
+                _ => Err(DeliveryError::BadCertificate(index)),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for (index, pair) in parsed.windows(2).enumerate() {
+            let [cert, issuer] = pair else { continue };
+            if cert.issuer().as_raw() != issuer.subject().as_raw()
+                || cert.verify_signature(Some(issuer.public_key())).is_err()
+            {
+                return Err(DeliveryError::BrokenChain(index));
+            }
+        }
+        Ok(Self(certs))
+    }
+
+    pub fn leaf_der(&self) -> &[u8] {
+        self.0.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// The chain as concatenated PEM blocks, leaf first.
+    pub fn to_pem(&self) -> String {
+        let mut pem = String::new();
+        for der in &self.0 {
+            pem.push_str("-----BEGIN CERTIFICATE-----\n");
+            let encoded = STANDARD.encode(der);
+            // Base64 is ASCII, so cutting at any byte offset is cutting between characters.
+            let mut rest = encoded.as_str();
+            while !rest.is_empty() {
+                let (line, tail) = rest.split_at(rest.len().min(64));
+                pem.push_str(line);
+                pem.push('\n');
+                rest = tail;
+            }
+            pem.push_str("-----END CERTIFICATE-----\n");
+        }
+        pem
+    }
+
+    /// The chain as a PKCS#7 certs-only SignedData in DER (a `.p7b` file).
+    pub fn to_p7b(&self) -> Result<Vec<u8>, DeliveryError> {
+        let certs = self
+            .0
+            .iter()
+            .map(|der| x509_cert::Certificate::from_der(der))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(cms::content_info::ContentInfo::try_from(certs)?.to_der()?)
+    }
+}
+
+/// Builds the PKCS#12 a person imports into their mail client.
+///
+/// Three PBKDF2 runs of 600,000 iterations take about half a second: call it from
+/// `tokio::task::spawn_blocking`.
+///
+/// `friendly_name` is the label mail clients show for the key (the person's name and mailbox).
+pub fn build_pkcs12(
+    private_key_pkcs8_der: &[u8],
+    chain: &CertificateChain,
+    friendly_name: &str,
+    passphrase: &Passphrase,
+) -> Result<Vec<u8>, DeliveryError> {
+    let key_pair = Zeroizing::new(
+        KeyPair::try_from(private_key_pkcs8_der).map_err(|_| DeliveryError::BadPrivateKey)?,
+    );
+    let (_, leaf) = X509Certificate::from_der(chain.leaf_der())
+        .map_err(|_| DeliveryError::BadCertificate(0))?;
+    if key_pair.subject_public_key_info() != leaf.public_key().raw {
+        return Err(DeliveryError::KeyMismatch);
+    }
+
+    let key = PrivateKey::from_der(private_key_pkcs8_der)?;
+    let certs = chain
+        .0
+        .iter()
+        .map(|der| Certificate::from_der(der))
+        .collect::<Result<Vec<_>, _>>()?;
+    // The SHA-1 of the leaf as localKeyId is what OpenSSL and NSS write, so the key and its
+    // certificate pair up the same way in every importer.
+    let local_key_id = Sha1::digest(chain.leaf_der()).to_vec();
+    let mut store = KeyStore::new();
+    store.add_entry(
+        &bmp_friendly_name(friendly_name),
+        KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, key, certs)),
+    );
+    Ok(store
+        .writer(passphrase.expose_secret())
+        .encryption_algorithm(EncryptionAlgorithm::PbeWithHmacSha256AndAes256)
+        .encryption_iterations(PKCS12_ITERATIONS)
+        .mac_algorithm(MacAlgorithm::HmacSha256)
+        .mac_iterations(PKCS12_ITERATIONS)
+        .write()?)
+}
+
+/// PKCS#12 friendly names are BMPStrings: characters beyond U+FFFF and controls cannot go in.
+fn bmp_friendly_name(name: &str) -> String {
+    let kept: String = name
+        .chars()
+        .filter(|&c| u32::from(c) <= 0xffff && !c.is_control())
+        .collect();
+    let kept = kept.trim();
+    if kept.is_empty() {
+        FALLBACK_FRIENDLY_NAME.to_owned()
+    } else {
+        kept.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn friendly_name_keeps_serbian_letters_and_drops_what_bmp_cannot_hold() {
+        assert_eq!(bmp_friendly_name("Ђорђе Đorđević"), "Ђорђе Đorđević");
+        assert_eq!(bmp_friendly_name("Ana 😀\n"), "Ana");
+        assert_eq!(bmp_friendly_name("😀"), FALLBACK_FRIENDLY_NAME);
+    }
+
+    #[test]
+    fn garbage_is_not_a_chain() {
+        assert!(matches!(
+            CertificateChain::new(b"not a certificate".to_vec(), vec![]),
+            Err(DeliveryError::BadCertificate(0))
+        ));
+    }
+}

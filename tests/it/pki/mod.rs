@@ -1,0 +1,10 @@
+//! People's keys and what they download, checked with OpenSSL and NSS (Thunderbird's library).
+
+mod chain_downloads;
+mod cms_signing;
+mod csr_openssl;
+mod nss_import;
+mod pkcs12_openssl;
+mod sealed_keys;
+mod test_ca;
+mod tools;

@@ -1,0 +1,76 @@
+//! A portal-made key sealed under the person's passphrase: it opens only with that passphrase and only for its order.
+use tcs_portal::pki::{KeyType, Passphrase, UnsealError, build_pkcs12, seal, unseal};
+use uuid::Uuid;
+
+use super::test_ca::{PERSON_CN, issue_for_person};
+use super::tools::{Scratch, arg, run_ok};
+
+#[test]
+fn sealed_key_unseals_with_the_typed_back_passphrase_into_a_pkcs12_openssl_opens() {
+    let issued = issue_for_person(KeyType::EcdsaP256);
+    let order = Uuid::new_v4();
+    let sealed = seal(
+        issued.key.private_key_pkcs8_der(),
+        &issued.passphrase,
+        order.as_bytes(),
+    )
+    .unwrap();
+    let der = issued.key.private_key_pkcs8_der();
+    assert!(!sealed.windows(der.len()).any(|window| window == der));
+
+    // The person types it back in lower case with spaces instead of dashes.
+    let typed = issued
+        .passphrase
+        .expose_secret()
+        .to_lowercase()
+        .replace('-', " ");
+    let typed = Passphrase::parse(&typed).unwrap();
+    let unsealed = unseal(&sealed, &typed, order.as_bytes()).unwrap();
+    assert_eq!(unsealed.as_slice(), der);
+
+    let pkcs12 = build_pkcs12(&unsealed, &issued.chain, PERSON_CN, &typed).unwrap();
+    let scratch = Scratch::new();
+    let p12 = scratch.write("person.p12", pkcs12);
+    run_ok(
+        "openssl",
+        &[
+            "pkcs12",
+            "-in",
+            arg(&p12),
+            "-nokeys",
+            "-passin",
+            &format!("pass:{}", issued.passphrase.expose_secret()),
+        ],
+    );
+}
+
+#[test]
+fn wrong_passphrase_does_not_unseal_the_key() {
+    let issued = issue_for_person(KeyType::EcdsaP256);
+    let order = Uuid::new_v4();
+    let sealed = seal(
+        issued.key.private_key_pkcs8_der(),
+        &issued.passphrase,
+        order.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        unseal(&sealed, &Passphrase::generate(), order.as_bytes()).err(),
+        Some(UnsealError::WrongPassphrase)
+    );
+}
+
+#[test]
+fn sealed_key_moved_to_another_order_does_not_open() {
+    let issued = issue_for_person(KeyType::Rsa3072);
+    let sealed = seal(
+        issued.key.private_key_pkcs8_der(),
+        &issued.passphrase,
+        Uuid::new_v4().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        unseal(&sealed, &issued.passphrase, Uuid::new_v4().as_bytes()).err(),
+        Some(UnsealError::Corrupt)
+    );
+}
