@@ -98,3 +98,23 @@ export async function logIn(page, { email, password }, secret, usedStep, shot = 
   await waitForPath(page, '/staff');
   return step;
 }
+
+/**
+ * A new staff account, enrolled in its own browser context and left logged in on the staff
+ * home. Returns { identity, secret, step, recoveryCodes, context, page }; close `context`.
+ */
+export async function enrolledStaff(browser, newUserPage, label, shot = noShot) {
+  const identity = newStaffIdentity(label);
+  const link = createStaff(identity);
+  const { context, page } = await newUserPage(browser);
+  const enrolment = await acceptInvitation(page, link, identity, shot);
+  return { identity, ...enrolment, context, page };
+}
+
+/** Password, then a recovery code at the MFA prompt. Returns the MFA POST's response. */
+export async function logInWithRecoveryCode(page, { email, password }, code) {
+  const response = await submitPassword(page, email, password);
+  assert.equal(response.status(), 303, 'a right password answers 303 to the MFA step');
+  await waitForPath(page, '/mfa');
+  return submitForm(page, { code });
+}
