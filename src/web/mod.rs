@@ -67,23 +67,13 @@ pub fn routes() -> RouteTable {
         )
         .add(
             "POST",
-            "/staff/institutions/{institution_id}/suspend",
-            post(staff::institutions::suspend),
+            "/staff/institutions/{institution_id}/status",
+            post(staff::institutions::set_institution_status),
         )
         .add(
             "POST",
-            "/staff/institutions/{institution_id}/reactivate",
-            post(staff::institutions::reactivate),
-        )
-        .add(
-            "POST",
-            "/staff/accounts/{account_id}/suspend",
-            post(staff::institutions::suspend_account),
-        )
-        .add(
-            "POST",
-            "/staff/accounts/{account_id}/reactivate",
-            post(staff::institutions::reactivate_account),
+            "/staff/accounts/{account_id}/status",
+            post(staff::institutions::set_account_status),
         )
         .add("GET", "/institutions", get(institution::switcher::show))
         .add(

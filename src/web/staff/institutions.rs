@@ -301,15 +301,23 @@ pub async fn update(
     }
 }
 
-/// A change that must say why; the reason goes to the audit log.
+/// Suspending or reactivating, with the reason that goes to the audit log.
 #[derive(Deserialize)]
-pub struct ReasonForm {
+pub struct StatusForm {
+    #[serde(default)]
+    action: String,
     #[serde(default)]
     reason: String,
 }
 
-impl ReasonForm {
-    fn reason(&self) -> Result<String, AppError> {
+impl StatusForm {
+    /// `true` to suspend, `false` to reactivate, and the cleaned reason.
+    fn parse(&self) -> Result<(bool, String), AppError> {
+        let suspend = match self.action.as_str() {
+            "suspend" => true,
+            "reactivate" => false,
+            _ => return Err(AppError::Unprocessable("error.status_action")),
+        };
         let reason: String = self
             .reason
             .chars()
@@ -317,50 +325,27 @@ impl ReasonForm {
             .take(500)
             .collect();
         if reason.trim().is_empty() {
-            Err(AppError::Unprocessable("error.reason_required"))
-        } else {
-            Ok(reason.trim().to_owned())
+            return Err(AppError::Unprocessable("error.reason_required"));
         }
+        Ok((suspend, reason.trim().to_owned()))
     }
 }
 
-pub async fn suspend(
+pub async fn set_institution_status(
     State(state): State<AppState>,
     meta: RequestMeta,
     staff: StaffAdmin,
     Path(institution_id): Path<Uuid>,
-    CsrfForm(form): CsrfForm<ReasonForm>,
+    CsrfForm(form): CsrfForm<StatusForm>,
 ) -> Result<Response, AppError> {
-    let reason = form.reason()?;
-    set_suspended(&state, &meta, &staff, institution_id, true, &reason).await
-}
-
-pub async fn reactivate(
-    State(state): State<AppState>,
-    meta: RequestMeta,
-    staff: StaffAdmin,
-    Path(institution_id): Path<Uuid>,
-    CsrfForm(form): CsrfForm<ReasonForm>,
-) -> Result<Response, AppError> {
-    let reason = form.reason()?;
-    set_suspended(&state, &meta, &staff, institution_id, false, &reason).await
-}
-
-async fn set_suspended(
-    state: &AppState,
-    meta: &RequestMeta,
-    staff: &StaffAdmin,
-    institution_id: Uuid,
-    suspend: bool,
-    reason: &str,
-) -> Result<Response, AppError> {
+    let (suspend, reason) = form.parse()?;
     if crate::services::institutions::set_suspended(
-        state,
-        meta,
-        staff,
+        &state,
+        &meta,
+        &staff,
         institution_id,
         suspend,
-        reason,
+        &reason,
     )
     .await?
     {
@@ -370,38 +355,16 @@ async fn set_suspended(
     }
 }
 
-pub async fn suspend_account(
+pub async fn set_account_status(
     State(state): State<AppState>,
     meta: RequestMeta,
     staff: StaffAdmin,
     Path(account_id): Path<Uuid>,
-    CsrfForm(form): CsrfForm<ReasonForm>,
+    CsrfForm(form): CsrfForm<StatusForm>,
 ) -> Result<Response, AppError> {
-    let reason = form.reason()?;
-    set_account_active(&state, &meta, &staff, account_id, false, &reason).await
-}
-
-pub async fn reactivate_account(
-    State(state): State<AppState>,
-    meta: RequestMeta,
-    staff: StaffAdmin,
-    Path(account_id): Path<Uuid>,
-    CsrfForm(form): CsrfForm<ReasonForm>,
-) -> Result<Response, AppError> {
-    let reason = form.reason()?;
-    set_account_active(&state, &meta, &staff, account_id, true, &reason).await
-}
-
-async fn set_account_active(
-    state: &AppState,
-    meta: &RequestMeta,
-    staff: &StaffAdmin,
-    account_id: Uuid,
-    active: bool,
-    reason: &str,
-) -> Result<Response, AppError> {
+    let (suspend, reason) = form.parse()?;
     if crate::services::institutions::set_account_active(
-        state, meta, staff, account_id, active, reason,
+        &state, &meta, &staff, account_id, !suspend, &reason,
     )
     .await?
     {

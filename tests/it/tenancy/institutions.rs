@@ -167,8 +167,8 @@ async fn suspending_an_institution_blocks_and_logs_out_its_admins(pool: PgPool) 
         .staff
         .client
         .post_form(
-            &format!("/staff/institutions/{}/suspend", world.a),
-            &[("reason", " ")],
+            &format!("/staff/institutions/{}/status", world.a),
+            &[("action", "suspend"), ("reason", " ")],
         )
         .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -182,8 +182,8 @@ async fn suspending_an_institution_blocks_and_logs_out_its_admins(pool: PgPool) 
         .staff
         .client
         .post_form(
-            &format!("/staff/institutions/{}/suspend", world.a),
-            &[("reason", "contract ended")],
+            &format!("/staff/institutions/{}/status", world.a),
+            &[("action", "suspend"), ("reason", "contract ended")],
         )
         .await;
     assert_eq!(suspended.status, StatusCode::SEE_OTHER);
@@ -225,8 +225,8 @@ async fn suspending_an_institution_blocks_and_logs_out_its_admins(pool: PgPool) 
         .staff
         .client
         .post_form(
-            &format!("/staff/institutions/{}/reactivate", world.a),
-            &[("reason", "renewed")],
+            &format!("/staff/institutions/{}/status", world.a),
+            &[("action", "reactivate"), ("reason", "renewed")],
         )
         .await;
     assert_eq!(reactivated.status, StatusCode::SEE_OTHER);

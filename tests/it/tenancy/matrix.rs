@@ -68,22 +68,12 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
-        "/staff/institutions/{institution_id}/suspend",
+        "/staff/institutions/{institution_id}/status",
         Access::StaffWrite,
     ),
     (
         "POST",
-        "/staff/institutions/{institution_id}/reactivate",
-        Access::StaffWrite,
-    ),
-    (
-        "POST",
-        "/staff/accounts/{account_id}/suspend",
-        Access::StaffWrite,
-    ),
-    (
-        "POST",
-        "/staff/accounts/{account_id}/reactivate",
+        "/staff/accounts/{account_id}/status",
         Access::StaffWrite,
     ),
     ("GET", "/institutions", Access::LoggedIn),
@@ -236,15 +226,18 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .unwrap();
     for (path, reason) in [
         (
-            format!("/staff/accounts/{}/suspend", suspended.account_id),
+            format!("/staff/accounts/{}/status", suspended.account_id),
             "left the faculty",
         ),
         (
-            format!("/staff/institutions/{c}/suspend"),
+            format!("/staff/institutions/{c}/status"),
             "membership fees unpaid",
         ),
     ] {
-        let done = staff.client.post_form(&path, &[("reason", reason)]).await;
+        let done = staff
+            .client
+            .post_form(&path, &[("action", "suspend"), ("reason", reason)])
+            .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{path}: {}", done.body);
     }
 
