@@ -11,6 +11,7 @@
 //! - [`crypto`]: sealing secrets at rest and single-use tokens.
 //! - [`db`]: every SQL statement of the portal.
 //! - [`audit`]: the hash-chained, append-only audit log.
+//! - [`jobs`]: the durable job queue, its workers, and the shared DigiCert rate limiter.
 //! - [`mail`]: the outbox queue and its transports.
 //! - [`i18n`]: the Serbian and English message catalogue.
 //! - [`services`]: workflows that span the database, mail and crypto (onboarding…).
@@ -31,6 +32,7 @@ pub mod digicert;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod mail;
 pub mod services;
 pub mod telemetry;

@@ -1,11 +1,13 @@
 //! Every SQL statement of the portal lives under this module.
 //!
 //! Functions on tenant data take the caller's scope and filter by it; account,
-//! invitation, outbox and audit functions here are not tenant data.
+//! invitation, outbox, job, rate-limit and audit functions here are not tenant data.
 pub mod accounts;
 pub mod audit;
 pub mod invitations;
+pub mod jobs;
 pub mod outbox;
+pub mod rate_limits;
 pub mod recovery_codes;
 
 use std::str::FromStr;

@@ -1,0 +1,22 @@
+//! The claim-overhead benchmark hook runs end to end (figures printed, not judged).
+use sqlx::PgPool;
+use tcs_portal::jobs::bench::claim_overhead;
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_claim_benchmark_drains_every_job_it_enqueued(pool: PgPool) {
+    let figures = claim_overhead(&pool, 1_000, 4, 8).await.unwrap();
+    println!("{figures}");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state <> 'succeeded'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    assert!(figures.drained_per_second > 0.0);
+}
+
+/// The full-size run for the report: `cargo test --test it -- --ignored --nocapture jobs::bench`.
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+#[ignore = "takes a while; run by hand for figures"]
+async fn claim_overhead_with_ten_thousand_jobs(pool: PgPool) {
+    println!("{}", claim_overhead(&pool, 10_000, 4, 8).await.unwrap());
+}
