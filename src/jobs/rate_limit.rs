@@ -129,7 +129,10 @@ pub async fn acquire(
     if wait > Duration::ZERO {
         return Ok(Admission::WaitFor(wait));
     }
-    db::prune_calls(&mut tx, key, now - limits.longest()).await?;
+    // Calls are kept for twice the longest window, not once: a caller whose `now`
+    // lags another's (read before it waited for the lock, or a process whose
+    // clock is a little behind) must still find every call its windows cover.
+    db::prune_calls(&mut tx, key, now - limits.longest() * 2_i32).await?;
     db::record_call(&mut tx, key, now).await?;
     tx.commit().await?;
     Ok(Admission::Permit(Permit { at: now }))
@@ -140,6 +143,26 @@ pub async fn acquire(
 pub async fn block_until(pool: &PgPool, key: &RateKey, until: OffsetDateTime) -> sqlx::Result<()> {
     let mut conn = pool.acquire().await?;
     db::block_until(&mut conn, key.as_str(), until).await
+}
+
+/// How long a 429 without `Retry-After` blocks the key: DigiCert's short window,
+/// after which at least that window has emptied.
+pub const BLOCK_WITHOUT_RETRY_AFTER: Duration = Duration::seconds(5);
+
+/// After a 429 from DigiCert: blocks `key` for the `Retry-After` it sent, or for
+/// [`BLOCK_WITHOUT_RETRY_AFTER`]. Returns the instant the block ends.
+pub async fn block_after_429(
+    pool: &PgPool,
+    key: &RateKey,
+    retry_after: Option<std::time::Duration>,
+    now: OffsetDateTime,
+) -> sqlx::Result<OffsetDateTime> {
+    let wait = retry_after
+        .and_then(|wait| Duration::try_from(wait).ok())
+        .unwrap_or(BLOCK_WITHOUT_RETRY_AFTER);
+    let until = now + wait;
+    block_until(pool, key, until).await?;
+    Ok(until)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -141,7 +141,9 @@ impl Worker {
                 idle = inner.config.idle_poll_min;
                 continue;
             }
-            idle = if claimed == 0 {
+            // Back off only when the queue had nothing; a full worker waits for a
+            // slot, not for the poll timer.
+            idle = if free > 0 && claimed == 0 {
                 idle.saturating_mul(2).min(inner.config.idle_poll_max)
             } else {
                 inner.config.idle_poll_min
@@ -316,44 +318,62 @@ async fn run_with_lease(inner: &Inner, handler: Arc<dyn JobHandler>, job: &Job) 
 async fn record(inner: &Inner, job: &Job, outcome: &JobOutcome) -> sqlx::Result<()> {
     let pool = &inner.pool;
     let now = inner.clock.now();
-    let kind = job.kind.clone();
-    let result = match outcome {
-        JobOutcome::Ok => {
-            let held = queue::complete(pool, job, now).await?;
-            metrics::counter!("tcs_jobs_succeeded_total", "kind" => kind).increment(1);
-            if held {
-                None
-            } else {
-                Some(AfterFailure::LeaseLost)
-            }
-        }
-        JobOutcome::Retry { after, error } => {
-            let after = queue::fail(pool, job, error, &inner.config.backoff, *after, now).await?;
-            tracing::warn!(job_id = job.id, kind = %job.kind, attempt = job.attempt, error = %error, next = ?after, "job attempt failed");
-            Some(after)
-        }
-        JobOutcome::Fail(error) => {
-            let after = queue::fail_permanently(pool, job, error, now).await?;
-            tracing::warn!(job_id = job.id, kind = %job.kind, error = %error, "job failed for good");
-            Some(after)
-        }
-        JobOutcome::Snooze(after) => {
-            let held = queue::snooze(pool, job, now + *after, now).await?;
-            if held {
-                None
-            } else {
-                Some(AfterFailure::LeaseLost)
-            }
+    let held = |held: bool| {
+        if held {
+            AfterRun::Recorded
+        } else {
+            AfterRun::LeaseLost
         }
     };
-    match result {
-        Some(AfterFailure::Failed) => {
-            metrics::counter!("tcs_jobs_failed_total", "kind" => job.kind.clone()).increment(1);
+    let after = match outcome {
+        JobOutcome::Ok => match held(queue::complete(pool, job, now).await?) {
+            AfterRun::Recorded => AfterRun::Succeeded,
+            lost => lost,
+        },
+        JobOutcome::Retry { after, error } => {
+            tracing::warn!(job_id = job.id, kind = %job.kind, attempt = job.attempt, error = %error, "job attempt failed");
+            queue::fail(pool, job, error, &inner.config.backoff, *after, now)
+                .await?
+                .into()
         }
-        Some(AfterFailure::LeaseLost) => {
+        JobOutcome::Fail(error) => {
+            tracing::warn!(job_id = job.id, kind = %job.kind, error = %error, "job failed without retry");
+            queue::fail_permanently(pool, job, error, now).await?.into()
+        }
+        JobOutcome::Snooze(after) => held(queue::snooze(pool, job, now + *after, now).await?),
+    };
+    let kind = job.kind.clone();
+    match after {
+        AfterRun::Succeeded => {
+            metrics::counter!("tcs_jobs_succeeded_total", "kind" => kind).increment(1);
+        }
+        AfterRun::Failed => {
+            tracing::warn!(job_id = job.id, kind = %job.kind, "job failed for good; staff can retry it");
+            metrics::counter!("tcs_jobs_failed_total", "kind" => kind).increment(1);
+        }
+        AfterRun::LeaseLost => {
             tracing::warn!(job_id = job.id, kind = %job.kind, "another worker took this job over; outcome not recorded");
         }
-        Some(AfterFailure::RetryAt(_)) | None => {}
+        AfterRun::Recorded => {}
     }
     Ok(())
+}
+
+/// What recording a run's outcome did, for logs and metrics.
+enum AfterRun {
+    Succeeded,
+    /// Queued again (retry or snooze).
+    Recorded,
+    Failed,
+    LeaseLost,
+}
+
+impl From<AfterFailure> for AfterRun {
+    fn from(after: AfterFailure) -> Self {
+        match after {
+            AfterFailure::RetryAt(_) => Self::Recorded,
+            AfterFailure::Failed => Self::Failed,
+            AfterFailure::LeaseLost => Self::LeaseLost,
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The claim-overhead benchmark hook runs end to end (figures printed, not judged).
 use sqlx::PgPool;
-use tcs_portal::jobs::bench::claim_overhead;
+use sqlx::postgres::PgPoolOptions;
+use tcs_portal::jobs::bench::{ClaimFigures, claim_overhead};
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn the_claim_benchmark_drains_every_job_it_enqueued(pool: PgPool) {
@@ -14,9 +15,28 @@ async fn the_claim_benchmark_drains_every_job_it_enqueued(pool: PgPool) {
     assert!(figures.drained_per_second > 0.0);
 }
 
-/// The full-size run for the report: `cargo test --test it -- --ignored --nocapture jobs::bench`.
+/// The full-size run for the report, on a multi-threaded runtime as `serve` has:
+/// `cargo test --test it -- --ignored --nocapture jobs::bench`.
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 #[ignore = "takes a while; run by hand for figures"]
 async fn claim_overhead_with_ten_thousand_jobs(pool: PgPool) {
-    println!("{}", claim_overhead(&pool, 10_000, 4, 8).await.unwrap());
+    let options = (*pool.connect_options()).clone();
+    // sqlx::test runs on a single thread; the bench gets a runtime of its own.
+    let figures = std::thread::spawn(move || -> ClaimFigures {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let pool = PgPoolOptions::new()
+                .max_connections(40)
+                .connect_with(options)
+                .await
+                .unwrap();
+            claim_overhead(&pool, 10_000, 4, 8).await.unwrap()
+        })
+    })
+    .join()
+    .unwrap();
+    println!("{figures}");
 }

@@ -6,7 +6,8 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 use tcs_portal::clock::{Clock, SystemClock};
 use tcs_portal::jobs::rate_limit::{
-    self, Admission, RateKey, RateLimits, WaitError, Window, acquire, block_until, wait_for_permit,
+    self, Admission, BLOCK_WITHOUT_RETRY_AFTER, RateKey, RateLimits, WaitError, Window, acquire,
+    block_after_429, block_until, wait_for_permit,
 };
 use time::{Duration, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
@@ -162,6 +163,31 @@ async fn a_429_blocks_the_key_for_every_process_until_its_end(pool: PgPool) {
             Admission::Permit(_)
         ));
     }
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_429_without_retry_after_blocks_for_the_short_window(pool: PgPool) {
+    let clock = manual_clock();
+    let key = RateKey::named("k");
+    let until = block_after_429(&pool, &key, None, clock.now())
+        .await
+        .unwrap();
+    assert_eq!(until, clock.now() + BLOCK_WITHOUT_RETRY_AFTER);
+    assert_eq!(
+        acquire(&pool, &key, &small_limits(), clock.now())
+            .await
+            .unwrap(),
+        Admission::WaitFor(BLOCK_WITHOUT_RETRY_AFTER)
+    );
+    let longer = block_after_429(
+        &pool,
+        &key,
+        Some(std::time::Duration::from_secs(60)),
+        clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(longer, clock.now() + Duration::minutes(1));
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
