@@ -258,3 +258,32 @@ fn the_rate_key_of_an_api_key_does_not_contain_the_key() {
     assert!(!key.as_str().contains(&secret[..8]));
     assert_eq!(key, RateKey::for_api_key(&SecretString::from(secret)));
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_long_window_holds_calls_back_even_when_the_short_one_has_room(pool: PgPool) {
+    let clock = manual_clock();
+    let limits = RateLimits::new(vec![
+        Window {
+            max_calls: 2,
+            per: Duration::seconds(1),
+        },
+        Window {
+            max_calls: 3,
+            per: Duration::seconds(10),
+        },
+    ]);
+    let key = RateKey::named("k");
+    for _ in 0..3 {
+        assert!(matches!(
+            acquire(&pool, &key, &limits, clock.now()).await.unwrap(),
+            Admission::Permit(_)
+        ));
+        clock.advance(Duration::seconds(2));
+    }
+    // Calls at 0, 2 and 4 s; at 6 s the short window is empty but the long one
+    // is full until the call at 0 s leaves it at 10 s.
+    assert_eq!(
+        acquire(&pool, &key, &limits, clock.now()).await.unwrap(),
+        Admission::WaitFor(Duration::seconds(4))
+    );
+}

@@ -357,6 +357,79 @@ async fn a_recurring_job_is_scheduled_once_however_many_processes_schedule_it(po
     assert_eq!(next, time::macros::datetime!(2026-11-27 03:00 UTC));
 }
 
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_worker_keeps_its_recurring_job_scheduled_and_runs_it_when_due(pool: PgPool) {
+    let clock = manual_clock();
+    let stop = CancellationToken::new();
+    let recorder = Recorder::default();
+    let hourly = WorkerConfig {
+        maintenance_every: Duration::seconds(1),
+        ..fast_config()
+    };
+    let worker = Worker::new(
+        pool.clone(),
+        Arc::new(clock.clone()),
+        Registry::new().register(KIND, recorder.clone()),
+        hourly,
+    )
+    .with_recurring(Recurring::new(KIND, Duration::hours(1)));
+    let running = tokio::spawn(worker.run(stop.clone()));
+    let queued_at = || async {
+        sqlx::query_scalar::<_, time::OffsetDateTime>(
+            "SELECT run_at FROM jobs WHERE state = 'queued'",
+        )
+        .fetch_optional(&pool)
+        .await
+        .unwrap()
+    };
+    eventually("the next occurrence is queued", || async {
+        queued_at().await == Some(time::macros::datetime!(2026-11-25 10:00 UTC))
+    })
+    .await;
+    clock.advance(Duration::hours(1));
+    eventually("the occurrence ran", || async {
+        recorder.0.lock().unwrap().len() == 1
+    })
+    .await;
+    clock.advance(Duration::seconds(2));
+    eventually("the following occurrence is queued", || async {
+        queued_at().await == Some(time::macros::datetime!(2026-11-25 11:00 UTC))
+    })
+    .await;
+    stop.cancel();
+    running.await.unwrap();
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn old_successes_are_pruned_and_failures_kept_for_staff(pool: PgPool) {
+    let clock = manual_clock();
+    let kinds = [KIND.to_owned()];
+    for n in 0..2 {
+        jobs::enqueue(&pool, &job(n).max_attempts(1), clock.now())
+            .await
+            .unwrap();
+    }
+    let claimed = jobs::claim(&pool, "w", &kinds, 2, Duration::minutes(1), clock.now())
+        .await
+        .unwrap();
+    jobs::complete(&pool, &claimed[0], clock.now())
+        .await
+        .unwrap();
+    jobs::fail_permanently(&pool, &claimed[1], "no", clock.now())
+        .await
+        .unwrap();
+    clock.advance(Duration::days(8));
+    let stop = CancellationToken::new();
+    let worker = start(&pool, &clock, Recorder::default(), fast_config(), &stop);
+    eventually("the success was pruned", || async {
+        let counts = jobs::counts(&pool).await.unwrap();
+        counts.len() == 1 && counts[0].succeeded == 0 && counts[0].failed == 1
+    })
+    .await;
+    stop.cancel();
+    worker.await.unwrap();
+}
+
 /// Every process schedules at the same moment; returns how many jobs were created.
 async fn futures_all(processes: &[PgPool], recurring: &Recurring, clock: &ManualClock) -> usize {
     let mut tasks = tokio::task::JoinSet::new();
