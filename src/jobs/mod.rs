@@ -36,6 +36,16 @@
 //!
 //! The rate limiter ([`rate_limit`]) keeps all processes together under
 //! DigiCert's two windows through a call log in Postgres.
+//!
+//! # Using it
+//!
+//! A job kind is a [`JobHandler`] registered under its name in a [`Registry`];
+//! `serve` runs one [`Worker`] over that registry beside the mail worker, with
+//! the app's clock and stop token, and lists the recurring jobs on it
+//! ([`Worker::with_recurring`]). A handler that calls DigiCert first asks
+//! [`rate_limit::acquire`]; on [`rate_limit::Admission::WaitFor`] it returns
+//! [`JobOutcome::Snooze`] rather than holding a worker slot, and on a 429 it calls
+//! [`rate_limit::block_after_429`] so every process holds off.
 pub mod backoff;
 pub mod bench;
 pub mod handler;

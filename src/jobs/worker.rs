@@ -141,12 +141,17 @@ impl Worker {
                 idle = inner.config.idle_poll_min;
                 continue;
             }
-            // Back off only when the queue had nothing; a full worker waits for a
-            // slot, not for the poll timer.
-            idle = if free > 0 && claimed == 0 {
-                idle.saturating_mul(2).min(inner.config.idle_poll_max)
+            let wait = if free == 0 {
+                // Full: a finishing job wakes the loop, not the poll timer.
+                inner.config.idle_poll_max
+            } else if claimed == 0 {
+                // Nothing due: poll less and less often while the queue stays empty.
+                let wait = idle;
+                idle = idle.saturating_mul(2).min(inner.config.idle_poll_max);
+                wait
             } else {
-                inner.config.idle_poll_min
+                idle = inner.config.idle_poll_min;
+                idle
             };
             tokio::select! {
                 () = stop.cancelled() => break,
@@ -159,7 +164,7 @@ impl Worker {
                         listener = None;
                     }
                 }
-                () = tokio::time::sleep(idle.unsigned_abs()) => {}
+                () = tokio::time::sleep(wait.unsigned_abs()) => {}
             }
         }
         drain(&inner, in_flight).await;
