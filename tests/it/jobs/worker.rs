@@ -249,6 +249,52 @@ async fn a_job_cut_short_by_a_shutdown_is_run_by_another_process_after_its_lease
     rescuer.await.unwrap();
 }
 
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_worker_renews_the_lease_of_a_long_job_so_nobody_takes_it_over(pool: PgPool) {
+    let clock = manual_clock();
+    let stop = CancellationToken::new();
+    let started = Arc::new(Notify::new());
+    let long = Slow {
+        started: started.clone(),
+        takes: std::time::Duration::from_millis(5_500),
+    };
+    // Renewed every second of real time; the test moves its clock a second every
+    // half second, so without renewals the lease would be gone after three steps.
+    let short_lease = WorkerConfig {
+        lease: Duration::seconds(3),
+        ..fast_config()
+    };
+    let worker = start(&pool, &clock, long, short_lease, &stop);
+    let id = jobs::enqueue(&pool, &job(1), clock.now())
+        .await
+        .unwrap()
+        .unwrap();
+    started.notified().await;
+    let other = another_process(&pool).await;
+    let kinds = [KIND.to_owned()];
+    for _ in 0..10 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        clock.advance(Duration::seconds(1));
+        let taken = jobs::claim(
+            &other,
+            "other",
+            &kinds,
+            1,
+            Duration::minutes(1),
+            clock.now(),
+        )
+        .await
+        .unwrap();
+        assert!(taken.is_empty(), "a running job was taken over");
+    }
+    eventually("the long job succeeded", || async {
+        state_of(&pool, id).await == "succeeded"
+    })
+    .await;
+    stop.cancel();
+    worker.await.unwrap();
+}
+
 struct Panics;
 
 #[async_trait::async_trait]
