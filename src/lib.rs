@@ -12,6 +12,7 @@
 //! - [`pki`]: people's keys and requests, passphrase-sealed keys, PKCS#12, PEM and P7B downloads.
 //! - [`db`]: every SQL statement of the portal.
 //! - [`audit`]: the hash-chained, append-only audit log.
+//! - [`jobs`]: the durable job queue, its workers, and the shared DigiCert rate limiter.
 //! - [`mail`]: the outbox queue and its transports.
 //! - [`i18n`]: the Serbian and English message catalogue.
 //! - [`services`]: workflows that span the database, mail and crypto (onboarding…).
@@ -32,6 +33,7 @@ pub mod digicert;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod mail;
 pub mod pki;
 pub mod services;

@@ -1,14 +1,16 @@
 //! Every SQL statement of the portal lives under this module.
 //!
 //! Functions on tenant data take the caller's scope and filter by it; account,
-//! invitation, outbox and audit functions here are not tenant data.
+//! invitation, outbox, job, rate-limit and audit functions here are not tenant data.
 pub mod accounts;
 pub mod audit;
 pub mod domains;
 pub mod institutions;
 pub mod invitations;
+pub mod jobs;
 pub mod memberships;
 pub mod outbox;
+pub mod rate_limits;
 pub mod recovery_codes;
 pub mod seed;
 

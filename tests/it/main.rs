@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod digicert;
 mod invitations;
+mod jobs;
 mod operations;
 mod outbox;
 mod pki;
