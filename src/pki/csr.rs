@@ -118,7 +118,9 @@ impl Csr {
         let key = check_key(info)?;
         csr.verify_signature().map_err(|e| match e {
             x509_parser::error::X509Error::SignatureUnsupportedAlgorithm => {
-                CsrError::UnsupportedSignatureAlgorithm(csr.signature_algorithm.algorithm.to_id_string())
+                CsrError::UnsupportedSignatureAlgorithm(
+                    csr.signature_algorithm.algorithm.to_id_string(),
+                )
             }
             _ => CsrError::BadSignature,
         })?;
@@ -191,7 +193,9 @@ fn check_key(
     let algorithm = &spki.algorithm.algorithm;
     if *algorithm == OID_PKCS1_RSAENCRYPTION {
         let Ok(PublicKey::RSA(rsa)) = spki.parsed() else {
-            return Err(CsrError::Malformed("the RSA public key cannot be parsed".into()));
+            return Err(CsrError::Malformed(
+                "the RSA public key cannot be parsed".into(),
+            ));
         };
         let bits = significant_bits(rsa.modulus);
         if bits < MIN_RSA_BITS {
@@ -242,8 +246,14 @@ fn push_unique(list: &mut Vec<String>, value: &str) {
 }
 
 fn trim_ascii(input: &[u8]) -> &[u8] {
-    let start = input.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(input.len());
-    let end = input.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = input
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(input.len());
+    let end = input
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &input[start..end]
 }
 
@@ -284,7 +294,10 @@ mod tests {
             Err(CsrError::WrongPemLabel("CERTIFICATE".into()))
         );
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
-        let mut der = Csr::parse(csr_for(&key, "a@b.org").as_bytes()).unwrap().der().to_vec();
+        let mut der = Csr::parse(csr_for(&key, "a@b.org").as_bytes())
+            .unwrap()
+            .der()
+            .to_vec();
         let last = der.len() - 1;
         der[last] ^= 0x55;
         assert_eq!(Csr::parse(&der), Err(CsrError::BadSignature));

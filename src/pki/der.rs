@@ -10,7 +10,10 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
         out.push(len as u8);
     } else {
         let bytes = len.to_be_bytes();
-        let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+        let first = bytes
+            .iter()
+            .position(|b| *b != 0)
+            .unwrap_or(bytes.len() - 1);
         let significant = &bytes[first..];
         out.push(0x80 | significant.len() as u8);
         out.extend_from_slice(significant);
@@ -34,7 +37,10 @@ pub fn set(parts: &[Vec<u8>]) -> Vec<u8> {
 /// A small non-negative INTEGER.
 pub fn integer(value: u32) -> Vec<u8> {
     let bytes = value.to_be_bytes();
-    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+    let first = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len() - 1);
     let mut content = bytes[first..].to_vec();
     if content[0] & 0x80 != 0 {
         content.insert(0, 0);
@@ -86,7 +92,10 @@ mod tests {
     #[test]
     fn encodes_known_oid_and_long_lengths() {
         // id-kp-emailProtection 1.3.6.1.5.5.7.3.4
-        assert_eq!(oid(&[1, 3, 6, 1, 5, 5, 7, 3, 4]), vec![6, 8, 0x2b, 6, 1, 5, 5, 7, 3, 4]);
+        assert_eq!(
+            oid(&[1, 3, 6, 1, 5, 5, 7, 3, 4]),
+            vec![6, 8, 0x2b, 6, 1, 5, 5, 7, 3, 4]
+        );
         // 2.16.840.1.114412 has multi-byte arcs
         assert_eq!(
             oid(&[2, 16, 840, 1, 114412]),

@@ -29,11 +29,15 @@ pub fn decode_all(text: &str) -> Vec<Block> {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + 11..];
-        let Some(label_end) = after.find("-----") else { break };
+        let Some(label_end) = after.find("-----") else {
+            break;
+        };
         let label = after[..label_end].to_string();
         let body_start = &after[label_end + 5..];
         let end_marker = format!("-----END {label}-----");
-        let Some(body_end) = body_start.find(&end_marker) else { break };
+        let Some(body_end) = body_start.find(&end_marker) else {
+            break;
+        };
         let body: String = body_start[..body_end]
             .chars()
             .filter(|c| !c.is_whitespace())
@@ -55,7 +59,13 @@ mod tests {
         let der: Vec<u8> = (0..=255u8).collect();
         let pem = encode("CERTIFICATE", &der);
         assert!(pem.lines().all(|l| l.len() <= 64));
-        assert_eq!(decode_all(&pem), vec![Block { label: "CERTIFICATE".into(), der: der.clone() }]);
+        assert_eq!(
+            decode_all(&pem),
+            vec![Block {
+                label: "CERTIFICATE".into(),
+                der: der.clone()
+            }]
+        );
         let crlf = pem.replace('\n', "\r\n");
         assert_eq!(decode_all(&crlf)[0].der, der);
         let single = pem.replace('\n', "");

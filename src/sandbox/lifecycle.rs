@@ -1,0 +1,447 @@
+//! Order lifecycle: `needs_approval` → (request approved) → `pending` (mailbox validation) →
+//! `issued`, or `waiting_pickup` when the recipient still has to make a key; and the side
+//! exits `rejected`, `canceled`, `revoked`, `expired` (derived from the clock).
+
+use anyhow::Context;
+use rcgen::RevocationReason;
+use time::OffsetDateTime;
+
+use super::ca::{CertificateAuthority, LeafSpec, RevokedSerial};
+use super::error::{ApiError, ApiResult};
+use super::ordering::{self, AcceptedOrder};
+use super::products::{self, Product};
+use super::profile;
+use super::state::{
+    Account, EmailValidationMode, IdCounters, IdKind, IssuedCertificate, Order, OrderStatus,
+    Request, RequestStatus, RequestType, Revocation, SandboxState,
+};
+use crate::pki::csr::Csr;
+
+/// The account of `api_key` and the id counters, borrowed together.
+pub fn split<'a>(
+    state: &'a mut SandboxState,
+    api_key: &str,
+) -> ApiResult<(&'a mut Account, &'a mut IdCounters)> {
+    let SandboxState { accounts, ids, .. } = state;
+    let account = accounts
+        .iter_mut()
+        .find(|a| a.api_key == api_key)
+        .ok_or_else(ApiError::invalid_key)?;
+    Ok((account, ids))
+}
+
+/// Stores an accepted order with its `new_request` and moves it as far as it can go.
+pub fn place(
+    account: &mut Account,
+    ids: &mut IdCounters,
+    ca: &CertificateAuthority,
+    now: OffsetDateTime,
+    accepted: AcceptedOrder,
+) -> anyhow::Result<u64> {
+    let AcceptedOrder {
+        mut order,
+        skip_approval,
+    } = accepted;
+    order.id = ids.next(IdKind::Order);
+    let request = Request {
+        id: ids.next(IdKind::Request),
+        date: now,
+        kind: RequestType::NewRequest,
+        status: if skip_approval {
+            RequestStatus::Approved
+        } else {
+            RequestStatus::Pending
+        },
+        order_id: order.id,
+        certificate_id: None,
+        comments: order.comments.clone().unwrap_or_default(),
+        revocation_reason: None,
+        processor_comment: None,
+        date_processed: skip_approval.then_some(now),
+    };
+    order.request_ids.push(request.id);
+    order.status = if skip_approval {
+        OrderStatus::Pending
+    } else {
+        OrderStatus::NeedsApproval
+    };
+    let id = order.id;
+    account.orders.push(order);
+    account.requests.push(request);
+    advance(account, ids, ca, now, id)?;
+    Ok(id)
+}
+
+/// Runs automatic mailbox validation and issues when nothing is missing any more.
+pub fn advance(
+    account: &mut Account,
+    ids: &mut IdCounters,
+    ca: &CertificateAuthority,
+    now: OffsetDateTime,
+    order_id: u64,
+) -> anyhow::Result<()> {
+    let automatic = account.email_validation == EmailValidationMode::Automatic;
+    let domains = account.domains.clone();
+    let Some(order) = account.order_mut(order_id) else {
+        return Ok(());
+    };
+    if order.status != OrderStatus::Pending {
+        return Ok(());
+    }
+    if automatic {
+        for check in order.emails.iter_mut().filter(|c| !c.validated) {
+            check.validated = domains
+                .iter()
+                .any(|d| d.covers_email(&check.email) && d.validated(now));
+        }
+    }
+    if order.emails.iter().all(|c| c.validated) {
+        if order.csr.is_some() {
+            issue(account, ids, ca, now, order_id)?;
+        } else {
+            order.status = OrderStatus::WaitingPickup;
+        }
+    }
+    Ok(())
+}
+
+/// Re-runs [`advance`] for every pending order (after a domain or mode changed).
+pub fn advance_all(
+    account: &mut Account,
+    ids: &mut IdCounters,
+    ca: &CertificateAuthority,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let pending: Vec<u64> = account
+        .orders
+        .iter()
+        .filter(|o| o.status == OrderStatus::Pending)
+        .map(|o| o.id)
+        .collect();
+    for id in pending {
+        advance(account, ids, ca, now, id)?;
+    }
+    Ok(())
+}
+
+/// Signs the certificate for a validated order that has a CSR.
+fn issue(
+    account: &mut Account,
+    ids: &mut IdCounters,
+    ca: &CertificateAuthority,
+    now: OffsetDateTime,
+    order_id: u64,
+) -> anyhow::Result<()> {
+    let order = account.order(order_id).context("order vanished")?.clone();
+    let product = product_of(&order)?;
+    let csr_pem = order.csr.as_deref().context("issuing without a CSR")?;
+    let csr = Csr::parse(csr_pem.as_bytes()).context("a stored CSR no longer parses")?;
+    let organization = order
+        .organization_id
+        .and_then(|id| account.organization(id));
+    let spec = LeafSpec {
+        subject: profile::subject(product.smime_type, &order, organization),
+        emails: order.emails.iter().map(|e| e.email.clone()).collect(),
+        key_usages: profile::key_usages(&order, csr.key()),
+        extended_key_usages: profile::extended_key_usages(&order),
+        policy_oid: profile::policy_oid(product.smime_type, order.profile),
+        public_key_der: csr.public_key_der().to_vec(),
+        not_before: now,
+        not_after: ordering::not_after(&order, now),
+    };
+    let leaf = ca.issue(&spec)?;
+    let certificate = IssuedCertificate {
+        id: ids.next(IdKind::Certificate),
+        order_id,
+        serial_hex: leaf.serial_hex,
+        thumbprint: leaf.thumbprint,
+        pem: leaf.pem,
+        not_before: spec.not_before,
+        not_after: spec.not_after,
+        revocation: None,
+    };
+    let order = account.order_mut(order_id).context("order vanished")?;
+    order.certificate_id = Some(certificate.id);
+    order.key_size = Some(csr.key().bits());
+    order.status = OrderStatus::Issued;
+    account.certificates.push(certificate);
+    Ok(())
+}
+
+pub fn product_of(order: &Order) -> anyhow::Result<&'static Product> {
+    products::find(&order.product).with_context(|| format!("unknown product {}", order.product))
+}
+
+/// The status DigiCert reports now: stored status, except issued certificates past their end.
+pub fn effective_status(account: &Account, order: &Order, now: OffsetDateTime) -> &'static str {
+    if order.status == OrderStatus::Issued
+        && let Some(cert) = order.certificate_id.and_then(|id| account.certificate(id))
+        && cert.not_after <= now
+    {
+        return "expired";
+    }
+    order.status.as_str()
+}
+
+/// `PUT /request/{id}/status`.
+pub fn decide_request(
+    account: &mut Account,
+    ids: &mut IdCounters,
+    ca: &CertificateAuthority,
+    now: OffsetDateTime,
+    request_id: u64,
+    approve: bool,
+    comment: Option<String>,
+) -> ApiResult<()> {
+    let request = account
+        .requests
+        .iter_mut()
+        .find(|r| r.id == request_id)
+        .ok_or_else(|| ApiError::not_found("request"))?;
+    if request.status != RequestStatus::Pending {
+        return Err(ApiError::bad_request(
+            "invalid_status|request",
+            format!(
+                "Request {request_id} is already {}.",
+                request.status.as_str()
+            ),
+        ));
+    }
+    request.status = if approve {
+        RequestStatus::Approved
+    } else {
+        RequestStatus::Rejected
+    };
+    request.processor_comment = comment;
+    request.date_processed = Some(now);
+    let request = request.clone();
+    match (request.kind, approve) {
+        (RequestType::NewRequest, true) => {
+            if let Some(order) = account.order_mut(request.order_id)
+                && order.status == OrderStatus::NeedsApproval
+            {
+                order.status = OrderStatus::Pending;
+            }
+            advance(account, ids, ca, now, request.order_id)?;
+        }
+        (RequestType::NewRequest, false) => {
+            if let Some(order) = account.order_mut(request.order_id) {
+                order.status = OrderStatus::Rejected;
+            }
+        }
+        (RequestType::Revoke, true) => {
+            let reason = request
+                .revocation_reason
+                .clone()
+                .unwrap_or_else(|| "unspecified".into());
+            let targets: Vec<u64> = match request.certificate_id {
+                Some(id) => vec![id],
+                None => account
+                    .certificates
+                    .iter()
+                    .filter(|c| c.order_id == request.order_id)
+                    .map(|c| c.id)
+                    .collect(),
+            };
+            for id in targets {
+                revoke_now(account, id, &reason, now);
+            }
+        }
+        (RequestType::Revoke, false) => {}
+    }
+    Ok(())
+}
+
+/// `PUT /order/certificate/{id}/status` with `canceled`.
+pub fn cancel(account: &mut Account, order_id: u64, note: String) -> ApiResult<()> {
+    let order = account
+        .order_mut(order_id)
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    match order.status {
+        OrderStatus::NeedsApproval | OrderStatus::Pending | OrderStatus::WaitingPickup => {
+            order.status = OrderStatus::Canceled;
+            order.cancel_note = Some(note);
+            Ok(())
+        }
+        other => Err(ApiError::bad_request(
+            "invalid_status|order",
+            format!("An order that is {} cannot be canceled.", other.as_str()),
+        )),
+    }
+}
+
+/// Accepted revocation reasons (RFC 5280 names, snake_case or camelCase).
+pub fn parse_reason(reason: Option<&str>) -> ApiResult<String> {
+    let reason = reason.unwrap_or("unspecified");
+    if crl_reason(reason).is_ok() {
+        Ok(reason.to_string())
+    } else {
+        Err(ApiError::invalid(
+            "revocation_reason",
+            format!(
+                "{reason} is not one of unspecified, key_compromise, affiliation_changed, superseded, cessation_of_operation, privilege_withdrawn."
+            ),
+        ))
+    }
+}
+
+/// The CRL reason code; `unspecified` is left out of the CRL entry as RFC 5280 §5.3.1 advises.
+pub fn crl_reason(reason: &str) -> Result<Option<RevocationReason>, ()> {
+    Ok(match reason {
+        "unspecified" => None,
+        "key_compromise" | "keyCompromise" => Some(RevocationReason::KeyCompromise),
+        "affiliation_changed" | "affiliationChanged" => Some(RevocationReason::AffiliationChanged),
+        "superseded" => Some(RevocationReason::Superseded),
+        "cessation_of_operation" | "cessationOfOperation" => {
+            Some(RevocationReason::CessationOfOperation)
+        }
+        "privilege_withdrawn" | "privilegeWithdrawn" => Some(RevocationReason::PrivilegeWithdrawn),
+        _ => return Err(()),
+    })
+}
+
+/// A revocation as the API asked for it; no `certificate_id` means every certificate of the order.
+pub struct RevocationAsk {
+    pub order_id: u64,
+    pub certificate_id: Option<u64>,
+    pub reason: String,
+    pub comments: String,
+    pub skip_approval: bool,
+}
+
+/// Checks that `cert_id` can be revoked and either revokes it (`skip_approval`) or files a
+/// revoke request, which is returned.
+pub fn request_revocation(
+    account: &mut Account,
+    ids: &mut IdCounters,
+    now: OffsetDateTime,
+    ask: RevocationAsk,
+) -> ApiResult<Option<Request>> {
+    let RevocationAsk {
+        order_id,
+        certificate_id,
+        reason,
+        comments,
+        skip_approval,
+    } = ask;
+    let order = account
+        .order(order_id)
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    if order.status != OrderStatus::Issued {
+        return Err(ApiError::bad_request(
+            "invalid_status|order",
+            format!(
+                "Only issued certificates can be revoked; the order is {}.",
+                effective_status(account, order, now)
+            ),
+        ));
+    }
+    let targets: Vec<u64> = match certificate_id {
+        Some(id) => vec![id],
+        None => order.certificate_id.into_iter().collect(),
+    };
+    if skip_approval {
+        for id in targets {
+            revoke_now(account, id, &reason, now);
+        }
+        return Ok(None);
+    }
+    let request = Request {
+        id: ids.next(IdKind::Request),
+        date: now,
+        kind: RequestType::Revoke,
+        status: RequestStatus::Pending,
+        order_id,
+        certificate_id,
+        comments,
+        revocation_reason: Some(reason),
+        processor_comment: None,
+        date_processed: None,
+    };
+    if let Some(order) = account.order_mut(order_id) {
+        order.request_ids.push(request.id);
+    }
+    account.requests.push(request.clone());
+    Ok(Some(request))
+}
+
+fn revoke_now(account: &mut Account, certificate_id: u64, reason: &str, now: OffsetDateTime) {
+    let Some(cert) = account
+        .certificates
+        .iter_mut()
+        .find(|c| c.id == certificate_id)
+    else {
+        return;
+    };
+    if cert.revocation.is_none() {
+        cert.revocation = Some(Revocation {
+            at: now,
+            reason: reason.to_string(),
+        });
+    }
+    let order_id = cert.order_id;
+    if let Some(order) = account.order_mut(order_id) {
+        order.status = OrderStatus::Revoked;
+    }
+}
+
+/// The control API's stand-in for recipients clicking their validation links.
+pub fn validate_emails(
+    account: &mut Account,
+    order_id: u64,
+    which: Option<&[String]>,
+) -> ApiResult<()> {
+    let order = account
+        .order_mut(order_id)
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    for check in &mut order.emails {
+        if which.is_none_or(|list| list.iter().any(|e| e.eq_ignore_ascii_case(&check.email))) {
+            check.validated = true;
+        }
+    }
+    Ok(())
+}
+
+/// The control API's stand-in for DigiCert KeyGen: the recipient supplies a key for a
+/// `waiting_pickup` order.
+pub fn pick_up(
+    account: &mut Account,
+    ids: &mut IdCounters,
+    ca: &CertificateAuthority,
+    now: OffsetDateTime,
+    order_id: u64,
+    csr: &Csr,
+) -> ApiResult<()> {
+    let order = account
+        .order_mut(order_id)
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    if order.status != OrderStatus::WaitingPickup {
+        return Err(ApiError::bad_request(
+            "invalid_status|order",
+            format!(
+                "The order is {}, not waiting_pickup.",
+                order.status.as_str()
+            ),
+        ));
+    }
+    order.csr = Some(csr.to_pem());
+    order.status = OrderStatus::Pending;
+    advance(account, ids, ca, now, order_id)?;
+    Ok(())
+}
+
+/// Every revoked serial in the sandbox (all accounts share the one intermediate).
+pub fn revoked_serials(state: &SandboxState) -> Vec<RevokedSerial> {
+    state
+        .accounts
+        .iter()
+        .flat_map(|a| a.certificates.iter())
+        .filter_map(|c| {
+            c.revocation.as_ref().map(|r| RevokedSerial {
+                serial_hex: c.serial_hex.clone(),
+                at: r.at,
+                reason: crl_reason(&r.reason).ok().flatten(),
+            })
+        })
+        .collect()
+}
