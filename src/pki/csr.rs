@@ -116,14 +116,21 @@ impl Csr {
         // Key rules first: a 1024-bit key must be refused as too small, not as a signature
         // failure (the verifier refuses such short RSA keys too).
         let key = check_key(info)?;
-        csr.verify_signature().map_err(|e| match e {
-            x509_parser::error::X509Error::SignatureUnsupportedAlgorithm => {
-                CsrError::UnsupportedSignatureAlgorithm(
-                    csr.signature_algorithm.algorithm.to_id_string(),
-                )
+        match csr.verify_signature() {
+            Ok(()) => {}
+            // x509-parser has no P-521 verifier; aws-lc-rs (already our crypto) does.
+            Err(x509_parser::error::X509Error::SignatureUnsupportedAlgorithm)
+                if key == KeyKind::Ec(Curve::P521) =>
+            {
+                verify_p521(&csr)?
             }
-            _ => CsrError::BadSignature,
-        })?;
+            Err(x509_parser::error::X509Error::SignatureUnsupportedAlgorithm) => {
+                return Err(CsrError::UnsupportedSignatureAlgorithm(
+                    csr.signature_algorithm.algorithm.to_id_string(),
+                ));
+            }
+            Err(_) => return Err(CsrError::BadSignature),
+        }
         let mut emails: Vec<String> = Vec::new();
         for attr in info.subject.iter_email() {
             if let Ok(value) = attr.as_str() {
@@ -229,6 +236,28 @@ fn check_key(
     } else {
         Err(CsrError::KeyAlgorithmNotAllowed(algorithm.to_id_string()))
     }
+}
+
+fn verify_p521(csr: &X509CertificationRequest<'_>) -> Result<(), CsrError> {
+    use aws_lc_rs::signature::{self, UnparsedPublicKey};
+    use x509_parser::oid_registry::{
+        OID_SIG_ECDSA_WITH_SHA256, OID_SIG_ECDSA_WITH_SHA384, OID_SIG_ECDSA_WITH_SHA512,
+    };
+    let oid = &csr.signature_algorithm.algorithm;
+    let algorithm = if *oid == OID_SIG_ECDSA_WITH_SHA512 {
+        &signature::ECDSA_P521_SHA512_ASN1
+    } else if *oid == OID_SIG_ECDSA_WITH_SHA384 {
+        &signature::ECDSA_P521_SHA384_ASN1
+    } else if *oid == OID_SIG_ECDSA_WITH_SHA256 {
+        &signature::ECDSA_P521_SHA256_ASN1
+    } else {
+        return Err(CsrError::UnsupportedSignatureAlgorithm(oid.to_id_string()));
+    };
+    let info = &csr.certification_request_info;
+    let point = info.subject_pki.subject_public_key.data.as_ref();
+    UnparsedPublicKey::new(algorithm, point)
+        .verify(info.raw, csr.signature_value.data.as_ref())
+        .map_err(|_| CsrError::BadSignature)
 }
 
 /// Bit length of an unsigned big-endian integer, ignoring leading zero bytes.

@@ -303,7 +303,15 @@ fn sign_crl(
 fn name(parts: &[(DnType, &str)]) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
     for (kind, value) in parts {
-        dn.push(kind.clone(), DnValue::Utf8String((*value).to_string()));
+        // X.520 countryName is a PrintableString; the two-letter codes used here always are.
+        let printable = match kind {
+            DnType::CountryName => (*value).try_into().ok().map(DnValue::PrintableString),
+            _ => None,
+        };
+        dn.push(
+            kind.clone(),
+            printable.unwrap_or_else(|| DnValue::Utf8String((*value).to_string())),
+        );
     }
     dn
 }
