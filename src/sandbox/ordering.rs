@@ -7,7 +7,7 @@ use time::{Date, Duration, OffsetDateTime};
 use super::error::{ApiError, ApiResult};
 use super::products::{MAX_VALIDITY_DAYS, Product, SmimeType, UsageRule};
 use super::state::{Account, EmailCheck, Individual, Order, OrderStatus, Profile, Usage};
-use crate::pki::csr::Csr;
+use crate::pki::csr::{Csr, Curve, KeyKind};
 
 #[derive(Debug, Deserialize)]
 pub struct NewOrderBody {
@@ -120,6 +120,15 @@ pub fn accept(
     let (csr_pem, key_size) = match cert.csr.as_deref().map(str::trim) {
         Some(text) if !text.is_empty() => {
             let csr = Csr::parse(text.as_bytes()).map_err(|e| ApiError::csr(&e))?;
+            // pki::csr accepts P-521 (a valid key in general), but DigiCert certifies only
+            // P-256/P-384 for S/MIME (digicert-api.md §6), and pkilint flags P-521 SPKIs as
+            // a prohibited encoding for S/MIME BR certificates.
+            if csr.key() == KeyKind::Ec(Curve::P521) {
+                return Err(ApiError::bad_request(
+                    "csr_invalid_key_type",
+                    "The CSR is invalid: P-521 keys are not accepted for S/MIME certificates; use P-256, P-384 or RSA.",
+                ));
+            }
             (Some(csr.to_pem()), Some(csr.key().bits()))
         }
         _ if product.csr_required => return Err(ApiError::required("certificate.csr")),

@@ -304,25 +304,33 @@ async fn p7b_and_pem_downloads_carry_the_whole_chain() {
 }
 
 #[tokio::test]
-async fn ec_p384_and_p521_keys_are_certified_with_key_agreement_for_encryption() {
+async fn ec_p384_key_is_certified_with_key_agreement_and_p521_is_refused() {
     let h = start().await;
     let org = h.organization_id(KEY_A).await;
-    for alg in [
-        &rcgen::PKCS_ECDSA_P384_SHA384,
-        &rcgen::PKCS_ECDSA_P521_SHA512,
-    ] {
-        let csr = csr_pem(&ec_key(alg));
-        let leaf = issue_and_check(
-            &h,
-            "client_email_security_plus",
-            order_body(org, "jane@example.edu", Some(&csr)),
-            "SPONSORED-MULTIPURPOSE",
+    let csr = csr_pem(&ec_key(&rcgen::PKCS_ECDSA_P384_SHA384));
+    let leaf = issue_and_check(
+        &h,
+        "client_email_security_plus",
+        order_body(org, "jane@example.edu", Some(&csr)),
+        "SPONSORED-MULTIPURPOSE",
+    )
+    .await;
+    let text = text_of(&leaf);
+    assert!(
+        text.contains("Key Agreement") && !text.contains("Key Encipherment"),
+        "{text}"
+    );
+    let p521 = csr_pem(&ec_key(&rcgen::PKCS_ECDSA_P521_SHA512));
+    let refused = h
+        .post(
+            "/order/certificate/client_email_security_plus",
+            order_body(org, "jane@example.edu", Some(&p521)),
         )
         .await;
-        let text = text_of(&leaf);
-        assert!(
-            text.contains("Key Agreement") && !text.contains("Key Encipherment"),
-            "{text}"
-        );
-    }
+    assert_eq!(
+        (refused.status.as_u16(), refused.code()),
+        (400, "csr_invalid_key_type".to_string()),
+        "{}",
+        refused.text
+    );
 }
