@@ -6,8 +6,8 @@ use anyhow::Context;
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     CustomExtension, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyIdMethod, KeyPair, KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType,
-    SerialNumber, SubjectPublicKeyInfo,
+    KeyIdMethod, KeyPair, KeyUsagePurpose, PublicKeyData, RevocationReason, RevokedCertParams,
+    SanType, SerialNumber, SubjectPublicKeyInfo,
 };
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
@@ -42,6 +42,8 @@ struct Authority {
     issuer: Issuer<'static, KeyPair>,
     der: Vec<u8>,
     key_pem: String,
+    /// The certificate's subject key identifier, repeated as the CRL's authority key id.
+    key_id: Vec<u8>,
 }
 
 /// What the leaf must contain; built per product by `profile`.
@@ -111,6 +113,8 @@ impl CertificateAuthority {
         root_params.not_before = now - Duration::days(1);
         root_params.not_after = now + Duration::days(365 * 25);
         root_params.serial_number = Some(random_serial());
+        root_params.key_identifier_method =
+            KeyIdMethod::PreSpecified(key_id(&root_key.subject_public_key_info())?);
         let root_cert = root_params
             .self_signed(&root_key)
             .context("signing the root")?;
@@ -140,6 +144,8 @@ impl CertificateAuthority {
         int_params.not_before = now - Duration::days(1);
         int_params.not_after = now + Duration::days(365 * 10);
         int_params.serial_number = Some(random_serial());
+        int_params.key_identifier_method =
+            KeyIdMethod::PreSpecified(key_id(&int_key.subject_public_key_info())?);
         int_params.crl_distribution_points = vec![CrlDistributionPoint {
             uris: vec![url(public_host, ROOT_CRL_PATH)],
         }];
@@ -220,6 +226,7 @@ impl CertificateAuthority {
         params.key_usages = spec.key_usages.clone();
         params.extended_key_usages = spec.extended_key_usages.clone();
         params.use_authority_key_identifier_extension = true;
+        params.key_identifier_method = KeyIdMethod::PreSpecified(key_id(&spec.public_key_der)?);
         params.not_before = spec.not_before;
         params.not_after = spec.not_after;
         let serial = random_serial();
@@ -262,12 +269,14 @@ impl CertificateAuthority {
 impl Authority {
     fn new(der: Vec<u8>, key: KeyPair) -> anyhow::Result<Self> {
         let key_pem = key.serialize_pem();
+        let key_id = key_id(&key.subject_public_key_info())?;
         let issuer = Issuer::from_ca_cert_der(&der.as_slice().into(), key)
             .context("reading a CA certificate")?;
         Ok(Self {
             issuer,
             der,
             key_pem,
+            key_id,
         })
     }
 }
@@ -295,9 +304,18 @@ fn sign_crl(
         crl_number: SerialNumber::from(number),
         issuing_distribution_point: None,
         revoked_certs,
-        key_identifier_method: KeyIdMethod::Sha256,
+        key_identifier_method: KeyIdMethod::PreSpecified(authority.key_id.clone()),
     };
     Ok(params.signed_by(&authority.issuer)?.der().to_vec())
+}
+
+/// RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING. pkilint knows this
+/// method; rcgen's default (truncated SHA-256) draws a notice.
+fn key_id(spki_der: &[u8]) -> anyhow::Result<Vec<u8>> {
+    use x509_parser::prelude::FromDer;
+    let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki_der)
+        .map_err(|e| anyhow::anyhow!("cannot read a public key: {e}"))?;
+    Ok(Sha1::digest(spki.subject_public_key.data.as_ref()).to_vec())
 }
 
 fn name(parts: &[(DnType, &str)]) -> DistinguishedName {
