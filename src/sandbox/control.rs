@@ -134,7 +134,7 @@ async fn add_organization(
         .write(|state, ca, now| {
             let (account, ids) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
             let id = seed::add_organization(account, ids, &seed, now)?;
-            lifecycle::advance_all(account, ids, ca, now)?;
+            lifecycle::advance_all(account, ca, now)?;
             Ok(id)
         })
         .await?;
@@ -169,7 +169,7 @@ async fn add_domain(
                 method,
                 now,
             )?;
-            lifecycle::advance_all(account, ids, ca, now)?;
+            lifecycle::advance_all(account, ca, now)?;
             Ok(id)
         })
         .await?;
@@ -203,7 +203,7 @@ async fn set_domain_validation(
     let id = parse_id(&id, "domain")?;
     sandbox
         .write(|state, ca, now| {
-            let (account, ids) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
+            let (account, _) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
             let domain = account
                 .domain_mut(id)
                 .ok_or_else(|| ApiError::not_found("domain"))?;
@@ -212,7 +212,7 @@ async fn set_domain_validation(
                     date_created: now,
                     state: ValidationState::Pending,
                 });
-            lifecycle::advance_all(account, ids, ca, now)?;
+            lifecycle::advance_all(account, ca, now)?;
             Ok(())
         })
         .await?;
@@ -256,9 +256,9 @@ async fn settings(
 ) -> ApiResult<Response> {
     sandbox
         .write(|state, ca, now| {
-            let (account, ids) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
+            let (account, _) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
             account.email_validation = body.email_validation;
-            lifecycle::advance_all(account, ids, ca, now)?;
+            lifecycle::advance_all(account, ca, now)?;
             Ok(())
         })
         .await?;
@@ -280,9 +280,9 @@ async fn validate_emails(
     let which = body.and_then(|b| b.emails);
     sandbox
         .write(|state, ca, now| {
-            let (account, ids) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
+            let (account, _) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
             lifecycle::validate_emails(account, id, which.as_deref())?;
-            lifecycle::advance(account, ids, ca, now, id)?;
+            lifecycle::advance(account, ca, now, id)?;
             Ok(())
         })
         .await?;
@@ -304,8 +304,8 @@ async fn pickup(
     let csr = Csr::parse(body.csr.as_bytes()).map_err(|e| ApiError::csr(&e))?;
     sandbox
         .write(|state, ca, now| {
-            let (account, ids) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
-            lifecycle::pick_up(account, ids, ca, now, id, &csr)?;
+            let (account, _) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
+            lifecycle::pick_up(account, ca, now, id, &csr)?;
             let order = account
                 .order(id)
                 .ok_or_else(|| ApiError::not_found("order"))?;

@@ -43,6 +43,9 @@ pub fn place(
         skip_approval,
     } = accepted;
     order.id = ids.next(IdKind::Order);
+    // CertCentral gives the order its certificate id up front: the recorded list shows one
+    // even on a rejected order. The certificate itself exists only once issued.
+    order.certificate_id = Some(ids.next(IdKind::Certificate));
     let request = Request {
         id: ids.next(IdKind::Request),
         date: now,
@@ -68,14 +71,13 @@ pub fn place(
     let id = order.id;
     account.orders.push(order);
     account.requests.push(request);
-    advance(account, ids, ca, now, id)?;
+    advance(account, ca, now, id)?;
     Ok(id)
 }
 
 /// Runs automatic mailbox validation and issues when nothing is missing any more.
 pub fn advance(
     account: &mut Account,
-    ids: &mut IdCounters,
     ca: &CertificateAuthority,
     now: OffsetDateTime,
     order_id: u64,
@@ -97,7 +99,7 @@ pub fn advance(
     }
     if order.emails.iter().all(|c| c.validated) {
         if order.csr.is_some() {
-            issue(account, ids, ca, now, order_id)?;
+            issue(account, ca, now, order_id)?;
         } else {
             order.status = OrderStatus::WaitingPickup;
         }
@@ -108,7 +110,6 @@ pub fn advance(
 /// Re-runs [`advance`] for every pending order (after a domain or mode changed).
 pub fn advance_all(
     account: &mut Account,
-    ids: &mut IdCounters,
     ca: &CertificateAuthority,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
@@ -119,7 +120,7 @@ pub fn advance_all(
         .map(|o| o.id)
         .collect();
     for id in pending {
-        advance(account, ids, ca, now, id)?;
+        advance(account, ca, now, id)?;
     }
     Ok(())
 }
@@ -127,7 +128,6 @@ pub fn advance_all(
 /// Signs the certificate for a validated order that has a CSR.
 fn issue(
     account: &mut Account,
-    ids: &mut IdCounters,
     ca: &CertificateAuthority,
     now: OffsetDateTime,
     order_id: u64,
@@ -151,7 +151,9 @@ fn issue(
     };
     let leaf = ca.issue(&spec)?;
     let certificate = IssuedCertificate {
-        id: ids.next(IdKind::Certificate),
+        id: order
+            .certificate_id
+            .context("an order without a certificate id")?,
         order_id,
         serial_hex: leaf.serial_hex,
         thumbprint: leaf.thumbprint,
@@ -161,7 +163,6 @@ fn issue(
         revocation: None,
     };
     let order = account.order_mut(order_id).context("order vanished")?;
-    order.certificate_id = Some(certificate.id);
     order.key_size = Some(csr.key().bits());
     order.status = OrderStatus::Issued;
     account.certificates.push(certificate);
@@ -186,7 +187,6 @@ pub fn effective_status(account: &Account, order: &Order, now: OffsetDateTime) -
 /// `PUT /request/{id}/status`.
 pub fn decide_request(
     account: &mut Account,
-    ids: &mut IdCounters,
     ca: &CertificateAuthority,
     now: OffsetDateTime,
     request_id: u64,
@@ -222,7 +222,7 @@ pub fn decide_request(
             {
                 order.status = OrderStatus::Pending;
             }
-            advance(account, ids, ca, now, request.order_id)?;
+            advance(account, ca, now, request.order_id)?;
         }
         (RequestType::NewRequest, false) => {
             if let Some(order) = account.order_mut(request.order_id) {
@@ -406,7 +406,6 @@ pub fn validate_emails(
 /// `waiting_pickup` order.
 pub fn pick_up(
     account: &mut Account,
-    ids: &mut IdCounters,
     ca: &CertificateAuthority,
     now: OffsetDateTime,
     order_id: u64,
@@ -426,7 +425,7 @@ pub fn pick_up(
     }
     order.csr = Some(csr.to_pem());
     order.status = OrderStatus::Pending;
-    advance(account, ids, ca, now, order_id)?;
+    advance(account, ca, now, order_id)?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use super::{ApiJson, ApiKey, Shared, parse_id};
 use crate::pki::{pem, pkcs7};
 use crate::sandbox::ca::{CertificateAuthority, INTERMEDIATE_CN, ROOT_CN};
 use crate::sandbox::error::{ApiError, ApiResult};
-use crate::sandbox::state::IssuedCertificate;
+use crate::sandbox::state::{Account, IssuedCertificate};
 
 pub async fn download(
     State(sandbox): State<Shared>,
@@ -23,11 +23,7 @@ pub async fn download(
     let cert = sandbox
         .read(|state, _| {
             let account = state.account(&key).ok_or_else(ApiError::invalid_key)?;
-            // Unknown certificates answer like unknown orders (issue 4's list of bad input).
-            account
-                .certificate(id)
-                .cloned()
-                .ok_or_else(|| ApiError::not_found("order"))
+            issued_certificate(account, id).cloned()
         })
         .await?;
     render(sandbox.ca(), &cert, &format)
@@ -53,6 +49,19 @@ pub async fn download_by_order(
         })
         .await?;
     render(sandbox.ca(), &cert, &format)
+}
+
+/// The issued certificate `id`. An id the account has given to an order that is not issued
+/// yet is `not_found|certificate`; an unknown id answers like an unknown order (issue 4's list
+/// of bad input).
+fn issued_certificate(account: &Account, id: u64) -> ApiResult<&IssuedCertificate> {
+    if let Some(cert) = account.certificate(id) {
+        return Ok(cert);
+    }
+    if account.orders.iter().any(|o| o.certificate_id == Some(id)) {
+        return Err(not_issued());
+    }
+    Err(ApiError::not_found("order"))
 }
 
 fn not_issued() -> ApiError {
@@ -119,10 +128,7 @@ pub async fn chain(
     sandbox
         .read(|state, _| {
             let account = state.account(&key).ok_or_else(ApiError::invalid_key)?;
-            account
-                .certificate(id)
-                .ok_or_else(|| ApiError::not_found("order"))?;
-            Ok::<(), ApiError>(())
+            issued_certificate(account, id).map(|_| ())
         })
         .await?;
     let ca = sandbox.ca();

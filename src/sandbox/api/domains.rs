@@ -295,7 +295,7 @@ pub async fn validate_token(
     let id = parse_id(&id, "domain")?;
     sandbox
         .write(|state, ca, now| {
-            let (account, ids) = split(state, &key)?;
+            let (account, _) = split(state, &key)?;
             let domain = account
                 .domain_mut(id)
                 .ok_or_else(|| ApiError::not_found("domain"))?;
@@ -314,7 +314,7 @@ pub async fn validate_token(
                 return Err(ApiError::bad_request(code, "The DCV token was not found."));
             }
             validate_domain(domain, now);
-            advance_all(account, ids, ca, now)?;
+            advance_all(account, ca, now)?;
             Ok(Json(json!({"status": "active"})))
         })
         .await

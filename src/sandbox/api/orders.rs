@@ -158,7 +158,7 @@ fn matches_filters(
                 .any(|e| contains(&e.email, v.trim_start_matches('%')))
         }),
         ("certificate_id", &|v| {
-            cert.is_some_and(|c| v == c.id.to_string())
+            order.certificate_id.is_some_and(|id| v == id.to_string())
         }),
         ("serial_number", &|v| {
             cert.is_some_and(|c| c.serial_hex.eq_ignore_ascii_case(v))
@@ -316,9 +316,24 @@ pub async fn revoke_common(
             let (order_id, certificate_id) = match &target {
                 RevokeTarget::Order(id) => (*id, None),
                 RevokeTarget::Certificate(raw) => {
-                    let cert = account
-                        .certificate_by_id_or_serial(raw)
-                        .ok_or_else(|| ApiError::not_found("order"))?;
+                    let Some(cert) = account.certificate_by_id_or_serial(raw) else {
+                        // A known certificate id that is not issued yet: the order's status
+                        // decides the error (request_revocation refuses non-issued orders).
+                        let order = account
+                            .orders
+                            .iter()
+                            .find(|o| o.certificate_id.is_some_and(|id| id.to_string() == *raw))
+                            .ok_or_else(|| ApiError::not_found("order"))?;
+                        let ask = lifecycle::RevocationAsk {
+                            order_id: order.id,
+                            certificate_id: None,
+                            reason: reason.clone(),
+                            comments: comments.clone(),
+                            skip_approval: skip,
+                        };
+                        let request = lifecycle::request_revocation(account, ids, now, ask)?;
+                        return Ok(request.map(|r| revoke_request_created(account, &r)));
+                    };
                     if cert.revocation.is_some() {
                         return Err(ApiError::bad_request(
                             "invalid_status|certificate",

@@ -250,8 +250,10 @@ fn order_certificate_json(
 ) -> Value {
     let mut map = Map::new();
     let cert = order.certificate_id.and_then(|id| account.certificate(id));
+    if let Some(id) = order.certificate_id {
+        map.insert("id".into(), json!(id));
+    }
     if let Some(cert) = cert {
-        map.insert("id".into(), json!(cert.id));
         if detail {
             map.insert("thumbprint".into(), json!(cert.thumbprint));
         }
@@ -378,9 +380,6 @@ pub fn order_list_item(account: &Account, order: &Order, now: OffsetDateTime) ->
     map.insert("price".into(), json!(0));
     map.insert("product_name_id".into(), json!(order.product));
     map.insert("number_of_sans".into(), json!(order.emails.len()));
-    if let Some(comments) = &order.comments {
-        map.insert("comments".into(), json!(comments));
-    }
     Value::Object(map)
 }
 
