@@ -1,7 +1,8 @@
 //! The control API under `/sandbox/…`, protected by its own key (`X-Sandbox-Key`): seed
 //! accounts, organizations and domains, set validation states and expiry, validate recipients'
-//! emails, switch automatic/manual email validation, move the clock, inject faults. `GET
-//! /sandbox/` is the HTML state page (it also takes the key as `?key=` for browsers).
+//! emails, switch automatic/manual email validation, move the clock, inject faults.
+//! `GET /sandbox` (or `/sandbox/state`) is the HTML state page; it also takes the key as
+//! `?key=` because a browser cannot add headers to a link.
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ type Shared = Arc<Sandbox>;
 pub fn router(sandbox: Shared) -> Router {
     Router::new()
         .route("/", get(state_page))
+        .route("/state", get(state_page))
         .route("/accounts", post(add_account))
         .route("/accounts/{key}/organizations", post(add_organization))
         .route(
@@ -82,7 +84,7 @@ async fn require_control_key(
         .map(str::to_string);
     // Browsers cannot set headers on a plain link, so the state page also takes `?key=`.
     let from_query = (request.method() == axum::http::Method::GET
-        && request.uri().path().trim_end_matches('/').is_empty())
+        && matches!(request.uri().path(), "" | "/" | "/state"))
     .then(|| {
         serde_urlencoded::from_str::<Vec<(String, String)>>(
             request.uri().query().unwrap_or_default(),
