@@ -208,7 +208,7 @@ fn check_key(
         if bits < MIN_RSA_BITS {
             return Err(CsrError::RsaKeyTooSmall { bits });
         }
-        if bits % 8 != 0 {
+        if !bits.is_multiple_of(8) {
             return Err(CsrError::RsaModulusNotByteAligned { bits });
         }
         let exponent_odd = rsa.exponent.last().is_some_and(|b| b & 1 == 1);

@@ -273,7 +273,7 @@ pub fn cancel(account: &mut Account, order_id: u64, note: String) -> ApiResult<(
 /// Accepted revocation reasons (RFC 5280 names, snake_case or camelCase).
 pub fn parse_reason(reason: Option<&str>) -> ApiResult<String> {
     let reason = reason.unwrap_or("unspecified");
-    if crl_reason(reason).is_ok() {
+    if crl_reason(reason).is_some() {
         Ok(reason.to_string())
     } else {
         Err(ApiError::invalid(
@@ -285,19 +285,35 @@ pub fn parse_reason(reason: Option<&str>) -> ApiResult<String> {
     }
 }
 
-/// The CRL reason code; `unspecified` is left out of the CRL entry as RFC 5280 §5.3.1 advises.
-pub fn crl_reason(reason: &str) -> Result<Option<RevocationReason>, ()> {
-    Ok(match reason {
-        "unspecified" => None,
-        "key_compromise" | "keyCompromise" => Some(RevocationReason::KeyCompromise),
-        "affiliation_changed" | "affiliationChanged" => Some(RevocationReason::AffiliationChanged),
-        "superseded" => Some(RevocationReason::Superseded),
-        "cessation_of_operation" | "cessationOfOperation" => {
-            Some(RevocationReason::CessationOfOperation)
+/// A revocation reason the API accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrlReason {
+    /// Left out of the CRL entry, as RFC 5280 §5.3.1 advises for `unspecified`.
+    Unspecified,
+    Coded(RevocationReason),
+}
+
+impl CrlReason {
+    pub fn code(self) -> Option<RevocationReason> {
+        match self {
+            CrlReason::Unspecified => None,
+            CrlReason::Coded(reason) => Some(reason),
         }
-        "privilege_withdrawn" | "privilegeWithdrawn" => Some(RevocationReason::PrivilegeWithdrawn),
-        _ => return Err(()),
-    })
+    }
+}
+
+/// Reads a reason name (snake_case or RFC 5280 camelCase); `None` if it is not accepted.
+pub fn crl_reason(reason: &str) -> Option<CrlReason> {
+    let coded = match reason {
+        "unspecified" => return Some(CrlReason::Unspecified),
+        "key_compromise" | "keyCompromise" => RevocationReason::KeyCompromise,
+        "affiliation_changed" | "affiliationChanged" => RevocationReason::AffiliationChanged,
+        "superseded" => RevocationReason::Superseded,
+        "cessation_of_operation" | "cessationOfOperation" => RevocationReason::CessationOfOperation,
+        "privilege_withdrawn" | "privilegeWithdrawn" => RevocationReason::PrivilegeWithdrawn,
+        _ => return None,
+    };
+    Some(CrlReason::Coded(coded))
 }
 
 /// A revocation as the API asked for it; no `certificate_id` means every certificate of the order.
@@ -439,7 +455,7 @@ pub fn revoked_serials(state: &SandboxState) -> Vec<RevokedSerial> {
             c.revocation.as_ref().map(|r| RevokedSerial {
                 serial_hex: c.serial_hex.clone(),
                 at: r.at,
-                reason: crl_reason(&r.reason).ok().flatten(),
+                reason: crl_reason(&r.reason).and_then(CrlReason::code),
             })
         })
         .collect()

@@ -129,6 +129,9 @@ fn contains(haystack: &str, needle: &str) -> bool {
         .contains(&needle.to_ascii_lowercase())
 }
 
+/// A `filters[name]` and the test an order must pass when the filter is given.
+type FilterCheck<'a> = (&'a str, &'a dyn Fn(&str) -> bool);
+
 fn matches_filters(
     account: &Account,
     order: &Order,
@@ -137,7 +140,7 @@ fn matches_filters(
 ) -> bool {
     let status = lifecycle::effective_status(account, order, now);
     let cert = order.certificate_id.and_then(|id| account.certificate(id));
-    let checks: [(&str, &dyn Fn(&str) -> bool); 11] = [
+    let checks: [FilterCheck<'_>; 11] = [
         ("id", &|v| v == order.id.to_string()),
         // DigiCert: `issued` also matches expired orders.
         ("status", &|v| {
