@@ -28,7 +28,7 @@ use super::seed::{
     self, AccountSeed, DOMAIN_VALIDATION_DAYS, ORGANIZATION_VALIDATION_DAYS, OrganizationSeed,
     ValidationSeed,
 };
-use super::state::{EmailValidationMode, Validation, ValidationState};
+use super::state::{AccessRole, ApprovalMode, EmailValidationMode, Validation, ValidationState};
 use crate::pki::csr::Csr;
 
 type Shared = Arc<Sandbox>;
@@ -248,7 +248,9 @@ async fn publish_token(
 
 #[derive(Debug, Deserialize)]
 struct SettingsBody {
-    email_validation: EmailValidationMode,
+    email_validation: Option<EmailValidationMode>,
+    request_approval: Option<ApprovalMode>,
+    access_role: Option<AccessRole>,
 }
 
 async fn settings(
@@ -259,7 +261,15 @@ async fn settings(
     sandbox
         .write(|state, ca, now| {
             let (account, _) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;
-            account.email_validation = body.email_validation;
+            if let Some(mode) = body.email_validation {
+                account.email_validation = mode;
+            }
+            if let Some(mode) = body.request_approval {
+                account.request_approval = mode;
+            }
+            if let Some(role) = body.access_role {
+                account.access_role = role;
+            }
             lifecycle::advance_all(account, ca, now)?;
             Ok(())
         })

@@ -12,8 +12,8 @@ use super::ordering::{self, AcceptedOrder};
 use super::products::{self, Product};
 use super::profile;
 use super::state::{
-    Account, EmailValidationMode, IdCounters, IdKind, IssuedCertificate, Order, OrderStatus,
-    Request, RequestStatus, RequestType, Revocation, SandboxState,
+    AccessRole, Account, ApprovalMode, EmailValidationMode, IdCounters, IdKind, IssuedCertificate,
+    Order, OrderStatus, Request, RequestStatus, RequestType, Revocation, SandboxState,
 };
 use crate::pki::csr::Csr;
 
@@ -42,6 +42,10 @@ pub fn place(
         mut order,
         skip_approval,
     } = accepted;
+    // Only an administrator's key may skip approval (digicert-api.md §4.4); an account set to
+    // automatic approval approves everything at once.
+    let approved = (skip_approval && account.access_role == AccessRole::Administrator)
+        || account.request_approval == ApprovalMode::Automatic;
     order.id = ids.next(IdKind::Order);
     // CertCentral gives the order its certificate id up front: the recorded list shows one
     // even on a rejected order. The certificate itself exists only once issued.
@@ -50,7 +54,7 @@ pub fn place(
         id: ids.next(IdKind::Request),
         date: now,
         kind: RequestType::NewRequest,
-        status: if skip_approval {
+        status: if approved {
             RequestStatus::Approved
         } else {
             RequestStatus::Pending
@@ -60,10 +64,10 @@ pub fn place(
         comments: order.comments.clone().unwrap_or_default(),
         revocation_reason: None,
         processor_comment: None,
-        date_processed: skip_approval.then_some(now),
+        date_processed: approved.then_some(now),
     };
     order.request_ids.push(request.id);
-    order.status = if skip_approval {
+    order.status = if approved {
         OrderStatus::Pending
     } else {
         OrderStatus::NeedsApproval
@@ -193,6 +197,13 @@ pub fn decide_request(
     approve: bool,
     comment: Option<String>,
 ) -> ApiResult<()> {
+    if account.access_role != AccessRole::Administrator {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "access_denied|invalid_approver",
+            "The API key's user cannot approve or reject requests.",
+        ));
+    }
     let request = account
         .requests
         .iter_mut()
@@ -356,29 +367,65 @@ pub fn request_revocation(
         Some(id) => vec![id],
         None => order.certificate_id.into_iter().collect(),
     };
-    if skip_approval {
+    if skip_approval && account.access_role == AccessRole::Administrator {
         for id in targets {
             revoke_now(account, id, &reason, now);
         }
         return Ok(None);
     }
+    let automatic = account.request_approval == ApprovalMode::Automatic;
     let request = Request {
         id: ids.next(IdKind::Request),
         date: now,
         kind: RequestType::Revoke,
-        status: RequestStatus::Pending,
+        status: if automatic {
+            RequestStatus::Approved
+        } else {
+            RequestStatus::Pending
+        },
         order_id,
         certificate_id,
         comments,
         revocation_reason: Some(reason),
         processor_comment: None,
-        date_processed: None,
+        date_processed: automatic.then_some(now),
     };
     if let Some(order) = account.order_mut(order_id) {
         order.request_ids.push(request.id);
     }
     account.requests.push(request.clone());
+    if automatic {
+        for id in targets {
+            revoke_now(
+                account,
+                id,
+                &request.revocation_reason.clone().unwrap_or_default(),
+                now,
+            );
+        }
+    }
     Ok(Some(request))
+}
+
+/// The order of a certificate named by id or serial, with the certificate's id when it is
+/// issued. A certificate id of an order that is not issued yet gives the order alone, so the
+/// order's status decides the answer.
+pub fn order_of_certificate(account: &Account, key: &str) -> ApiResult<(u64, Option<u64>)> {
+    if let Some(cert) = account.certificate_by_id_or_serial(key) {
+        if cert.revocation.is_some() {
+            return Err(ApiError::bad_request(
+                "invalid_status|certificate",
+                "The certificate is already revoked.",
+            ));
+        }
+        return Ok((cert.order_id, Some(cert.id)));
+    }
+    account
+        .orders
+        .iter()
+        .find(|o| o.certificate_id.is_some_and(|id| id.to_string() == key))
+        .map(|o| (o.id, None))
+        .ok_or_else(|| ApiError::not_found("order"))
 }
 
 fn revoke_now(account: &mut Account, certificate_id: u64, reason: &str, now: OffsetDateTime) {

@@ -35,8 +35,8 @@ use self::error::ApiResult;
 use self::faults::Faults;
 use self::rate_limit::{RateLimiter, RateLimits};
 pub use self::seed::{AccountSeed, DomainSeed, OrganizationSeed, ValidationSeed};
-pub use self::state::EmailValidationMode;
 use self::state::SandboxState;
+pub use self::state::{AccessRole, ApprovalMode, EmailValidationMode};
 
 /// The default public-style host embedded in CRL and AIA URLs. pkilint flags internal names
 /// (`localhost`, `.test`, IP literals) as `cabf.internal_domain_name`, so the certificates name

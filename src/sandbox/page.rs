@@ -4,7 +4,7 @@ use askama::Template;
 
 use super::api::views::iso;
 use super::lifecycle;
-use super::state::{EmailValidationMode, SandboxState};
+use super::state::{ApprovalMode, EmailValidationMode, SandboxState};
 
 #[derive(Template)]
 #[template(path = "sandbox/state.html")]
@@ -20,6 +20,8 @@ pub struct AccountRow {
     pub name: String,
     pub key_hint: String,
     pub email_validation: &'static str,
+    pub request_approval: &'static str,
+    pub access_role: &'static str,
     pub organizations: Vec<OrganizationRow>,
     pub domains: Vec<DomainRow>,
     pub orders: Vec<OrderRow>,
@@ -71,6 +73,11 @@ impl StatePage {
                     EmailValidationMode::Automatic => "automatic",
                     EmailValidationMode::Manual => "manual",
                 },
+                request_approval: match a.request_approval {
+                    ApprovalMode::Automatic => "automatic",
+                    ApprovalMode::Manual => "manual",
+                },
+                access_role: a.access_role.id_and_name().1,
                 organizations: a
                     .organizations
                     .iter()

@@ -6,8 +6,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::error::{ApiError, ApiResult};
 use super::state::{
-    Account, Container, DcvToken, Domain, EmailValidationMode, IdCounters, IdKind, Organization,
-    SandboxState, User, Validation, ValidationState,
+    AccessRole, Account, ApprovalMode, Container, DcvToken, Domain, EmailValidationMode,
+    IdCounters, IdKind, Organization, SandboxState, User, Validation, ValidationState,
 };
 
 /// S/MIME organization validation is reusable for 825 days (digicert-api.md §4.2).
@@ -22,6 +22,10 @@ pub struct AccountSeed {
     pub name: Option<String>,
     #[serde(default)]
     pub email_validation: EmailValidationMode,
+    #[serde(default)]
+    pub request_approval: ApprovalMode,
+    #[serde(default)]
+    pub access_role: AccessRole,
     #[serde(default)]
     pub organizations: Vec<OrganizationSeed>,
 }
@@ -81,6 +85,8 @@ impl AccountSeed {
             api_key: api_key.into(),
             name: None,
             email_validation: EmailValidationMode::Automatic,
+            request_approval: ApprovalMode::Manual,
+            access_role: AccessRole::Administrator,
             organizations: Vec::new(),
         }
     }
@@ -92,6 +98,16 @@ impl AccountSeed {
 
     pub fn with_email_validation(mut self, mode: EmailValidationMode) -> Self {
         self.email_validation = mode;
+        self
+    }
+
+    pub fn with_request_approval(mut self, mode: ApprovalMode) -> Self {
+        self.request_approval = mode;
+        self
+    }
+
+    pub fn with_access_role(mut self, role: AccessRole) -> Self {
+        self.access_role = role;
         self
     }
 }
@@ -192,6 +208,8 @@ pub fn add_account(
             email: "sandbox-admin@tcs-portal.invalid".into(),
         },
         email_validation: seed.email_validation,
+        request_approval: seed.request_approval,
+        access_role: seed.access_role,
         organizations: Vec::new(),
         domains: Vec::new(),
         orders: Vec::new(),

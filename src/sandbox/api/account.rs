@@ -10,6 +10,7 @@ use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::state::Account;
 
 fn user_json(account: &Account) -> Value {
+    let (role_id, role_name) = account.access_role.id_and_name();
     json!({
         "id": account.user.id,
         "username": account.user.email,
@@ -28,7 +29,7 @@ fn user_json(account: &Account) -> Value {
             "has_logo": false,
             "is_active": true
         },
-        "access_roles": [{"id": 1, "name": "Administrator"}],
+        "access_roles": [{"id": role_id, "name": role_name}],
         "type": "standard",
         "has_container_assignments": false
     })

@@ -17,7 +17,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 use super::Sandbox;
 use super::error::{ApiError, ApiResult};
 use super::faults::Injected;
+use super::state::AccessRole;
 
 pub type Shared = Arc<Sandbox>;
 
@@ -128,15 +129,40 @@ async fn authenticate(State(sandbox): State<Shared>, mut request: Request, next:
     let Some(key) = key else {
         return ApiError::invalid_key().into_response();
     };
-    let known = sandbox.read(|state, _| state.account(&key).is_some()).await;
-    if !known {
+    let role = sandbox
+        .read(|state, _| state.account(&key).map(|a| a.access_role))
+        .await;
+    let Some(role) = role else {
         return ApiError::invalid_key().into_response();
-    }
+    };
     if !sandbox.limiter.allow(&key) {
         return ApiError::rate_limited().into_response();
     }
+    if let Err(denied) = permitted(role, request.method(), request.uri().path()) {
+        return denied.into_response();
+    }
     request.extensions_mut().insert(ApiKey(key));
     next.run(request).await
+}
+
+/// What a restricted API key may do (approving is checked where requests are decided).
+fn permitted(role: AccessRole, method: &Method, path: &str) -> ApiResult<()> {
+    let writes = method != Method::GET && method != Method::HEAD;
+    let account_setup = path.starts_with("/domain") || path.starts_with("/organization");
+    let allowed = match role {
+        AccessRole::Administrator => true,
+        AccessRole::Orders => !(writes && account_setup),
+        AccessRole::ViewOnly => !writes,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "access_denied|missing_permission",
+            "The API key does not have permission to carry out the request.",
+        ))
+    }
 }
 
 async fn inject_faults(State(sandbox): State<Shared>, request: Request, next: Next) -> Response {

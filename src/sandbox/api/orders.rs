@@ -318,33 +318,7 @@ pub async fn revoke_common(
             let (account, ids) = split(state, key)?;
             let (order_id, certificate_id) = match &target {
                 RevokeTarget::Order(id) => (*id, None),
-                RevokeTarget::Certificate(raw) => {
-                    let Some(cert) = account.certificate_by_id_or_serial(raw) else {
-                        // A known certificate id that is not issued yet: the order's status
-                        // decides the error (request_revocation refuses non-issued orders).
-                        let order = account
-                            .orders
-                            .iter()
-                            .find(|o| o.certificate_id.is_some_and(|id| id.to_string() == *raw))
-                            .ok_or_else(|| ApiError::not_found("order"))?;
-                        let ask = lifecycle::RevocationAsk {
-                            order_id: order.id,
-                            certificate_id: None,
-                            reason: reason.clone(),
-                            comments: comments.clone(),
-                            skip_approval: skip,
-                        };
-                        let request = lifecycle::request_revocation(account, ids, now, ask)?;
-                        return Ok(request.map(|r| revoke_request_created(account, &r)));
-                    };
-                    if cert.revocation.is_some() {
-                        return Err(ApiError::bad_request(
-                            "invalid_status|certificate",
-                            "The certificate is already revoked.",
-                        ));
-                    }
-                    (cert.order_id, Some(cert.id))
-                }
+                RevokeTarget::Certificate(raw) => lifecycle::order_of_certificate(account, raw)?,
             };
             let ask = lifecycle::RevocationAsk {
                 order_id,

@@ -485,7 +485,7 @@ pub fn request_json(account: &Account, request: &Request, detail: bool) -> Value
 /// The 201 body of a revoke without `skip_approval`.
 pub fn revoke_request_created(account: &Account, request: &Request) -> Value {
     json!({
-        "id": request.id, "date": iso(request.date), "type": "revoke", "status": "pending",
+        "id": request.id, "date": iso(request.date), "type": "revoke", "status": request.status.as_str(),
         "requester": user_ref(account), "comments": request.comments
     })
 }

@@ -12,6 +12,10 @@ pub struct Account {
     pub container: Container,
     pub user: User,
     pub email_validation: EmailValidationMode,
+    #[serde(default)]
+    pub request_approval: ApprovalMode,
+    #[serde(default)]
+    pub access_role: AccessRole,
     pub organizations: Vec<Organization>,
     pub domains: Vec<Domain>,
     pub orders: Vec<Order>,
@@ -42,6 +46,42 @@ pub enum EmailValidationMode {
     Automatic,
     /// Every address waits for the control API (as if the recipient had to click a link).
     Manual,
+}
+
+/// Whether `new_request` and `revoke` requests wait for someone to approve them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalMode {
+    /// As CertCentral: pending until `PUT /request/{id}/status` unless `skip_approval`.
+    #[default]
+    Manual,
+    /// Every request is approved as soon as it is filed (an approver who never says no).
+    Automatic,
+}
+
+/// The role the account's API key is restricted to (CertCentral API key roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessRole {
+    /// Everything, including approving requests and `skip_approval`.
+    #[default]
+    Administrator,
+    /// Role 100 "Orders": orders, requests and certificates, but no approving and no
+    /// organization or domain changes.
+    Orders,
+    /// Role 102 "View Only": GET requests only.
+    ViewOnly,
+}
+
+impl AccessRole {
+    /// `access_roles[]` of `GET /user/me`.
+    pub fn id_and_name(self) -> (u64, &'static str) {
+        match self {
+            AccessRole::Administrator => (1, "Administrator"),
+            AccessRole::Orders => (100, "Orders"),
+            AccessRole::ViewOnly => (102, "View Only"),
+        }
+    }
 }
 
 impl Account {

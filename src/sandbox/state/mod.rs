@@ -6,7 +6,7 @@ mod domain;
 mod order;
 mod organization;
 
-pub use account::{Account, Container, EmailValidationMode, User};
+pub use account::{AccessRole, Account, ApprovalMode, Container, EmailValidationMode, User};
 pub use domain::{DcvToken, Domain};
 pub use order::{
     EmailCheck, Individual, IssuedCertificate, Order, OrderStatus, Profile, Request, RequestStatus,

@@ -3,6 +3,9 @@
 use reqwest::Method;
 use serde_json::json;
 
+use tcs_portal::sandbox::rate_limit::{RateLimits, RateWindow};
+use tcs_portal::sandbox::{AccessRole, AccountSeed, OrganizationSeed, SandboxOptions};
+
 use super::*;
 
 fn openssl_csr(dir: &Path, newkey: &[&str]) -> String {
@@ -304,4 +307,99 @@ async fn rate_limit_answers_429_request_limit_exceeded() {
         h.call(KEY_B, Method::GET, "/user/me", None).await.status,
         200
     );
+}
+
+#[tokio::test]
+async fn both_rate_limit_windows_apply() {
+    let mut options = default_options();
+    options.rate_limits = RateLimits {
+        windows: vec![
+            RateWindow {
+                max_requests: 2,
+                per: std::time::Duration::from_millis(500),
+            },
+            RateWindow {
+                max_requests: 3,
+                per: std::time::Duration::from_secs(60),
+            },
+        ],
+    };
+    let h = start_with(options).await;
+    assert_eq!(h.get("/user/me").await.status, 200);
+    assert_eq!(h.get("/user/me").await.status, 200);
+    expect(h.get("/user/me").await, 429, "request_limit_exceeded").await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(
+        h.get("/user/me").await.status,
+        200,
+        "the short window rolled over"
+    );
+    expect(h.get("/user/me").await, 429, "request_limit_exceeded").await;
+}
+
+#[tokio::test]
+async fn a_view_only_key_may_read_but_not_write() {
+    let options = SandboxOptions::default().with_account(
+        AccountSeed::new("key-viewer")
+            .with_access_role(AccessRole::ViewOnly)
+            .with_organization(
+                OrganizationSeed::new("Read Only University").with_domain("ro.edu", validated()),
+            ),
+    );
+    let h = start_with(options).await;
+    let me = h
+        .call("key-viewer", Method::GET, "/user/me", None)
+        .await
+        .json();
+    assert_eq!(me["access_roles"][0]["name"], "View Only");
+    let org = h.organization_id("key-viewer").await;
+    let order = h
+        .call(
+            "key-viewer",
+            Method::POST,
+            "/order/certificate/client_premium",
+            Some(order_body(org, "a@ro.edu", None)),
+        )
+        .await;
+    expect(order, 403, "access_denied|missing_permission").await;
+}
+
+#[tokio::test]
+async fn an_orders_key_cannot_skip_or_give_approval() {
+    let options = SandboxOptions::default().with_account(
+        AccountSeed::new("key-orders")
+            .with_access_role(AccessRole::Orders)
+            .with_organization(
+                OrganizationSeed::new("Orders University").with_domain("orders.edu", validated()),
+            ),
+    );
+    let h = start_with(options).await;
+    let org = h.organization_id("key-orders").await;
+    let body = order_body(org, "a@orders.edu", Some(&csr_pem(&rsa_key())));
+    let created = h
+        .call(
+            "key-orders",
+            Method::POST,
+            "/order/certificate/client_premium",
+            Some(body),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let created = created.json();
+    assert_eq!(
+        created["requests"][0]["status"], "pending",
+        "skip_approval needs an administrator key"
+    );
+    let request = created["requests"][0]["id"].as_u64().unwrap();
+    let approve = h
+        .call(
+            "key-orders",
+            Method::PUT,
+            &format!("/request/{request}/status"),
+            Some(json!({"status": "approved"})),
+        )
+        .await;
+    expect(approve, 403, "access_denied|invalid_approver").await;
+    let domain = h.call("key-orders", Method::POST, "/domain", Some(json!({"name": "x.orders.edu", "organization": {"id": org}, "validations": [{"type": "ov"}]}))).await;
+    expect(domain, 403, "access_denied|missing_permission").await;
 }

@@ -470,3 +470,32 @@ async fn search_finds_the_portal_reference_in_comments_and_pages_work() {
         .json();
     assert!(none.get("orders").is_none());
 }
+
+#[tokio::test]
+async fn automatic_request_approval_approves_orders_and_revocations_at_once() {
+    let h = start().await;
+    let set = h
+        .control(
+            Method::PUT,
+            &format!("/accounts/{KEY_A}/settings"),
+            Some(json!({"request_approval": "automatic"})),
+        )
+        .await;
+    assert_eq!(set.status, 204);
+    let org = h.organization_id(KEY_A).await;
+    let mut body = order_body(org, "jane@example.edu", Some(&csr_pem(&rsa_key())));
+    body["skip_approval"] = json!(false);
+    let created = h.order("client_premium", body).await;
+    assert_eq!(created["requests"][0]["status"], "approved");
+    let order_id = created["id"].as_u64().unwrap();
+    assert_eq!(status_of(&h, order_id).await, "issued");
+    let revoke = h
+        .put(
+            &format!("/order/certificate/{order_id}/revoke"),
+            json!({"comments": "test"}),
+        )
+        .await;
+    assert_eq!(revoke.status, 201);
+    assert_eq!(revoke.json()["status"], "approved");
+    assert_eq!(status_of(&h, order_id).await, "revoked");
+}
