@@ -1,8 +1,24 @@
-//! The control API under `/sandbox/…`, protected by its own key (`X-Sandbox-Key`): seed
-//! accounts, organizations and domains, set validation states and expiry, validate recipients'
-//! emails, switch automatic/manual email validation, move the clock, inject faults.
-//! `GET /sandbox` (or `/sandbox/state`) is the HTML state page; it also takes the key as
-//! `?key=` because a browser cannot add headers to a link.
+//! The control API under `/sandbox/…`, protected by its own key (header `X-Sandbox-Key`).
+//! It plays everything outside the Services API: DigiCert's validation team, the recipients
+//! clicking their links, DNS, time, and a misbehaving network.
+//!
+//! | Method and path | Body | Effect |
+//! |---|---|---|
+//! | `GET /sandbox`, `GET /sandbox/state` | | HTML state page (also takes `?key=`, as a browser cannot add headers to a link) |
+//! | `POST /sandbox/accounts` | `AccountSeed` | new isolated account (409 if the key exists) |
+//! | `POST /sandbox/accounts/{key}/organizations` | `OrganizationSeed` | organization with its domains |
+//! | `PUT /sandbox/accounts/{key}/organizations/{id}/validation` | `ValidationSeed` | S/MIME validation state and expiry |
+//! | `POST /sandbox/accounts/{key}/domains` | `{name, organization_id, state?, dcv_method?}` | domain |
+//! | `PUT /sandbox/accounts/{key}/domains/{id}/validation` | `ValidationSeed` | domain validation state and expiry |
+//! | `POST /sandbox/accounts/{key}/domains/{id}/publish-token` | | "the DNS/HTTP token is in place": `validate-token` succeeds |
+//! | `PUT /sandbox/accounts/{key}/settings` | `{email_validation?, request_approval?, access_role?}` | automatic/manual modes, key role |
+//! | `POST /sandbox/accounts/{key}/orders/{id}/validate-emails` | `{emails?}` or empty | recipients validate (all or some) |
+//! | `POST /sandbox/accounts/{key}/orders/{id}/pickup` | `{csr}` | recipient's key for an order placed without CSR |
+//! | `GET /sandbox/clock`, `POST /sandbox/clock/advance` | `{days?, hours?, seconds?}` | read or move the simulated time |
+//! | `GET`/`PUT`/`DELETE /sandbox/faults` | `FaultSettings` | latency, 5xx share, timeouts, dropped connections, forced 429s |
+//!
+//! `ValidationSeed` is `{"state": "validated", "validated_until"?: RFC 3339}`, `{"state":
+//! "pending"}`, `{"state": "expired"}` or `{"state": "none"}`.
 
 use std::sync::Arc;
 

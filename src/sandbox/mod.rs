@@ -1,6 +1,17 @@
 //! The DigiCert sandbox: a CertCentral Services API v2 simulator that issues real S/MIME
 //! certificates from a simulated hierarchy. Run it with `tcs-portal digicert-sim` ([`cli`]) or
 //! in-process with [`start_in_process`]; [`router`] gives the bare axum router.
+//!
+//! Tour: [`api`] serves `/services/v2` (thin handlers), [`ordering`] holds DigiCert's rules for
+//! accepting an order, [`lifecycle`] moves orders and requests through their states,
+//! [`profile`] decides each leaf's subject and extensions, [`ca`] signs with rcgen,
+//! [`pki_routes`] publishes CRLs and CA certificates, [`control`] is the `/sandbox` control API,
+//! [`state`] is plain data that [`persist`] saves, [`seed`] pre-populates it, [`clock`],
+//! [`faults`] and [`rate_limit`] are the injectable time, failures and limits.
+//!
+//! Time travel: the sandbox signs with its simulated time, so after moving the clock far ahead
+//! an `openssl verify` at real time sees certificates and CRLs that are not yet valid
+//! (use `-attime`).
 
 pub mod api;
 pub mod ca;

@@ -11,6 +11,7 @@ use super::views::{domain_json, iso, list_response};
 use super::{ApiJson, ApiKey, OptionalJson, Params, Shared, created, parse_id};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::lifecycle::{advance_all, split};
+use crate::sandbox::ordering::IdRef;
 use crate::sandbox::seed::{self, DOMAIN_VALIDATION_DAYS, ValidationSeed};
 use crate::sandbox::state::{Domain, Validation, ValidationState};
 
@@ -85,7 +86,7 @@ pub async fn info(
 #[derive(Debug, Deserialize)]
 pub struct CreateBody {
     name: Option<String>,
-    organization: Option<super::super::ordering::IdRef>,
+    organization: Option<IdRef>,
     validations: Option<Vec<TypeRef>>,
     dcv_method: Option<String>,
 }

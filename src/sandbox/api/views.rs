@@ -415,6 +415,13 @@ pub fn order_info(account: &Account, order: &Order, now: OffsetDateTime) -> Valu
         json!({"id": account.container.id, "name": account.container.name}),
     );
     map.insert("product".into(), product_json_detail(order));
+    // The account's only user stands in for the organization and technical contacts.
+    let contact = json!({
+        "first_name": account.user.first_name, "last_name": account.user.last_name,
+        "email": account.user.email, "telephone": "+381 11 0000000"
+    });
+    map.insert("organization_contact".into(), contact.clone());
+    map.insert("technical_contact".into(), contact);
     map.insert("user".into(), user_ref(account));
     let requests: Vec<Value> = order
         .request_ids
@@ -430,7 +437,11 @@ pub fn order_info(account: &Account, order: &Order, now: OffsetDateTime) -> Valu
         "disable_renewal_notifications".into(),
         json!(order.disable_renewal_notifications),
     );
-    insert_list(&mut map, "custom_fields", order.custom_fields.clone());
+    // Order info shows `custom_fields` even when empty (digicert-api.md §4.5).
+    map.insert(
+        "custom_fields".into(),
+        Value::Array(order.custom_fields.clone()),
+    );
     if let Some(comments) = &order.comments {
         map.insert("comments".into(), json!(comments));
     }

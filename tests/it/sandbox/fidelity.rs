@@ -395,3 +395,94 @@ async fn pem_all_download_is_laid_out_like_the_recording() {
     };
     assert_eq!(layout(&ours.text), layout(&raw));
 }
+
+/// No recording of a client-certificate order exists (fixture README), so the order info is
+/// checked against the documented example of digicert-api.md §4.5 instead.
+#[tokio::test]
+async fn order_info_has_the_documented_fields() {
+    let h = start().await;
+    let org = h.organization_id(KEY_A).await;
+    let created = h
+        .order(
+            "client_premium",
+            order_body(org, "jane@example.edu", Some(&csr_pem(&rsa_key()))),
+        )
+        .await;
+    let info = h
+        .get(&format!("/order/certificate/{}", created["id"]))
+        .await
+        .json();
+    let top = [
+        "id",
+        "certificate",
+        "status",
+        "is_renewal",
+        "is_renewed",
+        "renewed_order_id",
+        "date_created",
+        "order_validity",
+        "order_valid_till",
+        "validity_years",
+        "organization",
+        "container",
+        "product",
+        "organization_contact",
+        "technical_contact",
+        "user",
+        "requests",
+        "payment_method",
+        "disable_renewal_notifications",
+        "custom_fields",
+    ];
+    let certificate = [
+        "id",
+        "thumbprint",
+        "serial_number",
+        "common_name",
+        "emails",
+        "date_created",
+        "date_issued",
+        "valid_from",
+        "valid_till",
+        "days_remaining",
+        "cert_validity",
+        "csr",
+        "organization",
+        "signature_hash",
+        "key_size",
+        "ca_cert",
+    ];
+    let missing: Vec<&str> = top
+        .iter()
+        .copied()
+        .filter(|k| info.get(*k).is_none())
+        .collect();
+    assert!(missing.is_empty(), "missing {missing:?} in {info:#}");
+    let missing: Vec<&str> = certificate
+        .iter()
+        .copied()
+        .filter(|k| info["certificate"].get(*k).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "missing certificate.{missing:?} in {info:#}"
+    );
+    assert_eq!(info["product"]["validation_type"], "smime");
+    assert_eq!(info["requests"][0]["type"], "new_request");
+    assert!(
+        info["certificate"]["ca_cert"]["id"].is_string(),
+        "ca_cert.id is a hex string (quirk 7)"
+    );
+    assert_eq!(info["certificate"]["key_size"], 2048);
+    // By serial number and thumbprint too.
+    for key in ["serial_number", "thumbprint"] {
+        let by = h
+            .get(&format!(
+                "/order/certificate/{}",
+                info["certificate"][key].as_str().unwrap()
+            ))
+            .await
+            .json();
+        assert_eq!(by["id"], info["id"], "lookup by {key}");
+    }
+}
