@@ -332,6 +332,68 @@ mod tests {
         assert_eq!(Csr::parse(&der), Err(CsrError::BadSignature));
     }
 
+    /// A CSR with a hand-made RSA key and a dummy signature: key rules are checked before the
+    /// signature, so this is enough to reach them.
+    fn rsa_csr_der(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
+        use crate::pki::der;
+        let rsa_oid = der::oid(&[1, 2, 840, 113549, 1, 1, 1]);
+        let null = der::tlv(0x05, &[]);
+        let key = der::sequence(&[der::tlv(0x02, modulus), der::tlv(0x02, exponent)]);
+        let spki = der::sequence(&[
+            der::sequence(&[rsa_oid, null.clone()]),
+            der::tlv(0x03, &[&[0u8][..], &key].concat()),
+        ]);
+        let info = der::sequence(&[
+            der::integer(0),
+            der::sequence(&[]),
+            spki,
+            der::explicit(0, &[]),
+        ]);
+        let sig_alg = der::sequence(&[der::oid(&[1, 2, 840, 113549, 1, 1, 11]), null]);
+        der::sequence(&[info, sig_alg, der::tlv(0x03, &[0, 1, 2, 3])])
+    }
+
+    #[test]
+    fn enforces_rsa_size_alignment_and_exponent_before_the_signature() {
+        let mut modulus_2048 = vec![0x00, 0xc1];
+        modulus_2048.extend([0x11; 255]);
+        let mut modulus_1024 = vec![0x00, 0xc1];
+        modulus_1024.extend([0x11; 127]);
+        let mut modulus_2049 = vec![0x01];
+        modulus_2049.extend([0x11; 256]);
+        let f4 = [0x01, 0x00, 0x01];
+        assert_eq!(
+            Csr::from_der(&rsa_csr_der(&modulus_1024, &f4)),
+            Err(CsrError::RsaKeyTooSmall { bits: 1024 })
+        );
+        assert_eq!(
+            Csr::from_der(&rsa_csr_der(&modulus_2049, &f4)),
+            Err(CsrError::RsaModulusNotByteAligned { bits: 2049 })
+        );
+        assert_eq!(
+            Csr::from_der(&rsa_csr_der(&modulus_2048, &[0x01, 0x00, 0x00])),
+            Err(CsrError::RsaBadExponent),
+            "even exponent"
+        );
+        assert_eq!(
+            Csr::from_der(&rsa_csr_der(&modulus_2048, &[0x01])),
+            Err(CsrError::RsaBadExponent),
+            "exponent 1"
+        );
+        // A good key with a dummy signature gets as far as the signature check.
+        assert_eq!(
+            Csr::from_der(&rsa_csr_der(&modulus_2048, &f4)),
+            Err(CsrError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn refuses_ed25519_keys() {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+        let err = Csr::parse(csr_for(&key, "a@b.org").as_bytes()).unwrap_err();
+        assert_eq!(err, CsrError::KeyAlgorithmNotAllowed("1.3.101.112".into()));
+    }
+
     #[test]
     fn counts_bits_of_big_endian_integers() {
         assert_eq!(significant_bits(&[0x00, 0x80, 0x00]), 16);

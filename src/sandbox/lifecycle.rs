@@ -264,21 +264,39 @@ pub fn decide_request(
 }
 
 /// `PUT /order/certificate/{id}/status` with `canceled`.
-pub fn cancel(account: &mut Account, order_id: u64, note: String) -> ApiResult<()> {
+/// A still-pending `new_request` of a canceled order is closed as rejected, so it cannot be
+/// approved afterwards.
+pub fn cancel(
+    account: &mut Account,
+    order_id: u64,
+    note: String,
+    now: OffsetDateTime,
+) -> ApiResult<()> {
     let order = account
         .order_mut(order_id)
         .ok_or_else(|| ApiError::not_found("order"))?;
     match order.status {
         OrderStatus::NeedsApproval | OrderStatus::Pending | OrderStatus::WaitingPickup => {
             order.status = OrderStatus::Canceled;
-            order.cancel_note = Some(note);
-            Ok(())
+            order.cancel_note = Some(note.clone());
         }
-        other => Err(ApiError::bad_request(
-            "invalid_status|order",
-            format!("An order that is {} cannot be canceled.", other.as_str()),
-        )),
+        other => {
+            return Err(ApiError::bad_request(
+                "invalid_status|order",
+                format!("An order that is {} cannot be canceled.", other.as_str()),
+            ));
+        }
     }
+    for request in account.requests.iter_mut().filter(|r| {
+        r.order_id == order_id
+            && r.kind == RequestType::NewRequest
+            && r.status == RequestStatus::Pending
+    }) {
+        request.status = RequestStatus::Rejected;
+        request.processor_comment = Some(note.clone());
+        request.date_processed = Some(now);
+    }
+    Ok(())
 }
 
 /// Accepted revocation reasons (RFC 5280 names, snake_case or camelCase).

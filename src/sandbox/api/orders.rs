@@ -263,9 +263,9 @@ pub async fn update_status(
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::required("note"))?;
     sandbox
-        .write(|state, _, _| {
+        .write(|state, _, now| {
             let (account, _) = split(state, &key)?;
-            lifecycle::cancel(account, id, note)
+            lifecycle::cancel(account, id, note, now)
         })
         .await?;
     Ok(no_content())

@@ -277,6 +277,31 @@ async fn a_pending_order_can_be_canceled_but_an_issued_one_cannot() {
     assert!(canceled.text.is_empty());
     assert_eq!(status_of(&h, pending_id).await, "canceled");
 
+    let mut unapproved = order_body(org, "jane@example.edu", None);
+    unapproved["skip_approval"] = json!(false);
+    let unapproved = h.order("client_email_security_plus", unapproved).await;
+    let (order, request) = (
+        unapproved["id"].as_u64().unwrap(),
+        unapproved["requests"][0]["id"].as_u64().unwrap(),
+    );
+    h.put(
+        &format!("/order/certificate/{order}/status"),
+        json!({"status": "canceled", "note": "not needed"}),
+    )
+    .await;
+    let late = h
+        .put(
+            &format!("/request/{request}/status"),
+            json!({"status": "approved"}),
+        )
+        .await;
+    assert_eq!(
+        late.code(),
+        "invalid_status|request",
+        "the canceled order's request is closed"
+    );
+    assert_eq!(status_of(&h, order).await, "canceled");
+
     let (issued_id, _, _) = issued(&h, "x").await;
     let refused = h
         .put(
