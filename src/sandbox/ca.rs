@@ -6,13 +6,14 @@ use anyhow::Context;
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     CustomExtension, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyIdMethod, KeyPair, KeyUsagePurpose, PublicKeyData, RevocationReason, RevokedCertParams,
-    SanType, SerialNumber, SubjectPublicKeyInfo,
+    KeyIdMethod, KeyPair, KeyUsagePurpose, PublicKeyData, RevokedCertParams, SanType, SerialNumber,
+    SubjectPublicKeyInfo,
 };
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use time::{Duration, OffsetDateTime};
 
+use super::crl::RevokedSerial;
 use crate::pki::{der, pem};
 
 pub const ROOT_CN: &str = "SANDBOX DigiCert Assured ID Root CA";
@@ -65,14 +66,6 @@ pub struct IssuedLeaf {
     pub pem: String,
     pub serial_hex: String,
     pub thumbprint: String,
-}
-
-/// A revoked serial for the CRL.
-#[derive(Debug, Clone)]
-pub struct RevokedSerial {
-    pub serial_hex: String,
-    pub at: OffsetDateTime,
-    pub reason: Option<RevocationReason>,
 }
 
 pub struct CertificateAuthority {

@@ -125,7 +125,7 @@ async fn require_control_key(
 async fn state_page(State(sandbox): State<Shared>) -> ApiResult<Html<String>> {
     let offset = sandbox.clock.offset().whole_seconds();
     let page = sandbox
-        .read(|state, now| StatePage::build(state, now, offset))
+        .read(|state, now| StatePage::build(state, now, offset, sandbox.faults.settings()))
         .await;
     Ok(Html(
         page.render()

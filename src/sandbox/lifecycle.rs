@@ -3,10 +3,10 @@
 //! exits `rejected`, `canceled`, `revoked`, `expired` (derived from the clock).
 
 use anyhow::Context;
-use rcgen::RevocationReason;
 use time::OffsetDateTime;
 
-use super::ca::{CertificateAuthority, LeafSpec, RevokedSerial};
+use super::ca::{CertificateAuthority, LeafSpec};
+use super::crl::crl_reason;
 use super::error::{ApiError, ApiResult};
 use super::ordering::{self, AcceptedOrder};
 use super::products::{self, Product};
@@ -314,37 +314,6 @@ pub fn parse_reason(reason: Option<&str>) -> ApiResult<String> {
     }
 }
 
-/// A revocation reason the API accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CrlReason {
-    /// Left out of the CRL entry, as RFC 5280 §5.3.1 advises for `unspecified`.
-    Unspecified,
-    Coded(RevocationReason),
-}
-
-impl CrlReason {
-    pub fn code(self) -> Option<RevocationReason> {
-        match self {
-            CrlReason::Unspecified => None,
-            CrlReason::Coded(reason) => Some(reason),
-        }
-    }
-}
-
-/// Reads a reason name (snake_case or RFC 5280 camelCase); `None` if it is not accepted.
-pub fn crl_reason(reason: &str) -> Option<CrlReason> {
-    let coded = match reason {
-        "unspecified" => return Some(CrlReason::Unspecified),
-        "key_compromise" | "keyCompromise" => RevocationReason::KeyCompromise,
-        "affiliation_changed" | "affiliationChanged" => RevocationReason::AffiliationChanged,
-        "superseded" => RevocationReason::Superseded,
-        "cessation_of_operation" | "cessationOfOperation" => RevocationReason::CessationOfOperation,
-        "privilege_withdrawn" | "privilegeWithdrawn" => RevocationReason::PrivilegeWithdrawn,
-        _ => return None,
-    };
-    Some(CrlReason::Coded(coded))
-}
-
 /// A revocation as the API asked for it; no `certificate_id` means every certificate of the order.
 pub struct RevocationAsk {
     pub order_id: u64,
@@ -508,20 +477,4 @@ pub fn pick_up(
     order.status = OrderStatus::Pending;
     advance(account, ca, now, order_id)?;
     Ok(())
-}
-
-/// Every revoked serial in the sandbox (all accounts share the one intermediate).
-pub fn revoked_serials(state: &SandboxState) -> Vec<RevokedSerial> {
-    state
-        .accounts
-        .iter()
-        .flat_map(|a| a.certificates.iter())
-        .filter_map(|c| {
-            c.revocation.as_ref().map(|r| RevokedSerial {
-                serial_hex: c.serial_hex.clone(),
-                at: r.at,
-                reason: crl_reason(&r.reason).and_then(CrlReason::code),
-            })
-        })
-        .collect()
 }

@@ -5,7 +5,7 @@
 //! Tour: [`api`] serves `/services/v2` (thin handlers), [`ordering`] holds DigiCert's rules for
 //! accepting an order, [`lifecycle`] moves orders and requests through their states,
 //! [`profile`] decides each leaf's subject and extensions, [`ca`] signs with rcgen,
-//! [`pki_routes`] publishes CRLs and CA certificates, [`control`] is the `/sandbox` control API,
+//! [`crl`] decides what the CRLs list, [`pki_routes`] publishes CRLs and CA certificates, [`control`] is the `/sandbox` control API,
 //! [`state`] is plain data that [`persist`] saves, [`seed`] pre-populates it, [`clock`],
 //! [`faults`] and [`rate_limit`] are the injectable time, failures and limits.
 //!
@@ -18,6 +18,7 @@ pub mod ca;
 pub mod cli;
 pub mod clock;
 pub mod control;
+pub mod crl;
 pub mod error;
 pub mod faults;
 pub mod lifecycle;

@@ -3,6 +3,7 @@
 use askama::Template;
 
 use super::api::views::iso;
+use super::faults::FaultSettings;
 use super::lifecycle;
 use super::state::{ApprovalMode, EmailValidationMode, SandboxState};
 
@@ -12,6 +13,7 @@ pub struct StatePage {
     pub now: String,
     pub offset_seconds: i64,
     pub root_cn: &'static str,
+    pub faults: FaultSettings,
     pub accounts: Vec<AccountRow>,
 }
 
@@ -52,7 +54,12 @@ pub struct OrderRow {
 }
 
 impl StatePage {
-    pub fn build(state: &SandboxState, now: time::OffsetDateTime, offset_seconds: i64) -> Self {
+    pub fn build(
+        state: &SandboxState,
+        now: time::OffsetDateTime,
+        offset_seconds: i64,
+        faults: FaultSettings,
+    ) -> Self {
         let accounts = state
             .accounts
             .iter()
@@ -127,6 +134,7 @@ impl StatePage {
             now: iso(now),
             offset_seconds,
             root_cn: super::ca::ROOT_CN,
+            faults,
             accounts,
         }
     }

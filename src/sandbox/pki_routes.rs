@@ -11,8 +11,8 @@ use axum::routing::get;
 
 use super::Sandbox;
 use super::ca::{INTERMEDIATE_CERT_PATH, INTERMEDIATE_CRL_PATH, ROOT_CERT_PATH, ROOT_CRL_PATH};
+use super::crl;
 use super::error::ApiResult;
-use super::lifecycle;
 
 pub fn router(sandbox: Arc<Sandbox>) -> Router {
     Router::new()
@@ -53,7 +53,7 @@ async fn intermediate_crl(State(sandbox): State<Arc<Sandbox>>) -> ApiResult<Resp
     let bytes = sandbox
         .write(|state, ca, now| {
             state.crl_number += 1;
-            let revoked = lifecycle::revoked_serials(state);
+            let revoked = crl::revoked_serials(state);
             Ok(ca.intermediate_crl(&revoked, state.crl_number, now)?)
         })
         .await?;

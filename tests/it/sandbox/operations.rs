@@ -51,6 +51,8 @@ async fn state_page_lists_accounts_and_orders_without_scripts() {
         order_body(org, "jane@example.edu", None),
     )
     .await;
+    h.control(Method::PUT, "/faults", Some(json!({"force_429": 3})))
+        .await;
     let url = format!("{}/state?key={}", h.sim.control_url(), h.sim.control_key());
     let resp = h.http.get(url).send().await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -67,6 +69,7 @@ async fn state_page_lists_accounts_and_orders_without_scripts() {
             && html.contains("portal-ref:ORD-0001"),
         "{html}"
     );
+    assert!(html.contains("forced 429s still to come 3"), "{html}");
     assert!(!html.contains("<script"), "no inline script");
     assert!(
         !html.contains(KEY_A),
