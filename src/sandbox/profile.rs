@@ -25,19 +25,6 @@ pub fn policy_oid(kind: SmimeType, profile: Profile) -> &'static [u64] {
     }
 }
 
-/// pkilint's name for the certificate type, e.g. `SPONSORED-STRICT` (handy for tests and the
-/// state page).
-pub fn lint_type(kind: SmimeType, profile: Profile) -> &'static str {
-    match (kind, profile) {
-        (SmimeType::Mailbox, Profile::Multipurpose) => "MAILBOX-MULTIPURPOSE",
-        (SmimeType::Mailbox, Profile::Strict) => "MAILBOX-STRICT",
-        (SmimeType::Organization, Profile::Multipurpose) => "ORGANIZATION-MULTIPURPOSE",
-        (SmimeType::Organization, Profile::Strict) => "ORGANIZATION-STRICT",
-        (SmimeType::Sponsored, Profile::Multipurpose) => "SPONSORED-MULTIPURPOSE",
-        (SmimeType::Sponsored, Profile::Strict) => "SPONSORED-STRICT",
-    }
-}
-
 /// Key usage per §7.1.2.3 (e): RSA encrypts with keyEncipherment, EC agrees keys.
 pub fn key_usages(order: &Order, key: KeyKind) -> Vec<KeyUsagePurpose> {
     let mut usages = Vec::new();

@@ -524,3 +524,30 @@ async fn automatic_request_approval_approves_orders_and_revocations_at_once() {
     assert_eq!(revoke.json()["status"], "approved");
     assert_eq!(status_of(&h, order_id).await, "revoked");
 }
+
+#[tokio::test]
+async fn dates_come_from_the_injected_clock() {
+    let mut options = default_options();
+    options.clock = std::sync::Arc::new(tcs_portal::sandbox::clock::FixedClock(
+        time::macros::datetime!(2031-03-01 12:00 UTC),
+    ));
+    let h = start_with(options).await;
+    let (order_id, _, leaf) = issued(&h, "fixed").await;
+    let info = h
+        .get(&format!("/order/certificate/{order_id}"))
+        .await
+        .json();
+    assert_eq!(info["date_created"], "2031-03-01T12:00:00+00:00");
+    assert_eq!(info["certificate"]["valid_from"], "2031-03-01");
+    assert_eq!(info["certificate"]["valid_till"], "2032-03-01");
+    let dir = scratch("dates");
+    let path = write(&dir, "leaf.pem", &leaf);
+    let (_, dates) = run(
+        "openssl",
+        &["x509", "-noout", "-dates", "-in", path.to_str().unwrap()],
+    );
+    assert!(
+        dates.contains("notBefore=Mar  1 12:00:00 2031 GMT"),
+        "{dates}"
+    );
+}
