@@ -17,8 +17,13 @@ pub struct SimArgs {
     #[arg(long, default_value = "127.0.0.1:8089", env = "DIGICERT_SIM_BIND")]
     pub bind: SocketAddr,
     /// An API key (X-DC-DEVKEY) to accept; repeat for more. Each key is one isolated account.
-    #[arg(long = "api-key", required = true)]
+    #[arg(long = "api-key", required_unless_present = "seed")]
     pub api_keys: Vec<String>,
+    /// JSON file with accounts to pre-seed: an array of {"api_key", "organizations": [{"name",
+    /// "smime": {"state": "validated"}, "domains": [{"name", "state": {...}}]}]} (see the
+    /// control API documentation for every field).
+    #[arg(long)]
+    pub seed: Option<PathBuf>,
     /// Directory for the CA keys and the state. Without it everything lives in memory and is
     /// lost on exit.
     #[arg(long, env = "DIGICERT_SIM_STATE_DIR")]
@@ -46,7 +51,7 @@ pub struct SimArgs {
 }
 
 impl SimArgs {
-    pub fn options(&self) -> SandboxOptions {
+    pub fn options(&self) -> anyhow::Result<SandboxOptions> {
         let mut options = SandboxOptions {
             public_host: self.public_host.clone(),
             state_dir: self.state_dir.clone(),
@@ -67,16 +72,25 @@ impl SimArgs {
         if let Some(key) = &self.control_key {
             options.control_key = key.clone();
         }
-        for key in &self.api_keys {
-            options.accounts.push(AccountSeed::new(key.clone()));
+        if let Some(path) = &self.seed {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let seeds: Vec<AccountSeed> = serde_json::from_str(&text)
+                .with_context(|| format!("parsing {}", path.display()))?;
+            options.accounts.extend(seeds);
         }
-        options
+        for key in &self.api_keys {
+            if !options.accounts.iter().any(|a| &a.api_key == key) {
+                options.accounts.push(AccountSeed::new(key.clone()));
+            }
+        }
+        Ok(options)
     }
 }
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
-    let options = args.options();
+    let options = args.options()?;
     let control_key = options.control_key.clone();
     let sandbox = tokio::task::spawn_blocking(move || Sandbox::new(options)).await??;
     let listener = tokio::net::TcpListener::bind(args.bind)

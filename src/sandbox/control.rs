@@ -39,13 +39,13 @@ use super::api::{ApiJson, OptionalJson, created, no_content, parse_id};
 use super::error::{ApiError, ApiResult};
 use super::faults::FaultSettings;
 use super::lifecycle::{self, split};
+use super::ordering;
 use super::page::StatePage;
 use super::seed::{
     self, AccountSeed, DOMAIN_VALIDATION_DAYS, ORGANIZATION_VALIDATION_DAYS, OrganizationSeed,
     ValidationSeed,
 };
 use super::state::{AccessRole, ApprovalMode, EmailValidationMode, Validation, ValidationState};
-use crate::pki::csr::Csr;
 
 type Shared = Arc<Sandbox>;
 
@@ -329,7 +329,7 @@ async fn pickup(
     ApiJson(body): ApiJson<PickupBody>,
 ) -> ApiResult<Json<Value>> {
     let id = parse_id(&id, "order")?;
-    let csr = Csr::parse(body.csr.as_bytes()).map_err(|e| ApiError::csr(&e))?;
+    let csr = ordering::smime_csr(&body.csr)?;
     sandbox
         .write(|state, ca, now| {
             let (account, _) = split(state, &key).map_err(|_| ApiError::not_found("account"))?;

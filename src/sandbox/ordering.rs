@@ -119,16 +119,7 @@ pub fn accept(
 
     let (csr_pem, key_size) = match cert.csr.as_deref().map(str::trim) {
         Some(text) if !text.is_empty() => {
-            let csr = Csr::parse(text.as_bytes()).map_err(|e| ApiError::csr(&e))?;
-            // pki::csr accepts P-521 (a valid key in general), but DigiCert certifies only
-            // P-256/P-384 for S/MIME (digicert-api.md §6), and pkilint flags P-521 SPKIs as
-            // a prohibited encoding for S/MIME BR certificates.
-            if csr.key() == KeyKind::Ec(Curve::P521) {
-                return Err(ApiError::bad_request(
-                    "csr_invalid_key_type",
-                    "The CSR is invalid: P-521 keys are not accepted for S/MIME certificates; use P-256, P-384 or RSA.",
-                ));
-            }
+            let csr = smime_csr(text)?;
             (Some(csr.to_pem()), Some(csr.key().bits()))
         }
         _ if product.csr_required => return Err(ApiError::required("certificate.csr")),
@@ -222,6 +213,20 @@ pub fn accept(
         order,
         skip_approval: body.skip_approval.unwrap_or(false),
     })
+}
+
+/// Parses a user's CSR for an S/MIME certificate. `pki::csr` accepts P-521 (a sound key in
+/// general), but DigiCert certifies only P-256/P-384 for S/MIME (digicert-api.md §6), and
+/// pkilint flags a P-521 key as a prohibited encoding in S/MIME BR certificates.
+pub fn smime_csr(text: &str) -> ApiResult<Csr> {
+    let csr = Csr::parse(text.as_bytes()).map_err(|e| ApiError::csr(&e))?;
+    if csr.key() == KeyKind::Ec(Curve::P521) {
+        return Err(ApiError::bad_request(
+            "csr_invalid_key_type",
+            "The CSR is invalid: P-521 keys are not accepted for S/MIME certificates; use P-256, P-384 or RSA.",
+        ));
+    }
+    Ok(csr)
 }
 
 /// When the certificate of `order` expires if it is issued at `now`.
