@@ -465,3 +465,95 @@ async fn state_and_ca_survive_a_restart_with_a_state_dir() {
     assert_eq!(orgs["organizations"].as_array().unwrap().len(), 1);
     assert_eq!(orgs["organizations"][0]["name"], "Example University");
 }
+
+#[derive(clap::Parser)]
+struct SimCommand {
+    #[command(flatten)]
+    args: tcs_portal::sandbox::cli::SimArgs,
+}
+
+#[test]
+fn sim_arguments_become_sandbox_options() {
+    use clap::Parser;
+    let dir = scratch("seedfile");
+    let seed = write(
+        &dir,
+        "seed.json",
+        r#"[{"api_key": "k-seeded", "organizations": [{"name": "Seeded"}]}]"#,
+    );
+    let parsed = SimCommand::try_parse_from([
+        "digicert-sim",
+        "--api-key",
+        "k1",
+        "--api-key",
+        "k2",
+        "--seed",
+        seed.to_str().unwrap(),
+        "--rate-short-max",
+        "7",
+        "--rate-long-seconds",
+        "60",
+        "--control-key",
+        "ctl",
+        "--state-dir",
+        "/tmp/x",
+    ])
+    .unwrap();
+    let options = parsed.args.options().unwrap();
+    let keys: Vec<&str> = options
+        .accounts
+        .iter()
+        .map(|a| a.api_key.as_str())
+        .collect();
+    assert_eq!(keys, ["k-seeded", "k1", "k2"]);
+    assert_eq!(options.accounts[0].organizations[0].name, "Seeded");
+    assert_eq!(options.rate_limits.windows[0].max_requests, 7);
+    assert_eq!(options.rate_limits.windows[1].per, Duration::from_secs(60));
+    assert_eq!(options.control_key, "ctl");
+    assert_eq!(options.state_dir.as_deref(), Some(Path::new("/tmp/x")));
+    assert!(
+        SimCommand::try_parse_from(["digicert-sim"]).is_err(),
+        "an API key or a seed file is required"
+    );
+}
+
+#[tokio::test]
+async fn the_digicert_sim_command_serves_until_sigterm() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tcs-portal"))
+        .args([
+            "digicert-sim",
+            "--bind",
+            "127.0.0.1:0",
+            "--api-key",
+            "k-cli",
+            "--control-key",
+            "ctl",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let first = std::io::BufReader::new(stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let base = first
+        .split_whitespace()
+        .find(|w| w.ends_with("/services/v2,"))
+        .unwrap()
+        .trim_end_matches(',')
+        .to_string();
+    let me = reqwest::Client::new()
+        .get(format!("{base}/user/me"))
+        .header("X-DC-DEVKEY", "k-cli")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let (ok, out) = run("kill", &["-TERM", &child.id().to_string()]);
+    assert!(ok, "{out}");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful exit on SIGTERM: {status}");
+}
