@@ -551,3 +551,52 @@ async fn dates_come_from_the_injected_clock() {
         "{dates}"
     );
 }
+
+#[tokio::test]
+async fn a_certificate_can_be_revoked_by_serial_number_but_not_twice() {
+    let h = start().await;
+    let (order_id, _, _) = issued(&h, "serial").await;
+    let info = h
+        .get(&format!("/order/certificate/{order_id}"))
+        .await
+        .json();
+    let serial = info["certificate"]["serial_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let filed = h
+        .put(
+            &format!("/certificate/{serial}/revoke"),
+            json!({"comment": "by serial"}),
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.text);
+    let request = filed.json()["id"].as_u64().unwrap();
+    assert_eq!(
+        h.put(
+            &format!("/request/{request}/status"),
+            json!({"status": "approved"})
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(status_of(&h, order_id).await, "revoked");
+    let again = h
+        .put(
+            &format!("/certificate/{serial}/revoke"),
+            json!({"skip_approval": true}),
+        )
+        .await;
+    assert_eq!(
+        (again.status.as_u16(), again.code()),
+        (400, "invalid_status|certificate".to_string())
+    );
+    let reason = h
+        .put(
+            &format!("/order/certificate/{order_id}/revoke"),
+            json!({"revocation_reason": "boredom"}),
+        )
+        .await;
+    assert_eq!(reason.code(), "invalid_param|revocation_reason");
+}

@@ -239,6 +239,22 @@ async fn dns_token_dcv_validates_once_the_record_is_published() {
     assert_eq!(bad.code(), "invalid_dcv_method");
     let email = h.post("/domain", json!({"name": "mail.example.net", "organization": {"id": org}, "validations": [{"type": "ov"}]})).await.json();
     assert_eq!(email["validation_emails"]["name_scope"], "mail.example.net");
+    // Resubmitting the e-mail domain for token DCV answers with a token.
+    let email_id = email["id"].as_u64().unwrap();
+    let resubmitted = h
+        .post(
+            &format!("/domain/{email_id}/validation"),
+            json!({"validations": [{"type": "ov"}], "dcv_method": "dns-txt-token"}),
+        )
+        .await;
+    assert_eq!(resubmitted.status, 201, "{}", resubmitted.text);
+    assert!(resubmitted.json()["dcv_token"]["token"].is_string());
+    let info = h
+        .get(&format!("/domain/{email_id}?include_dcv=true"))
+        .await
+        .json();
+    assert_eq!(info["dcv_method"], "dns-txt-token");
+    assert_eq!(info["is_pending_validation"], true);
 }
 
 #[tokio::test]
