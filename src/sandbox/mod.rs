@@ -56,7 +56,7 @@ pub use self::state::{AccessRole, ApprovalMode, EmailValidationMode};
 pub const DEFAULT_PUBLIC_HOST: &str = "pki.sandbox.tcs.amres.ac.rs";
 
 /// How to build a sandbox.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SandboxOptions {
     /// One isolated account per seed (at least the API key).
     pub accounts: Vec<AccountSeed>,
@@ -86,6 +86,19 @@ impl Default for SandboxOptions {
     }
 }
 
+impl std::fmt::Debug for SandboxOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxOptions")
+            .field("accounts", &self.accounts.len())
+            .field("public_host", &self.public_host)
+            .field("rate_limits", &self.rate_limits)
+            .field("state_dir", &self.state_dir)
+            .field("clock", &self.clock)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SandboxOptions {
     pub fn with_account(mut self, seed: AccountSeed) -> Self {
         self.accounts.push(seed);
@@ -94,7 +107,6 @@ impl SandboxOptions {
 }
 
 /// Shared state of a running sandbox.
-#[derive(Debug)]
 pub struct Sandbox {
     state: Mutex<SandboxState>,
     ca: CertificateAuthority,
@@ -104,6 +116,17 @@ pub struct Sandbox {
     max_body_bytes: usize,
     limiter: RateLimiter,
     faults: Faults,
+}
+
+/// Keys stay out of logs: only the shape of the sandbox is printed.
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("ca", &self.ca)
+            .field("clock", &self.clock)
+            .field("state_dir", &self.state_dir)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sandbox {
@@ -190,13 +213,21 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
 }
 
 /// A sandbox serving on 127.0.0.1 in the current runtime; stops when dropped.
-#[derive(Debug)]
 pub struct RunningSandbox {
     addr: SocketAddr,
     api_keys: Vec<String>,
     control_key: String,
     sandbox: Arc<Sandbox>,
     shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for RunningSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSandbox")
+            .field("addr", &self.addr)
+            .field("accounts", &self.api_keys.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RunningSandbox {
