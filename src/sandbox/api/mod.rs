@@ -103,7 +103,7 @@ async fn not_found_route() -> ApiError {
     ApiError::not_found("route")
 }
 
-/// The caller's API key, put into the request by [`authenticate`].
+/// The caller's API key, put into the request by the key check (`authenticate`).
 #[derive(Debug, Clone)]
 pub struct ApiKey(pub String);
 
