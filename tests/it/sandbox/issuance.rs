@@ -340,3 +340,93 @@ async fn ec_p384_key_is_certified_with_key_agreement_and_p521_is_refused() {
         refused.text
     );
 }
+
+#[tokio::test]
+async fn aia_and_crl_urls_in_certificates_are_served_by_the_sandbox() {
+    let h = start().await;
+    let org = h.organization_id(KEY_A).await;
+    let created = h
+        .order(
+            "client_premium",
+            order_body(org, "jane@example.edu", Some(&csr_pem(&rsa_key()))),
+        )
+        .await;
+    let leaf = leaf_of(&created);
+    let dir = scratch("urls");
+    let mut files = Vec::new();
+    for (pem, name) in [(leaf.clone(), "leaf"), (h.sim.intermediate_pem(), "int")] {
+        let text = text_of(&pem);
+        let urls: Vec<&str> = text
+            .split_whitespace()
+            .filter_map(|w| {
+                w.trim_start_matches("URI:")
+                    .strip_prefix("http://pki.sandbox.tcs.amres.ac.rs")
+            })
+            .collect();
+        assert_eq!(
+            urls.len(),
+            2,
+            "{name}: one CRL and one caIssuers URL:\n{text}"
+        );
+        for path in urls {
+            let (status, body) = h.raw_get(&format!("{}{path}", h.sim.origin())).await;
+            assert_eq!(status, 200, "{path}");
+            files.push(write(&dir, path.trim_start_matches("/pki/"), body));
+        }
+    }
+    // The caIssuers files are the CA certificates themselves (DER).
+    let int_der = tcs_portal::pki::pem::decode_all(&h.sim.intermediate_pem())
+        .remove(0)
+        .der;
+    assert_eq!(
+        std::fs::read(dir.join("TERENASSLCA3-SANDBOX.crt")).unwrap(),
+        int_der
+    );
+    let to_pem = |name: &str| {
+        let out = dir.join(format!("{name}.pem"));
+        let (ok, text) = run(
+            "openssl",
+            &[
+                "crl",
+                "-inform",
+                "DER",
+                "-in",
+                dir.join(name).to_str().unwrap(),
+                "-out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(ok, "{text}");
+        out
+    };
+    let crls = [
+        to_pem("TERENASSLCA3-SANDBOX.crl"),
+        to_pem("DigiCertAssuredIDRootCA-SANDBOX.crl"),
+    ];
+    let all = write(
+        &dir,
+        "crls.pem",
+        crls.iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect::<Vec<_>>()
+            .concat(),
+    );
+    let root = write(&dir, "root.pem", h.sim.root_pem());
+    let int = write(&dir, "int.pem", h.sim.intermediate_pem());
+    let leaf_path = write(&dir, "leaf.pem", &leaf);
+    let (ok, out) = run(
+        "openssl",
+        &[
+            "verify",
+            "-crl_check_all",
+            "-CAfile",
+            root.to_str().unwrap(),
+            "-untrusted",
+            int.to_str().unwrap(),
+            "-CRLfile",
+            all.to_str().unwrap(),
+            leaf_path.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "the whole chain checks against both CRLs: {out}");
+}
