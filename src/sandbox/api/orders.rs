@@ -5,9 +5,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::views::{list_response, order_info, order_list_item, revoke_request_created, ymd};
+use super::views::{
+    list_response, order_created, order_info, order_list_item, revoke_request_created, ymd,
+};
 use super::{ApiJson, ApiKey, Params, Shared, created, dropped_connection, no_content, parse_id};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::lifecycle::{self, split};
@@ -31,45 +33,13 @@ pub async fn create(
             let order = account
                 .order(id)
                 .ok_or_else(|| ApiError::not_found("order"))?;
-            Ok(created_body(account, order, ca))
+            Ok(order_created(account, order, ca))
         })
         .await?;
     if sandbox.faults.take_drop_after_order() {
         return Ok(dropped_connection());
     }
     Ok(created(answer))
-}
-
-/// `{"id", "requests":[{"id","status"}]}` plus `certificate_id` and `certificate_chain` when
-/// the certificate was issued at once (the recorded 201's shape).
-fn created_body(
-    account: &Account,
-    order: &Order,
-    ca: &crate::sandbox::ca::CertificateAuthority,
-) -> Value {
-    let mut map = Map::new();
-    map.insert("id".into(), json!(order.id));
-    let requests: Vec<Value> = order
-        .request_ids
-        .iter()
-        .filter_map(|id| account.request(*id))
-        .map(|r| json!({"id": r.id, "status": r.status.as_str()}))
-        .collect();
-    map.insert("requests".into(), Value::Array(requests));
-    if let Some(cert) = order.certificate_id.and_then(|id| account.certificate(id)) {
-        map.insert("certificate_id".into(), json!(cert.id));
-        // Inside JSON, DigiCert's PEMs use CRLF line endings (recorded fixture).
-        let crlf = |pem: &str| pem.replace('\n', "\r\n");
-        map.insert(
-            "certificate_chain".into(),
-            json!([
-                {"subject_common_name": order.common_name, "pem": crlf(&cert.pem)},
-                {"subject_common_name": crate::sandbox::ca::INTERMEDIATE_CN, "pem": crlf(&ca.intermediate_pem())},
-                {"subject_common_name": crate::sandbox::ca::ROOT_CN, "pem": crlf(&ca.root_pem())}
-            ]),
-        );
-    }
-    Value::Object(map)
 }
 
 /// `GET /order/certificate/{id}`: by order id, or by the certificate's serial or thumbprint.

@@ -5,9 +5,14 @@
 use serde_json::{Map, Value, json};
 use time::{Date, OffsetDateTime, UtcOffset};
 
+use crate::sandbox::ca::{CertificateAuthority, INTERMEDIATE_CN, ROOT_CN};
 use crate::sandbox::lifecycle;
 use crate::sandbox::products;
 use crate::sandbox::state::{Account, Domain, Order, Organization, Request, Validation};
+
+/// CertCentral names its issuing CAs by a hex string id (`ca_cert.id`, quirk 7 of
+/// digicert-api.md §7); the sandbox has a single issuing CA.
+const CA_CERT_ID: &str = "5A1B0C5A9D3E7F11";
 
 /// `2025-01-10T09:00:00+00:00`
 pub fn iso(dt: OffsetDateTime) -> String {
@@ -304,7 +309,7 @@ fn order_certificate_json(
         if cert.is_some() {
             map.insert(
                 "ca_cert".into(),
-                json!({"id": "5A1B0C5A9D3E7F11", "name": crate::sandbox::ca::INTERMEDIATE_CN}),
+                json!({"id": CA_CERT_ID, "name": INTERMEDIATE_CN}),
             );
         }
         map.insert(
@@ -380,6 +385,34 @@ pub fn order_list_item(account: &Account, order: &Order, now: OffsetDateTime) ->
     map.insert("price".into(), json!(0));
     map.insert("product_name_id".into(), json!(order.product));
     map.insert("number_of_sans".into(), json!(order.emails.len()));
+    Value::Object(map)
+}
+
+/// `{"id", "requests":[{"id","status"}]}` plus `certificate_id` and `certificate_chain` when
+/// the certificate was issued at once (the recorded 201's shape).
+pub fn order_created(account: &Account, order: &Order, ca: &CertificateAuthority) -> Value {
+    let mut map = Map::new();
+    map.insert("id".into(), json!(order.id));
+    let requests: Vec<Value> = order
+        .request_ids
+        .iter()
+        .filter_map(|id| account.request(*id))
+        .map(|r| json!({"id": r.id, "status": r.status.as_str()}))
+        .collect();
+    map.insert("requests".into(), Value::Array(requests));
+    if let Some(cert) = order.certificate_id.and_then(|id| account.certificate(id)) {
+        map.insert("certificate_id".into(), json!(cert.id));
+        // Inside JSON, DigiCert's PEMs use CRLF line endings (recorded fixture).
+        let crlf = |pem: &str| pem.replace('\n', "\r\n");
+        map.insert(
+            "certificate_chain".into(),
+            json!([
+                {"subject_common_name": order.common_name, "pem": crlf(&cert.pem)},
+                {"subject_common_name": INTERMEDIATE_CN, "pem": crlf(&ca.intermediate_pem())},
+                {"subject_common_name": ROOT_CN, "pem": crlf(&ca.root_pem())}
+            ]),
+        );
+    }
     Value::Object(map)
 }
 
