@@ -1,4 +1,6 @@
 //! Black-box tests of the DigiCert sandbox over real HTTP, with openssl and pkilint checks.
+// Repeated from the crate root so these modules stay lint-clean whatever root they are merged into.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod errors;
 mod fidelity;
