@@ -36,6 +36,8 @@ pub struct CertificateBody {
     pub individual: Option<IndividualBody>,
     pub usage_designation: Option<UsageBody>,
     pub profile_type: Option<String>,
+    /// Certificate validity inside a longer order (multi-year plans).
+    pub cert_validity: Option<ValidityBody>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,6 +167,7 @@ pub fn accept(
     };
 
     let validity = validity_for(product, &body, now)?;
+    let cert_validity_days = cert_validity_for(cert.cert_validity.as_ref(), &validity, now)?;
     let common_name = common_name_for(
         product,
         indicator.as_deref(),
@@ -196,6 +199,7 @@ pub fn accept(
         validity_years: validity.years,
         validity_days: validity.days,
         custom_expiration_date: validity.until,
+        cert_validity_days,
         comments: body.comments,
         organization_units: cert.organization_units.unwrap_or_default(),
         common_name_indicator: indicator,
@@ -232,7 +236,9 @@ pub fn smime_csr(text: &str) -> ApiResult<Csr> {
 /// When the certificate of `order` expires if it is issued at `now`.
 pub fn not_after(order: &Order, now: OffsetDateTime) -> OffsetDateTime {
     let limit = now + Duration::days(MAX_VALIDITY_DAYS);
-    let wanted = if let Some(date) = order.custom_expiration_date {
+    let wanted = if let Some(days) = order.cert_validity_days {
+        now + Duration::days(i64::from(days))
+    } else if let Some(date) = order.custom_expiration_date {
         date.with_hms(23, 59, 59)
             .map_or(limit, |dt| dt.assume_utc())
     } else if let Some(days) = order.validity_days {
@@ -248,6 +254,54 @@ struct Validity {
     years: Option<u32>,
     days: Option<u32>,
     until: Option<Date>,
+}
+
+impl Validity {
+    /// The order's length in days from `now`.
+    fn days_from(&self, now: OffsetDateTime) -> i64 {
+        if let Some(until) = self.until {
+            (until - now.date()).whole_days()
+        } else if let Some(days) = self.days {
+            i64::from(days)
+        } else {
+            years_in_days(self.years.unwrap_or(1), now)
+        }
+    }
+}
+
+fn years_in_days(years: u32, now: OffsetDateTime) -> i64 {
+    let years = i32::try_from(years).unwrap_or(i32::MAX);
+    now.replace_year(now.year().saturating_add(years))
+        .map_or(i64::MAX, |end| (end - now).whole_days())
+}
+
+/// `certificate.cert_validity` may shorten the certificate inside its order, never lengthen it.
+fn cert_validity_for(
+    requested: Option<&ValidityBody>,
+    order: &Validity,
+    now: OffsetDateTime,
+) -> ApiResult<Option<u32>> {
+    let Some(requested) = requested else {
+        return Ok(None);
+    };
+    let days = match (requested.years, requested.days) {
+        (_, Some(days)) => i64::from(days),
+        (Some(years), None) => years_in_days(years, now),
+        (None, None) => return Err(ApiError::required("certificate.cert_validity")),
+    };
+    if days > order.days_from(now) {
+        return Err(ApiError::bad_request(
+            "cert_validity_exceeds_order_validity",
+            "The validity period of the certificate cannot exceed the validity period of the order.",
+        ));
+    }
+    if days <= 0 {
+        return Err(ApiError::invalid(
+            "certificate.cert_validity",
+            "The validity must be positive.",
+        ));
+    }
+    Ok(Some(u32::try_from(days).unwrap_or(u32::MAX)))
 }
 
 fn validity_for(

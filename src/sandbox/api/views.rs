@@ -289,7 +289,11 @@ fn order_certificate_json(
             json!((cert.not_after - now).whole_days().max(0)),
         );
     }
-    map.insert("cert_validity".into(), order_validity_json(order));
+    let cert_validity = match order.cert_validity_days {
+        Some(days) => json!({ "days": days }),
+        None => order_validity_json(order),
+    };
+    map.insert("cert_validity".into(), cert_validity);
     map.insert("signature_hash".into(), json!(order.signature_hash));
     if detail {
         if let Some(csr) = &order.csr {

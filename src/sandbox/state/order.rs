@@ -22,6 +22,9 @@ pub struct Order {
     pub validity_years: Option<u32>,
     pub validity_days: Option<u32>,
     pub custom_expiration_date: Option<Date>,
+    /// `certificate.cert_validity`, when shorter than the order.
+    #[serde(default)]
+    pub cert_validity_days: Option<u32>,
     pub comments: Option<String>,
     pub organization_units: Vec<String>,
     pub common_name_indicator: Option<String>,

@@ -261,6 +261,28 @@ async fn validity_over_the_limit_is_refused() {
         "invalid_order_validity",
     )
     .await;
+    let mut longer_cert = days.clone();
+    longer_cert["order_validity"] = json!({"years": 1});
+    longer_cert["certificate"]["cert_validity"] = json!({"days": 400});
+    expect(
+        h.post(
+            "/order/certificate/secure_email_sponsor",
+            longer_cert.clone(),
+        )
+        .await,
+        400,
+        "cert_validity_exceeds_order_validity",
+    )
+    .await;
+    longer_cert["certificate"]["cert_validity"] = json!({"days": 90});
+    let shorter = h
+        .post("/order/certificate/secure_email_sponsor", longer_cert)
+        .await
+        .json();
+    assert_eq!(
+        shorter["certificate_chain"].as_array().map(Vec::len),
+        Some(3)
+    );
     days["order_validity"] = json!({"days": 825});
     assert_eq!(
         h.post("/order/certificate/secure_email_sponsor", days)
