@@ -283,6 +283,15 @@ async fn validity_over_the_limit_is_refused() {
         shorter["certificate_chain"].as_array().map(Vec::len),
         Some(3)
     );
+    let info = h
+        .get(&format!("/order/certificate/{}", shorter["id"]))
+        .await
+        .json();
+    assert_eq!(info["certificate"]["cert_validity"], json!({"days": 90}));
+    let ymd = time::macros::format_description!("[year]-[month]-[day]");
+    let date =
+        |key: &str| time::Date::parse(info["certificate"][key].as_str().unwrap(), ymd).unwrap();
+    assert_eq!((date("valid_till") - date("valid_from")).whole_days(), 90);
     days["order_validity"] = json!({"days": 825});
     assert_eq!(
         h.post("/order/certificate/secure_email_sponsor", days)
