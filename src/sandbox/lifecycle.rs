@@ -1,6 +1,7 @@
 //! Order lifecycle: `needs_approval` → (request approved) → `pending` (mailbox validation) →
 //! `issued`, or `waiting_pickup` when the recipient still has to make a key; and the side
-//! exits `rejected`, `canceled`, `revoked`, `expired` (derived from the clock).
+//! exits `rejected`, `canceled`, `revoked`, `expired` (derived from the clock). An issued order
+//! can be reissued (`reissue_pending` until approved, then a new certificate).
 
 use anyhow::Context;
 use time::OffsetDateTime;
@@ -191,6 +192,7 @@ pub fn effective_status(account: &Account, order: &Order, now: OffsetDateTime) -
 /// `PUT /request/{id}/status`.
 pub fn decide_request(
     account: &mut Account,
+    ids: &mut IdCounters,
     ca: &CertificateAuthority,
     now: OffsetDateTime,
     request_id: u64,
@@ -259,6 +261,108 @@ pub fn decide_request(
             }
         }
         (RequestType::Revoke, false) => {}
+        (RequestType::Reissue, true) => start_reissue(account, ids, ca, now, request.order_id)?,
+        (RequestType::Reissue, false) => {
+            if let Some(order) = account.order_mut(request.order_id)
+                && order.status == OrderStatus::ReissuePending
+            {
+                order.status = OrderStatus::Issued;
+                order.reissue_csr = None;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A reissue as the API asked for it; without a CSR the recipient makes a new key at pickup.
+pub struct ReissueAsk {
+    pub order_id: u64,
+    pub csr: Option<Csr>,
+    pub comments: String,
+    pub skip_approval: bool,
+}
+
+/// `POST /order/certificate/{id}/reissue`: files a `reissue` request for an issued order.
+/// Approved at once (administrator's `skip_approval`, or automatic approval), the new
+/// certificate is issued right away; otherwise the order waits in `reissue_pending` with its
+/// current certificate still valid. Returns the request id.
+pub fn request_reissue(
+    account: &mut Account,
+    ids: &mut IdCounters,
+    ca: &CertificateAuthority,
+    now: OffsetDateTime,
+    ask: ReissueAsk,
+) -> ApiResult<u64> {
+    let ReissueAsk {
+        order_id,
+        csr,
+        comments,
+        skip_approval,
+    } = ask;
+    let order = account
+        .order(order_id)
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let status = effective_status(account, order, now);
+    if status != "issued" {
+        return Err(ApiError::bad_request(
+            "invalid_status|order",
+            format!("Only issued orders can be reissued; the order is {status}."),
+        ));
+    }
+    let approved = (skip_approval && account.access_role == AccessRole::Administrator)
+        || account.request_approval == ApprovalMode::Automatic;
+    let request = Request {
+        id: ids.next(IdKind::Request),
+        date: now,
+        kind: RequestType::Reissue,
+        status: if approved {
+            RequestStatus::Approved
+        } else {
+            RequestStatus::Pending
+        },
+        order_id,
+        certificate_id: None,
+        comments,
+        revocation_reason: None,
+        processor_comment: None,
+        date_processed: approved.then_some(now),
+    };
+    let request_id = request.id;
+    account.requests.push(request);
+    let order = account
+        .order_mut(order_id)
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    order.request_ids.push(request_id);
+    order.reissue_csr = csr.as_ref().map(Csr::to_pem);
+    order.status = OrderStatus::ReissuePending;
+    if approved {
+        start_reissue(account, ids, ca, now, order_id)?;
+    }
+    Ok(request_id)
+}
+
+/// An approved reissue: the order gets a new certificate id and is issued again (its
+/// addresses were validated for the first certificate), or waits for the recipient's key.
+fn start_reissue(
+    account: &mut Account,
+    ids: &mut IdCounters,
+    ca: &CertificateAuthority,
+    now: OffsetDateTime,
+    order_id: u64,
+) -> anyhow::Result<()> {
+    let Some(order) = account.order_mut(order_id) else {
+        return Ok(());
+    };
+    if order.status != OrderStatus::ReissuePending {
+        return Ok(());
+    }
+    order.certificate_id = Some(ids.next(IdKind::Certificate));
+    order.csr = order.reissue_csr.take();
+    if order.csr.is_some() {
+        order.status = OrderStatus::Pending;
+        advance(account, ca, now, order_id)?;
+    } else {
+        order.status = OrderStatus::WaitingPickup;
     }
     Ok(())
 }
@@ -280,6 +384,11 @@ pub fn cancel(
             order.status = OrderStatus::Canceled;
             order.cancel_note = Some(note.clone());
         }
+        // Cancelling a reissue keeps the order and its current certificate.
+        OrderStatus::ReissuePending => {
+            order.status = OrderStatus::Issued;
+            order.reissue_csr = None;
+        }
         other => {
             return Err(ApiError::bad_request(
                 "invalid_status|order",
@@ -289,7 +398,7 @@ pub fn cancel(
     }
     for request in account.requests.iter_mut().filter(|r| {
         r.order_id == order_id
-            && r.kind == RequestType::NewRequest
+            && matches!(r.kind, RequestType::NewRequest | RequestType::Reissue)
             && r.status == RequestStatus::Pending
     }) {
         request.status = RequestStatus::Rejected;
@@ -350,9 +459,15 @@ pub fn request_revocation(
             ),
         ));
     }
+    // Revoking an order revokes every certificate it has had (reissues included).
     let targets: Vec<u64> = match certificate_id {
         Some(id) => vec![id],
-        None => order.certificate_id.into_iter().collect(),
+        None => account
+            .certificates
+            .iter()
+            .filter(|c| c.order_id == order_id && c.revocation.is_none())
+            .map(|c| c.id)
+            .collect(),
     };
     if skip_approval && account.access_role == AccessRole::Administrator {
         for id in targets {

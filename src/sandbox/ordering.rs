@@ -212,6 +212,7 @@ pub fn accept(
         disable_renewal_notifications: body.disable_renewal_notifications.unwrap_or(false),
         payment_method: body.payment_method.unwrap_or_else(|| "balance".into()),
         cancel_note: None,
+        reissue_csr: None,
     };
     Ok(AcceptedOrder {
         order,

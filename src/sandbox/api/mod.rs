@@ -69,6 +69,10 @@ pub fn router(sandbox: Shared) -> Router {
         )
         .route("/order/certificate/{id}/status", put(orders::update_status))
         .route("/order/certificate/{id}/revoke", put(orders::revoke))
+        .route(
+            "/order/certificate/{id}/reissue",
+            axum::routing::post(orders::reissue),
+        )
         .route("/request", get(requests::list))
         .route("/request/{id}", get(requests::info))
         .route("/request/{id}/status", put(requests::update_status))

@@ -1,5 +1,5 @@
 //! Orders: place, info, list (with the filters reconciliation needs), email validation,
-//! cancel, revoke.
+//! cancel, revoke, reissue.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -33,7 +33,7 @@ pub async fn create(
             let order = account
                 .order(id)
                 .ok_or_else(|| ApiError::not_found("order"))?;
-            Ok(order_created(account, order, ca))
+            Ok(order_created(account, order, &order.request_ids, ca, true))
         })
         .await?;
     if sandbox.faults.take_drop_after_order() {
@@ -305,4 +305,58 @@ pub async fn revoke_common(
         Some(body) => created(body),
         None => no_content(),
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReissueBody {
+    certificate: Option<ReissueCertificate>,
+    skip_approval: Option<bool>,
+    comments: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReissueCertificate {
+    csr: Option<String>,
+}
+
+/// `POST /order/certificate/{id}/reissue`: 201 with the new request, and the new certificate
+/// when it was issued at once.
+pub async fn reissue(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReissueBody>,
+) -> ApiResult<Response> {
+    let order_id = parse_id(&id, "order")?;
+    let csr = body
+        .certificate
+        .and_then(|c| c.csr)
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| ordering::smime_csr(&c))
+        .transpose()?;
+    let answer = sandbox
+        .write(|state, ca, now| {
+            let (account, ids) = split(state, &key)?;
+            let order = account
+                .order(order_id)
+                .ok_or_else(|| ApiError::not_found("order"))?;
+            if csr.is_none() && lifecycle::product_of(order)?.csr_required {
+                return Err(ApiError::required("certificate.csr"));
+            }
+            let ask = lifecycle::ReissueAsk {
+                order_id,
+                csr,
+                comments: body.comments.unwrap_or_default(),
+                skip_approval: body.skip_approval.unwrap_or(false),
+            };
+            let before = account.order(order_id).and_then(|o| o.certificate_id);
+            let request = lifecycle::request_reissue(account, ids, ca, now, ask)?;
+            let order = account
+                .order(order_id)
+                .ok_or_else(|| ApiError::not_found("order"))?;
+            let reissued = order.certificate_id != before;
+            Ok(order_created(account, order, &[request], ca, reissued))
+        })
+        .await?;
+    Ok(created(answer))
 }

@@ -88,8 +88,8 @@ pub async fn update_status(
     };
     sandbox
         .write(|state, ca, now| {
-            let (account, _) = split(state, &key)?;
-            lifecycle::decide_request(account, ca, now, id, approve, body.processor_comment)
+            let (account, ids) = split(state, &key)?;
+            lifecycle::decide_request(account, ids, ca, now, id, approve, body.processor_comment)
         })
         .await?;
     Ok(no_content())

@@ -392,19 +392,26 @@ pub fn order_list_item(account: &Account, order: &Order, now: OffsetDateTime) ->
     Value::Object(map)
 }
 
-/// `{"id", "requests":[{"id","status"}]}` plus `certificate_id` and `certificate_chain` when
-/// the certificate was issued at once (the recorded 201's shape).
-pub fn order_created(account: &Account, order: &Order, ca: &CertificateAuthority) -> Value {
+/// The 201 of placing (or reissuing) an order: `{"id", "requests":[{"id","status"}]}` plus `certificate_id` and `certificate_chain` when
+/// the certificate was issued at once (the recorded 201's shape); `with_certificate` is false
+/// when the order's certificate is not new (a reissue still awaiting approval).
+pub fn order_created(
+    account: &Account,
+    order: &Order,
+    request_ids: &[u64],
+    ca: &CertificateAuthority,
+    with_certificate: bool,
+) -> Value {
     let mut map = Map::new();
     map.insert("id".into(), json!(order.id));
-    let requests: Vec<Value> = order
-        .request_ids
+    let requests: Vec<Value> = request_ids
         .iter()
         .filter_map(|id| account.request(*id))
         .map(|r| json!({"id": r.id, "status": r.status.as_str()}))
         .collect();
     map.insert("requests".into(), Value::Array(requests));
-    if let Some(cert) = order.certificate_id.and_then(|id| account.certificate(id)) {
+    let issued = order.certificate_id.and_then(|id| account.certificate(id));
+    if let Some(cert) = issued.filter(|_| with_certificate) {
         map.insert("certificate_id".into(), json!(cert.id));
         // Inside JSON, DigiCert's PEMs use CRLF line endings (recorded fixture).
         let crlf = |pem: &str| pem.replace('\n', "\r\n");

@@ -37,6 +37,10 @@ pub struct Order {
     pub disable_renewal_notifications: bool,
     pub payment_method: String,
     pub cancel_note: Option<String>,
+    /// The CSR of a reissue waiting for approval (`None` with a pending reissue means the
+    /// recipient will make a new key at pickup).
+    #[serde(default)]
+    pub reissue_csr: Option<String>,
 }
 
 /// Stored statuses. `expired` is not stored: it is derived from the clock (see `lifecycle`).
@@ -49,6 +53,8 @@ pub enum OrderStatus {
     /// Validated but no CSR yet: the recipient must generate a key (DigiCert KeyGen).
     WaitingPickup,
     Issued,
+    /// A reissue waits for approval; the current certificate stays valid meanwhile.
+    ReissuePending,
     Rejected,
     Canceled,
     Revoked,
@@ -61,6 +67,7 @@ impl OrderStatus {
             OrderStatus::Pending => "pending",
             OrderStatus::WaitingPickup => "waiting_pickup",
             OrderStatus::Issued => "issued",
+            OrderStatus::ReissuePending => "reissue_pending",
             OrderStatus::Rejected => "rejected",
             OrderStatus::Canceled => "canceled",
             OrderStatus::Revoked => "revoked",
@@ -121,6 +128,7 @@ pub struct Request {
 pub enum RequestType {
     NewRequest,
     Revoke,
+    Reissue,
 }
 
 impl RequestType {
@@ -128,6 +136,7 @@ impl RequestType {
         match self {
             RequestType::NewRequest => "new_request",
             RequestType::Revoke => "revoke",
+            RequestType::Reissue => "reissue",
         }
     }
 }

@@ -600,3 +600,197 @@ async fn a_certificate_can_be_revoked_by_serial_number_but_not_twice() {
         .await;
     assert_eq!(reason.code(), "invalid_param|revocation_reason");
 }
+
+#[tokio::test]
+async fn reissue_with_a_new_key_gives_the_order_a_new_certificate() {
+    let h = start().await;
+    let (order_id, old_cert, old_leaf) = issued(&h, "reissue").await;
+    let new_key = ec_key(&rcgen::PKCS_ECDSA_P256_SHA256);
+    let reissued = h
+        .post(&format!("/order/certificate/{order_id}/reissue"), json!({"certificate": {"csr": csr_pem(&new_key)}, "skip_approval": true, "comments": "key rollover"}))
+        .await;
+    assert_eq!(reissued.status, 201, "{}", reissued.text);
+    let body = reissued.json();
+    assert_eq!(body["id"], order_id);
+    assert_eq!(
+        body["requests"].as_array().unwrap().len(),
+        1,
+        "only the reissue request"
+    );
+    assert_eq!(body["requests"][0]["status"], "approved");
+    let new_cert = body["certificate_id"].as_u64().unwrap();
+    assert_ne!(new_cert, old_cert);
+    let new_leaf = body["certificate_chain"][0]["pem"]
+        .as_str()
+        .unwrap()
+        .replace("\r\n", "\n");
+    assert_ne!(new_leaf, old_leaf);
+
+    let info = h
+        .get(&format!("/order/certificate/{order_id}"))
+        .await
+        .json();
+    assert_eq!(
+        (info["status"].as_str(), info["certificate"]["id"].as_u64()),
+        (Some("issued"), Some(new_cert))
+    );
+    assert_eq!(info["certificate"]["key_size"], 256);
+    let types: Vec<&str> = info["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["new_request", "reissue"]);
+    // The first certificate stays downloadable and valid; revoking the order revokes both.
+    assert_eq!(
+        h.get(&format!("/certificate/{old_cert}/download/format/pem_all"))
+            .await
+            .status,
+        200
+    );
+    let revoked = h
+        .put(
+            &format!("/order/certificate/{order_id}/revoke"),
+            json!({"skip_approval": true}),
+        )
+        .await;
+    assert_eq!(revoked.status, 204);
+    for leaf in [&old_leaf, &new_leaf] {
+        let (ok, out) = verify_with_crl(&h, leaf).await;
+        assert!(!ok && out.contains("certificate revoked"), "{out}");
+    }
+}
+
+#[tokio::test]
+async fn a_reissue_awaiting_approval_keeps_the_certificate_and_can_be_canceled() {
+    let h = start().await;
+    let (order_id, cert_id, leaf) = issued(&h, "pending reissue").await;
+    let filed = h
+        .post(
+            &format!("/order/certificate/{order_id}/reissue"),
+            json!({"certificate": {"csr": csr_pem(&rsa_key())}}),
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.text);
+    let filed = filed.json();
+    assert_eq!(filed["requests"][0]["status"], "pending");
+    assert!(filed.get("certificate_id").is_none());
+    assert_eq!(status_of(&h, order_id).await, "reissue_pending");
+    let listed = h
+        .get("/order/certificate?filters[status]=reissue_pending")
+        .await
+        .json();
+    assert_eq!(listed["page"]["total"], 1);
+    // The current certificate is still the order's, valid, and cannot be revoked meanwhile.
+    let current = h
+        .get(&format!(
+            "/certificate/download/order/{order_id}/format/pem_noroot"
+        ))
+        .await;
+    assert!(
+        current.text.starts_with(&leaf),
+        "the order still serves its first certificate"
+    );
+    assert!(verify_with_crl(&h, &leaf).await.0);
+    let refused = h
+        .put(
+            &format!("/certificate/{cert_id}/revoke"),
+            json!({"skip_approval": true}),
+        )
+        .await;
+    assert_eq!(refused.code(), "invalid_status|order");
+    let again = h
+        .post(
+            &format!("/order/certificate/{order_id}/reissue"),
+            json!({"certificate": {"csr": csr_pem(&rsa_key())}}),
+        )
+        .await;
+    assert_eq!(
+        again.code(),
+        "invalid_status|order",
+        "one reissue at a time"
+    );
+
+    let canceled = h
+        .put(
+            &format!("/order/certificate/{order_id}/status"),
+            json!({"status": "canceled", "note": "kept the old key"}),
+        )
+        .await;
+    assert_eq!(canceled.status, 204);
+    assert_eq!(status_of(&h, order_id).await, "issued");
+    let request = filed["requests"][0]["id"].as_u64().unwrap();
+    let late = h
+        .put(
+            &format!("/request/{request}/status"),
+            json!({"status": "approved"}),
+        )
+        .await;
+    assert_eq!(late.code(), "invalid_status|request");
+}
+
+#[tokio::test]
+async fn an_approved_reissue_issues_and_a_rejected_one_leaves_the_order_as_it_was() {
+    let h = start().await;
+    let (order_id, cert_id, _) = issued(&h, "decide reissue").await;
+    let h = &h;
+    let reissue = || {
+        let body = json!({"certificate": {"csr": csr_pem(&rsa_key())}});
+        let path = format!("/order/certificate/{order_id}/reissue");
+        async move {
+            h.post(&path, body).await.json()["requests"][0]["id"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    let rejected = reissue().await;
+    assert_eq!(
+        h.put(
+            &format!("/request/{rejected}/status"),
+            json!({"status": "rejected"})
+        )
+        .await
+        .status,
+        204
+    );
+    let info = h
+        .get(&format!("/order/certificate/{order_id}"))
+        .await
+        .json();
+    assert_eq!(
+        (info["status"].as_str(), info["certificate"]["id"].as_u64()),
+        (Some("issued"), Some(cert_id))
+    );
+    let approved = reissue().await;
+    assert_eq!(
+        h.put(
+            &format!("/request/{approved}/status"),
+            json!({"status": "approved"})
+        )
+        .await
+        .status,
+        204
+    );
+    let info = h
+        .get(&format!("/order/certificate/{order_id}"))
+        .await
+        .json();
+    assert_eq!(info["status"], "issued");
+    assert_ne!(info["certificate"]["id"].as_u64(), Some(cert_id));
+    // Premium needs a CSR on reissue as on ordering; a canceled order cannot be reissued.
+    let premium_org = h.organization_id(KEY_A).await;
+    let premium = h
+        .order(
+            "client_premium",
+            order_body(premium_org, "jane@example.edu", Some(&csr_pem(&rsa_key()))),
+        )
+        .await;
+    let no_csr = h
+        .post(
+            &format!("/order/certificate/{}/reissue", premium["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(no_csr.code(), "required_param|certificate.csr");
+}
