@@ -1,4 +1,5 @@
-//! Domains and DCV: list, info, add, submit for validation, new token, check token.
+//! Domains and DCV: list, info, add, submit for validation, change DCV method, resend DCV
+//! emails, new token, check token, activate/deactivate.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -8,7 +9,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::views::{domain_json, iso, list_response};
-use super::{ApiJson, ApiKey, OptionalJson, Params, Shared, created, parse_id};
+use super::{ApiJson, ApiKey, OptionalJson, Params, Shared, created, no_content, parse_id};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::lifecycle::{advance_all, split};
 use crate::sandbox::ordering::IdRef;
@@ -329,4 +330,92 @@ pub fn validate_domain(domain: &mut Domain, now: OffsetDateTime) {
             validated_until: now + time::Duration::days(DOMAIN_VALIDATION_DAYS),
         },
     };
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MethodBody {
+    dcv_method: Option<String>,
+}
+
+/// `PUT /domain/{id}/dcv/method`: 200 with the new method's e-mail recipients or token.
+pub async fn change_method(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MethodBody>,
+) -> ApiResult<Json<Value>> {
+    let id = parse_id(&id, "domain")?;
+    let method = dcv_method(Some(
+        body.dcv_method
+            .ok_or_else(|| ApiError::required("dcv_method"))?,
+    ))?;
+    sandbox
+        .write(|state, _, now| {
+            let (account, _) = split(state, &key)?;
+            let domain = account
+                .domain_mut(id)
+                .ok_or_else(|| ApiError::not_found("domain"))?;
+            domain.dcv_token = (method != "email").then(|| seed::new_token(now));
+            domain.dcv_method = method;
+            Ok(Json(dcv_answer(domain)))
+        })
+        .await
+}
+
+/// `PUT /domain/{id}/dcv/emails`: 204; only e-mail DCV has e-mails to resend.
+pub async fn resend_emails(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    OptionalJson(_body): OptionalJson<Value>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id, "domain")?;
+    sandbox
+        .read(|state, _| {
+            let account = state.account(&key).ok_or_else(ApiError::invalid_key)?;
+            let domain = account
+                .domain(id)
+                .ok_or_else(|| ApiError::not_found("domain"))?;
+            if domain.dcv_method == "email" {
+                Ok(no_content())
+            } else {
+                Err(ApiError::bad_request(
+                    "invalid_dcv_method",
+                    "The domain does not use email DCV.",
+                ))
+            }
+        })
+        .await
+}
+
+pub async fn activate(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    set_active(&sandbox, &key, &id, true).await
+}
+
+/// An inactive domain no longer covers any address (see `Domain::validated`).
+pub async fn deactivate(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    set_active(&sandbox, &key, &id, false).await
+}
+
+async fn set_active(sandbox: &Shared, key: &str, id: &str, active: bool) -> ApiResult<Response> {
+    let id = parse_id(id, "domain")?;
+    sandbox
+        .write(|state, _, _| {
+            let (account, _) = split(state, key)?;
+            let domain = account
+                .domain_mut(id)
+                .ok_or_else(|| ApiError::not_found("domain"))?;
+            domain.is_active = active;
+            Ok(())
+        })
+        .await?;
+    Ok(no_content())
 }

@@ -54,6 +54,10 @@ pub fn router(sandbox: Shared) -> Router {
             "/domain/{id}/dcv/token",
             axum::routing::post(domains::new_token),
         )
+        .route("/domain/{id}/dcv/method", put(domains::change_method))
+        .route("/domain/{id}/dcv/emails", put(domains::resend_emails))
+        .route("/domain/{id}/activate", put(domains::activate))
+        .route("/domain/{id}/deactivate", put(domains::deactivate))
         .route(
             "/domain/{id}/dcv/validate-token",
             put(domains::validate_token),

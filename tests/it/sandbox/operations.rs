@@ -573,3 +573,73 @@ async fn the_digicert_sim_command_serves_until_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful exit on SIGTERM: {status}");
 }
+
+#[tokio::test]
+async fn domains_can_be_deactivated_and_their_dcv_method_changed() {
+    let h = start().await;
+    let org = h.organization_id(KEY_A).await;
+    let domains = h.get("/domain?filters[search]=example.edu").await.json();
+    let id = domains["domains"][0]["id"].as_u64().unwrap();
+    let csr = csr_pem(&rsa_key());
+
+    let off = h.put(&format!("/domain/{id}/deactivate"), json!({})).await;
+    assert_eq!((off.status.as_u16(), off.text.as_str()), (204, ""));
+    let inactive = h.get("/domain?filters[status]=inactive").await.json();
+    assert_eq!(inactive["domains"][0]["id"], id);
+    let refused = h
+        .post(
+            "/order/certificate/client_premium",
+            order_body(org, "jane@example.edu", Some(&csr)),
+        )
+        .await;
+    assert_eq!(
+        refused.code(),
+        "email_domain_not_validated|jane@example.edu"
+    );
+    assert_eq!(
+        h.put(&format!("/domain/{id}/activate"), json!({}))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        h.post(
+            "/order/certificate/client_premium",
+            order_body(org, "jane@example.edu", Some(&csr))
+        )
+        .await
+        .status,
+        201
+    );
+
+    let txt = h
+        .put(
+            &format!("/domain/{id}/dcv/method"),
+            json!({"dcv_method": "dns-txt-token"}),
+        )
+        .await;
+    assert_eq!(txt.status, 200, "{}", txt.text);
+    assert!(txt.json()["dcv_token"]["token"].is_string());
+    let resend = h.put(&format!("/domain/{id}/dcv/emails"), json!({})).await;
+    assert_eq!(resend.code(), "invalid_dcv_method");
+    let email = h
+        .put(
+            &format!("/domain/{id}/dcv/method"),
+            json!({"dcv_method": "email"}),
+        )
+        .await
+        .json();
+    assert_eq!(
+        email["validation_emails"]["base_emails"][0],
+        "admin@example.edu"
+    );
+    assert_eq!(
+        h.put(
+            &format!("/domain/{id}/dcv/emails"),
+            json!({"email_array": ["admin@example.edu"]})
+        )
+        .await
+        .status,
+        204
+    );
+}
