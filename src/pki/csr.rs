@@ -23,6 +23,8 @@ pub enum CsrError {
     Empty,
     #[error("the PEM block is a {0}, not a CERTIFICATE REQUEST")]
     WrongPemLabel(String),
+    #[error("the text contains a private key; send only the CSR and keep the key secret")]
+    PrivateKeyIncluded,
     #[error("the CSR is not valid PEM or DER: {0}")]
     Malformed(String),
     #[error("the CSR has {0} bytes after its end")]
@@ -82,23 +84,34 @@ pub struct Csr {
 
 impl Csr {
     /// Parses a CSR given as PEM text (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`,
-    /// line breaks optional) or as raw DER, then checks the key rules and the signature.
+    /// line breaks optional, other text around it allowed) or as raw DER, then checks the key
+    /// rules and the signature. Text that also holds a private key is refused.
     pub fn parse(input: &[u8]) -> Result<Self, CsrError> {
         let trimmed = trim_ascii(input);
         if trimmed.is_empty() {
             return Err(CsrError::Empty);
         }
-        let der = if trimmed.starts_with(b"-----BEGIN") {
+        let der = if trimmed.windows(10).any(|w| w == b"-----BEGIN") {
             let text = std::str::from_utf8(trimmed)
                 .map_err(|_| CsrError::Malformed("the PEM text is not UTF-8".into()))?;
-            let block = pem::decode_all(text)
-                .into_iter()
-                .next()
-                .ok_or_else(|| CsrError::Malformed("the PEM block cannot be decoded".into()))?;
-            if block.label != "CERTIFICATE REQUEST" && block.label != "NEW CERTIFICATE REQUEST" {
-                return Err(CsrError::WrongPemLabel(block.label));
+            let blocks = pem::decode_all(text);
+            // Someone who pastes key and CSR together has exposed the key: refuse loudly.
+            if blocks.iter().any(|b| b.label.contains("PRIVATE KEY")) {
+                return Err(CsrError::PrivateKeyIncluded);
             }
-            block.der
+            let first_label = blocks.first().map(|b| b.label.clone());
+            match blocks
+                .into_iter()
+                .find(|b| b.label == "CERTIFICATE REQUEST" || b.label == "NEW CERTIFICATE REQUEST")
+            {
+                Some(block) => block.der,
+                None => {
+                    return Err(match first_label {
+                        Some(label) => CsrError::WrongPemLabel(label),
+                        None => CsrError::Malformed("the PEM block cannot be decoded".into()),
+                    });
+                }
+            }
         } else {
             trimmed.to_vec()
         };
@@ -309,6 +322,12 @@ mod tests {
         assert_eq!(csr.emails(), ["Jane@Example.edu".to_string()]);
         let der = Csr::parse(csr.der()).unwrap();
         assert_eq!(der, csr);
+        let with_text = format!("Certificate Request:\n    Data: ...\n{pem_text}");
+        assert_eq!(
+            Csr::parse(with_text.as_bytes()).unwrap(),
+            csr,
+            "text around the PEM"
+        );
         let one_line = pem_text.replace('\n', "");
         assert_eq!(Csr::parse(one_line.as_bytes()).unwrap(), csr);
     }
@@ -317,6 +336,15 @@ mod tests {
     fn refuses_garbage_wrong_label_and_tampered_signature() {
         assert_eq!(Csr::parse(b"  \n"), Err(CsrError::Empty));
         assert!(matches!(Csr::parse(b"hello"), Err(CsrError::Malformed(_))));
+        let with_key = format!(
+            "{}{}",
+            pem::encode("PRIVATE KEY", b"k"),
+            pem::encode("CERTIFICATE REQUEST", b"r")
+        );
+        assert_eq!(
+            Csr::parse(with_key.as_bytes()),
+            Err(CsrError::PrivateKeyIncluded)
+        );
         let cert_pem = pem::encode("CERTIFICATE", b"xyz");
         assert_eq!(
             Csr::parse(cert_pem.as_bytes()),

@@ -91,6 +91,7 @@ impl ApiError {
         let code = match err {
             CsrError::Empty
             | CsrError::WrongPemLabel(_)
+            | CsrError::PrivateKeyIncluded
             | CsrError::Malformed(_)
             | CsrError::TrailingData(_) => "csr_invalid_cannot_parse",
             CsrError::RsaKeyTooSmall { .. }
