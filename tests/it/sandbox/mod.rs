@@ -231,15 +231,32 @@ pub fn secure_email_body(
     body
 }
 
-/// A scratch directory for files handed to openssl/pkilint.
-pub fn scratch(name: &str) -> PathBuf {
+/// A scratch directory for files handed to openssl/pkilint, removed when dropped.
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // Best effort: a leftover temporary directory is harmless.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!(
         "tcs-sandbox-{}-{name}-{}",
         std::process::id(),
         rand_suffix()
     ));
     std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    Scratch(dir)
 }
 
 fn rand_suffix() -> u64 {

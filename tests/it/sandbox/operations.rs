@@ -449,7 +449,7 @@ async fn state_and_ca_survive_a_restart_with_a_state_dir() {
     let dir = scratch("state");
     let options = || {
         let mut o = default_options();
-        o.state_dir = Some(dir.clone());
+        o.state_dir = Some(dir.to_path_buf());
         o
     };
     let h = start_with(options()).await;
