@@ -34,8 +34,10 @@ pub enum Command {
     /// Inspect the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Everything on one machine for a first look: database, demo data, and the portal.
+    /// Everything on one machine for a first look: database, DigiCert sandbox, demo data, and the portal.
     Demo(DemoArgs),
+    /// Run the DigiCert sandbox: a local CertCentral Services API v2 that issues real certificates.
+    DigicertSim(crate::sandbox::cli::SimArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +95,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Ok(settings)
     };
     match cli.command {
+        // The sandbox is a product of its own, with its own flags and no portal settings.
+        Command::DigicertSim(args) => crate::sandbox::cli::run(args).await?,
         Command::Serve => crate::app::serve(settings()?).await?,
         Command::Migrate => {
             crate::db::connect_and_migrate(&settings()?).await?;

@@ -18,6 +18,7 @@
 //! - [`services`]: workflows that span the database, mail and crypto (onboarding…).
 //! - [`telemetry`]: logging and metrics setup.
 //! - [`demo`]: the one-command demo.
+//! - [`sandbox`]: the DigiCert CertCentral simulator (`digicert-sim`), issuing real certificates.
 //! - [`web`]: HTTP handlers and templates, one folder per area.
 
 pub mod app;
@@ -36,6 +37,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod pki;
+pub mod sandbox;
 pub mod services;
 pub mod telemetry;
 pub mod web;

@@ -1,7 +1,13 @@
-//! Keys and certificates for people: making keys and requests, sealing keys, and packaging what is downloaded.
+//! Keys and certificates: checking requests people send (`csr`), making keys and
+//! requests (`keygen`), sealing keys, and packaging what is downloaded; the DER,
+//! PEM and PKCS#7 helpers are shared with the DigiCert sandbox.
+pub mod csr;
+pub mod der;
 pub mod keygen;
 pub mod passphrase;
+pub mod pem;
 pub mod pkcs12;
+pub mod pkcs7;
 pub mod sealed_key;
 
 pub use keygen::{GeneratedKey, KeyType, KeygenError};

@@ -12,5 +12,6 @@ mod jobs;
 mod operations;
 mod outbox;
 mod pki;
+mod sandbox;
 mod security;
 mod tenancy;

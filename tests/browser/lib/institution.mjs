@@ -77,9 +77,14 @@ export function registrationNumbers() {
   return { valid: `${firstSeven}${check}`, wrongCheck: `${firstSeven}${(check + 1) % 10}` };
 }
 
-/** Normalised visible text of a locator. */
+/**
+ * The text of a locator with white space collapsed, after waiting for it to be visible.
+ * textContent rather than innerText: the latter applies CSS text-transform (the eyebrow above
+ * an institution's name is shown in capitals), and the catalogue texts are compared as written.
+ */
 export async function textOf(locator) {
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
+  await locator.first().waitFor({ state: 'visible' });
+  return ((await locator.first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
 }
 
 /**

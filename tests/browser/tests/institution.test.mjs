@@ -81,7 +81,7 @@ describe('institution main path', () => {
         assert.equal(pathOf(page), '/staff', 'the language switch leads back to the same page');
         await shot(page, 'staff-home');
 
-        await followLink(page, '/staff/institutions', 'header nav');
+        await followLink(page, '/staff/institutions', 'header.site-header nav');
         await shot(page, 'institutions-list');
         const registerLink = page.locator('main a[href="/staff/institutions/new"]');
         assert.equal(await textOf(registerLink), t('institutions.new'));
@@ -105,7 +105,7 @@ describe('institution main path', () => {
 
         // 2. Once more with a wrong check digit: the form comes back with the error next to
         //    the registration number, and nothing is created.
-        await followLink(page, '/staff/institutions', 'header nav');
+        await followLink(page, '/staff/institutions', 'header.site-header nav');
         await followLink(page, '/staff/institutions/new');
         const slug2 = `${slug}-2`;
         response = await submitForm(page, {
@@ -156,8 +156,8 @@ describe('institution main path', () => {
         assert.equal(await adminPage.evaluate(() => document.documentElement.lang), lang, `the admin's pages follow the browser locale ${locale}`);
         assert.ok((await textOf(adminPage.locator('.institution-header h1'))).includes(shownName));
         assert.equal(await textOf(adminPage.locator('.institution-header .eyebrow')), t('role.admin'));
-        assert.equal(await adminPage.locator(`header nav a[href="${dashboard}"]`).count(), 1, 'the header links to their institution');
-        assert.equal(await adminPage.locator('header nav a[href="/staff"]').count(), 0, 'an institution admin has no staff menu');
+        assert.equal(await adminPage.locator(`header.site-header nav a[href="${dashboard}"]`).count(), 1, 'the header links to their institution');
+        assert.equal(await adminPage.locator('header.site-header nav a[href="/staff"]').count(), 0, 'an institution admin has no staff menu');
         await shot(adminPage, 'admin-dashboard');
 
         // 6. Domains tab: fakultet-….ac.rs is added and listed; evil.com is refused.

@@ -1,0 +1,157 @@
+//! Organizations: list, info, create, validation list and submission.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::views::{insert_list, list_response, organization_json, organization_validations};
+use super::{ApiJson, ApiKey, Params, Shared, created, no_content, parse_id};
+use crate::sandbox::error::{ApiError, ApiResult};
+use crate::sandbox::lifecycle::split;
+use crate::sandbox::seed::{self, OrganizationSeed, ValidationSeed};
+use crate::sandbox::state::{Validation, ValidationState};
+
+pub async fn list(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let (limit, offset) = params.page()?;
+    let with_validations = params.flag("include_validation");
+    let status = params.filter("status").map(str::to_string);
+    let items = sandbox
+        .read(|state, now| {
+            state.account(&key).map(|a| {
+                a.organizations
+                    .iter()
+                    .filter(|_| status.as_deref().is_none_or(|s| s == "active"))
+                    .map(|o| organization_json(a, o, now, with_validations))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .await
+        .ok_or_else(ApiError::invalid_key)?;
+    Ok(Json(list_response("organizations", items, limit, offset)))
+}
+
+pub async fn info(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = parse_id(&id, "organization")?;
+    sandbox
+        .read(|state, now| {
+            let account = state.account(&key).ok_or_else(ApiError::invalid_key)?;
+            let org = account
+                .organization(id)
+                .ok_or_else(|| ApiError::not_found("organization"))?;
+            Ok(Json(organization_json(account, org, now, true)))
+        })
+        .await
+}
+
+pub async fn validations(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = parse_id(&id, "organization")?;
+    sandbox
+        .read(|state, now| {
+            let account = state.account(&key).ok_or_else(ApiError::invalid_key)?;
+            let org = account
+                .organization(id)
+                .ok_or_else(|| ApiError::not_found("organization"))?;
+            let mut map = Map::new();
+            insert_list(&mut map, "validations", organization_validations(org, now));
+            Ok(Json(Value::Object(map)))
+        })
+        .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SubmitBody {
+    validations: Option<Vec<TypeRef>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TypeRef {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// Submitting `smime` puts a never-validated or expired organization into `pending`; the
+/// control API then plays the validation team.
+pub async fn submit_validation(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SubmitBody>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id, "organization")?;
+    let types = body.validations.unwrap_or_default();
+    if types.is_empty() {
+        return Err(ApiError::required("validations"));
+    }
+    for t in &types {
+        match t.kind.as_deref() {
+            Some("smime" | "ov" | "ev" | "cs" | "ev_cs" | "ds") => {}
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    "invalid_validation_type",
+                    format!("{other} is not a validation type."),
+                ));
+            }
+            None => return Err(ApiError::required("validations.type")),
+        }
+    }
+    sandbox
+        .write(|state, _, now| {
+            let (account, _) = split(state, &key)?;
+            let org = account
+                .organization_mut(id)
+                .ok_or_else(|| ApiError::not_found("organization"))?;
+            if !org.smime.as_ref().is_some_and(|v| v.is_active(now)) {
+                org.smime = Some(Validation {
+                    date_created: now,
+                    state: ValidationState::Pending,
+                });
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(no_content())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateBody {
+    name: Option<String>,
+    assumed_name: Option<String>,
+    city: Option<String>,
+    country: Option<String>,
+}
+
+pub async fn create(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> ApiResult<Response> {
+    let name = body.name.ok_or_else(|| ApiError::required("name"))?;
+    let country = body.country.ok_or_else(|| ApiError::required("country"))?;
+    let mut org_seed = OrganizationSeed::new(name).with_smime(ValidationSeed::None);
+    org_seed.country = country;
+    org_seed.assumed_name = body.assumed_name;
+    if let Some(city) = body.city {
+        org_seed.city = city;
+    }
+    let id = sandbox
+        .write(|state, _, now| {
+            let (account, ids) = split(state, &key)?;
+            seed::add_organization(account, ids, &org_seed, now)
+        })
+        .await?;
+    Ok(created(json!({ "id": id })))
+}

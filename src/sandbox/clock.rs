@@ -1,0 +1,63 @@
+//! Injectable time. Everything in the sandbox reads the time through a [`Clock`], so the control
+//! API can move it and tests can pin it; nothing else calls `OffsetDateTime::now_utc`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use time::{Duration, OffsetDateTime};
+
+/// A source of "now".
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The real wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// A clock that always says the same instant (for tests).
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub OffsetDateTime);
+
+impl Clock for FixedClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0
+    }
+}
+
+/// The sandbox's clock: a base clock plus an offset the control API can move forward or back.
+#[derive(Debug)]
+pub struct SimClock {
+    base: Arc<dyn Clock>,
+    offset_seconds: AtomicI64,
+}
+
+impl SimClock {
+    pub fn new(base: Arc<dyn Clock>, offset_seconds: i64) -> Self {
+        Self {
+            base,
+            offset_seconds: AtomicI64::new(offset_seconds),
+        }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.base.now() + self.offset()
+    }
+
+    pub fn offset(&self) -> Duration {
+        Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
+    }
+
+    /// Moves the clock by `by` (negative moves it back) and returns the new offset.
+    pub fn advance(&self, by: Duration) -> Duration {
+        let added = by.whole_seconds();
+        let new = self.offset_seconds.fetch_add(added, Ordering::SeqCst) + added;
+        Duration::seconds(new)
+    }
+}
