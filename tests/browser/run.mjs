@@ -64,7 +64,8 @@ const count = (word) => {
   return match ? Number(match[1]) : null;
 };
 const passed = count('pass');
-const failed = count('fail');
+// A test cancelled because its suite's hook failed did not pass either.
+const failed = count('fail') === null ? null : count('fail') + (count('cancelled') ?? 0);
 
 const serverExit = await stop();
 if (serverExit !== 0) console.log(`browser tests: warning: tcs-portal exited with ${serverExit} after SIGTERM`);

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,46 @@ async function waitReady(baseUrl, child, timeoutMs) {
 }
 
 /**
+ * A TCP proxy on a free 127.0.0.1 port that forwards each connection to `targetPort` from the
+ * next loopback source address in 127.0.0.2-127.0.0.254.
+ *
+ * Why: the portal allows each client address a small budget of credential requests per minute
+ * (login, MFA, invitations), which the whole suite, all from 127.0.0.1, would exhaust within a
+ * minute. Behind this proxy the browsers look like many machines, as real users are. The
+ * limiter itself is tested by the Rust tests; set TCS_TEST_DIRECT=1 to bypass the proxy.
+ */
+export function startSpreadingProxy(targetPort) {
+  let next = 0;
+  const sockets = new Set();
+  const proxy = createServer((client) => {
+    const localAddress = `127.0.0.${2 + (next++ % 253)}`;
+    const upstream = connect({ host: '127.0.0.1', port: targetPort, localAddress });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  return new Promise((resolveProxy, reject) => {
+    proxy.on('error', reject);
+    proxy.listen(0, '127.0.0.1', () => {
+      resolveProxy({
+        port: proxy.address().port,
+        close: () =>
+          new Promise((r) => {
+            for (const socket of sockets) socket.destroy();
+            proxy.close(() => r());
+          }),
+      });
+    });
+  });
+}
+
+/**
  * Start `tcs-portal serve` and wait for /readyz.
  * Returns { baseUrl, env, logPath, stop() }; `env` is what the CLI needs to act on the same
  * database (staff create, audit verify), so tests inherit it.
@@ -85,7 +125,9 @@ export async function startServer(binary) {
   const port = await freePort();
   const adminPort = await freePort();
   const mailDir = mkdtempSync(join(tmpdir(), 'tcs-browser-mail-'));
-  const baseUrl = `http://localhost:${port}`;
+  const proxy = process.env.TCS_TEST_DIRECT === '1' ? null : await startSpreadingProxy(port);
+  // The URL the browsers use, and so the portal's public URL (mailed links, CSRF origin).
+  const baseUrl = `http://localhost:${proxy ? proxy.port : port}`;
   const env = {
     ...process.env,
     DATABASE_URL: db.url,
@@ -104,15 +146,16 @@ export async function startServer(binary) {
   child.stdout.pipe(log);
   child.stderr.pipe(log);
 
-  const cleanUp = () => {
+  const cleanUp = async () => {
+    await proxy?.close();
     rmSync(mailDir, { recursive: true, force: true });
     dropDatabase(db.name);
   };
   try {
-    await waitReady(baseUrl, child, 60_000);
+    await waitReady(`http://127.0.0.1:${port}`, child, 60_000);
   } catch (error) {
     child.kill('SIGKILL');
-    cleanUp();
+    await cleanUp();
     throw new Error(`${error.message}\n--- server log (${logPath}) ---\n${tail(logPath)}`);
   }
 
@@ -132,7 +175,7 @@ export async function startServer(binary) {
         clearTimeout(timer);
       }
       log.end();
-      cleanUp();
+      await cleanUp();
       return child.exitCode ?? child.signalCode;
     },
   };
