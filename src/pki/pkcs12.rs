@@ -4,9 +4,6 @@
 //! PBKDF2-HMAC-SHA256 at 600,000 iterations for the key and certificate bags, and an
 //! HMAC-SHA256 integrity MAC. The MAC's key derivation runs 600,000 iterations too: a MAC
 //! with a cheap derivation would let a guesser test passphrases at that cheaper price.
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use der::{Decode, Encode};
 use p12_keystore::{
     Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKey,
     PrivateKeyChain,
@@ -34,8 +31,6 @@ pub enum DeliveryError {
     KeyMismatch,
     #[error("the PKCS#12 could not be written: {0}")]
     Pkcs12(#[from] p12_keystore::error::Error),
-    #[error("the P7B could not be written: {0}")]
-    Der(#[from] der::Error),
 }
 
 /// A certificate chain in order, leaf first, each certificate signed by the next one.
@@ -73,31 +68,12 @@ impl CertificateChain {
 
     /// The chain as concatenated PEM blocks, leaf first.
     pub fn to_pem(&self) -> String {
-        let mut pem = String::new();
-        for der in &self.0 {
-            pem.push_str("-----BEGIN CERTIFICATE-----\n");
-            let encoded = STANDARD.encode(der);
-            // Base64 is ASCII, so cutting at any byte offset is cutting between characters.
-            let mut rest = encoded.as_str();
-            while !rest.is_empty() {
-                let (line, tail) = rest.split_at(rest.len().min(64));
-                pem.push_str(line);
-                pem.push('\n');
-                rest = tail;
-            }
-            pem.push_str("-----END CERTIFICATE-----\n");
-        }
-        pem
+        self.0.iter().map(|der| super::pem::encode("CERTIFICATE", der)).collect()
     }
 
     /// The chain as a PKCS#7 certs-only SignedData in DER (a `.p7b` file).
-    pub fn to_p7b(&self) -> Result<Vec<u8>, DeliveryError> {
-        let certs = self
-            .0
-            .iter()
-            .map(|der| x509_cert::Certificate::from_der(der))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(cms::content_info::ContentInfo::try_from(certs)?.to_der()?)
+    pub fn to_p7b(&self) -> Vec<u8> {
+        super::pkcs7::certs_only(&self.0)
     }
 }
 

@@ -10,7 +10,7 @@ use super::tools::{Scratch, arg, run_ok};
 fn p7b_prints_the_three_certificates_of_the_chain() {
     let issued = issue_for_person(KeyType::EcdsaP256);
     let scratch = Scratch::new();
-    let p7b = scratch.write("chain.p7b", issued.chain.to_p7b().unwrap());
+    let p7b = scratch.write("chain.p7b", issued.chain.to_p7b());
     let printed = run_ok(
         "openssl",
         &["pkcs7", "-print_certs", "-inform", "DER", "-in", arg(&p7b)],
