@@ -17,7 +17,11 @@ use crate::config::{MailTransportKind, Settings};
 use crate::crypto::MasterKey;
 use crate::db::accounts::NewAccount;
 use crate::db::seed::DemoInstitution;
+use crate::digicert::{CertCentral, ClientConfig, HttpCertCentral, OrganizationListQuery};
 use crate::domain::StaffRole;
+use crate::sandbox::{
+    AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions, ValidationSeed,
+};
 
 /// Printed on the console; a demo database must never hold real data.
 const DEMO_PASSWORD: &str = "demo-password-2026";
@@ -42,8 +46,11 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         })?;
     let pool = crate::db::connect_and_migrate(&settings).await?;
     let key = MasterKey::from_base64(settings.master_key.as_ref().context("master key")?)?;
-    let logins = seed(&pool, &key).await?;
-    let banner = banner(&settings, &logins);
+    let now = OffsetDateTime::now_utc();
+    let mut demo_institutions = institutions(now);
+    let sandbox = start_sandbox(&mut demo_institutions).await?;
+    let logins = seed(&pool, &key, &demo_institutions, now).await?;
+    let banner = banner(&settings, &logins, &sandbox);
     crate::app::run(
         settings,
         listener,
@@ -52,7 +59,61 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
             println!("{banner}");
         },
     )
-    .await
+    .await?;
+    drop(sandbox);
+    Ok(())
+}
+
+/// Starts the DigiCert sandbox in this process with one account holding the demo
+/// institutions' organizations and domains, then records the organization ids the
+/// sandbox gave them, read back through the real CertCentral client.
+async fn start_sandbox(
+    demo: &mut [(DemoInstitution<'static>, Vec<DemoDomain>)],
+) -> anyhow::Result<RunningSandbox> {
+    let api_key = hex::encode(rand::random::<[u8; 24]>());
+    let mut account = AccountSeed::new(api_key.clone());
+    for (institution, domains) in demo
+        .iter()
+        .filter(|(institution, _)| institution.digicert_org_id.is_some())
+    {
+        let mut organization =
+            OrganizationSeed::new(institution.name_en).with_smime(validation_seed(
+                institution.org_validation_status,
+                institution.org_validated_until,
+            ));
+        for (name, status, until) in domains.iter().filter(|(_, status, _)| *status != "none") {
+            organization = organization.with_domain(*name, validation_seed(status, *until));
+        }
+        account = account.with_organization(organization);
+    }
+    let sandbox =
+        crate::sandbox::start_in_process(SandboxOptions::default().with_account(account)).await?;
+    let client = HttpCertCentral::new(ClientConfig::new(
+        sandbox.base_url(),
+        SecretString::from(api_key),
+    ))?;
+    let organizations = client
+        .list_organizations(&OrganizationListQuery::default())
+        .await?;
+    for (institution, _) in demo.iter_mut() {
+        institution.digicert_org_id = organizations
+            .organizations
+            .iter()
+            .find(|organization| organization.name == institution.name_en)
+            .and_then(|organization| i64::try_from(organization.id.0).ok());
+    }
+    Ok(sandbox)
+}
+
+fn validation_seed(status: &str, until: Option<OffsetDateTime>) -> ValidationSeed {
+    match status {
+        "validated" => ValidationSeed::Validated {
+            validated_until: until,
+        },
+        "expired" => ValidationSeed::Expired,
+        "pending" => ValidationSeed::Pending,
+        _ => ValidationSeed::None,
+    }
 }
 
 /// The demo's master key lives in a file next to the demo state, so sealed data
@@ -156,7 +217,7 @@ fn institutions(now: OffsetDateTime) -> Vec<(DemoInstitution<'static>, Vec<DemoD
                 short_name: "ETF",
                 registration_number: "07032501",
                 tcs_status: "registered",
-                digicert_org_id: Some(90_001),
+                digicert_org_id: Some(0),
                 org_validation_status: "validated",
                 org_validated_until: Some(now + Duration::days(600)),
             },
@@ -173,7 +234,7 @@ fn institutions(now: OffsetDateTime) -> Vec<(DemoInstitution<'static>, Vec<DemoD
                 short_name: "PMF NS",
                 registration_number: "08067104",
                 tcs_status: "registered",
-                digicert_org_id: Some(90_002),
+                digicert_org_id: Some(0),
                 org_validation_status: "validated",
                 org_validated_until: Some(now + Duration::days(40)),
             },
@@ -200,17 +261,21 @@ fn institutions(now: OffsetDateTime) -> Vec<(DemoInstitution<'static>, Vec<DemoD
     ]
 }
 
-async fn seed(pool: &PgPool, key: &MasterKey) -> anyhow::Result<Vec<DemoLogin>> {
-    let now = OffsetDateTime::now_utc();
+async fn seed(
+    pool: &PgPool,
+    key: &MasterKey,
+    demo: &[(DemoInstitution<'static>, Vec<DemoDomain>)],
+    now: OffsetDateTime,
+) -> anyhow::Result<Vec<DemoLogin>> {
     let hash = crate::auth::PasswordHasher::new(1)
         .hash(DEMO_PASSWORD)
         .await?;
     let mut tx = pool.begin().await?;
     let mut slugs = std::collections::HashMap::new();
-    for (institution, domains) in institutions(now) {
-        let id = crate::db::seed::institution(&mut tx, &institution, now).await?;
+    for (institution, domains) in demo {
+        let id = crate::db::seed::institution(&mut tx, institution, now).await?;
         for (name, status, until) in domains {
-            crate::db::seed::domain(&mut tx, id, name, status, until).await?;
+            crate::db::seed::domain(&mut tx, id, name, status, *until).await?;
         }
         slugs.insert(institution.slug, id);
     }
@@ -285,7 +350,7 @@ async fn seed_account(
     ))
 }
 
-fn banner(settings: &Settings, logins: &[DemoLogin]) -> String {
+fn banner(settings: &Settings, logins: &[DemoLogin], sandbox: &RunningSandbox) -> String {
     let rows: Vec<String> = logins
         .iter()
         .map(|login| {
@@ -303,11 +368,18 @@ fn banner(settings: &Settings, logins: &[DemoLogin]) -> String {
          or type its single-use recovery code at the code prompt.\n\
          {rows}\n\
          vts-ni is suspended: its admin can log in but is blocked.\n\
+         DigiCert sandbox (in this process): {sandbox_api}\n\
+           API key {sandbox_key}\n\
+           state page {sandbox_page}/state?key={control_key}\n\
          Mail is written to {mail}\n\
          Stop with Ctrl-C.\n\
          =================================================\n",
         url = settings.public_url,
         rows = rows.join("\n"),
         mail = settings.mail.dir.display(),
+        sandbox_api = sandbox.base_url(),
+        sandbox_key = sandbox.api_key(),
+        sandbox_page = sandbox.control_url(),
+        control_key = sandbox.control_key(),
     )
 }
