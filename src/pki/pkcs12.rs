@@ -68,7 +68,10 @@ impl CertificateChain {
 
     /// The chain as concatenated PEM blocks, leaf first.
     pub fn to_pem(&self) -> String {
-        self.0.iter().map(|der| super::pem::encode("CERTIFICATE", der)).collect()
+        self.0
+            .iter()
+            .map(|der| super::pem::encode("CERTIFICATE", der))
+            .collect()
     }
 
     /// The chain as a PKCS#7 certs-only SignedData in DER (a `.p7b` file).
