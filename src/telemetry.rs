@@ -25,10 +25,11 @@ pub fn init_tracing(settings: &Settings) {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Pretty => builder.pretty().try_init(),
     };
-    metrics_handle();
+    install_metrics_recorder();
 }
 
-fn metrics_handle() -> Option<&'static PrometheusHandle> {
+/// Installs the process-wide Prometheus recorder (once) and returns its handle.
+pub fn install_metrics_recorder() -> Option<&'static PrometheusHandle> {
     METRICS
         .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
         .as_ref()
@@ -85,7 +86,7 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, stop: Cancellation
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(|| async {
-            metrics_handle()
+            install_metrics_recorder()
                 .map(PrometheusHandle::render)
                 .unwrap_or_default()
         }),

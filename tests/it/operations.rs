@@ -50,3 +50,72 @@ async fn static_assets_are_served_and_unknown_ones_are_404(pool: PgPool) {
         StatusCode::NOT_FOUND
     );
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn metrics_are_served_in_prometheus_format_on_the_admin_listener(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    tcs_portal::telemetry::install_metrics_recorder();
+    // Some traffic, so the request counters exist.
+    app.client().get("/healthz").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(tcs_portal::telemetry::serve_metrics(listener, stop.clone()));
+    let metrics = reqwest::get(format!("http://{address}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("tcs_http_responses_total"), "{metrics}");
+    stop.cancel();
+    server.await.unwrap();
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn audit_verify_on_the_command_line_names_a_tampered_row(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.invite_staff("a@amres.ac.rs", tcs_portal::domain::StaffRole::Staff)
+        .await;
+    app.invite_staff("b@amres.ac.rs", tcs_portal::domain::StaffRole::Staff)
+        .await;
+    let database = app
+        .pool
+        .connect_options()
+        .get_database()
+        .unwrap()
+        .to_owned();
+    let base = std::env::var("DATABASE_URL").unwrap();
+    let url = format!("{}/{database}", base.rsplit_once('/').unwrap().0);
+    let verify = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tcs-portal"))
+            .args(["audit", "verify"])
+            .env("DATABASE_URL", &url)
+            .env("TCS_LOG_FORMAT", "json")
+            .output()
+            .unwrap()
+    };
+    let intact = verify();
+    assert!(intact.status.success());
+    assert!(String::from_utf8_lossy(&intact.stdout).contains("intact: 2 events"));
+    sqlx::query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let first: i64 = sqlx::query_scalar("SELECT min(id) FROM audit_events")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE audit_events SET details = '{\"email\":\"mallory@evil.example\"}' WHERE id = $1",
+    )
+    .bind(first)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let broken = verify();
+    assert!(!broken.status.success());
+    assert!(
+        String::from_utf8_lossy(&broken.stdout).contains(&format!("BROKEN at event id {first}"))
+    );
+}

@@ -266,3 +266,29 @@ async fn the_language_follows_the_browser_and_then_the_switch(pool: PgPool) {
     let bad = client.post_form("/lang", &[("lang", "xx")]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn malformed_ids_in_the_path_get_an_error_page_that_does_not_echo_them(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let staff = app
+        .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
+        .await;
+    for path in [
+        "/staff/institutions/%3Cscript%3Ealert(1)%3C%2Fscript%3E/edit",
+        "/institutions/%3Cscript%3E/domains",
+    ] {
+        let refused = staff.client.get(path).await;
+        assert!(
+            refused.status.is_client_error(),
+            "{path}: {}",
+            refused.status
+        );
+        assert!(refused.header("content-type").starts_with("text/html"));
+        assert!(
+            !refused.body.contains("<script>") && !refused.body.contains("%3Cscript"),
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains(refused.header("x-request-id")));
+    }
+}
