@@ -22,6 +22,7 @@ use crate::auth::rate_limit::IpRateLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
+use crate::digicert::{CertCentral, ClientConfig, HttpCertCentral};
 use crate::error::error_response;
 use crate::mail::transport::Outgoing;
 use crate::web::layers::{self, REQUEST_ID_HEADER};
@@ -39,6 +40,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
     pub login_limiter: Arc<IpRateLimiter>,
+    /// The CertCentral client, when DigiCert is configured.
+    pub digicert: Option<Arc<dyn CertCentral>>,
 }
 
 impl AppState {
@@ -50,7 +53,17 @@ impl AppState {
              or TCS_MASTER_KEY_FILE",
         )?;
         let master_key = MasterKey::from_base64(encoded).context("TCS_MASTER_KEY")?;
+        let digicert = match &settings.digicert {
+            Some(digicert) => {
+                let config = ClientConfig::new(digicert.base_url.clone(), digicert.api_key.clone());
+                let client: Arc<dyn CertCentral> =
+                    Arc::new(HttpCertCentral::new(config).context("the DigiCert client")?);
+                Some(client)
+            }
+            None => None,
+        };
         Ok(Self {
+            digicert,
             db,
             hasher: PasswordHasher::new(settings.hashing_concurrency),
             settings: Arc::new(settings),

@@ -22,11 +22,21 @@ pub struct Settings {
     pub master_key: Option<SecretString>,
     pub log_format: LogFormat,
     pub mail: MailSettings,
+    /// Where DigiCert CertCentral is and the API key; `None` turns DigiCert off.
+    pub digicert: Option<DigicertSettings>,
     /// Domain suffixes under which institution admins may register domains.
     pub allowed_domain_suffixes: Vec<String>,
     /// How many password hashes may run at once; more wait, so a login flood
     /// cannot take every blocking thread away from page views.
     pub hashing_concurrency: usize,
+}
+
+/// The CertCentral account the portal orders through.
+#[derive(Debug, Clone)]
+pub struct DigicertSettings {
+    /// Up to and including `/services/v2` (US, EU, or the sandbox).
+    pub base_url: String,
+    pub api_key: SecretString,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -67,6 +77,15 @@ struct FileSettings {
     allowed_domain_suffixes: Option<Vec<String>>,
     #[serde(default)]
     mail: FileMailSettings,
+    #[serde(default)]
+    digicert: FileDigicertSettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDigicertSettings {
+    base_url: Option<String>,
+    api_key: Option<SecretString>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,7 +201,19 @@ impl Settings {
             .map(|suffix| suffix.trim().trim_matches('.').to_ascii_lowercase())
             .filter(|suffix| !suffix.is_empty())
             .collect();
+        let digicert_key = env("TCS_DIGICERT_API_KEY")
+            .map(SecretString::from)
+            .or(file.digicert.api_key);
+        let digicert = digicert_key.map(|api_key| DigicertSettings {
+            base_url: env("TCS_DIGICERT_URL")
+                .or(file.digicert.base_url)
+                .unwrap_or_else(|| crate::digicert::US_BASE_URL.to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+            api_key,
+        });
         Ok(Self {
+            digicert,
             allowed_domain_suffixes,
             database_url: env("DATABASE_URL")
                 .map(SecretString::from)
@@ -282,6 +313,17 @@ mod tests {
         assert_eq!(with_env(&[])?.allowed_domain_suffixes, vec!["ac.rs"]);
         let settings = with_env(&[("TCS_ALLOWED_DOMAIN_SUFFIXES", " AC.rs., edu.rs ,")])?;
         assert_eq!(settings.allowed_domain_suffixes, vec!["ac.rs", "edu.rs"]);
+        Ok(())
+    }
+
+    #[test]
+    fn digicert_is_off_without_a_key_and_defaults_to_the_us_instance() -> anyhow::Result<()> {
+        assert!(with_env(&[])?.digicert.is_none());
+        let settings = with_env(&[("TCS_DIGICERT_API_KEY", "k")])?;
+        assert_eq!(
+            settings.digicert.map(|d| d.base_url),
+            Some(crate::digicert::US_BASE_URL.to_owned())
+        );
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{recovery, totp};
 use crate::cli::DemoArgs;
-use crate::config::{MailTransportKind, Settings};
+use crate::config::{DigicertSettings, MailTransportKind, Settings};
 use crate::crypto::MasterKey;
 use crate::db::accounts::NewAccount;
 use crate::db::seed::DemoInstitution;
@@ -49,6 +49,13 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     let now = OffsetDateTime::now_utc();
     let mut demo_institutions = institutions(now);
     let sandbox = start_sandbox(&mut demo_institutions).await?;
+    // Unless told otherwise, the demo portal talks to its own sandbox.
+    if settings.digicert.is_none() {
+        settings.digicert = Some(DigicertSettings {
+            base_url: sandbox.base_url(),
+            api_key: SecretString::from(sandbox.api_key().to_owned()),
+        });
+    }
     let logins = seed(&pool, &key, &demo_institutions, now).await?;
     let banner = banner(&settings, &logins, &sandbox);
     crate::app::run(

@@ -22,7 +22,7 @@ use super::types::{
 /// trying again. All other calls are safe to repeat and are retried on rate limits and
 /// server errors.
 #[async_trait]
-pub trait CertCentral: Send + Sync {
+pub trait CertCentral: Send + Sync + std::fmt::Debug {
     /// `GET /product`.
     async fn list_products(&self) -> Result<ProductList, Error>;
     /// `GET /product/{name_id}`.

@@ -75,6 +75,17 @@ pub fn routes() -> RouteTable {
             "/staff/accounts/{account_id}/status",
             post(staff::institutions::set_account_status),
         )
+        .add("GET", "/staff/operations", get(staff::operations::show))
+        .add(
+            "POST",
+            "/staff/operations/digicert-check",
+            post(staff::operations::check_digicert),
+        )
+        .add(
+            "POST",
+            "/staff/jobs/{job_id}/retry",
+            post(staff::operations::retry_job),
+        )
         .add("GET", "/institutions", get(institution::switcher::show))
         .add(
             "GET",

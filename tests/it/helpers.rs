@@ -26,6 +26,22 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, None).await
+    }
+
+    /// The portal talking to a DigiCert (normally an in-process sandbox).
+    pub async fn spawn_with_digicert(pool: PgPool, base_url: String, api_key: &str) -> Self {
+        let digicert = tcs_portal::config::DigicertSettings {
+            base_url,
+            api_key: secrecy::SecretString::from(api_key.to_owned()),
+        };
+        Self::spawn_with(pool, Some(digicert)).await
+    }
+
+    async fn spawn_with(
+        pool: PgPool,
+        digicert: Option<tcs_portal::config::DigicertSettings>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
         let mut settings = Settings::load(None).unwrap();
@@ -33,6 +49,7 @@ impl TestApp {
         settings.public_url = format!("http://localhost:{}", address.port());
         settings.mail.transport = MailTransportKind::Log;
         settings.hashing_concurrency = 2;
+        settings.digicert = digicert;
         let clock = ManualClock::new(time::OffsetDateTime::now_utc());
         let state = AppState::new(pool.clone(), settings, Arc::new(clock.clone())).unwrap();
         let app = tcs_portal::web::router(state.clone())

@@ -14,4 +14,5 @@ mod outbox;
 mod pki;
 mod sandbox;
 mod security;
+mod staff_operations;
 mod tenancy;

@@ -2,3 +2,4 @@
 pub mod audit;
 pub mod home;
 pub mod institutions;
+pub mod operations;

@@ -76,6 +76,13 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         "/staff/accounts/{account_id}/status",
         Access::StaffWrite,
     ),
+    ("GET", "/staff/operations", Access::StaffRead),
+    (
+        "POST",
+        "/staff/operations/digicert-check",
+        Access::StaffWrite,
+    ),
+    ("POST", "/staff/jobs/{job_id}/retry", Access::StaffWrite),
     ("GET", "/institutions", Access::LoggedIn),
     ("GET", "/institutions/{institution_id}", Access::TenantRead),
     (
@@ -280,6 +287,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{account_id}", &world.admin_a.account_id.to_string())
             .replace("{token}", "not-a-real-invitation-token")
             .replace("{name}", "style.css")
+            .replace("{job_id}", "1")
     };
     // Logging out ends the persona's session, so that route goes last.
     let mut order: Vec<&(&str, &str, Access)> = EXPECTED

@@ -1,0 +1,94 @@
+//! Operations for staff: the DigiCert connection, and the background job queue
+//! with its failed jobs and a retry button.
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::csrf::{CsrfForm, NoFields};
+use crate::auth::{StaffAdmin, StaffScope};
+use crate::db::jobs::{FailedJob, KindCounts};
+use crate::error::AppError;
+use crate::services::digicert_connection::ConnectionCheck;
+use crate::web::format;
+use crate::web::page::{self, PageContext};
+
+const FAILED_SHOWN: i64 = 50;
+
+#[derive(Template)]
+#[template(path = "staff/operations.html")]
+struct OperationsTemplate<'a> {
+    page: &'a PageContext,
+    digicert_url: Option<String>,
+    check: Option<ConnectionCheck>,
+    counts: Vec<KindCounts>,
+    failed: Vec<FailedJob>,
+    can_write: bool,
+}
+
+impl OperationsTemplate<'_> {
+    fn when(&self, at: &time::OffsetDateTime) -> String {
+        format::datetime(*at)
+    }
+}
+
+async fn render(
+    state: &AppState,
+    staff: &StaffScope,
+    status: StatusCode,
+    check: Option<ConnectionCheck>,
+) -> Result<Response, AppError> {
+    page::render(
+        status,
+        &OperationsTemplate {
+            page: staff.page(),
+            digicert_url: state
+                .settings
+                .digicert
+                .as_ref()
+                .map(|digicert| digicert.base_url.clone()),
+            check,
+            counts: crate::jobs::counts(&state.db).await?,
+            failed: crate::jobs::list_failed(&state.db, None, FAILED_SHOWN).await?,
+            can_write: staff.role().can_write(),
+        },
+    )
+}
+
+pub async fn show(State(state): State<AppState>, staff: StaffScope) -> Result<Response, AppError> {
+    render(&state, &staff, StatusCode::OK, None).await
+}
+
+pub async fn check_digicert(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    staff: StaffAdmin,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let check = crate::services::digicert_connection::check(&state, &meta, &staff).await?;
+    render(&state, &staff, StatusCode::OK, Some(check)).await
+}
+
+pub async fn retry_job(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    staff: StaffAdmin,
+    Path(job_id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
+    if !crate::jobs::retry_failed(&mut *tx, job_id, state.clock.now()).await? {
+        return Err(AppError::Conflict("operations.retry_refused"));
+    }
+    AuditEvent::new("job.retried")
+        .actor(staff.account_id())
+        .target(format!("job:{job_id}"))
+        .details(json!({}))
+        .record(&mut tx, &meta)
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/staff/operations").into_response())
+}
