@@ -450,3 +450,84 @@ async fn an_auditor_cannot_sync_and_another_institutions_admin_gets_404(pool: Pg
         Some(format!("/institutions/{}?sync=done", world.people.a).as_str())
     );
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn every_digicert_call_of_a_sync_counts_against_the_shared_rate_limit(pool: PgPool) {
+    let world = world(pool, KEY).await;
+    sync_now(&world).await;
+    let key = tcs_portal::jobs::rate_limit::RateKey::for_api_key(&secrecy::SecretString::from(
+        KEY.to_owned(),
+    ));
+    let calls: i64 = sqlx::query_scalar("SELECT count(*) FROM rate_limit_calls WHERE key = $1")
+        .bind(key.as_str())
+        .fetch_one(&world.app.pool)
+        .await
+        .unwrap();
+    // The organization's validations and one page of domains.
+    assert_eq!(calls, 2);
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_key_blocked_after_a_429_gets_a_try_later_message_and_changes_nothing(pool: PgPool) {
+    let world = world(pool, KEY).await;
+    let key = tcs_portal::jobs::rate_limit::RateKey::for_api_key(&secrecy::SecretString::from(
+        KEY.to_owned(),
+    ));
+    let now = tcs_portal::clock::Clock::now(&world.app.clock);
+    tcs_portal::jobs::rate_limit::block_until(&world.app.pool, &key, now + Duration::hours(1))
+        .await
+        .unwrap();
+    let page = sync_now(&world).await;
+    assert!(page.contains("too many requests"), "{page}");
+    assert_eq!(organization(&world.app, world.people.a).await.2, None);
+    assert_eq!(domain(&world.app, "etf.ac.rs").await.0, "none");
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_domains_tab_syncs_and_returns_to_itself_with_the_last_synced_time(pool: PgPool) {
+    let world = world(pool, KEY).await;
+    let client = &world.people.admin_a.client;
+    let path = format!("/institutions/{}/domains", world.people.a);
+    let before = client.get(&path).await;
+    assert!(
+        before.body.contains("Last synced with DigiCert: never"),
+        "{}",
+        before.body
+    );
+    let synced = client
+        .post_form(
+            &format!("/institutions/{}/sync", world.people.a),
+            &[("back", "domains")],
+        )
+        .await;
+    assert_eq!(
+        synced.location(),
+        Some(format!("{path}?sync=done").as_str())
+    );
+    let page = client.get(synced.location().unwrap()).await;
+    assert!(page.body.contains("Synced with DigiCert"), "{}", page.body);
+    assert!(!page.body.contains("Last synced with DigiCert: never"));
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn without_digicert_configured_sync_now_says_so(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let people = two_institutions(&app).await;
+    people
+        .admin_a
+        .client
+        .post_form("/lang", &[("lang", "en")])
+        .await;
+    let synced = people
+        .admin_a
+        .client
+        .post_form(&format!("/institutions/{}/sync", people.a), &[])
+        .await;
+    assert_eq!(synced.status, StatusCode::SEE_OTHER);
+    let page = people.admin_a.client.get(synced.location().unwrap()).await;
+    assert!(
+        page.body.contains("DigiCert is not configured"),
+        "{}",
+        page.body
+    );
+}
