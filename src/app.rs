@@ -147,6 +147,9 @@ pub async fn run(
         stop.clone(),
     ));
     workers.spawn(delete_expired_sessions(pool.clone(), stop.clone()));
+    if let Some(worker) = crate::jobs::handlers::digicert_worker(&state, &stop) {
+        workers.spawn(worker.run(stop.clone()));
+    }
     if let Some(admin_bind) = admin_bind {
         let admin = tokio::net::TcpListener::bind(admin_bind)
             .await

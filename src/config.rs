@@ -37,7 +37,13 @@ pub struct DigicertSettings {
     /// Up to and including `/services/v2` (US, EU, or the sandbox).
     pub base_url: String,
     pub api_key: SecretString,
+    /// How often the validation states of every linked institution are pulled.
+    pub sync_every: time::Duration,
 }
+
+/// DigiCert validations change rarely and last months; four syncs a day keep the
+/// cache fresh without spending the rate limit.
+pub const DEFAULT_SYNC_EVERY: time::Duration = time::Duration::hours(6);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,6 +92,7 @@ struct FileSettings {
 struct FileDigicertSettings {
     base_url: Option<String>,
     api_key: Option<SecretString>,
+    sync_every_hours: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -204,6 +211,19 @@ impl Settings {
         let digicert_key = env("TCS_DIGICERT_API_KEY")
             .map(SecretString::from)
             .or(file.digicert.api_key);
+        let sync_every = match env("TCS_DIGICERT_SYNC_HOURS") {
+            Some(value) => Some(
+                value
+                    .parse::<u32>()
+                    .context("TCS_DIGICERT_SYNC_HOURS must be a number of hours")?,
+            ),
+            None => file.digicert.sync_every_hours,
+        };
+        let sync_every = match sync_every {
+            Some(0) => bail!("the DigiCert sync interval must be at least one hour"),
+            Some(hours) => time::Duration::hours(i64::from(hours)),
+            None => DEFAULT_SYNC_EVERY,
+        };
         let digicert = digicert_key.map(|api_key| DigicertSettings {
             base_url: env("TCS_DIGICERT_URL")
                 .or(file.digicert.base_url)
@@ -211,6 +231,7 @@ impl Settings {
                 .trim_end_matches('/')
                 .to_owned(),
             api_key,
+            sync_every,
         });
         Ok(Self {
             digicert,
@@ -313,6 +334,32 @@ mod tests {
         assert_eq!(with_env(&[])?.allowed_domain_suffixes, vec!["ac.rs"]);
         let settings = with_env(&[("TCS_ALLOWED_DOMAIN_SUFFIXES", " AC.rs., edu.rs ,")])?;
         assert_eq!(settings.allowed_domain_suffixes, vec!["ac.rs", "edu.rs"]);
+        Ok(())
+    }
+
+    #[test]
+    fn the_validation_sync_runs_every_six_hours_unless_told_otherwise() -> anyhow::Result<()> {
+        let every = |env: &[(&str, &str)]| -> anyhow::Result<Option<time::Duration>> {
+            Ok(with_env(env)?.digicert.map(|d| d.sync_every))
+        };
+        assert_eq!(
+            every(&[("TCS_DIGICERT_API_KEY", "k")])?,
+            Some(time::Duration::hours(6))
+        );
+        assert_eq!(
+            every(&[
+                ("TCS_DIGICERT_API_KEY", "k"),
+                ("TCS_DIGICERT_SYNC_HOURS", "24")
+            ])?,
+            Some(time::Duration::hours(24))
+        );
+        assert!(
+            with_env(&[
+                ("TCS_DIGICERT_API_KEY", "k"),
+                ("TCS_DIGICERT_SYNC_HOURS", "0")
+            ])
+            .is_err()
+        );
         Ok(())
     }
 

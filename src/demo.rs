@@ -54,6 +54,7 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         settings.digicert = Some(DigicertSettings {
             base_url: sandbox.base_url(),
             api_key: SecretString::from(sandbox.api_key().to_owned()),
+            sync_every: crate::config::DEFAULT_SYNC_EVERY,
         });
     }
     let logins = seed(&pool, &key, &demo_institutions, now).await?;

@@ -4,7 +4,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::scope::{InstitutionScope, RequiredRole};
+use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::auth::{StaffAdmin, StaffScope};
 use crate::domain::TcsStatus;
 use crate::domain::institution::NewInstitution;
@@ -335,5 +335,63 @@ pub async fn memberships_of(
     Ok(rows
         .into_iter()
         .map(|row| (row.id, row.short_name, row.role))
+        .collect())
+}
+
+/// An institution linked to a DigiCert organization, whose cached validation
+/// states may be replaced by DigiCert's. Only [`sync_target`] (behind an admin
+/// scope) and [`unscoped_linked_to_digicert`] (the scheduled sync) make one, so
+/// the sync writes can never be pointed at an institution by request input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncTarget {
+    institution_id: Uuid,
+    digicert_org_id: i64,
+}
+
+impl SyncTarget {
+    pub fn institution_id(&self) -> Uuid {
+        self.institution_id
+    }
+
+    pub fn digicert_org_id(&self) -> i64 {
+        self.digicert_org_id
+    }
+}
+
+/// The scope's institution as a sync target; `None` when it is not linked to
+/// DigiCert.
+pub async fn sync_target(
+    pool: &PgPool,
+    scope: &InstitutionScope<Admin>,
+) -> sqlx::Result<Option<SyncTarget>> {
+    let org = sqlx::query_scalar!(
+        "SELECT digicert_org_id FROM institutions WHERE id = $1",
+        scope.institution_id()
+    )
+    .fetch_optional(pool)
+    .await?
+    .flatten();
+    Ok(org.map(|digicert_org_id| SyncTarget {
+        institution_id: scope.institution_id(),
+        digicert_org_id,
+    }))
+}
+
+/// Every institution linked to DigiCert, suspended ones included (their cache
+/// must be right when they come back). Deliberately unscoped: the scheduled sync
+/// runs for no person and covers all institutions.
+pub async fn unscoped_linked_to_digicert(pool: &PgPool) -> sqlx::Result<Vec<SyncTarget>> {
+    let rows = sqlx::query!(
+        r#"SELECT id, digicert_org_id AS "digicert_org_id!"
+           FROM institutions WHERE digicert_org_id IS NOT NULL ORDER BY id"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| SyncTarget {
+            institution_id: row.id,
+            digicert_org_id: row.digicert_org_id,
+        })
         .collect())
 }

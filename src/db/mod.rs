@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod rate_limits;
 pub mod recovery_codes;
 pub mod seed;
+pub mod validation_sync;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -49,6 +49,7 @@
 pub mod backoff;
 pub mod bench;
 pub mod handler;
+pub mod handlers;
 pub mod queue;
 pub mod rate_limit;
 pub mod schedule;

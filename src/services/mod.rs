@@ -9,3 +9,4 @@ pub mod mfa;
 pub mod onboarding;
 pub mod people;
 pub mod preconditions;
+pub mod validation_sync;

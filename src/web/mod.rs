@@ -128,6 +128,11 @@ pub fn routes() -> RouteTable {
             post(institution::people::remove),
         )
         .add(
+            "POST",
+            "/institutions/{institution_id}/sync",
+            post(institution::sync::run),
+        )
+        .add(
             "GET",
             "/institutions/{institution_id}/audit",
             get(institution::audit::list),

@@ -34,6 +34,7 @@ impl TestApp {
         let digicert = tcs_portal::config::DigicertSettings {
             base_url,
             api_key: secrecy::SecretString::from(api_key.to_owned()),
+            sync_every: tcs_portal::config::DEFAULT_SYNC_EVERY,
         };
         Self::spawn_with(pool, Some(digicert)).await
     }

@@ -16,3 +16,4 @@ mod sandbox;
 mod security;
 mod staff_operations;
 mod tenancy;
+mod validation_sync;

@@ -1,6 +1,6 @@
 //! An institution's dashboard: TCS status, DigiCert validation, domains, people.
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 
 use crate::app::AppState;
@@ -14,6 +14,7 @@ use crate::services::preconditions::{self, Unmet};
 use crate::web::audit_view::{AuditPage, AuditQuery};
 use crate::web::format;
 use crate::web::institution::InstitutionNav;
+use crate::web::institution::sync::{SyncPanel, SyncQuery};
 use crate::web::page::{self, PageContext};
 
 /// How many recent events the dashboard shows.
@@ -30,6 +31,7 @@ struct DashboardTemplate<'a> {
     audit: AuditPage,
     /// What stops this institution from ordering certificates right now.
     unmet: Vec<Unmet>,
+    sync: SyncPanel,
 }
 
 impl DashboardTemplate<'_> {
@@ -41,6 +43,7 @@ impl DashboardTemplate<'_> {
 pub async fn show(
     State(state): State<AppState>,
     scope: InstitutionScope<Read>,
+    Query(query): Query<SyncQuery>,
 ) -> Result<Response, AppError> {
     let page = &scope.current.page;
     let detail = crate::db::institutions::detail(&state.db, &scope).await?;
@@ -55,6 +58,7 @@ pub async fn show(
     .await?;
     let unmet = preconditions::evaluate(&detail, &domains, &[], state.clock.now());
     page::ok(&DashboardTemplate {
+        sync: SyncPanel::new(&query, detail.org_synced_at, "dashboard"),
         unmet,
         page,
         nav: InstitutionNav::new(&scope, page.lang),

@@ -1,6 +1,6 @@
 //! An institution's domains: list with validation state, add, remove.
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use crate::services::domains::RemoveOutcome;
 use crate::web::format;
 use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
+use crate::web::institution::sync::{SyncPanel, SyncQuery};
 use crate::web::page::{self, PageContext};
 
 #[derive(Template)]
@@ -30,6 +31,7 @@ struct DomainsTemplate<'a> {
     errors: FieldErrors,
     notice: Option<&'static str>,
     in_use: Option<(String, Vec<LiveCertificate>)>,
+    sync: SyncPanel,
 }
 
 impl DomainsTemplate<'_> {
@@ -44,6 +46,7 @@ struct Extras<'a> {
     errors: Option<FieldErrors>,
     notice: Option<&'static str>,
     in_use: Option<(String, Vec<LiveCertificate>)>,
+    sync_query: SyncQuery,
 }
 
 async fn render<R: RequiredRole>(
@@ -53,6 +56,9 @@ async fn render<R: RequiredRole>(
 ) -> Result<Response, AppError> {
     let page = &scope.current.page;
     let domains = crate::db::domains::list(&state.db, scope).await?;
+    let synced_at = crate::db::institutions::detail(&state.db, scope)
+        .await?
+        .org_synced_at;
     page::render(
         extras.status,
         &DomainsTemplate {
@@ -64,6 +70,7 @@ async fn render<R: RequiredRole>(
             errors: extras.errors.unwrap_or_else(|| FieldErrors::new(page.lang)),
             notice: extras.notice,
             in_use: extras.in_use,
+            sync: SyncPanel::new(&extras.sync_query, synced_at, "domains"),
         },
     )
 }
@@ -71,6 +78,7 @@ async fn render<R: RequiredRole>(
 pub async fn list(
     State(state): State<AppState>,
     scope: InstitutionScope<Read>,
+    Query(query): Query<SyncQuery>,
 ) -> Result<Response, AppError> {
     render(
         &state,
@@ -81,6 +89,7 @@ pub async fn list(
             errors: None,
             notice: None,
             in_use: None,
+            sync_query: query,
         },
     )
     .await
@@ -133,6 +142,7 @@ pub async fn add(
             errors: Some(errors),
             notice: None,
             in_use: None,
+            sync_query: SyncQuery::default(),
         },
     )
     .await
@@ -181,6 +191,7 @@ pub async fn remove(
             errors: None,
             notice,
             in_use,
+            sync_query: SyncQuery::default(),
         },
     )
     .await

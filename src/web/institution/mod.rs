@@ -4,6 +4,7 @@ pub mod dashboard;
 pub mod domains;
 pub mod people;
 pub mod switcher;
+pub mod sync;
 
 use crate::auth::scope::{Acting, InstitutionScope, RequiredRole};
 use crate::db::institutions::InstitutionHeader;

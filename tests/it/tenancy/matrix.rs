@@ -121,6 +121,11 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         Access::TenantWrite,
     ),
     (
+        "POST",
+        "/institutions/{institution_id}/sync",
+        Access::TenantWrite,
+    ),
+    (
         "GET",
         "/institutions/{institution_id}/audit",
         Access::TenantRead,

@@ -1,0 +1,81 @@
+//! The job kinds `serve` runs and their schedules, assembled in one place.
+use async_trait::async_trait;
+use time::Duration;
+use tokio_util::sync::CancellationToken;
+
+use super::handler::{JobHandler, JobOutcome, Registry};
+use super::queue::Job;
+use super::schedule::Recurring;
+use super::worker::{Worker, WorkerConfig};
+use crate::app::AppState;
+use crate::audit::RequestMeta;
+use crate::services::validation_sync::{SyncOutcome, Syncer, Trigger};
+
+/// Pulls DigiCert's validation states for every linked institution.
+pub const SYNC_VALIDATIONS: &str = "digicert.sync_validations";
+
+/// After a rate-limit refusal, the scheduled sync tries again this much later.
+const RATE_LIMITED_SNOOZE: Duration = Duration::minutes(1);
+
+/// The worker for DigiCert's jobs; `None` when DigiCert is not configured, as
+/// none of them could run.
+pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Worker> {
+    let settings = state.settings.digicert.as_ref()?;
+    let syncer = Syncer::from_state(state, stop.clone())?;
+    let registry = Registry::new().register(SYNC_VALIDATIONS, SyncValidations { syncer });
+    let worker = Worker::new(
+        state.db.clone(),
+        state.clock.clone(),
+        registry,
+        WorkerConfig::default(),
+    )
+    .with_recurring(Recurring::new(SYNC_VALIDATIONS, settings.sync_every));
+    Some(worker)
+}
+
+/// The scheduled validation sync.
+struct SyncValidations {
+    syncer: Syncer,
+}
+
+#[async_trait]
+impl JobHandler for SyncValidations {
+    async fn run(&self, _job: &Job) -> JobOutcome {
+        let targets =
+            match crate::db::institutions::unscoped_linked_to_digicert(self.syncer.pool()).await {
+                Ok(targets) => targets,
+                Err(error) => return retry(error.to_string()),
+            };
+        let meta = RequestMeta::default();
+        let mut failures = Vec::new();
+        for target in targets {
+            match self.syncer.sync(&target, Trigger::Schedule, &meta).await {
+                Err(error) => return retry(error.to_string()),
+                Ok(SyncOutcome::Synced { .. } | SyncOutcome::NotLinked) => {}
+                // The rest would fail the same way: stop and let the queue decide.
+                Ok(SyncOutcome::KeyRejected) => {
+                    return JobOutcome::Fail("DigiCert rejected our API key".to_owned());
+                }
+                Ok(SyncOutcome::RateLimited) => return JobOutcome::Snooze(RATE_LIMITED_SNOOZE),
+                Ok(SyncOutcome::Unavailable | SyncOutcome::NotConfigured) => {
+                    return retry("DigiCert is unavailable".to_owned());
+                }
+                // One institution's problem must not hold back the others.
+                Ok(other) => failures.push(format!(
+                    "institution {}: {other:?}",
+                    target.institution_id()
+                )),
+            }
+        }
+        if failures.is_empty() {
+            JobOutcome::Ok
+        } else {
+            // Visible to staff on the operations page; the next run comes anyway.
+            JobOutcome::Fail(failures.join("; "))
+        }
+    }
+}
+
+fn retry(error: String) -> JobOutcome {
+    JobOutcome::Retry { after: None, error }
+}

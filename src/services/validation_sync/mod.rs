@@ -1,0 +1,337 @@
+//! The validation sync: DigiCert's S/MIME organization validation and every
+//! domain's DCV state replace our cached copy. DigiCert always wins; the cache
+//! only saves asking it on every page view and order.
+pub mod observed;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use time::Duration;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::{Admin, InstitutionScope};
+use crate::clock::Clock;
+use crate::db::institutions::SyncTarget;
+use crate::db::validation_sync::{self as db, DomainValidation};
+use crate::digicert::types::{Domain, DomainListQuery, OrganizationId, Paging};
+use crate::digicert::{CertCentral, Error as DigicertError};
+use crate::jobs::rate_limit::{self, RateKey, RateLimits, WaitError};
+
+mod notice;
+pub use notice::SyncNotice;
+
+/// How long one sync waits for room under the rate limit before giving up for now.
+const MAX_RATE_WAIT: Duration = Duration::seconds(10);
+/// DigiCert's largest page.
+const PAGE_SIZE: u32 = 1000;
+/// A bound on paging, so a server that never stops paging cannot hold a sync forever.
+const MAX_PAGES: usize = 100;
+
+/// Who asked for a sync, for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// A person pressed "sync now".
+    Manual(Uuid),
+    /// The recurring job.
+    Schedule,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncOutcome {
+    /// The cache now holds DigiCert's states; `changes` is what differed.
+    Synced {
+        changes: Value,
+    },
+    NotConfigured,
+    /// The institution is not (or no longer) linked to a DigiCert organization.
+    NotLinked,
+    KeyRejected,
+    RateLimited,
+    /// DigiCert is down, slow or unreachable.
+    Unavailable,
+    /// DigiCert does not know the linked organization.
+    OrganizationNotFound,
+    /// DigiCert refused the call or answered something unusable; for the log.
+    Failed(String),
+}
+
+impl SyncOutcome {
+    fn from_error(error: DigicertError) -> Self {
+        match error {
+            DigicertError::InvalidApiKey => Self::KeyRejected,
+            DigicertError::RateLimited { .. } => Self::RateLimited,
+            DigicertError::NotFound { .. } => Self::OrganizationNotFound,
+            DigicertError::Unavailable { .. }
+            | DigicertError::Timeout { .. }
+            | DigicertError::Connection { .. } => Self::Unavailable,
+            other => Self::Failed(other.to_string()),
+        }
+    }
+
+    pub fn notice(&self) -> SyncNotice {
+        match self {
+            Self::Synced { .. } => SyncNotice::Done,
+            Self::NotConfigured => SyncNotice::NotConfigured,
+            Self::NotLinked => SyncNotice::NotLinked,
+            Self::KeyRejected => SyncNotice::KeyRejected,
+            Self::RateLimited => SyncNotice::RateLimited,
+            Self::Unavailable => SyncNotice::Unavailable,
+            Self::OrganizationNotFound => SyncNotice::OrganizationNotFound,
+            Self::Failed(_) => SyncNotice::Failed,
+        }
+    }
+}
+
+/// Why fetching stopped short: a database failure, or an outcome to report.
+enum Stop {
+    Database(sqlx::Error),
+    Outcome(SyncOutcome),
+}
+
+impl From<sqlx::Error> for Stop {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Database(error)
+    }
+}
+
+/// DigiCert's answers for one organization.
+struct Fetched {
+    organization: observed::Observed,
+    /// The account's domains that belong to the organization.
+    domains: Vec<Domain>,
+}
+
+/// Everything a sync needs; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Syncer {
+    pool: PgPool,
+    client: Arc<dyn CertCentral>,
+    clock: Arc<dyn Clock>,
+    rate_key: RateKey,
+    limits: RateLimits,
+    stop: CancellationToken,
+}
+
+impl Syncer {
+    /// `None` when DigiCert is not configured. `stop` cuts waits for the rate
+    /// limiter short when the process shuts down.
+    pub fn from_state(state: &AppState, stop: CancellationToken) -> Option<Self> {
+        let client = state.digicert.clone()?;
+        let settings = state.settings.digicert.as_ref()?;
+        Some(Self {
+            pool: state.db.clone(),
+            client,
+            clock: state.clock.clone(),
+            rate_key: RateKey::for_api_key(&settings.api_key),
+            limits: RateLimits::digicert(),
+            stop,
+        })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Pulls DigiCert's states for `target` and writes them over the cache, with
+    /// an audit event, in one transaction. DigiCert failures leave the cache as it
+    /// was and come back as an outcome; only database failures are errors.
+    pub async fn sync(
+        &self,
+        target: &SyncTarget,
+        trigger: Trigger,
+        meta: &RequestMeta,
+    ) -> sqlx::Result<SyncOutcome> {
+        let fetched = match self.fetch(target).await {
+            Ok(fetched) => fetched,
+            Err(Stop::Database(error)) => return Err(error),
+            Err(Stop::Outcome(outcome)) => {
+                tracing::warn!(institution = %target.institution_id(), ?outcome, "validation sync failed");
+                return Ok(outcome);
+            }
+        };
+        self.store(target, &fetched, trigger, meta).await
+    }
+
+    /// One DigiCert call, after the shared rate limiter admits it.
+    async fn call<T, F, Fut>(&self, call: F) -> Result<T, Stop>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, DigicertError>>,
+    {
+        let permit = rate_limit::wait_for_permit(
+            &self.pool,
+            &self.rate_key,
+            &self.limits,
+            self.clock.as_ref(),
+            MAX_RATE_WAIT,
+            &self.stop,
+        )
+        .await;
+        match permit {
+            Ok(_) => {}
+            Err(WaitError::Database(error)) => return Err(Stop::Database(error)),
+            Err(WaitError::TooLong(_) | WaitError::Stopped) => {
+                return Err(Stop::Outcome(SyncOutcome::RateLimited));
+            }
+        }
+        match call().await {
+            Ok(answer) => Ok(answer),
+            Err(DigicertError::RateLimited { retry_after }) => {
+                // Every process holds off, not just this sync.
+                rate_limit::block_after_429(
+                    &self.pool,
+                    &self.rate_key,
+                    retry_after,
+                    self.clock.now(),
+                )
+                .await?;
+                Err(Stop::Outcome(SyncOutcome::RateLimited))
+            }
+            Err(error) => Err(Stop::Outcome(SyncOutcome::from_error(error))),
+        }
+    }
+
+    async fn fetch(&self, target: &SyncTarget) -> Result<Fetched, Stop> {
+        let org = u64::try_from(target.digicert_org_id())
+            .map(OrganizationId)
+            .map_err(|_| Stop::Outcome(SyncOutcome::OrganizationNotFound))?;
+        let validations = self
+            .call(|| self.client.organization_validations(org))
+            .await?;
+        let mut domains = Vec::new();
+        let mut offset: u64 = 0;
+        for _ in 0..MAX_PAGES {
+            let query = DomainListQuery {
+                include_validation: true,
+                include_dcv_expiration_time: true,
+                paging: Paging::page(offset, PAGE_SIZE),
+                ..DomainListQuery::default()
+            };
+            let page = self.call(|| self.client.list_domains(&query)).await?;
+            let count = page.domains.len() as u64;
+            offset += count;
+            domains.extend(page.domains.into_iter().filter(|domain| {
+                domain
+                    .organization
+                    .as_ref()
+                    .is_some_and(|owner| owner.id == org)
+            }));
+            let total = page.page.map(|page| page.total);
+            if count == 0 || total.is_none_or(|total| offset >= total) {
+                return Ok(Fetched {
+                    organization: observed::organization(
+                        &validations.validations,
+                        self.clock.now(),
+                    ),
+                    domains,
+                });
+            }
+        }
+        // A partial list would mark the domains it missed as unknown to DigiCert.
+        Err(Stop::Outcome(SyncOutcome::Failed(format!(
+            "DigiCert listed more than {MAX_PAGES} pages of domains"
+        ))))
+    }
+
+    async fn store(
+        &self,
+        target: &SyncTarget,
+        fetched: &Fetched,
+        trigger: Trigger,
+        meta: &RequestMeta,
+    ) -> sqlx::Result<SyncOutcome> {
+        let now = self.clock.now();
+        let mut tx = self.pool.begin().await?;
+        let Some(cached) = db::lock_organization(&mut tx, target).await? else {
+            return Ok(SyncOutcome::NotLinked);
+        };
+        let organization = fetched.organization;
+        db::store_organization(
+            &mut tx,
+            target,
+            organization.status,
+            organization.until,
+            now,
+        )
+        .await?;
+        let mut domains_changed = Vec::new();
+        for ours in db::lock_domains(&mut tx, target).await? {
+            let theirs = fetched.domains.iter().find(|domain| {
+                domain
+                    .name
+                    .trim_end_matches('.')
+                    .eq_ignore_ascii_case(&ours.name)
+            });
+            let validation = match theirs {
+                Some(domain) => {
+                    let state = observed::domain(domain, now);
+                    DomainValidation {
+                        status: state.status,
+                        validated_until: state.until,
+                        dcv_method: observed::dcv_method(domain.dcv_method.as_ref()),
+                        digicert_domain_id: i64::try_from(domain.id.0).ok(),
+                    }
+                }
+                // DigiCert does not know the domain (for this organization).
+                None => DomainValidation {
+                    status: "none",
+                    validated_until: None,
+                    dcv_method: None,
+                    digicert_domain_id: None,
+                },
+            };
+            if ours.validation_status != validation.status
+                || ours.validated_until != validation.validated_until
+            {
+                domains_changed.push(json!({
+                    "domain": ours.name,
+                    "from": ours.validation_status,
+                    "to": validation.status,
+                }));
+            }
+            db::store_domain(&mut tx, target, ours.id, &validation, now).await?;
+        }
+        let org_changed =
+            cached.status != organization.status || cached.validated_until != organization.until;
+        let changes = json!({
+            "org": organization.status,
+            "org_changed": org_changed.then(|| json!({"from": cached.status, "to": organization.status})),
+            "domains_changed": domains_changed,
+            "trigger": match trigger { Trigger::Manual(_) => "manual", Trigger::Schedule => "schedule" },
+        });
+        let event = AuditEvent::new("validation.synced")
+            .institution(target.institution_id())
+            .target(format!("digicert_org:{}", target.digicert_org_id()))
+            .details(changes.clone());
+        let event = match trigger {
+            Trigger::Manual(account) => event.actor(account),
+            Trigger::Schedule => event.actor_label("scheduled sync"),
+        };
+        event.record(&mut tx, meta).await?;
+        tx.commit().await?;
+        Ok(SyncOutcome::Synced { changes })
+    }
+}
+
+/// "Sync now" on an institution's pages.
+pub async fn sync_now(
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+) -> sqlx::Result<SyncOutcome> {
+    // A person is waiting: a shutdown need not cut the short rate-limit wait.
+    let Some(syncer) = Syncer::from_state(state, CancellationToken::new()) else {
+        return Ok(SyncOutcome::NotConfigured);
+    };
+    let Some(target) = crate::db::institutions::sync_target(&state.db, scope).await? else {
+        return Ok(SyncOutcome::NotLinked);
+    };
+    syncer
+        .sync(&target, Trigger::Manual(scope.account_id()), meta)
+        .await
+}
