@@ -14,8 +14,9 @@ export DATABASE_URL=${TCS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/
 
 section() { printf '\n==== %s ====\n' "$*"; }
 
-section "PostgreSQL"
+section "PostgreSQL and tools"
 bash scripts/ensure-postgres.sh
+bash scripts/install-tools.sh
 # sqlx::test keeps its bookkeeping in the database DATABASE_URL names, so it must exist.
 db_name=${DATABASE_URL##*/}
 db_name=${db_name%%\?*}
@@ -34,9 +35,6 @@ if ! cargo test --color never 2>&1 | tee "$cargo_log"; then
 fi
 
 section "Browser tests (tests/browser)"
-if [[ ! -d tests/browser/node_modules/playwright-core ]]; then
-  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-fi
 browser_log=artifacts/browser-test.log
 if ! node tests/browser/run.mjs 2>&1 | tee "$browser_log"; then
   status=1

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install what the tests need and a fresh machine of our kind lacks, each only if missing:
+# Debian's chromium (browser tests), libnss3-tools (pk12util/certutil) and wrk (bench);
+# pkilint from PyPI (certificate lint); the browser tests' npm packages. Quiet when all is there.
+#   bash scripts/install-tools.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+declare -A apt_for_command=([chromium]=chromium [certutil]=libnss3-tools [wrk]=wrk)
+missing=()
+for command in "${!apt_for_command[@]}"; do
+  command -v "$command" >/dev/null || missing+=("${apt_for_command[$command]}")
+done
+if ((${#missing[@]})); then
+  if ((EUID != 0)); then
+    echo "error: missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+    exit 1
+  fi
+  echo "apt: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! python3 -m pip show -q pkilint >/dev/null 2>&1; then
+  echo "pip: installing pkilint"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore pkilint
+fi
+
+# npm ci when a dependency of the browser tests is not installed (always, in a fresh clone).
+if ! (cd tests/browser && node -e '
+  const { dependencies } = require("./package.json");
+  const missing = Object.keys(dependencies).filter((d) => !require("fs").existsSync("node_modules/" + d + "/package.json"));
+  process.exit(missing.length ? 1 : 0);'); then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
