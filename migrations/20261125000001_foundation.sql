@@ -71,8 +71,11 @@ CREATE INDEX outbox_pending_idx ON outbox (send_after) WHERE sent_at IS NULL;
 -- The audit log. Append-only (triggers below) and hash-chained: each row's hash
 -- covers its own content and the previous row's hash, so editing or deleting a
 -- row behind the database's back breaks the chain at that row.
+CREATE SEQUENCE audit_events_id_seq;
 CREATE TABLE audit_events (
-    id               bigserial PRIMARY KEY,
+    -- Drawn by the chaining trigger, never by a column default: a default would use
+    -- up a number before the trigger draws its own, leaving gaps of one in every step.
+    id               bigint PRIMARY KEY,
     at               timestamptz NOT NULL DEFAULT now(),
     actor_account_id uuid REFERENCES accounts (id),
     -- What the actor was known as at the time (an e-mail typed at a failed login…).
@@ -86,6 +89,7 @@ CREATE TABLE audit_events (
     prev_hash        bytea,
     hash             bytea NOT NULL
 );
+ALTER SEQUENCE audit_events_id_seq OWNED BY audit_events.id;
 CREATE INDEX audit_events_at_idx ON audit_events (at DESC, id DESC);
 CREATE INDEX audit_events_actor_idx ON audit_events (actor_account_id, id DESC);
 CREATE INDEX audit_events_action_idx ON audit_events (action, id DESC);
@@ -121,7 +125,7 @@ $$;
 CREATE FUNCTION audit_events_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('audit_events_chain'));
-    NEW.id := nextval(pg_get_serial_sequence('audit_events', 'id'));
+    NEW.id := nextval('audit_events_id_seq');
     SELECT hash INTO NEW.prev_hash FROM audit_events ORDER BY id DESC LIMIT 1;
     NEW.at := clock_timestamp();
     NEW.hash := audit_event_hash(NEW.prev_hash, NEW.id, NEW.at, NEW.actor_account_id,

@@ -120,7 +120,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => {
             return crate::audit::verify_from_cli(&settings()?).await;
         }
-        Command::Demo(args) => crate::demo::run(settings()?, args).await?,
+        Command::Demo(args) => {
+            // The demo shares its terminal with people reading the banner: pretty logs
+            // there, unless asked otherwise.
+            let mut settings = Settings::load(config_file.as_deref())?;
+            if std::env::var_os("TCS_LOG_FORMAT").is_none() {
+                settings.log_format = crate::config::LogFormat::Pretty;
+            }
+            crate::telemetry::init_tracing(&settings);
+            crate::demo::run(settings, args).await?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -174,3 +174,16 @@ async fn every_auth_event_is_audited_with_ip_and_request_id(pool: PgPool) {
         assert!(actions.contains(&expected.to_owned()), "{expected}");
     }
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn audit_event_ids_follow_each_other_without_gaps(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for email in ["a@amres.ac.rs", "b@amres.ac.rs", "c@amres.ac.rs"] {
+        app.invite_staff(email, StaffRole::Staff).await;
+    }
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(ids, vec![ids[0], ids[0] + 1, ids[0] + 2]);
+}

@@ -61,16 +61,16 @@ pub async fn submit(
         }
         LoginOutcome::Refused => {
             // Echo the e-mail back only if it is of a sane length; never the password.
-            let email = if form.email.len() <= 254 {
-                form.email.as_str()
+            let email: String = if form.email.len() <= 254 {
+                form.email.chars().filter(|c| !c.is_control()).collect()
             } else {
-                ""
+                String::new()
             };
             page::render(
                 StatusCode::UNAUTHORIZED,
                 &LoginTemplate {
                     page: &page,
-                    email,
+                    email: &email,
                     error: Some("login.refused"),
                 },
             )
