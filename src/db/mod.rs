@@ -4,6 +4,7 @@
 //! invitation, outbox, job, rate-limit and audit functions here are not tenant data.
 pub mod accounts;
 pub mod audit;
+pub mod dcv;
 pub mod domains;
 pub mod institutions;
 pub mod invitations;
