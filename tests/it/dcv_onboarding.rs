@@ -10,7 +10,7 @@ use tcs_portal::sandbox::{
 };
 use uuid::Uuid;
 
-use crate::helpers::{EnrolledUser, TestApp, html_unescape};
+use crate::helpers::{EnrolledUser, TestApp, TestClient, html_unescape};
 use crate::tenancy::{TwoInstitutions, two_institutions};
 
 const KEY: &str = "amres-key";
@@ -139,9 +139,8 @@ async fn add_domain(user: &EnrolledUser, institution: Uuid, name: &str) -> Strin
     html_unescape(&page.body)
 }
 
-async fn check_now(user: &EnrolledUser, institution: Uuid, domain: Uuid) -> (StatusCode, String) {
-    let checked = user
-        .client
+async fn check_now(client: &TestClient, institution: Uuid, domain: Uuid) -> (StatusCode, String) {
+    let checked = client
         .post_form(
             &format!("/institutions/{institution}/domains/{domain}/check"),
             &[],
@@ -150,7 +149,7 @@ async fn check_now(user: &EnrolledUser, institution: Uuid, domain: Uuid) -> (Sta
     if checked.status != StatusCode::SEE_OTHER {
         return (checked.status, checked.body);
     }
-    let page = user.client.get(checked.location().unwrap()).await;
+    let page = client.get(checked.location().unwrap()).await;
     (page.status, html_unescape(&page.body))
 }
 
@@ -205,13 +204,13 @@ async fn check_now_validates_the_domain_only_once_digicert_sees_the_record(pool:
     add_domain(admin, world.people.a, "etf.bg.ac.rs").await;
     let ours = row(&world.app, "etf.bg.ac.rs").await;
 
-    let (status, page) = check_now(admin, world.people.a, ours.id).await;
+    let (status, page) = check_now(&admin.client, world.people.a, ours.id).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("did not find the TXT record yet"), "{page}");
     assert_eq!(row(&world.app, "etf.bg.ac.rs").await.status, "pending");
 
     publish_token(&world.sandbox, ours.digicert_domain_id.unwrap()).await;
-    let (status, page) = check_now(admin, world.people.a, ours.id).await;
+    let (status, page) = check_now(&admin.client, world.people.a, ours.id).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("the domain is validated"), "{page}");
     let after = row(&world.app, "etf.bg.ac.rs").await;
@@ -219,6 +218,43 @@ async fn check_now_validates_the_domain_only_once_digicert_sees_the_record(pool:
     assert_eq!(after.token, None);
     assert!(!page.contains("dcv-token"), "the record is no longer shown");
     assert_eq!(audit_count(&world.app, "domain.dcv_checked").await, 1);
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn once_the_txt_value_expired_the_button_gets_a_new_one_from_digicert(pool: PgPool) {
+    let world = world(pool).await;
+    let admin = &world.people.admin_a;
+    add_domain(admin, world.people.a, "etf.bg.ac.rs").await;
+    let before = row(&world.app, "etf.bg.ac.rs").await;
+    world.app.clock.advance(time::Duration::days(31));
+    // A month later the session has lapsed too.
+    let client = world.app.log_in(admin).await;
+    client.post_form("/lang", &[("lang", "en")]).await;
+    let page = html_unescape(
+        &client
+            .get(&format!("/institutions/{}/domains", world.people.a))
+            .await
+            .body,
+    );
+    assert!(page.contains("Get a new value"), "{page}");
+
+    let (status, page) = check_now(&client, world.people.a, before.id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("DigiCert issued a new one"), "{page}");
+    let after = row(&world.app, "etf.bg.ac.rs").await;
+    let theirs = digicert_get(
+        &world.sandbox,
+        &format!(
+            "/domain/{}?include_dcv=true",
+            after.digicert_domain_id.unwrap()
+        ),
+    )
+    .await;
+    let token = theirs["dcv_token"]["token"].as_str().unwrap();
+    assert_ne!(after.token, before.token);
+    assert_eq!(after.token.as_deref(), Some(token));
+    assert!(page.contains(&format!("<code class=\"dcv-token\">{token}</code>")));
+    assert_eq!(audit_count(&world.app, "domain.dcv_token_renewed").await, 1);
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
@@ -234,7 +270,7 @@ async fn a_digicert_refusal_keeps_the_domain_with_a_message_and_the_button_retri
     assert!(page.contains("Submit to DigiCert"), "{page}");
 
     link(&world.app, world.people.a, world.org_id).await;
-    let (status, page) = check_now(&world.people.admin_a, world.people.a, ours.id).await;
+    let (status, page) = check_now(&world.people.admin_a.client, world.people.a, ours.id).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("submitted to DigiCert"), "{page}");
     assert!(
@@ -419,4 +455,84 @@ async fn submitting_an_unlinked_organization_says_so_without_calling_digicert(po
         "{}",
         page.body
     );
+}
+
+/// The warning mails in the outbox, as (recipient, body), in order.
+async fn warnings_sent(app: &TestApp) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT recipient, body_text FROM outbox
+         WHERE subject LIKE '%validation expires%' ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn expiry_warnings_go_out_once_per_threshold_even_run_concurrently(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let people = two_institutions(&app).await;
+    let start = time::OffsetDateTime::now_utc();
+    let days = |n: i64| start + time::Duration::days(n);
+    sqlx::query(
+        "UPDATE institutions SET org_validation_status = 'validated', org_validated_until = $2
+         WHERE id = $1",
+    )
+    .bind(people.a)
+    .bind(days(50))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for (institution, name, until) in [
+        (people.a, "etf.bg.ac.rs", days(40)),
+        (people.b, "pmf.uns.ac.rs", days(100)),
+    ] {
+        sqlx::query(
+            "INSERT INTO domains (institution_id, name, validation_status, validated_until)
+             VALUES ($1, $2, 'validated', $3)",
+        )
+        .bind(institution)
+        .bind(name)
+        .bind(until)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let send = |now| {
+        tcs_portal::services::expiry_warnings::send_due(&app.pool, now, "https://tcs.example")
+    };
+
+    // 50 and 40 days left: both cross 60 days; the domain 100 days out does not.
+    let (first, second) = tokio::join!(send(start), send(start));
+    assert_eq!(first.unwrap() + second.unwrap(), 2);
+    assert_eq!(send(start).await.unwrap(), 0);
+    let sent = warnings_sent(&app).await;
+    let mut recipients: Vec<&str> = sent.iter().map(|(to, _)| to.as_str()).collect();
+    recipients.sort_unstable();
+    assert_eq!(
+        recipients,
+        [
+            "ana@etf.bg.ac.rs",
+            "ana@etf.bg.ac.rs",
+            "staff@amres.ac.rs",
+            "staff@amres.ac.rs"
+        ]
+    );
+    let (_, body) = &sent[0];
+    let serbian = body.find("ističe").expect("Serbian text");
+    let english = body.find("expires on").expect("English text");
+    assert!(serbian < english, "Serbian first: {body}");
+
+    // 25 and 15 days left: the 30-day warnings, once each.
+    let (first, second) = tokio::join!(send(days(25)), send(days(25)));
+    assert_eq!(first.unwrap() + second.unwrap(), 2);
+    assert_eq!(warnings_sent(&app).await.len(), 8);
+    // 15 and 5 days left: only the domain crosses 7 days.
+    assert_eq!(send(days(35)).await.unwrap(), 1);
+    assert_eq!(send(days(35)).await.unwrap(), 0);
+    let sent = warnings_sent(&app).await;
+    assert_eq!(sent.len(), 10);
+    assert!(sent.iter().all(|(to, _)| to != "boris@pmf.uns.ac.rs"));
+    assert!(sent[8].1.contains("etf.bg.ac.rs"), "{}", sent[8].1);
+    assert_eq!(audit_count(&app, "validation.expiry_warned").await, 5);
 }
