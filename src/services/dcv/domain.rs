@@ -103,7 +103,7 @@ pub async fn check(
         now,
     )
     .await?;
-    audit("domain.dcv_checked", scope, &domain)
+    audited("domain.dcv_checked", scope, &domain)
         .details(json!({
             "name": domain.name,
             "from": domain.validation_status,
@@ -149,7 +149,7 @@ async fn submit(
     let token = issued(created.dcv_token.as_ref());
     let mut tx = syncer.pool().begin().await?;
     db::store_submitted(&mut tx, scope, domain.id, digicert_id, &token, syncer.now()).await?;
-    audit("domain.submitted_to_digicert", scope, domain)
+    audited("domain.submitted_to_digicert", scope, domain)
         .details(json!({
             "name": domain.name,
             "digicert_domain_id": digicert_id,
@@ -184,7 +184,7 @@ async fn renew_token(
         syncer.now(),
     )
     .await?;
-    audit("domain.dcv_token_renewed", scope, domain)
+    audited("domain.dcv_token_renewed", scope, domain)
         .details(json!({ "name": domain.name }))
         .record(&mut tx, meta)
         .await?;
@@ -199,7 +199,11 @@ fn issued(token: Option<&DcvToken>) -> IssuedToken<'_> {
     }
 }
 
-fn audit(action: &'static str, scope: &InstitutionScope<Admin>, domain: &DcvDomain) -> AuditEvent {
+fn audited(
+    action: &'static str,
+    scope: &InstitutionScope<Admin>,
+    domain: &DcvDomain,
+) -> AuditEvent {
     AuditEvent::new(action)
         .actor(scope.account_id())
         .institution(scope.institution_id())
