@@ -13,6 +13,10 @@ pub struct Domain {
     pub validation_status: String,
     pub validated_until: Option<OffsetDateTime>,
     pub dcv_method: Option<String>,
+    pub digicert_domain_id: Option<i64>,
+    /// The DNS TXT value DigiCert issued, while the domain waits for it.
+    pub dcv_token: Option<String>,
+    pub dcv_token_expires_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
 }
 
@@ -21,7 +25,8 @@ pub async fn list<R: RequiredRole>(
     scope: &InstitutionScope<R>,
 ) -> sqlx::Result<Vec<Domain>> {
     let rows = sqlx::query!(
-        r#"SELECT id, name, validation_status, validated_until, dcv_method, created_at
+        r#"SELECT id, name, validation_status, validated_until, dcv_method, digicert_domain_id,
+                  dcv_token, dcv_token_expires_at, created_at
            FROM domains WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name"#,
         scope.institution_id()
     )
@@ -35,6 +40,9 @@ pub async fn list<R: RequiredRole>(
             validation_status: row.validation_status,
             validated_until: row.validated_until,
             dcv_method: row.dcv_method,
+            digicert_domain_id: row.digicert_domain_id,
+            dcv_token: row.dcv_token,
+            dcv_token_expires_at: row.dcv_token_expires_at,
             created_at: row.created_at,
         })
         .collect())

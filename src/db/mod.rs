@@ -4,7 +4,9 @@
 //! invitation, outbox, job, rate-limit and audit functions here are not tenant data.
 pub mod accounts;
 pub mod audit;
+pub mod dcv;
 pub mod domains;
+pub mod expiry_warnings;
 pub mod institutions;
 pub mod invitations;
 pub mod jobs;

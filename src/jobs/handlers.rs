@@ -14,6 +14,12 @@ use crate::services::validation_sync::{SyncOutcome, Syncer, Trigger};
 /// Pulls DigiCert's validation states for every linked institution.
 pub const SYNC_VALIDATIONS: &str = "digicert.sync_validations";
 
+/// Mails the 60/30/7-day warnings for organization and domain validations.
+pub const EXPIRY_WARNINGS: &str = "validation.expiry_warnings";
+
+/// Warnings are due at day granularity; hourly is plenty and cheap.
+const EXPIRY_WARNINGS_EVERY: Duration = Duration::hours(1);
+
 /// After a rate-limit refusal, the scheduled sync tries again this much later.
 const RATE_LIMITED_SNOOZE: Duration = Duration::minutes(1);
 
@@ -22,14 +28,22 @@ const RATE_LIMITED_SNOOZE: Duration = Duration::minutes(1);
 pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Worker> {
     let settings = state.settings.digicert.as_ref()?;
     let syncer = Syncer::from_state(state, stop.clone())?;
-    let registry = Registry::new().register(SYNC_VALIDATIONS, SyncValidations { syncer });
+    let warnings = ExpiryWarnings {
+        pool: state.db.clone(),
+        clock: state.clock.clone(),
+        public_url: state.settings.public_url.clone(),
+    };
+    let registry = Registry::new()
+        .register(SYNC_VALIDATIONS, SyncValidations { syncer })
+        .register(EXPIRY_WARNINGS, warnings);
     let worker = Worker::new(
         state.db.clone(),
         state.clock.clone(),
         registry,
         WorkerConfig::default(),
     )
-    .with_recurring(Recurring::new(SYNC_VALIDATIONS, settings.sync_every));
+    .with_recurring(Recurring::new(SYNC_VALIDATIONS, settings.sync_every))
+    .with_recurring(Recurring::new(EXPIRY_WARNINGS, EXPIRY_WARNINGS_EVERY));
     Some(worker)
 }
 
@@ -72,6 +86,24 @@ impl JobHandler for SyncValidations {
         } else {
             // Visible to staff on the operations page; the next run comes anyway.
             JobOutcome::Fail(failures.join("; "))
+        }
+    }
+}
+
+/// The scheduled expiry warnings.
+struct ExpiryWarnings {
+    pool: sqlx::PgPool,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    public_url: String,
+}
+
+#[async_trait]
+impl JobHandler for ExpiryWarnings {
+    async fn run(&self, _job: &Job) -> JobOutcome {
+        let now = self.clock.now();
+        match crate::services::expiry_warnings::send_due(&self.pool, now, &self.public_url).await {
+            Ok(_) => JobOutcome::Ok,
+            Err(error) => retry(error.to_string()),
         }
     }
 }

@@ -35,3 +35,15 @@ pub fn role_words(role: InstitutionRole) -> (&'static str, &'static str) {
         InstitutionRole::Auditor => ("revizor", "an auditor"),
     }
 }
+
+#[derive(Template)]
+#[template(path = "mail/validation_expiry.txt", escape = "none")]
+pub struct ValidationExpiryMail<'a> {
+    pub subject_sr: &'a str,
+    pub subject_en: &'a str,
+    pub institution_sr: &'a str,
+    pub institution_en: &'a str,
+    pub until: &'a str,
+    pub days: i32,
+    pub link: &'a str,
+}

@@ -1,8 +1,10 @@
 //! Workflows that span the database, crypto and mail. Handlers call these; these
 //! call `db::` and never touch HTTP.
 pub mod account;
+pub mod dcv;
 pub mod digicert_connection;
 pub mod domains;
+pub mod expiry_warnings;
 pub mod institutions;
 pub mod login;
 pub mod mfa;

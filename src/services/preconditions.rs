@@ -149,6 +149,9 @@ mod tests {
             validation_status: status.into(),
             validated_until: until,
             dcv_method: None,
+            digicert_domain_id: None,
+            dcv_token: None,
+            dcv_token_expires_at: None,
             created_at: now(),
         }
     }

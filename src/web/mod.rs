@@ -72,6 +72,11 @@ pub fn routes() -> RouteTable {
         )
         .add(
             "POST",
+            "/staff/institutions/{institution_id}/submit-validation",
+            post(staff::onboarding::submit_validation),
+        )
+        .add(
+            "POST",
             "/staff/accounts/{account_id}/status",
             post(staff::institutions::set_account_status),
         )
@@ -106,6 +111,11 @@ pub fn routes() -> RouteTable {
             "POST",
             "/institutions/{institution_id}/domains/{domain_id}/remove",
             post(institution::domains::remove),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/domains/{domain_id}/check",
+            post(institution::domains::check),
         )
         .add(
             "GET",

@@ -6,6 +6,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod dcv_onboarding;
 mod digicert;
 mod invitations;
 mod jobs;

@@ -61,7 +61,7 @@ pub enum SyncOutcome {
 }
 
 impl SyncOutcome {
-    fn from_error(error: DigicertError) -> Self {
+    pub(crate) fn from_error(error: DigicertError) -> Self {
         match error {
             DigicertError::InvalidApiKey => Self::KeyRejected,
             DigicertError::RateLimited { .. } => Self::RateLimited,
@@ -87,10 +87,12 @@ impl SyncOutcome {
     }
 }
 
-/// Why fetching stopped short: a database failure, or an outcome to report.
-enum Stop {
+/// Why a DigiCert call stopped short: a database failure, or an outcome to report.
+pub(crate) enum Stop {
     Database(sqlx::Error),
     Outcome(SyncOutcome),
+    /// DigiCert answered with an error; kept whole so each caller can say what it means.
+    Refused(DigicertError),
 }
 
 impl From<sqlx::Error> for Stop {
@@ -137,6 +139,14 @@ impl Syncer {
         &self.pool
     }
 
+    pub(crate) fn client(&self) -> &dyn CertCentral {
+        self.client.as_ref()
+    }
+
+    pub(crate) fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
     /// Pulls DigiCert's states for `target` and writes them over the cache, with
     /// an audit event, in one transaction. DigiCert failures leave the cache as it
     /// was and come back as an outcome; only database failures are errors.
@@ -149,16 +159,15 @@ impl Syncer {
         let fetched = match self.fetch(target).await {
             Ok(fetched) => fetched,
             Err(Stop::Database(error)) => return Err(error),
-            Err(Stop::Outcome(outcome)) => {
-                tracing::warn!(institution = %target.institution_id(), ?outcome, "validation sync failed");
-                return Ok(outcome);
-            }
+            Err(Stop::Outcome(outcome)) => return report(target, outcome),
+            Err(Stop::Refused(error)) => return report(target, SyncOutcome::from_error(error)),
         };
         self.store(target, &fetched, trigger, meta).await
     }
 
-    /// One DigiCert call, after the shared rate limiter admits it.
-    async fn call<T, F, Fut>(&self, call: F) -> Result<T, Stop>
+    /// One DigiCert call, after the shared rate limiter admits it. Onboarding
+    /// calls go through here too, so every process shares one budget.
+    pub(crate) async fn call<T, F, Fut>(&self, call: F) -> Result<T, Stop>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, DigicertError>>,
@@ -192,7 +201,7 @@ impl Syncer {
                 .await?;
                 Err(Stop::Outcome(SyncOutcome::RateLimited))
             }
-            Err(error) => Err(Stop::Outcome(SyncOutcome::from_error(error))),
+            Err(error) => Err(Stop::Refused(error)),
         }
     }
 
@@ -316,6 +325,11 @@ impl Syncer {
         tx.commit().await?;
         Ok(SyncOutcome::Synced { changes })
     }
+}
+
+fn report(target: &SyncTarget, outcome: SyncOutcome) -> sqlx::Result<SyncOutcome> {
+    tracing::warn!(institution = %target.institution_id(), ?outcome, "validation sync failed");
+    Ok(outcome)
 }
 
 /// "Sync now" on an institution's pages.

@@ -13,6 +13,7 @@ use crate::auth::scope::RequiredRole;
 use crate::auth::{Admin, InstitutionScope, Read};
 use crate::db::domains::{AddDomain, Domain, LiveCertificate};
 use crate::error::AppError;
+use crate::services::dcv::{self, DcvNotice};
 use crate::services::domains::RemoveOutcome;
 use crate::web::format;
 use crate::web::forms::FieldErrors;
@@ -32,11 +33,19 @@ struct DomainsTemplate<'a> {
     notice: Option<&'static str>,
     in_use: Option<(String, Vec<LiveCertificate>)>,
     sync: SyncPanel,
+    now: time::OffsetDateTime,
 }
 
 impl DomainsTemplate<'_> {
     fn date(&self, at: &Option<time::OffsetDateTime>) -> String {
         format::optional_date(*at)
+    }
+
+    /// DigiCert no longer accepts the domain's TXT value; "check" asks for a new one.
+    fn token_expired(&self, domain: &Domain) -> bool {
+        domain
+            .dcv_token_expires_at
+            .is_some_and(|until| until <= self.now)
     }
 }
 
@@ -71,6 +80,7 @@ async fn render<R: RequiredRole>(
             notice: extras.notice,
             in_use: extras.in_use,
             sync: SyncPanel::new(&extras.sync_query, synced_at, "domains"),
+            now: state.clock.now(),
         },
     )
 }
@@ -119,9 +129,11 @@ pub async fn add(
             StatusCode::UNPROCESSABLE_ENTITY
         }
         Ok(name) => match crate::services::domains::add(&state, &meta, &scope, &name).await? {
-            AddDomain::Added(_) => {
-                let to = format!("/institutions/{}/domains", scope.institution_id());
-                return Ok(Redirect::to(&to).into_response());
+            AddDomain::Added(id) => {
+                // Our row is committed first: whatever DigiCert answers, the
+                // domain is listed and can be submitted again from there.
+                let submitted = dcv::domain::submit_new(&state, &meta, &scope, id).await?;
+                return Ok(dcv_redirect(&scope, submitted).into_response());
             }
             AddDomain::AlreadyOurs => {
                 errors.add("name", "error.domain.already_ours");
@@ -147,6 +159,32 @@ pub async fn add(
     )
     .await
 }
+
+/// Back to the Domains tab, with how the DigiCert step went.
+fn dcv_redirect(scope: &InstitutionScope<Admin>, notice: Option<DcvNotice>) -> Redirect {
+    let mut to = format!("/institutions/{}/domains", scope.institution_id());
+    if let Some(notice) = notice {
+        to.push_str("?dcv=");
+        to.push_str(notice.code());
+    }
+    Redirect::to(&to)
+}
+
+/// "Check now": DigiCert looks for the TXT record (or the domain is submitted,
+/// or a new value issued, as its state needs).
+pub async fn check(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    scope: InstitutionScope<Admin>,
+    Path((_, domain_id)): Path<(Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<EmptyForm>,
+) -> Result<Response, AppError> {
+    let notice = dcv::domain::check(&state, &meta, &scope, domain_id).await?;
+    Ok(dcv_redirect(&scope, Some(notice)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
 
 #[derive(Deserialize)]
 pub struct RemoveForm {

@@ -9,6 +9,7 @@ use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{Admin, InstitutionScope};
 use crate::error::AppError;
+use crate::services::dcv::DcvNotice;
 use crate::services::validation_sync::{self, SyncNotice};
 use crate::web::format;
 
@@ -24,17 +25,25 @@ pub struct SyncForm {
 pub struct SyncQuery {
     #[serde(default)]
     sync: Option<String>,
+    /// How an onboarding action (domain DCV, organization submission) went.
+    #[serde(default)]
+    dcv: Option<String>,
 }
 
 impl SyncQuery {
     pub fn notice(&self) -> Option<SyncNotice> {
         self.sync.as_deref().and_then(SyncNotice::from_code)
     }
+
+    pub fn dcv_notice(&self) -> Option<DcvNotice> {
+        self.dcv.as_deref().and_then(DcvNotice::from_code)
+    }
 }
 
 /// What the sync panel shows.
 pub struct SyncPanel {
     pub notice: Option<SyncNotice>,
+    pub dcv: Option<DcvNotice>,
     /// When the cache was last synced, formatted; `None` when never.
     pub synced_at: Option<String>,
     /// The form's `back` value.
@@ -49,6 +58,7 @@ impl SyncPanel {
     ) -> Self {
         Self {
             notice: query.notice(),
+            dcv: query.dcv_notice(),
             synced_at: synced_at.map(format::datetime),
             back,
         }

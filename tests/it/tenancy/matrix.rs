@@ -73,6 +73,11 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/staff/institutions/{institution_id}/submit-validation",
+        Access::StaffWrite,
+    ),
+    (
+        "POST",
         "/staff/accounts/{account_id}/status",
         Access::StaffWrite,
     ),
@@ -98,6 +103,11 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/institutions/{institution_id}/domains/{domain_id}/remove",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/domains/{domain_id}/check",
         Access::TenantWrite,
     ),
     (

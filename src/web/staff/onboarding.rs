@@ -1,0 +1,28 @@
+//! Staff submit an institution's DigiCert organization for S/MIME validation,
+//! then return to its dashboard with a notice saying how it went.
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::audit::RequestMeta;
+use crate::auth::StaffAdmin;
+use crate::auth::csrf::CsrfForm;
+use crate::error::AppError;
+use crate::services::dcv::organization;
+
+#[derive(Deserialize)]
+pub struct SubmitForm {}
+
+pub async fn submit_validation(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    staff: StaffAdmin,
+    Path(institution_id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<SubmitForm>,
+) -> Result<Response, AppError> {
+    let notice = organization::submit_validation(&state, &meta, &staff, institution_id).await?;
+    let to = format!("/institutions/{institution_id}?dcv={}", notice.code());
+    Ok(Redirect::to(&to).into_response())
+}
