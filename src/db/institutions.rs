@@ -147,7 +147,9 @@ pub async fn staff_list(
                   OR i.short_name ILIKE '%' || $1 || '%' OR i.slug ILIKE '%' || $1 || '%'
                   OR i.registration_number = $1)
              AND ($2::text IS NULL OR i.tcs_status = $2)
-             AND ($3::text IS NULL OR (lower(i.name_sr), i.id) > ($3, $4::uuid))
+             -- Always a row comparison (the first page starts below every name), so even
+             -- a generic prepared plan can walk the (lower(name_sr), id) index.
+             AND (lower(i.name_sr), i.id) > (coalesce($3::text, ''), coalesce($4::uuid, '00000000-0000-0000-0000-000000000000'))
            ORDER BY lower(i.name_sr), i.id
            LIMIT $5"#,
         filter.search,
