@@ -22,7 +22,9 @@ const RATE_LIMITED_SNOOZE: Duration = Duration::minutes(1);
 pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Worker> {
     let settings = state.settings.digicert.as_ref()?;
     let syncer = Syncer::from_state(state, stop.clone())?;
-    let registry = Registry::new().register(SYNC_VALIDATIONS, SyncValidations { syncer });
+    let ordering = crate::services::ordering::Pipeline::from_state(state)?;
+    let registry =
+        ordering.register(Registry::new().register(SYNC_VALIDATIONS, SyncValidations { syncer }));
     let worker = Worker::new(
         state.db.clone(),
         state.clock.clone(),

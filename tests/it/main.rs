@@ -10,6 +10,7 @@ mod digicert;
 mod invitations;
 mod jobs;
 mod operations;
+mod ordering;
 mod outbox;
 mod pki;
 mod sandbox;
