@@ -323,3 +323,38 @@ pub async fn mark_revoked(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Where to tell the admin who placed the order that it stopped.
+pub async fn unscoped_requester_email(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT a.email FROM certificate_orders o JOIN accounts a ON a.id = o.requested_by
+           WHERE o.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Ends an order that DigiCert rejected or canceled, with DigiCert's reason.
+pub async fn unscoped_stop(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    status: &str,
+    digicert_status: &str,
+    reason: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"UPDATE certificate_orders
+           SET status = $2, digicert_status = $3, last_error = $4, updated_at = $5
+           WHERE id = $1"#,
+        id,
+        status,
+        digicert_status,
+        reason,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -35,3 +35,14 @@ pub fn role_words(role: InstitutionRole) -> (&'static str, &'static str) {
         InstitutionRole::Auditor => ("revizor", "an auditor"),
     }
 }
+
+/// To the admin who ordered, when DigiCert rejects or cancels the order.
+#[derive(Template)]
+#[template(path = "mail/order_stopped.txt", escape = "none")]
+pub struct OrderStoppedMail<'a> {
+    pub emails: &'a str,
+    pub status_sr: &'a str,
+    pub status_en: &'a str,
+    pub reason: &'a str,
+    pub link: &'a str,
+}

@@ -506,7 +506,7 @@ async fn fault_drill_with_thirty_percent_failures_issues_every_order_exactly_onc
 }
 
 #[sqlx::test]
-async fn a_rejected_order_records_digicerts_reason(pool: PgPool) {
+async fn a_rejected_order_records_digicerts_reason_and_mails_the_admin_who_ordered(pool: PgPool) {
     let world = world(pool, EmailValidationMode::Manual).await;
     let id = place(&world, "odbijen").await;
     until_all(
@@ -539,6 +539,18 @@ async fn a_rejected_order_records_digicerts_reason(pool: PgPool) {
             .is_some_and(|reason| reason.contains("rejected"))
     );
     assert!(rejected.chain_pem.is_none());
+    let mail: (String, String) =
+        sqlx::query_as("SELECT recipient, body_text FROM outbox WHERE subject LIKE 'TCS: porud%' ")
+            .fetch_one(&world.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(mail.0, world.admin.email);
+    assert!(
+        mail.1.contains("odbijena") && mail.1.contains("rejected"),
+        "{}",
+        mail.1
+    );
+    assert!(mail.1.contains("odbijen@etf.bg.ac.rs"), "{}", mail.1);
 }
 
 #[sqlx::test]

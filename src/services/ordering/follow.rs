@@ -1,6 +1,7 @@
 //! `digicert.follow_order`: follows a placed order until DigiCert issues,
 //! rejects or cancels it. Pending orders are looked at again after a wait that
 //! grows with their age, so old orders waiting on a person cost little.
+use askama::Template;
 use async_trait::async_trait;
 use serde_json::json;
 use time::Duration;
@@ -11,6 +12,8 @@ use super::{OrderJob, Pipeline, status, verify};
 use crate::db::orders::{self as db, Issued, OrderRecord};
 use crate::digicert::{CertificateFormat, Order, OrderId, OrderStatus};
 use crate::jobs::{Job, JobHandler, JobOutcome};
+use crate::mail::Mail;
+use crate::mail::templates::OrderStoppedMail;
 
 pub(super) struct FollowOrder {
     pub(super) pipeline: Pipeline,
@@ -56,8 +59,7 @@ impl Pipeline {
                     status::CANCELED
                 };
                 let reason = self.reason(&theirs).await?;
-                db::unscoped_set_status(&self.pool, order.id, ours, Some(&raw), Some(&reason), now)
-                    .await?;
+                self.stop_order(&order, ours, &raw, &reason).await?;
                 Ok(JobOutcome::Ok)
             }
             OrderStatus::Revoked => {
@@ -145,6 +147,47 @@ impl Pipeline {
         )
         .await?;
         Ok(JobOutcome::Ok)
+    }
+
+    /// Records the end of an order and tells the admin who placed it, in one
+    /// transaction, so a retried job cannot mail without the status or vice versa.
+    async fn stop_order(
+        &self,
+        order: &OrderRecord,
+        ours: &str,
+        raw: &str,
+        reason: &str,
+    ) -> Result<(), Halt> {
+        let now = self.clock.now();
+        let recipient = db::unscoped_requester_email(&self.pool, order.id).await?;
+        let mut tx = self.pool.begin().await?;
+        db::unscoped_stop(&mut tx, order.id, ours, raw, reason, now).await?;
+        if let Some(to) = recipient {
+            let (status_sr, status_en) = if ours == status::REJECTED {
+                ("odbijena", "rejected")
+            } else {
+                ("otkazana", "canceled")
+            };
+            let link = format!("{}/institutions/{}", self.public_url, order.institution_id);
+            let body = OrderStoppedMail {
+                emails: &order.emails.join(", "),
+                status_sr,
+                status_en,
+                reason,
+                link: &link,
+            }
+            .render()
+            .map_err(|error| Halt::Job(JobOutcome::Fail(error.to_string())))?;
+            Mail {
+                to,
+                subject: format!("TCS: porudžbina {status_sr} / order {status_en}"),
+                body,
+            }
+            .enqueue(&mut tx, now)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// DigiCert's words on why an order stopped: the approver's comment on its

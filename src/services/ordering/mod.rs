@@ -72,6 +72,8 @@ pub struct Pipeline {
     rate_key: RateKey,
     limits: RateLimits,
     timing: FollowTiming,
+    /// For links in mails.
+    public_url: String,
 }
 
 impl Pipeline {
@@ -88,6 +90,7 @@ impl Pipeline {
             rate_key,
             limits: RateLimits::digicert(),
             timing: FollowTiming::default(),
+            public_url: String::new(),
         }
     }
 
@@ -95,17 +98,26 @@ impl Pipeline {
     pub fn from_state(state: &AppState) -> Option<Self> {
         let client = state.digicert.clone()?;
         let settings = state.settings.digicert.as_ref()?;
-        Some(Self::new(
-            state.db.clone(),
-            client,
-            state.clock.clone(),
-            RateKey::for_api_key(&settings.api_key),
-        ))
+        Some(
+            Self::new(
+                state.db.clone(),
+                client,
+                state.clock.clone(),
+                RateKey::for_api_key(&settings.api_key),
+            )
+            .with_public_url(&state.settings.public_url),
+        )
     }
 
     #[must_use]
     pub fn with_timing(mut self, timing: FollowTiming) -> Self {
         self.timing = timing;
+        self
+    }
+
+    #[must_use]
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_owned();
         self
     }
 
