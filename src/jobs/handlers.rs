@@ -33,9 +33,12 @@ pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Wor
         clock: state.clock.clone(),
         public_url: state.settings.public_url.clone(),
     };
-    let registry = Registry::new()
-        .register(SYNC_VALIDATIONS, SyncValidations { syncer })
-        .register(EXPIRY_WARNINGS, warnings);
+    let ordering = crate::services::ordering::Pipeline::from_state(state)?;
+    let registry = ordering.register(
+        Registry::new()
+            .register(SYNC_VALIDATIONS, SyncValidations { syncer })
+            .register(EXPIRY_WARNINGS, warnings),
+    );
     let worker = Worker::new(
         state.db.clone(),
         state.clock.clone(),

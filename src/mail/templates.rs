@@ -47,3 +47,14 @@ pub struct ValidationExpiryMail<'a> {
     pub days: i32,
     pub link: &'a str,
 }
+
+/// To the admin who ordered, when DigiCert rejects or cancels the order.
+#[derive(Template)]
+#[template(path = "mail/order_stopped.txt", escape = "none")]
+pub struct OrderStoppedMail<'a> {
+    pub emails: &'a str,
+    pub status_sr: &'a str,
+    pub status_en: &'a str,
+    pub reason: &'a str,
+    pub link: &'a str,
+}

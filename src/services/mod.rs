@@ -9,6 +9,7 @@ pub mod institutions;
 pub mod login;
 pub mod mfa;
 pub mod onboarding;
+pub mod ordering;
 pub mod people;
 pub mod preconditions;
 pub mod validation_sync;

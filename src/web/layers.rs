@@ -78,13 +78,15 @@ pub async fn error_pages(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
     let explicit = response.extensions().get::<ErrorPage>().copied();
-    // Our own pages are HTML; anything else in an error (a framework rejection's
-    // plain text, which may quote the input) is replaced.
+    // Our own answers are HTML pages or JSON bodies; anything else in an error (a
+    // framework rejection's plain text, which may quote the input) is replaced.
     let bare = !response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"));
+        .is_some_and(|value| {
+            value.starts_with("text/html") || value.starts_with("application/json")
+        });
     if !(status.is_client_error() || status.is_server_error()) || !(bare || explicit.is_some()) {
         return response;
     }

@@ -139,6 +139,16 @@ pub fn routes() -> RouteTable {
         )
         .add(
             "POST",
+            "/api/v1/institutions/{institution_id}/orders",
+            post(institution::orders::place),
+        )
+        .add(
+            "POST",
+            "/api/v1/institutions/{institution_id}/orders/{order_id}/revoke",
+            post(institution::orders::revoke),
+        )
+        .add(
+            "POST",
             "/institutions/{institution_id}/sync",
             post(institution::sync::run),
         )

@@ -11,6 +11,7 @@ mod digicert;
 mod invitations;
 mod jobs;
 mod operations;
+mod ordering;
 mod outbox;
 mod pki;
 mod sandbox;

@@ -132,6 +132,16 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/api/v1/institutions/{institution_id}/orders",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/api/v1/institutions/{institution_id}/orders/{order_id}/revoke",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
         "/institutions/{institution_id}/sync",
         Access::TenantWrite,
     ),
@@ -303,6 +313,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{token}", "not-a-real-invitation-token")
             .replace("{name}", "style.css")
             .replace("{job_id}", "1")
+            .replace("{order_id}", &uuid::Uuid::nil().to_string())
     };
     // Logging out ends the persona's session, so that route goes last.
     let mut order: Vec<&(&str, &str, Access)> = EXPECTED

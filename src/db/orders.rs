@@ -1,0 +1,360 @@
+//! Certificate orders and their addresses. Tenant functions take the scope; the
+//! ordering jobs use the `unscoped_*` ones, keyed by the order id they were given.
+use sqlx::{PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+
+/// What an admin asked for, as written to the order row.
+#[derive(Debug, Clone)]
+pub struct NewOrderRow<'a> {
+    pub product: &'a str,
+    pub profile_type: Option<&'a str>,
+    pub given_name: &'a str,
+    pub surname: &'a str,
+    pub common_name: &'a str,
+    pub validity_years: i32,
+    pub csr_pem: &'a str,
+    pub reference: &'a str,
+    pub idempotency_key: &'a str,
+    pub requested_by: Uuid,
+}
+
+/// Inserts the order unless the institution already has one with the same
+/// idempotency key; `None` then.
+pub async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    order: &NewOrderRow<'_>,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO certificate_orders
+               (institution_id, status, common_name, requested_by, product, profile_type,
+                given_name, surname, validity_years, csr_pem, reference, idempotency_key,
+                created_at, updated_at)
+           VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+           ON CONFLICT (institution_id, idempotency_key) DO NOTHING
+           RETURNING id"#,
+        scope.institution_id(),
+        order.common_name,
+        order.requested_by,
+        order.product,
+        order.profile_type,
+        order.given_name,
+        order.surname,
+        order.validity_years,
+        order.csr_pem,
+        order.reference,
+        order.idempotency_key,
+        now
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn id_for_idempotency_key(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    key: &str,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT id FROM certificate_orders WHERE institution_id = $1 AND idempotency_key = $2",
+        scope.institution_id(),
+        key
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Ties an address to the order and to the institution's domain that covers it;
+/// the composite keys refuse a domain of another institution.
+pub async fn insert_email(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    order_id: Uuid,
+    email: &str,
+    domain_id: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO order_emails (institution_id, order_id, email, domain_id) VALUES ($1, $2, $3, $4)",
+        scope.institution_id(),
+        order_id,
+        email,
+        domain_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An order with everything the jobs and the pages need.
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub status: String,
+    pub product: String,
+    pub profile_type: Option<String>,
+    pub given_name: String,
+    pub surname: String,
+    pub common_name: String,
+    pub validity_years: i32,
+    pub csr_pem: Option<String>,
+    pub reference: Option<String>,
+    pub requested_by: Option<Uuid>,
+    pub digicert_org_id: Option<i64>,
+    pub digicert_order_id: Option<i64>,
+    pub digicert_status: Option<String>,
+    pub email_validation: Option<serde_json::Value>,
+    pub last_error: Option<String>,
+    pub chain_pem: Option<String>,
+    pub serial_number: Option<String>,
+    pub not_before: Option<OffsetDateTime>,
+    pub not_after: Option<OffsetDateTime>,
+    pub submit_attempts: i32,
+    pub emails: Vec<String>,
+}
+
+pub async fn get<R: RequiredRole>(
+    pool: &PgPool,
+    scope: &InstitutionScope<R>,
+    id: Uuid,
+) -> sqlx::Result<Option<OrderRecord>> {
+    let found = unscoped_get(pool, id).await?;
+    Ok(found.filter(|order| order.institution_id == scope.institution_id()))
+}
+
+pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderRecord>> {
+    let row = sqlx::query!(
+        r#"SELECT o.id, o.institution_id, o.status, o.product, o.profile_type, o.given_name,
+                  o.surname, o.common_name, o.validity_years, o.csr_pem, o.reference,
+                  o.requested_by, i.digicert_org_id, o.digicert_order_id, o.digicert_status,
+                  o.email_validation, o.last_error, o.chain_pem, o.serial_number,
+                  o.not_before, o.not_after, o.submit_attempts,
+                  ARRAY(SELECT e.email FROM order_emails e
+                        WHERE e.order_id = o.id ORDER BY e.email) AS "emails!"
+           FROM certificate_orders o JOIN institutions i ON i.id = o.institution_id
+           WHERE o.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| OrderRecord {
+        id: row.id,
+        institution_id: row.institution_id,
+        status: row.status,
+        product: row.product,
+        profile_type: row.profile_type,
+        given_name: row.given_name,
+        surname: row.surname,
+        common_name: row.common_name,
+        validity_years: row.validity_years,
+        csr_pem: row.csr_pem,
+        reference: row.reference,
+        requested_by: row.requested_by,
+        digicert_org_id: row.digicert_org_id,
+        digicert_order_id: row.digicert_order_id,
+        digicert_status: row.digicert_status,
+        email_validation: row.email_validation,
+        last_error: row.last_error,
+        chain_pem: row.chain_pem,
+        serial_number: row.serial_number,
+        not_before: row.not_before,
+        not_after: row.not_after,
+        submit_attempts: row.submit_attempts,
+        emails: row.emails,
+    }))
+}
+
+/// Counts a submission attempt before DigiCert is called, so an attempt that
+/// dies mid-call is still on record.
+pub async fn unscoped_record_attempt(
+    pool: &PgPool,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE certificate_orders SET submit_attempts = submit_attempts + 1, updated_at = $2 WHERE id = $1",
+        id,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records DigiCert's order; only the first id sticks, so a job run twice cannot
+/// swap the order it is following.
+pub async fn unscoped_mark_submitted(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    digicert_order_id: i64,
+    digicert_request_id: Option<i64>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"UPDATE certificate_orders
+           SET digicert_order_id = $2, digicert_request_id = $3, status = 'submitted',
+               submitted_at = $4, updated_at = $4, last_error = NULL
+           WHERE id = $1 AND digicert_order_id IS NULL"#,
+        id,
+        digicert_order_id,
+        digicert_request_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn unscoped_record_error(
+    pool: &PgPool,
+    id: Uuid,
+    error: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE certificate_orders SET last_error = $2, updated_at = $3 WHERE id = $1",
+        id,
+        error,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Moves an order to `status`, keeping DigiCert's raw status beside it.
+pub async fn unscoped_set_status(
+    pool: &PgPool,
+    id: Uuid,
+    status: &str,
+    digicert_status: Option<&str>,
+    last_error: Option<&str>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"UPDATE certificate_orders
+           SET status = $2, digicert_status = COALESCE($3, digicert_status),
+               last_error = COALESCE($4, last_error), updated_at = $5
+           WHERE id = $1"#,
+        id,
+        status,
+        digicert_status,
+        last_error,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn unscoped_set_email_validation(
+    pool: &PgPool,
+    id: Uuid,
+    state: &serde_json::Value,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE certificate_orders SET email_validation = $2, updated_at = $3 WHERE id = $1",
+        id,
+        state,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The verified certificate of an issued order.
+#[derive(Debug, Clone)]
+pub struct Issued<'a> {
+    pub digicert_status: &'a str,
+    pub certificate_id: Option<i64>,
+    pub chain_pem: &'a str,
+    pub serial_number: &'a str,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+pub async fn unscoped_store_issued(
+    pool: &PgPool,
+    id: Uuid,
+    issued: &Issued<'_>,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"UPDATE certificate_orders
+           SET status = 'issued', digicert_status = $2, digicert_certificate_id = $3,
+               chain_pem = $4, serial_number = $5, not_before = $6, not_after = $7,
+               issued_at = $8, updated_at = $8, last_error = NULL
+           WHERE id = $1"#,
+        id,
+        issued.digicert_status,
+        issued.certificate_id,
+        issued.chain_pem,
+        issued.serial_number,
+        issued.not_before,
+        issued.not_after,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_revoked(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"UPDATE certificate_orders SET status = 'revoked', digicert_status = 'revoked',
+               updated_at = $3
+           WHERE institution_id = $1 AND id = $2 AND status = 'issued'"#,
+        scope.institution_id(),
+        id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Where to tell the admin who placed the order that it stopped.
+pub async fn unscoped_requester_email(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT a.email FROM certificate_orders o JOIN accounts a ON a.id = o.requested_by
+           WHERE o.id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Ends an order that DigiCert rejected or canceled, with DigiCert's reason.
+pub async fn unscoped_stop(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    status: &str,
+    digicert_status: &str,
+    reason: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"UPDATE certificate_orders
+           SET status = $2, digicert_status = $3, last_error = $4, updated_at = $5
+           WHERE id = $1"#,
+        id,
+        status,
+        digicert_status,
+        reason,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! `digicert.follow_order`: follows a placed order until DigiCert issues,
+//! rejects or cancels it. Pending orders are looked at again after a wait that
+//! grows with their age, so old orders waiting on a person cost little.
+use askama::Template;
+use async_trait::async_trait;
+use serde_json::json;
+use time::Duration;
+use uuid::Uuid;
+
+use super::call::{Halt, retry};
+use super::{OrderJob, Pipeline, status, verify};
+use crate::db::orders::{self as db, Issued, OrderRecord};
+use crate::digicert::{CertificateFormat, Order, OrderId, OrderStatus};
+use crate::jobs::{Job, JobHandler, JobOutcome};
+use crate::mail::Mail;
+use crate::mail::templates::OrderStoppedMail;
+
+pub(super) struct FollowOrder {
+    pub(super) pipeline: Pipeline,
+}
+
+#[async_trait]
+impl JobHandler for FollowOrder {
+    async fn run(&self, job: &Job) -> JobOutcome {
+        let order_id = match job.payload::<OrderJob>() {
+            Ok(payload) => payload.order_id,
+            Err(error) => return JobOutcome::Fail(format!("bad payload: {error}")),
+        };
+        let age = self.pipeline.clock.now() - job.created_at;
+        match self.pipeline.follow(order_id, age).await {
+            Ok(outcome) => outcome,
+            Err(Halt::Job(outcome)) => outcome,
+            Err(Halt::Digicert(error)) => retry(error),
+        }
+    }
+}
+
+impl Pipeline {
+    async fn follow(&self, order_id: Uuid, age: Duration) -> Result<JobOutcome, Halt> {
+        let Some(order) = db::unscoped_get(&self.pool, order_id).await? else {
+            return Ok(JobOutcome::Fail("no such order".to_owned()));
+        };
+        let Some(digicert_id) = order
+            .digicert_order_id
+            .and_then(|id| u64::try_from(id).ok())
+        else {
+            return Ok(JobOutcome::Fail("the order was never placed".to_owned()));
+        };
+        let digicert_id = OrderId(digicert_id);
+        let theirs = self.call(|| self.client.order(digicert_id)).await?;
+        let now = self.clock.now();
+        let raw = theirs.status.as_str().to_owned();
+        match &theirs.status {
+            OrderStatus::Issued => self.collect(&order, &theirs).await,
+            OrderStatus::Rejected | OrderStatus::Canceled => {
+                let ours = if theirs.status == OrderStatus::Rejected {
+                    status::REJECTED
+                } else {
+                    status::CANCELED
+                };
+                let reason = self.reason(&theirs).await?;
+                self.stop_order(&order, ours, &raw, &reason).await?;
+                Ok(JobOutcome::Ok)
+            }
+            OrderStatus::Revoked => {
+                db::unscoped_set_status(
+                    &self.pool,
+                    order.id,
+                    status::REVOKED,
+                    Some(&raw),
+                    None,
+                    now,
+                )
+                .await?;
+                Ok(JobOutcome::Ok)
+            }
+            OrderStatus::Pending | OrderStatus::NeedsApproval | OrderStatus::Processing => {
+                let validation = self
+                    .call(|| self.client.email_validation(digicert_id))
+                    .await?;
+                let state =
+                    json!(validation
+                    .emails
+                    .iter()
+                    .map(|entry| json!({"email": entry.email, "status": entry.status.as_str()}))
+                    .collect::<Vec<_>>());
+                db::unscoped_set_email_validation(&self.pool, order.id, &state, now).await?;
+                db::unscoped_set_status(
+                    &self.pool,
+                    order.id,
+                    status::PENDING_VALIDATION,
+                    Some(&raw),
+                    None,
+                    now,
+                )
+                .await?;
+                Ok(JobOutcome::Snooze(self.poll_after(age)))
+            }
+            // A status we do not know (or one we do not act on): keep it visible,
+            // keep our own status, and look again later.
+            _ => {
+                db::unscoped_set_status(&self.pool, order.id, &order.status, Some(&raw), None, now)
+                    .await?;
+                Ok(JobOutcome::Snooze(self.poll_after(age)))
+            }
+        }
+    }
+
+    /// Downloads, verifies and stores the certificate of an issued order.
+    async fn collect(&self, order: &OrderRecord, theirs: &Order) -> Result<JobOutcome, Halt> {
+        let download = self
+            .call(|| {
+                self.client
+                    .download_order_certificate(theirs.id, CertificateFormat::PemAll)
+            })
+            .await?;
+        let Some(text) = download.text() else {
+            return Ok(retry("DigiCert's pem_all is not text"));
+        };
+        let csr = order.csr_pem.as_deref().unwrap_or_default();
+        let verified = match verify::verify(text, csr, &order.emails) {
+            Ok(verified) => verified,
+            Err(error) => {
+                // A wrong certificate must not reach the person; staff look at it.
+                let error = error.to_string();
+                db::unscoped_record_error(&self.pool, order.id, &error, self.clock.now()).await?;
+                return Ok(JobOutcome::Fail(error));
+            }
+        };
+        let certificate_id = theirs
+            .certificate
+            .as_ref()
+            .and_then(|cert| cert.id)
+            .and_then(|id| i64::try_from(id.0).ok());
+        db::unscoped_store_issued(
+            &self.pool,
+            order.id,
+            &Issued {
+                digicert_status: theirs.status.as_str(),
+                certificate_id,
+                chain_pem: &verified.chain_pem,
+                serial_number: &verified.serial_hex,
+                not_before: verified.not_before,
+                not_after: verified.not_after,
+            },
+            self.clock.now(),
+        )
+        .await?;
+        Ok(JobOutcome::Ok)
+    }
+
+    /// Records the end of an order and tells the admin who placed it, in one
+    /// transaction, so a retried job cannot mail without the status or vice versa.
+    async fn stop_order(
+        &self,
+        order: &OrderRecord,
+        ours: &str,
+        raw: &str,
+        reason: &str,
+    ) -> Result<(), Halt> {
+        let now = self.clock.now();
+        let recipient = db::unscoped_requester_email(&self.pool, order.id).await?;
+        let mut tx = self.pool.begin().await?;
+        db::unscoped_stop(&mut tx, order.id, ours, raw, reason, now).await?;
+        if let Some(to) = recipient {
+            let (status_sr, status_en) = if ours == status::REJECTED {
+                ("odbijena", "rejected")
+            } else {
+                ("otkazana", "canceled")
+            };
+            let link = format!("{}/institutions/{}", self.public_url, order.institution_id);
+            let body = OrderStoppedMail {
+                emails: &order.emails.join(", "),
+                status_sr,
+                status_en,
+                reason,
+                link: &link,
+            }
+            .render()
+            .map_err(|error| Halt::Job(JobOutcome::Fail(error.to_string())))?;
+            Mail {
+                to,
+                subject: format!("TCS: porudžbina {status_sr} / order {status_en}"),
+                body,
+            }
+            .enqueue(&mut tx, now)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// DigiCert's words on why an order stopped: the approver's comment on its
+    /// request when there is one, else its status.
+    async fn reason(&self, order: &Order) -> Result<String, Halt> {
+        let fallback = format!("DigiCert status: {}", order.status.as_str());
+        let Some(request) = order.requests.first() else {
+            return Ok(fallback);
+        };
+        let request = self.call(|| self.client.request(request.id)).await?;
+        Ok(request
+            .processor_comment
+            .filter(|comment| !comment.trim().is_empty())
+            .unwrap_or(fallback))
+    }
+
+    /// A tenth of the order's age, within the configured bounds.
+    fn poll_after(&self, age: Duration) -> Duration {
+        (age / 10_i32).clamp(self.timing.min_poll, self.timing.max_poll)
+    }
+}

@@ -1,0 +1,158 @@
+//! Accepting an order: preconditions, checks of what was asked, and the order row,
+//! its addresses, its submit job and the audit event in one transaction.
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{OrderJob, SUBMIT_ORDER};
+use crate::app::AppState;
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::{Admin, InstitutionScope};
+use crate::db::domains::Domain;
+use crate::db::orders::{self as db, NewOrderRow};
+use crate::digicert::{ProductId, ProfileType};
+use crate::domain::EmailAddress;
+use crate::jobs::{self, NewJob};
+use crate::pki::csr::Csr;
+use crate::services::preconditions::{self, Unmet};
+
+/// DigiCert's ceiling for a client certificate, whatever the product.
+const MAX_VALIDITY_DAYS: u32 = 825;
+
+/// What an admin orders.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub product: ProductId,
+    pub profile_type: Option<ProfileType>,
+    pub emails: Vec<EmailAddress>,
+    pub given_name: String,
+    pub surname: String,
+    pub common_name: String,
+    pub validity_years: u32,
+    pub csr_pem: String,
+    /// Chosen by the form; the same key again returns the first order.
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceOutcome {
+    Placed(Uuid),
+    /// The TCS preconditions are not met; nothing was written.
+    Refused(Vec<Unmet>),
+    /// An order with this idempotency key exists already.
+    Duplicate(Uuid),
+    /// The request itself is unusable; nothing was written.
+    Invalid(String),
+}
+
+pub async fn place(
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+    order: NewOrder,
+) -> anyhow::Result<PlaceOutcome> {
+    if let Err(reason) = check(&order) {
+        return Ok(PlaceOutcome::Invalid(reason));
+    }
+    let now = state.clock.now();
+    let institution = crate::db::institutions::detail(&state.db, scope).await?;
+    let domains = crate::db::domains::list(&state.db, scope).await?;
+    let unmet = preconditions::evaluate(&institution, &domains, &order.emails, now);
+    if !unmet.is_empty() {
+        return Ok(PlaceOutcome::Refused(unmet));
+    }
+    let reference = format!("tcs-{}", Uuid::new_v4().simple());
+    let mut tx = state.db.begin().await?;
+    if let Some(existing) =
+        db::id_for_idempotency_key(&mut tx, scope, &order.idempotency_key).await?
+    {
+        return Ok(PlaceOutcome::Duplicate(existing));
+    }
+    let row = NewOrderRow {
+        product: order.product.as_str(),
+        profile_type: order.profile_type.as_ref().map(ProfileType::as_str),
+        given_name: &order.given_name,
+        surname: &order.surname,
+        common_name: &order.common_name,
+        validity_years: i32::try_from(order.validity_years)?,
+        csr_pem: &order.csr_pem,
+        reference: &reference,
+        idempotency_key: &order.idempotency_key,
+        requested_by: scope.account_id(),
+    };
+    let Some(order_id) = db::insert(&mut tx, scope, &row, now).await? else {
+        // A concurrent submit with the same key won the insert.
+        tx.rollback().await?;
+        let mut tx = state.db.begin().await?;
+        let existing = db::id_for_idempotency_key(&mut tx, scope, &order.idempotency_key).await?;
+        return Ok(existing.map_or_else(
+            || PlaceOutcome::Invalid("the order could not be recorded".to_owned()),
+            PlaceOutcome::Duplicate,
+        ));
+    };
+    for email in &order.emails {
+        // The preconditions passed, so a covering domain exists.
+        let Some(domain) = covering(&domains, email) else {
+            return Ok(PlaceOutcome::Refused(vec![Unmet::EmailOutsideDomains {
+                email: email.as_str().to_owned(),
+            }]));
+        };
+        db::insert_email(&mut tx, scope, order_id, email.as_str(), domain.id).await?;
+    }
+    jobs::enqueue(
+        &mut *tx,
+        &NewJob::new(SUBMIT_ORDER, &OrderJob { order_id })?,
+        now,
+    )
+    .await?;
+    AuditEvent::new("order.placed")
+        .actor(scope.account_id())
+        .institution(scope.institution_id())
+        .target(format!("order:{order_id}"))
+        .details(json!({
+            "reference": reference,
+            "product": order.product.as_str(),
+            "emails": order.emails.iter().map(EmailAddress::as_str).collect::<Vec<_>>(),
+            "validity_years": order.validity_years,
+        }))
+        .record(&mut tx, meta)
+        .await?;
+    tx.commit().await?;
+    Ok(PlaceOutcome::Placed(order_id))
+}
+
+/// The most specific of the institution's domains that covers the address, as
+/// the preconditions choose it.
+fn covering<'a>(domains: &'a [Domain], email: &EmailAddress) -> Option<&'a Domain> {
+    domains
+        .iter()
+        .filter(|domain| domain.name.covers(email.domain()))
+        .max_by_key(|domain| domain.name.as_str().len())
+}
+
+/// What is wrong with the request itself, before any precondition.
+fn check(order: &NewOrder) -> Result<(), String> {
+    if order.emails.is_empty() {
+        return Err("an order needs at least one email address".to_owned());
+    }
+    if !(1..=2).contains(&order.validity_years) || order.validity_years * 365 > MAX_VALIDITY_DAYS {
+        return Err(format!(
+            "validity must be 1 or 2 years, at most {MAX_VALIDITY_DAYS} days"
+        ));
+    }
+    if order.idempotency_key.trim().is_empty() {
+        return Err("an order needs an idempotency key".to_owned());
+    }
+    let csr = Csr::parse(order.csr_pem.as_bytes()).map_err(|error| format!("CSR: {error}"))?;
+    let mut in_csr: Vec<String> = csr.emails().iter().map(|e| e.to_lowercase()).collect();
+    let mut ordered: Vec<String> = order
+        .emails
+        .iter()
+        .map(|e| e.as_str().to_lowercase())
+        .collect();
+    in_csr.sort();
+    ordered.sort();
+    if in_csr != ordered {
+        return Err("the CSR's email addresses differ from the order's".to_owned());
+    }
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! Revoking an issued order through DigiCert. Our order becomes `revoked` only
+//! when DigiCert says the certificate is revoked, not when a revoke request waits.
+use serde_json::json;
+use uuid::Uuid;
+
+use super::status;
+use crate::app::AppState;
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::{Admin, InstitutionScope};
+use crate::db::orders as db;
+use crate::digicert::{self, OrderId, RevocationReason, RevokeRequest};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    Revoked,
+    /// DigiCert filed a revoke request that still waits for approval.
+    AwaitingApproval,
+    NotFound,
+    /// Only issued orders can be revoked.
+    NotIssued,
+    NotConfigured,
+    /// DigiCert refused or failed; nothing changed here.
+    Failed(String),
+}
+
+pub async fn revoke(
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+    order_id: Uuid,
+    reason: RevocationReason,
+    comment: &str,
+) -> anyhow::Result<RevokeOutcome> {
+    let Some(client) = state.digicert.clone() else {
+        return Ok(RevokeOutcome::NotConfigured);
+    };
+    let Some(order) = db::get(&state.db, scope, order_id).await? else {
+        return Ok(RevokeOutcome::NotFound);
+    };
+    let digicert_id = order
+        .digicert_order_id
+        .and_then(|id| u64::try_from(id).ok());
+    let (true, Some(digicert_id)) = (order.status == status::ISSUED, digicert_id) else {
+        return Ok(RevokeOutcome::NotIssued);
+    };
+    let request = RevokeRequest {
+        comments: comment.to_owned(),
+        revocation_reason: Some(reason.clone()),
+        skip_approval: true,
+    };
+    let outcome = match client.revoke_order(OrderId(digicert_id), &request).await {
+        Ok(digicert::RevokeOutcome::Revoked) => RevokeOutcome::Revoked,
+        Ok(digicert::RevokeOutcome::Requested(_)) => RevokeOutcome::AwaitingApproval,
+        Err(error) => return Ok(RevokeOutcome::Failed(error.to_string())),
+    };
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    if outcome == RevokeOutcome::Revoked {
+        db::mark_revoked(&mut tx, scope, order.id, now).await?;
+    }
+    AuditEvent::new("order.revoke")
+        .actor(scope.account_id())
+        .institution(scope.institution_id())
+        .target(format!("order:{}", order.id))
+        .details(json!({
+            "reason": reason.as_str(),
+            "outcome": format!("{outcome:?}"),
+        }))
+        .record(&mut tx, meta)
+        .await?;
+    tx.commit().await?;
+    Ok(outcome)
+}

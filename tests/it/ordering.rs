@@ -1,0 +1,580 @@
+//! The ordering engine against the in-process DigiCert sandbox: orders placed
+//! through the service API reach DigiCert exactly once, whatever fails, and end
+//! issued with a verified chain, or are refused with no side effect.
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tcs_portal::clock::SystemClock;
+use tcs_portal::digicert::{ClientConfig, HttpCertCentral, RetryPolicy};
+use tcs_portal::domain::EmailAddress;
+use tcs_portal::jobs::rate_limit::RateKey;
+use tcs_portal::jobs::{Backoff, Registry, Worker, WorkerConfig};
+use tcs_portal::pki::keygen::{self, KeyType};
+use tcs_portal::sandbox::state::OrderStatus as SandboxStatus;
+use tcs_portal::sandbox::{
+    AccountSeed, EmailValidationMode, OrganizationSeed, RunningSandbox, SandboxOptions,
+    ValidationSeed,
+};
+use tcs_portal::services::ordering::{FollowTiming, Pipeline};
+use time::{Duration, OffsetDateTime};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::helpers::{EnrolledUser, TestApp};
+use crate::tenancy::two_institutions;
+
+const KEY: &str = "amres-key";
+const ORG: &str = "Elektrotehnicki fakultet";
+const DOMAIN: &str = "etf.bg.ac.rs";
+
+struct World {
+    sandbox: RunningSandbox,
+    app: TestApp,
+    admin: EnrolledUser,
+    institution: Uuid,
+    stop: CancellationToken,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// ETF, registered, linked to its S/MIME-validated organization at DigiCert,
+/// with `etf.bg.ac.rs` validated on both sides, and a worker running the
+/// ordering jobs with test-sized back-offs.
+async fn world(pool: PgPool, email_validation: EmailValidationMode) -> World {
+    let until = OffsetDateTime::now_utc() + Duration::days(300);
+    let sandbox = tcs_portal::sandbox::start_in_process(
+        SandboxOptions::default().with_account(
+            AccountSeed::new(KEY)
+                .with_email_validation(email_validation)
+                .with_organization(
+                    OrganizationSeed::new(ORG)
+                        .with_smime(ValidationSeed::Validated {
+                            validated_until: Some(until),
+                        })
+                        .with_domain(
+                            DOMAIN,
+                            ValidationSeed::Validated {
+                                validated_until: Some(until),
+                            },
+                        ),
+                ),
+        ),
+    )
+    .await
+    .unwrap();
+    let app = TestApp::spawn_with_digicert(pool.clone(), sandbox.base_url(), KEY).await;
+    let people = two_institutions(&app).await;
+    let added = people
+        .admin_a
+        .client
+        .post_form(
+            &format!("/institutions/{}/domains", people.a),
+            &[("name", DOMAIN)],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let org_id = sandbox_org_id(&sandbox).await;
+    sqlx::query(
+        "UPDATE institutions SET digicert_org_id = $1, org_validation_status = 'validated',
+             org_validated_until = $2 WHERE id = $3",
+    )
+    .bind(org_id)
+    .bind(until)
+    .bind(people.a)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE domains SET validation_status = 'validated', validated_until = $1 WHERE name = $2",
+    )
+    .bind(until)
+    .bind(DOMAIN)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let stop = CancellationToken::new();
+    tokio::spawn(worker(&pool, &sandbox).run(stop.clone()));
+    World {
+        sandbox,
+        app,
+        admin: people.admin_a,
+        institution: people.a,
+        stop,
+    }
+}
+
+fn worker(pool: &PgPool, sandbox: &RunningSandbox) -> Worker {
+    let config = ClientConfig::new(sandbox.base_url(), KEY.to_owned().into())
+        .with_timeouts(StdDuration::from_secs(2), StdDuration::from_secs(2))
+        .with_retry(RetryPolicy {
+            max_attempts: 3,
+            base_delay: StdDuration::from_millis(20),
+            max_delay: StdDuration::from_millis(100),
+        });
+    let client = Arc::new(HttpCertCentral::new(config).unwrap());
+    let clock = Arc::new(SystemClock);
+    let pipeline = Pipeline::new(pool.clone(), client, clock.clone(), RateKey::named("test"))
+        .with_timing(FollowTiming {
+            min_poll: Duration::milliseconds(100),
+            max_poll: Duration::milliseconds(500),
+        });
+    let config = WorkerConfig {
+        concurrency: 8,
+        idle_poll_min: Duration::milliseconds(20),
+        idle_poll_max: Duration::milliseconds(200),
+        backoff: Backoff {
+            base: Duration::milliseconds(50),
+            max: Duration::milliseconds(400),
+        },
+        ..WorkerConfig::default()
+    };
+    Worker::new(
+        pool.clone(),
+        clock,
+        pipeline.register(Registry::new()),
+        config,
+    )
+}
+
+async fn sandbox_org_id(sandbox: &RunningSandbox) -> i64 {
+    sandbox
+        .sandbox()
+        .read(|state, _| {
+            state
+                .accounts
+                .iter()
+                .flat_map(|account| &account.organizations)
+                .find(|org| org.name == ORG)
+                .map(|org| i64::try_from(org.id).unwrap())
+        })
+        .await
+        .unwrap()
+}
+
+/// How many orders DigiCert holds with this reference in `comments`.
+async fn at_digicert(sandbox: &RunningSandbox, reference: &str) -> usize {
+    sandbox
+        .sandbox()
+        .read(|state, _| {
+            state
+                .accounts
+                .iter()
+                .flat_map(|account| &account.orders)
+                .filter(|order| order.comments.as_deref() == Some(reference))
+                .count()
+        })
+        .await
+}
+
+async fn sandbox_status(sandbox: &RunningSandbox, reference: &str) -> Option<SandboxStatus> {
+    sandbox
+        .sandbox()
+        .read(|state, _| {
+            state
+                .accounts
+                .iter()
+                .flat_map(|account| &account.orders)
+                .find(|order| order.comments.as_deref() == Some(reference))
+                .map(|order| order.status)
+        })
+        .await
+}
+
+fn csr_for(local: &str) -> (String, String) {
+    let email = format!("{local}@{DOMAIN}");
+    let parsed = EmailAddress::parse(&email).unwrap();
+    let key = keygen::generate(KeyType::EcdsaP256, "Petar Petrovic", &[parsed]).unwrap();
+    (email, key.csr_pem().to_owned())
+}
+
+/// Posts an order; returns the HTTP status and the JSON answer.
+async fn order(world: &World, email: &str, csr: &str, key: &str) -> (StatusCode, Value) {
+    let answer = world
+        .admin
+        .client
+        .post_form(
+            &format!("/api/v1/institutions/{}/orders", world.institution),
+            &[
+                ("product", "client_premium"),
+                ("emails", email),
+                ("given_name", "Petar"),
+                ("surname", "Petrović"),
+                ("validity_years", "1"),
+                ("csr", csr),
+                ("idempotency_key", key),
+            ],
+        )
+        .await;
+    let body = serde_json::from_str(&answer.body).unwrap_or_else(|_| json!(answer.body));
+    (answer.status, body)
+}
+
+async fn place(world: &World, local: &str) -> Uuid {
+    let (email, csr) = csr_for(local);
+    let (status, body) = order(world, &email, &csr, &format!("key-{local}")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    Uuid::parse_str(body["order_id"].as_str().unwrap()).unwrap()
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct Row {
+    status: String,
+    reference: String,
+    digicert_status: Option<String>,
+    digicert_order_id: Option<i64>,
+    chain_pem: Option<String>,
+    serial_number: Option<String>,
+    not_after: Option<OffsetDateTime>,
+    last_error: Option<String>,
+    submit_attempts: i32,
+}
+
+async fn row(world: &World, id: Uuid) -> Row {
+    sqlx::query_as(
+        "SELECT status, reference, digicert_status, digicert_order_id, chain_pem, serial_number,
+                not_after, last_error, submit_attempts
+         FROM certificate_orders WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&world.app.pool)
+    .await
+    .unwrap()
+}
+
+/// Waits until every order has reached `status`, or fails after `limit`.
+async fn until_all(world: &World, ids: &[Uuid], status: &str, limit: StdDuration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let done: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM certificate_orders WHERE id = ANY($1) AND status = $2",
+        )
+        .bind(ids)
+        .bind(status)
+        .fetch_one(&world.app.pool)
+        .await
+        .unwrap();
+        if usize::try_from(done).unwrap() == ids.len() {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{done} of {} orders {status} in time",
+            ids.len()
+        );
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+}
+
+async fn set_faults(sandbox: &RunningSandbox, faults: Value) {
+    let answer = reqwest::Client::new()
+        .put(format!("{}/faults", sandbox.control_url()))
+        .header("X-Sandbox-Key", sandbox.control_key())
+        .json(&faults)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+#[sqlx::test]
+async fn an_order_goes_all_the_way_to_issued_with_a_verified_chain(pool: PgPool) {
+    let world = world(pool, EmailValidationMode::Automatic).await;
+    let id = place(&world, "petar").await;
+    until_all(&world, &[id], "issued", StdDuration::from_secs(30)).await;
+    let issued = row(&world, id).await;
+    assert_eq!(issued.digicert_status.as_deref(), Some("issued"));
+    assert!(issued.digicert_order_id.is_some());
+    assert!(
+        issued
+            .serial_number
+            .is_some_and(|serial| !serial.is_empty())
+    );
+    assert!(
+        issued
+            .not_after
+            .is_some_and(|end| end > OffsetDateTime::now_utc())
+    );
+    let chain = issued.chain_pem.unwrap();
+    let blocks = tcs_portal::pki::pem::decode_all(&chain);
+    assert!(blocks.len() >= 2, "leaf and issuers: {chain}");
+    let ders: Vec<Vec<u8>> = blocks.into_iter().map(|block| block.der).collect();
+    tcs_portal::pki::pkcs12::CertificateChain::new(ders[0].clone(), ders[1..].to_vec()).unwrap();
+    assert_eq!(at_digicert(&world.sandbox, &issued.reference).await, 1);
+    assert!(
+        world
+            .app
+            .audit_actions()
+            .await
+            .contains(&"order.placed".to_owned())
+    );
+}
+
+#[sqlx::test]
+async fn each_unmet_precondition_refuses_with_its_message_and_writes_nothing(pool: PgPool) {
+    let world = world(pool.clone(), EmailValidationMode::Automatic).await;
+    let (email, csr) = csr_for("ana");
+    let institution = world.institution;
+    // What breaks one precondition, and the message that must say so.
+    let cases: [(&str, &str); 5] = [
+        (
+            "UPDATE institutions SET tcs_status = 'applied' WHERE id = $1",
+            "precondition.not_registered",
+        ),
+        (
+            "UPDATE institutions SET digicert_org_id = NULL WHERE id = $1",
+            "precondition.no_digicert_org",
+        ),
+        (
+            "UPDATE institutions SET org_validation_status = 'pending' WHERE id = $1",
+            "precondition.org_not_validated",
+        ),
+        (
+            "UPDATE domains SET validation_status = 'expired' WHERE institution_id = $1",
+            "precondition.domain_not_validated",
+        ),
+        // Nothing to break: the address itself is outside the domains.
+        ("SELECT $1::uuid", "precondition.email_outside_domains"),
+    ];
+    let org_id = sandbox_org_id(&world.sandbox).await;
+    for (break_it, message) in cases {
+        sqlx::query(break_it)
+            .bind(institution)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let (to, csr) = if message == "precondition.email_outside_domains" {
+            let outside = EmailAddress::parse("ana@elsewhere.ac.rs").unwrap();
+            let key = keygen::generate(KeyType::EcdsaP256, "Ana", &[outside]).unwrap();
+            ("ana@elsewhere.ac.rs".to_owned(), key.csr_pem().to_owned())
+        } else {
+            (email.clone(), csr.clone())
+        };
+        let (status, body) = order(&world, &to, &csr, "refused").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["outcome"], "refused", "{body}");
+        let unmet = body["unmet"].as_array().unwrap();
+        assert!(
+            unmet.iter().any(|u| u["message"] == message),
+            "{message} in {body}"
+        );
+        assert_eq!(
+            count(&pool, "SELECT count(*) FROM certificate_orders").await,
+            0
+        );
+        assert_eq!(
+            count(
+                &pool,
+                "SELECT count(*) FROM jobs WHERE kind LIKE 'digicert.%order'"
+            )
+            .await,
+            0
+        );
+        // Repair everything before the next case breaks one thing.
+        sqlx::query(
+            "UPDATE institutions SET tcs_status = 'registered', digicert_org_id = $2,
+                 org_validation_status = 'validated' WHERE id = $1",
+        )
+        .bind(institution)
+        .bind(org_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query("UPDATE domains SET validation_status = 'validated' WHERE institution_id = $1")
+            .bind(institution)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+}
+
+#[sqlx::test]
+async fn the_same_idempotency_key_twice_makes_one_order(pool: PgPool) {
+    let world = world(pool.clone(), EmailValidationMode::Automatic).await;
+    let (email, csr) = csr_for("dupla");
+    let (first, body) = order(&world, &email, &csr, "double-click").await;
+    assert_eq!(first, StatusCode::CREATED, "{body}");
+    let (second, again) = order(&world, &email, &csr, "double-click").await;
+    assert_eq!(second, StatusCode::OK, "{again}");
+    assert_eq!(again["outcome"], "duplicate");
+    assert_eq!(again["order_id"], body["order_id"]);
+    let id = Uuid::parse_str(body["order_id"].as_str().unwrap()).unwrap();
+    until_all(&world, &[id], "issued", StdDuration::from_secs(30)).await;
+    assert_eq!(
+        count(&pool, "SELECT count(*) FROM certificate_orders").await,
+        1
+    );
+    let reference = row(&world, id).await.reference;
+    assert_eq!(at_digicert(&world.sandbox, &reference).await, 1);
+    let all_at_digicert = world
+        .sandbox
+        .sandbox()
+        .read(|state, _| state.accounts.iter().map(|a| a.orders.len()).sum::<usize>())
+        .await;
+    assert_eq!(all_at_digicert, 1);
+}
+
+#[sqlx::test]
+async fn a_connection_dropped_after_digicert_created_the_order_never_makes_a_duplicate(
+    pool: PgPool,
+) {
+    let world = world(pool, EmailValidationMode::Automatic).await;
+    set_faults(&world.sandbox, json!({"drop_after_order_created": 3})).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(place(&world, &format!("drop{n}")).await);
+    }
+    until_all(&world, &ids, "issued", StdDuration::from_secs(60)).await;
+    for id in ids {
+        let issued = row(&world, id).await;
+        assert_eq!(at_digicert(&world.sandbox, &issued.reference).await, 1);
+        // The lost answer cost an attempt, and the next one adopted the order.
+        assert!(issued.submit_attempts >= 2, "{issued:?}");
+    }
+    assert_eq!(
+        set_faults_left(&world.sandbox).await,
+        0,
+        "every drop fault was used"
+    );
+}
+
+async fn set_faults_left(sandbox: &RunningSandbox) -> u64 {
+    let answer: Value = reqwest::Client::new()
+        .get(format!("{}/faults", sandbox.control_url()))
+        .header("X-Sandbox-Key", sandbox.control_key())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["drop_after_order_created"].as_u64().unwrap()
+}
+
+#[sqlx::test]
+async fn fault_drill_with_thirty_percent_failures_issues_every_order_exactly_once(pool: PgPool) {
+    const ORDERS: usize = 40;
+    let world = world(pool.clone(), EmailValidationMode::Automatic).await;
+    set_faults(
+        &world.sandbox,
+        json!({
+            "error_share": 0.15,
+            "error_statuses": [500, 502, 503],
+            "timeout_share": 0.1,
+            "timeout_ms": 2500,
+            "drop_after_order_created": 8,
+        }),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let mut ids = Vec::new();
+    for n in 0..ORDERS {
+        ids.push(place(&world, &format!("drill{n}")).await);
+    }
+    until_all(&world, &ids, "issued", StdDuration::from_secs(240)).await;
+    set_faults(&world.sandbox, json!({})).await;
+    let mut attempts = 0;
+    for id in &ids {
+        let issued = row(&world, *id).await;
+        assert_eq!(
+            at_digicert(&world.sandbox, &issued.reference).await,
+            1,
+            "{issued:?}"
+        );
+        attempts += issued.submit_attempts;
+    }
+    let total = world
+        .sandbox
+        .sandbox()
+        .read(|state, _| state.accounts.iter().map(|a| a.orders.len()).sum::<usize>())
+        .await;
+    assert_eq!(total, ORDERS);
+    println!(
+        "fault drill: {ORDERS} orders issued, {total} at DigiCert, {attempts} submit attempts, {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[sqlx::test]
+async fn a_rejected_order_records_digicerts_reason_and_mails_the_admin_who_ordered(pool: PgPool) {
+    let world = world(pool, EmailValidationMode::Manual).await;
+    let id = place(&world, "odbijen").await;
+    until_all(
+        &world,
+        &[id],
+        "pending_validation",
+        StdDuration::from_secs(30),
+    )
+    .await;
+    let reference = row(&world, id).await.reference;
+    world
+        .sandbox
+        .sandbox()
+        .write(|state, _, _| {
+            for order in state.accounts.iter_mut().flat_map(|a| a.orders.iter_mut()) {
+                if order.comments.as_deref() == Some(reference.as_str()) {
+                    order.status = SandboxStatus::Rejected;
+                }
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    until_all(&world, &[id], "rejected", StdDuration::from_secs(30)).await;
+    let rejected = row(&world, id).await;
+    assert_eq!(rejected.digicert_status.as_deref(), Some("rejected"));
+    assert!(
+        rejected
+            .last_error
+            .is_some_and(|reason| reason.contains("rejected"))
+    );
+    assert!(rejected.chain_pem.is_none());
+    let mail: (String, String) =
+        sqlx::query_as("SELECT recipient, body_text FROM outbox WHERE subject LIKE 'TCS: porud%' ")
+            .fetch_one(&world.app.pool)
+            .await
+            .unwrap();
+    assert_eq!(mail.0, world.admin.email);
+    assert!(
+        mail.1.contains("odbijena") && mail.1.contains("rejected"),
+        "{}",
+        mail.1
+    );
+    assert!(mail.1.contains("odbijen@etf.bg.ac.rs"), "{}", mail.1);
+}
+
+#[sqlx::test]
+async fn revocation_reaches_digicert_and_only_then_marks_the_order_revoked(pool: PgPool) {
+    let world = world(pool, EmailValidationMode::Automatic).await;
+    let id = place(&world, "opozvan").await;
+    until_all(&world, &[id], "issued", StdDuration::from_secs(30)).await;
+    let reference = row(&world, id).await.reference;
+    let answer = world
+        .admin
+        .client
+        .post_form(
+            &format!(
+                "/api/v1/institutions/{}/orders/{id}/revoke",
+                world.institution
+            ),
+            &[("reason", "keyCompromise"), ("comment", "lost laptop")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.body.contains("Revoked"), "{}", answer.body);
+    assert_eq!(
+        sandbox_status(&world.sandbox, &reference).await,
+        Some(SandboxStatus::Revoked)
+    );
+    assert_eq!(row(&world, id).await.status, "revoked");
+}
