@@ -1,35 +1,13 @@
-//! Injectable time. Everything in the sandbox reads the time through a [`Clock`], so the control
-//! API can move it and tests can pin it; nothing else calls `OffsetDateTime::now_utc`.
+//! The sandbox's movable time. Everything in the sandbox reads the time through a [`SimClock`]
+//! over the portal's injectable [`Clock`], so the control API can move it and tests can pin it;
+//! nothing else calls `OffsetDateTime::now_utc`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use time::{Duration, OffsetDateTime};
 
-/// A source of "now".
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    fn now(&self) -> OffsetDateTime;
-}
-
-/// The real wall clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-    }
-}
-
-/// A clock that always says the same instant (for tests).
-#[derive(Debug, Clone, Copy)]
-pub struct FixedClock(pub OffsetDateTime);
-
-impl Clock for FixedClock {
-    fn now(&self) -> OffsetDateTime {
-        self.0
-    }
-}
+use crate::clock::Clock;
 
 /// The sandbox's clock: a base clock plus an offset the control API can move forward or back.
 #[derive(Debug)]

@@ -42,13 +42,14 @@ use time::OffsetDateTime;
 use tokio::sync::{Mutex, oneshot};
 
 use self::ca::CertificateAuthority;
-use self::clock::{Clock, SimClock, SystemClock};
+use self::clock::SimClock;
 use self::error::ApiResult;
 use self::faults::Faults;
 use self::rate_limit::{RateLimiter, RateLimits};
 pub use self::seed::{AccountSeed, DomainSeed, OrganizationSeed, ValidationSeed};
 use self::state::SandboxState;
 pub use self::state::{AccessRole, ApprovalMode, EmailValidationMode};
+use crate::clock::{Clock, SystemClock};
 
 /// The default public-style host embedded in CRL and AIA URLs. pkilint flags internal names
 /// (`localhost`, `.test`, IP literals) as `cabf.internal_domain_name`, so the certificates name

@@ -528,7 +528,7 @@ async fn automatic_request_approval_approves_orders_and_revocations_at_once() {
 #[tokio::test]
 async fn dates_come_from_the_injected_clock() {
     let mut options = default_options();
-    options.clock = std::sync::Arc::new(tcs_portal::sandbox::clock::FixedClock(
+    options.clock = std::sync::Arc::new(tcs_portal::clock::ManualClock::new(
         time::macros::datetime!(2031-03-01 12:00 UTC),
     ));
     let h = start_with(options).await;
