@@ -30,7 +30,7 @@ status=0
 section "Rust tests (cargo test)"
 cargo_log=artifacts/cargo-test.log
 # pipefail makes the pipeline's status cargo's; tee keeps a copy for the summary below.
-if ! cargo test --color never 2>&1 | tee "$cargo_log"; then
+if ! cargo test --no-fail-fast --color never 2>&1 | tee "$cargo_log"; then
   status=1
 fi
 

@@ -355,8 +355,13 @@ mod tests {
             .unwrap()
             .der()
             .to_vec();
-        let last = der.len() - 1;
-        der[last] ^= 0x55;
+        // Change the signed content, not the signature: flipping signature bytes can
+        // also break the signature's own DER and give a parse error instead.
+        let at = der
+            .windows(7)
+            .position(|window| window == b"a@b.org")
+            .unwrap();
+        der[at + 2] = b'c';
         assert_eq!(Csr::parse(&der), Err(CsrError::BadSignature));
     }
 
