@@ -15,7 +15,7 @@ pub struct NewOrderRow<'a> {
     pub surname: &'a str,
     pub common_name: &'a str,
     pub validity_years: i32,
-    pub csr_pem: &'a str,
+    pub csr_pem: Option<&'a str>,
     pub reference: &'a str,
     pub idempotency_key: &'a str,
     pub requested_by: Uuid,
@@ -34,7 +34,8 @@ pub async fn insert(
                (institution_id, status, common_name, requested_by, product, profile_type,
                 given_name, surname, validity_years, csr_pem, reference, idempotency_key,
                 created_at, updated_at)
-           VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+           VALUES ($1, CASE WHEN $9::text IS NULL THEN 'awaiting_person' ELSE 'queued' END,
+                   $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         scope.institution_id(),

@@ -33,6 +33,8 @@ pub const FOLLOW_ORDER: &str = "digicert.follow_order";
 
 /// Our order states; DigiCert's raw status is kept beside them.
 pub mod status {
+    /// Placed without a key: waiting for the person to prove the mailbox.
+    pub const AWAITING_PERSON: &str = "awaiting_person";
     pub const QUEUED: &str = "queued";
     pub const SUBMITTED: &str = "submitted";
     pub const PENDING_VALIDATION: &str = "pending_validation";

@@ -28,7 +28,9 @@ pub struct NewOrder {
     pub surname: String,
     pub common_name: String,
     pub validity_years: u32,
-    pub csr_pem: String,
+    /// An admin-supplied CSR sends the order to DigiCert at once; without one the
+    /// order waits for the person to prove the mailbox and bring or get a key.
+    pub csr_pem: Option<String>,
     /// Chosen by the form; the same key again returns the first order.
     pub idempotency_key: String,
 }
@@ -74,7 +76,7 @@ pub async fn place(
         surname: &order.surname,
         common_name: &order.common_name,
         validity_years: i32::try_from(order.validity_years)?,
-        csr_pem: &order.csr_pem,
+        csr_pem: order.csr_pem.as_deref(),
         reference: &reference,
         idempotency_key: &order.idempotency_key,
         requested_by: scope.account_id(),
@@ -98,12 +100,14 @@ pub async fn place(
         };
         db::insert_email(&mut tx, scope, order_id, email.as_str(), domain.id).await?;
     }
-    jobs::enqueue(
-        &mut *tx,
-        &NewJob::new(SUBMIT_ORDER, &OrderJob { order_id })?,
-        now,
-    )
-    .await?;
+    if order.csr_pem.is_some() {
+        jobs::enqueue(
+            &mut *tx,
+            &NewJob::new(SUBMIT_ORDER, &OrderJob { order_id })?,
+            now,
+        )
+        .await?;
+    }
     AuditEvent::new("order.placed")
         .actor(scope.account_id())
         .institution(scope.institution_id())
@@ -142,7 +146,10 @@ fn check(order: &NewOrder) -> Result<(), String> {
     if order.idempotency_key.trim().is_empty() {
         return Err("an order needs an idempotency key".to_owned());
     }
-    let csr = Csr::parse(order.csr_pem.as_bytes()).map_err(|error| format!("CSR: {error}"))?;
+    let Some(csr_pem) = &order.csr_pem else {
+        return Ok(());
+    };
+    let csr = Csr::parse(csr_pem.as_bytes()).map_err(|error| format!("CSR: {error}"))?;
     let mut in_csr: Vec<String> = csr.emails().iter().map(|e| e.to_lowercase()).collect();
     let mut ordered: Vec<String> = order
         .emails

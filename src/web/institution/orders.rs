@@ -29,6 +29,8 @@ pub struct PlaceForm {
     #[serde(default)]
     common_name: String,
     validity_years: u32,
+    /// Optional: without it the person brings or gets a key through their link.
+    #[serde(default)]
     csr: String,
     idempotency_key: String,
 }
@@ -64,7 +66,7 @@ pub async fn place(
         surname: form.surname,
         common_name,
         validity_years: form.validity_years,
-        csr_pem: form.csr,
+        csr_pem: (!form.csr.trim().is_empty()).then_some(form.csr),
         idempotency_key: form.idempotency_key,
     };
     let outcome = ordering::place(&state, &meta, &scope, order)
