@@ -120,7 +120,37 @@ export function startSpreadingProxy(targetPort) {
  * Returns { baseUrl, env, logPath, stop() }; `env` is what the CLI needs to act on the same
  * database (staff create, audit verify), so tests inherit it.
  */
-export async function startServer(binary) {
+export function startServer(binary) {
+  return startPortal(binary, ['serve'], 'browser-server.log');
+}
+
+/**
+ * Start `tcs-portal demo` (its own database, its in-process DigiCert sandbox, seeded
+ * institutions) exactly as the README tells people to, and wait for its banner.
+ * Returns what startServer returns, plus `banner`: the console text with the demo logins.
+ */
+export async function startDemo(binary) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tcs-browser-demo-'));
+  const demo = await startPortal(binary, ['demo', '--state-dir', stateDir], 'browser-demo.log');
+  const deadline = Date.now() + 60_000;
+  while (!readFileSync(demo.logPath, 'utf8').includes('Stop with Ctrl-C.')) {
+    if (Date.now() > deadline) throw new Error(`the demo printed no banner\n${tail(demo.logPath)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const stop = demo.stop;
+  return {
+    ...demo,
+    banner: readFileSync(demo.logPath, 'utf8'),
+    async stop() {
+      const code = await stop();
+      rmSync(stateDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** `tcs-portal <args>` on a fresh database and free ports, ready when /readyz answers. */
+async function startPortal(binary, args, logName) {
   const db = createDatabase();
   const port = await freePort();
   const adminPort = await freePort();
@@ -140,9 +170,9 @@ export async function startServer(binary) {
     TCS_MAIL_DIR: mailDir,
     TCS_LOG_FORMAT: 'json',
   };
-  const logPath = join(ARTIFACTS, 'browser-server.log');
+  const logPath = join(ARTIFACTS, logName);
   const log = createWriteStream(logPath);
-  const child = spawn(binary, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
 
