@@ -15,6 +15,7 @@ pub mod orders;
 pub mod outbox;
 pub mod rate_limits;
 pub mod recovery_codes;
+pub mod reminders;
 pub mod seed;
 pub mod validation_sync;
 

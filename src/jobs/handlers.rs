@@ -9,6 +9,7 @@ use super::schedule::Recurring;
 use super::worker::{Worker, WorkerConfig};
 use crate::app::AppState;
 use crate::audit::RequestMeta;
+use crate::services::reminders::Reminders;
 use crate::services::validation_sync::{SyncOutcome, Syncer, Trigger};
 
 /// Pulls DigiCert's validation states for every linked institution.
@@ -19,6 +20,10 @@ pub const EXPIRY_WARNINGS: &str = "validation.expiry_warnings";
 
 /// Warnings are due at day granularity; hourly is plenty and cheap.
 const EXPIRY_WARNINGS_EVERY: Duration = Duration::hours(1);
+
+/// Mails the 30/14/3-day reminders before issued certificates end; hourly, as
+/// the warnings.
+pub const CERTIFICATE_REMINDERS: &str = "orders.expiry_reminders";
 
 /// After a rate-limit refusal, the scheduled sync tries again this much later.
 const RATE_LIMITED_SNOOZE: Duration = Duration::minutes(1);
@@ -37,7 +42,8 @@ pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Wor
     let registry = ordering.register(
         Registry::new()
             .register(SYNC_VALIDATIONS, SyncValidations { syncer })
-            .register(EXPIRY_WARNINGS, warnings),
+            .register(EXPIRY_WARNINGS, warnings)
+            .register(CERTIFICATE_REMINDERS, Reminders::from_state(state)),
     );
     let worker = Worker::new(
         state.db.clone(),
@@ -46,7 +52,8 @@ pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Wor
         WorkerConfig::default(),
     )
     .with_recurring(Recurring::new(SYNC_VALIDATIONS, settings.sync_every))
-    .with_recurring(Recurring::new(EXPIRY_WARNINGS, EXPIRY_WARNINGS_EVERY));
+    .with_recurring(Recurring::new(EXPIRY_WARNINGS, EXPIRY_WARNINGS_EVERY))
+    .with_recurring(Recurring::new(CERTIFICATE_REMINDERS, EXPIRY_WARNINGS_EVERY));
     Some(worker)
 }
 
@@ -105,6 +112,16 @@ impl JobHandler for ExpiryWarnings {
     async fn run(&self, _job: &Job) -> JobOutcome {
         let now = self.clock.now();
         match crate::services::expiry_warnings::send_due(&self.pool, now, &self.public_url).await {
+            Ok(_) => JobOutcome::Ok,
+            Err(error) => retry(error.to_string()),
+        }
+    }
+}
+
+#[async_trait]
+impl JobHandler for Reminders {
+    async fn run(&self, _job: &Job) -> JobOutcome {
+        match self.send_due().await {
             Ok(_) => JobOutcome::Ok,
             Err(error) => retry(error.to_string()),
         }

@@ -58,3 +58,29 @@ pub struct OrderStoppedMail<'a> {
     pub reason: &'a str,
     pub link: &'a str,
 }
+
+/// To the person whose certificate ends soon: who can renew it, and when it ends.
+#[derive(Template)]
+#[template(path = "mail/reminder_person.txt", escape = "none")]
+pub struct ReminderPersonMail<'a> {
+    pub name: &'a str,
+    pub emails: &'a str,
+    pub institution_sr: &'a str,
+    pub institution_en: &'a str,
+    pub until: &'a str,
+    pub days: i32,
+}
+
+/// To the institution's admins about a certificate that ends soon, with the
+/// "order again" link.
+#[derive(Template)]
+#[template(path = "mail/reminder_admin.txt", escape = "none")]
+pub struct ReminderAdminMail<'a> {
+    pub name: &'a str,
+    pub emails: &'a str,
+    pub institution_sr: &'a str,
+    pub institution_en: &'a str,
+    pub until: &'a str,
+    pub days: i32,
+    pub link: &'a str,
+}

@@ -14,6 +14,7 @@ mod operations;
 mod ordering;
 mod outbox;
 mod pki;
+mod reminders;
 mod sandbox;
 mod security;
 mod staff_operations;

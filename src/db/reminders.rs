@@ -1,0 +1,84 @@
+//! Issued certificates about to end, and the record of reminders sent about
+//! them. Deliberately unscoped: the reminder job runs for no person and covers
+//! every institution.
+use sqlx::{PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// An issued certificate ending within the reminder window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    pub order_id: Uuid,
+    pub institution_id: Uuid,
+    pub given_name: String,
+    pub surname: String,
+    pub not_after: OffsetDateTime,
+    pub emails: Vec<String>,
+    pub institution_sr: String,
+    pub institution_en: String,
+    /// The tightest threshold already reminded about, if any.
+    pub tightest_sent: Option<i32>,
+}
+
+/// Issued (so neither revoked nor failed) certificates ending in `(now, horizon]`.
+pub async fn unscoped_ending(
+    pool: &PgPool,
+    now: OffsetDateTime,
+    horizon: OffsetDateTime,
+) -> sqlx::Result<Vec<Ending>> {
+    sqlx::query_as!(
+        Ending,
+        r#"SELECT o.id AS order_id, o.institution_id, o.given_name, o.surname,
+                  o.not_after AS "not_after!",
+                  ARRAY(SELECT e.email FROM order_emails e
+                        WHERE e.order_id = o.id ORDER BY e.email) AS "emails!",
+                  i.name_sr AS institution_sr, i.name_en AS institution_en,
+                  (SELECT min(r.threshold_days) FROM order_reminders r
+                   WHERE r.order_id = o.id) AS tightest_sent
+           FROM certificate_orders o JOIN institutions i ON i.id = o.institution_id
+           WHERE o.status = 'issued' AND o.not_after > $1 AND o.not_after <= $2
+           ORDER BY o.not_after, o.id"#,
+        now,
+        horizon
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Claims the reminder; `false` when it was already sent (by this or another process).
+pub async fn claim(
+    tx: &mut Transaction<'_, Postgres>,
+    ending: &Ending,
+    threshold_days: i32,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let inserted = sqlx::query!(
+        r#"INSERT INTO order_reminders (institution_id, order_id, threshold_days, sent_at)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (order_id, threshold_days) DO NOTHING"#,
+        ending.institution_id,
+        ending.order_id,
+        threshold_days,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// The institution's active admins (active account, active membership), each once.
+pub async fn active_admins(
+    tx: &mut Transaction<'_, Postgres>,
+    institution_id: Uuid,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT a.email FROM accounts a
+           JOIN memberships m ON m.account_id = a.id
+           WHERE m.institution_id = $1 AND m.role = 'admin' AND m.status = 'active'
+             AND a.status = 'active'
+           ORDER BY a.email"#,
+        institution_id
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
