@@ -48,13 +48,15 @@ pub async fn make_server_key(
         .map_err(|error| anyhow::anyhow!("stored address: {error}"))?;
     let common_name = view.order.common_name.clone();
     let context = *view.order.id.as_bytes();
-    let (passphrase, sealed, csr_pem) = tokio::task::spawn_blocking(move || {
-        let key = keygen::generate(key_type, &common_name, &emails)?;
-        let passphrase = Passphrase::generate();
-        let sealed = sealed_key::seal(key.private_key_pkcs8_der(), &passphrase, &context)?;
-        anyhow::Ok((passphrase, sealed, key.csr_pem().to_owned()))
-    })
-    .await??;
+    let (passphrase, sealed, csr_pem) = state
+        .hasher
+        .run(move || {
+            let key = keygen::generate(key_type, &common_name, &emails)?;
+            let passphrase = Passphrase::generate();
+            let sealed = sealed_key::seal(key.private_key_pkcs8_der(), &passphrase, &context)?;
+            anyhow::Ok((passphrase, sealed, key.csr_pem().to_owned()))
+        })
+        .await??;
     let record = KeyRecord {
         origin: "server",
         key_type: Some(key_type.as_str()),

@@ -6,6 +6,7 @@ use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::PersonView;
 use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
@@ -133,7 +134,7 @@ async fn send(
 #[derive(Debug, Clone)]
 pub enum Opened {
     /// The first link, not yet used: the person is asked to confirm.
-    Link(db::Enrollment),
+    Link(Box<PersonView>),
     /// An access token from a later mail: the enrollment it opens.
     Access(Uuid),
     /// Used, expired, replaced or never issued.
@@ -147,7 +148,10 @@ pub async fn open(state: &AppState, token: &str) -> sqlx::Result<Opened> {
     let hash = tokens::hash(token);
     let now = state.clock.now();
     if let Some(enrollment) = db::by_link_token(&state.db, &hash, now).await? {
-        return Ok(Opened::Link(enrollment));
+        return Ok(match super::load(state, enrollment.id).await? {
+            Some(view) => Opened::Link(Box::new(view)),
+            None => Opened::Unusable,
+        });
     }
     Ok(match db::by_access_token(&state.db, &hash, now).await? {
         Some(id) => Opened::Access(id),

@@ -109,14 +109,16 @@ pub async fn pickup(
     }
     let context = *view.order.id.as_bytes();
     let friendly = format!("{} <{}>", view.order.common_name, view.mailbox());
-    let built = tokio::task::spawn_blocking(move || {
-        let key = match unseal(&sealed, &passphrase, &context) {
-            Ok(key) => key,
-            Err(error) => return Ok(Err(error)),
-        };
-        build_pkcs12(&key, &chain, &friendly, &passphrase).map(Ok)
-    })
-    .await??;
+    let built = state
+        .hasher
+        .run(move || {
+            let key = match unseal(&sealed, &passphrase, &context) {
+                Ok(key) => key,
+                Err(error) => return Ok(Err(error)),
+            };
+            build_pkcs12(&key, &chain, &friendly, &passphrase).map(Ok)
+        })
+        .await??;
     let mut tx = state.db.begin().await?;
     let outcome = match built {
         Ok(pkcs12) => {

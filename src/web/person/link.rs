@@ -36,14 +36,11 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     if let Some(token) = session::token(&session).await? {
         match link::open(&state, &token).await? {
-            Opened::Link(enrollment) => {
-                let order = crate::db::orders::unscoped_get(&state.db, enrollment.order_id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
+            Opened::Link(view) => {
                 return page::ok(&ConfirmTemplate {
                     page: &page,
-                    name: &order.common_name,
-                    mailbox: order.emails.first().map_or("", String::as_str),
+                    name: &view.order.common_name,
+                    mailbox: view.mailbox(),
                 });
             }
             Opened::Access(enrollment) => session::bind(&session, enrollment).await?,

@@ -162,13 +162,22 @@ async fn the_issued_mail_carries_an_access_link_that_opens_the_pickup_page(pool:
     let world = world_issuing(pool).await;
     let (_, _, _) = issued_with_server_key(&world, "izdat", "client_premium", "ecdsa-p256").await;
     let mailbox = format!("izdat@{DOMAIN}");
-    let body: String = sqlx::query_scalar(
-        "SELECT body_text FROM outbox WHERE recipient = $1 AND subject LIKE '%issued%'",
-    )
-    .bind(&mailbox)
-    .fetch_one(&world.app.pool)
-    .await
-    .unwrap();
+    // The mail follows the issued status in the job's next step.
+    let mut body = None;
+    for _ in 0..100 {
+        body = sqlx::query_scalar(
+            "SELECT body_text FROM outbox WHERE recipient = $1 AND subject LIKE '%issued%'",
+        )
+        .bind(&mailbox)
+        .fetch_optional(&world.app.pool)
+        .await
+        .unwrap();
+        if body.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let body: String = body.expect("no issued mail");
     assert!(body.contains("izdat") && body.contains("issued"), "{body}");
     let token = token_from_mail(&world, &mailbox).await;
     // Another browser, later: the access link still opens the person's page.
