@@ -7,4 +7,4 @@ mod nss_import;
 mod pkcs12_openssl;
 mod sealed_keys;
 mod test_ca;
-mod tools;
+pub(crate) mod tools;
