@@ -12,6 +12,7 @@ mod invitations;
 mod jobs;
 mod operations;
 mod ordering;
+mod orders;
 mod outbox;
 mod pki;
 mod sandbox;

@@ -30,11 +30,11 @@ const KEY: &str = "amres-key";
 const ORG: &str = "Elektrotehnicki fakultet";
 const DOMAIN: &str = "etf.bg.ac.rs";
 
-struct World {
+pub(crate) struct World {
     sandbox: RunningSandbox,
-    app: TestApp,
-    admin: EnrolledUser,
-    institution: Uuid,
+    pub(crate) app: TestApp,
+    pub(crate) admin: EnrolledUser,
+    pub(crate) institution: Uuid,
     stop: CancellationToken,
 }
 
@@ -47,7 +47,7 @@ impl Drop for World {
 /// ETF, registered, linked to its S/MIME-validated organization at DigiCert,
 /// with `etf.bg.ac.rs` validated on both sides, and a worker running the
 /// ordering jobs with test-sized back-offs.
-async fn world(pool: PgPool, email_validation: EmailValidationMode) -> World {
+pub(crate) async fn world(pool: PgPool, email_validation: EmailValidationMode) -> World {
     let until = OffsetDateTime::now_utc() + Duration::days(300);
     let sandbox = tcs_portal::sandbox::start_in_process(
         SandboxOptions::default().with_account(
@@ -216,7 +216,7 @@ async fn order(world: &World, email: &str, csr: &str, key: &str) -> (StatusCode,
     (answer.status, body)
 }
 
-async fn place(world: &World, local: &str) -> Uuid {
+pub(crate) async fn place(world: &World, local: &str) -> Uuid {
     let (email, csr) = csr_for(local);
     let (status, body) = order(world, &email, &csr, &format!("key-{local}")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -249,7 +249,7 @@ async fn row(world: &World, id: Uuid) -> Row {
 }
 
 /// Waits until every order has reached `status`, or fails after `limit`.
-async fn until_all(world: &World, ids: &[Uuid], status: &str, limit: StdDuration) {
+pub(crate) async fn until_all(world: &World, ids: &[Uuid], status: &str, limit: StdDuration) {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let done: i64 = sqlx::query_scalar(

@@ -31,11 +31,12 @@ pub async fn revoke(
     reason: RevocationReason,
     comment: &str,
 ) -> anyhow::Result<RevokeOutcome> {
-    let Some(client) = state.digicert.clone() else {
-        return Ok(RevokeOutcome::NotConfigured);
-    };
+    // Another institution's order is not found, whatever else is true.
     let Some(order) = db::get(&state.db, scope, order_id).await? else {
         return Ok(RevokeOutcome::NotFound);
+    };
+    let Some(client) = state.digicert.clone() else {
+        return Ok(RevokeOutcome::NotConfigured);
     };
     let digicert_id = order
         .digicert_order_id

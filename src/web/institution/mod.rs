@@ -2,8 +2,14 @@
 pub mod audit;
 pub mod dashboard;
 pub mod domains;
+pub mod order_actions;
+pub mod order_form;
+pub mod order_page;
 pub mod orders;
+pub mod orders_csv;
+pub mod orders_list;
 pub mod people;
+pub mod products;
 pub mod switcher;
 pub mod sync;
 
