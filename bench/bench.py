@@ -5,8 +5,10 @@ Run through bench/run.sh, which builds the binary and passes --binary. It:
   1. creates a fresh database and starts `tcs-portal serve` on free loopback ports;
   2. seeds a staff account through the real flow (staff create -> invitation -> password ->
      TOTP enrolment), computing TOTP codes itself, then logs in for a session cookie;
-  3. runs wrk against /healthz (the baseline), GET /login and GET /staff (authenticated), and
-     reports requests/s and p99 latency, each also as a ratio against /healthz of the same run;
+  3. runs wrk against /healthz (the baseline), GET /login and GET /staff (authenticated), the
+     staff institution list at 5,000 institutions and an institution's orders list at 100,000
+     orders (as its admin), and reports requests/s and p99 latency, each also as a ratio
+     against /healthz of the same run;
   4. times sequential POST /login attempts (argon2id), right and wrong password, as ms per
      login, logins/s per core, and a ratio against a sequential /healthz request;
   5. prints the server's peak RSS (VmHWM), stops it with SIGTERM and drops the database.
@@ -272,13 +274,18 @@ class Server:
 
 def seed_staff(server: Server) -> dict:
     email = f"bench-{secrets.token_hex(3)}@amres.test"
-    password = f"Bench-{secrets.token_urlsafe(12)}"
     out = server.cli("staff", "create", "--email", email, "--name", "Bench Staff")
     match = re.search(r"https?://\S+/invite/\S+", out)
     if not match:
         raise RuntimeError(f"no enrolment link in:\n{out}")
+    return accept_invitation(server, urlsplit(match.group(0)).path, email)
+
+
+def accept_invitation(server: Server, invite_path: str, email: str) -> dict:
+    """Opens an invitation link, sets a password and enrols TOTP; returns the login."""
+    password = f"Bench-{secrets.token_urlsafe(12)}"
     client = Client(server.port)
-    status, location, _ = client.request("GET", urlsplit(match.group(0)).path)
+    status, location, _ = client.request("GET", invite_path)
     expect(status, location, 303, "/invite", "opening the invitation")
     page = client.get_form("/invite")
     status, location, _ = client.request("POST", "/invite", {
@@ -298,7 +305,7 @@ def seed_staff(server: Server) -> dict:
     return {"email": email, "password": password, "secret": secret, "step": step}
 
 
-def log_in(server: Server, account: dict) -> tuple[str, int]:
+def log_in(server: Server, account: dict, home: str = "/staff") -> tuple[str, int]:
     """Password + TOTP; returns the session cookie value and the TOTP step spent."""
     client = Client(server.port)
     page = client.get_form("/login")
@@ -309,10 +316,80 @@ def log_in(server: Server, account: dict) -> tuple[str, int]:
     step = wait_for_step_after(account["step"])
     status, location, _ = client.request("POST", "/mfa", {"csrf_token": page.csrf, "code": totp(account["secret"], step)})
     expect(status, location, 303, None, "TOTP step")
-    status, location, _ = client.request("GET", "/staff")
-    expect(status, location, 200, None, "GET /staff with the new session")
+    status, location, _ = client.request("GET", home)
+    expect(status, location, 200, None, f"GET {home} with the new session")
     client.close()
     return client.cookies[SESSION_COOKIE], step
+
+
+# ---- issue 6: the orders list at 100,000 orders in one institution -----------------------------
+
+ORDERS = 100_000
+
+
+def psql_value(db_url: str, sql: str) -> str:
+    run = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db_url, "-c", sql],
+                         check=True, capture_output=True, text=True)
+    return run.stdout.strip()
+
+
+def orders_list_section(server: Server, args, staff_cookie: str) -> list[dict]:
+    """Seeds one institution with 100,000 orders (bench/seed_orders.sql, the statement the
+    index test runs too), makes an admin of it through the real invitation and TOTP flow,
+    and measures its orders list: the first page, a page deep in the keyset pagination, a
+    search and a filter."""
+    db_url = f"{server.pg_url}/{server.db_name}"
+    print(f"seeding one institution with {ORDERS:,} orders …")
+    institution = psql_value(db_url, """
+        INSERT INTO institutions (slug, name_sr, name_en, short_name, registration_number, tcs_status)
+        VALUES ('bench-orders', 'Ustanova porudžbina', 'Orders institution', 'BO', '17000009',
+                'registered') RETURNING id""").splitlines()[0]
+    domain = psql_value(db_url, f"""
+        INSERT INTO domains (institution_id, name, validation_status, validated_until)
+        VALUES ('{institution}', 'orders-bench.ac.rs', 'validated', now() + interval '300 days')
+        RETURNING id""").splitlines()[0]
+    seed = (REPO / "bench" / "seed_orders.sql").read_text()
+    started = time.perf_counter()
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url, "-c",
+                    f"PREPARE seed(uuid, uuid, text, int) AS {seed}",
+                    "-c", f"EXECUTE seed('{institution}', '{domain}', 'orders-bench.ac.rs', {ORDERS})",
+                    "-c", "ANALYZE certificate_orders", "-c", "ANALYZE order_emails"], check=True)
+    print(f"  seeded in {time.perf_counter() - started:.1f} s")
+
+    print("inviting an admin of that institution through the people page …")
+    staff = Client(server.port)
+    staff.cookies[SESSION_COOKIE] = staff_cookie
+    email = f"admin-{secrets.token_hex(3)}@orders-bench.ac.rs"
+    page = staff.get_form(f"/institutions/{institution}/people")
+    status, location, _ = staff.request("POST", f"/institutions/{institution}/people", {
+        "csrf_token": page.csrf, "email": email, "display_name": "Bench Admin", "role": "admin"})
+    if status >= 400:
+        raise RuntimeError(f"inviting the admin answered {status}")
+    staff.close()
+    mail = psql_value(db_url, f"SELECT body_text FROM outbox WHERE recipient = '{email}' ORDER BY id DESC LIMIT 1")
+    match = re.search(r"/invite/\S+", mail)
+    if not match:
+        raise RuntimeError("no invitation link in the admin's mail")
+    admin = accept_invitation(server, match.group(0), email)
+    orders = f"/institutions/{institution}/orders"
+    cookie, _ = log_in(server, admin, home=orders)
+
+    # A cursor 90,000 orders deep: the seed made order n at now() - n minutes.
+    deep = psql_value(db_url, f"""
+        SELECT (extract(epoch FROM created_at) * 1000000)::bigint * 1000 || '.' || id
+        FROM certificate_orders WHERE institution_id = '{institution}'
+        ORDER BY created_at DESC, id DESC OFFSET 90000 LIMIT 1""")
+    runs = []
+    for path, label in ((orders, "orders list, 100k (admin)"),
+                        (f"{orders}?after={deep}", "orders list, page 1,800 (admin)"),
+                        (f"{orders}?q=osoba4242%40", "orders search, 100k (admin)"),
+                        (f"{orders}?status=issued&expiring=1", "orders expiring soon (admin)")):
+        run = wrk(server.port, path, args, cookie=cookie)
+        run["label"] = label
+        if run["non_2xx_3xx"]:
+            print(f"  warning: {label} answered non-2xx/3xx {run['non_2xx_3xx']} times")
+        runs.append(run)
+    return runs
 
 
 # ---- measurements ---------------------------------------------------------------------------
@@ -451,6 +528,8 @@ def main() -> int:
                      "/staff/institutions?status=suspended"):
             results["wrk"].append(wrk(server.port, path, args, cookie=cookie))
 
+        results["wrk"].extend(orders_list_section(server, args, cookie))
+
         # The same single client for the baseline of the login cost: one sequential GET /healthz.
         baseline = Client(server.port)
         health_times, _ = sequential_ms(lambda: baseline.request("GET", "/healthz")[0], 300, 30)
@@ -485,7 +564,7 @@ def report(results: dict, healthz_seq_ms: float) -> None:
             notes.append(f"{run['non_2xx_3xx']} non-2xx/3xx")
         if run["socket_errors"]:
             notes.append(f"socket errors: {run['socket_errors']}")
-        label = run["path"] + (" (auth)" if run["path"] == "/staff" else "")
+        label = run.get("label") or run["path"] + (" (auth)" if run["path"] == "/staff" else "")
         label = label if len(label) <= 40 else label[:37] + "..."
         print(f"{label:<42}{run['rps']:>10.0f}{run['p99_ms']:>10.2f}"
               f"{run['rps'] / healthz['rps']:>19.3f}{run['p99_ms'] / healthz['p99_ms']:>17.1f}  {'; '.join(notes)}")

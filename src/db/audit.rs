@@ -146,3 +146,27 @@ pub async fn count(pool: &PgPool) -> sqlx::Result<i64> {
         .fetch_one(pool)
         .await
 }
+
+/// The events about one order of the scope's institution, oldest first: the
+/// order page's timeline. Events recorded without an institution (the person's
+/// own steps) count too, since the order itself is checked to be the scope's.
+pub async fn list_for_order<R: crate::auth::scope::RequiredRole>(
+    pool: &PgPool,
+    scope: &crate::auth::scope::InstitutionScope<R>,
+    order_id: Uuid,
+) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as!(
+        AuditRow,
+        r#"SELECT e.id, e.at, e.actor_account_id, a.email AS "actor_email?", e.actor_label,
+                  e.institution_id, e.action, e.target, host(e.ip) AS ip, e.request_id, e.details
+           FROM audit_events e
+           LEFT JOIN accounts a ON a.id = e.actor_account_id
+           WHERE e.target = 'order:' || $2::uuid
+             AND EXISTS (SELECT 1 FROM certificate_orders o WHERE o.institution_id = $1 AND o.id = $2)
+           ORDER BY e.id"#,
+        scope.institution_id(),
+        order_id
+    )
+    .fetch_all(pool)
+    .await
+}

@@ -12,6 +12,7 @@ pub mod institutions;
 pub mod invitations;
 pub mod jobs;
 pub mod memberships;
+pub mod order_list;
 pub mod orders;
 pub mod outbox;
 pub mod rate_limits;

@@ -19,6 +19,8 @@ pub struct NewOrderRow<'a> {
     pub reference: &'a str,
     pub idempotency_key: &'a str,
     pub requested_by: Uuid,
+    /// Written into the search text of the list.
+    pub emails: Vec<&'a str>,
 }
 
 /// Inserts the order unless the institution already has one with the same
@@ -33,9 +35,10 @@ pub async fn insert(
         r#"INSERT INTO certificate_orders
                (institution_id, status, common_name, requested_by, product, profile_type,
                 given_name, surname, validity_years, csr_pem, reference, idempotency_key,
-                created_at, updated_at)
+                created_at, updated_at, search_text)
            VALUES ($1, CASE WHEN $9::text IS NULL THEN 'awaiting_person' ELSE 'queued' END,
-                   $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                   $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
+                   lower($6 || ' ' || $7 || ' ' || $2 || ' ' || array_to_string($13::text[], ' ')))
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         scope.institution_id(),
@@ -49,7 +52,8 @@ pub async fn insert(
         order.csr_pem,
         order.reference,
         order.idempotency_key,
-        now
+        now,
+        &order.emails as &[&str]
     )
     .fetch_optional(&mut **tx)
     .await
@@ -170,20 +174,58 @@ pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderR
 }
 
 /// Counts a submission attempt before DigiCert is called, so an attempt that
-/// dies mid-call is still on record.
+/// dies mid-call is still on record. Only a queued order counts one: `false`
+/// when it was canceled meanwhile ([`cancel_before_submission`] needs zero
+/// attempts, so exactly one of the two wins).
 pub async fn unscoped_record_attempt(
     pool: &PgPool,
     id: Uuid,
     now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE certificate_orders SET submit_attempts = submit_attempts + 1, updated_at = $2 WHERE id = $1",
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"UPDATE certificate_orders SET submit_attempts = submit_attempts + 1, updated_at = $2
+           WHERE id = $1 AND status = 'queued'"#,
         id,
         now
     )
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// Cancels an order that has not gone to DigiCert: waiting for the person, or
+/// queued with no submission attempt yet. Check and change in one statement.
+pub async fn cancel_before_submission(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"UPDATE certificate_orders SET status = 'canceled', updated_at = $3
+           WHERE institution_id = $1 AND id = $2 AND digicert_order_id IS NULL
+             AND (status = 'awaiting_person' OR (status = 'queued' AND submit_attempts = 0))"#,
+        scope.institution_id(),
+        id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn exists<R: RequiredRole>(
+    pool: &PgPool,
+    scope: &InstitutionScope<R>,
+    id: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM certificate_orders WHERE institution_id = $1 AND id = $2) AS "exists!""#,
+        scope.institution_id(),
+        id
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// Records DigiCert's order; only the first id sticks, so a job run twice cannot

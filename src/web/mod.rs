@@ -157,6 +157,41 @@ pub fn routes() -> RouteTable {
             post(institution::people::remove),
         )
         .add(
+            "GET",
+            "/institutions/{institution_id}/orders",
+            get(institution::orders_list::list),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/orders.csv",
+            get(institution::orders_list::csv),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/orders/new",
+            get(institution::order_form::show),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/orders/new",
+            post(institution::order_form::submit),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/orders/{order_id}",
+            get(institution::order_page::show),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/orders/{order_id}/cancel",
+            post(institution::order_actions::cancel),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/orders/{order_id}/revoke",
+            post(institution::order_actions::revoke),
+        )
+        .add(
             "POST",
             "/api/v1/institutions/{institution_id}/orders",
             post(institution::orders::place),

@@ -13,6 +13,7 @@ mod invitations;
 mod jobs;
 mod operations;
 mod ordering;
+mod orders;
 mod outbox;
 mod pki;
 mod reminders;

@@ -216,7 +216,7 @@ async fn order(world: &World, email: &str, csr: &str, key: &str) -> (StatusCode,
     (answer.status, body)
 }
 
-async fn place(world: &World, local: &str) -> Uuid {
+pub(crate) async fn place(world: &World, local: &str) -> Uuid {
     let (email, csr) = csr_for(local);
     let (status, body) = order(world, &email, &csr, &format!("key-{local}")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");

@@ -400,6 +400,17 @@ impl OrderRequestBuilder {
 
     /// Checks DigiCert's per-product rules and builds the request.
     pub fn build(self) -> Result<OrderRequest, InvalidOrderRequest> {
+        self.build_checked(true)
+    }
+
+    /// Builds the request as it will be once the person's CSR is added: every
+    /// rule is checked except that the product needs a CSR. For previews only;
+    /// what is sent to DigiCert comes from [`Self::build`].
+    pub fn build_awaiting_csr(self) -> Result<OrderRequest, InvalidOrderRequest> {
+        self.build_checked(false)
+    }
+
+    fn build_checked(self, csr_needed_now: bool) -> Result<OrderRequest, InvalidOrderRequest> {
         let product = self.product.as_str().to_owned();
         if self.emails.is_empty() || self.emails.iter().any(|e| e.trim().is_empty()) {
             return Err(InvalidOrderRequest::NoEmails);
@@ -408,7 +419,7 @@ impl OrderRequestBuilder {
         if self.product.needs_organization() && self.organization.is_none() {
             return Err(InvalidOrderRequest::NoOrganization(product));
         }
-        if self.product == ProductId::ClientPremium && self.csr.is_none() {
+        if csr_needed_now && self.product == ProductId::ClientPremium && self.csr.is_none() {
             return Err(InvalidOrderRequest::NoCsr(product));
         }
         if self.product.is_secure_email() && self.usage_designation.is_none() {

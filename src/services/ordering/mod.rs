@@ -4,9 +4,11 @@
 //! ([`submit`]); the `digicert.follow_order` job follows it to issuance and stores
 //! the verified chain ([`follow`]). Revocation goes through DigiCert ([`revoke`]).
 mod call;
+mod cancel;
 pub mod follow;
 mod place;
-mod request;
+mod preview;
+pub mod request;
 mod revoke;
 pub mod submit;
 mod verify;
@@ -22,7 +24,9 @@ use crate::digicert::CertCentral;
 use crate::jobs::Registry;
 use crate::jobs::rate_limit::{RateKey, RateLimits};
 
-pub use place::{NewOrder, PlaceOutcome, place};
+pub use cancel::{CancelOutcome, cancel};
+pub use place::{MAX_VALIDITY_DAYS, NewOrder, ORDERABLE, PlaceOutcome, Refusal, place};
+pub use preview::preview;
 pub use revoke::{RevokeOutcome, Revoker, revoke, revoke_order};
 pub use verify::VerifyError;
 

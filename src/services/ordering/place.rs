@@ -6,18 +6,29 @@ use uuid::Uuid;
 use super::{OrderJob, SUBMIT_ORDER};
 use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::scope::RequiredRole;
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::domains::Domain;
+use crate::db::institutions::InstitutionDetail;
 use crate::db::orders::{self as db, NewOrderRow};
 use crate::digicert::{ProductId, ProfileType};
 use crate::domain::EmailAddress;
+use crate::domain::person_name::{NamePart, PersonName};
 use crate::jobs::{self, NewJob};
 use crate::pki::csr::Csr;
 use crate::services::enrollment::{self, link::Recipient};
 use crate::services::preconditions::{self, Unmet};
 
 /// DigiCert's ceiling for a client certificate, whatever the product.
-const MAX_VALIDITY_DAYS: u32 = 825;
+pub const MAX_VALIDITY_DAYS: u32 = 825;
+
+/// The products institutions order for their people.
+pub const ORDERABLE: [ProductId; 4] = [
+    ProductId::ClientDigitalSignaturePlus,
+    ProductId::ClientEmailSecurityPlus,
+    ProductId::ClientPremium,
+    ProductId::SecureEmailSponsor,
+];
 
 /// What an admin orders.
 #[derive(Debug, Clone)]
@@ -47,22 +58,64 @@ pub enum PlaceOutcome {
     Invalid(String),
 }
 
+/// Why an order cannot be placed (or previewed); nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Unmet(Vec<Unmet>),
+    Invalid(String),
+}
+
+impl From<Refusal> for PlaceOutcome {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Unmet(unmet) => Self::Refused(unmet),
+            Refusal::Invalid(reason) => Self::Invalid(reason),
+        }
+    }
+}
+
+/// What the checks looked at, for the caller to go on with.
+pub(super) struct Vetted {
+    pub(super) institution: InstitutionDetail,
+    pub(super) domains: Vec<Domain>,
+}
+
+/// The checks of the request and the TCS preconditions, shared by the preview
+/// and the placement so both refuse the same orders with the same messages.
+pub(super) async fn vet<R: RequiredRole>(
+    state: &AppState,
+    scope: &InstitutionScope<R>,
+    order: &NewOrder,
+) -> anyhow::Result<Result<Vetted, Refusal>> {
+    if let Err(reason) = check(order) {
+        return Ok(Err(Refusal::Invalid(reason)));
+    }
+    let institution = crate::db::institutions::detail(&state.db, scope).await?;
+    let domains = crate::db::domains::list(&state.db, scope).await?;
+    let unmet = preconditions::evaluate(&institution, &domains, &order.emails, state.clock.now());
+    if !unmet.is_empty() {
+        return Ok(Err(Refusal::Unmet(unmet)));
+    }
+    Ok(Ok(Vetted {
+        institution,
+        domains,
+    }))
+}
+
 pub async fn place(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
     order: NewOrder,
 ) -> anyhow::Result<PlaceOutcome> {
-    if let Err(reason) = check(&order) {
-        return Ok(PlaceOutcome::Invalid(reason));
-    }
+    let Vetted {
+        institution,
+        domains,
+    } = match vet(state, scope, &order).await? {
+        Ok(vetted) => vetted,
+        Err(refusal) => return Ok(refusal.into()),
+    };
     let now = state.clock.now();
-    let institution = crate::db::institutions::detail(&state.db, scope).await?;
-    let domains = crate::db::domains::list(&state.db, scope).await?;
-    let unmet = preconditions::evaluate(&institution, &domains, &order.emails, now);
-    if !unmet.is_empty() {
-        return Ok(PlaceOutcome::Refused(unmet));
-    }
     let reference = format!("tcs-{}", Uuid::new_v4().simple());
     let mut tx = state.db.begin().await?;
     if let Some(existing) =
@@ -81,6 +134,7 @@ pub async fn place(
         reference: &reference,
         idempotency_key: &order.idempotency_key,
         requested_by: scope.account_id(),
+        emails: order.emails.iter().map(EmailAddress::as_str).collect(),
     };
     let Some(order_id) = db::insert(&mut tx, scope, &row, now).await? else {
         // A concurrent submit with the same key won the insert.
@@ -144,9 +198,18 @@ fn covering<'a>(domains: &'a [Domain], email: &EmailAddress) -> Option<&'a Domai
 
 /// What is wrong with the request itself, before any precondition.
 fn check(order: &NewOrder) -> Result<(), String> {
+    if !ORDERABLE.contains(&order.product) {
+        return Err(format!("{} cannot be ordered here", order.product.as_str()));
+    }
+    if order.profile_type.is_some() && !super::request::is_secure_email(&order.product) {
+        return Err("only Secure Email certificates have a profile".to_owned());
+    }
     if order.emails.is_empty() {
         return Err("an order needs at least one email address".to_owned());
     }
+    let given_name = NamePart::parse(&order.given_name).map_err(|error| error.to_string())?;
+    let surname = NamePart::parse(&order.surname).map_err(|error| error.to_string())?;
+    PersonName::new(given_name, surname).map_err(|error| error.to_string())?;
     if !(1..=2).contains(&order.validity_years) || order.validity_years * 365 > MAX_VALIDITY_DAYS {
         return Err(format!(
             "validity must be 1 or 2 years, at most {MAX_VALIDITY_DAYS} days"

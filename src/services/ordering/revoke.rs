@@ -40,6 +40,7 @@ pub async fn revoke(
     reason: RevocationReason,
     comment: &str,
 ) -> anyhow::Result<RevokeOutcome> {
+    // Another institution's order is not found, whatever else is true.
     let Some(order) = db::get(&state.db, scope, order_id).await? else {
         return Ok(RevokeOutcome::NotFound);
     };

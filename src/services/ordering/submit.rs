@@ -46,7 +46,10 @@ impl Pipeline {
             return Ok(());
         }
         let tried_before = order.submit_attempts > 0;
-        db::unscoped_record_attempt(&self.pool, order.id, self.clock.now()).await?;
+        if !db::unscoped_record_attempt(&self.pool, order.id, self.clock.now()).await? {
+            // Canceled since it was read: the cancel won, nothing goes to DigiCert.
+            return Ok(());
+        }
         if tried_before && let Some(found) = self.find_at_digicert(&order).await? {
             tracing::info!(order = %order.id, digicert_order = found.0, "adopting the order DigiCert already has");
             return self.adopt(order.id, to_i64(found)?, None).await;

@@ -3,8 +3,14 @@ pub mod audit;
 pub mod dashboard;
 pub mod domains;
 pub mod enrollment_links;
+pub mod order_actions;
+pub mod order_form;
+pub mod order_page;
 pub mod orders;
+pub mod orders_csv;
+pub mod orders_list;
 pub mod people;
+pub mod products;
 pub mod switcher;
 pub mod sync;
 

@@ -144,6 +144,41 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         Access::TenantWrite,
     ),
     (
+        "GET",
+        "/institutions/{institution_id}/orders",
+        Access::TenantRead,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/orders.csv",
+        Access::TenantRead,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/orders/new",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/orders/new",
+        Access::TenantWrite,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/orders/{order_id}",
+        Access::TenantRead,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/orders/{order_id}/cancel",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/orders/{order_id}/revoke",
+        Access::TenantWrite,
+    ),
+    (
         "POST",
         "/api/v1/institutions/{institution_id}/orders",
         Access::TenantWrite,
@@ -278,6 +313,29 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .fetch_one(&app.pool)
             .await
             .unwrap();
+    // An issued order of A: its page is readable, and cancel or revoke without
+    // a reason refuse it, so every visitor can walk the order routes.
+    let order_a: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO certificate_orders
+             (institution_id, status, common_name, product, given_name, surname, reference,
+              idempotency_key)
+         VALUES ($1, 'issued', 'Ana Anić', 'client_premium', 'Ana', 'Anić', 'tcs-matrix', 'matrix')
+         RETURNING id",
+    )
+    .bind(world.a)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO order_emails (institution_id, order_id, email, domain_id)
+         VALUES ($1, $2, 'ana@etf.bg.ac.rs', $3)",
+    )
+    .bind(world.a)
+    .bind(order_a)
+    .bind(domain_a)
+    .execute(&app.pool)
+    .await
+    .unwrap();
     for (path, reason) in [
         (
             format!("/staff/accounts/{}/status", suspended.account_id),
@@ -335,7 +393,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{token}", "not-a-real-invitation-token")
             .replace("{name}", "style.css")
             .replace("{job_id}", "1")
-            .replace("{order_id}", &uuid::Uuid::nil().to_string())
+            .replace("{order_id}", &order_a.to_string())
     };
     // Logging out ends the persona's session, so that route goes last.
     let mut order: Vec<&(&str, &str, Access)> = EXPECTED

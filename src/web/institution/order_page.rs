@@ -1,0 +1,144 @@
+//! One order: what was asked, where it is (our status and DigiCert's raw one),
+//! its timeline from the audit log, and the actions an admin may take.
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::scope::RequiredRole;
+use crate::auth::{InstitutionScope, Read};
+use crate::db::orders::OrderRecord;
+use crate::digicert::RevocationReason;
+use crate::error::AppError;
+use crate::services::ordering::status;
+use crate::web::audit_view::AuditLine;
+use crate::web::format;
+use crate::web::institution::InstitutionNav;
+use crate::web::institution::orders_list::status_key;
+use crate::web::institution::products::{self, ProductText};
+use crate::web::page::{self, PageContext};
+
+/// The reasons an admin may give for a revocation (RFC 5280 codes DigiCert takes).
+pub const REVOCATION_REASONS: [(RevocationReason, &str); 5] = [
+    (
+        RevocationReason::KeyCompromise,
+        "order.revoke_reasons.key_compromise",
+    ),
+    (
+        RevocationReason::AffiliationChanged,
+        "order.revoke_reasons.affiliation_changed",
+    ),
+    (
+        RevocationReason::Superseded,
+        "order.revoke_reasons.superseded",
+    ),
+    (
+        RevocationReason::CessationOfOperation,
+        "order.revoke_reasons.cessation",
+    ),
+    (
+        RevocationReason::Unspecified,
+        "order.revoke_reasons.unspecified",
+    ),
+];
+
+/// What the page says above the details after an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message {
+    Notice(&'static str),
+    Alert(&'static str),
+}
+
+#[derive(Template)]
+#[template(path = "institution/order.html")]
+struct OrderTemplate<'a> {
+    page: &'a PageContext,
+    nav: InstitutionNav,
+    order: OrderRecord,
+    product: ProductText,
+    status_key: &'static str,
+    timeline: Vec<AuditLine>,
+    message: Option<Message>,
+    reasons: Vec<(&'static str, &'static str)>,
+}
+
+impl OrderTemplate<'_> {
+    fn date(&self, at: &Option<time::OffsetDateTime>) -> String {
+        format::optional_date(*at)
+    }
+
+    /// Cancel is offered while DigiCert has not been asked yet.
+    fn cancelable(&self) -> bool {
+        self.order.digicert_order_id.is_none()
+            && (self.order.status == status::AWAITING_PERSON
+                || (self.order.status == status::QUEUED && self.order.submit_attempts == 0))
+    }
+
+    fn revocable(&self) -> bool {
+        self.order.status == status::ISSUED
+    }
+
+    /// The person's link can be sent again while the order waits for them.
+    fn awaits_person(&self) -> bool {
+        self.order.status == status::AWAITING_PERSON
+    }
+}
+
+pub async fn render<R: RequiredRole>(
+    state: &AppState,
+    scope: &InstitutionScope<R>,
+    order_id: Uuid,
+    status: StatusCode,
+    message: Option<Message>,
+) -> Result<Response, AppError> {
+    let order = crate::db::orders::get(&state.db, scope, order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let timeline = crate::db::audit::list_for_order(&state.db, scope, order_id)
+        .await?
+        .into_iter()
+        .map(AuditLine::from)
+        .collect();
+    let page = &scope.current.page;
+    page::render(
+        status,
+        &OrderTemplate {
+            page,
+            nav: InstitutionNav::new(scope, page.lang),
+            product: products::text(&crate::digicert::ProductId::from(order.product.as_str())),
+            status_key: status_key(&order.status),
+            order,
+            timeline,
+            message,
+            reasons: REVOCATION_REASONS
+                .iter()
+                .map(|(reason, key)| (reason.as_str(), *key))
+                .collect(),
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    scope: InstitutionScope<Read>,
+    Path((_, order_id)): Path<(Uuid, Uuid)>,
+    Query(query): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    // Only our own words come back from the query string.
+    let message = match query.done.as_str() {
+        "canceled" => Some(Message::Notice("order.canceled")),
+        "revoked" => Some(Message::Notice("order.revoked")),
+        "revoke_requested" => Some(Message::Notice("order.revoke_requested")),
+        _ => None,
+    };
+    render(&state, &scope, order_id, StatusCode::OK, message).await
+}

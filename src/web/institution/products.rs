@@ -1,0 +1,58 @@
+//! The certificate products in words: a name, what each can do and when to
+//! pick it, for the order form, the preview and the lists.
+use crate::digicert::ProductId;
+use crate::services::ordering::ORDERABLE;
+
+/// Catalogue keys describing one product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProductText {
+    pub id: &'static str,
+    pub title_key: &'static str,
+    pub what_key: &'static str,
+    pub when_key: &'static str,
+}
+
+/// The products an admin may order, in the order the form offers them.
+pub fn orderable() -> Vec<ProductText> {
+    ORDERABLE.iter().map(text).collect()
+}
+
+pub fn text(product: &ProductId) -> ProductText {
+    match product {
+        ProductId::ClientDigitalSignaturePlus => ProductText {
+            id: "client_digital_signature_plus",
+            title_key: "order.product.signature.title",
+            what_key: "order.product.signature.what",
+            when_key: "order.product.signature.when",
+        },
+        ProductId::ClientEmailSecurityPlus => ProductText {
+            id: "client_email_security_plus",
+            title_key: "order.product.email_security.title",
+            what_key: "order.product.email_security.what",
+            when_key: "order.product.email_security.when",
+        },
+        ProductId::ClientPremium => ProductText {
+            id: "client_premium",
+            title_key: "order.product.premium.title",
+            what_key: "order.product.premium.what",
+            when_key: "order.product.premium.when",
+        },
+        ProductId::SecureEmailSponsor => ProductText {
+            id: "secure_email_sponsor",
+            title_key: "order.product.secure_email.title",
+            what_key: "order.product.secure_email.what",
+            when_key: "order.product.secure_email.when",
+        },
+        _ => ProductText {
+            id: "other",
+            title_key: "order.product.other.title",
+            what_key: "order.product.other.what",
+            when_key: "order.product.other.when",
+        },
+    }
+}
+
+/// The product's name for lists, from its stored `name_id`.
+pub fn title_key(product: &str) -> &'static str {
+    text(&ProductId::from(product)).title_key
+}

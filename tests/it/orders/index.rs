@@ -1,0 +1,86 @@
+//! The list query at 100,000 orders in one institution walks indexes, never
+//! the whole table, whatever the filters. Plans only; no timing.
+use sqlx::PgPool;
+use sqlx::postgres::PgArguments;
+use tcs_portal::db::order_list::{Cursor, LIST_SQL, OrderFilter, list_arguments};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use super::etf;
+use super::list::seed;
+use crate::helpers::TestApp;
+
+async fn plan(pool: &PgPool, args: PgArguments) -> String {
+    let rows: Vec<String> = sqlx::query_scalar_with(&format!("EXPLAIN {LIST_SQL}"), args)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    rows.join("\n")
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_list_uses_an_index_at_100_000_orders(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed(&app, world.a, 100_000).await;
+    sqlx::query("ANALYZE certificate_orders")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("ANALYZE order_emails")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let now = OffsetDateTime::now_utc();
+    let cursor = Cursor {
+        created_at: now - Duration::days(30),
+        id: Uuid::new_v4(),
+    };
+    let text = |value: &str| Some(value.to_owned());
+    let cases: Vec<(&str, OrderFilter, Option<Cursor>)> = vec![
+        ("first page", OrderFilter::default(), None),
+        ("a later page", OrderFilter::default(), Some(cursor)),
+        (
+            "search",
+            OrderFilter {
+                search: text("osoba4242@"),
+                ..OrderFilter::default()
+            },
+            None,
+        ),
+        (
+            "status and product",
+            OrderFilter {
+                status: text("revoked"),
+                product: text("client_premium"),
+                ..OrderFilter::default()
+            },
+            Some(cursor),
+        ),
+        (
+            "expiring soon",
+            OrderFilter {
+                expiring_before: Some(now + Duration::days(30)),
+                ..OrderFilter::default()
+            },
+            None,
+        ),
+        (
+            "one person",
+            OrderFilter {
+                person: text("osoba77@etf.bg.ac.rs"),
+                ..OrderFilter::default()
+            },
+            None,
+        ),
+    ];
+    for (what, filter, after) in cases {
+        let args = list_arguments(world.a, &filter, after, now, 50).unwrap();
+        let plan = plan(&app.pool, args).await;
+        assert!(
+            !plan.contains("Seq Scan on certificate_orders"),
+            "{what} scans the table:\n{plan}"
+        );
+        assert!(plan.contains("Index"), "{what} uses no index:\n{plan}");
+    }
+}

@@ -1,0 +1,187 @@
+//! The orders list: filters, search, keyset pages, CSV.
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{DOMAIN, etf, order};
+use crate::helpers::{TestApp, TestClient, html_unescape};
+
+/// Seeds `count` orders into `institution` with the bench's seeding statement.
+pub async fn seed(app: &TestApp, institution: Uuid, count: i32) {
+    let domain: Uuid = sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
+        .bind(DOMAIN)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(include_str!("../../../bench/seed_orders.sql"))
+        .bind(institution)
+        .bind(domain)
+        .bind(DOMAIN)
+        .bind(count)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+/// The order ids linked from a list page, in page order.
+fn ids(body: &str, institution: Uuid) -> Vec<Uuid> {
+    let marker = format!("href=\"/institutions/{institution}/orders/");
+    body.split(&marker)
+        .skip(1)
+        .filter_map(|rest| Uuid::parse_str(rest.get(..36)?).ok())
+        .collect()
+}
+
+async fn list(client: &TestClient, institution: Uuid, query: &str) -> (StatusCode, String) {
+    let page = client
+        .get(&format!("/institutions/{institution}/orders?{query}"))
+        .await;
+    (page.status, html_unescape(&page.body))
+}
+
+fn next_link(body: &str) -> Option<String> {
+    let start = body.find("class=\"button secondary next-page\" href=\"?")? + 42;
+    let end = start + body[start..].find('"')?;
+    Some(body[start..end].to_owned())
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn pages_follow_each_other_newest_first_without_gaps_or_repeats(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed(&app, world.a, 120).await;
+    let newest = order(&world.admin_a.client, world.a, "petar@etf.bg.ac.rs").await;
+    let mut seen = Vec::new();
+    let mut query = String::new();
+    loop {
+        let (status, body) = list(&world.admin_a.client, world.a, &query).await;
+        assert_eq!(status, StatusCode::OK);
+        seen.extend(ids(&body, world.a));
+        match next_link(&body) {
+            Some(next) => query = next,
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 121);
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 121);
+    assert_eq!(seen[0], newest, "the newest order comes first");
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn filters_and_search_narrow_the_list(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed(&app, world.a, 100).await;
+    let petar = order(
+        &world.admin_a.client,
+        world.a,
+        "petar.petrovic@etf.bg.ac.rs",
+    )
+    .await;
+    let client = &world.admin_a.client;
+    let count = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            usize::try_from(n).unwrap()
+        }
+    };
+    // Search: any case, names (Cyrillic too) or addresses.
+    for query in [
+        "q=%D0%9F%D0%95%D0%A2%D0%A0%D0%9E%D0%92",
+        "q=petrovic%40ETF",
+        "person=PETAR.PETROVIC%40etf.bg.ac.rs",
+    ] {
+        let (status, body) = list(client, world.a, query).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert_eq!(ids(&body, world.a), vec![petar], "{query}");
+    }
+    let (_, body) = list(client, world.a, "q=OSOBA7%40").await;
+    assert_eq!(ids(&body, world.a).len(), 1, "exactly osoba7@");
+    let (_, body) = list(client, world.a, "q=%25").await;
+    assert!(
+        ids(&body, world.a).is_empty(),
+        "a % is a character, not a wildcard"
+    );
+    let (_, body) = list(client, world.a, "status=issued").await;
+    assert_eq!(
+        ids(&body, world.a).len(),
+        count("SELECT count(*) FROM certificate_orders WHERE status = 'issued'").await
+    );
+    let (_, body) = list(client, world.a, "expiring=1").await;
+    assert_eq!(
+        ids(&body, world.a).len(),
+        count(
+            "SELECT count(*) FROM certificate_orders WHERE status = 'issued'
+             AND not_after > now() AND not_after <= now() + interval '30 days'"
+        )
+        .await
+    );
+    let (_, body) = list(client, world.a, "product=client_premium&status=revoked").await;
+    assert_eq!(
+        ids(&body, world.a).len(),
+        count(
+            "SELECT count(*) FROM certificate_orders
+             WHERE product = 'client_premium' AND status = 'revoked'"
+        )
+        .await
+    );
+    let (status, body) = list(client, world.a, "status=lost").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("Unknown status"));
+    // Another institution's admin sees none of it in their own list.
+    let (_, body) = list(&world.admin_b.client, world.b, "").await;
+    assert!(ids(&body, world.b).is_empty());
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_csv_export_keeps_the_filters_quotes_cells_and_defuses_formulas(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed(&app, world.a, 30).await;
+    let petar = order(&world.admin_a.client, world.a, "petar@etf.bg.ac.rs").await;
+    // DigiCert's raw status is shown as sent; here it is hostile.
+    sqlx::query("UPDATE certificate_orders SET digicert_status = $1 WHERE id = $2")
+        .bind("=HYPERLINK(\"http://evil.example\",\"click\")")
+        .bind(petar)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let csv = world
+        .admin_a
+        .client
+        .get(&format!("/institutions/{}/orders.csv?q=petar", world.a))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    assert!(csv.header("content-disposition").starts_with("attachment"));
+    let lines: Vec<&str> = csv.body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(lines[0].starts_with("order_id,created_at,status,digicert_status"));
+    assert!(lines[1].starts_with(&petar.to_string()));
+    assert!(
+        lines[1].contains(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\","),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains(",Петар,Петровић,petar@etf.bg.ac.rs,"));
+    let all = world
+        .admin_a
+        .client
+        .get(&format!(
+            "/institutions/{}/orders.csv?status=issued",
+            world.a
+        ))
+        .await;
+    let issued: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM certificate_orders WHERE status = 'issued'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        all.body.split("\r\n").filter(|l| !l.is_empty()).count(),
+        usize::try_from(issued).unwrap() + 1
+    );
+}
