@@ -34,6 +34,7 @@ pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Wor
         public_url: state.settings.public_url.clone(),
     };
     let ordering = crate::services::ordering::Pipeline::from_state(state)?;
+    let sweep = ordering.recurring();
     let registry = ordering.register(
         Registry::new()
             .register(SYNC_VALIDATIONS, SyncValidations { syncer })
@@ -47,7 +48,10 @@ pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Wor
     )
     .with_recurring(Recurring::new(SYNC_VALIDATIONS, settings.sync_every))
     .with_recurring(Recurring::new(EXPIRY_WARNINGS, EXPIRY_WARNINGS_EVERY));
-    Some(worker)
+    Some(match sweep {
+        Some(sweep) => worker.with_recurring(sweep),
+        None => worker,
+    })
 }
 
 /// The scheduled validation sync.
