@@ -61,12 +61,20 @@ impl Pipeline {
         }
         match call().await {
             Ok(answer) => {
-                db::unscoped_key_accepted(&self.pool).await?;
+                // Best effort: DigiCert's answer matters more than the banner, and a
+                // lost answer to a placed order would cost a reconciliation.
+                if let Err(error) = db::unscoped_key_accepted(&self.pool).await {
+                    tracing::warn!(error = %error, "could not record that DigiCert accepts our API key");
+                }
                 Ok(answer)
             }
             Err(DigicertError::InvalidApiKey) => {
                 let error = DigicertError::InvalidApiKey;
-                db::unscoped_key_rejected(&self.pool, &error.to_string(), self.clock.now()).await?;
+                let text = error.to_string();
+                let now = self.clock.now();
+                if let Err(db_error) = db::unscoped_key_rejected(&self.pool, &text, now).await {
+                    tracing::warn!(error = %db_error, "could not record that DigiCert rejected our API key");
+                }
                 Err(Halt::Digicert(error))
             }
             Err(DigicertError::RateLimited { retry_after }) => {
