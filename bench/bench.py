@@ -11,7 +11,11 @@ Run through bench/run.sh, which builds the binary and passes --binary. It:
      against /healthz of the same run;
   4. times sequential POST /login attempts (argon2id), right and wrong password, as ms per
      login, logins/s per core, and a ratio against a sequential /healthz request;
-  5. prints the server's peak RSS (VmHWM), stops it with SIGTERM and drops the database.
+  5. prints the server's peak RSS (VmHWM), stops it with SIGTERM and drops the database;
+  6. runs the ordering pipeline's bench (an ignored test of the integration binary, against the
+     in-process DigiCert sandbox with rate limits off): orders/s end to end, as a ratio against
+     the same DigiCert calls made directly; and the job queue's claim overhead per job, as a
+     ratio against one database round trip.
 Only 127.0.0.1 is ever contacted, and every loop is bounded in count and in time.
 """
 
@@ -545,12 +549,52 @@ def main() -> int:
         server_exit = server.stop()
         results["server_exit_after_sigterm"] = server_exit
 
+    print("running the ordering pipeline and job queue bench (cargo test, ignored test) …")
+    results["pipeline"] = pipeline_figures(args.pg_url.rstrip("/"))
     report(results, healthz_seq_ms)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\n(results also in {args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json})")
     shutil.rmtree(workdir, ignore_errors=True)
     return exit_code
+
+
+PIPELINE_BENCH = "drills::bench::bench_pipeline_and_claim_figures"
+
+
+def pipeline_figures(pg_url: str) -> dict | None:
+    """Issue 5's figures: the test prints them, each with its baseline, as one JSON line.
+    It runs as #[sqlx::test], which makes its own database next to the test database."""
+    test_db = os.environ.get("TCS_TEST_DATABASE_URL", f"{pg_url}/tcs_portal_test")
+    db_name = test_db.rsplit("/", 1)[1].split("?", 1)[0]
+    exists = subprocess.run(["psql", "-X", "-q", "-d", f"{test_db.rsplit('/', 1)[0]}/postgres", "-tAc",
+                             f"SELECT 1 FROM pg_database WHERE datname = '{db_name}'"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    if exists != "1":
+        psql(test_db.rsplit("/", 1)[0], f'CREATE DATABASE "{db_name}"')
+    env = dict(os.environ, DATABASE_URL=test_db, SQLX_OFFLINE=os.environ.get("SQLX_OFFLINE", "true"))
+    cmd = ["cargo", "test", "--test", "it", "--", "--ignored", "--exact", "--nocapture", PIPELINE_BENCH]
+    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    for line in out.stdout.splitlines():
+        if line.startswith("bench-json: "):
+            return json.loads(line.removeprefix("bench-json: "))
+    print(f"the pipeline bench printed no figures (exit {out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}",
+          file=sys.stderr)
+    return None
+
+
+def report_pipeline(figures: dict | None) -> None:
+    print("\nordering pipeline and job queue (debug test build, in-process sandbox, rate limits off)")
+    if figures is None:
+        print("  no figures (see the error above)")
+        return
+    print(f"  pipeline end to end: {figures['pipeline_orders_per_s']:.1f} orders/s; baseline, the same "
+          f"DigiCert calls made directly: {figures['direct_orders_per_s']:.1f} orders/s; "
+          f"ratio {figures['pipeline_vs_direct']:.2f}")
+    print(f"  queue claim overhead: {figures['claim_us_per_job']:.0f} µs per job drained, "
+          f"{figures['single_claim_us']:.0f} µs per single claim; baseline, one SELECT 1 round trip: "
+          f"{figures['round_trip_us']:.0f} µs; ratios {figures['claim_per_job_vs_round_trip']:.1f} "
+          f"and {figures['single_claim_vs_round_trip']:.1f}")
 
 
 def report(results: dict, healthz_seq_ms: float) -> None:
@@ -589,6 +633,7 @@ def report(results: dict, healthz_seq_ms: float) -> None:
     memory = results["memory_kib"]
     print(f"\npeak RSS (VmHWM): {memory['VmHWM'] / 1024:.1f} MiB (RSS at the end: {memory['VmRSS'] / 1024:.1f} MiB)")
     print(f"server exit status after SIGTERM: {results['server_exit_after_sigterm']}")
+    report_pipeline(results.get("pipeline"))
 
 
 if __name__ == "__main__":

@@ -402,3 +402,104 @@ pub async fn unscoped_stop(
     .await?;
     Ok(())
 }
+
+/// Makes the follow jobs due at `now` of the orders whose DigiCert status (as
+/// `status-changes` reported it, by DigiCert order id) differs from the one we
+/// recorded, instead of at their next poll. Orders we are up to date with, and
+/// jobs running already, are left alone. Returns how many were woken.
+pub async fn unscoped_wake_followers(
+    pool: &PgPool,
+    digicert_order_ids: &[i64],
+    statuses: &[String],
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
+    // The follow job's dedup key names the order; the partial unique index on
+    // live dedup keys makes this a lookup per order.
+    let woken = sqlx::query!(
+        r#"UPDATE jobs SET run_at = $3, updated_at = $3
+           WHERE state = 'queued' AND run_at > $3
+             AND dedup_key IN (
+                 SELECT 'follow:' || o.id::text
+                 FROM certificate_orders o
+                 JOIN unnest($1::bigint[], $2::text[]) AS c (digicert_order_id, status)
+                   ON c.digicert_order_id = o.digicert_order_id
+                 WHERE o.digicert_status IS DISTINCT FROM c.status)"#,
+        digicert_order_ids,
+        statuses,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(woken.rows_affected())
+}
+
+/// An order whose DigiCert status the portal does not know.
+#[derive(Debug, Clone)]
+pub struct UnknownStatusOrder {
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub reference: Option<String>,
+    pub digicert_order_id: Option<i64>,
+    pub digicert_status: String,
+    pub updated_at: OffsetDateTime,
+}
+
+/// Orders, across institutions (for staff), whose DigiCert status is none of `known`,
+/// most recently changed first.
+pub async fn unscoped_in_unknown_status(
+    pool: &PgPool,
+    known: &[String],
+    limit: i64,
+) -> sqlx::Result<Vec<UnknownStatusOrder>> {
+    sqlx::query_as!(
+        UnknownStatusOrder,
+        r#"SELECT id, institution_id, reference, digicert_order_id,
+                  digicert_status AS "digicert_status!", updated_at
+           FROM certificate_orders
+           WHERE digicert_status IS NOT NULL AND NOT (digicert_status = ANY($1))
+           ORDER BY updated_at DESC, id
+           LIMIT $2"#,
+        known,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// DigiCert refused the API key (401, or 403 `access_denied_invalid_key`): staff see a
+/// banner until a later call succeeds. The first refusal's instant is kept.
+pub async fn unscoped_key_rejected(
+    pool: &PgPool,
+    error: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"UPDATE digicert_key_state
+           SET rejected_since = COALESCE(rejected_since, $1), last_error = $2"#,
+        now,
+        error
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// DigiCert accepted the API key again: the banner goes.
+pub async fn unscoped_key_accepted(pool: &PgPool) -> sqlx::Result<()> {
+    // Writes only while a refusal is recorded, so a healthy key costs no row lock.
+    sqlx::query!(
+        r#"UPDATE digicert_key_state SET rejected_since = NULL, last_error = NULL
+           WHERE rejected_since IS NOT NULL"#
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Since when DigiCert has been refusing the API key, if it is.
+pub async fn key_rejected_since(pool: &PgPool) -> sqlx::Result<Option<OffsetDateTime>> {
+    sqlx::query_scalar!(r#"SELECT rejected_since FROM digicert_key_state"#)
+        .fetch_optional(pool)
+        .await
+        .map(Option::flatten)
+}

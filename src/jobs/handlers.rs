@@ -45,6 +45,7 @@ pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Wor
         clock: state.clock.clone(),
         grace: state.settings.enrollment.key_grace,
     };
+    let sweep = ordering.recurring();
     let registry = ordering.register(
         Registry::new()
             .register(SYNC_VALIDATIONS, SyncValidations { syncer })
@@ -62,7 +63,10 @@ pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Wor
     .with_recurring(Recurring::new(EXPIRY_WARNINGS, EXPIRY_WARNINGS_EVERY))
     .with_recurring(Recurring::new(CERTIFICATE_REMINDERS, EXPIRY_WARNINGS_EVERY))
     .with_recurring(Recurring::new(WIPE_KEYS, WIPE_KEYS_EVERY));
-    Some(worker)
+    Some(match sweep {
+        Some(sweep) => worker.with_recurring(sweep),
+        None => worker,
+    })
 }
 
 /// The scheduled validation sync.

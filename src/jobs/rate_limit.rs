@@ -54,6 +54,15 @@ impl RateLimits {
         &self.windows
     }
 
+    /// The shortest window, zero without any.
+    pub fn shortest(&self) -> Duration {
+        self.windows
+            .iter()
+            .map(|window| window.per)
+            .min()
+            .unwrap_or(Duration::ZERO)
+    }
+
     fn longest(&self) -> Duration {
         self.windows
             .iter()

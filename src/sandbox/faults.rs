@@ -3,6 +3,7 @@
 //! after an order was created (the order exists but the client never hears about it).
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rand::Rng;
@@ -50,9 +51,29 @@ pub enum Injected {
     Hang(Duration),
 }
 
+/// How many faults were injected since the sandbox started, so a drill can report what its
+/// client survived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InjectedCounts {
+    pub errors: u64,
+    pub timeouts: u64,
+    pub dropped_after_create: u64,
+    pub forced_429: u64,
+}
+
+impl InjectedCounts {
+    pub fn total(&self) -> u64 {
+        self.errors + self.timeouts + self.dropped_after_create + self.forced_429
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Faults {
     settings: Mutex<FaultSettings>,
+    errors: AtomicU64,
+    timeouts: AtomicU64,
+    dropped_after_create: AtomicU64,
+    forced_429: AtomicU64,
 }
 
 impl Faults {
@@ -64,8 +85,29 @@ impl Faults {
         *self.lock() = settings;
     }
 
+    pub fn injected(&self) -> InjectedCounts {
+        InjectedCounts {
+            errors: self.errors.load(Ordering::Relaxed),
+            timeouts: self.timeouts.load(Ordering::Relaxed),
+            dropped_after_create: self.dropped_after_create.load(Ordering::Relaxed),
+            forced_429: self.forced_429.load(Ordering::Relaxed),
+        }
+    }
+
     /// Latency to add and the fault (if any) for the next request.
     pub fn next_request(&self) -> (Duration, Injected) {
+        let (latency, injected) = self.decide();
+        let counter = match injected {
+            Injected::Nothing => return (latency, injected),
+            Injected::RateLimited => &self.forced_429,
+            Injected::Status(_) => &self.errors,
+            Injected::Hang(_) => &self.timeouts,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        (latency, injected)
+    }
+
+    fn decide(&self) -> (Duration, Injected) {
         let mut settings = self.lock();
         let latency = Duration::from_millis(settings.latency_ms);
         if settings.force_429 > 0 {
@@ -94,6 +136,7 @@ impl Faults {
         let mut settings = self.lock();
         if settings.drop_after_order_created > 0 {
             settings.drop_after_order_created -= 1;
+            self.dropped_after_create.fetch_add(1, Ordering::Relaxed);
             true
         } else {
             false

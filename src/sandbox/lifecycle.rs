@@ -68,11 +68,9 @@ pub fn place(
         date_processed: approved.then_some(now),
     };
     order.request_ids.push(request.id);
-    order.status = if approved {
-        OrderStatus::Pending
-    } else {
-        OrderStatus::NeedsApproval
-    };
+    if approved {
+        order.set_status(OrderStatus::Pending, now);
+    }
     let id = order.id;
     account.orders.push(order);
     account.requests.push(request);
@@ -106,7 +104,7 @@ pub fn advance(
         if order.csr.is_some() {
             issue(account, ca, now, order_id)?;
         } else {
-            order.status = OrderStatus::WaitingPickup;
+            order.set_status(OrderStatus::WaitingPickup, now);
         }
     }
     Ok(())
@@ -169,7 +167,7 @@ fn issue(
     };
     let order = account.order_mut(order_id).context("order vanished")?;
     order.key_size = Some(csr.key().bits());
-    order.status = OrderStatus::Issued;
+    order.set_status(OrderStatus::Issued, now);
     account.certificates.push(certificate);
     Ok(())
 }
@@ -233,13 +231,13 @@ pub fn decide_request(
             if let Some(order) = account.order_mut(request.order_id)
                 && order.status == OrderStatus::NeedsApproval
             {
-                order.status = OrderStatus::Pending;
+                order.set_status(OrderStatus::Pending, now);
             }
             advance(account, ca, now, request.order_id)?;
         }
         (RequestType::NewRequest, false) => {
             if let Some(order) = account.order_mut(request.order_id) {
-                order.status = OrderStatus::Rejected;
+                order.set_status(OrderStatus::Rejected, now);
             }
         }
         (RequestType::Revoke, true) => {
@@ -266,7 +264,7 @@ pub fn decide_request(
             if let Some(order) = account.order_mut(request.order_id)
                 && order.status == OrderStatus::ReissuePending
             {
-                order.status = OrderStatus::Issued;
+                order.set_status(OrderStatus::Issued, now);
                 order.reissue_csr = None;
             }
         }
@@ -334,7 +332,7 @@ pub fn request_reissue(
         .ok_or_else(|| ApiError::not_found("order"))?;
     order.request_ids.push(request_id);
     order.reissue_csr = csr.as_ref().map(Csr::to_pem);
-    order.status = OrderStatus::ReissuePending;
+    order.set_status(OrderStatus::ReissuePending, now);
     if approved {
         start_reissue(account, ids, ca, now, order_id)?;
     }
@@ -359,10 +357,10 @@ fn start_reissue(
     order.certificate_id = Some(ids.next(IdKind::Certificate));
     order.csr = order.reissue_csr.take();
     if order.csr.is_some() {
-        order.status = OrderStatus::Pending;
+        order.set_status(OrderStatus::Pending, now);
         advance(account, ca, now, order_id)?;
     } else {
-        order.status = OrderStatus::WaitingPickup;
+        order.set_status(OrderStatus::WaitingPickup, now);
     }
     Ok(())
 }
@@ -381,12 +379,12 @@ pub fn cancel(
         .ok_or_else(|| ApiError::not_found("order"))?;
     match order.status {
         OrderStatus::NeedsApproval | OrderStatus::Pending | OrderStatus::WaitingPickup => {
-            order.status = OrderStatus::Canceled;
+            order.set_status(OrderStatus::Canceled, now);
             order.cancel_note = Some(note.clone());
         }
         // Cancelling a reissue keeps the order and its current certificate.
         OrderStatus::ReissuePending => {
-            order.status = OrderStatus::Issued;
+            order.set_status(OrderStatus::Issued, now);
             order.reissue_csr = None;
         }
         other => {
@@ -546,7 +544,7 @@ fn revoke_now(account: &mut Account, certificate_id: u64, reason: &str, now: Off
     }
     let order_id = cert.order_id;
     if let Some(order) = account.order_mut(order_id) {
-        order.status = OrderStatus::Revoked;
+        order.set_status(OrderStatus::Revoked, now);
     }
 }
 
@@ -589,7 +587,7 @@ pub fn pick_up(
         ));
     }
     order.csr = Some(csr.to_pem());
-    order.status = OrderStatus::Pending;
+    order.set_status(OrderStatus::Pending, now);
     advance(account, ca, now, order_id)?;
     Ok(())
 }

@@ -183,6 +183,16 @@ impl Sandbox {
         &self.ca
     }
 
+    /// The faults injected so far.
+    pub fn injected_faults(&self) -> faults::InjectedCounts {
+        self.faults.injected()
+    }
+
+    /// The Services API requests the rate limits admitted and refused so far.
+    pub fn rate_limit_counts(&self) -> rate_limit::LimiterCounts {
+        self.limiter.counts()
+    }
+
     /// Reads the state.
     pub async fn read<R>(&self, f: impl FnOnce(&SandboxState, OffsetDateTime) -> R) -> R {
         let state = self.state.lock().await;

@@ -213,6 +213,7 @@ pub fn accept(
         payment_method: body.payment_method.unwrap_or_else(|| "balance".into()),
         cancel_note: None,
         reissue_csr: None,
+        status_changed: None,
     };
     Ok(AcceptedOrder {
         order,

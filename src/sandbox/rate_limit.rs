@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -35,10 +36,21 @@ impl Default for RateLimits {
     }
 }
 
+/// What the limiter decided since the sandbox started, over every key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimiterCounts {
+    /// Requests within the limits, which DigiCert would have handled.
+    pub admitted: u64,
+    /// Requests answered 429 `request_limit_exceeded`.
+    pub refused: u64,
+}
+
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     limits: RateLimits,
     hits: Mutex<HashMap<String, VecDeque<Instant>>>,
+    admitted: AtomicU64,
+    refused: AtomicU64,
 }
 
 impl RateLimiter {
@@ -46,6 +58,15 @@ impl RateLimiter {
         Self {
             limits,
             hits: Mutex::new(HashMap::new()),
+            admitted: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        }
+    }
+
+    pub fn counts(&self) -> LimiterCounts {
+        LimiterCounts {
+            admitted: self.admitted.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
         }
     }
 
@@ -79,8 +100,11 @@ impl RateLimiter {
                 .count()
                 >= w.max_requests
         });
-        if !over {
+        if over {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+        } else {
             queue.push_back(now);
+            self.admitted.fetch_add(1, Ordering::Relaxed);
         }
         !over
     }

@@ -30,6 +30,9 @@ macro_rules! open_enum {
         }
 
         impl $name {
+            /// Every value this client knows, as DigiCert spells it.
+            pub const KNOWN: &[&str] = &[$($text),+];
+
             /// The string DigiCert uses for this value.
             pub fn as_str(&self) -> &str {
                 match self {

@@ -64,6 +64,10 @@ pub fn router(sandbox: Shared) -> Router {
         )
         .route("/order/certificate", get(orders::list))
         .route(
+            "/order/certificate/status-changes",
+            get(orders::status_changes),
+        )
+        .route(
             "/order/certificate/{id}",
             get(orders::info).post(orders::create),
         )
@@ -127,7 +131,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiKey {
     }
 }
 
-/// `X-DC-DEVKEY` must name an account (else 403, as DigiCert); then the key's rate limits.
+/// The key's rate limits, then `X-DC-DEVKEY` must name an account (else 403, as DigiCert).
 async fn authenticate(State(sandbox): State<Shared>, mut request: Request, next: Next) -> Response {
     let key = request
         .headers()
@@ -137,15 +141,18 @@ async fn authenticate(State(sandbox): State<Shared>, mut request: Request, next:
     let Some(key) = key else {
         return ApiError::invalid_key().into_response();
     };
+    // Counted on arrival, before waiting for the state lock (held while certificates are
+    // signed), so how long the sandbox is busy does not shift requests between windows.
+    // A wrong key only fills a budget of its own.
+    if !sandbox.limiter.allow(&key) {
+        return ApiError::rate_limited().into_response();
+    }
     let role = sandbox
         .read(|state, _| state.account(&key).map(|a| a.access_role))
         .await;
     let Some(role) = role else {
         return ApiError::invalid_key().into_response();
     };
-    if !sandbox.limiter.allow(&key) {
-        return ApiError::rate_limited().into_response();
-    }
     if let Err(denied) = permitted(role, request.method(), request.uri().path()) {
         return denied.into_response();
     }

@@ -1,5 +1,5 @@
-//! Orders: place, info, list (with the filters reconciliation needs), email validation,
-//! cancel, revoke, reissue.
+//! Orders: place, info, list (with the filters reconciliation needs), status changes, email
+//! validation, cancel, revoke, reissue.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::views::{
-    list_response, order_created, order_info, order_list_item, revoke_request_created, ymd,
+    insert_list, list_response, order_created, order_info, order_list_item, revoke_request_created,
+    ymd,
 };
 use super::{ApiJson, ApiKey, Params, Shared, created, dropped_connection, no_content, parse_id};
 use crate::sandbox::error::{ApiError, ApiResult};
@@ -91,6 +92,56 @@ pub async fn list(
             Ok(Json(list_response("orders", items, limit, offset)))
         })
         .await
+}
+
+/// `GET /order/certificate/status-changes?filters[status_last_updated]=A...B`: the orders whose
+/// status changed between A and B (`YYYY-MM-DD HH:MM:SS`, UTC, whole seconds, both included).
+pub async fn status_changes(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    params: Params,
+) -> ApiResult<Json<Value>> {
+    let range = params
+        .filter("status_last_updated")
+        .ok_or_else(|| ApiError::required("filters[status_last_updated]"))?;
+    let (from, to) = range
+        .split_once("...")
+        .and_then(|(from, to)| Some((filter_instant(from)?, filter_instant(to)?)))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "filters[status_last_updated]",
+                "Use YYYY-MM-DD HH:MM:SS...YYYY-MM-DD HH:MM:SS.",
+            )
+        })?;
+    // B names a whole second: everything before the next one is in.
+    let until = to + time::Duration::SECOND;
+    sandbox
+        .read(|state, now| {
+            let account = state.account(&key).ok_or_else(ApiError::invalid_key)?;
+            let changed = account
+                .orders
+                .iter()
+                .filter(|o| (from..until).contains(&o.status_last_updated()))
+                .map(|o| {
+                    json!({
+                        "order_id": o.id,
+                        "certificate_id": o.certificate_id,
+                        "status": lifecycle::effective_status(account, o, now),
+                    })
+                })
+                .collect();
+            let mut body = serde_json::Map::new();
+            insert_list(&mut body, "orders", changed);
+            Ok(Json(Value::Object(body)))
+        })
+        .await
+}
+
+fn filter_instant(text: &str) -> Option<time::OffsetDateTime> {
+    let layout = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(text.trim(), layout)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
 }
 
 fn contains(haystack: &str, needle: &str) -> bool {

@@ -41,6 +41,24 @@ pub struct Order {
     /// recipient will make a new key at pickup).
     #[serde(default)]
     pub reissue_csr: Option<String>,
+    /// When `status` last changed, for `GET /order/certificate/status-changes`.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub status_changed: Option<OffsetDateTime>,
+}
+
+impl Order {
+    /// Moves the order to `status`, remembering when.
+    pub fn set_status(&mut self, status: OrderStatus, now: OffsetDateTime) {
+        if self.status != status {
+            self.status = status;
+            self.status_changed = Some(now);
+        }
+    }
+
+    /// When the order last changed status (its creation counts as one).
+    pub fn status_last_updated(&self) -> OffsetDateTime {
+        self.status_changed.unwrap_or(self.date_created)
+    }
 }
 
 /// Stored statuses. `expired` is not stored: it is derived from the clock (see `lifecycle`).

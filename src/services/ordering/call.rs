@@ -1,9 +1,13 @@
 //! One DigiCert call from an ordering job: the shared rate limiter first, and a
-//! 429 holds off every process. Mirrors the validation sync's handling.
+//! 429 holds off every process. Whether DigiCert accepts our API key is recorded
+//! for the staff banner.
+use tokio_util::sync::CancellationToken;
+
 use super::Pipeline;
+use crate::db::orders as db;
 use crate::digicert::Error as DigicertError;
 use crate::jobs::JobOutcome;
-use crate::jobs::rate_limit::{self, Admission};
+use crate::jobs::rate_limit::{self, WaitError};
 
 /// Why a call did not give an answer.
 #[derive(Debug)]
@@ -33,14 +37,46 @@ impl Pipeline {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, DigicertError>>,
     {
-        let admission =
-            rate_limit::acquire(&self.pool, &self.rate_key, &self.limits, self.clock.now()).await?;
-        if let Admission::WaitFor(wait) = admission {
+        // A wait within the shortest window is sat out in the worker slot: the
+        // worker's concurrency then bounds how many jobs ask at once. Snoozing
+        // every job instead would wake a whole burst of queued orders together
+        // each time a slot frees, and their retries would crowd out the calls.
+        let hold_at_most = self.limits.shortest();
+        let permit = rate_limit::wait_for_permit(
+            &self.pool,
+            &self.rate_key,
+            &self.limits,
+            self.clock.as_ref(),
+            hold_at_most,
+            // Nothing to stop here: the worker aborts the job's task on shutdown.
+            &CancellationToken::new(),
+        )
+        .await;
+        match permit {
+            Ok(_) => {}
             // Waiting is not failing: give the worker slot back and come again.
-            return Err(Halt::Job(JobOutcome::Snooze(wait)));
+            Err(WaitError::TooLong(wait)) => return Err(Halt::Job(JobOutcome::Snooze(wait))),
+            Err(WaitError::Database(error)) => return Err(error.into()),
+            Err(WaitError::Stopped) => return Err(Halt::Job(retry(WaitError::Stopped))),
         }
         match call().await {
-            Ok(answer) => Ok(answer),
+            Ok(answer) => {
+                // Best effort: DigiCert's answer matters more than the banner, and a
+                // lost answer to a placed order would cost a reconciliation.
+                if let Err(error) = db::unscoped_key_accepted(&self.pool).await {
+                    tracing::warn!(error = %error, "could not record that DigiCert accepts our API key");
+                }
+                Ok(answer)
+            }
+            Err(DigicertError::InvalidApiKey) => {
+                let error = DigicertError::InvalidApiKey;
+                let text = error.to_string();
+                let now = self.clock.now();
+                if let Err(db_error) = db::unscoped_key_rejected(&self.pool, &text, now).await {
+                    tracing::warn!(error = %db_error, "could not record that DigiCert rejected our API key");
+                }
+                Err(Halt::Digicert(error))
+            }
             Err(DigicertError::RateLimited { retry_after }) => {
                 let now = self.clock.now();
                 let until =

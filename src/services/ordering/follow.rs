@@ -1,6 +1,13 @@
 //! `digicert.follow_order`: follows a placed order until DigiCert issues,
 //! rejects or cancels it. Pending orders are looked at again after a wait that
 //! grows with their age, so old orders waiting on a person cost little.
+//!
+//! At scale, `digicert.sweep_status_changes` asks DigiCert once which orders
+//! changed status lately, and the follow jobs of ours among them run now. With
+//! the sweep on, a pending order needs no poll of its own until its safety-net
+//! wait runs out, so thousands of orders waiting for their recipients cost one
+//! call a sweep. A status the portal does not know is kept as DigiCert sent it,
+//! and staff see such orders ([`in_unknown_status`]).
 use askama::Template;
 use async_trait::async_trait;
 use serde_json::json;
@@ -212,8 +219,74 @@ impl Pipeline {
             .unwrap_or(fallback))
     }
 
-    /// A tenth of the order's age, within the configured bounds.
+    /// A tenth of the order's age, within the configured bounds. With the sweep
+    /// on, it wakes the order when DigiCert reports a change, so the order's own
+    /// poll is only a safety net at the longest wait.
     fn poll_after(&self, age: Duration) -> Duration {
+        if self.sweep_every.is_some() {
+            return self.timing.max_poll;
+        }
         (age / 10_i32).clamp(self.timing.min_poll, self.timing.max_poll)
     }
+}
+
+/// Added to the look-back: DigiCert's filter has whole seconds, and its clock and
+/// ours differ a little.
+const LOOK_BACK_MARGIN: Duration = Duration::minutes(1);
+
+pub(super) struct SweepStatusChanges {
+    pub(super) pipeline: Pipeline,
+    pub(super) every: Duration,
+}
+
+#[async_trait]
+impl JobHandler for SweepStatusChanges {
+    async fn run(&self, _job: &Job) -> JobOutcome {
+        match self.pipeline.sweep(self.every).await {
+            Ok(woken) => {
+                tracing::debug!(woken, "status-changes sweep");
+                JobOutcome::Ok
+            }
+            Err(Halt::Job(outcome)) => outcome,
+            Err(Halt::Digicert(error)) => retry(error),
+        }
+    }
+}
+
+impl Pipeline {
+    async fn sweep(&self, every: Duration) -> Result<u64, Halt> {
+        let now = self.clock.now();
+        // Two periods back, so one late or failed sweep loses no change.
+        let from = now - every * 2_i32 - LOOK_BACK_MARGIN;
+        let changes = self
+            .call(|| self.client.order_status_changes(from, now))
+            .await?;
+        // The look-back reports a change again on every sweep that covers it;
+        // comparing with the status we recorded wakes each order once per change.
+        let (ids, statuses): (Vec<i64>, Vec<String>) = changes
+            .orders
+            .iter()
+            .filter_map(|change| {
+                let id = i64::try_from(change.order_id.0).ok()?;
+                Some((id, change.status.as_str().to_owned()))
+            })
+            .unzip();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        Ok(db::unscoped_wake_followers(&self.pool, &ids, &statuses, now).await?)
+    }
+}
+
+/// Orders whose DigiCert status is none the portal knows: their follow jobs keep
+/// them as they are and look again, and staff see them on the operations page.
+pub async fn in_unknown_status(
+    pool: &sqlx::PgPool,
+    limit: i64,
+) -> sqlx::Result<Vec<db::UnknownStatusOrder>> {
+    let known: Vec<String> = crate::digicert::OrderStatus::KNOWN
+        .iter()
+        .map(|status| (*status).to_owned())
+        .collect();
+    db::unscoped_in_unknown_status(pool, &known, limit).await
 }

@@ -2,7 +2,8 @@
 //! job in one transaction ([`place`]); the `digicert.submit_order` job places it at
 //! DigiCert, reconciling by our reference after any ambiguous failure
 //! ([`submit`]); the `digicert.follow_order` job follows it to issuance and stores
-//! the verified chain ([`follow`]). Revocation goes through DigiCert ([`revoke`]).
+//! the verified chain ([`follow`]), woken at scale by the recurring
+//! `digicert.sweep_status_changes` job. Revocation goes through DigiCert ([`revoke`]).
 mod call;
 mod cancel;
 pub mod follow;
@@ -21,8 +22,8 @@ use time::Duration;
 use crate::app::AppState;
 use crate::clock::Clock;
 use crate::digicert::CertCentral;
-use crate::jobs::Registry;
 use crate::jobs::rate_limit::{RateKey, RateLimits};
+use crate::jobs::{Recurring, Registry};
 
 pub use cancel::{CancelOutcome, cancel};
 pub use place::{MAX_VALIDITY_DAYS, NewOrder, ORDERABLE, PlaceOutcome, Refusal, place};
@@ -34,6 +35,12 @@ pub use verify::VerifyError;
 pub const SUBMIT_ORDER: &str = "digicert.submit_order";
 /// Follows an order at DigiCert until it is issued, rejected or canceled.
 pub const FOLLOW_ORDER: &str = "digicert.follow_order";
+/// Asks DigiCert which orders changed and wakes their followers.
+pub const SWEEP_STATUS_CHANGES: &str = "digicert.sweep_status_changes";
+
+/// How often `serve` sweeps: a minute's delay on news of an issued certificate,
+/// for one call a minute whatever the number of pending orders.
+pub const DEFAULT_SWEEP_EVERY: Duration = Duration::minutes(1);
 
 /// Our order states; DigiCert's raw status is kept beside them.
 pub mod status {
@@ -78,6 +85,9 @@ pub struct Pipeline {
     rate_key: RateKey,
     limits: RateLimits,
     timing: FollowTiming,
+    /// With a sweep, pending orders are looked at when DigiCert reports them
+    /// changed, and on their own only after `timing.max_poll`.
+    sweep_every: Option<Duration>,
     /// For links in mails.
     public_url: String,
 }
@@ -96,6 +106,7 @@ impl Pipeline {
             rate_key,
             limits: RateLimits::digicert(),
             timing: FollowTiming::default(),
+            sweep_every: None,
             public_url: String::new(),
         }
     }
@@ -111,7 +122,8 @@ impl Pipeline {
                 state.clock.clone(),
                 RateKey::for_api_key(&settings.api_key),
             )
-            .with_public_url(&state.settings.public_url),
+            .with_public_url(&state.settings.public_url)
+            .with_sweep(DEFAULT_SWEEP_EVERY),
         )
     }
 
@@ -127,6 +139,19 @@ impl Pipeline {
         self
     }
 
+    /// Runs the status-changes sweep every `every` (see [`Pipeline::recurring`]).
+    #[must_use]
+    pub fn with_sweep(mut self, every: Duration) -> Self {
+        self.sweep_every = Some(every);
+        self
+    }
+
+    /// The recurring job a worker running this pipeline must schedule.
+    pub fn recurring(&self) -> Option<Recurring> {
+        self.sweep_every
+            .map(|every| Recurring::new(SWEEP_STATUS_CHANGES, every))
+    }
+
     #[must_use]
     pub fn with_limits(mut self, limits: RateLimits) -> Self {
         self.limits = limits;
@@ -135,6 +160,16 @@ impl Pipeline {
 
     /// Adds the ordering job kinds to `registry`.
     pub fn register(self, registry: Registry) -> Registry {
+        let registry = match self.sweep_every {
+            Some(every) => registry.register(
+                SWEEP_STATUS_CHANGES,
+                follow::SweepStatusChanges {
+                    pipeline: self.clone(),
+                    every,
+                },
+            ),
+            None => registry,
+        };
         registry
             .register(
                 SUBMIT_ORDER,

@@ -1,7 +1,10 @@
 //! The staff home page.
 use askama::Template;
+use axum::extract::State;
 use axum::response::Response;
 
+use super::key_banner::{self, KeyBanner};
+use crate::app::AppState;
 use crate::auth::StaffScope;
 use crate::error::AppError;
 use crate::web::page::{self, PageContext};
@@ -12,10 +15,12 @@ struct HomeTemplate<'a> {
     page: &'a PageContext,
     display_name: &'a str,
     is_auditor: bool,
+    key_banner: Option<KeyBanner>,
 }
 
-pub async fn show(staff: StaffScope) -> Result<Response, AppError> {
+pub async fn show(State(state): State<AppState>, staff: StaffScope) -> Result<Response, AppError> {
     page::ok(&HomeTemplate {
+        key_banner: key_banner::load(&state.db).await?,
         page: staff.page(),
         display_name: &staff.current().account.display_name,
         is_auditor: !staff.role().can_write(),

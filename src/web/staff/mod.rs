@@ -2,5 +2,6 @@
 pub mod audit;
 pub mod home;
 pub mod institutions;
+pub mod key_banner;
 pub mod onboarding;
 pub mod operations;

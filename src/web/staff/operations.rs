@@ -1,22 +1,26 @@
-//! Operations for staff: the DigiCert connection, and the background job queue
-//! with its failed jobs and a retry button.
+//! Operations for staff: the DigiCert connection, the background job queue
+//! with its failed jobs and a retry button, and orders in a DigiCert status the
+//! portal does not know.
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
+use super::key_banner::{self, KeyBanner};
 use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{StaffAdmin, StaffScope};
 use crate::db::jobs::{FailedJob, KindCounts};
+use crate::db::orders::UnknownStatusOrder;
 use crate::error::AppError;
 use crate::services::digicert_connection::ConnectionCheck;
 use crate::web::format;
 use crate::web::page::{self, PageContext};
 
 const FAILED_SHOWN: i64 = 50;
+const UNKNOWN_STATUS_SHOWN: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "staff/operations.html")]
@@ -26,6 +30,9 @@ struct OperationsTemplate<'a> {
     check: Option<ConnectionCheck>,
     counts: Vec<KindCounts>,
     failed: Vec<FailedJob>,
+    /// Orders DigiCert reports in a status the portal does not know.
+    unknown: Vec<UnknownStatusOrder>,
+    key_banner: Option<KeyBanner>,
     can_write: bool,
 }
 
@@ -53,6 +60,12 @@ async fn render(
             check,
             counts: crate::jobs::counts(&state.db).await?,
             failed: crate::jobs::list_failed(&state.db, None, FAILED_SHOWN).await?,
+            unknown: crate::services::ordering::follow::in_unknown_status(
+                &state.db,
+                UNKNOWN_STATUS_SHOWN,
+            )
+            .await?,
+            key_banner: key_banner::load(&state.db).await?,
             can_write: staff.role().can_write(),
         },
     )

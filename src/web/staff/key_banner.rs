@@ -1,0 +1,20 @@
+//! The "DigiCert rejected our API key" banner on staff pages: shown from the
+//! first refusal the ordering jobs met until a later call succeeds.
+use sqlx::PgPool;
+
+use crate::error::AppError;
+use crate::web::format;
+
+/// What the banner shows.
+#[derive(Debug, Clone)]
+pub struct KeyBanner {
+    /// Since when (UTC) DigiCert has been refusing the key.
+    pub since: String,
+}
+
+pub async fn load(pool: &PgPool) -> Result<Option<KeyBanner>, AppError> {
+    let since = crate::db::orders::key_rejected_since(pool).await?;
+    Ok(since.map(|since| KeyBanner {
+        since: format::datetime(since),
+    }))
+}

@@ -1,0 +1,114 @@
+//! Drill 4: 3,000 orders queued at once against the sandbox's real rate-limit
+//! logic. Not one 429 comes back, and the pipeline uses at least 90 % of what
+//! DigiCert allows. DigiCert's windows (100 per 5 s, 1000 per 3 min) are both
+//! shortened by the same factor so the drill takes a minute and a half, not hours.
+use std::time::{Duration as StdDuration, Instant};
+
+use sqlx::PgPool;
+use tcs_portal::jobs::rate_limit::{RateLimits, Window};
+use tcs_portal::sandbox::EmailValidationMode;
+use tcs_portal::sandbox::rate_limit::{RateLimits as SandboxLimits, RateWindow};
+use time::Duration;
+use tokio_util::sync::CancellationToken;
+
+use super::world::{self, Drill};
+
+const ORDERS: usize = 3_000;
+/// DigiCert's windows divided by this: 100 per second and 1000 per 36 seconds.
+const TIME_SCALE: u32 = 5;
+/// Throughput is measured over this many long windows from the first call, so
+/// the first window's burst counts no more than any later one.
+const MEASURED_WINDOWS: u32 = 2;
+const CONCURRENCY: usize = 16;
+
+/// DigiCert's real limits, windows shortened.
+fn sandbox_limits() -> SandboxLimits {
+    SandboxLimits {
+        windows: SandboxLimits::default()
+            .windows
+            .into_iter()
+            .map(|window| RateWindow {
+                per: window.per / TIME_SCALE,
+                ..window
+            })
+            .collect(),
+    }
+}
+
+/// The portal's own limits (DigiCert's less a margin), windows shortened alike.
+fn portal_limits() -> RateLimits {
+    RateLimits::new(
+        RateLimits::digicert()
+            .windows()
+            .iter()
+            .map(|window| Window {
+                per: window.per / TIME_SCALE,
+                ..*window
+            })
+            .collect(),
+    )
+}
+
+#[sqlx::test]
+async fn a_burst_of_three_thousand_orders_gets_no_429_and_uses_the_allowed_rate(pool: PgPool) {
+    let limits = sandbox_limits();
+    let long = *limits
+        .windows
+        .iter()
+        .max_by_key(|window| window.per)
+        .unwrap();
+    let sandbox = world::sandbox(limits, EmailValidationMode::Automatic).await;
+    let drill = Drill::new(pool.clone(), sandbox).await;
+    let orders = drill.place_orders(ORDERS).await;
+    let admitted_before = drill.sandbox.sandbox().rate_limit_counts().admitted;
+
+    let stop = CancellationToken::new();
+    let pipeline = world::pipeline(&pool, &drill.sandbox, portal_limits());
+    let worker = world::worker(&pool, pipeline, CONCURRENCY, Duration::seconds(30));
+    let running = tokio::spawn(worker.run(stop.clone()));
+    let calls = calls_in_first_windows(&drill, admitted_before, long.per * MEASURED_WINDOWS).await;
+    stop.cancel();
+    running.await.unwrap();
+
+    let allowed = u64::try_from(long.max_requests).unwrap() * u64::from(MEASURED_WINDOWS);
+    let counts = drill.sandbox.sandbox().rate_limit_counts();
+    let at_sandbox = drill.at_sandbox(&orders).await;
+    let injected = drill.sandbox.sandbox().injected_faults().total();
+    let issued = world::count_in_status(&pool, &orders, "issued").await;
+    world::report("burst", ORDERS, issued, at_sandbox, injected);
+    #[expect(clippy::cast_precision_loss, reason = "call counts are small")]
+    let (achieved, allowed_rate) = (
+        calls as f64 / (long.per.as_secs_f64() * f64::from(MEASURED_WINDOWS)),
+        allowed as f64 / (long.per.as_secs_f64() * f64::from(MEASURED_WINDOWS)),
+    );
+    println!(
+        "drill burst: {calls} calls in {MEASURED_WINDOWS} windows of {:?}: {achieved:.1}/s achieved \
+         vs {allowed_rate:.1}/s allowed ({:.1} %), {} answered 429",
+        long.per,
+        100.0 * achieved / allowed_rate,
+        counts.refused
+    );
+    assert_eq!(counts.refused, 0, "the sandbox answered 429");
+    assert_eq!(at_sandbox.duplicates(), 0);
+    assert!(
+        achieved >= 0.9 * allowed_rate,
+        "{achieved:.1}/s is under 90 % of {allowed_rate:.1}/s"
+    );
+}
+
+/// The calls the sandbox admitted during `span` from the first one.
+async fn calls_in_first_windows(drill: &Drill, before: u64, span: StdDuration) -> u64 {
+    let admitted = || drill.sandbox.sandbox().rate_limit_counts().admitted - before;
+    // Placing the orders made no DigiCert call, so the first one comes from the
+    // worker; wait for it with a generous bound.
+    let waiting_since = Instant::now();
+    while admitted() == 0 {
+        assert!(
+            waiting_since.elapsed() < StdDuration::from_secs(60),
+            "no DigiCert call"
+        );
+        tokio::time::sleep(StdDuration::from_millis(5)).await;
+    }
+    tokio::time::sleep(span).await;
+    admitted()
+}

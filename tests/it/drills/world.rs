@@ -1,0 +1,359 @@
+//! What every drill needs: a sandbox with a validated organization and domain,
+//! the portal over it with an admin who orders, an ordering pipeline to run, and
+//! the counts a drill reports.
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+use tcs_portal::clock::SystemClock;
+use tcs_portal::digicert::{CertCentral, ClientConfig, HttpCertCentral, RetryPolicy};
+use tcs_portal::domain::EmailAddress;
+use tcs_portal::jobs::rate_limit::{RateKey, RateLimits};
+use tcs_portal::jobs::{Backoff, Registry, Worker, WorkerConfig};
+use tcs_portal::pki::keygen::{self, KeyType};
+use tcs_portal::sandbox::rate_limit::RateLimits as SandboxLimits;
+use tcs_portal::sandbox::{
+    AccountSeed, EmailValidationMode, OrganizationSeed, RunningSandbox, SandboxOptions,
+    ValidationSeed,
+};
+use tcs_portal::services::ordering::{FollowTiming, Pipeline};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::helpers::{EnrolledUser, TestApp};
+use crate::tenancy::two_institutions;
+
+pub const KEY: &str = "drill-key";
+const ORG: &str = "Elektrotehnicki fakultet";
+const DOMAIN: &str = "etf.bg.ac.rs";
+/// Orders posted at once while filling the queue.
+const PLACING_CONCURRENCY: usize = 8;
+
+pub struct Drill {
+    pub sandbox: RunningSandbox,
+    app: TestApp,
+    staff: EnrolledUser,
+    admin: EnrolledUser,
+    institution: Uuid,
+}
+
+/// A sandbox with `limits` as its rate limits. With automatic email validation
+/// it issues as soon as an order is placed.
+pub async fn sandbox(limits: SandboxLimits, emails: EmailValidationMode) -> RunningSandbox {
+    let until = OffsetDateTime::now_utc() + Duration::days(300);
+    let validated = ValidationSeed::Validated {
+        validated_until: Some(until),
+    };
+    tcs_portal::sandbox::start_in_process(SandboxOptions {
+        rate_limits: limits,
+        ..SandboxOptions::default().with_account(
+            AccountSeed::new(KEY)
+                .with_email_validation(emails)
+                .with_organization(
+                    OrganizationSeed::new(ORG)
+                        .with_smime(validated)
+                        .with_domain(DOMAIN, validated),
+                ),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+/// No limits at all: for drills about faults, not about rates.
+pub fn unlimited_sandbox() -> SandboxLimits {
+    SandboxLimits { windows: vec![] }
+}
+
+impl Drill {
+    /// The portal on `pool` over `sandbox`, with ETF registered, linked to its
+    /// S/MIME-validated organization and owning its validated domain. No worker
+    /// runs yet: the drill starts its own.
+    pub async fn new(pool: PgPool, sandbox: RunningSandbox) -> Self {
+        let app = TestApp::spawn_with_digicert(pool.clone(), sandbox.base_url(), KEY).await;
+        let people = two_institutions(&app).await;
+        let added = people
+            .admin_a
+            .client
+            .post_form(
+                &format!("/institutions/{}/domains", people.a),
+                &[("name", DOMAIN)],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        link_validated(&pool, &sandbox, people.a).await;
+        people
+            .staff
+            .client
+            .post_form("/lang", &[("lang", "en")])
+            .await;
+        Self {
+            sandbox,
+            app,
+            staff: people.staff,
+            admin: people.admin_a,
+            institution: people.a,
+        }
+    }
+
+    /// Places `count` orders through the portal's order API; returns their ids.
+    pub async fn place_orders(&self, count: usize) -> Vec<Uuid> {
+        futures_util::stream::iter(0..count)
+            .map(|n| self.place(n))
+            .buffer_unordered(PLACING_CONCURRENCY)
+            .collect()
+            .await
+    }
+
+    async fn place(&self, n: usize) -> Uuid {
+        let (email, csr) = recipient(n);
+        let answer = self
+            .admin
+            .client
+            .post_form(
+                &format!("/api/v1/institutions/{}/orders", self.institution),
+                &[
+                    ("product", "client_premium"),
+                    ("emails", &email),
+                    ("given_name", "Petar"),
+                    ("surname", "Petrović"),
+                    ("validity_years", "1"),
+                    ("csr", &csr),
+                    ("idempotency_key", &format!("drill-{n}")),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        let body: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+        Uuid::parse_str(body["order_id"].as_str().unwrap()).unwrap()
+    }
+
+    /// What DigiCert (the sandbox) holds for `orders`, counted on its side.
+    pub async fn at_sandbox(&self, orders: &[Uuid]) -> SandboxCount {
+        let references: Vec<String> =
+            sqlx::query_scalar("SELECT reference FROM certificate_orders WHERE id = ANY($1)")
+                .bind(orders)
+                .fetch_all(&self.app.pool)
+                .await
+                .unwrap();
+        count_at_sandbox(&self.sandbox, &references).await
+    }
+
+    /// A staff page, in English, as AMRES staff see it.
+    pub async fn staff_page(&self, path: &str) -> String {
+        let page = self.staff.client.get(path).await;
+        page.assert_ok();
+        page.body
+    }
+
+    /// Sets the sandbox's fault switches through its control API.
+    pub async fn set_faults(&self, faults: serde_json::Value) {
+        let answer = reqwest::Client::new()
+            .put(format!("{}/faults", self.sandbox.control_url()))
+            .header("X-Sandbox-Key", self.sandbox.control_key())
+            .json(&faults)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "{}", answer.status());
+    }
+}
+
+/// The `n`th recipient's address and a CSR for it.
+pub fn recipient(n: usize) -> (String, String) {
+    let email = format!("drill{n}@{DOMAIN}");
+    let parsed = EmailAddress::parse(&email).unwrap();
+    let key = keygen::generate(KeyType::EcdsaP256, "Petar Petrovic", &[parsed]).unwrap();
+    (email, key.csr_pem().to_owned())
+}
+
+/// The id of the seeded organization at the sandbox.
+pub async fn organization_id(sandbox: &RunningSandbox) -> u64 {
+    sandbox
+        .sandbox()
+        .read(|state, _| {
+            state
+                .accounts
+                .iter()
+                .flat_map(|account| &account.organizations)
+                .find(|org| org.name == ORG)
+                .map(|org| org.id)
+        })
+        .await
+        .unwrap()
+}
+
+/// Links the institution to the sandbox's organization, validated on both sides.
+async fn link_validated(pool: &PgPool, sandbox: &RunningSandbox, institution: Uuid) {
+    let until = OffsetDateTime::now_utc() + Duration::days(300);
+    let org_id = i64::try_from(organization_id(sandbox).await).unwrap();
+    sqlx::query(
+        "UPDATE institutions SET digicert_org_id = $1, org_validation_status = 'validated',
+             org_validated_until = $2 WHERE id = $3",
+    )
+    .bind(org_id)
+    .bind(until)
+    .bind(institution)
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE domains SET validation_status = 'validated', validated_until = $1")
+        .bind(until)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+/// The orders at the sandbox carrying our references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxCount {
+    /// Orders whose `comments` is one of the references.
+    pub orders: usize,
+    /// References found at least once.
+    pub distinct: usize,
+}
+
+impl SandboxCount {
+    pub fn duplicates(&self) -> usize {
+        self.orders - self.distinct
+    }
+}
+
+async fn count_at_sandbox(sandbox: &RunningSandbox, references: &[String]) -> SandboxCount {
+    let wanted: std::collections::HashSet<&str> = references.iter().map(String::as_str).collect();
+    sandbox
+        .sandbox()
+        .read(|state, _| {
+            let mut seen = std::collections::HashSet::new();
+            let mut orders = 0;
+            for order in state.accounts.iter().flat_map(|account| &account.orders) {
+                if let Some(reference) = order.comments.as_deref()
+                    && wanted.contains(reference)
+                {
+                    orders += 1;
+                    seen.insert(reference.to_owned());
+                }
+            }
+            SandboxCount {
+                orders,
+                distinct: seen.len(),
+            }
+        })
+        .await
+}
+
+/// How many of `orders` are in `status`.
+pub async fn count_in_status(pool: &PgPool, orders: &[Uuid], status: &str) -> usize {
+    let done: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM certificate_orders WHERE id = ANY($1) AND status = $2",
+    )
+    .bind(orders)
+    .bind(status)
+    .fetch_one(pool)
+    .await
+    .unwrap_or(0);
+    usize::try_from(done).unwrap()
+}
+
+/// Waits until at least `target` of the orders are in `status`, or fails after
+/// `limit` saying how far it got. A database error (Postgres restarting) counts
+/// as "not yet".
+pub async fn until_in_status(
+    pool: &PgPool,
+    orders: &[Uuid],
+    status: &str,
+    target: usize,
+    limit: StdDuration,
+) {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let done = count_in_status(pool, orders, status).await;
+        if done >= target {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {done} of {} orders {status} in {limit:?}, waiting for {target}",
+            orders.len()
+        );
+        tokio::time::sleep(StdDuration::from_millis(250)).await;
+    }
+}
+
+/// Waits until every order is issued.
+pub async fn until_all_issued(pool: &PgPool, orders: &[Uuid], limit: StdDuration) {
+    until_in_status(pool, orders, "issued", orders.len(), limit).await;
+}
+
+/// The line each drill prints.
+pub fn report(drill: &str, orders: usize, issued: usize, sandbox: SandboxCount, faults: u64) {
+    println!(
+        "drill {drill}: {orders} orders, {issued} issued, {} distinct at sandbox, {} duplicates, \
+         {faults} injected faults",
+        sandbox.distinct,
+        sandbox.duplicates()
+    );
+}
+
+/// A CertCentral client for the sandbox with `api_key`, short timeouts and
+/// quick retries.
+pub fn client(sandbox: &RunningSandbox, api_key: &str) -> HttpCertCentral {
+    let config = ClientConfig::new(sandbox.base_url(), api_key.to_owned().into())
+        .with_timeouts(StdDuration::from_secs(1), StdDuration::from_secs(1))
+        .with_retry(RetryPolicy {
+            max_attempts: 3,
+            base_delay: StdDuration::from_millis(20),
+            max_delay: StdDuration::from_millis(100),
+        });
+    HttpCertCentral::new(config).unwrap()
+}
+
+/// The ordering pipeline over the sandbox with fast follow-ups, under `limits`.
+pub fn pipeline(pool: &PgPool, sandbox: &RunningSandbox, limits: RateLimits) -> Pipeline {
+    pipeline_with(pool, Arc::new(client(sandbox, KEY)), limits)
+}
+
+/// The ordering pipeline over `client` with fast follow-ups, under `limits`.
+pub fn pipeline_with(pool: &PgPool, client: Arc<dyn CertCentral>, limits: RateLimits) -> Pipeline {
+    Pipeline::new(
+        pool.clone(),
+        client,
+        Arc::new(SystemClock),
+        RateKey::named("drill"),
+    )
+    .with_timing(FollowTiming {
+        min_poll: Duration::milliseconds(100),
+        max_poll: Duration::milliseconds(500),
+    })
+    .with_limits(limits)
+}
+
+/// No limit on our side either.
+pub fn unlimited() -> RateLimits {
+    RateLimits::new(vec![])
+}
+
+/// A worker running `pipeline` `concurrency` jobs at a time, polling often, with
+/// test-sized back-offs and `lease`.
+pub fn worker(pool: &PgPool, pipeline: Pipeline, concurrency: usize, lease: Duration) -> Worker {
+    let config = WorkerConfig {
+        concurrency,
+        lease,
+        idle_poll_min: Duration::milliseconds(10),
+        idle_poll_max: Duration::milliseconds(50),
+        backoff: Backoff {
+            base: Duration::milliseconds(50),
+            max: Duration::milliseconds(400),
+        },
+        maintenance_every: Duration::seconds(1),
+        ..WorkerConfig::default()
+    };
+    Worker::new(
+        pool.clone(),
+        Arc::new(SystemClock),
+        pipeline.register(Registry::new()),
+        config,
+    )
+}
