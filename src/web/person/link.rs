@@ -45,8 +45,12 @@ pub async fn show(
             }
             Opened::Access(enrollment) => session::bind(&session, enrollment).await?,
             Opened::Unusable => {
+                // A person who already confirmed in this browser and clicks the
+                // mail again keeps their page; anyone else learns the link is dead.
                 session::forget_token(&session).await?;
-                return gone(&page, "person.link_unusable");
+                if session::bound(&session).await?.is_none() {
+                    return gone(&page, "person.link_unusable");
+                }
             }
         }
     }

@@ -66,7 +66,10 @@ async fn a_used_link_answers_410(pool: PgPool) {
     let world = world_issuing(pool).await;
     order_for_person(&world, "used", "client_premium").await;
     let token = token_from_mail(&world, &format!("used@{DOMAIN}")).await;
-    confirmed_person(&world, "used").await;
+    let person = confirmed_person(&world, "used").await;
+    // The person who used it, in the same browser, still reaches their page.
+    person.get(&format!("/enroll/{token}")).await;
+    person.get("/enroll").await.assert_ok();
     let someone = world.app.client();
     someone.get(&format!("/enroll/{token}")).await;
     super::assert_gone(&someone.get("/enroll").await);

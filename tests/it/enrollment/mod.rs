@@ -6,6 +6,7 @@ mod flow_tools;
 mod links;
 mod pickup;
 mod revoke;
+mod status;
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;

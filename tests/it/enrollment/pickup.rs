@@ -115,7 +115,7 @@ async fn the_sixth_wrong_passphrase_is_throttled_with_429_and_the_wait_grows(poo
 #[sqlx::test]
 async fn pickup_after_the_person_saved_the_file_is_410(pool: PgPool) {
     let world = world_issuing(pool).await;
-    let (_, person, passphrase) =
+    let (order, person, passphrase) =
         issued_with_server_key(&world, "sacuvao", "client_premium", "ecdsa-p256").await;
     let first = pickup(&world, &person, &passphrase).await;
     assert_eq!(first.status, StatusCode::OK);
@@ -146,6 +146,19 @@ async fn pickup_after_the_person_saved_the_file_is_410(pool: PgPool) {
     // The chain stays available.
     let p7b = download(&world, &person, "/enroll/chain.p7b").await;
     assert_eq!(p7b.status, StatusCode::OK);
+    // Collected: the admin can no longer re-send a link for it.
+    let resend = world
+        .admin
+        .client
+        .post_form(
+            &format!(
+                "/institutions/{}/orders/{order}/resend-link",
+                world.institution
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(resend.status, StatusCode::CONFLICT, "{}", resend.body);
 }
 
 #[sqlx::test]
