@@ -389,9 +389,17 @@ async fn place(
         .await
         .map_err(AppError::internal)?;
     let refusal = match outcome {
-        // The second click of a double click, or a reload, finds the first order.
-        PlaceOutcome::Placed(id) | PlaceOutcome::Duplicate(id) => {
+        PlaceOutcome::Placed(id) => {
             let to = format!("/institutions/{}/orders/{id}", scope.institution_id());
+            return Ok(Redirect::to(&to).into_response());
+        }
+        // The second click of a double click, or a reload, finds the first
+        // order; the page says so, in case the form was changed in between.
+        PlaceOutcome::Duplicate(id) => {
+            let to = format!(
+                "/institutions/{}/orders/{id}?done=already_placed",
+                scope.institution_id()
+            );
             return Ok(Redirect::to(&to).into_response());
         }
         PlaceOutcome::Refused(unmet) => Refusal::Unmet(unmet),
