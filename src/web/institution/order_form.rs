@@ -64,7 +64,11 @@ impl OrderForm {
     fn again(order: &OrderRecord) -> Self {
         Self {
             product: order.product.clone(),
-            profile_type: order.profile_type.clone().unwrap_or_default(),
+            // Orders from before profiles were recorded went out as strict.
+            profile_type: order
+                .profile_type
+                .clone()
+                .unwrap_or_else(|| ProfileType::Strict.as_str().to_owned()),
             emails: order.emails.join("\n"),
             given_name: order.given_name.clone(),
             surname: order.surname.clone(),
