@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::audit::RequestMeta;
-use crate::auth::csrf::CsrfForm;
+use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{Admin, InstitutionScope};
 use crate::error::AppError;
 use crate::services::ordering::{self, CancelOutcome, RevokeOutcome};
@@ -22,15 +22,12 @@ fn back(scope: &InstitutionScope<Admin>, order_id: Uuid, done: &str) -> Response
     .into_response()
 }
 
-#[derive(Deserialize)]
-pub struct CancelForm {}
-
 pub async fn cancel(
     State(state): State<AppState>,
     meta: RequestMeta,
     scope: InstitutionScope<Admin>,
     Path((_, order_id)): Path<(Uuid, Uuid)>,
-    CsrfForm(_): CsrfForm<CancelForm>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     match ordering::cancel(&state, &meta, &scope, order_id)
         .await

@@ -64,7 +64,11 @@ impl OrderForm {
     fn again(order: &OrderRecord) -> Self {
         Self {
             product: order.product.clone(),
-            profile_type: order.profile_type.clone().unwrap_or_default(),
+            // Orders from before profiles were recorded went out as strict.
+            profile_type: order
+                .profile_type
+                .clone()
+                .unwrap_or_else(|| ProfileType::Strict.as_str().to_owned()),
             emails: order.emails.join("\n"),
             given_name: order.given_name.clone(),
             surname: order.surname.clone(),
@@ -389,9 +393,17 @@ async fn place(
         .await
         .map_err(AppError::internal)?;
     let refusal = match outcome {
-        // The second click of a double click, or a reload, finds the first order.
-        PlaceOutcome::Placed(id) | PlaceOutcome::Duplicate(id) => {
+        PlaceOutcome::Placed(id) => {
             let to = format!("/institutions/{}/orders/{id}", scope.institution_id());
+            return Ok(Redirect::to(&to).into_response());
+        }
+        // The second click of a double click, or a reload, finds the first
+        // order; the page says so, in case the form was changed in between.
+        PlaceOutcome::Duplicate(id) => {
+            let to = format!(
+                "/institutions/{}/orders/{id}?done=already_placed",
+                scope.institution_id()
+            );
             return Ok(Redirect::to(&to).into_response());
         }
         PlaceOutcome::Refused(unmet) => Refusal::Unmet(unmet),

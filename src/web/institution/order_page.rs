@@ -81,6 +81,12 @@ impl OrderTemplate<'_> {
         self.order.status == status::ISSUED
     }
 
+    /// The list of this person's orders.
+    fn person_link(&self, email: &str) -> String {
+        let query = serde_urlencoded::to_string([("person", email)]).unwrap_or_default();
+        format!("/institutions/{}/orders?{query}", self.nav.id)
+    }
+
     /// The person's link can be sent again while the order waits for them.
     fn awaits_person(&self) -> bool {
         self.order.status == status::AWAITING_PERSON
@@ -138,6 +144,7 @@ pub async fn show(
         "canceled" => Some(Message::Notice("order.canceled")),
         "revoked" => Some(Message::Notice("order.revoked")),
         "revoke_requested" => Some(Message::Notice("order.revoke_requested")),
+        "already_placed" => Some(Message::Notice("order.already_placed")),
         _ => None,
     };
     render(&state, &scope, order_id, StatusCode::OK, message).await

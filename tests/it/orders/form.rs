@@ -68,10 +68,16 @@ async fn a_double_click_on_place_makes_one_order_and_both_land_on_it(pool: PgPoo
     for answer in [&first, &second, &reload] {
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     }
-    assert_eq!(first.location(), second.location());
-    assert_eq!(first.location(), reload.location());
-    assert_eq!(orders_in(&app).await, 1);
     let id = order_id_of(first.location().unwrap());
+    assert_eq!(order_id_of(second.location().unwrap()), id);
+    assert_eq!(order_id_of(reload.location().unwrap()), id);
+    assert_eq!(orders_in(&app).await, 1);
+    let shown = client.get(reload.location().unwrap()).await;
+    assert!(
+        shown.body.contains("had already placed this order"),
+        "{}",
+        shown.body
+    );
     let (status, csr): (String, Option<String>) =
         sqlx::query_as("SELECT status, csr_pem FROM certificate_orders WHERE id = $1")
             .bind(id)

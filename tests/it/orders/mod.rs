@@ -134,8 +134,10 @@ pub async fn order(client: &TestClient, institution: Uuid, email: &str) -> Uuid 
     order_id_of(placed.location().unwrap())
 }
 
+/// The order a redirect lands on.
 pub fn order_id_of(location: &str) -> Uuid {
-    Uuid::parse_str(location.rsplit('/').next().unwrap()).unwrap()
+    let path = location.split('?').next().unwrap();
+    Uuid::parse_str(path.rsplit('/').next().unwrap()).unwrap()
 }
 
 pub async fn orders_in(app: &TestApp) -> i64 {

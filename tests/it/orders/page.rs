@@ -52,6 +52,10 @@ async fn the_order_page_shows_the_order_its_raw_digicert_status_and_its_timeline
         ),
         &format!("action=\"/institutions/{}/orders/{id}/cancel\"", world.a),
         &format!("href=\"/institutions/{}/orders/new?again={id}\"", world.a),
+        &format!(
+            "href=\"/institutions/{}/orders?person=ana%40etf.bg.ac.rs\"",
+            world.a
+        ),
     ] {
         assert!(body.contains(expected), "page lacks {expected}");
     }
