@@ -88,3 +88,78 @@ pub async fn membership(
     .await?;
     Ok(())
 }
+
+/// A demo order, written as it would stand in one of the order states. No job
+/// goes with it, so it stays in that state: a still life for a first look.
+pub struct DemoOrder<'a> {
+    /// Also its idempotency key: a second `demo` run finds it and leaves it be.
+    pub reference: &'a str,
+    pub status: &'a str,
+    pub product: &'a str,
+    pub given_name: &'a str,
+    pub surname: &'a str,
+    pub common_name: &'a str,
+    pub email: &'a str,
+    pub domain_name: &'a str,
+    pub requested_by: Uuid,
+    pub csr_pem: Option<&'a str>,
+    pub digicert_status: Option<&'a str>,
+    pub last_error: Option<&'a str>,
+    pub chain_pem: Option<&'a str>,
+    pub serial_number: Option<&'a str>,
+    pub not_before: Option<OffsetDateTime>,
+    pub not_after: Option<OffsetDateTime>,
+}
+
+/// Writes the order and its address; `None` when a previous run did already.
+pub async fn order(
+    tx: &mut Transaction<'_, Postgres>,
+    institution_id: Uuid,
+    demo: &DemoOrder<'_>,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<Uuid>> {
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO certificate_orders
+               (institution_id, status, product, given_name, surname, common_name, validity_years,
+                requested_by, csr_pem, reference, idempotency_key, digicert_status, last_error,
+                chain_pem, serial_number, not_before, not_after,
+                submitted_at, issued_at, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15,
+                   CASE WHEN $10::text IS NOT NULL THEN $16::timestamptz END, $14, $16, $16)
+           ON CONFLICT (institution_id, idempotency_key) DO NOTHING
+           RETURNING id"#,
+        institution_id,
+        demo.status,
+        demo.product,
+        demo.given_name,
+        demo.surname,
+        demo.common_name,
+        demo.requested_by,
+        demo.csr_pem,
+        demo.reference,
+        demo.digicert_status,
+        demo.last_error,
+        demo.chain_pem,
+        demo.serial_number,
+        demo.not_before,
+        demo.not_after,
+        now
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    sqlx::query!(
+        r#"INSERT INTO order_emails (institution_id, order_id, email, domain_id)
+           SELECT $1, $2, $3, d.id FROM domains d
+           WHERE d.institution_id = $1 AND d.name = $4 AND d.removed_at IS NULL"#,
+        institution_id,
+        id,
+        demo.email,
+        demo.domain_name
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some(id))
+}

@@ -7,6 +7,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod dcv_onboarding;
+mod demo;
 mod digicert;
 mod drills;
 mod enrollment;

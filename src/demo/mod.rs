@@ -1,5 +1,8 @@
-//! `tcs-portal demo`: the whole portal on one machine, with demo institutions
-//! and ready logins printed on the console.
+//! `tcs-portal demo`: the whole portal on one machine, with demo institutions,
+//! orders in every state ([`orders`]) and ready logins printed on the console.
+pub mod orders;
+
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
@@ -45,8 +48,36 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
             )
         })?;
     let pool = crate::db::connect_and_migrate(&settings).await?;
+    let prepared = prepare(&pool, &mut settings, OffsetDateTime::now_utc()).await?;
+    let banner = banner(&settings, &prepared);
+    crate::app::run(
+        settings,
+        listener,
+        CancellationToken::new(),
+        move |_: &AppState| {
+            println!("{banner}");
+        },
+    )
+    .await?;
+    drop(prepared);
+    Ok(())
+}
+
+/// What `demo` set up before serving; the sandbox runs as long as this lives.
+pub struct Prepared {
+    pub sandbox: RunningSandbox,
+    logins: Vec<DemoLogin>,
+}
+
+/// Everything `demo` does before serving: starts the sandbox (and points
+/// `settings` at it unless a DigiCert is configured), seeds the institutions,
+/// logins and orders. Public so a test can check what the demo seeds.
+pub async fn prepare(
+    pool: &PgPool,
+    settings: &mut Settings,
+    now: OffsetDateTime,
+) -> anyhow::Result<Prepared> {
     let key = MasterKey::from_base64(settings.master_key.as_ref().context("master key")?)?;
-    let now = OffsetDateTime::now_utc();
     let mut demo_institutions = institutions(now);
     let sandbox = start_sandbox(&mut demo_institutions).await?;
     // Unless told otherwise, the demo portal talks to its own sandbox.
@@ -57,19 +88,12 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
             sync_every: crate::config::DEFAULT_SYNC_EVERY,
         });
     }
-    let logins = seed(&pool, &key, &demo_institutions, now).await?;
-    let banner = banner(&settings, &logins, &sandbox);
-    crate::app::run(
-        settings,
-        listener,
-        CancellationToken::new(),
-        move |_: &AppState| {
-            println!("{banner}");
-        },
-    )
-    .await?;
-    drop(sandbox);
-    Ok(())
+    let seeded = seed(pool, &key, &demo_institutions, now).await?;
+    seed_orders(pool, &sandbox, &seeded, now).await?;
+    Ok(Prepared {
+        sandbox,
+        logins: seeded.logins,
+    })
 }
 
 /// Starts the DigiCert sandbox in this process with one account holding the demo
@@ -269,17 +293,24 @@ fn institutions(now: OffsetDateTime) -> Vec<(DemoInstitution<'static>, Vec<DemoD
     ]
 }
 
+/// What [`seed`] made: the printed logins, and the ids behind the slugs and e-mails.
+struct Seeded {
+    logins: Vec<DemoLogin>,
+    institutions: HashMap<&'static str, Uuid>,
+    accounts: HashMap<&'static str, Uuid>,
+}
+
 async fn seed(
     pool: &PgPool,
     key: &MasterKey,
     demo: &[(DemoInstitution<'static>, Vec<DemoDomain>)],
     now: OffsetDateTime,
-) -> anyhow::Result<Vec<DemoLogin>> {
+) -> anyhow::Result<Seeded> {
     let hash = crate::auth::PasswordHasher::new(1)
         .hash(DEMO_PASSWORD)
         .await?;
     let mut tx = pool.begin().await?;
-    let mut slugs = std::collections::HashMap::new();
+    let mut slugs = HashMap::new();
     for (institution, domains) in demo {
         let id = crate::db::seed::institution(&mut tx, institution, now).await?;
         for (name, status, until) in domains {
@@ -288,8 +319,10 @@ async fn seed(
         slugs.insert(institution.slug, id);
     }
     let mut logins = Vec::new();
+    let mut accounts = HashMap::new();
     for person in PEOPLE {
         let (id, login) = seed_account(&mut tx, pool, key, person, &hash, now).await?;
+        accounts.insert(person.email, id);
         if let Some((slug, role)) = person.member_of
             && let Some(institution) = slugs.get(slug)
         {
@@ -302,7 +335,29 @@ async fn seed(
         .record(&mut tx, &RequestMeta::default())
         .await?;
     tx.commit().await?;
-    Ok(logins)
+    Ok(Seeded {
+        logins,
+        institutions: slugs,
+        accounts,
+    })
+}
+
+/// ETF's orders in every state, placed in the name of its admin.
+async fn seed_orders(
+    pool: &PgPool,
+    sandbox: &RunningSandbox,
+    seeded: &Seeded,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let institution = *seeded
+        .institutions
+        .get(orders::INSTITUTION)
+        .context("the demo institution of the orders")?;
+    let admin = *seeded
+        .accounts
+        .get(orders::ADMIN)
+        .context("the demo admin of the orders")?;
+    orders::seed_stills(pool, sandbox, institution, admin, now).await
 }
 
 /// Creates (or resets) a demo account with the demo password, a fresh TOTP
@@ -358,8 +413,10 @@ async fn seed_account(
     ))
 }
 
-fn banner(settings: &Settings, logins: &[DemoLogin], sandbox: &RunningSandbox) -> String {
-    let rows: Vec<String> = logins
+fn banner(settings: &Settings, prepared: &Prepared) -> String {
+    let sandbox = &prepared.sandbox;
+    let rows: Vec<String> = prepared
+        .logins
         .iter()
         .map(|login| {
             format!(
@@ -376,6 +433,7 @@ fn banner(settings: &Settings, logins: &[DemoLogin], sandbox: &RunningSandbox) -
          or type its single-use recovery code at the code prompt.\n\
          {rows}\n\
          vts-ni is suspended: its admin can log in but is blocked.\n\
+         {orders_admin} sees an order of {orders_institution} in every state.\n\
          DigiCert sandbox (in this process): {sandbox_api}\n\
            API key {sandbox_key}\n\
            state page {sandbox_page}/state?key={control_key}\n\
@@ -384,6 +442,8 @@ fn banner(settings: &Settings, logins: &[DemoLogin], sandbox: &RunningSandbox) -
          =================================================\n",
         url = settings.public_url,
         rows = rows.join("\n"),
+        orders_admin = orders::ADMIN,
+        orders_institution = orders::INSTITUTION,
         mail = settings.mail.dir.display(),
         sandbox_api = sandbox.base_url(),
         sandbox_key = sandbox.api_key(),
