@@ -15,10 +15,10 @@ const noShot = async () => {};
 
 /**
  * Like browser.mjs newUserPage, but with the browser's locale (and so its Accept-Language)
- * chosen: 'sr-RS' or 'en-GB'. `page.problems` collects page errors and CSP violations.
+ * chosen: 'sr-RS' or 'en-GB', and optionally another portal than the shared test server. `page.problems` collects page errors and CSP violations.
  */
-export async function newPageIn(browser, locale) {
-  const context = await browser.newContext({ baseURL: BASE_URL, locale, viewport: { width: 1100, height: 800 } });
+export async function newPageIn(browser, locale, baseURL = BASE_URL) {
+  const context = await browser.newContext({ baseURL, locale, viewport: { width: 1100, height: 800 } });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   page.problems = [];
@@ -168,9 +168,20 @@ function newestOutboxRow(recipient) {
  * `<public url>/invite/<token>` link in it. The server runs with the file transport into
  * TCS_MAIL_DIR (lib/server.mjs); without it the outbox table is read instead.
  */
-export async function invitationLinkFromMail(recipient, timeoutMs = 20_000) {
-  const publicUrl = (process.env.TCS_PUBLIC_URL ?? BASE_URL).replace(/\/+$/, '');
-  const dir = process.env.TCS_MAIL_DIR;
+export function invitationLinkFromMail(recipient, timeoutMs = 20_000) {
+  return linkFromMail(recipient, 'invite', { timeoutMs });
+}
+
+/**
+ * Wait for a mail to `recipient` carrying one `<public url>/<path>/<token>` link; return
+ * { link, mail }. `dir` and `publicUrl` default to the shared test server's.
+ */
+export async function linkFromMail(
+  recipient,
+  path,
+  { dir = process.env.TCS_MAIL_DIR, publicUrl = process.env.TCS_PUBLIC_URL ?? BASE_URL, timeoutMs = 20_000 } = {},
+) {
+  const base = publicUrl.replace(/\/+$/, '');
   const deadline = Date.now() + timeoutMs;
   let mail = null;
   while (!mail && Date.now() < deadline) {
@@ -178,10 +189,10 @@ export async function invitationLinkFromMail(recipient, timeoutMs = 20_000) {
     if (!mail) await sleep(250);
   }
   assert.ok(mail, `no mail to ${recipient} within ${timeoutMs} ms (${dir ? `folder ${dir}` : 'outbox table'})`);
-  const escaped = publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const links = [...mail.body.matchAll(new RegExp(`${escaped}/invite/[A-Za-z0-9_~.-]+`, 'g'))].map((m) => m[0]);
-  assert.ok(links.length > 0, `no ${publicUrl}/invite/<token> link in the mail ${mail.source}:\n${mail.body}`);
-  assert.equal(new Set(links).size, 1, `the mail carries one invitation link (got ${[...new Set(links)].join(', ')})`);
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const links = [...mail.body.matchAll(new RegExp(`${escaped}/${path}/[A-Za-z0-9_~.-]+`, 'g'))].map((m) => m[0]);
+  assert.ok(links.length > 0, `no ${base}/${path}/<token> link in the mail ${mail.source}:\n${mail.body}`);
+  assert.equal(new Set(links).size, 1, `the mail carries one ${path} link (got ${[...new Set(links)].join(', ')})`);
   return { link: links[0], mail };
 }
 
