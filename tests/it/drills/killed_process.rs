@@ -40,7 +40,8 @@ async fn a_serve_process_killed_mid_submission_loses_and_duplicates_no_order(
 
     let at_sandbox = drill.at_sandbox(&orders).await;
     let injected = drill.sandbox.sandbox().injected_faults().total();
-    world::report("killed-process", ORDERS, ORDERS, at_sandbox, injected);
+    let issued = world::count_in_status(&pool, &orders, "issued").await;
+    world::report("killed-process", ORDERS, issued, at_sandbox, injected);
     println!("drill killed-process: SIGKILL with {placed_at_kill} of {ORDERS} placed at DigiCert");
     assert!(
         usize::try_from(placed_at_kill).unwrap() < ORDERS,
