@@ -127,8 +127,8 @@ export function startServer(binary) {
 /**
  * Start `tcs-portal demo` (its own database, its in-process DigiCert sandbox, seeded
  * institutions) exactly as the README tells people to, and wait for its banner.
- * Returns what startServer returns, plus `banner` (the console text with the demo logins) and
- * `stateDir` (the demo's master key and, as TCS_MAIL_TRANSPORT is ignored there, its mail).
+ * Returns what startServer returns (mail goes to `mailDir` there too), plus `banner`: the
+ * console text with the demo logins.
  */
 export async function startDemo(binary) {
   const stateDir = mkdtempSync(join(tmpdir(), 'tcs-browser-demo-'));
@@ -141,7 +141,6 @@ export async function startDemo(binary) {
   const stop = demo.stop;
   return {
     ...demo,
-    stateDir,
     banner: readFileSync(demo.logPath, 'utf8'),
     async stop() {
       const code = await stop();

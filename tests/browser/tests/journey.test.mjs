@@ -88,7 +88,7 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
   assert.deepEqual(page.problems, [], 'no page errors or CSP violations on the admin side');
 
   // 2. The mail to the person, written by the demo's file transport.
-  const { link } = await linkFromMail(mailbox, 'enroll', { dir: join(demo.stateDir, 'mail'), publicUrl: demo.baseUrl });
+  const { link } = await linkFromMail(mailbox, 'enroll', { dir: demo.mailDir, publicUrl: demo.baseUrl });
 
   // 3. The person confirms the mailbox and has a key made.
   const person = await newPageIn(browser, 'sr-RS', demo.baseUrl);
