@@ -8,19 +8,23 @@
 //   4. the sandbox issues the certificate (the portal's own pipeline submits and follows it);
 //   5. the colleague types the passphrase and downloads the PKCS#12;
 //   6. the test opens the downloaded file with openssl and reads the colleague's address in it.
-// Each step leaves a screenshot in artifacts/screenshots/journey/.
+// Each step leaves a screenshot in artifacts/screenshots/journey/. A second test shows the TCS
+// preconditions (issue 5) refusing orders on the form, each with its own message.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { launchBrowser, pathOf, screenshotter, submitForm, waitForPath } from '../lib/browser.mjs';
-import { linkFromMail, newPageIn, textOf } from '../lib/institution.mjs';
+import { catalogue, linkFromMail, newPageIn, textOf } from '../lib/institution.mjs';
 import { ARTIFACTS, buildBinary, startDemo } from '../lib/server.mjs';
 import { stepAt, totp } from '../lib/totp.mjs';
 
 const DEMO_PASSWORD = 'demo-password-2026';
 const ADMIN = 'ana.admin@etf.bg.ac.rs';
+// pmf-ns: one domain whose validation expired; vts-ni: suspended.
+const PMF_ADMIN = 'boris.admin@pmf.uns.ac.rs';
+const VTS_ADMIN = 'cica.admin@vtsnis.edu.rs';
 // The pipeline polls DigiCert with back-off; issuance in the sandbox is automatic.
 const ISSUANCE_TIMEOUT_MS = 150_000;
 
@@ -45,6 +49,34 @@ function totpSeedOf(banner, email) {
   return seed[1].replace(/\s+/g, '');
 }
 
+/** Password, then a TOTP code from the banner's seed; returns the institution id landed on. */
+async function logInAdmin(page, email) {
+  await page.goto('/login');
+  let response = await submitForm(page, { email, password: DEMO_PASSWORD });
+  assert.equal(response.status(), 303, 'the demo password is accepted');
+  await waitForPath(page, '/mfa');
+  response = await submitForm(page, { code: totp(totpSeedOf(demo.banner, email), stepAt()) });
+  assert.equal(response.status(), 303, 'the TOTP code from the banner seed is accepted');
+  await page.waitForURL((url) => url.pathname.startsWith('/institutions/'));
+  return pathOf(page).split('/')[2];
+}
+
+/** Fill the order form for `mailbox` and ask for the preview; returns the POST's response. */
+async function orderFor(page, institution, mailbox) {
+  await page.goto(`/institutions/${institution}/orders/new`);
+  await page.locator('#product-client_premium').check();
+  await page.locator('#emails').fill(mailbox);
+  await page.locator('#given_name').fill('Јелена');
+  await page.locator('#surname').fill('Јовановић');
+  await page.locator('#validity-1').check();
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.locator('button[name="step"][value="preview"]').click(),
+  ]);
+  await page.waitForLoadState('domcontentloaded');
+  return response;
+}
+
 test('an admin orders, the person collects a working PKCS#12 from the mailed link', { timeout: 300_000 }, async () => {
   const shot = screenshotter('journey');
   const id = randomBytes(3).toString('hex');
@@ -53,28 +85,10 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
   // 1. The admin logs in (password, then TOTP) and orders.
   const admin = await newPageIn(browser, 'en-GB', demo.baseUrl);
   const { page } = admin;
-  await page.goto('/login');
-  let response = await submitForm(page, { email: ADMIN, password: DEMO_PASSWORD });
-  assert.equal(response.status(), 303, 'the demo password is accepted');
-  await waitForPath(page, '/mfa');
-  response = await submitForm(page, { code: totp(totpSeedOf(demo.banner, ADMIN), stepAt()) });
-  assert.equal(response.status(), 303, 'the TOTP code from the banner seed is accepted');
-  await page.waitForURL((url) => url.pathname.startsWith('/institutions/'));
-  const institution = pathOf(page).split('/')[2];
+  const institution = await logInAdmin(page, ADMIN);
   await shot(page, 'admin-dashboard');
 
-  await page.goto(`/institutions/${institution}/orders/new`);
-  await page.locator('#product-client_premium').check();
-  await page.locator('#emails').fill(mailbox);
-  await page.locator('#given_name').fill('Јелена');
-  await page.locator('#surname').fill('Јовановић');
-  await page.locator('#validity-1').check();
-  await shot(page, 'order-form');
-  await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST'),
-    page.locator('button[name="step"][value="preview"]').click(),
-  ]);
-  await page.waitForLoadState('domcontentloaded');
+  assert.equal((await orderFor(page, institution, mailbox)).status(), 200, 'the preview is shown');
   assert.equal(await textOf(page.locator('.preview-ascii')), 'Jelena Jovanovic', 'the preview shows the ASCII spelling');
   assert.ok((await page.content()).includes(mailbox), 'the preview names the address');
   await shot(page, 'order-preview');
@@ -96,11 +110,11 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
   await p.goto(link);
   await waitForPath(p, '/enroll'); // the token moves into the session, out of the URL
   await shot(p, 'person-confirm');
-  [response] = await Promise.all([
+  const [confirmed] = await Promise.all([
     p.waitForResponse((r) => r.request().method() === 'POST'),
     p.locator('form[action="/enroll/confirm"] button[type="submit"]').click(),
   ]);
-  assert.ok(response.status() < 400, `confirming the mailbox answered ${response.status()}`);
+  assert.ok(confirmed.status() < 400, `confirming the mailbox answered ${confirmed.status()}`);
   await p.locator('form[action="/enroll/key"]').waitFor();
   await shot(p, 'person-choose-key');
   await Promise.all([
@@ -144,4 +158,51 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
 
   await admin.context.close();
   await person.context.close();
+});
+
+test('the TCS preconditions refuse orders on the form, each with its own message', { timeout: 120_000 }, async () => {
+  const t = catalogue('en');
+  const shot = screenshotter('preconditions');
+  // One login per admin: a TOTP code is accepted once.
+  const cases = [
+    {
+      admin: PMF_ADMIN,
+      refusals: [
+        { mailbox: 'marko@dmi.uns.ac.rs', expected: ['precondition.domain_not_validated'] },
+        { mailbox: 'marko@gmail.com', expected: ['precondition.email_outside_domains'] },
+      ],
+    },
+  ];
+  for (const { admin, refusals } of cases) {
+    const { context, page } = await newPageIn(browser, 'en-GB', demo.baseUrl);
+    const institution = await logInAdmin(page, admin);
+    for (const { mailbox, expected } of refusals) {
+      const response = await orderFor(page, institution, mailbox);
+      assert.equal(response.status(), 422, `ordering for ${mailbox} is refused`);
+      const shown = await page.locator('.alert li').allTextContents();
+      for (const key of expected) {
+        assert.ok(
+          shown.some((text) => text.replace(/\s+/g, ' ').includes(t(key))),
+          `${admin} ordering for ${mailbox} is told "${t(key)}" (shown: ${JSON.stringify(shown)})`,
+        );
+      }
+      assert.equal(await page.locator('.preview-ascii').count(), 0, 'no preview of a refused order');
+      await shot(page, mailbox.replace(/[^a-z0-9]+/g, '-'));
+    }
+    assert.deepEqual(page.problems, [], 'no page errors or CSP violations');
+    await context.close();
+  }
+
+  // A suspended institution's admin does not even get the form.
+  const { context, page } = await newPageIn(browser, 'en-GB', demo.baseUrl);
+  const institution = await logInAdmin(page, VTS_ADMIN);
+  const response = await page.goto(`/institutions/${institution}/orders/new`);
+  assert.equal(response.status(), 403, 'the order form of a suspended institution is refused');
+  assert.ok(
+    (await textOf(page.locator('main'))).includes(t('error.page.institution_suspended')),
+    'the refusal says the institution is suspended',
+  );
+  assert.equal(await page.locator('#product-client_premium').count(), 0, 'no order form is shown');
+  await shot(page, 'suspended-institution');
+  await context.close();
 });
