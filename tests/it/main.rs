@@ -9,6 +9,7 @@ mod auth;
 mod dcv_onboarding;
 mod demo;
 mod digicert;
+mod enrollment;
 mod invitations;
 mod jobs;
 mod operations;

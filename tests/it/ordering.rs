@@ -28,13 +28,13 @@ use crate::tenancy::two_institutions;
 
 const KEY: &str = "amres-key";
 const ORG: &str = "Elektrotehnicki fakultet";
-const DOMAIN: &str = "etf.bg.ac.rs";
+pub(crate) const DOMAIN: &str = "etf.bg.ac.rs";
 
-struct World {
-    sandbox: RunningSandbox,
-    app: TestApp,
-    admin: EnrolledUser,
-    institution: Uuid,
+pub(crate) struct World {
+    pub(crate) sandbox: RunningSandbox,
+    pub(crate) app: TestApp,
+    pub(crate) admin: EnrolledUser,
+    pub(crate) institution: Uuid,
     stop: CancellationToken,
 }
 
@@ -47,7 +47,7 @@ impl Drop for World {
 /// ETF, registered, linked to its S/MIME-validated organization at DigiCert,
 /// with `etf.bg.ac.rs` validated on both sides, and a worker running the
 /// ordering jobs with test-sized back-offs.
-async fn world(pool: PgPool, email_validation: EmailValidationMode) -> World {
+pub(crate) async fn world(pool: PgPool, email_validation: EmailValidationMode) -> World {
     let until = OffsetDateTime::now_utc() + Duration::days(300);
     let sandbox = tcs_portal::sandbox::start_in_process(
         SandboxOptions::default().with_account(
@@ -249,7 +249,7 @@ async fn row(world: &World, id: Uuid) -> Row {
 }
 
 /// Waits until every order has reached `status`, or fails after `limit`.
-async fn until_all(world: &World, ids: &[Uuid], status: &str, limit: StdDuration) {
+pub(crate) async fn until_all(world: &World, ids: &[Uuid], status: &str, limit: StdDuration) {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let done: i64 = sqlx::query_scalar(

@@ -23,7 +23,7 @@ use crate::jobs::Registry;
 use crate::jobs::rate_limit::{RateKey, RateLimits};
 
 pub use place::{NewOrder, PlaceOutcome, place};
-pub use revoke::{RevokeOutcome, revoke};
+pub use revoke::{RevokeOutcome, Revoker, revoke, revoke_order};
 pub use verify::VerifyError;
 
 /// Places an order at DigiCert.

@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod dashboard;
 pub mod domains;
+pub mod enrollment_links;
 pub mod orders;
 pub mod people;
 pub mod switcher;
