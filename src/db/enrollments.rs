@@ -36,11 +36,32 @@ pub async fn insert(
     link_expires_at: OffsetDateTime,
     now: OffsetDateTime,
 ) -> sqlx::Result<Uuid> {
+    unscoped_insert(
+        tx,
+        scope.institution_id(),
+        order_id,
+        link_token_hash,
+        link_expires_at,
+        now,
+    )
+    .await
+}
+
+/// For the demo, which seeds its orders with no admin signed in. The composite
+/// key still ties the enrollment to an order of `institution_id`.
+pub async fn unscoped_insert(
+    tx: &mut Transaction<'_, Postgres>,
+    institution_id: Uuid,
+    order_id: Uuid,
+    link_token_hash: &[u8],
+    link_expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> sqlx::Result<Uuid> {
     sqlx::query_scalar!(
         r#"INSERT INTO enrollments (institution_id, order_id, link_token_hash, link_expires_at,
                                     link_sent_at, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id"#,
-        scope.institution_id(),
+        institution_id,
         order_id,
         link_token_hash,
         link_expires_at,

@@ -38,7 +38,7 @@ pub async fn insert(
                 created_at, updated_at, search_text)
            VALUES ($1, CASE WHEN $9::text IS NULL THEN 'awaiting_person' ELSE 'queued' END,
                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
-                   lower($6 || ' ' || $7 || ' ' || $2 || ' ' || array_to_string($13::text[], ' ')))
+                   order_search_text($6, $7, $2, $13::text[]))
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         scope.institution_id(),

@@ -123,9 +123,10 @@ pub async fn order(
                (institution_id, status, product, given_name, surname, common_name, validity_years,
                 requested_by, csr_pem, reference, idempotency_key, digicert_status, last_error,
                 chain_pem, serial_number, not_before, not_after,
-                submitted_at, issued_at, created_at, updated_at)
+                submitted_at, issued_at, created_at, updated_at, search_text)
            VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15,
-                   CASE WHEN $10::text IS NOT NULL THEN $16::timestamptz END, $14, $16, $16)
+                   CASE WHEN $10::text IS NOT NULL THEN $16::timestamptz END, $14, $16, $16,
+                   order_search_text($4, $5, $6, ARRAY[$17::text]))
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         institution_id,
@@ -143,7 +144,8 @@ pub async fn order(
         demo.serial_number,
         demo.not_before,
         demo.not_after,
-        now
+        now,
+        demo.email
     )
     .fetch_optional(&mut **tx)
     .await?;

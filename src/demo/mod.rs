@@ -4,6 +4,7 @@ pub mod orders;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Context;
 use secrecy::SecretString;
@@ -16,6 +17,7 @@ use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{recovery, totp};
 use crate::cli::DemoArgs;
+use crate::clock::SystemClock;
 use crate::config::{DigicertSettings, MailTransportKind, Settings};
 use crate::crypto::MasterKey;
 use crate::db::accounts::NewAccount;
@@ -67,6 +69,8 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
 pub struct Prepared {
     pub sandbox: RunningSandbox,
     logins: Vec<DemoLogin>,
+    /// The link a person opens to get their certificate (mailed, too).
+    pub person_link: String,
 }
 
 /// Everything `demo` does before serving: starts the sandbox (and points
@@ -89,10 +93,12 @@ pub async fn prepare(
         });
     }
     let seeded = seed(pool, &key, &demo_institutions, now).await?;
-    seed_orders(pool, &sandbox, &seeded, now).await?;
+    let state = AppState::new(pool.clone(), settings.clone(), Arc::new(SystemClock))?;
+    let person_link = seed_orders(&state, &sandbox, &seeded, now).await?;
     Ok(Prepared {
         sandbox,
         logins: seeded.logins,
+        person_link,
     })
 }
 
@@ -342,13 +348,14 @@ async fn seed(
     })
 }
 
-/// ETF's orders in every state, placed in the name of its admin.
+/// ETF's orders in every state, placed in the name of its admin; returns the
+/// link of the one awaiting its person.
 async fn seed_orders(
-    pool: &PgPool,
+    state: &AppState,
     sandbox: &RunningSandbox,
     seeded: &Seeded,
     now: OffsetDateTime,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     let institution = *seeded
         .institutions
         .get(orders::INSTITUTION)
@@ -357,7 +364,8 @@ async fn seed_orders(
         .accounts
         .get(orders::ADMIN)
         .context("the demo admin of the orders")?;
-    orders::seed_stills(pool, sandbox, institution, admin, now).await
+    orders::seed_stills(&state.db, sandbox, institution, admin, now).await?;
+    orders::seed_awaiting_person(state, institution, admin, now).await
 }
 
 /// Creates (or resets) a demo account with the demo password, a fresh TOTP
@@ -434,6 +442,7 @@ fn banner(settings: &Settings, prepared: &Prepared) -> String {
          {rows}\n\
          vts-ni is suspended: its admin can log in but is blocked.\n\
          {orders_admin} sees an order of {orders_institution} in every state.\n\
+         A person's link (as mailed to them; single use): {person_link}\n\
          DigiCert sandbox (in this process): {sandbox_api}\n\
            API key {sandbox_key}\n\
            state page {sandbox_page}/state?key={control_key}\n\
@@ -443,6 +452,7 @@ fn banner(settings: &Settings, prepared: &Prepared) -> String {
         url = settings.public_url,
         rows = rows.join("\n"),
         orders_admin = orders::ADMIN,
+        person_link = prepared.person_link,
         orders_institution = orders::INSTITUTION,
         mail = settings.mail.dir.display(),
         sandbox_api = sandbox.base_url(),

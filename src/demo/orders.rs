@@ -1,13 +1,18 @@
 //! The demo's certificate orders: one in every state for ETF, so the admin's list
-//! and order pages show each. They are still lifes (no job follows them); the
+//! and order pages show each. Each run also places one new order awaiting its
+//! person, whose link (made and mailed by the enrollment service) the banner
+//! prints: that one goes the whole real way. The others are still lifes (no job
+//! follows them); the
 //! issued and revoked ones carry real certificates from the in-process sandbox's
 //! CA, so their chain downloads work, and one issued certificate ends within 30
 //! days, so the reminder job mails about it as soon as the portal runs.
+use anyhow::Context;
 use rcgen::{DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyUsagePurpose};
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::app::AppState;
 use crate::db::seed::{self, DemoOrder};
 use crate::domain::EmailAddress;
 use crate::pki::CertificateChain;
@@ -18,6 +23,7 @@ use crate::sandbox::ca::LeafSpec;
 use crate::sandbox::products::SmimeType;
 use crate::sandbox::profile::policy_oid;
 use crate::sandbox::state::Profile;
+use crate::services::enrollment::link::{self, Recipient};
 use crate::services::ordering::status;
 
 /// The institution that gets an order in every state, and its validated domain.
@@ -178,6 +184,57 @@ pub async fn seed_stills(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// A new order for Jelena, awaiting her: the enrollment service creates its
+/// link and mails it, in the order's transaction, as when an admin orders.
+/// Returns the link.
+pub async fn seed_awaiting_person(
+    state: &AppState,
+    institution_id: Uuid,
+    admin_id: Uuid,
+    now: OffsetDateTime,
+) -> anyhow::Result<String> {
+    let (given_name, surname) = ("Jelena", "Jovanović");
+    let common_name = format!("{given_name} {surname}");
+    let email = format!("jelena.jovanovic@{DOMAIN}");
+    // A new order per run: the link of an earlier run may have been used.
+    let reference = format!("demo-{}-{}", status::AWAITING_PERSON, Uuid::new_v4());
+    let institution = crate::db::institutions::unscoped_detail(&state.db, institution_id).await?;
+    let mut tx = state.db.begin().await?;
+    let order_id = seed::order(
+        &mut tx,
+        institution_id,
+        &DemoOrder {
+            reference: &reference,
+            status: status::AWAITING_PERSON,
+            product: "client_email_security_plus",
+            given_name,
+            surname,
+            common_name: &common_name,
+            email: &email,
+            domain_name: DOMAIN,
+            requested_by: admin_id,
+            csr_pem: None,
+            digicert_status: None,
+            last_error: None,
+            chain_pem: None,
+            serial_number: None,
+            not_before: None,
+            not_after: None,
+        },
+        now,
+    )
+    .await?
+    .context("the demo's new order exists already")?;
+    let to = Recipient {
+        mailbox: &email,
+        name: &common_name,
+        institution: &institution,
+    };
+    let started = link::unscoped_start(&mut tx, state, institution_id, order_id, to, now).await?;
+    tx.commit().await?;
+    Ok(started.link)
 }
 
 struct Issued {

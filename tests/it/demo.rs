@@ -1,11 +1,13 @@
 //! `tcs-portal demo`: what it seeds before serving, checked against the real
 //! portal of a test.
+use reqwest::StatusCode;
 use sqlx::PgPool;
 use tcs_portal::clock::Clock;
 
 use crate::helpers::TestApp;
 
-const EVERY_STATE: [&str; 8] = [
+const EVERY_STATE: [&str; 9] = [
+    "awaiting_person",
     "canceled",
     "failed",
     "issued",
@@ -26,7 +28,7 @@ async fn states(app: &TestApp) -> Vec<(String, i64)> {
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
-async fn the_demo_seeds_an_order_in_every_state_once_however_often_it_runs(pool: PgPool) {
+async fn the_demo_seeds_an_order_in_every_state_and_one_more_awaiting_per_run(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let mut settings = (*app.state.settings).clone();
     for _ in 0..2 {
@@ -37,6 +39,10 @@ async fn the_demo_seeds_an_order_in_every_state_once_however_often_it_runs(pool:
     let seeded = states(&app).await;
     let names: Vec<&str> = seeded.iter().map(|(status, _)| status.as_str()).collect();
     assert_eq!(names, EVERY_STATE);
+    let awaiting = seeded
+        .iter()
+        .find(|(status, _)| status == "awaiting_person");
+    assert_eq!(awaiting.map(|(_, count)| *count), Some(2), "{seeded:?}");
     let issued: Vec<String> = sqlx::query_scalar(
         "SELECT chain_pem FROM certificate_orders WHERE status IN ('issued', 'revoked')",
     )
@@ -51,4 +57,31 @@ async fn the_demo_seeds_an_order_in_every_state_once_however_often_it_runs(pool:
             .collect();
         tcs_portal::pki::CertificateChain::new(ders[0].clone(), ders[1..].to_vec()).unwrap();
     }
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_printed_person_link_opens_the_persons_page(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let mut settings = (*app.state.settings).clone();
+    let demo = tcs_portal::demo::prepare(&app.pool, &mut settings, app.clock.now())
+        .await
+        .unwrap();
+    let path = demo
+        .person_link
+        .strip_prefix(settings.public_url.as_str())
+        .unwrap();
+    let mailed: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE recipient = 'jelena.jovanovic@etf.bg.ac.rs'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(mailed.contains(&demo.person_link), "{mailed}");
+
+    let person = app.client();
+    let opened = person.get(path).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    let page = person.get(opened.location().unwrap()).await;
+    page.assert_ok();
+    assert!(page.body.contains("/enroll/confirm"), "{}", page.body);
 }

@@ -39,11 +39,36 @@ pub async fn start(
     to: Recipient<'_>,
     now: OffsetDateTime,
 ) -> anyhow::Result<Uuid> {
+    let started = unscoped_start(tx, state, scope.institution_id(), order_id, to, now).await?;
+    Ok(started.enrollment_id)
+}
+
+/// A started enrollment, and the link its mail carries.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub enrollment_id: Uuid,
+    pub link: String,
+}
+
+/// [`start`] for the demo, which seeds its orders with no admin signed in and
+/// prints the link it mailed.
+pub async fn unscoped_start(
+    tx: &mut Transaction<'_, Postgres>,
+    state: &AppState,
+    institution_id: Uuid,
+    order_id: Uuid,
+    to: Recipient<'_>,
+    now: OffsetDateTime,
+) -> anyhow::Result<Started> {
     let token = tokens::generate();
     let expires = now + state.settings.enrollment.link_ttl;
-    let id = db::insert(tx, scope, order_id, &token.hash, expires, now).await?;
+    let enrollment_id =
+        db::unscoped_insert(tx, institution_id, order_id, &token.hash, expires, now).await?;
     send(tx, state, to, &token.secret, expires, now).await?;
-    Ok(id)
+    Ok(Started {
+        enrollment_id,
+        link: link(&state.settings.public_url, &token.secret),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
