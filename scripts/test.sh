@@ -30,7 +30,13 @@ status=0
 section "Rust tests (cargo test)"
 cargo_log=artifacts/cargo-test.log
 # pipefail makes the pipeline's status cargo's; tee keeps a copy for the summary below.
-if ! cargo test --no-fail-fast --color never 2>&1 | tee "$cargo_log"; then
+# The fault drills (issue 5) run next, on their own, so their counts are printed.
+if ! cargo test --no-fail-fast --color never -- --skip drills:: 2>&1 | tee "$cargo_log"; then
+  status=1
+fi
+
+section "Fault drills (cargo test --test it drills::, output shown)"
+if ! cargo test --color never --test it drills:: -- --nocapture 2>&1 | tee -a "$cargo_log"; then
   status=1
 fi
 
@@ -49,6 +55,7 @@ while read -r passed failed; do
   rust_failed=$((rust_failed + failed))
 done < <(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$cargo_log")
 grep -E '^test result:' "$cargo_log" || echo "cargo printed no test result (see $cargo_log)"
+grep -E '^(drill |status sweep)' "$cargo_log" || echo "the fault drills printed no counts (see $cargo_log)"
 grep -m 5 -E '^error(\[|:)' "$cargo_log" || true
 echo "rust: $rust_passed passed, $rust_failed failed"
 
