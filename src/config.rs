@@ -29,6 +29,27 @@ pub struct Settings {
     /// How many password hashes may run at once; more wait, so a login flood
     /// cannot take every blocking thread away from page views.
     pub hashing_concurrency: usize,
+    pub enrollment: EnrollmentSettings,
+}
+
+/// The person's links and keys.
+#[derive(Debug, Clone, Copy)]
+pub struct EnrollmentSettings {
+    /// How long the link in the first mail works (`TCS_ENROLLMENT_LINK_DAYS`).
+    pub link_ttl: time::Duration,
+    /// How long a portal-made key waits, sealed, after issuance before it is
+    /// wiped whether picked up or not (`TCS_ENROLLMENT_KEY_GRACE_DAYS`).
+    pub key_grace: time::Duration,
+}
+
+impl Default for EnrollmentSettings {
+    /// A week for the link, as the TCS rules suggest; two weeks to collect.
+    fn default() -> Self {
+        Self {
+            link_ttl: time::Duration::days(7),
+            key_grace: time::Duration::days(14),
+        }
+    }
 }
 
 /// The CertCentral account the portal orders through.
@@ -81,6 +102,8 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     hashing_concurrency: Option<usize>,
     allowed_domain_suffixes: Option<Vec<String>>,
+    enrollment_link_days: Option<u32>,
+    enrollment_key_grace_days: Option<u32>,
     #[serde(default)]
     mail: FileMailSettings,
     #[serde(default)]
@@ -224,6 +247,33 @@ impl Settings {
             Some(hours) => time::Duration::hours(i64::from(hours)),
             None => DEFAULT_SYNC_EVERY,
         };
+        let days = |name: &str, from_file: Option<u32>, default: time::Duration| {
+            let value = match env(name) {
+                Some(value) => Some(
+                    value
+                        .parse::<u32>()
+                        .with_context(|| format!("{name} must be a number of days"))?,
+                ),
+                None => from_file,
+            };
+            match value {
+                Some(0) => bail!("{name} must be at least one day"),
+                Some(days) => Ok(time::Duration::days(i64::from(days))),
+                None => Ok(default),
+            }
+        };
+        let enrollment = EnrollmentSettings {
+            link_ttl: days(
+                "TCS_ENROLLMENT_LINK_DAYS",
+                file.enrollment_link_days,
+                EnrollmentSettings::default().link_ttl,
+            )?,
+            key_grace: days(
+                "TCS_ENROLLMENT_KEY_GRACE_DAYS",
+                file.enrollment_key_grace_days,
+                EnrollmentSettings::default().key_grace,
+            )?,
+        };
         let digicert = digicert_key.map(|api_key| DigicertSettings {
             base_url: env("TCS_DIGICERT_URL")
                 .or(file.digicert.base_url)
@@ -257,6 +307,7 @@ impl Settings {
                     .unwrap_or_else(|| PathBuf::from("mail")),
             },
             hashing_concurrency: hashing_concurrency.max(1),
+            enrollment,
         })
     }
 
@@ -371,6 +422,16 @@ mod tests {
             settings.digicert.map(|d| d.base_url),
             Some(crate::digicert::US_BASE_URL.to_owned())
         );
+        Ok(())
+    }
+
+    #[test]
+    fn enrollment_links_last_seven_days_unless_told_otherwise() -> anyhow::Result<()> {
+        assert_eq!(with_env(&[])?.enrollment.link_ttl, time::Duration::days(7));
+        let settings = with_env(&[("TCS_ENROLLMENT_LINK_DAYS", "3")])?;
+        assert_eq!(settings.enrollment.link_ttl, time::Duration::days(3));
+        assert!(with_env(&[("TCS_ENROLLMENT_LINK_DAYS", "0")]).is_err());
+        assert!(with_env(&[("TCS_ENROLLMENT_KEY_GRACE_DAYS", "soon")]).is_err());
         Ok(())
     }
 

@@ -18,3 +18,20 @@ document.addEventListener("submit", (event) => {
     setTimeout(() => { button.disabled = true; }, 0);
   }
 });
+
+// A CSR file chosen with a file input[data-fill] goes into the textarea it names:
+// PEM text as it is, a binary (DER) file as base64, which the server also reads.
+document.addEventListener("change", async (event) => {
+  const input = event.target;
+  const target = input.getAttribute && document.getElementById(input.getAttribute("data-fill") || "");
+  if (!target || !input.files || input.files.length === 0) return;
+  const bytes = new Uint8Array(await input.files[0].arrayBuffer());
+  const text = new TextDecoder().decode(bytes);
+  if (text.includes("-----BEGIN")) {
+    target.value = text;
+  } else {
+    let binary = "";
+    for (const byte of bytes) binary += String.fromCharCode(byte);
+    target.value = btoa(binary);
+  }
+});

@@ -72,7 +72,10 @@ impl PasswordHasher {
         Ok(known && matches)
     }
 
-    async fn run<T: Send + 'static>(
+    /// Runs blocking crypto on a blocking thread, at most `concurrency` jobs at
+    /// once: password hashes here, and the Argon2 and PBKDF2 work of a person's
+    /// key (sealing, unsealing, PKCS#12), so neither can starve page views.
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod dcv;
 pub mod domains;
+pub mod enrollments;
 pub mod expiry_warnings;
 pub mod institutions;
 pub mod invitations;

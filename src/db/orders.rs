@@ -348,18 +348,19 @@ pub async fn unscoped_store_issued(
     Ok(())
 }
 
+/// Marks an order revoked once DigiCert confirmed it; the order comes from the
+/// caller's authority (an admin's scope or the person's enrollment).
 pub async fn mark_revoked(
     tx: &mut Transaction<'_, Postgres>,
-    scope: &InstitutionScope<Admin>,
-    id: Uuid,
+    order: &OrderRecord,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"UPDATE certificate_orders SET status = 'revoked', digicert_status = 'revoked',
                updated_at = $3
            WHERE institution_id = $1 AND id = $2 AND status = 'issued'"#,
-        scope.institution_id(),
-        id,
+        order.institution_id,
+        order.id,
         now
     )
     .execute(&mut **tx)

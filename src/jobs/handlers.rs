@@ -9,6 +9,7 @@ use super::schedule::Recurring;
 use super::worker::{Worker, WorkerConfig};
 use crate::app::AppState;
 use crate::audit::RequestMeta;
+use crate::services::enrollment::wipe::{WIPE_KEYS, WIPE_KEYS_EVERY, WipeKeys};
 use crate::services::validation_sync::{SyncOutcome, Syncer, Trigger};
 
 /// Pulls DigiCert's validation states for every linked institution.
@@ -34,10 +35,16 @@ pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Wor
         public_url: state.settings.public_url.clone(),
     };
     let ordering = crate::services::ordering::Pipeline::from_state(state)?;
+    let wipe_keys = WipeKeys {
+        pool: state.db.clone(),
+        clock: state.clock.clone(),
+        grace: state.settings.enrollment.key_grace,
+    };
     let registry = ordering.register(
         Registry::new()
             .register(SYNC_VALIDATIONS, SyncValidations { syncer })
-            .register(EXPIRY_WARNINGS, warnings),
+            .register(EXPIRY_WARNINGS, warnings)
+            .register(WIPE_KEYS, wipe_keys),
     );
     let worker = Worker::new(
         state.db.clone(),
@@ -46,7 +53,8 @@ pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Wor
         WorkerConfig::default(),
     )
     .with_recurring(Recurring::new(SYNC_VALIDATIONS, settings.sync_every))
-    .with_recurring(Recurring::new(EXPIRY_WARNINGS, EXPIRY_WARNINGS_EVERY));
+    .with_recurring(Recurring::new(EXPIRY_WARNINGS, EXPIRY_WARNINGS_EVERY))
+    .with_recurring(Recurring::new(WIPE_KEYS, WIPE_KEYS_EVERY));
     Some(worker)
 }
 

@@ -58,3 +58,23 @@ pub struct OrderStoppedMail<'a> {
     pub reason: &'a str,
     pub link: &'a str,
 }
+
+/// To the person an order was placed for: the single-use link to get the certificate.
+#[derive(Template)]
+#[template(path = "mail/enrollment_link.txt", escape = "none")]
+pub struct EnrollmentLinkMail<'a> {
+    pub name: &'a str,
+    pub institution_sr: &'a str,
+    pub institution_en: &'a str,
+    pub link: &'a str,
+    pub expires: &'a str,
+}
+
+/// To the person when their certificate is issued, with a link of its own.
+#[derive(Template)]
+#[template(path = "mail/certificate_issued.txt", escape = "none")]
+pub struct CertificateIssuedMail<'a> {
+    pub name: &'a str,
+    pub link: &'a str,
+    pub not_after: &'a str,
+}

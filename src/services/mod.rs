@@ -4,6 +4,7 @@ pub mod account;
 pub mod dcv;
 pub mod digicert_connection;
 pub mod domains;
+pub mod enrollment;
 pub mod expiry_warnings;
 pub mod institutions;
 pub mod login;

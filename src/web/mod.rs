@@ -6,6 +6,7 @@ pub mod forms;
 pub mod institution;
 pub mod layers;
 pub mod page;
+pub mod person;
 pub mod public;
 pub mod qr;
 pub mod routes;
@@ -35,6 +36,24 @@ pub fn routes() -> RouteTable {
         .add("GET", "/invite/{token}", get(public::invite::open_link))
         .add("GET", "/invite", get(public::invite::show))
         .add("POST", "/invite", post(public::invite::accept))
+        .add("GET", "/enroll/{token}", get(person::link::open_link))
+        .add("GET", "/enroll", get(person::link::show))
+        .add("POST", "/enroll/confirm", post(person::link::confirm))
+        .add("POST", "/enroll/key", post(person::key::make_key))
+        .add("POST", "/enroll/csr", post(person::key::upload_csr))
+        .add("POST", "/enroll/pickup", post(person::pickup::pickup))
+        .add("POST", "/enroll/saved", post(person::pickup::saved))
+        .add(
+            "GET",
+            "/enroll/chain.pem",
+            get(person::downloads::chain_pem),
+        )
+        .add(
+            "GET",
+            "/enroll/chain.p7b",
+            get(person::downloads::chain_p7b),
+        )
+        .add("POST", "/enroll/revoke", post(person::revoke::revoke))
         .add("GET", "/account", get(account::show))
         .add("POST", "/account/password", post(account::change_password))
         .add(
@@ -181,6 +200,11 @@ pub fn routes() -> RouteTable {
             "POST",
             "/api/v1/institutions/{institution_id}/orders/{order_id}/revoke",
             post(institution::orders::revoke),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/orders/{order_id}/resend-link",
+            post(institution::enrollment_links::resend),
         )
         .add(
             "POST",

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod dcv_onboarding;
 mod digicert;
+mod enrollment;
 mod invitations;
 mod jobs;
 mod operations;

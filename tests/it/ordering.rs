@@ -28,10 +28,10 @@ use crate::tenancy::two_institutions;
 
 const KEY: &str = "amres-key";
 const ORG: &str = "Elektrotehnicki fakultet";
-const DOMAIN: &str = "etf.bg.ac.rs";
+pub(crate) const DOMAIN: &str = "etf.bg.ac.rs";
 
 pub(crate) struct World {
-    sandbox: RunningSandbox,
+    pub(crate) sandbox: RunningSandbox,
     pub(crate) app: TestApp,
     pub(crate) admin: EnrolledUser,
     pub(crate) institution: Uuid,

@@ -146,6 +146,14 @@ impl Pipeline {
             self.clock.now(),
         )
         .await?;
+        crate::services::enrollment::issued::mail_issued(
+            &self.pool,
+            order.id,
+            &self.public_url,
+            self.clock.now(),
+        )
+        .await
+        .map_err(|error| Halt::Job(retry(error)))?;
         Ok(JobOutcome::Ok)
     }
 

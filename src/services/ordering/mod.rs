@@ -27,7 +27,7 @@ use crate::jobs::rate_limit::{RateKey, RateLimits};
 pub use cancel::{CancelOutcome, cancel};
 pub use place::{MAX_VALIDITY_DAYS, NewOrder, ORDERABLE, PlaceOutcome, Refusal, place};
 pub use preview::preview;
-pub use revoke::{RevokeOutcome, revoke};
+pub use revoke::{RevokeOutcome, Revoker, revoke, revoke_order};
 pub use verify::VerifyError;
 
 /// Places an order at DigiCert.

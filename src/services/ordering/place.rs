@@ -16,6 +16,7 @@ use crate::domain::EmailAddress;
 use crate::domain::person_name::{NamePart, PersonName};
 use crate::jobs::{self, NewJob};
 use crate::pki::csr::Csr;
+use crate::services::enrollment::{self, link::Recipient};
 use crate::services::preconditions::{self, Unmet};
 
 /// DigiCert's ceiling for a client certificate, whatever the product.
@@ -107,8 +108,11 @@ pub async fn place(
     scope: &InstitutionScope<Admin>,
     order: NewOrder,
 ) -> anyhow::Result<PlaceOutcome> {
-    let domains = match vet(state, scope, &order).await? {
-        Ok(vetted) => vetted.domains,
+    let Vetted {
+        institution,
+        domains,
+    } = match vet(state, scope, &order).await? {
+        Ok(vetted) => vetted,
         Err(refusal) => return Ok(refusal.into()),
     };
     let now = state.clock.now();
@@ -158,6 +162,14 @@ pub async fn place(
             now,
         )
         .await?;
+    } else if let Some(mailbox) = order.emails.first() {
+        // The person proves the mailbox and brings or gets a key through their link.
+        let to = Recipient {
+            mailbox: mailbox.as_str(),
+            name: &order.common_name,
+            institution: &institution,
+        };
+        enrollment::link::start(&mut tx, state, scope, order_id, to, now).await?;
     }
     AuditEvent::new("order.placed")
         .actor(scope.account_id())
@@ -210,15 +222,8 @@ fn check(order: &NewOrder) -> Result<(), String> {
         return Ok(());
     };
     let csr = Csr::parse(csr_pem.as_bytes()).map_err(|error| format!("CSR: {error}"))?;
-    let mut in_csr: Vec<String> = csr.emails().iter().map(|e| e.to_lowercase()).collect();
-    let mut ordered: Vec<String> = order
-        .emails
-        .iter()
-        .map(|e| e.as_str().to_lowercase())
-        .collect();
-    in_csr.sort();
-    ordered.sort();
-    if in_csr != ordered {
+    let ordered: Vec<&str> = order.emails.iter().map(EmailAddress::as_str).collect();
+    if !enrollment::csr::same_mailboxes(&csr, &ordered) {
         return Err("the CSR's email addresses differ from the order's".to_owned());
     }
     Ok(())

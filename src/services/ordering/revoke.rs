@@ -1,5 +1,6 @@
-//! Revoking an issued order through DigiCert. Our order becomes `revoked` only
-//! when DigiCert says the certificate is revoked, not when a revoke request waits.
+//! Revoking an issued order through DigiCert, for an admin or for the person who
+//! holds the certificate. Our order becomes `revoked` only when DigiCert says the
+//! certificate is revoked, not when a revoke request waits.
 use serde_json::json;
 use uuid::Uuid;
 
@@ -7,7 +8,7 @@ use super::status;
 use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
-use crate::db::orders as db;
+use crate::db::orders::{self as db, OrderRecord};
 use crate::digicert::{self, OrderId, RevocationReason, RevokeRequest};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,14 @@ pub enum RevokeOutcome {
     Failed(String),
 }
 
+/// Who asked for a revocation, as the audit log names them.
+#[derive(Debug, Clone)]
+pub enum Revoker {
+    Admin(Uuid),
+    /// The certificate's holder, through their link; labelled by mailbox.
+    Person(String),
+}
+
 pub async fn revoke(
     state: &AppState,
     meta: &RequestMeta,
@@ -31,10 +40,31 @@ pub async fn revoke(
     reason: RevocationReason,
     comment: &str,
 ) -> anyhow::Result<RevokeOutcome> {
-    // Another institution's order is not found, whatever else is true.
     let Some(order) = db::get(&state.db, scope, order_id).await? else {
         return Ok(RevokeOutcome::NotFound);
     };
+    revoke_order(
+        state,
+        meta,
+        &order,
+        Revoker::Admin(scope.account_id()),
+        reason,
+        comment,
+    )
+    .await
+}
+
+/// The one way an order is revoked, whoever asks: DigiCert first, and the order
+/// marked `revoked` only on its confirmation. `order` must come from the
+/// caller's authority (an admin's scope, or the person's own enrollment).
+pub async fn revoke_order(
+    state: &AppState,
+    meta: &RequestMeta,
+    order: &OrderRecord,
+    by: Revoker,
+    reason: RevocationReason,
+    comment: &str,
+) -> anyhow::Result<RevokeOutcome> {
     let Some(client) = state.digicert.clone() else {
         return Ok(RevokeOutcome::NotConfigured);
     };
@@ -57,11 +87,14 @@ pub async fn revoke(
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if outcome == RevokeOutcome::Revoked {
-        db::mark_revoked(&mut tx, scope, order.id, now).await?;
+        db::mark_revoked(&mut tx, order, now).await?;
     }
-    AuditEvent::new("order.revoke")
-        .actor(scope.account_id())
-        .institution(scope.institution_id())
+    let event = match by {
+        Revoker::Admin(account) => AuditEvent::new("order.revoke").actor(account),
+        Revoker::Person(mailbox) => AuditEvent::new("order.revoke").actor_label(mailbox),
+    };
+    event
+        .institution(order.institution_id)
         .target(format!("order:{}", order.id))
         .details(json!({
             "reason": reason.as_str(),

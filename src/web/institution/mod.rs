@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod dashboard;
 pub mod domains;
+pub mod enrollment_links;
 pub mod order_actions;
 pub mod order_form;
 pub mod order_page;

@@ -3,8 +3,9 @@
 mod chain_downloads;
 mod cms_signing;
 mod csr_openssl;
+pub(crate) mod delivered;
 mod nss_import;
 mod pkcs12_openssl;
 mod sealed_keys;
-mod test_ca;
-mod tools;
+pub(crate) mod test_ca;
+pub(crate) mod tools;

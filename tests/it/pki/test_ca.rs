@@ -105,6 +105,14 @@ pub struct Issued {
     pub pkcs12: Vec<u8>,
 }
 
+impl Issued {
+    /// The PKCS#12 with this CA's root and intermediate, for the shared checks.
+    pub fn delivered(&self) -> super::delivered::Delivered {
+        let intermediate = tcs_portal::pki::pem::encode("CERTIFICATE", &self.ca.intermediate_der);
+        super::delivered::Delivered::new(&self.pkcs12, &self.ca.root_pem, &intermediate)
+    }
+}
+
 /// What the certificate may be used for, as the products differ (Digital Signature Plus
 /// signs only; Email Security Plus and Premium also encrypt).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,7 @@ const TOLERATED: &[&str] = &["pkix.subject_key_identifier_method_1_identified (I
 /// Lints `pem` with pkilint, letting it detect the certificate type from the reserved policy
 /// OID (`-d`), and returns (detected type, findings not in [`TOLERATED`]). Findings are taken
 /// at severity INFO and above, so NOTICE and WARNING count too.
-fn pkilint(pem: &str) -> (String, Vec<String>) {
+pub(crate) fn pkilint(pem: &str) -> (String, Vec<String>) {
     let dir = scratch("lint");
     let path = write(&dir, "leaf.pem", pem);
     let out = std::process::Command::new("lint_cabf_smime_cert")

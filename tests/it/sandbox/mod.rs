@@ -4,7 +4,7 @@
 
 mod errors;
 mod fidelity;
-mod issuance;
+pub(crate) mod issuance;
 mod lifecycle;
 mod operations;
 

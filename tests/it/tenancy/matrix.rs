@@ -30,6 +30,9 @@ enum Access {
     TenantRead,
     /// Institution A's admins and full staff.
     TenantWrite,
+    /// Like `TenantWrite`, on an item of A the matrix does not create (its
+    /// order has no enrollment): those who may act get the 404 of a missing item.
+    TenantWriteItem,
 }
 
 const EXPECTED: &[(&str, &str, Access)] = &[
@@ -48,6 +51,16 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("GET", "/invite/{token}", Access::Public),
     ("GET", "/invite", Access::Public),
     ("POST", "/invite", Access::Public),
+    ("GET", "/enroll/{token}", Access::Public),
+    ("GET", "/enroll", Access::Public),
+    ("POST", "/enroll/confirm", Access::Public),
+    ("POST", "/enroll/key", Access::Public),
+    ("POST", "/enroll/csr", Access::Public),
+    ("POST", "/enroll/pickup", Access::Public),
+    ("POST", "/enroll/saved", Access::Public),
+    ("GET", "/enroll/chain.pem", Access::Public),
+    ("GET", "/enroll/chain.p7b", Access::Public),
+    ("POST", "/enroll/revoke", Access::Public),
     ("GET", "/account", Access::LoggedIn),
     ("POST", "/account/password", Access::LoggedIn),
     ("POST", "/account/recovery-codes", Access::LoggedIn),
@@ -177,6 +190,11 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/institutions/{institution_id}/orders/{order_id}/resend-link",
+        Access::TenantWriteItem,
+    ),
+    (
+        "POST",
         "/institutions/{institution_id}/sync",
         Access::TenantWrite,
     ),
@@ -239,6 +257,10 @@ fn expected(access: Access, persona: Persona) -> Outcome {
         },
         Access::TenantWrite => match persona {
             AdminA | Staff => Outcome::Allowed,
+            AuditorA | StaffAuditor => Outcome::Forbidden,
+            _ => Outcome::NotFound,
+        },
+        Access::TenantWriteItem => match persona {
             AuditorA | StaffAuditor => Outcome::Forbidden,
             _ => Outcome::NotFound,
         },

@@ -1,0 +1,49 @@
+//! The mail to the person when their certificate is issued, with an access
+//! link of its own that works until the certificate expires.
+use askama::Template;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::crypto::tokens;
+use crate::db::enrollments as db;
+use crate::mail::Mail;
+use crate::mail::templates::CertificateIssuedMail;
+
+/// Mails the person of an issued order, once however often it is called (the
+/// follow job may collect the same certificate again after a crash). Orders
+/// placed with an admin's CSR have no enrollment and get no mail.
+pub async fn mail_issued(
+    pool: &PgPool,
+    order_id: Uuid,
+    public_url: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let Some(order) = crate::db::orders::unscoped_get(pool, order_id).await? else {
+        return Ok(());
+    };
+    let (Some(not_after), Some(mailbox)) = (order.not_after, order.emails.first()) else {
+        return Ok(());
+    };
+    let mut tx = pool.begin().await?;
+    let Some(enrollment) = db::claim_issued_mail(&mut tx, order_id, now).await? else {
+        return Ok(());
+    };
+    let token = tokens::generate();
+    db::insert_access_token(&mut tx, &enrollment, &token.hash, not_after, now).await?;
+    let body = CertificateIssuedMail {
+        name: &order.common_name,
+        link: &super::link::link(public_url, &token.secret),
+        not_after: &crate::web::format::datetime(not_after),
+    }
+    .render()?;
+    Mail {
+        to: mailbox.clone(),
+        subject: "TCS: sertifikat je izdat / certificate issued".to_owned(),
+        body,
+    }
+    .enqueue(&mut tx, now)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

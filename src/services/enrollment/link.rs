@@ -1,0 +1,196 @@
+//! The link in the person's first mail: created with the order, re-sent by an
+//! admin, opened, and spent by the mailbox proof.
+use askama::Template;
+use serde_json::json;
+use sqlx::{Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::PersonView;
+use crate::app::AppState;
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::{Admin, InstitutionScope};
+use crate::crypto::tokens;
+use crate::db::enrollments as db;
+use crate::db::institutions::InstitutionDetail;
+use crate::mail::Mail;
+use crate::mail::templates::EnrollmentLinkMail;
+
+/// Who the first mail goes to, and in whose name.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub mailbox: &'a str,
+    pub name: &'a str,
+    pub institution: &'a InstitutionDetail,
+}
+
+/// The path of a person's link; the token moves into the session when opened.
+pub fn link(public_url: &str, token: &str) -> String {
+    format!("{public_url}/enroll/{token}")
+}
+
+/// Creates the enrollment of a just-placed order and queues its mail, inside
+/// the order's transaction.
+pub async fn start(
+    tx: &mut Transaction<'_, Postgres>,
+    state: &AppState,
+    scope: &InstitutionScope<Admin>,
+    order_id: Uuid,
+    to: Recipient<'_>,
+    now: OffsetDateTime,
+) -> anyhow::Result<Uuid> {
+    let token = tokens::generate();
+    let expires = now + state.settings.enrollment.link_ttl;
+    let id = db::insert(tx, scope, order_id, &token.hash, expires, now).await?;
+    send(tx, state, to, &token.secret, expires, now).await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResendOutcome {
+    Sent,
+    /// No such order in this institution (or no enrollment: it came with a CSR).
+    NotFound,
+    /// The order is over, or the person collected their key already.
+    NotResendable,
+}
+
+/// Mails the person a fresh link; the old one stops working at once.
+pub async fn resend_link(
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+    order_id: Uuid,
+) -> anyhow::Result<ResendOutcome> {
+    let Some(order) = crate::db::orders::get(&state.db, scope, order_id).await? else {
+        return Ok(ResendOutcome::NotFound);
+    };
+    let Some(mailbox) = order.emails.first() else {
+        return Ok(ResendOutcome::NotFound);
+    };
+    let institution = crate::db::institutions::detail(&state.db, scope).await?;
+    let now = state.clock.now();
+    let token = tokens::generate();
+    let expires = now + state.settings.enrollment.link_ttl;
+    let mut tx = state.db.begin().await?;
+    let Some(enrollment_id) =
+        db::replace_link(&mut tx, scope, order_id, &token.hash, expires, now).await?
+    else {
+        return Ok(if enrolls(&state.db, order_id).await? {
+            ResendOutcome::NotResendable
+        } else {
+            ResendOutcome::NotFound
+        });
+    };
+    let to = Recipient {
+        mailbox,
+        name: &order.common_name,
+        institution: &institution,
+    };
+    send(&mut tx, state, to, &token.secret, expires, now).await?;
+    AuditEvent::new("enrollment.link_resent")
+        .actor(scope.account_id())
+        .institution(scope.institution_id())
+        .target(format!("order:{order_id}"))
+        .details(json!({ "enrollment": enrollment_id, "to": mailbox }))
+        .record(&mut tx, meta)
+        .await?;
+    tx.commit().await?;
+    Ok(ResendOutcome::Sent)
+}
+
+/// Whether the order has an enrollment at all (an order placed with a CSR has none).
+async fn enrolls(pool: &sqlx::PgPool, order_id: Uuid) -> sqlx::Result<bool> {
+    Ok(db::id_for_order(pool, order_id).await?.is_some())
+}
+
+async fn send(
+    tx: &mut Transaction<'_, Postgres>,
+    state: &AppState,
+    to: Recipient<'_>,
+    token: &str,
+    expires: OffsetDateTime,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let body = EnrollmentLinkMail {
+        name: to.name,
+        institution_sr: &to.institution.name_sr,
+        institution_en: &to.institution.name_en,
+        link: &link(&state.settings.public_url, token),
+        expires: &crate::web::format::datetime(expires),
+    }
+    .render()?;
+    Mail {
+        to: to.mailbox.to_owned(),
+        subject: "TCS: vaš sertifikat / your certificate".to_owned(),
+        body,
+    }
+    .enqueue(tx, now)
+    .await?;
+    Ok(())
+}
+
+/// What a token from a mail opens.
+#[derive(Debug, Clone)]
+pub enum Opened {
+    /// The first link, not yet used: the person is asked to confirm.
+    Link(Box<PersonView>),
+    /// An access token from a later mail: the enrollment it opens.
+    Access(Uuid),
+    /// Used, expired, replaced or never issued.
+    Unusable,
+}
+
+pub async fn open(state: &AppState, token: &str) -> sqlx::Result<Opened> {
+    if !tokens::looks_valid(token) {
+        return Ok(Opened::Unusable);
+    }
+    let hash = tokens::hash(token);
+    let now = state.clock.now();
+    if let Some(enrollment) = db::by_link_token(&state.db, &hash, now).await? {
+        return Ok(match super::load(state, enrollment.id).await? {
+            Some(view) => Opened::Link(Box::new(view)),
+            None => Opened::Unusable,
+        });
+    }
+    Ok(match db::by_access_token(&state.db, &hash, now).await? {
+        Some(id) => Opened::Access(id),
+        None => Opened::Unusable,
+    })
+}
+
+/// The person proves they read the mail: the link is spent and the proof is
+/// audited with the time and address it came from. `None` when the link is no
+/// longer usable.
+pub async fn confirm(
+    state: &AppState,
+    meta: &RequestMeta,
+    token: &str,
+) -> anyhow::Result<Option<Uuid>> {
+    if !tokens::looks_valid(token) {
+        return Ok(None);
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let Some(enrollment) = db::spend_link(&mut tx, &tokens::hash(token), now).await? else {
+        return Ok(None);
+    };
+    let mailbox = crate::db::orders::unscoped_get(&state.db, enrollment.order_id)
+        .await?
+        .and_then(|order| order.emails.into_iter().next())
+        .unwrap_or_default();
+    AuditEvent::new("enrollment.mailbox_confirmed")
+        .actor_label(mailbox.as_str())
+        .institution(enrollment.institution_id)
+        .target(format!("order:{}", enrollment.order_id))
+        .details(json!({
+            "enrollment": enrollment.id,
+            "mailbox": mailbox,
+            "at": crate::web::format::datetime(now),
+            "ip": meta.ip.map(|ip| ip.to_string()),
+        }))
+        .record(&mut tx, meta)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(enrollment.id))
+}

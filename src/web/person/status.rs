@@ -1,0 +1,101 @@
+//! The person's page: what happens next, and what they can do now. It reloads
+//! itself with a `<meta http-equiv="refresh">` (no script, strict CSP) while
+//! the order moves, and stops once the order reached a final state.
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::error::AppError;
+use crate::services::enrollment::PersonView;
+use crate::services::ordering::status;
+use crate::web::page::{self, PageContext};
+
+/// Seconds between reloads while the order is on its way.
+const REFRESH_SECONDS: u32 = 10;
+
+/// Messages a form answer adds to the page.
+#[derive(Debug, Default)]
+pub struct Notes {
+    pub status: Option<StatusCode>,
+    /// Why a CSR was refused, in the exact technical words.
+    pub csr_refusal: Option<String>,
+    /// A catalogue key for the pickup form.
+    pub pickup_error: Option<&'static str>,
+    /// When a throttled pickup may be tried again (UTC).
+    pub retry_at: Option<String>,
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "person/status.html")]
+struct StatusTemplate<'a> {
+    page: &'a PageContext,
+    view: &'a PersonView,
+    stage: Stage,
+    refresh: Option<u32>,
+    notes: &'a Notes,
+    not_after: String,
+}
+
+/// Where the order stands, from the person's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    ChooseKey,
+    /// On its way; the key says where.
+    Waiting(&'static str),
+    Issued,
+    /// Over without a usable certificate; the key says why.
+    Ended(&'static str),
+}
+
+impl Stage {
+    fn of(view: &PersonView) -> Self {
+        match view.order.status.as_str() {
+            status::AWAITING_PERSON => Self::ChooseKey,
+            status::QUEUED => Self::Waiting("person.stage.queued"),
+            status::SUBMITTED => Self::Waiting("person.stage.submitted"),
+            status::PENDING_VALIDATION => Self::Waiting("person.stage.pending_validation"),
+            status::ISSUED => Self::Issued,
+            status::REVOKED => Self::Ended("person.stage.revoked"),
+            status::REJECTED => Self::Ended("person.stage.rejected"),
+            status::CANCELED => Self::Ended("person.stage.canceled"),
+            _ => Self::Ended("person.stage.failed"),
+        }
+    }
+
+    fn is_choose_key(self) -> bool {
+        self == Self::ChooseKey
+    }
+
+    fn is_issued(self) -> bool {
+        self == Self::Issued
+    }
+
+    /// The catalogue key of a waiting or ended stage ("" otherwise).
+    fn message_key(self) -> &'static str {
+        match self {
+            Self::Waiting(key) | Self::Ended(key) => key,
+            Self::ChooseKey | Self::Issued => "",
+        }
+    }
+}
+
+pub fn render(page: &PageContext, view: &PersonView, notes: Notes) -> Result<Response, AppError> {
+    let stage = Stage::of(view);
+    let refresh = matches!(stage, Stage::Waiting(_)).then_some(REFRESH_SECONDS);
+    page::render(
+        notes.status.unwrap_or(StatusCode::OK),
+        &StatusTemplate {
+            page,
+            view,
+            stage,
+            refresh,
+            notes: &notes,
+            not_after: view
+                .order
+                .not_after
+                .map(crate::web::format::date)
+                .unwrap_or_default(),
+        },
+    )
+}

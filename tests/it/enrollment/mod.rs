@@ -1,0 +1,154 @@
+//! The person's journey: the link from the mail, the mailbox proof, the key
+//! (made by the portal or brought as a CSR), issuance by the sandbox through
+//! the real ordering jobs, pickup, downloads, and revocation.
+mod csr;
+mod flow_tools;
+mod links;
+mod pickup;
+mod revoke;
+mod status;
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use std::time::Duration as StdDuration;
+use tcs_portal::sandbox::EmailValidationMode;
+use uuid::Uuid;
+
+use crate::helpers::{TestClient, TestResponse};
+use crate::ordering::{DOMAIN, World, until_all, world};
+
+pub(crate) async fn world_issuing(pool: sqlx::PgPool) -> World {
+    world(pool, EmailValidationMode::Automatic).await
+}
+
+/// The admin orders `product` for `local@etf.bg.ac.rs` without a CSR.
+pub(crate) async fn order_for_person(world: &World, local: &str, product: &str) -> Uuid {
+    let email = format!("{local}@{DOMAIN}");
+    let answer = world
+        .admin
+        .client
+        .post_form(
+            &format!("/api/v1/institutions/{}/orders", world.institution),
+            &[
+                ("product", product),
+                ("emails", &email),
+                ("given_name", "Đorđe"),
+                ("surname", "Petrović"),
+                ("validity_years", "1"),
+                ("idempotency_key", &format!("person-{local}")),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    Uuid::parse_str(body["order_id"].as_str().unwrap()).unwrap()
+}
+
+/// The token of the newest mail to `mailbox` that carries a person's link.
+pub(crate) async fn token_from_mail(world: &World, mailbox: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE recipient = $1 AND body_text LIKE '%/enroll/%'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(mailbox)
+    .fetch_one(&world.app.pool)
+    .await
+    .unwrap();
+    let start = body.find("/enroll/").unwrap() + "/enroll/".len();
+    body[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+/// Opens the link in a fresh browser and confirms the mailbox.
+pub(crate) async fn confirmed_person(world: &World, local: &str) -> TestClient {
+    let token = token_from_mail(world, &format!("{local}@{DOMAIN}")).await;
+    let person = world.app.client();
+    let opened = person.get(&format!("/enroll/{token}")).await;
+    assert_eq!(opened.location(), Some("/enroll"));
+    let page = person.get("/enroll").await;
+    page.assert_ok();
+    let confirmed = person.post_form("/enroll/confirm", &[]).await;
+    assert_eq!(confirmed.location(), Some("/enroll"), "{}", confirmed.body);
+    person
+}
+
+/// Lets the portal make the key; returns the passphrase shown once.
+pub(crate) async fn server_key(person: &TestClient, key_type: &str) -> String {
+    let made = person
+        .post_form("/enroll/key", &[("key_type", key_type)])
+        .await;
+    made.assert_ok();
+    made.all_between("<code id=\"passphrase\">", "</code>")
+        .pop()
+        .expect("no passphrase on the page")
+}
+
+/// A person with a portal-made key whose certificate the sandbox issued.
+pub(crate) async fn issued_with_server_key(
+    world: &World,
+    local: &str,
+    product: &str,
+    key_type: &str,
+) -> (Uuid, TestClient, String) {
+    let order = order_for_person(world, local, product).await;
+    let person = confirmed_person(world, local).await;
+    let passphrase = server_key(&person, key_type).await;
+    until_all(world, &[order], "issued", StdDuration::from_secs(60)).await;
+    (order, person, passphrase)
+}
+
+/// A download as bytes (the test client reads bodies as text).
+pub(crate) struct Download {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+async fn raw(person: &TestClient, request: reqwest::RequestBuilder) -> Download {
+    let cookie = person.session_cookie().expect("a session");
+    let answer = request
+        .header("cookie", format!("__Host-tcs_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    Download {
+        status: answer.status(),
+        headers: answer.headers().clone(),
+        bytes: answer.bytes().await.unwrap().to_vec(),
+    }
+}
+
+pub(crate) async fn pickup(world: &World, person: &TestClient, passphrase: &str) -> Download {
+    let token = person.csrf_token().await;
+    let form =
+        serde_urlencoded::to_string([("passphrase", passphrase), ("csrf_token", &token)]).unwrap();
+    let request = reqwest::Client::new()
+        .post(format!("{}/enroll/pickup", world.app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form);
+    raw(person, request).await
+}
+
+pub(crate) async fn download(world: &World, person: &TestClient, path: &str) -> Download {
+    raw(
+        person,
+        reqwest::Client::new().get(format!("{}{path}", world.app.base)),
+    )
+    .await
+}
+
+pub(crate) fn text(download: &Download) -> String {
+    String::from_utf8_lossy(&download.bytes).into_owned()
+}
+
+pub(crate) async fn status_of(world: &World, order: Uuid) -> String {
+    sqlx::query_scalar("SELECT status FROM certificate_orders WHERE id = $1")
+        .bind(order)
+        .fetch_one(&world.app.pool)
+        .await
+        .unwrap()
+}
+
+pub(crate) fn assert_gone(response: &TestResponse) {
+    assert_eq!(response.status, StatusCode::GONE, "{}", response.body);
+}
