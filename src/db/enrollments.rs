@@ -93,12 +93,6 @@ pub async fn get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Enrollment>> {
     .await
 }
 
-pub async fn id_for_order(pool: &PgPool, order_id: Uuid) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar!("SELECT id FROM enrollments WHERE order_id = $1", order_id)
-        .fetch_optional(pool)
-        .await
-}
-
 /// The enrollment whose unused, unexpired link has this hash.
 pub async fn by_link_token(
     pool: &PgPool,

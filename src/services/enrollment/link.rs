@@ -49,9 +49,10 @@ pub async fn start(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResendOutcome {
     Sent,
-    /// No such order in this institution (or no enrollment: it came with a CSR).
+    /// No such order in this institution.
     NotFound,
-    /// The order is over, or the person collected their key already.
+    /// The order came with an admin's CSR (no person link), is over, or the
+    /// person collected their key already.
     NotResendable,
 }
 
@@ -66,7 +67,7 @@ pub async fn resend_link(
         return Ok(ResendOutcome::NotFound);
     };
     let Some(mailbox) = order.emails.first() else {
-        return Ok(ResendOutcome::NotFound);
+        return Ok(ResendOutcome::NotResendable);
     };
     let institution = crate::db::institutions::detail(&state.db, scope).await?;
     let now = state.clock.now();
@@ -76,11 +77,7 @@ pub async fn resend_link(
     let Some(enrollment_id) =
         db::replace_link(&mut tx, scope, order_id, &token.hash, expires, now).await?
     else {
-        return Ok(if enrolls(&state.db, order_id).await? {
-            ResendOutcome::NotResendable
-        } else {
-            ResendOutcome::NotFound
-        });
+        return Ok(ResendOutcome::NotResendable);
     };
     let to = Recipient {
         mailbox,
@@ -97,11 +94,6 @@ pub async fn resend_link(
         .await?;
     tx.commit().await?;
     Ok(ResendOutcome::Sent)
-}
-
-/// Whether the order has an enrollment at all (an order placed with a CSR has none).
-async fn enrolls(pool: &sqlx::PgPool, order_id: Uuid) -> sqlx::Result<bool> {
-    Ok(db::id_for_order(pool, order_id).await?.is_some())
 }
 
 async fn send(

@@ -23,7 +23,6 @@ pub struct Notes {
     pub pickup_error: Option<&'static str>,
     /// When a throttled pickup may be tried again (UTC).
     pub retry_at: Option<String>,
-    pub notice: Option<&'static str>,
 }
 
 #[derive(Template)]
