@@ -213,3 +213,38 @@ async fn another_institutions_order_is_not_found_at_every_order_url(pool: PgPool
     }
     assert_eq!(status_of(&app, id).await, "awaiting_person");
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_order_page_sends_the_persons_link_again(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    let client = &world.admin_a.client;
+    let id = order(client, world.a, "jelena@etf.bg.ac.rs").await;
+    let mails = || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE recipient = $1")
+            .bind("jelena@etf.bg.ac.rs")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        n
+    };
+    assert_eq!(mails().await, 1, "placing mailed the person their link");
+    let path = format!("/institutions/{}/orders/{id}/resend-link", world.a);
+    assert!(
+        page(client, world.a, id)
+            .await
+            .contains(&format!("action=\"{path}\""))
+    );
+    let resent = client.post_form(&path, &[]).await;
+    assert_eq!(resent.status, StatusCode::SEE_OTHER, "{}", resent.body);
+    assert_eq!(
+        resent.location(),
+        Some(format!("/institutions/{}/orders/{id}", world.a).as_str())
+    );
+    assert_eq!(mails().await, 2);
+    let body = page(client, world.a, id).await;
+    assert!(
+        body.contains("<code>enrollment.link_resent</code>"),
+        "{body}"
+    );
+}

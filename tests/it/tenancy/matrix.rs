@@ -307,8 +307,8 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .await
             .unwrap();
     // An issued order of A: its page is readable, and cancel, revoke without a
-    // reason and re-sending its spent link refuse it, so every visitor can walk
-    // the order routes.
+    // reason and re-sending a link refuse it, so every visitor can walk the
+    // order routes.
     let order_a: uuid::Uuid = sqlx::query_scalar(
         "INSERT INTO certificate_orders
              (institution_id, status, common_name, product, given_name, surname, reference,
