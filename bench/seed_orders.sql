@@ -22,7 +22,7 @@ WITH seeded AS (
            now() - n * interval '1 minute',
            now(),
            CASE WHEN n % 10 IN (4, 5, 6) THEN now() + (n % 300) * interval '1 day' END,
-           order_search_text('Osoba', 'Broj' || n, 'Osoba Broj' || n,
+           order_search_text('Osoba', 'Broj' || n, 'Osoba Broj' || n, 'Osoba Broj' || n,
                              ARRAY['osoba' || n || '@' || $3::text])
     FROM generate_series(1, $4::int) AS n
     RETURNING id, reference

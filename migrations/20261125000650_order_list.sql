@@ -11,15 +11,18 @@ CREATE INDEX certificate_orders_list_idx
 -- lower case. Written when the order is placed (names and addresses never
 -- change afterwards), so the trigram index covers addresses that live in
 -- order_emails without a join.
--- One definition of that text, used by this backfill and by every insert.
-CREATE FUNCTION order_search_text(given_name text, surname text, common_name text, emails text[])
+-- One definition of that text, used by this backfill and by every insert. The
+-- name's ASCII spelling (Петровић → Petrovic, computed by the portal's
+-- transliteration) is in it too, so "petrovic" finds a name written in Cyrillic.
+CREATE FUNCTION order_search_text(given_name text, surname text, common_name text,
+                                  ascii_name text, emails text[])
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
-    SELECT lower(given_name || ' ' || surname || ' ' || common_name || ' ' ||
-                 array_to_string(emails, ' '))
+    SELECT lower(given_name || ' ' || surname || ' ' || common_name || ' ' || ascii_name ||
+                 ' ' || array_to_string(emails, ' '))
 $$;
 ALTER TABLE certificate_orders ADD COLUMN search_text text NOT NULL DEFAULT '';
 UPDATE certificate_orders o
-SET search_text = order_search_text(o.given_name, o.surname, o.common_name,
+SET search_text = order_search_text(o.given_name, o.surname, o.common_name, '',
                                     ARRAY(SELECT e.email FROM order_emails e
                                           WHERE e.order_id = o.id ORDER BY e.email));
 CREATE INDEX certificate_orders_search_idx

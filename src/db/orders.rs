@@ -38,7 +38,7 @@ pub async fn insert(
                 created_at, updated_at, search_text)
            VALUES ($1, CASE WHEN $9::text IS NULL THEN 'awaiting_person' ELSE 'queued' END,
                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
-                   order_search_text($6, $7, $2, $13::text[]))
+                   order_search_text($6, $7, $2, $14, $13::text[]))
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         scope.institution_id(),
@@ -53,10 +53,17 @@ pub async fn insert(
         order.reference,
         order.idempotency_key,
         now,
-        &order.emails as &[&str]
+        &order.emails as &[&str],
+        ascii_spelling(order.common_name)
     )
     .fetch_optional(&mut **tx)
     .await
+}
+
+/// The common name in ASCII for the search text, so a search typed without
+/// Serbian letters finds names written with them; empty if it has no spelling.
+pub(crate) fn ascii_spelling(common_name: &str) -> String {
+    crate::domain::transliterate::to_ascii(common_name).unwrap_or_default()
 }
 
 pub async fn id_for_idempotency_key(

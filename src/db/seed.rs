@@ -126,7 +126,7 @@ pub async fn order(
                 submitted_at, issued_at, created_at, updated_at, search_text)
            VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15,
                    CASE WHEN $10::text IS NOT NULL THEN $16::timestamptz END, $14, $16, $16,
-                   order_search_text($4, $5, $6, ARRAY[$17::text]))
+                   order_search_text($4, $5, $6, $18, ARRAY[$17::text]))
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         institution_id,
@@ -145,7 +145,8 @@ pub async fn order(
         demo.not_before,
         demo.not_after,
         now,
-        demo.email
+        demo.email,
+        super::orders::ascii_spelling(demo.common_name)
     )
     .fetch_optional(&mut **tx)
     .await?;

@@ -88,9 +88,10 @@ async fn filters_and_search_narrow_the_list(pool: PgPool) {
             usize::try_from(n).unwrap()
         }
     };
-    // Search: any case, names (Cyrillic too) or addresses.
+    // Search: any case, names (Cyrillic too, or their ASCII spelling) or addresses.
     for query in [
         "q=%D0%9F%D0%95%D0%A2%D0%A0%D0%9E%D0%92",
+        "q=Petar+Petrovic",
         "q=petrovic%40ETF",
         "person=PETAR.PETROVIC%40etf.bg.ac.rs",
     ] {
