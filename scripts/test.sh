@@ -36,7 +36,9 @@ if ! cargo test --no-fail-fast --color never -- --skip drills:: 2>&1 | tee "$car
 fi
 
 section "Fault drills (cargo test --test it drills::, output shown)"
-if ! cargo test --color never --test it drills:: -- --nocapture 2>&1 | tee -a "$cargo_log"; then
+# One at a time: the burst drill measures rates, and a drill running beside it (a whole second
+# portal process, say) would only make its figures noisier.
+if ! cargo test --color never --test it drills:: -- --nocapture --test-threads=1 2>&1 | tee -a "$cargo_log"; then
   status=1
 fi
 
