@@ -24,6 +24,7 @@ use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::digicert::{CertCentral, ClientConfig, HttpCertCentral};
 use crate::error::error_response;
+use crate::jobs::rate_limit::{RateKey, RateLimits, SharedLimit};
 use crate::mail::transport::Outgoing;
 use crate::web::layers::{self, REQUEST_ID_HEADER};
 
@@ -56,8 +57,18 @@ impl AppState {
         let digicert = match &settings.digicert {
             Some(digicert) => {
                 let config = ClientConfig::new(digicert.base_url.clone(), digicert.api_key.clone());
-                let client: Arc<dyn CertCentral> =
-                    Arc::new(HttpCertCentral::new(config).context("the DigiCert client")?);
+                // One budget per API key, shared with every other process using it.
+                let gate = SharedLimit::new(
+                    db.clone(),
+                    RateKey::for_api_key(&digicert.api_key),
+                    RateLimits::digicert(),
+                    clock.clone(),
+                );
+                let client: Arc<dyn CertCentral> = Arc::new(
+                    HttpCertCentral::new(config)
+                        .context("the DigiCert client")?
+                        .with_gate(Arc::new(gate)),
+                );
                 Some(client)
             }
             None => None,
@@ -147,7 +158,7 @@ pub async fn run(
         stop.clone(),
     ));
     workers.spawn(delete_expired_sessions(pool.clone(), stop.clone()));
-    if let Some(worker) = crate::jobs::handlers::digicert_worker(&state, &stop) {
+    if let Some(worker) = crate::jobs::handlers::digicert_worker(&state) {
         workers.spawn(worker.run(stop.clone()));
     }
     if let Some(admin_bind) = admin_bind {

@@ -1,15 +1,18 @@
 //! [`HttpCertCentral`]: the reqwest transport under the [`super::CertCentral`] calls —
-//! URL building, the API key header, status mapping and retries.
+//! URL building, the API key header, status mapping and retries, each request
+//! passing the [`RequestGate`] first.
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::config::ClientConfig;
 use super::error::Error;
+use super::gate::{OpenGate, RequestGate};
 use super::retry::RetryPolicy;
 
 const API_KEY_HEADER: &str = "X-DC-DEVKEY";
@@ -95,6 +98,7 @@ pub struct HttpCertCentral {
     base_url: Url,
     api_key: SecretString,
     retry: RetryPolicy,
+    gate: Arc<dyn RequestGate>,
 }
 
 impl std::fmt::Debug for HttpCertCentral {
@@ -103,12 +107,14 @@ impl std::fmt::Debug for HttpCertCentral {
             .field("base_url", &self.base_url.as_str())
             .field("api_key", &"[redacted]")
             .field("retry", &self.retry)
+            .field("gate", &self.gate)
             .finish()
     }
 }
 
 impl HttpCertCentral {
-    /// A client for `config`; fails on a base URL that cannot carry paths.
+    /// A client for `config`, its requests not gated; fails on a base URL that
+    /// cannot carry paths.
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
         let base_url = Url::parse(config.base_url.trim_end_matches('/'))
             .map_err(|e| Error::Client(format!("base URL: {e}")))?;
@@ -130,7 +136,15 @@ impl HttpCertCentral {
             base_url,
             api_key: config.api_key,
             retry: config.retry,
+            gate: Arc::new(OpenGate),
         })
+    }
+
+    /// Every request, retries included, first passes `gate`.
+    #[must_use]
+    pub fn with_gate(mut self, gate: Arc<dyn RequestGate>) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// The base URL calls go to.
@@ -155,11 +169,15 @@ impl HttpCertCentral {
         let url = self.url(&call)?;
         let mut retry = 0;
         loop {
+            self.gate.admit().await?;
             let result = self.send_once(&call, url.clone()).await;
             let error = match result {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
+            if let Error::RateLimited { retry_after } = &error {
+                self.gate.refused(*retry_after).await;
+            }
             let delay = match call.repeat {
                 Repeat::Safe => self.retry.delay_before_retry(retry, &error),
                 Repeat::Once => None,

@@ -141,6 +141,17 @@ pub enum Error {
         /// DigiCert's errors.
         errors: Vec<ApiError>,
     },
+    /// The portal's own shared rate limit held the request back for longer than
+    /// the caller may wait; nothing was sent.
+    #[error("held back by our DigiCert rate limit for {} ms", .wait.as_millis())]
+    HeldBack {
+        /// How long until the limit has room.
+        wait: Duration,
+    },
+    /// The shared rate limit could not be consulted (its database failed); nothing
+    /// was sent.
+    #[error("the DigiCert rate limit could not be checked: {0}")]
+    LimiterUnavailable(String),
     /// The request could not be built: a base URL that cannot take a path, an API key
     /// with characters a header cannot carry, an HTTP client that failed to start.
     #[error("DigiCert request could not be built: {0}")]

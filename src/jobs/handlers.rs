@@ -1,7 +1,6 @@
 //! The job kinds `serve` runs and their schedules, assembled in one place.
 use async_trait::async_trait;
 use time::Duration;
-use tokio_util::sync::CancellationToken;
 
 use super::handler::{JobHandler, JobOutcome, Registry};
 use super::queue::Job;
@@ -31,9 +30,9 @@ const RATE_LIMITED_SNOOZE: Duration = Duration::minutes(1);
 
 /// The worker for DigiCert's jobs; `None` when DigiCert is not configured, as
 /// none of them could run.
-pub fn digicert_worker(state: &AppState, stop: &CancellationToken) -> Option<Worker> {
+pub fn digicert_worker(state: &AppState) -> Option<Worker> {
     let settings = state.settings.digicert.as_ref()?;
-    let syncer = Syncer::from_state(state, stop.clone())?;
+    let syncer = Syncer::from_state(state)?;
     let warnings = ExpiryWarnings {
         pool: state.db.clone(),
         clock: state.clock.clone(),

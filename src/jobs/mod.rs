@@ -35,17 +35,19 @@
 //!   covers a lost notification.
 //!
 //! The rate limiter ([`rate_limit`]) keeps all processes together under
-//! DigiCert's two windows through a call log in Postgres.
+//! DigiCert's two windows through a call log in Postgres. It is the gate of the
+//! DigiCert client ([`rate_limit::SharedLimit`]), so every request waits for
+//! its permit, the client's own retries included.
 //!
 //! # Using it
 //!
 //! A job kind is a [`JobHandler`] registered under its name in a [`Registry`];
 //! `serve` runs one [`Worker`] over that registry beside the mail worker, with
 //! the app's clock and stop token, and lists the recurring jobs on it
-//! ([`Worker::with_recurring`]). A handler that calls DigiCert first asks
-//! [`rate_limit::acquire`]; on [`rate_limit::Admission::WaitFor`] it returns
-//! [`JobOutcome::Snooze`] rather than holding a worker slot, and on a 429 it calls
-//! [`rate_limit::block_after_429`] so every process holds off.
+//! ([`Worker::with_recurring`]). A handler that calls DigiCert waits in its
+//! worker slot while the limiter's window fills; when the client reports a
+//! longer wait (`HeldBack`, or a 429 that now blocks every process) it returns
+//! [`JobOutcome::Snooze`] rather than holding the slot.
 pub mod backoff;
 pub mod bench;
 pub mod handler;

@@ -24,3 +24,4 @@ mod security;
 mod staff_operations;
 mod tenancy;
 mod validation_sync;
+mod world;

@@ -1,40 +1,29 @@
 //! The ordering engine against the in-process DigiCert sandbox: orders placed
 //! through the service API reach DigiCert exactly once, whatever fails, and end
 //! issued with a verified chain, or are refused with no side effect.
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tcs_portal::clock::SystemClock;
-use tcs_portal::digicert::{ClientConfig, HttpCertCentral, RetryPolicy};
 use tcs_portal::domain::EmailAddress;
-use tcs_portal::jobs::rate_limit::RateKey;
-use tcs_portal::jobs::{Backoff, Registry, Worker, WorkerConfig};
+use tcs_portal::jobs::WorkerConfig;
 use tcs_portal::pki::keygen::{self, KeyType};
+use tcs_portal::sandbox::rate_limit::RateLimits as SandboxLimits;
 use tcs_portal::sandbox::state::OrderStatus as SandboxStatus;
-use tcs_portal::sandbox::{
-    AccountSeed, EmailValidationMode, OrganizationSeed, RunningSandbox, SandboxOptions,
-    ValidationSeed,
-};
-use tcs_portal::services::ordering::{FollowTiming, Pipeline};
-use time::{Duration, OffsetDateTime};
+use tcs_portal::sandbox::{EmailValidationMode, RunningSandbox};
+use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::helpers::{EnrolledUser, TestApp};
-use crate::tenancy::two_institutions;
+use crate::world::{self, Drill};
 
-const KEY: &str = "amres-key";
-const ORG: &str = "Elektrotehnicki fakultet";
-pub(crate) const DOMAIN: &str = "etf.bg.ac.rs";
+pub(crate) use crate::world::DOMAIN;
 
+/// A validated ETF with a worker running the ordering jobs with test-sized
+/// back-offs until the world is dropped.
 pub(crate) struct World {
-    pub(crate) sandbox: RunningSandbox,
-    pub(crate) app: TestApp,
-    pub(crate) admin: EnrolledUser,
-    pub(crate) institution: Uuid,
+    drill: Drill,
     stop: CancellationToken,
 }
 
@@ -44,121 +33,27 @@ impl Drop for World {
     }
 }
 
-/// ETF, registered, linked to its S/MIME-validated organization at DigiCert,
-/// with `etf.bg.ac.rs` validated on both sides, and a worker running the
-/// ordering jobs with test-sized back-offs.
-pub(crate) async fn world(pool: PgPool, email_validation: EmailValidationMode) -> World {
-    let until = OffsetDateTime::now_utc() + Duration::days(300);
-    let sandbox = tcs_portal::sandbox::start_in_process(
-        SandboxOptions::default().with_account(
-            AccountSeed::new(KEY)
-                .with_email_validation(email_validation)
-                .with_organization(
-                    OrganizationSeed::new(ORG)
-                        .with_smime(ValidationSeed::Validated {
-                            validated_until: Some(until),
-                        })
-                        .with_domain(
-                            DOMAIN,
-                            ValidationSeed::Validated {
-                                validated_until: Some(until),
-                            },
-                        ),
-                ),
-        ),
-    )
-    .await
-    .unwrap();
-    let app = TestApp::spawn_with_digicert(pool.clone(), sandbox.base_url(), KEY).await;
-    let people = two_institutions(&app).await;
-    let added = people
-        .admin_a
-        .client
-        .post_form(
-            &format!("/institutions/{}/domains", people.a),
-            &[("name", DOMAIN)],
-        )
-        .await;
-    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
-    let org_id = sandbox_org_id(&sandbox).await;
-    sqlx::query(
-        "UPDATE institutions SET digicert_org_id = $1, org_validation_status = 'validated',
-             org_validated_until = $2 WHERE id = $3",
-    )
-    .bind(org_id)
-    .bind(until)
-    .bind(people.a)
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query(
-        "UPDATE domains SET validation_status = 'validated', validated_until = $1 WHERE name = $2",
-    )
-    .bind(until)
-    .bind(DOMAIN)
-    .execute(&pool)
-    .await
-    .unwrap();
-    let stop = CancellationToken::new();
-    tokio::spawn(worker(&pool, &sandbox).run(stop.clone()));
-    World {
-        sandbox,
-        app,
-        admin: people.admin_a,
-        institution: people.a,
-        stop,
+impl std::ops::Deref for World {
+    type Target = Drill;
+
+    fn deref(&self) -> &Drill {
+        &self.drill
     }
 }
 
-fn worker(pool: &PgPool, sandbox: &RunningSandbox) -> Worker {
-    let config = ClientConfig::new(sandbox.base_url(), KEY.to_owned().into())
-        .with_timeouts(StdDuration::from_secs(2), StdDuration::from_secs(2))
-        .with_retry(RetryPolicy {
-            max_attempts: 3,
-            base_delay: StdDuration::from_millis(20),
-            max_delay: StdDuration::from_millis(100),
-        });
-    let client = Arc::new(HttpCertCentral::new(config).unwrap());
-    let clock = Arc::new(SystemClock);
-    let pipeline = Pipeline::new(pool.clone(), client, clock.clone(), RateKey::named("test"))
-        .with_timing(FollowTiming {
-            min_poll: Duration::milliseconds(100),
-            max_poll: Duration::milliseconds(500),
-        });
-    let config = WorkerConfig {
-        concurrency: 8,
-        idle_poll_min: Duration::milliseconds(20),
-        idle_poll_max: Duration::milliseconds(200),
-        backoff: Backoff {
-            base: Duration::milliseconds(50),
-            max: Duration::milliseconds(400),
-        },
-        ..WorkerConfig::default()
-    };
-    Worker::new(
-        pool.clone(),
-        clock,
-        pipeline.register(Registry::new()),
-        config,
-    )
+/// ETF, registered, linked to its S/MIME-validated organization at DigiCert,
+/// with `etf.bg.ac.rs` validated on both sides (DigiCert's real rate limits at
+/// the sandbox), and the ordering jobs running.
+pub(crate) async fn world(pool: PgPool, email_validation: EmailValidationMode) -> World {
+    let sandbox = world::sandbox(SandboxLimits::default(), email_validation).await;
+    let drill = Drill::new(pool.clone(), sandbox).await;
+    let pipeline = world::pipeline(&pool, &drill.sandbox);
+    let worker = world::worker(&pool, pipeline, 8, WorkerConfig::default().lease);
+    let stop = CancellationToken::new();
+    tokio::spawn(worker.run(stop.clone()));
+    World { drill, stop }
 }
 
-async fn sandbox_org_id(sandbox: &RunningSandbox) -> i64 {
-    sandbox
-        .sandbox()
-        .read(|state, _| {
-            state
-                .accounts
-                .iter()
-                .flat_map(|account| &account.organizations)
-                .find(|org| org.name == ORG)
-                .map(|org| i64::try_from(org.id).unwrap())
-        })
-        .await
-        .unwrap()
-}
-
-/// How many orders DigiCert holds with this reference in `comments`.
 async fn at_digicert(sandbox: &RunningSandbox, reference: &str) -> usize {
     sandbox
         .sandbox()
@@ -187,38 +82,9 @@ async fn sandbox_status(sandbox: &RunningSandbox, reference: &str) -> Option<San
         .await
 }
 
-fn csr_for(local: &str) -> (String, String) {
-    let email = format!("{local}@{DOMAIN}");
-    let parsed = EmailAddress::parse(&email).unwrap();
-    let key = keygen::generate(KeyType::EcdsaP256, "Petar Petrovic", &[parsed]).unwrap();
-    (email, key.csr_pem().to_owned())
-}
-
-/// Posts an order; returns the HTTP status and the JSON answer.
-async fn order(world: &World, email: &str, csr: &str, key: &str) -> (StatusCode, Value) {
-    let answer = world
-        .admin
-        .client
-        .post_form(
-            &format!("/api/v1/institutions/{}/orders", world.institution),
-            &[
-                ("product", "client_premium"),
-                ("emails", email),
-                ("given_name", "Petar"),
-                ("surname", "Petrović"),
-                ("validity_years", "1"),
-                ("csr", csr),
-                ("idempotency_key", key),
-            ],
-        )
-        .await;
-    let body = serde_json::from_str(&answer.body).unwrap_or_else(|_| json!(answer.body));
-    (answer.status, body)
-}
-
 pub(crate) async fn place(world: &World, local: &str) -> Uuid {
-    let (email, csr) = csr_for(local);
-    let (status, body) = order(world, &email, &csr, &format!("key-{local}")).await;
+    let (email, csr) = world::recipient(local);
+    let (status, body) = world.order(&email, &csr, &format!("key-{local}")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     Uuid::parse_str(body["order_id"].as_str().unwrap()).unwrap()
 }
@@ -250,37 +116,7 @@ async fn row(world: &World, id: Uuid) -> Row {
 
 /// Waits until every order has reached `status`, or fails after `limit`.
 pub(crate) async fn until_all(world: &World, ids: &[Uuid], status: &str, limit: StdDuration) {
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        let done: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM certificate_orders WHERE id = ANY($1) AND status = $2",
-        )
-        .bind(ids)
-        .bind(status)
-        .fetch_one(&world.app.pool)
-        .await
-        .unwrap();
-        if usize::try_from(done).unwrap() == ids.len() {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{done} of {} orders {status} in time",
-            ids.len()
-        );
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
-    }
-}
-
-async fn set_faults(sandbox: &RunningSandbox, faults: Value) {
-    let answer = reqwest::Client::new()
-        .put(format!("{}/faults", sandbox.control_url()))
-        .header("X-Sandbox-Key", sandbox.control_key())
-        .json(&faults)
-        .send()
-        .await
-        .unwrap();
-    assert!(answer.status().is_success(), "{}", answer.status());
+    world::until_in_status(&world.app.pool, ids, status, ids.len(), limit).await;
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
@@ -323,7 +159,7 @@ async fn an_order_goes_all_the_way_to_issued_with_a_verified_chain(pool: PgPool)
 #[sqlx::test]
 async fn each_unmet_precondition_refuses_with_its_message_and_writes_nothing(pool: PgPool) {
     let world = world(pool.clone(), EmailValidationMode::Automatic).await;
-    let (email, csr) = csr_for("ana");
+    let (email, csr) = world::recipient("ana");
     let institution = world.institution;
     // What breaks one precondition, and the message that must say so.
     let cases: [(&str, &str); 5] = [
@@ -346,7 +182,7 @@ async fn each_unmet_precondition_refuses_with_its_message_and_writes_nothing(poo
         // Nothing to break: the address itself is outside the domains.
         ("SELECT $1::uuid", "precondition.email_outside_domains"),
     ];
-    let org_id = sandbox_org_id(&world.sandbox).await;
+    let org_id = i64::try_from(world::organization_id(&world.sandbox).await).unwrap();
     for (break_it, message) in cases {
         sqlx::query(break_it)
             .bind(institution)
@@ -360,7 +196,7 @@ async fn each_unmet_precondition_refuses_with_its_message_and_writes_nothing(poo
         } else {
             (email.clone(), csr.clone())
         };
-        let (status, body) = order(&world, &to, &csr, "refused").await;
+        let (status, body) = world.order(&to, &csr, "refused").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["outcome"], "refused", "{body}");
         let unmet = body["unmet"].as_array().unwrap();
@@ -401,10 +237,10 @@ async fn each_unmet_precondition_refuses_with_its_message_and_writes_nothing(poo
 #[sqlx::test]
 async fn the_same_idempotency_key_twice_makes_one_order(pool: PgPool) {
     let world = world(pool.clone(), EmailValidationMode::Automatic).await;
-    let (email, csr) = csr_for("dupla");
-    let (first, body) = order(&world, &email, &csr, "double-click").await;
+    let (email, csr) = world::recipient("dupla");
+    let (first, body) = world.order(&email, &csr, "double-click").await;
     assert_eq!(first, StatusCode::CREATED, "{body}");
-    let (second, again) = order(&world, &email, &csr, "double-click").await;
+    let (second, again) = world.order(&email, &csr, "double-click").await;
     assert_eq!(second, StatusCode::OK, "{again}");
     assert_eq!(again["outcome"], "duplicate");
     assert_eq!(again["order_id"], body["order_id"]);
@@ -429,7 +265,9 @@ async fn a_connection_dropped_after_digicert_created_the_order_never_makes_a_dup
     pool: PgPool,
 ) {
     let world = world(pool, EmailValidationMode::Automatic).await;
-    set_faults(&world.sandbox, json!({"drop_after_order_created": 3})).await;
+    world
+        .set_faults(json!({"drop_after_order_created": 3}))
+        .await;
     let mut ids = Vec::new();
     for n in 0..3 {
         ids.push(place(&world, &format!("drop{n}")).await);
@@ -465,24 +303,22 @@ async fn set_faults_left(sandbox: &RunningSandbox) -> u64 {
 async fn fault_drill_with_thirty_percent_failures_issues_every_order_exactly_once(pool: PgPool) {
     const ORDERS: usize = 40;
     let world = world(pool.clone(), EmailValidationMode::Automatic).await;
-    set_faults(
-        &world.sandbox,
-        json!({
+    world
+        .set_faults(json!({
             "error_share": 0.15,
             "error_statuses": [500, 502, 503],
             "timeout_share": 0.1,
             "timeout_ms": 2500,
             "drop_after_order_created": 8,
-        }),
-    )
-    .await;
+        }))
+        .await;
     let started = std::time::Instant::now();
     let mut ids = Vec::new();
     for n in 0..ORDERS {
         ids.push(place(&world, &format!("drill{n}")).await);
     }
     until_all(&world, &ids, "issued", StdDuration::from_secs(240)).await;
-    set_faults(&world.sandbox, json!({})).await;
+    world.set_faults(json!({})).await;
     let mut attempts = 0;
     for id in &ids {
         let issued = row(&world, *id).await;

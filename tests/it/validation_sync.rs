@@ -369,7 +369,7 @@ async fn the_scheduled_job_syncs_every_linked_institution_through_the_worker(poo
         .await
         .unwrap();
     let stop = CancellationToken::new();
-    let worker = tcs_portal::jobs::handlers::digicert_worker(&world.app.state, &stop).unwrap();
+    let worker = tcs_portal::jobs::handlers::digicert_worker(&world.app.state).unwrap();
     let running = tokio::spawn(worker.run(stop.clone()));
     let mut done = false;
     for _ in 0..100 {

@@ -2,7 +2,6 @@
 //! now" asks DigiCert to look for the TXT record (or issues a new value once the
 //! old one expired).
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{DcvNotice, notice_for};
@@ -27,7 +26,7 @@ async fn prepare(
     scope: &InstitutionScope<Admin>,
 ) -> Result<Result<(Syncer, SyncTarget), DcvNotice>, AppError> {
     // A person is waiting: a shutdown need not cut the short rate-limit wait.
-    let Some(syncer) = Syncer::from_state(state, CancellationToken::new()) else {
+    let Some(syncer) = Syncer::from_state(state) else {
         return Ok(Err(DcvNotice::NotConfigured));
     };
     let Some(target) = crate::db::institutions::sync_target(&state.db, scope).await? else {

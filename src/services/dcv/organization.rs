@@ -1,6 +1,5 @@
 //! Staff submit an institution's DigiCert organization for S/MIME validation.
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{DcvNotice, notice_for};
@@ -20,7 +19,7 @@ pub async fn submit_validation(
     let Some(linked) = crate::db::dcv::staff_org_id(&state.db, staff, institution_id).await? else {
         return Err(AppError::NotFound);
     };
-    let Some(syncer) = Syncer::from_state(state, CancellationToken::new()) else {
+    let Some(syncer) = Syncer::from_state(state) else {
         return Ok(DcvNotice::NotConfigured);
     };
     let Some(org_id) = linked else {

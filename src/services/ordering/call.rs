@@ -1,13 +1,12 @@
-//! One DigiCert call from an ordering job: the shared rate limiter first, and a
-//! 429 holds off every process. Whether DigiCert accepts our API key is recorded
-//! for the staff banner.
-use tokio_util::sync::CancellationToken;
-
+//! One DigiCert call from an ordering job. The client's gate (the shared rate
+//! limiter) has already held the request back or let it through; here a job
+//! learns to come back later when the limiter or DigiCert asks it to. Whether
+//! DigiCert accepts our API key is recorded for the staff banner.
 use super::Pipeline;
 use crate::db::orders as db;
 use crate::digicert::Error as DigicertError;
 use crate::jobs::JobOutcome;
-use crate::jobs::rate_limit::{self, WaitError};
+use crate::jobs::rate_limit;
 
 /// Why a call did not give an answer.
 #[derive(Debug)]
@@ -37,28 +36,6 @@ impl Pipeline {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, DigicertError>>,
     {
-        // A wait within the shortest window is sat out in the worker slot: the
-        // worker's concurrency then bounds how many jobs ask at once. Snoozing
-        // every job instead would wake a whole burst of queued orders together
-        // each time a slot frees, and their retries would crowd out the calls.
-        let hold_at_most = self.limits.shortest();
-        let permit = rate_limit::wait_for_permit(
-            &self.pool,
-            &self.rate_key,
-            &self.limits,
-            self.clock.as_ref(),
-            hold_at_most,
-            // Nothing to stop here: the worker aborts the job's task on shutdown.
-            &CancellationToken::new(),
-        )
-        .await;
-        match permit {
-            Ok(_) => {}
-            // Waiting is not failing: give the worker slot back and come again.
-            Err(WaitError::TooLong(wait)) => return Err(Halt::Job(JobOutcome::Snooze(wait))),
-            Err(WaitError::Database(error)) => return Err(error.into()),
-            Err(WaitError::Stopped) => return Err(Halt::Job(retry(WaitError::Stopped))),
-        }
         match call().await {
             Ok(answer) => {
                 // Best effort: DigiCert's answer matters more than the banner, and a
@@ -77,13 +54,15 @@ impl Pipeline {
                 }
                 Err(Halt::Digicert(error))
             }
-            Err(DigicertError::RateLimited { retry_after }) => {
-                let now = self.clock.now();
-                let until =
-                    rate_limit::block_after_429(&self.pool, &self.rate_key, retry_after, now)
-                        .await?;
-                Err(Halt::Job(JobOutcome::Snooze(until - now)))
-            }
+            // Waiting is not failing: give the worker slot back and come again.
+            Err(DigicertError::HeldBack { wait }) => Err(Halt::Job(JobOutcome::Snooze(
+                time::Duration::try_from(wait).unwrap_or(rate_limit::BLOCK_WITHOUT_RETRY_AFTER),
+            ))),
+            // The gate has blocked the key for every process until then.
+            Err(DigicertError::RateLimited { retry_after }) => Err(Halt::Job(JobOutcome::Snooze(
+                rate_limit::block_after_429_lasts(retry_after),
+            ))),
+            Err(DigicertError::LimiterUnavailable(error)) => Err(Halt::Job(retry(error))),
             Err(error) => Err(Halt::Digicert(error)),
         }
     }

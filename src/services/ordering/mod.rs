@@ -22,7 +22,6 @@ use time::Duration;
 use crate::app::AppState;
 use crate::clock::Clock;
 use crate::digicert::CertCentral;
-use crate::jobs::rate_limit::{RateKey, RateLimits};
 use crate::jobs::{Recurring, Registry};
 
 pub use cancel::{CancelOutcome, cancel};
@@ -82,8 +81,6 @@ pub struct Pipeline {
     pool: PgPool,
     client: Arc<dyn CertCentral>,
     clock: Arc<dyn Clock>,
-    rate_key: RateKey,
-    limits: RateLimits,
     timing: FollowTiming,
     /// With a sweep, pending orders are looked at when DigiCert reports them
     /// changed, and on their own only after `timing.max_poll`.
@@ -93,18 +90,13 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(
-        pool: PgPool,
-        client: Arc<dyn CertCentral>,
-        clock: Arc<dyn Clock>,
-        rate_key: RateKey,
-    ) -> Self {
+    /// The pipeline over `client`, whose gate keeps its calls within DigiCert's
+    /// rate limits.
+    pub fn new(pool: PgPool, client: Arc<dyn CertCentral>, clock: Arc<dyn Clock>) -> Self {
         Self {
             pool,
             client,
             clock,
-            rate_key,
-            limits: RateLimits::digicert(),
             timing: FollowTiming::default(),
             sweep_every: None,
             public_url: String::new(),
@@ -114,16 +106,10 @@ impl Pipeline {
     /// `None` when DigiCert is not configured.
     pub fn from_state(state: &AppState) -> Option<Self> {
         let client = state.digicert.clone()?;
-        let settings = state.settings.digicert.as_ref()?;
         Some(
-            Self::new(
-                state.db.clone(),
-                client,
-                state.clock.clone(),
-                RateKey::for_api_key(&settings.api_key),
-            )
-            .with_public_url(&state.settings.public_url)
-            .with_sweep(DEFAULT_SWEEP_EVERY),
+            Self::new(state.db.clone(), client, state.clock.clone())
+                .with_public_url(&state.settings.public_url)
+                .with_sweep(DEFAULT_SWEEP_EVERY),
         )
     }
 
@@ -150,12 +136,6 @@ impl Pipeline {
     pub fn recurring(&self) -> Option<Recurring> {
         self.sweep_every
             .map(|every| Recurring::new(SWEEP_STATUS_CHANGES, every))
-    }
-
-    #[must_use]
-    pub fn with_limits(mut self, limits: RateLimits) -> Self {
-        self.limits = limits;
-        self
     }
 
     /// Adds the ordering job kinds to `registry`.

@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use time::Duration;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -19,13 +17,10 @@ use crate::db::institutions::SyncTarget;
 use crate::db::validation_sync::{self as db, DomainValidation};
 use crate::digicert::types::{Domain, DomainListQuery, OrganizationId, Paging};
 use crate::digicert::{CertCentral, Error as DigicertError};
-use crate::jobs::rate_limit::{self, RateKey, RateLimits, WaitError};
 
 mod notice;
 pub use notice::SyncNotice;
 
-/// How long one sync waits for room under the rate limit before giving up for now.
-const MAX_RATE_WAIT: Duration = Duration::seconds(10);
 /// DigiCert's largest page.
 const PAGE_SIZE: u32 = 1000;
 /// A bound on paging, so a server that never stops paging cannot hold a sync forever.
@@ -114,24 +109,15 @@ pub struct Syncer {
     pool: PgPool,
     client: Arc<dyn CertCentral>,
     clock: Arc<dyn Clock>,
-    rate_key: RateKey,
-    limits: RateLimits,
-    stop: CancellationToken,
 }
 
 impl Syncer {
-    /// `None` when DigiCert is not configured. `stop` cuts waits for the rate
-    /// limiter short when the process shuts down.
-    pub fn from_state(state: &AppState, stop: CancellationToken) -> Option<Self> {
-        let client = state.digicert.clone()?;
-        let settings = state.settings.digicert.as_ref()?;
+    /// `None` when DigiCert is not configured.
+    pub fn from_state(state: &AppState) -> Option<Self> {
         Some(Self {
             pool: state.db.clone(),
-            client,
+            client: state.digicert.clone()?,
             clock: state.clock.clone(),
-            rate_key: RateKey::for_api_key(&settings.api_key),
-            limits: RateLimits::digicert(),
-            stop,
         })
     }
 
@@ -165,44 +151,20 @@ impl Syncer {
         self.store(target, &fetched, trigger, meta).await
     }
 
-    /// One DigiCert call, after the shared rate limiter admits it. Onboarding
-    /// calls go through here too, so every process shares one budget.
+    /// One DigiCert call. Onboarding calls go through here too; the client's
+    /// gate (the shared rate limiter) has held the request for room already, and
+    /// a refusal of either kind is reported as [`SyncOutcome::RateLimited`].
     pub(crate) async fn call<T, F, Fut>(&self, call: F) -> Result<T, Stop>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, DigicertError>>,
     {
-        let permit = rate_limit::wait_for_permit(
-            &self.pool,
-            &self.rate_key,
-            &self.limits,
-            self.clock.as_ref(),
-            MAX_RATE_WAIT,
-            &self.stop,
-        )
-        .await;
-        match permit {
-            Ok(_) => {}
-            Err(WaitError::Database(error)) => return Err(Stop::Database(error)),
-            Err(WaitError::TooLong(_) | WaitError::Stopped) => {
-                return Err(Stop::Outcome(SyncOutcome::RateLimited));
+        call().await.map_err(|error| match error {
+            DigicertError::HeldBack { .. } | DigicertError::RateLimited { .. } => {
+                Stop::Outcome(SyncOutcome::RateLimited)
             }
-        }
-        match call().await {
-            Ok(answer) => Ok(answer),
-            Err(DigicertError::RateLimited { retry_after }) => {
-                // Every process holds off, not just this sync.
-                rate_limit::block_after_429(
-                    &self.pool,
-                    &self.rate_key,
-                    retry_after,
-                    self.clock.now(),
-                )
-                .await?;
-                Err(Stop::Outcome(SyncOutcome::RateLimited))
-            }
-            Err(error) => Err(Stop::Refused(error)),
-        }
+            error => Stop::Refused(error),
+        })
     }
 
     async fn fetch(&self, target: &SyncTarget) -> Result<Fetched, Stop> {
@@ -339,7 +301,7 @@ pub async fn sync_now(
     scope: &InstitutionScope<Admin>,
 ) -> sqlx::Result<SyncOutcome> {
     // A person is waiting: a shutdown need not cut the short rate-limit wait.
-    let Some(syncer) = Syncer::from_state(state, CancellationToken::new()) else {
+    let Some(syncer) = Syncer::from_state(state) else {
         return Ok(SyncOutcome::NotConfigured);
     };
     let Some(target) = crate::db::institutions::sync_target(&state.db, scope).await? else {

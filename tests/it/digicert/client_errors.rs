@@ -10,23 +10,10 @@ use tcs_portal::digicert::{
 };
 
 use super::fake::{
-    FakeDigicert, Reply, client_for, start_dropping_server, start_truncating_server,
+    FakeDigicert, Reply, client_for, rate_limited, start_dropping_server, start_truncating_server,
+    unavailable,
 };
 use super::recorded::body_text;
-
-fn rate_limited() -> Reply {
-    Reply::Json(
-        429,
-        r#"{"errors":[{"code":"request_limit_exceeded","message":"Service unavailable, please limit request volume"}]}"#.into(),
-    )
-}
-
-fn unavailable() -> Reply {
-    Reply::Json(
-        503,
-        r#"{"errors":[{"code":"service_unavailable","message":"Maintenance"}]}"#.into(),
-    )
-}
 
 fn mailbox_order() -> OrderRequest {
     OrderRequest::builder(

@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tcs_portal::digicert::{ClientConfig, HttpCertCentral, RetryPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -31,6 +31,22 @@ pub enum Reply {
     Redirect(String),
 }
 
+/// DigiCert's 429, without `Retry-After`.
+pub fn rate_limited() -> Reply {
+    Reply::Json(
+        429,
+        r#"{"errors":[{"code":"request_limit_exceeded","message":"Service unavailable, please limit request volume"}]}"#.into(),
+    )
+}
+
+/// DigiCert in maintenance.
+pub fn unavailable() -> Reply {
+    Reply::Json(
+        503,
+        r#"{"errors":[{"code":"service_unavailable","message":"Maintenance"}]}"#.into(),
+    )
+}
+
 /// What the client sent in one request.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -40,6 +56,8 @@ pub struct Seen {
     pub api_key: Option<String>,
     pub accept: Option<String>,
     pub body: Vec<u8>,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 impl Seen {
@@ -91,6 +109,17 @@ impl FakeDigicert {
     pub fn client(&self) -> HttpCertCentral {
         client_for(&self.base_url)
     }
+
+    /// When each request arrived, in order.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.state
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|seen| seen.at)
+            .collect()
+    }
 }
 
 /// A client for `base_url` with millisecond back-off and a short request timeout.
@@ -120,6 +149,7 @@ async fn answer(
         api_key: header_text(&headers, "x-dc-devkey"),
         accept: header_text(&headers, "accept"),
         body: body.to_vec(),
+        at: Instant::now(),
     });
     let reply = state.replies.lock().unwrap().pop_front();
     match reply {

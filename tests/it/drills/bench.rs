@@ -17,7 +17,7 @@ use tcs_portal::sandbox::EmailValidationMode;
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 
-use super::world::{self, Drill, KEY};
+use crate::world::{self, Drill, KEY};
 
 const ORDERS: usize = 300;
 const CONCURRENCY: usize = 8;
@@ -33,7 +33,7 @@ async fn bench_pipeline_and_claim_figures(pool: PgPool) {
 
     // End to end: from the admin's POST to a stored, verified chain.
     let stop = CancellationToken::new();
-    let pipeline = world::pipeline(&pool, &drill.sandbox, world::unlimited());
+    let pipeline = world::pipeline(&pool, &drill.sandbox);
     let running = tokio::spawn(
         world::worker(&pool, pipeline, CONCURRENCY, Duration::seconds(30)).run(stop.clone()),
     );
@@ -73,7 +73,7 @@ async fn direct_orders_per_second(drill: &Drill) -> f64 {
             let client = client.clone();
             async move {
                 // Other recipients than the pipeline's orders, so nothing is shared.
-                let (email, csr) = world::recipient(ORDERS + n);
+                let (email, csr) = world::recipient(&format!("drill{}", ORDERS + n));
                 let request = OrderRequest::builder(ProductId::ClientPremium, vec![email])
                     .organization(organization)
                     .validity_years(1)

@@ -9,7 +9,7 @@ use tcs_portal::sandbox::EmailValidationMode;
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 
-use super::world::{self, Drill};
+use crate::world::{self, Drill};
 
 const ORDERS: usize = 500;
 /// Enough jobs in flight that hung calls do not starve the rest.
@@ -34,7 +34,7 @@ async fn thirty_percent_of_digicert_calls_failing_still_issues_every_order_exact
         }))
         .await;
     let stop = CancellationToken::new();
-    let pipeline = world::pipeline(&pool, &drill.sandbox, world::unlimited());
+    let pipeline = world::pipeline(&pool, &drill.sandbox);
     let worker = world::worker(&pool, pipeline, CONCURRENCY, Duration::seconds(30));
     let running = tokio::spawn(worker.run(stop.clone()));
     world::until_all_issued(&pool, &orders, StdDuration::from_secs(300)).await;

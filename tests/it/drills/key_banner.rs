@@ -11,7 +11,7 @@ use tcs_portal::sandbox::EmailValidationMode;
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 
-use super::world::{self, Drill};
+use crate::world::{self, Drill};
 
 const BANNER: &str = "DigiCert rejected our API key";
 
@@ -24,10 +24,7 @@ async fn staff_see_a_rejected_api_key_until_a_call_succeeds_again(pool: PgPool) 
 
     let revoked = Arc::new(world::client(&drill.sandbox, "revoked-key"));
     let stop = CancellationToken::new();
-    let with_revoked_key = worker(
-        &pool,
-        world::pipeline_with(&pool, revoked, world::unlimited()),
-    );
+    let with_revoked_key = worker(&pool, world::pipeline_with(&pool, revoked));
     let running = tokio::spawn(with_revoked_key.run(stop.clone()));
     let home = until_page_shows(&drill, "/staff", BANNER).await;
     stop.cancel();
@@ -42,10 +39,7 @@ async fn staff_see_a_rejected_api_key_until_a_call_succeeds_again(pool: PgPool) 
 
     // Staff put the right key in place.
     let stop = CancellationToken::new();
-    let fixed = worker(
-        &pool,
-        world::pipeline(&pool, &drill.sandbox, world::unlimited()),
-    );
+    let fixed = worker(&pool, world::pipeline(&pool, &drill.sandbox));
     let running = tokio::spawn(fixed.run(stop.clone()));
     world::until_all_issued(&pool, &orders, StdDuration::from_secs(60)).await;
     stop.cancel();

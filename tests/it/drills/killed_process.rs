@@ -12,7 +12,7 @@ use tcs_portal::crypto::MasterKey;
 use tcs_portal::sandbox::EmailValidationMode;
 use tokio::process::{Child, Command};
 
-use super::world::{self, Drill, KEY};
+use crate::world::{self, Drill, KEY};
 
 const ORDERS: usize = 200;
 /// Kill once this many are placed at DigiCert: mid-submission.

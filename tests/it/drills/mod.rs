@@ -13,4 +13,3 @@ mod killed_process;
 mod postgres_restart;
 mod status_sweep;
 mod unknown_status;
-mod world;

@@ -10,7 +10,7 @@ use time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::cluster::PrivateCluster;
-use super::world::{self, Drill};
+use crate::world::{self, Drill};
 
 const ORDERS: usize = 200;
 /// Restart once this many are issued: mid-run, with calls in flight.
@@ -47,7 +47,7 @@ async fn postgres_restarting_mid_run_loses_and_duplicates_no_order() {
     // Slow DigiCert down so the run is still going when Postgres goes away.
     drill.set_faults(json!({"latency_ms": 100})).await;
     let stop = CancellationToken::new();
-    let pipeline = world::pipeline(&pool, &drill.sandbox, world::unlimited());
+    let pipeline = world::pipeline(&pool, &drill.sandbox);
     // A short lease: outcomes lost in the restart are taken over soon.
     let worker = world::worker(&pool, pipeline, 8, Duration::seconds(3));
     let running = tokio::spawn(worker.run(stop.clone()));

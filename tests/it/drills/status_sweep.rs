@@ -10,7 +10,7 @@ use tcs_portal::services::ordering::FollowTiming;
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 
-use super::world::{self, Drill, KEY};
+use crate::world::{self, Drill, KEY};
 
 const ORDERS: usize = 40;
 
@@ -22,7 +22,7 @@ async fn pending_orders_are_issued_through_the_status_changes_sweep_without_a_po
     let drill = Drill::new(pool.clone(), sandbox).await;
     let orders = drill.place_orders(ORDERS).await;
     // Each order's own next look is an hour away: only the sweep can bring news.
-    let pipeline = world::pipeline(&pool, &drill.sandbox, world::unlimited())
+    let pipeline = world::pipeline(&pool, &drill.sandbox)
         .with_timing(FollowTiming {
             min_poll: Duration::hours(1),
             max_poll: Duration::hours(1),

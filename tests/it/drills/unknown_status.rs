@@ -20,7 +20,7 @@ use tcs_portal::sandbox::EmailValidationMode;
 use time::{Duration, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
 
-use super::world::{self, Drill, KEY};
+use crate::world::{self, Drill, KEY};
 
 /// A status DigiCert might add one day.
 const NEW_STATUS: &str = "on_hold_for_review";
@@ -34,7 +34,7 @@ async fn an_unknown_digicert_status_is_kept_visible_and_the_order_is_followed_on
         inner: world::client(&drill.sandbox, KEY),
         looks: AtomicUsize::new(0),
     });
-    let pipeline = world::pipeline_with(&pool, client.clone(), world::unlimited());
+    let pipeline = world::pipeline_with(&pool, client.clone());
     let stop = CancellationToken::new();
     let running =
         tokio::spawn(world::worker(&pool, pipeline, 2, Duration::seconds(30)).run(stop.clone()));

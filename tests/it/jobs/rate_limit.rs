@@ -5,14 +5,16 @@ use std::sync::{Arc, Mutex};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use tcs_portal::clock::{Clock, SystemClock};
+use tcs_portal::digicert::{CertCentral, Error as DigicertError, HttpCertCentral};
 use tcs_portal::jobs::rate_limit::{
-    self, Admission, BLOCK_WITHOUT_RETRY_AFTER, RateKey, RateLimits, WaitError, Window, acquire,
-    block_after_429, block_until, wait_for_permit,
+    self, Admission, BLOCK_WITHOUT_RETRY_AFTER, RateKey, RateLimits, SharedLimit, WaitError,
+    Window, acquire, block_after_429, block_until, wait_for_permit,
 };
 use time::{Duration, OffsetDateTime};
-use tokio_util::sync::CancellationToken;
 
 use super::{another_process, manual_clock};
+use crate::digicert::fake::{FakeDigicert, Reply, rate_limited, unavailable};
+use crate::digicert::recorded::body_text;
 
 /// DigiCert's shape shrunk: a short burst window and a longer sustained one.
 fn small_limits() -> RateLimits {
@@ -62,7 +64,7 @@ async fn concurrent_acquirers_in_several_processes_never_exceed_either_window(po
             let (permits, done) = (permits.clone(), done.clone());
             acquirers.spawn(async move {
                 while !done.load(Ordering::SeqCst) {
-                    match acquire(&process, &key, &limits, clock.now()).await.unwrap() {
+                    match acquire(&process, &key, &limits, &clock).await.unwrap() {
                         Admission::Permit(permit) => permits.lock().unwrap().push(permit.at),
                         Admission::WaitFor(wait) => {
                             assert!(wait > Duration::ZERO);
@@ -108,26 +110,26 @@ async fn a_full_window_says_how_long_to_wait_and_admits_again_after(pool: PgPool
     let start = clock.now();
     for _ in 0..3 {
         assert!(matches!(
-            acquire(&pool, &key, &limits, clock.now()).await.unwrap(),
+            acquire(&pool, &key, &limits, &clock).await.unwrap(),
             Admission::Permit(_)
         ));
         clock.advance(Duration::seconds(1));
     }
     // Calls at 0, 1, 2 s; now 3 s: the call at 0 s leaves the window at 5 s.
     assert_eq!(
-        acquire(&pool, &key, &limits, clock.now()).await.unwrap(),
+        acquire(&pool, &key, &limits, &clock).await.unwrap(),
         Admission::WaitFor(Duration::seconds(2))
     );
     clock.advance(Duration::seconds(2));
     assert_eq!(
-        acquire(&pool, &key, &limits, clock.now()).await.unwrap(),
+        acquire(&pool, &key, &limits, &clock).await.unwrap(),
         Admission::Permit(rate_limit::Permit {
             at: start + Duration::seconds(5)
         })
     );
     // Another key has its own budget.
     assert!(matches!(
-        acquire(&pool, &RateKey::named("other"), &limits, clock.now())
+        acquire(&pool, &RateKey::named("other"), &limits, &clock)
             .await
             .unwrap(),
         Admission::Permit(_)
@@ -152,14 +154,14 @@ async fn a_429_blocks_the_key_for_every_process_until_its_end(pool: PgPool) {
     clock.advance(Duration::seconds(10));
     for process in &processes {
         assert_eq!(
-            acquire(process, &key, &limits, clock.now()).await.unwrap(),
+            acquire(process, &key, &limits, &clock).await.unwrap(),
             Admission::WaitFor(Duration::seconds(20))
         );
     }
     clock.advance(Duration::seconds(20));
     for process in &processes {
         assert!(matches!(
-            acquire(process, &key, &limits, clock.now()).await.unwrap(),
+            acquire(process, &key, &limits, &clock).await.unwrap(),
             Admission::Permit(_)
         ));
     }
@@ -174,9 +176,7 @@ async fn a_429_without_retry_after_blocks_for_the_short_window(pool: PgPool) {
         .unwrap();
     assert_eq!(until, clock.now() + BLOCK_WITHOUT_RETRY_AFTER);
     assert_eq!(
-        acquire(&pool, &key, &small_limits(), clock.now())
-            .await
-            .unwrap(),
+        acquire(&pool, &key, &small_limits(), &clock).await.unwrap(),
         Admission::WaitFor(BLOCK_WITHOUT_RETRY_AFTER)
     );
     let longer = block_after_429(
@@ -197,20 +197,12 @@ async fn waiting_for_a_permit_sleeps_until_the_window_has_room(pool: PgPool) {
         per: Duration::milliseconds(300),
     }]);
     let key = RateKey::named("k");
-    let stop = CancellationToken::new();
     let started = std::time::Instant::now();
     let mut admitted = Vec::new();
     for _ in 0..7 {
-        let permit = wait_for_permit(
-            &pool,
-            &key,
-            &limits,
-            &SystemClock,
-            Duration::seconds(5),
-            &stop,
-        )
-        .await
-        .unwrap();
+        let permit = wait_for_permit(&pool, &key, &limits, &SystemClock, Duration::seconds(5))
+            .await
+            .unwrap();
         admitted.push(permit.at);
     }
     assert_within(&admitted, &limits);
@@ -230,23 +222,9 @@ async fn a_caller_gives_up_on_a_block_longer_than_it_may_wait(pool: PgPool) {
         &small_limits(),
         &SystemClock,
         Duration::seconds(10),
-        &CancellationToken::new(),
     )
     .await;
     assert!(matches!(result, Err(WaitError::TooLong(_))), "{result:?}");
-    // A stopping process is not held up by the limiter either.
-    let stop = CancellationToken::new();
-    stop.cancel();
-    let stopped = wait_for_permit(
-        &pool,
-        &key,
-        &small_limits(),
-        &SystemClock,
-        Duration::hours(1),
-        &stop,
-    )
-    .await;
-    assert!(matches!(stopped, Err(WaitError::Stopped)), "{stopped:?}");
 }
 
 #[test]
@@ -275,7 +253,7 @@ async fn the_long_window_holds_calls_back_even_when_the_short_one_has_room(pool:
     let key = RateKey::named("k");
     for _ in 0..3 {
         assert!(matches!(
-            acquire(&pool, &key, &limits, clock.now()).await.unwrap(),
+            acquire(&pool, &key, &limits, &clock).await.unwrap(),
             Admission::Permit(_)
         ));
         clock.advance(Duration::seconds(2));
@@ -283,7 +261,135 @@ async fn the_long_window_holds_calls_back_even_when_the_short_one_has_room(pool:
     // Calls at 0, 2 and 4 s; at 6 s the short window is empty but the long one
     // is full until the call at 0 s leaves it at 10 s.
     assert_eq!(
-        acquire(&pool, &key, &limits, clock.now()).await.unwrap(),
+        acquire(&pool, &key, &limits, &clock).await.unwrap(),
         Admission::WaitFor(Duration::seconds(4))
     );
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_call_counts_for_the_latency_allowance_beyond_its_window(pool: PgPool) {
+    let clock = manual_clock();
+    let limits = RateLimits::new(vec![Window {
+        max_calls: 3,
+        per: Duration::seconds(5),
+    }])
+    .with_latency_allowance(Duration::seconds(1));
+    let key = RateKey::named("k");
+    for _ in 0..3 {
+        assert!(matches!(
+            acquire(&pool, &key, &limits, &clock).await.unwrap(),
+            Admission::Permit(_)
+        ));
+        clock.advance(Duration::seconds(1));
+    }
+    // Calls at 0, 1, 2 s; at 5 s DigiCert's window has room, but the call at
+    // 0 s may have reached DigiCert late, so it counts until 6 s.
+    clock.advance(Duration::seconds(2));
+    assert_eq!(
+        acquire(&pool, &key, &limits, &clock).await.unwrap(),
+        Admission::WaitFor(Duration::seconds(1))
+    );
+    clock.advance(Duration::seconds(1));
+    assert!(matches!(
+        acquire(&pool, &key, &limits, &clock).await.unwrap(),
+        Admission::Permit(_)
+    ));
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_call_that_waited_for_another_process_is_logged_when_admitted(pool: PgPool) {
+    let clock = manual_clock();
+    let start = clock.now();
+    let key = RateKey::named("k");
+    let other = another_process(&pool).await;
+    let mut holding = other.begin().await.unwrap();
+    tcs_portal::db::rate_limits::lock_key(&mut holding, key.as_str())
+        .await
+        .unwrap();
+    let asking = tokio::spawn({
+        let (pool, key, clock) = (pool.clone(), key.clone(), clock.clone());
+        async move { acquire(&pool, &key, &small_limits(), &clock).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // The other process takes three seconds before it lets go of the key.
+    clock.advance(Duration::seconds(3));
+    holding.commit().await.unwrap();
+    assert_eq!(
+        asking.await.unwrap().unwrap(),
+        Admission::Permit(rate_limit::Permit {
+            at: start + Duration::seconds(3)
+        })
+    );
+}
+
+/// A client of `fake` whose requests pass the shared limiter on `pool`.
+fn gated_client(fake: &FakeDigicert, pool: &PgPool, limits: RateLimits) -> HttpCertCentral {
+    let gate = SharedLimit::new(
+        pool.clone(),
+        RateKey::named("k"),
+        limits,
+        Arc::new(SystemClock),
+    );
+    fake.client().with_gate(Arc::new(gate))
+}
+
+async fn logged_calls(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM rate_limit_calls WHERE key = 'k'")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn each_retry_of_the_client_waits_for_a_permit_of_its_own(pool: PgPool) {
+    let limits = RateLimits::new(vec![Window {
+        max_calls: 2,
+        per: Duration::milliseconds(400),
+    }]);
+    let fake = FakeDigicert::start(vec![
+        unavailable(),
+        unavailable(),
+        Reply::Json(200, body_text("get_account_200.json")),
+    ])
+    .await;
+    let account = gated_client(&fake, &pool, limits).account().await.unwrap();
+    assert_eq!(account.id, 1_696_530);
+    let arrivals = fake.arrivals();
+    assert_eq!(arrivals.len(), 3);
+    // The client's back-off is at most 40 ms in all; the limiter held the third
+    // request until the first had left the window (less the first one's
+    // connection set-up, which delayed its arrival, not its permit).
+    assert!(
+        arrivals[2] - arrivals[0] >= std::time::Duration::from_millis(350),
+        "{:?}",
+        arrivals[2] - arrivals[0]
+    );
+    assert_eq!(logged_calls(&pool).await, 3, "every request was counted");
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn after_a_429_the_retry_is_held_back_and_every_process_waits(pool: PgPool) {
+    let fake = FakeDigicert::start(vec![
+        rate_limited(),
+        Reply::Json(200, body_text("get_account_200.json")),
+    ])
+    .await;
+    let error = gated_client(&fake, &pool, small_limits())
+        .account()
+        .await
+        .unwrap_err();
+    // The block (5 s without Retry-After) is longer than a full short window,
+    // so the client gives the wait back to its caller instead of sending.
+    assert!(
+        matches!(error, DigicertError::HeldBack { wait } if wait > std::time::Duration::from_secs(4)),
+        "{error:?}"
+    );
+    assert_eq!(fake.calls(), 1, "nothing was sent after the 429");
+    let elsewhere = another_process(&pool).await;
+    assert!(matches!(
+        acquire(&elsewhere, &RateKey::named("k"), &small_limits(), &SystemClock)
+            .await
+            .unwrap(),
+        Admission::WaitFor(wait) if wait > Duration::seconds(4)
+    ));
 }

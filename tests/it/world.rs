@@ -1,16 +1,16 @@
-//! What every drill needs: a sandbox with a validated organization and domain,
-//! the portal over it with an admin who orders, an ordering pipeline to run, and
-//! the counts a drill reports.
+//! A world to order certificates in, for the ordering tests and the drills: a
+//! sandbox with a validated organization and domain, the portal over it with an
+//! admin who orders, an ordering pipeline to run, and the counts a drill reports.
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use futures_util::StreamExt;
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 use sqlx::PgPool;
 use tcs_portal::clock::SystemClock;
 use tcs_portal::digicert::{CertCentral, ClientConfig, HttpCertCentral, RetryPolicy};
 use tcs_portal::domain::EmailAddress;
-use tcs_portal::jobs::rate_limit::{RateKey, RateLimits};
 use tcs_portal::jobs::{Backoff, Registry, Worker, WorkerConfig};
 use tcs_portal::pki::keygen::{self, KeyType};
 use tcs_portal::sandbox::rate_limit::RateLimits as SandboxLimits;
@@ -27,16 +27,17 @@ use crate::tenancy::two_institutions;
 
 pub const KEY: &str = "drill-key";
 const ORG: &str = "Elektrotehnicki fakultet";
-const DOMAIN: &str = "etf.bg.ac.rs";
+pub const DOMAIN: &str = "etf.bg.ac.rs";
 /// Orders posted at once while filling the queue.
 const PLACING_CONCURRENCY: usize = 8;
 
 pub struct Drill {
     pub sandbox: RunningSandbox,
-    app: TestApp,
+    pub app: TestApp,
     staff: EnrolledUser,
-    admin: EnrolledUser,
-    institution: Uuid,
+    pub admin: EnrolledUser,
+    /// ETF, the institution that orders.
+    pub institution: Uuid,
 }
 
 /// A sandbox with `limits` as its rate limits. With automatic email validation
@@ -108,7 +109,21 @@ impl Drill {
     }
 
     async fn place(&self, n: usize) -> Uuid {
-        let (email, csr) = recipient(n);
+        let (email, csr) = recipient(&format!("drill{n}"));
+        let (status, body) = self.order(&email, &csr, &format!("drill-{n}")).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        Uuid::parse_str(body["order_id"].as_str().unwrap()).unwrap()
+    }
+
+    /// Posts a Premium order for Petar Petrović at `email` with `csr` through the
+    /// order API; returns the HTTP status and the JSON answer (or the body as a
+    /// string when it is not JSON).
+    pub async fn order(
+        &self,
+        email: &str,
+        csr: &str,
+        idempotency_key: &str,
+    ) -> (StatusCode, Value) {
         let answer = self
             .admin
             .client
@@ -116,18 +131,17 @@ impl Drill {
                 &format!("/api/v1/institutions/{}/orders", self.institution),
                 &[
                     ("product", "client_premium"),
-                    ("emails", &email),
+                    ("emails", email),
                     ("given_name", "Petar"),
                     ("surname", "Petrović"),
                     ("validity_years", "1"),
-                    ("csr", &csr),
-                    ("idempotency_key", &format!("drill-{n}")),
+                    ("csr", csr),
+                    ("idempotency_key", idempotency_key),
                 ],
             )
             .await;
-        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-        let body: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
-        Uuid::parse_str(body["order_id"].as_str().unwrap()).unwrap()
+        let body = serde_json::from_str(&answer.body).unwrap_or_else(|_| json!(answer.body));
+        (answer.status, body)
     }
 
     /// What DigiCert (the sandbox) holds for `orders`, counted on its side.
@@ -161,9 +175,9 @@ impl Drill {
     }
 }
 
-/// The `n`th recipient's address and a CSR for it.
-pub fn recipient(n: usize) -> (String, String) {
-    let email = format!("drill{n}@{DOMAIN}");
+/// The address `local`@etf.bg.ac.rs and a CSR for it.
+pub fn recipient(local: &str) -> (String, String) {
+    let email = format!("{local}@{DOMAIN}");
     let parsed = EmailAddress::parse(&email).unwrap();
     let key = keygen::generate(KeyType::EcdsaP256, "Petar Petrovic", &[parsed]).unwrap();
     (email, key.csr_pem().to_owned())
@@ -310,29 +324,18 @@ pub fn client(sandbox: &RunningSandbox, api_key: &str) -> HttpCertCentral {
     HttpCertCentral::new(config).unwrap()
 }
 
-/// The ordering pipeline over the sandbox with fast follow-ups, under `limits`.
-pub fn pipeline(pool: &PgPool, sandbox: &RunningSandbox, limits: RateLimits) -> Pipeline {
-    pipeline_with(pool, Arc::new(client(sandbox, KEY)), limits)
+/// The ordering pipeline over the sandbox with fast follow-ups and no rate limit.
+pub fn pipeline(pool: &PgPool, sandbox: &RunningSandbox) -> Pipeline {
+    pipeline_with(pool, Arc::new(client(sandbox, KEY)))
 }
 
-/// The ordering pipeline over `client` with fast follow-ups, under `limits`.
-pub fn pipeline_with(pool: &PgPool, client: Arc<dyn CertCentral>, limits: RateLimits) -> Pipeline {
-    Pipeline::new(
-        pool.clone(),
-        client,
-        Arc::new(SystemClock),
-        RateKey::named("drill"),
-    )
-    .with_timing(FollowTiming {
+/// The ordering pipeline over `client` with fast follow-ups; the client's gate
+/// sets the rate.
+pub fn pipeline_with(pool: &PgPool, client: Arc<dyn CertCentral>) -> Pipeline {
+    Pipeline::new(pool.clone(), client, Arc::new(SystemClock)).with_timing(FollowTiming {
         min_poll: Duration::milliseconds(100),
         max_poll: Duration::milliseconds(500),
     })
-    .with_limits(limits)
-}
-
-/// No limit on our side either.
-pub fn unlimited() -> RateLimits {
-    RateLimits::new(vec![])
 }
 
 /// A worker running `pipeline` `concurrency` jobs at a time, polling often, with
