@@ -26,6 +26,7 @@ use crate::digicert::{CertCentral, ClientConfig, HttpCertCentral};
 use crate::error::error_response;
 use crate::jobs::rate_limit::{RateKey, RateLimits, SharedLimit};
 use crate::mail::transport::Outgoing;
+use crate::services::digicert_connection::KeyWatch;
 use crate::web::layers::{self, REQUEST_ID_HEADER};
 
 /// Largest request body accepted anywhere; forms are far smaller.
@@ -67,7 +68,8 @@ impl AppState {
                 let client: Arc<dyn CertCentral> = Arc::new(
                     HttpCertCentral::new(config)
                         .context("the DigiCert client")?
-                        .with_gate(Arc::new(gate)),
+                        .with_gate(Arc::new(gate))
+                        .with_gate(Arc::new(KeyWatch::new(db.clone(), clock.clone()))),
                 );
                 Some(client)
             }

@@ -1,6 +1,6 @@
 //! [`HttpCertCentral`]: the reqwest transport under the [`super::CertCentral`] calls —
 //! URL building, the API key header, status mapping and retries, each request
-//! passing the [`RequestGate`] first.
+//! passing the [`RequestGate`]s first and telling them how DigiCert answered.
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, Url};
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::config::ClientConfig;
 use super::error::Error;
-use super::gate::{OpenGate, RequestGate};
+use super::gate::{Answered, RequestGate};
 use super::retry::RetryPolicy;
 
 const API_KEY_HEADER: &str = "X-DC-DEVKEY";
@@ -98,7 +98,7 @@ pub struct HttpCertCentral {
     base_url: Url,
     api_key: SecretString,
     retry: RetryPolicy,
-    gate: Arc<dyn RequestGate>,
+    gates: Vec<Arc<dyn RequestGate>>,
 }
 
 impl std::fmt::Debug for HttpCertCentral {
@@ -107,7 +107,7 @@ impl std::fmt::Debug for HttpCertCentral {
             .field("base_url", &self.base_url.as_str())
             .field("api_key", &"[redacted]")
             .field("retry", &self.retry)
-            .field("gate", &self.gate)
+            .field("gates", &self.gates)
             .finish()
     }
 }
@@ -136,14 +136,15 @@ impl HttpCertCentral {
             base_url,
             api_key: config.api_key,
             retry: config.retry,
-            gate: Arc::new(OpenGate),
+            gates: Vec::new(),
         })
     }
 
-    /// Every request, retries included, first passes `gate`.
+    /// Every request, retries included, also passes `gate` (after the gates
+    /// added before it), and `gate` hears how DigiCert answered.
     #[must_use]
     pub fn with_gate(mut self, gate: Arc<dyn RequestGate>) -> Self {
-        self.gate = gate;
+        self.gates.push(gate);
         self
     }
 
@@ -169,15 +170,19 @@ impl HttpCertCentral {
         let url = self.url(&call)?;
         let mut retry = 0;
         loop {
-            self.gate.admit().await?;
+            for gate in &self.gates {
+                gate.admit().await?;
+            }
             let result = self.send_once(&call, url.clone()).await;
+            if let Some(answered) = Answered::of(&result) {
+                for gate in &self.gates {
+                    gate.answered(answered).await;
+                }
+            }
             let error = match result {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
-            if let Error::RateLimited { retry_after } = &error {
-                self.gate.refused(*retry_after).await;
-            }
             let delay = match call.repeat {
                 Repeat::Safe => self.retry.delay_before_retry(retry, &error),
                 Repeat::Once => None,

@@ -21,6 +21,6 @@ pub use api::CertCentral;
 pub use client::HttpCertCentral;
 pub use config::{ClientConfig, EU_BASE_URL, US_BASE_URL};
 pub use error::{ApiError, Error};
-pub use gate::{OpenGate, RequestGate};
+pub use gate::{Answered, RequestGate};
 pub use retry::RetryPolicy;
 pub use types::*;

@@ -19,7 +19,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::clock::Clock;
 use crate::db::rate_limits as db;
-use crate::digicert::{Error as DigicertError, RequestGate};
+use crate::digicert::{Answered, Error as DigicertError, RequestGate};
 
 /// At most `max_calls` in any period of length `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,7 +297,10 @@ impl RequestGate for SharedLimit {
         }
     }
 
-    async fn refused(&self, retry_after: Option<std::time::Duration>) {
+    async fn answered(&self, answer: Answered) {
+        let Answered::RateLimited { retry_after } = answer else {
+            return;
+        };
         // Best effort: the caller already has the 429 and backs off itself; the
         // block only spares the other processes a 429 of their own.
         if let Err(error) =

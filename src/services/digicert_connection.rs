@@ -1,10 +1,18 @@
-//! Checking that the portal can talk to DigiCert with its API key.
+//! Checking that the portal can talk to DigiCert with its API key: on demand
+//! (staff's connection check), and from every call the client makes
+//! ([`KeyWatch`], which feeds the staff banner).
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use serde_json::json;
+use sqlx::PgPool;
 
 use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
-use crate::digicert::Error as DigicertError;
+use crate::clock::Clock;
+use crate::db::orders as db;
+use crate::digicert::{Answered, Error as DigicertError, RequestGate};
 use crate::error::AppError;
 
 /// What a connection check found.
@@ -59,4 +67,43 @@ pub async fn check(
         .await?;
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// A gate of the DigiCert client that records how DigiCert judged our API key,
+/// whichever call asked (ordering, validation sync, onboarding, this check):
+/// staff see "DigiCert rejected our API key" from the first refusal until a
+/// call is accepted again.
+#[derive(Debug, Clone)]
+pub struct KeyWatch {
+    pool: PgPool,
+    clock: Arc<dyn Clock>,
+}
+
+impl KeyWatch {
+    pub fn new(pool: PgPool, clock: Arc<dyn Clock>) -> Self {
+        Self { pool, clock }
+    }
+}
+
+#[async_trait]
+impl RequestGate for KeyWatch {
+    async fn admit(&self) -> Result<(), DigicertError> {
+        Ok(())
+    }
+
+    async fn answered(&self, answer: Answered) {
+        // Best effort: DigiCert's answer matters more than the banner, and a
+        // lost answer to a placed order would cost a reconciliation.
+        let recorded = match answer {
+            Answered::KeyAccepted => db::unscoped_key_accepted(&self.pool).await,
+            Answered::KeyRejected => {
+                let error = DigicertError::InvalidApiKey.to_string();
+                db::unscoped_key_rejected(&self.pool, &error, self.clock.now()).await
+            }
+            Answered::RateLimited { .. } => Ok(()),
+        };
+        if let Err(error) = recorded {
+            tracing::warn!(error = %error, "could not record whether DigiCert accepts our API key");
+        }
+    }
 }

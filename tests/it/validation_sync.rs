@@ -432,6 +432,20 @@ async fn a_wrong_api_key_gives_a_clear_message_and_changes_nothing(pool: PgPool)
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_sync_refused_for_the_api_key_puts_the_banner_on_the_staff_pages(pool: PgPool) {
+    let world = world(pool, "revoked-key").await;
+    let banner = "id=\"digicert-key-rejected\"";
+    let before = world.people.staff.client.get("/staff").await;
+    assert!(!before.body.contains(banner), "{}", before.body);
+    sync_now(&world).await;
+    for path in ["/staff", "/staff/operations"] {
+        let page = world.people.staff.client.get(path).await;
+        page.assert_ok();
+        assert!(page.body.contains(banner), "{path}: {}", page.body);
+    }
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn an_auditor_cannot_sync_and_another_institutions_admin_gets_404(pool: PgPool) {
     let world = world(pool, KEY).await;
     let auditor = world

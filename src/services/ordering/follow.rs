@@ -54,7 +54,7 @@ impl Pipeline {
             return Ok(JobOutcome::Fail("the order was never placed".to_owned()));
         };
         let digicert_id = OrderId(digicert_id);
-        let theirs = self.call(|| self.client.order(digicert_id)).await?;
+        let theirs = self.client.order(digicert_id).await?;
         let now = self.clock.now();
         let raw = theirs.status.as_str().to_owned();
         match &theirs.status {
@@ -82,9 +82,7 @@ impl Pipeline {
                 Ok(JobOutcome::Ok)
             }
             OrderStatus::Pending | OrderStatus::NeedsApproval | OrderStatus::Processing => {
-                let validation = self
-                    .call(|| self.client.email_validation(digicert_id))
-                    .await?;
+                let validation = self.client.email_validation(digicert_id).await?;
                 let state =
                     json!(validation
                     .emails
@@ -116,10 +114,8 @@ impl Pipeline {
     /// Downloads, verifies and stores the certificate of an issued order.
     async fn collect(&self, order: &OrderRecord, theirs: &Order) -> Result<JobOutcome, Halt> {
         let download = self
-            .call(|| {
-                self.client
-                    .download_order_certificate(theirs.id, CertificateFormat::PemAll)
-            })
+            .client
+            .download_order_certificate(theirs.id, CertificateFormat::PemAll)
             .await?;
         let Some(text) = download.text() else {
             return Ok(retry("DigiCert's pem_all is not text"));
@@ -212,7 +208,7 @@ impl Pipeline {
         let Some(request) = order.requests.first() else {
             return Ok(fallback);
         };
-        let request = self.call(|| self.client.request(request.id)).await?;
+        let request = self.client.request(request.id).await?;
         Ok(request
             .processor_comment
             .filter(|comment| !comment.trim().is_empty())
@@ -258,9 +254,7 @@ impl Pipeline {
         let now = self.clock.now();
         // Two periods back, so one late or failed sweep loses no change.
         let from = now - every * 2_i32 - LOOK_BACK_MARGIN;
-        let changes = self
-            .call(|| self.client.order_status_changes(from, now))
-            .await?;
+        let changes = self.client.order_status_changes(from, now).await?;
         // The look-back reports a change again on every sweep that covers it;
         // comparing with the status we recorded wakes each order once per change.
         let (ids, statuses): (Vec<i64>, Vec<String>) = changes

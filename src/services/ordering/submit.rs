@@ -62,7 +62,7 @@ impl Pipeline {
                 return Err(Halt::Job(JobOutcome::Fail(error)));
             }
         };
-        let created = self.call(|| self.client.place_order(&request)).await?;
+        let created = self.client.place_order(&request).await?;
         let request_id = created
             .requests
             .first()
@@ -76,14 +76,14 @@ impl Pipeline {
             return Ok(None);
         };
         let query = OrderListQuery::search_containing(reference);
-        let found = self.call(|| self.client.list_orders(&query)).await?;
+        let found = self.client.list_orders(&query).await?;
         for candidate in found.orders {
             // List items need not carry `comments`; the order itself does, and
             // the search may also have matched the reference elsewhere.
             let comments = match candidate.comments {
                 Some(comments) => comments,
                 None => {
-                    let full = self.call(|| self.client.order(candidate.id)).await?;
+                    let full = self.client.order(candidate.id).await?;
                     full.comments.unwrap_or_default()
                 }
             };

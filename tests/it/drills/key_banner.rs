@@ -6,8 +6,11 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use sqlx::PgPool;
+use tcs_portal::clock::SystemClock;
+use tcs_portal::digicert::HttpCertCentral;
 use tcs_portal::jobs::Worker;
 use tcs_portal::sandbox::EmailValidationMode;
+use tcs_portal::services::digicert_connection::KeyWatch;
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -22,7 +25,7 @@ async fn staff_see_a_rejected_api_key_until_a_call_succeeds_again(pool: PgPool) 
     assert!(!drill.staff_page("/staff").await.contains(BANNER));
     let orders = drill.place_orders(1).await;
 
-    let revoked = Arc::new(world::client(&drill.sandbox, "revoked-key"));
+    let revoked = watched(&pool, world::client(&drill.sandbox, "revoked-key"));
     let stop = CancellationToken::new();
     let with_revoked_key = worker(&pool, world::pipeline_with(&pool, revoked));
     let running = tokio::spawn(with_revoked_key.run(stop.clone()));
@@ -39,13 +42,19 @@ async fn staff_see_a_rejected_api_key_until_a_call_succeeds_again(pool: PgPool) 
 
     // Staff put the right key in place.
     let stop = CancellationToken::new();
-    let fixed = worker(&pool, world::pipeline(&pool, &drill.sandbox));
+    let right = watched(&pool, world::client(&drill.sandbox, world::KEY));
+    let fixed = worker(&pool, world::pipeline_with(&pool, right));
     let running = tokio::spawn(fixed.run(stop.clone()));
     world::until_all_issued(&pool, &orders, StdDuration::from_secs(60)).await;
     stop.cancel();
     running.await.unwrap();
     assert!(!drill.staff_page("/staff").await.contains(BANNER));
     assert!(!drill.staff_page("/staff/operations").await.contains(BANNER));
+}
+
+/// `client` with the portal's API-key watch, as `serve` builds it.
+fn watched(pool: &PgPool, client: HttpCertCentral) -> Arc<HttpCertCentral> {
+    Arc::new(client.with_gate(Arc::new(KeyWatch::new(pool.clone(), Arc::new(SystemClock)))))
 }
 
 fn worker(pool: &PgPool, pipeline: tcs_portal::services::ordering::Pipeline) -> Worker {
