@@ -42,7 +42,7 @@ pub async fn claim(
         r#"UPDATE outbox SET locked_until = $2::timestamptz + $3::float8 * interval '1 second', attempts = attempts + 1
            WHERE id IN (
                SELECT id FROM outbox
-               WHERE sent_at IS NULL AND send_after <= $2
+               WHERE sent_at IS NULL AND given_up_at IS NULL AND send_after <= $2
                  AND (locked_until IS NULL OR locked_until < $2)
                ORDER BY send_after, id
                LIMIT $1
@@ -83,4 +83,65 @@ pub async fn mark_failed(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Stops retrying a message, keeping its last error: staff see it among the
+/// undelivered mail.
+pub async fn give_up(pool: &PgPool, id: i64, error: &str, now: OffsetDateTime) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE outbox SET last_error = $2, given_up_at = $3, locked_until = NULL WHERE id = $1",
+        id,
+        error,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A message the outbox gave up on. The body is left out: it may carry a
+/// person's access link, which staff have no business reading.
+#[derive(Debug, Clone)]
+pub struct UndeliveredMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub given_up_at: OffsetDateTime,
+}
+
+/// The newest `limit` messages given up on.
+pub async fn list_given_up(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<UndeliveredMail>> {
+    sqlx::query_as!(
+        UndeliveredMail,
+        r#"SELECT id, recipient, subject, attempts, last_error, created_at,
+                  given_up_at AS "given_up_at!"
+           FROM outbox
+           WHERE given_up_at IS NOT NULL AND sent_at IS NULL
+           ORDER BY given_up_at DESC, id DESC
+           LIMIT $1"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Puts a message given up on back in the queue with a fresh count of tries;
+/// `false` when there is no such message (sent, never given up, unknown).
+pub async fn send_again(
+    tx: &mut Transaction<'_, Postgres>,
+    id: i64,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query!(
+        r#"UPDATE outbox SET given_up_at = NULL, attempts = 0, send_after = $2
+           WHERE id = $1 AND given_up_at IS NOT NULL AND sent_at IS NULL"#,
+        id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }

@@ -2,6 +2,8 @@
 //!
 //! Delivery is at-least-once: a message is marked sent only after the transport
 //! accepted it, so a crash in between sends it again after its lease expires.
+//! A message that fails [`MAX_ATTEMPTS`] times is given up on and waits for
+//! staff, who see it on the operations page and can send it again.
 use std::sync::Arc;
 
 use sqlx::PgPool;
@@ -14,6 +16,9 @@ use crate::clock::Clock;
 const BATCH: i64 = 20;
 const LEASE: Duration = Duration::minutes(5);
 const IDLE_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+/// Tries before a message is given up on: with the back-off below, about four
+/// hours of trying, long enough to outlast a mail server's maintenance.
+pub const MAX_ATTEMPTS: i32 = 10;
 
 pub async fn run(
     pool: PgPool,
@@ -54,18 +59,22 @@ pub async fn deliver_due(
                 metrics::counter!("tcs_mail_sent_total").increment(1);
             }
             Err(error) => {
+                let error = format!("{error:#}");
+                tracing::warn!(mail_id = mail.id, attempts = mail.attempts, error = %error, "mail delivery failed");
+                metrics::counter!("tcs_mail_failed_total").increment(1);
+                if mail.attempts >= MAX_ATTEMPTS {
+                    tracing::error!(
+                        mail_id = mail.id,
+                        "mail given up on after {MAX_ATTEMPTS} tries"
+                    );
+                    metrics::counter!("tcs_mail_given_up_total").increment(1);
+                    crate::db::outbox::give_up(pool, mail.id, &error, clock.now()).await?;
+                    continue;
+                }
                 // 1, 2, 4 … minutes between tries, at most an hour.
                 let exponent = u32::try_from(mail.attempts.clamp(1, 7) - 1).unwrap_or(0);
                 let delay = Duration::minutes(2_i64.pow(exponent)).min(Duration::hours(1));
-                tracing::warn!(mail_id = mail.id, attempts = mail.attempts, error = %format!("{error:#}"), "mail delivery failed");
-                metrics::counter!("tcs_mail_failed_total").increment(1);
-                crate::db::outbox::mark_failed(
-                    pool,
-                    mail.id,
-                    &format!("{error:#}"),
-                    clock.now() + delay,
-                )
-                .await?;
+                crate::db::outbox::mark_failed(pool, mail.id, &error, clock.now() + delay).await?;
             }
         }
     }

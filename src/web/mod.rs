@@ -110,6 +110,11 @@ pub fn routes() -> RouteTable {
             "/staff/jobs/{job_id}/retry",
             post(staff::operations::retry_job),
         )
+        .add(
+            "POST",
+            "/staff/mail/{mail_id}/send-again",
+            post(staff::operations::send_mail_again),
+        )
         .add("GET", "/institutions", get(institution::switcher::show))
         .add(
             "GET",

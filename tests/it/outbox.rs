@@ -1,11 +1,14 @@
 //! The outbox: mail survives a crash between the write and the send.
 use std::sync::Arc;
 
+use reqwest::StatusCode;
 use sqlx::PgPool;
 use tcs_portal::clock::Clock;
 use tcs_portal::config::{MailSettings, MailTransportKind};
+use tcs_portal::domain::StaffRole;
 use tcs_portal::mail::Mail;
 use tcs_portal::mail::transport::Outgoing;
+use tcs_portal::mail::worker::MAX_ATTEMPTS;
 
 use crate::helpers::TestApp;
 
@@ -17,6 +20,21 @@ fn file_transport(dir: &std::path::Path) -> Outgoing {
         dir: dir.to_owned(),
     })
     .unwrap()
+}
+
+/// A file transport whose folder cannot be written: it fails like a dead SMTP
+/// server until the blocking file at the returned path is replaced by a folder.
+fn blocked_transport() -> (Outgoing, std::path::PathBuf) {
+    let blocked = std::env::temp_dir().join(format!("tcs-mail-blocked-{}", uuid::Uuid::new_v4()));
+    let outgoing = file_transport(&blocked);
+    std::fs::remove_dir_all(&blocked).unwrap();
+    std::fs::write(&blocked, b"not a folder").unwrap();
+    (outgoing, blocked)
+}
+
+fn unblock(blocked: &std::path::Path) {
+    std::fs::remove_file(blocked).unwrap();
+    std::fs::create_dir_all(blocked).unwrap();
 }
 
 async fn queue(app: &TestApp, to: &str) -> i64 {
@@ -84,11 +102,7 @@ async fn mail_claimed_by_a_worker_that_died_is_sent_after_the_lease(pool: PgPool
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn a_failed_delivery_is_retried_later_with_its_error_kept(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    // A file transport whose folder cannot be written fails like a dead SMTP server.
-    let blocked = std::env::temp_dir().join(format!("tcs-mail-blocked-{}", uuid::Uuid::new_v4()));
-    let outgoing = file_transport(&blocked);
-    std::fs::remove_dir_all(&blocked).unwrap();
-    std::fs::write(&blocked, b"not a folder").unwrap();
+    let (outgoing, blocked) = blocked_transport();
     queue(&app, "ana@amres.ac.rs").await;
     assert_eq!(
         tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
@@ -109,8 +123,7 @@ async fn a_failed_delivery_is_retried_later_with_its_error_kept(pool: PgPool) {
             .unwrap(),
         0
     );
-    std::fs::remove_file(&blocked).unwrap();
-    std::fs::create_dir_all(&blocked).unwrap();
+    unblock(&blocked);
     app.clock.advance(time::Duration::minutes(2));
     assert_eq!(
         tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock)
@@ -148,4 +161,64 @@ async fn mail_written_in_a_rolled_back_transaction_is_never_sent(pool: PgPool) {
             .unwrap(),
         0
     );
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn mail_that_keeps_failing_is_given_up_and_staff_can_send_it_again(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (outgoing, blocked) = blocked_transport();
+    let id = queue(&app, "nobody@unreachable.ac.rs").await;
+    let deliver = || tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock);
+    for _ in 0..MAX_ATTEMPTS {
+        assert_eq!(deliver().await.unwrap(), 1);
+        app.clock.advance(time::Duration::hours(2));
+    }
+    // Given up: not tried again, however long one waits.
+    app.clock.advance(time::Duration::days(1));
+    assert_eq!(deliver().await.unwrap(), 0);
+
+    // Staff come along a day later (their invitation is delivered elsewhere).
+    let staff = app
+        .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
+        .await;
+    staff.client.post_form("/lang", &[("lang", "en")]).await;
+    sqlx::query("UPDATE outbox SET sent_at = now() WHERE id <> $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = staff.client.get("/staff/operations").await;
+    page.assert_ok();
+    let section = page
+        .all_between("id=\"undelivered-mail\"", "</section>")
+        .concat();
+    assert!(section.contains("nobody@unreachable.ac.rs"), "{section}");
+    assert!(section.contains("Poziv / Invitation"), "{section}");
+    assert!(section.contains("cannot write"), "{section}");
+    assert!(
+        !section.contains("Zdravo / Hello"),
+        "the text stays hidden: {section}"
+    );
+
+    unblock(&blocked);
+    let again = staff
+        .client
+        .post_form(&format!("/staff/mail/{id}/send-again"), &[])
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(deliver().await.unwrap(), 1);
+    assert!(blocked.join(format!("{id:010}.eml")).exists());
+    let twice = staff
+        .client
+        .post_form(&format!("/staff/mail/{id}/send-again"), &[])
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"mail.sent_again".to_owned())
+    );
+    let page = staff.client.get("/staff/operations").await;
+    assert!(page.body.contains("None: every message was delivered"));
+    std::fs::remove_dir_all(blocked).ok();
 }

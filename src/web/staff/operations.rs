@@ -1,6 +1,7 @@
 //! Operations for staff: the DigiCert connection, the background job queue
-//! with its failed jobs and a retry button, and orders in a DigiCert status the
-//! portal does not know.
+//! with its failed jobs and a retry button, mail the outbox gave up on with a
+//! button to send it again, and orders in a DigiCert status the portal does not
+//! know.
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,12 +15,14 @@ use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{StaffAdmin, StaffScope};
 use crate::db::jobs::{FailedJob, KindCounts};
 use crate::db::orders::UnknownStatusOrder;
+use crate::db::outbox::UndeliveredMail;
 use crate::error::AppError;
 use crate::services::digicert_connection::ConnectionCheck;
 use crate::web::format;
 use crate::web::page::{self, PageContext};
 
 const FAILED_SHOWN: i64 = 50;
+const UNDELIVERED_SHOWN: i64 = 50;
 const UNKNOWN_STATUS_SHOWN: i64 = 50;
 
 #[derive(Template)]
@@ -30,6 +33,7 @@ struct OperationsTemplate<'a> {
     check: Option<ConnectionCheck>,
     counts: Vec<KindCounts>,
     failed: Vec<FailedJob>,
+    undelivered: Vec<UndeliveredMail>,
     /// Orders DigiCert reports in a status the portal does not know.
     unknown: Vec<UnknownStatusOrder>,
     key_banner: Option<KeyBanner>,
@@ -60,6 +64,7 @@ async fn render(
             check,
             counts: crate::jobs::counts(&state.db).await?,
             failed: crate::jobs::list_failed(&state.db, None, FAILED_SHOWN).await?,
+            undelivered: crate::db::outbox::list_given_up(&state.db, UNDELIVERED_SHOWN).await?,
             unknown: crate::services::ordering::follow::in_unknown_status(
                 &state.db,
                 UNKNOWN_STATUS_SHOWN,
@@ -104,4 +109,25 @@ pub async fn retry_job(
         .await?;
     tx.commit().await?;
     Ok(Redirect::to("/staff/operations").into_response())
+}
+
+pub async fn send_mail_again(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    staff: StaffAdmin,
+    Path(mail_id): Path<i64>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
+    if !crate::db::outbox::send_again(&mut tx, mail_id, state.clock.now()).await? {
+        return Err(AppError::Conflict("operations.send_again_refused"));
+    }
+    AuditEvent::new("mail.sent_again")
+        .actor(staff.account_id())
+        .target(format!("mail:{mail_id}"))
+        .details(json!({}))
+        .record(&mut tx, &meta)
+        .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/staff/operations#undelivered-mail").into_response())
 }

@@ -98,6 +98,11 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         Access::StaffWrite,
     ),
     ("POST", "/staff/jobs/{job_id}/retry", Access::StaffWrite),
+    (
+        "POST",
+        "/staff/mail/{mail_id}/send-again",
+        Access::StaffWrite,
+    ),
     ("GET", "/institutions", Access::LoggedIn),
     ("GET", "/institutions/{institution_id}", Access::TenantRead),
     (
@@ -387,6 +392,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{token}", "not-a-real-invitation-token")
             .replace("{name}", "style.css")
             .replace("{job_id}", "1")
+            .replace("{mail_id}", "1")
             .replace("{order_id}", &order_a.to_string())
     };
     // Logging out ends the persona's session, so that route goes last.
