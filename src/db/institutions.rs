@@ -182,6 +182,22 @@ pub async fn staff_list(
         .collect())
 }
 
+/// Every institution's id and short name, by short name: for staff's choice
+/// of institution in lists that span them.
+pub async fn staff_short_names(
+    pool: &PgPool,
+    _staff: &StaffScope,
+) -> sqlx::Result<Vec<(Uuid, String)>> {
+    let rows =
+        sqlx::query!("SELECT id, short_name FROM institutions ORDER BY lower(short_name), id")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.id, row.short_name))
+        .collect())
+}
+
 /// Which unique field an insert or update collided with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Collision {

@@ -1,25 +1,35 @@
-//! The admins' list of an institution's orders: filters, search and keyset
-//! pagination, newest first.
+//! Lists of orders: an institution's for its admins, every institution's for
+//! AMRES staff. Filters, search and keyset pagination, newest first.
 //!
-//! The statement is a constant run with `query_as_with` rather than a checked
-//! macro so that a test can `EXPLAIN` this very statement at 100,000 orders and
-//! prove it walks an index; [`list_arguments`] binds it the same way for both.
+//! The statements are constants run with `query_as_with` rather than checked
+//! macros so that a test can `EXPLAIN` these very statements at 100,000 orders
+//! and prove they walk an index; [`list_arguments`] binds both the same way.
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::auth::StaffScope;
 use crate::auth::scope::{InstitutionScope, RequiredRole};
 
-/// Newest first by (`created_at`, `id`), which `certificate_orders_list_idx`
-/// holds in that order, so a page stops after `LIMIT` rows. The search matches
-/// `search_text` (names and addresses, lower case) through its trigram index.
-pub const LIST_SQL: &str = r"
+/// One list statement: `$columns` and `$join` add to the order's own columns,
+/// `$within` says whose orders ($1 is an institution id). The filters ($2-$7),
+/// the cursor ($8, $9) and the page size ($10) are the same for every list.
+macro_rules! list_sql {
+    ($columns:literal, $join:literal, $within:literal) => {
+        concat!(
+            "
 SELECT o.id, o.created_at, o.status, o.product, o.given_name, o.surname, o.validity_years,
        o.not_after, o.serial_number, o.digicert_status,
-       ARRAY(SELECT e.email FROM order_emails e WHERE e.order_id = o.id ORDER BY e.email) AS emails
-FROM certificate_orders o
-WHERE o.institution_id = $1
+       ARRAY(SELECT e.email FROM order_emails e WHERE e.order_id = o.id ORDER BY e.email) AS emails",
+            $columns,
+            "
+FROM certificate_orders o",
+            $join,
+            "
+WHERE ",
+            $within,
+            "
   AND ($2::text IS NULL OR o.status = $2)
   AND ($3::text IS NULL OR o.product = $3)
   AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM order_emails p
@@ -28,7 +38,26 @@ WHERE o.institution_id = $1
   AND ($7::text IS NULL OR o.search_text LIKE '%' || lower($7) || '%')
   AND ($8::timestamptz IS NULL OR (o.created_at, o.id) < ($8, $9))
 ORDER BY o.created_at DESC, o.id DESC
-LIMIT $10";
+LIMIT $10"
+        )
+    };
+}
+
+/// One institution's orders, newest first by (`created_at`, `id`), which
+/// `certificate_orders_list_idx` holds in that order, so a page stops after
+/// `LIMIT` rows. The search matches `search_text` (names and addresses, lower
+/// case) through its trigram index.
+pub const LIST_SQL: &str = list_sql!("", "", "o.institution_id = $1");
+
+/// Every institution's orders (or one's, when $1 is given) with the
+/// institution's short name, walking `certificate_orders_created_idx`.
+pub const ALL_INSTITUTIONS_SQL: &str = list_sql!(
+    ",
+       o.institution_id, i.short_name AS institution",
+    "
+JOIN institutions i ON i.id = o.institution_id",
+    "($1::uuid IS NULL OR o.institution_id = $1)"
+);
 
 /// What the list may be narrowed to; every part is optional.
 #[derive(Debug, Clone, Default)]
@@ -75,9 +104,9 @@ impl OrderLine {
     }
 }
 
-/// The binds of [`LIST_SQL`], in order.
+/// The binds of [`LIST_SQL`] and [`ALL_INSTITUTIONS_SQL`], in order.
 pub fn list_arguments(
-    institution_id: Uuid,
+    institution_id: Option<Uuid>,
     filter: &OrderFilter,
     after: Option<Cursor>,
     now: OffsetDateTime,
@@ -106,9 +135,37 @@ pub async fn list<R: RequiredRole>(
     now: OffsetDateTime,
     limit: i64,
 ) -> sqlx::Result<Vec<OrderLine>> {
-    let args = list_arguments(scope.institution_id(), filter, after, now, limit)
+    let args = list_arguments(Some(scope.institution_id()), filter, after, now, limit)
         .map_err(sqlx::Error::Encode)?;
     sqlx::query_as_with::<_, OrderLine, _>(LIST_SQL, args)
+        .fetch_all(pool)
+        .await
+}
+
+/// An order in the staff's list: which institution it belongs to, too.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InstitutionOrderLine {
+    #[sqlx(flatten)]
+    pub line: OrderLine,
+    pub institution_id: Uuid,
+    /// The institution's short name.
+    pub institution: String,
+}
+
+/// At most `limit` orders of every institution (or of `institution` only)
+/// after `after`, for AMRES staff.
+pub async fn list_all_institutions(
+    pool: &PgPool,
+    _staff: &StaffScope,
+    institution: Option<Uuid>,
+    filter: &OrderFilter,
+    after: Option<Cursor>,
+    now: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<InstitutionOrderLine>> {
+    let args =
+        list_arguments(institution, filter, after, now, limit).map_err(sqlx::Error::Encode)?;
+    sqlx::query_as_with::<_, InstitutionOrderLine, _>(ALL_INSTITUTIONS_SQL, args)
         .fetch_all(pool)
         .await
 }

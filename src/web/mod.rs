@@ -99,6 +99,8 @@ pub fn routes() -> RouteTable {
             "/staff/accounts/{account_id}/status",
             post(staff::institutions::set_account_status),
         )
+        .add("GET", "/staff/orders", get(staff::orders::list))
+        .add("GET", "/staff/orders.csv", get(staff::orders::csv))
         .add("GET", "/staff/operations", get(staff::operations::show))
         .add(
             "POST",

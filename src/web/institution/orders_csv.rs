@@ -18,20 +18,29 @@ const COLUMNS: [&str; 11] = [
     "serial_number",
 ];
 
-pub fn header() -> String {
+/// The header row; lists that span institutions start with the institution.
+pub fn header(with_institution: bool) -> String {
     let mut out = String::new();
-    push_record(&mut out, COLUMNS.iter().map(|column| (*column).to_owned()));
+    let institution = with_institution.then(|| "institution".to_owned());
+    push_record(
+        &mut out,
+        institution
+            .into_iter()
+            .chain(COLUMNS.iter().map(|column| (*column).to_owned())),
+    );
     out
 }
 
-pub fn push_line(out: &mut String, line: &OrderLine) {
+/// One order; `institution` (its short name) only in lists that span
+/// institutions, matching [`header`].
+pub fn push_line(out: &mut String, line: &OrderLine, institution: Option<&str>) {
     let when = |at: Option<time::OffsetDateTime>| {
         at.and_then(|at| at.format(&Rfc3339).ok())
             .unwrap_or_default()
     };
     push_record(
         out,
-        [
+        institution.map(str::to_owned).into_iter().chain([
             line.id.to_string(),
             when(Some(line.created_at)),
             line.status.clone(),
@@ -43,7 +52,7 @@ pub fn push_line(out: &mut String, line: &OrderLine) {
             line.validity_years.to_string(),
             when(line.not_after),
             line.serial_number.clone().unwrap_or_default(),
-        ],
+        ]),
     );
 }
 

@@ -19,9 +19,9 @@ use crate::web::institution::orders_csv;
 use crate::web::institution::products::{self, ProductText};
 use crate::web::page::{self, PageContext};
 
-const PAGE_SIZE: i64 = 50;
+pub const PAGE_SIZE: i64 = 50;
 /// The CSV is read in slices of this many rows, each as cheap as a page.
-const CSV_BATCH: i64 = 1000;
+pub const CSV_BATCH: i64 = 1000;
 /// "Expiring soon": the certificate ends within this many days.
 const EXPIRING_DAYS: i64 = 30;
 
@@ -75,7 +75,10 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// The filter and the cursor, or the catalogue key of what is wrong.
-    fn parse(&self, now: OffsetDateTime) -> Result<(OrderFilter, Option<Cursor>), &'static str> {
+    pub fn parse(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(OrderFilter, Option<Cursor>), &'static str> {
         let text = |value: &str| {
             let value = value.trim();
             (!value.is_empty()).then(|| value.chars().take(200).collect::<String>())
@@ -112,23 +115,35 @@ impl ListQuery {
         ))
     }
 
-    /// This query with the cursor moved to `cursor`, as a query string.
-    fn next(&self, cursor: Cursor) -> String {
-        let next = Self {
+    /// This query with the cursor moved to `cursor`.
+    #[must_use]
+    pub fn at(&self, cursor: Cursor) -> Self {
+        Self {
             after: format!("{}.{}", cursor.created_at.unix_timestamp_nanos(), cursor.id),
             ..self.clone()
-        };
-        serde_urlencoded::to_string(&next).unwrap_or_default()
+        }
     }
 
     /// The filters without the cursor, for the CSV link.
-    fn filters_only(&self) -> String {
-        let filters = Self {
+    #[must_use]
+    pub fn filters_only(&self) -> Self {
+        Self {
             after: String::new(),
             ..self.clone()
-        };
-        serde_urlencoded::to_string(&filters).unwrap_or_default()
+        }
     }
+}
+
+/// `query` as a query string.
+pub fn query_string(query: &impl Serialize) -> String {
+    serde_urlencoded::to_string(query).unwrap_or_default()
+}
+
+/// The next page's query string when `lines` filled a page.
+pub fn next_page<T>(lines: &[T], page_size: i64, at: impl Fn(&T) -> String) -> Option<String> {
+    (lines.len() as i64 == page_size)
+        .then(|| lines.last().map(at))
+        .flatten()
 }
 
 fn parse_cursor(text: &str) -> Option<Cursor> {
@@ -140,18 +155,24 @@ fn parse_cursor(text: &str) -> Option<Cursor> {
     })
 }
 
-/// One row as the page shows it.
+/// One row as a list page shows it.
 pub struct Row {
     pub line: OrderLine,
+    /// The order's page.
+    pub href: String,
+    /// The institution's short name, in lists that span institutions.
+    pub institution: Option<String>,
     pub created: String,
     pub not_after: String,
     pub product_key: &'static str,
     pub status_key: &'static str,
 }
 
-impl From<OrderLine> for Row {
-    fn from(line: OrderLine) -> Self {
+impl Row {
+    pub fn new(line: OrderLine, institution_id: Uuid, institution: Option<String>) -> Self {
         Self {
+            href: format!("/institutions/{institution_id}/orders/{}", line.id),
+            institution,
             created: format::datetime(line.created_at),
             not_after: format::optional_date(line.not_after),
             product_key: products::title_key(&line.product),
@@ -161,24 +182,65 @@ impl From<OrderLine> for Row {
     }
 }
 
+/// The filter form's choices and the rows: what both list pages show alike.
+pub struct ListView<'a> {
+    pub query: &'a ListQuery,
+    pub statuses: [&'static str; 9],
+    pub products: Vec<ProductText>,
+    pub rows: Vec<Row>,
+    pub show_institution: bool,
+}
+
+impl<'a> ListView<'a> {
+    pub fn new(query: &'a ListQuery, rows: Vec<Row>, show_institution: bool) -> Self {
+        Self {
+            query,
+            statuses: STATUSES,
+            products: products::orderable(),
+            rows,
+            show_institution,
+        }
+    }
+
+    pub fn status_label(&self, page: &PageContext, status: &str) -> &'static str {
+        page.t(status_key(status))
+    }
+}
+
+/// 400 for filters that do not parse (the page says which), 200 otherwise.
+pub fn list_status(filter_error: Option<&'static str>) -> StatusCode {
+    if filter_error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// A CSV download that no cache keeps.
+pub fn csv_response(filename: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 #[derive(Template)]
 #[template(path = "institution/orders.html")]
 struct ListTemplate<'a> {
     page: &'a PageContext,
     nav: InstitutionNav,
-    query: &'a ListQuery,
-    statuses: [&'static str; 9],
-    products: Vec<ProductText>,
-    rows: Vec<Row>,
+    view: ListView<'a>,
     filter_error: Option<&'static str>,
     next_page: Option<String>,
     csv_query: String,
-}
-
-impl ListTemplate<'_> {
-    fn status_label(&self, status: &str) -> &'static str {
-        self.page.t(status_key(status))
-    }
 }
 
 pub async fn list(
@@ -195,26 +257,24 @@ pub async fn list(
         ),
         Err(key) => (Vec::new(), Some(key)),
     };
-    let next_page = (lines.len() as i64 == PAGE_SIZE)
-        .then(|| lines.last().map(|line| query.next(line.cursor())))
-        .flatten();
+    let next_page = next_page(&lines, PAGE_SIZE, |line| {
+        query_string(&query.at(line.cursor()))
+    });
+    let institution_id = scope.institution_id();
+    let rows = lines
+        .into_iter()
+        .map(|line| Row::new(line, institution_id, None))
+        .collect();
     let page = &scope.current.page;
     page::render(
-        if filter_error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
+        list_status(filter_error),
         &ListTemplate {
             page,
             nav: InstitutionNav::new(&scope, page.lang),
-            query: &query,
-            statuses: STATUSES,
-            products: products::orderable(),
-            rows: lines.into_iter().map(Row::from).collect(),
+            view: ListView::new(&query, rows, false),
             filter_error,
             next_page,
-            csv_query: query.filters_only(),
+            csv_query: query_string(&query.filters_only()),
         },
     )
 }
@@ -230,29 +290,20 @@ pub async fn csv(
     let Ok((filter, _)) = query.parse(now) else {
         return Err(AppError::BadForm);
     };
-    let mut out = orders_csv::header();
+    let mut out = orders_csv::header(false);
     let mut after = None;
     loop {
         let lines = order_list::list(&state.db, &scope, &filter, after, now, CSV_BATCH).await?;
         for line in &lines {
-            orders_csv::push_line(&mut out, line);
+            orders_csv::push_line(&mut out, line, None);
         }
         match lines.last() {
             Some(last) if lines.len() as i64 == CSV_BATCH => after = Some(last.cursor()),
             _ => break,
         }
     }
-    let filename = format!(
-        "attachment; filename=\"orders-{}.csv\"",
-        scope.institution_id()
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, filename),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
+    Ok(csv_response(
+        &format!("orders-{}.csv", scope.institution_id()),
         out,
-    )
-        .into_response())
+    ))
 }

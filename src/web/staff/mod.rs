@@ -5,3 +5,4 @@ pub mod institutions;
 pub mod key_banner;
 pub mod onboarding;
 pub mod operations;
+pub mod orders;

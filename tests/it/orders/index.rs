@@ -1,8 +1,11 @@
-//! The list query at 100,000 orders in one institution walks indexes, never
-//! the whole table, whatever the filters. Plans only; no timing.
+//! The list queries at 100,000 orders in one institution walk indexes, never
+//! the whole table, whatever the filters: the admins' list, and staff's list
+//! of every institution (narrowed to one or not). Plans only; no timing.
 use sqlx::PgPool;
 use sqlx::postgres::PgArguments;
-use tcs_portal::db::order_list::{Cursor, LIST_SQL, OrderFilter, list_arguments};
+use tcs_portal::db::order_list::{
+    ALL_INSTITUTIONS_SQL, Cursor, LIST_SQL, OrderFilter, list_arguments,
+};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -10,8 +13,8 @@ use super::etf;
 use super::list::seed;
 use crate::helpers::TestApp;
 
-async fn plan(pool: &PgPool, args: PgArguments) -> String {
-    let rows: Vec<String> = sqlx::query_scalar_with(&format!("EXPLAIN {LIST_SQL}"), args)
+async fn plan(pool: &PgPool, sql: &str, args: PgArguments) -> String {
+    let rows: Vec<String> = sqlx::query_scalar_with(&format!("EXPLAIN {sql}"), args)
         .fetch_all(pool)
         .await
         .unwrap();
@@ -74,13 +77,27 @@ async fn the_list_uses_an_index_at_100_000_orders(pool: PgPool) {
             None,
         ),
     ];
-    for (what, filter, after) in cases {
-        let args = list_arguments(world.a, &filter, after, now, 50).unwrap();
-        let plan = plan(&app.pool, args).await;
-        assert!(
-            !plan.contains("Seq Scan on certificate_orders"),
-            "{what} scans the table:\n{plan}"
-        );
-        assert!(plan.contains("Index"), "{what} uses no index:\n{plan}");
+    let lists = [
+        ("the admins' list", LIST_SQL, Some(world.a)),
+        ("staff's list", ALL_INSTITUTIONS_SQL, None),
+        (
+            "staff's list of one institution",
+            ALL_INSTITUTIONS_SQL,
+            Some(world.a),
+        ),
+    ];
+    for (list, sql, institution) in lists {
+        for (what, filter, after) in &cases {
+            let args = list_arguments(institution, filter, *after, now, 50).unwrap();
+            let plan = plan(&app.pool, sql, args).await;
+            assert!(
+                !plan.contains("Seq Scan on certificate_orders"),
+                "{list}, {what}: scans the table:\n{plan}"
+            );
+            assert!(
+                plan.contains("Index"),
+                "{list}, {what}: uses no index:\n{plan}"
+            );
+        }
     }
 }

@@ -10,15 +10,20 @@ use crate::helpers::{TestApp, TestClient, html_unescape};
 
 /// Seeds `count` orders into `institution` with the bench's seeding statement.
 pub async fn seed(app: &TestApp, institution: Uuid, count: i32) {
+    seed_in(app, institution, DOMAIN, count).await;
+}
+
+/// Seeds `count` orders for addresses in `domain_name`, which `institution` owns.
+pub async fn seed_in(app: &TestApp, institution: Uuid, domain_name: &str, count: i32) {
     let domain: Uuid = sqlx::query_scalar("SELECT id FROM domains WHERE name = $1")
-        .bind(DOMAIN)
+        .bind(domain_name)
         .fetch_one(&app.pool)
         .await
         .unwrap();
     sqlx::query(include_str!("../../../bench/seed_orders.sql"))
         .bind(institution)
         .bind(domain)
-        .bind(DOMAIN)
+        .bind(domain_name)
         .bind(count)
         .execute(&app.pool)
         .await

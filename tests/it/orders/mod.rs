@@ -5,6 +5,7 @@ mod form;
 mod index;
 mod list;
 mod page;
+mod staff;
 
 use reqwest::StatusCode;
 use time::{Duration, OffsetDateTime};

@@ -91,6 +91,8 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         "/staff/accounts/{account_id}/status",
         Access::StaffWrite,
     ),
+    ("GET", "/staff/orders", Access::StaffRead),
+    ("GET", "/staff/orders.csv", Access::StaffRead),
     ("GET", "/staff/operations", Access::StaffRead),
     (
         "POST",
