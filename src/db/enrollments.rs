@@ -296,6 +296,25 @@ pub async fn wipe_key(
     Ok(done.rows_affected() == 1)
 }
 
+/// Forgets the sealed key of an order's enrollment, if it still holds one.
+pub async fn wipe_key_of_order(
+    tx: &mut Transaction<'_, Postgres>,
+    institution_id: Uuid,
+    order_id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"UPDATE enrollments SET sealed_private_key = NULL, key_wiped_at = $3, updated_at = $3
+           WHERE institution_id = $1 AND order_id = $2 AND sealed_private_key IS NOT NULL"#,
+        institution_id,
+        order_id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() >= 1)
+}
+
 /// Enrollments still holding a key that nobody will pick up any more: the
 /// order ended without a certificate, or was issued more than `grace` ago.
 pub async fn keys_due_for_wipe(

@@ -8,6 +8,7 @@ use super::status;
 use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
+use crate::db::enrollments;
 use crate::db::orders::{self as db, OrderRecord};
 use crate::digicert::{self, OrderId, RevocationReason, RevokeRequest};
 
@@ -87,16 +88,27 @@ pub async fn revoke_order(
     };
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
+    let event = |action: &'static str| {
+        let event = match &by {
+            Revoker::Admin(account) => AuditEvent::new(action).actor(*account),
+            Revoker::Person(mailbox) => AuditEvent::new(action).actor_label(mailbox.clone()),
+        };
+        event
+            .institution(order.institution_id)
+            .target(format!("order:{}", order.id))
+    };
     if outcome == RevokeOutcome::Revoked {
         db::mark_revoked(&mut tx, order, now).await?;
+        // A revoked certificate's key has nothing left to be picked up for; a
+        // key kept sealed would only be one more copy to leak.
+        if enrollments::wipe_key_of_order(&mut tx, order.institution_id, order.id, now).await? {
+            event("enrollment.key_wiped")
+                .details(json!({ "why": "the certificate was revoked" }))
+                .record(&mut tx, meta)
+                .await?;
+        }
     }
-    let event = match by {
-        Revoker::Admin(account) => AuditEvent::new("order.revoke").actor(account),
-        Revoker::Person(mailbox) => AuditEvent::new("order.revoke").actor_label(mailbox),
-    };
-    event
-        .institution(order.institution_id)
-        .target(format!("order:{}", order.id))
+    event("order.revoke")
         .details(json!({
             "reason": reason.as_str(),
             "outcome": format!("{outcome:?}"),

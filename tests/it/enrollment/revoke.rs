@@ -78,3 +78,34 @@ async fn revoking_twice_gets_a_clear_409(pool: PgPool) {
     assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.body);
     assert!(second.body.contains("ne može opozvati"), "{}", second.body);
 }
+
+#[sqlx::test]
+async fn a_revoked_certificates_sealed_key_is_wiped_at_once(pool: PgPool) {
+    let world = world_issuing(pool).await;
+    let (order, person, _) =
+        issued_with_server_key(&world, "izgubljen", "client_premium", "ecdsa-p256").await;
+    let keys_held = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM enrollments WHERE order_id = $1 AND sealed_private_key IS NOT NULL",
+        )
+        .bind(order)
+        .fetch_one(&world.app.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(keys_held().await, 1, "the key waits for its pickup");
+    let revoked = person.post_form("/enroll/revoke", &[]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
+    assert_eq!(keys_held().await, 0, "no hourly sweep needed");
+    let details: serde_json::Value = sqlx::query_scalar(
+        "SELECT details FROM audit_events WHERE action = 'enrollment.key_wiped'",
+    )
+    .fetch_one(&world.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(details["why"], "the certificate was revoked");
+    let pickup = person
+        .post_form("/enroll/pickup", &[("passphrase", "whatever it was")])
+        .await;
+    assert_eq!(pickup.status, StatusCode::GONE, "{}", pickup.body);
+}
