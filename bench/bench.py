@@ -7,7 +7,7 @@ Run through bench/run.sh, which builds the binary and passes --binary. It:
      TOTP enrolment), computing TOTP codes itself, then logs in for a session cookie;
   3. runs wrk against /healthz (the baseline), GET /login and GET /staff (authenticated), the
      staff institution list at 5,000 institutions and an institution's orders list at 100,000
-     orders (as its admin), and reports requests/s and p99 latency, each also as a ratio
+     orders (as its admin, and in staff's list of every institution), and reports requests/s and p99 latency, each also as a ratio
      against /healthz of the same run;
   4. times sequential POST /login attempts (argon2id), right and wrong password, as ms per
      login, logins/s per core, and a ratio against a sequential /healthz request;
@@ -388,12 +388,20 @@ def orders_list_section(server: Server, args, staff_cookie: str) -> list[dict]:
                         (f"{orders}?after={deep}", "orders list, page 1,800 (admin)"),
                         (f"{orders}?q=osoba4242%40", "orders search, 100k (admin)"),
                         (f"{orders}?status=issued&expiring=1", "orders expiring soon (admin)")):
-        run = wrk(server.port, path, args, cookie=cookie)
-        run["label"] = label
-        if run["non_2xx_3xx"]:
-            print(f"  warning: {label} answered non-2xx/3xx {run['non_2xx_3xx']} times")
-        runs.append(run)
+        runs.append(labelled_wrk(server.port, path, label, args, cookie))
+    # Staff's list spans every institution: the same 100,000 orders, no institution given.
+    for path, label in (("/staff/orders", "all institutions' orders, 100k (staff)"),
+                        ("/staff/orders?q=osoba4242%40", "all institutions' search, 100k (staff)")):
+        runs.append(labelled_wrk(server.port, path, label, args, staff_cookie))
     return runs
+
+
+def labelled_wrk(port: int, path: str, label: str, args, cookie: str) -> dict:
+    run = wrk(port, path, args, cookie=cookie)
+    run["label"] = label
+    if run["non_2xx_3xx"]:
+        print(f"  warning: {label} answered non-2xx/3xx {run['non_2xx_3xx']} times")
+    return run
 
 
 # ---- measurements ---------------------------------------------------------------------------
