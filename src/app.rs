@@ -159,6 +159,11 @@ pub async fn run(
         state.clock.clone(),
         stop.clone(),
     ));
+    workers.spawn(crate::mail::worker::run_retention(
+        pool.clone(),
+        state.clock.clone(),
+        stop.clone(),
+    ));
     workers.spawn(delete_expired_sessions(pool.clone(), stop.clone()));
     if let Some(worker) = crate::jobs::handlers::digicert_worker(&state) {
         workers.spawn(worker.run(stop.clone()));

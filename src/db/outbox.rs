@@ -145,3 +145,15 @@ pub async fn send_again(
     .await?;
     Ok(updated.rows_affected() == 1)
 }
+
+/// Erases the text of messages delivered before `before`, keeping recipient,
+/// subject and dates; returns how many were erased.
+pub async fn erase_delivered_bodies(pool: &PgPool, before: OffsetDateTime) -> sqlx::Result<u64> {
+    let erased = sqlx::query!(
+        "UPDATE outbox SET body_text = '' WHERE sent_at < $1 AND body_text <> ''",
+        before
+    )
+    .execute(pool)
+    .await?;
+    Ok(erased.rows_affected())
+}

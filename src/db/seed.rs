@@ -1,7 +1,7 @@
 //! Demo data for `tcs-portal demo`. These statements bypass the scopes on
 //! purpose: they run from the command line before any request exists, and only
 //! in the demo.
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -103,12 +103,29 @@ pub struct DemoOrder<'a> {
     pub domain_name: &'a str,
     pub requested_by: Uuid,
     pub csr_pem: Option<&'a str>,
+    pub digicert_order_id: Option<i64>,
     pub digicert_status: Option<&'a str>,
     pub last_error: Option<&'a str>,
     pub chain_pem: Option<&'a str>,
     pub serial_number: Option<&'a str>,
     pub not_before: Option<OffsetDateTime>,
     pub not_after: Option<OffsetDateTime>,
+}
+
+/// Which of `references` (idempotency keys) the institution's orders hold already.
+pub async fn existing_references(
+    pool: &PgPool,
+    institution_id: Uuid,
+    references: &[String],
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"SELECT idempotency_key AS "idempotency_key!" FROM certificate_orders
+           WHERE institution_id = $1 AND idempotency_key = ANY($2)"#,
+        institution_id,
+        references
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// Writes the order and its address; `None` when a previous run did already.
@@ -123,10 +140,10 @@ pub async fn order(
                (institution_id, status, product, given_name, surname, common_name, validity_years,
                 requested_by, csr_pem, reference, idempotency_key, digicert_status, last_error,
                 chain_pem, serial_number, not_before, not_after,
-                submitted_at, issued_at, created_at, updated_at, search_text)
+                submitted_at, issued_at, created_at, updated_at, search_text, digicert_order_id)
            VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15,
                    CASE WHEN $10::text IS NOT NULL THEN $16::timestamptz END, $14, $16, $16,
-                   order_search_text($4, $5, $6, $18, ARRAY[$17::text]))
+                   order_search_text($4, $5, $6, $18, ARRAY[$17::text]), $19)
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         institution_id,
@@ -146,7 +163,8 @@ pub async fn order(
         demo.not_after,
         now,
         demo.email,
-        super::orders::ascii_spelling(demo.common_name)
+        super::orders::ascii_spelling(demo.common_name),
+        demo.digicert_order_id
     )
     .fetch_optional(&mut **tx)
     .await?;

@@ -50,7 +50,14 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
             )
         })?;
     let pool = crate::db::connect_and_migrate(&settings).await?;
-    let prepared = prepare(&pool, &mut settings, OffsetDateTime::now_utc()).await?;
+    let sandbox_dir = args.state_dir.join("sandbox");
+    let prepared = prepare(
+        &pool,
+        &mut settings,
+        Some(&sandbox_dir),
+        OffsetDateTime::now_utc(),
+    )
+    .await?;
     let banner = banner(&settings, &prepared);
     crate::app::run(
         settings,
@@ -75,15 +82,19 @@ pub struct Prepared {
 
 /// Everything `demo` does before serving: starts the sandbox (and points
 /// `settings` at it unless a DigiCert is configured), seeds the institutions,
-/// logins and orders. Public so a test can check what the demo seeds.
+/// logins and orders. With `sandbox_dir` the sandbox keeps its CA, API key and
+/// orders there, so the orders of an earlier run stay known to it (and can be
+/// revoked); without, it lives in memory. Public so a test can check what the
+/// demo seeds.
 pub async fn prepare(
     pool: &PgPool,
     settings: &mut Settings,
+    sandbox_dir: Option<&Path>,
     now: OffsetDateTime,
 ) -> anyhow::Result<Prepared> {
     let key = MasterKey::from_base64(settings.master_key.as_ref().context("master key")?)?;
     let mut demo_institutions = institutions(now);
-    let sandbox = start_sandbox(&mut demo_institutions).await?;
+    let sandbox = start_sandbox(&mut demo_institutions, sandbox_dir).await?;
     // Unless told otherwise, the demo portal talks to its own sandbox.
     if settings.digicert.is_none() {
         settings.digicert = Some(DigicertSettings {
@@ -94,7 +105,7 @@ pub async fn prepare(
     }
     let seeded = seed(pool, &key, &demo_institutions, now).await?;
     let state = AppState::new(pool.clone(), settings.clone(), Arc::new(SystemClock))?;
-    let person_link = seed_orders(&state, &sandbox, &seeded, now).await?;
+    let person_link = seed_orders(&state, &seeded, now).await?;
     Ok(Prepared {
         sandbox,
         logins: seeded.logins,
@@ -103,12 +114,23 @@ pub async fn prepare(
 }
 
 /// Starts the DigiCert sandbox in this process with one account holding the demo
-/// institutions' organizations and domains, then records the organization ids the
-/// sandbox gave them, read back through the real CertCentral client.
+/// institutions' organizations and domains (kept in `dir` across runs, when
+/// given), then records the organization ids the sandbox gave them, read back
+/// through the real CertCentral client.
 async fn start_sandbox(
     demo: &mut [(DemoInstitution<'static>, Vec<DemoDomain>)],
+    dir: Option<&Path>,
 ) -> anyhow::Result<RunningSandbox> {
-    let api_key = hex::encode(rand::random::<[u8; 24]>());
+    let api_key = match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            read_or_create(&dir.join("api.key"), || {
+                hex::encode(rand::random::<[u8; 24]>())
+            })?
+        }
+        None => hex::encode(rand::random::<[u8; 24]>()),
+    };
     let mut account = AccountSeed::new(api_key.clone());
     for (institution, domains) in demo
         .iter()
@@ -124,8 +146,11 @@ async fn start_sandbox(
         }
         account = account.with_organization(organization);
     }
-    let sandbox =
-        crate::sandbox::start_in_process(SandboxOptions::default().with_account(account)).await?;
+    let sandbox = crate::sandbox::start_in_process(SandboxOptions {
+        state_dir: dir.map(Path::to_path_buf),
+        ..SandboxOptions::default().with_account(account)
+    })
+    .await?;
     let client = HttpCertCentral::new(ClientConfig::new(
         sandbox.base_url(),
         SecretString::from(api_key),
@@ -159,17 +184,30 @@ fn validation_seed(status: &str, until: Option<OffsetDateTime>) -> ValidationSee
 /// manage this key properly.
 fn demo_master_key(dir: &Path) -> anyhow::Result<SecretString> {
     let path = dir.join("master.key");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        return Ok(SecretString::from(existing.trim().to_owned()));
+    let mut generated = false;
+    let key = read_or_create(&path, || {
+        generated = true;
+        secrecy::ExposeSecret::expose_secret(&MasterKey::generate_base64()).to_owned()
+    })?;
+    if generated {
+        eprintln!(
+            "WARNING: generated a demo master key in {}. It is fine for a demo only; \
+             production needs TCS_MASTER_KEY from a secret store.",
+            path.display()
+        );
     }
-    let key = MasterKey::generate_base64();
-    write_private(&path, secrecy::ExposeSecret::expose_secret(&key))?;
-    eprintln!(
-        "WARNING: generated a demo master key in {}. It is fine for a demo only; \
-         production needs TCS_MASTER_KEY from a secret store.",
-        path.display()
-    );
-    Ok(key)
+    Ok(SecretString::from(key))
+}
+
+/// The secret in the file at `path`, or a new one from `create` written there
+/// (readable by the owner only).
+fn read_or_create(path: &Path, create: impl FnOnce() -> String) -> anyhow::Result<String> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return Ok(existing.trim().to_owned());
+    }
+    let created = create();
+    write_private(path, &created)?;
+    Ok(created)
 }
 
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
@@ -352,7 +390,6 @@ async fn seed(
 /// link of the one awaiting its person.
 async fn seed_orders(
     state: &AppState,
-    sandbox: &RunningSandbox,
     seeded: &Seeded,
     now: OffsetDateTime,
 ) -> anyhow::Result<String> {
@@ -364,7 +401,7 @@ async fn seed_orders(
         .accounts
         .get(orders::ADMIN)
         .context("the demo admin of the orders")?;
-    orders::seed_stills(&state.db, sandbox, institution, admin, now).await?;
+    orders::seed_stills(state, institution, admin, now).await?;
     orders::seed_awaiting_person(state, institution, admin, now).await
 }
 

@@ -2,29 +2,25 @@
 //! and order pages show each. Each run also places one new order awaiting its
 //! person, whose link (made and mailed by the enrollment service) the banner
 //! prints: that one goes the whole real way. The others are still lifes (no job
-//! follows them); the
-//! issued and revoked ones carry real certificates from the in-process sandbox's
-//! CA, so their chain downloads work, and one issued certificate ends within 30
-//! days, so the reminder job mails about it as soon as the portal runs.
+//! follows them); the issued and revoked ones were placed at DigiCert (the
+//! sandbox) for real, so their chains, serials and DigiCert order ids are
+//! DigiCert's and an admin can revoke the issued ones. One issued certificate
+//! ends within 30 days, so the reminder job mails about it as soon as the
+//! portal runs.
+use std::collections::HashSet;
+
 use anyhow::Context;
-use rcgen::{DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyUsagePurpose};
-use sqlx::PgPool;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::seed::{self, DemoOrder};
+use crate::digicert::{CertCentral, CertificateFormat, ProductId, RevocationReason, RevokeRequest};
 use crate::domain::EmailAddress;
-use crate::pki::CertificateChain;
-use crate::pki::csr::Csr;
 use crate::pki::keygen::{self, KeyType};
-use crate::sandbox::RunningSandbox;
-use crate::sandbox::ca::LeafSpec;
-use crate::sandbox::products::SmimeType;
-use crate::sandbox::profile::policy_oid;
-use crate::sandbox::state::Profile;
 use crate::services::enrollment::link::{self, Recipient};
-use crate::services::ordering::status;
+use crate::services::ordering::request::{self, RequestSpec};
+use crate::services::ordering::{self, status};
 
 /// The institution that gets an order in every state, and its validated domain.
 pub const INSTITUTION: &str = "etf-bg";
@@ -128,16 +124,30 @@ const STILLS: &[Still] = &[
     },
 ];
 
-/// Writes the still-life orders that a previous run has not written yet.
+/// Writes the still-life orders that a previous run has not written yet,
+/// placing the issued and revoked ones at DigiCert first.
 pub async fn seed_stills(
-    pool: &PgPool,
-    sandbox: &RunningSandbox,
+    state: &AppState,
     institution_id: Uuid,
     admin_id: Uuid,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    let mut tx = pool.begin().await?;
-    for still in STILLS {
+    let client = state
+        .digicert
+        .clone()
+        .context("the demo's DigiCert client")?;
+    let institution = crate::db::institutions::unscoped_detail(&state.db, institution_id).await?;
+    let references: Vec<String> = STILLS.iter().map(reference).collect();
+    let written: HashSet<String> =
+        seed::existing_references(&state.db, institution_id, &references)
+            .await?
+            .into_iter()
+            .collect();
+    let mut missing = Vec::new();
+    for (still, reference) in STILLS.iter().zip(&references) {
+        if written.contains(reference) {
+            continue;
+        }
         let email = format!("{}@{DOMAIN}", still.local);
         let common_name = format!("{} {}", still.given_name, still.surname);
         let key = keygen::generate(
@@ -145,37 +155,49 @@ pub async fn seed_stills(
             &common_name,
             &[EmailAddress::parse(&email)?],
         )?;
+        let spec = RequestSpec {
+            product: ProductId::ClientPremium,
+            profile_type: None,
+            emails: vec![email.clone()],
+            given_name: still.given_name,
+            surname: still.surname,
+            common_name: &common_name,
+            validity_years: 1,
+            organization: institution.digicert_org_id,
+            reference: Some(reference),
+        };
         let issued = match still.days_left {
-            Some(days) => Some(issue(
-                sandbox,
-                &common_name,
-                &email,
-                key.csr_pem(),
-                now,
-                days,
-            )?),
+            Some(days) => Some(
+                place_at_digicert(client.as_ref(), still, &spec, key.csr_pem(), days)
+                    .await
+                    .with_context(|| format!("placing the demo order {reference}"))?,
+            ),
             None => None,
         };
-        let reference = format!("demo-{}-{}", still.status, still.local);
+        missing.push((still, reference, email, common_name, key, issued));
+    }
+    let mut tx = state.db.begin().await?;
+    for (still, reference, email, common_name, key, issued) in &missing {
         seed::order(
             &mut tx,
             institution_id,
             &DemoOrder {
-                reference: &reference,
+                reference,
                 status: still.status,
                 product: "client_premium",
                 given_name: still.given_name,
                 surname: still.surname,
-                common_name: &common_name,
-                email: &email,
+                common_name,
+                email,
                 domain_name: DOMAIN,
                 requested_by: admin_id,
                 csr_pem: Some(key.csr_pem()),
+                digicert_order_id: issued.as_ref().map(|issued| issued.digicert_order_id),
                 digicert_status: still.digicert_status,
                 last_error: still.last_error,
                 chain_pem: issued.as_ref().map(|issued| issued.chain_pem.as_str()),
                 serial_number: issued.as_ref().map(|issued| issued.serial.as_str()),
-                not_before: issued.as_ref().map(|_| now),
+                not_before: issued.as_ref().map(|issued| issued.not_before),
                 not_after: issued.as_ref().map(|issued| issued.not_after),
             },
             now,
@@ -184,6 +206,11 @@ pub async fn seed_stills(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// A still's reference, also its idempotency key.
+fn reference(still: &Still) -> String {
+    format!("demo-{}-{}", still.status, still.local)
 }
 
 /// A new order for Jelena, awaiting her: the enrollment service creates its
@@ -216,6 +243,7 @@ pub async fn seed_awaiting_person(
             domain_name: DOMAIN,
             requested_by: admin_id,
             csr_pem: None,
+            digicert_order_id: None,
             digicert_status: None,
             last_error: None,
             chain_pem: None,
@@ -238,49 +266,43 @@ pub async fn seed_awaiting_person(
 }
 
 struct Issued {
+    digicert_order_id: i64,
     chain_pem: String,
     serial: String,
+    not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 }
 
-/// A certificate for the CSR's key, signed by the sandbox's intermediate with
-/// the Premium profile (sign, encrypt, client authentication).
-fn issue(
-    sandbox: &RunningSandbox,
-    common_name: &str,
-    email: &str,
+/// Orders the still's certificate at DigiCert for `days` (the sandbox issues
+/// at once for a validated domain), checks the chain as the follow job would,
+/// and revokes it there when the still is a revoked one.
+async fn place_at_digicert(
+    client: &dyn CertCentral,
+    still: &Still,
+    spec: &RequestSpec<'_>,
     csr_pem: &str,
-    now: OffsetDateTime,
-    days_left: i64,
+    days: i64,
 ) -> anyhow::Result<Issued> {
-    let csr = Csr::parse(csr_pem.as_bytes())?;
-    let mut subject = DistinguishedName::new();
-    subject.push(DnType::CommonName, common_name);
-    let not_after = now + Duration::days(days_left);
-    let ca = sandbox.sandbox().ca();
-    let leaf = ca.issue(&LeafSpec {
-        subject,
-        emails: vec![email.to_owned()],
-        key_usages: vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyAgreement,
-        ],
-        extended_key_usages: vec![
-            ExtendedKeyUsagePurpose::EmailProtection,
-            ExtendedKeyUsagePurpose::ClientAuth,
-        ],
-        policy_oid: policy_oid(SmimeType::Sponsored, Profile::Multipurpose),
-        public_key_der: csr.public_key_der().to_vec(),
-        not_before: now,
-        not_after,
-    })?;
-    let chain = CertificateChain::new(
-        leaf.der,
-        vec![ca.intermediate_der().to_vec(), ca.root_der().to_vec()],
-    )?;
+    let order = request::with_validity_days(spec, csr_pem, u32::try_from(days)?)?;
+    let created = client.place_order(&order).await?;
+    let download = client
+        .download_order_certificate(created.id, CertificateFormat::PemAll)
+        .await?;
+    let pem_all = download.text().context("DigiCert's pem_all is not text")?;
+    let verified = ordering::verify(pem_all, csr_pem, &spec.emails)?;
+    if still.status == status::REVOKED {
+        let revoke = RevokeRequest {
+            comments: "demo: a revoked certificate".to_owned(),
+            revocation_reason: Some(RevocationReason::Superseded),
+            skip_approval: true,
+        };
+        client.revoke_order(created.id, &revoke).await?;
+    }
     Ok(Issued {
-        chain_pem: chain.to_pem(),
-        serial: leaf.serial_hex,
-        not_after,
+        digicert_order_id: i64::try_from(created.id.0)?,
+        chain_pem: verified.chain_pem,
+        serial: verified.serial_hex,
+        not_before: verified.not_before,
+        not_after: verified.not_after,
     })
 }

@@ -4,6 +4,11 @@
 //! accepted it, so a crash in between sends it again after its lease expires.
 //! A message that fails [`MAX_ATTEMPTS`] times is given up on and waits for
 //! staff, who see it on the operations page and can send it again.
+//!
+//! Mail carries working links (a person's enrollment link, the access link of
+//! the "issued" mail, valid until the certificate ends), so the text of a
+//! delivered message is erased [`DELIVERED_TEXT_KEPT`] after delivery
+//! ([`run_retention`]): a database backup then holds no usable link for long.
 use std::sync::Arc;
 
 use sqlx::PgPool;
@@ -19,6 +24,10 @@ const IDLE_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 /// Tries before a message is given up on: with the back-off below, about four
 /// hours of trying, long enough to outlast a mail server's maintenance.
 pub const MAX_ATTEMPTS: i32 = 10;
+/// How long the text of a delivered message is kept, for support questions
+/// ("what did the mail say?") in the days after it was sent.
+pub const DELIVERED_TEXT_KEPT: Duration = Duration::days(7);
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 pub async fn run(
     pool: PgPool,
@@ -79,4 +88,21 @@ pub async fn deliver_due(
         }
     }
     Ok(batch.len())
+}
+
+/// Erases the text of messages delivered more than [`DELIVERED_TEXT_KEPT`] ago,
+/// hourly, until `stop`.
+pub async fn run_retention(pool: PgPool, clock: Arc<dyn Clock>, stop: CancellationToken) {
+    loop {
+        let before = clock.now() - DELIVERED_TEXT_KEPT;
+        match crate::db::outbox::erase_delivered_bodies(&pool, before).await {
+            Ok(0) => {}
+            Ok(erased) => tracing::info!(erased, "erased the text of delivered mail"),
+            Err(error) => tracing::warn!(error = %error, "could not erase delivered mail"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(RETENTION_EVERY) => {}
+        }
+    }
 }

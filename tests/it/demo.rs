@@ -1,8 +1,14 @@
 //! `tcs-portal demo`: what it seeds before serving, checked against the real
 //! portal of a test.
+use std::sync::Arc;
+
 use reqwest::StatusCode;
 use sqlx::PgPool;
-use tcs_portal::clock::Clock;
+use tcs_portal::app::AppState;
+use tcs_portal::audit::RequestMeta;
+use tcs_portal::clock::{Clock, SystemClock};
+use tcs_portal::digicert::RevocationReason;
+use tcs_portal::services::ordering::{self, RevokeOutcome, Revoker};
 
 use crate::helpers::TestApp;
 
@@ -32,7 +38,7 @@ async fn the_demo_seeds_an_order_in_every_state_and_one_more_awaiting_per_run(po
     let app = TestApp::spawn(pool).await;
     let mut settings = (*app.state.settings).clone();
     for _ in 0..2 {
-        tcs_portal::demo::prepare(&app.pool, &mut settings, app.clock.now())
+        tcs_portal::demo::prepare(&app.pool, &mut settings, None, app.clock.now())
             .await
             .unwrap();
     }
@@ -63,7 +69,7 @@ async fn the_demo_seeds_an_order_in_every_state_and_one_more_awaiting_per_run(po
 async fn the_printed_person_link_opens_the_persons_page(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let mut settings = (*app.state.settings).clone();
-    let demo = tcs_portal::demo::prepare(&app.pool, &mut settings, app.clock.now())
+    let demo = tcs_portal::demo::prepare(&app.pool, &mut settings, None, app.clock.now())
         .await
         .unwrap();
     let path = demo
@@ -84,4 +90,49 @@ async fn the_printed_person_link_opens_the_persons_page(pool: PgPool) {
     let page = person.get(opened.location().unwrap()).await;
     page.assert_ok();
     assert!(page.body.contains("/enroll/confirm"), "{}", page.body);
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn an_issued_demo_order_is_known_to_digicert_and_can_be_revoked(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let mut settings = (*app.state.settings).clone();
+    let demo = tcs_portal::demo::prepare(&app.pool, &mut settings, None, app.clock.now())
+        .await
+        .unwrap();
+    // The portal as `demo` serves it: talking to the demo's sandbox.
+    let state = AppState::new(app.pool.clone(), settings, Arc::new(SystemClock)).unwrap();
+    let (id, requested_by): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
+        "SELECT id, requested_by FROM certificate_orders
+         WHERE idempotency_key = 'demo-issued-petar.petrovic'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let order = tcs_portal::db::orders::unscoped_get(&app.pool, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(order.digicert_order_id.is_some(), "placed at DigiCert");
+    let outcome = ordering::revoke_order(
+        &state,
+        &RequestMeta::default(),
+        &order,
+        Revoker::Admin(requested_by),
+        RevocationReason::Superseded,
+        "trying the demo",
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, RevokeOutcome::Revoked);
+    // The revoked still was revoked at DigiCert too, not only in our table.
+    let revoked_at_sandbox = crate::world::at_sandbox(&demo.sandbox, |orders| {
+        orders
+            .filter(|order| order.status == tcs_portal::sandbox::state::OrderStatus::Revoked)
+            .count()
+    })
+    .await;
+    assert_eq!(
+        revoked_at_sandbox, 2,
+        "Stefan's from the seeding, Petar's now"
+    );
 }

@@ -55,31 +55,22 @@ pub(crate) async fn world(pool: PgPool, email_validation: EmailValidationMode) -
 }
 
 async fn at_digicert(sandbox: &RunningSandbox, reference: &str) -> usize {
-    sandbox
-        .sandbox()
-        .read(|state, _| {
-            state
-                .accounts
-                .iter()
-                .flat_map(|account| &account.orders)
-                .filter(|order| order.comments.as_deref() == Some(reference))
-                .count()
-        })
-        .await
+    world::at_sandbox(sandbox, |orders| {
+        orders
+            .filter(|order| order.comments.as_deref() == Some(reference))
+            .count()
+    })
+    .await
 }
 
 async fn sandbox_status(sandbox: &RunningSandbox, reference: &str) -> Option<SandboxStatus> {
-    sandbox
-        .sandbox()
-        .read(|state, _| {
-            state
-                .accounts
-                .iter()
-                .flat_map(|account| &account.orders)
-                .find(|order| order.comments.as_deref() == Some(reference))
-                .map(|order| order.status)
-        })
-        .await
+    world::at_sandbox(sandbox, |orders| {
+        orders
+            .filter(|order| order.comments.as_deref() == Some(reference))
+            .map(|order| order.status)
+            .next()
+    })
+    .await
 }
 
 pub(crate) async fn place(world: &World, local: &str) -> Uuid {

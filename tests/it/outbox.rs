@@ -222,3 +222,55 @@ async fn mail_that_keeps_failing_is_given_up_and_staff_can_send_it_again(pool: P
     assert!(page.body.contains("None: every message was delivered"));
     std::fs::remove_dir_all(blocked).ok();
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_text_of_mail_delivered_over_a_week_ago_is_erased(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let dir = std::env::temp_dir().join(format!("tcs-mail-{}", uuid::Uuid::new_v4()));
+    let outgoing = file_transport(&dir);
+    let deliver = || tcs_portal::mail::worker::deliver_due(&app.pool, &outgoing, &app.clock);
+    let old = queue(&app, "ana@amres.ac.rs").await;
+    assert_eq!(deliver().await.unwrap(), 1);
+    app.clock.advance(time::Duration::days(8));
+    let recent = queue(&app, "ana@amres.ac.rs").await;
+    assert_eq!(deliver().await.unwrap(), 1);
+    let waiting = queue(&app, "ana@amres.ac.rs").await;
+
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(tcs_portal::mail::worker::run_retention(
+        app.pool.clone(),
+        Arc::new(app.clock.clone()),
+        stop.clone(),
+    ));
+    let text = |id: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, String, String)>(
+                "SELECT recipient, subject, body_text FROM outbox WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !text(old).await.2.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "never erased");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    let (recipient, subject, _) = text(old).await;
+    assert_eq!(
+        (recipient.as_str(), subject.as_str()),
+        ("ana@amres.ac.rs", "Poziv / Invitation"),
+        "who got what, and when, stays"
+    );
+    assert_eq!(text(recent).await.2, "Zdravo / Hello", "a week is kept");
+    assert_eq!(
+        text(waiting).await.2,
+        "Zdravo / Hello",
+        "undelivered mail is kept"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -237,24 +237,31 @@ impl SandboxCount {
 
 async fn count_at_sandbox(sandbox: &RunningSandbox, references: &[String]) -> SandboxCount {
     let wanted: std::collections::HashSet<&str> = references.iter().map(String::as_str).collect();
+    at_sandbox(sandbox, |orders| {
+        let mut seen = std::collections::HashSet::new();
+        let mut count = 0;
+        for reference in orders.filter_map(|order| order.comments.as_deref()) {
+            if wanted.contains(reference) {
+                count += 1;
+                seen.insert(reference.to_owned());
+            }
+        }
+        SandboxCount {
+            orders: count,
+            distinct: seen.len(),
+        }
+    })
+    .await
+}
+
+/// What `look` makes of every order at the sandbox, in any account.
+pub async fn at_sandbox<R>(
+    sandbox: &RunningSandbox,
+    look: impl FnOnce(&mut dyn Iterator<Item = &tcs_portal::sandbox::state::Order>) -> R,
+) -> R {
     sandbox
         .sandbox()
-        .read(|state, _| {
-            let mut seen = std::collections::HashSet::new();
-            let mut orders = 0;
-            for order in state.accounts.iter().flat_map(|account| &account.orders) {
-                if let Some(reference) = order.comments.as_deref()
-                    && wanted.contains(reference)
-                {
-                    orders += 1;
-                    seen.insert(reference.to_owned());
-                }
-            }
-            SandboxCount {
-                orders,
-                distinct: seen.len(),
-            }
-        })
+        .read(|state, _| look(&mut state.accounts.iter().flat_map(|account| &account.orders)))
         .await
 }
 

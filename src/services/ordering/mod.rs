@@ -28,7 +28,7 @@ pub use cancel::{CancelOutcome, cancel};
 pub use place::{MAX_VALIDITY_DAYS, NewOrder, ORDERABLE, PlaceOutcome, Refusal, place};
 pub use preview::preview;
 pub use revoke::{RevokeOutcome, Revoker, revoke, revoke_order};
-pub use verify::VerifyError;
+pub use verify::{Verified, VerifyError, verify};
 
 /// Places an order at DigiCert.
 pub const SUBMIT_ORDER: &str = "digicert.submit_order";

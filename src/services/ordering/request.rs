@@ -62,6 +62,21 @@ pub(super) fn build(order: &OrderRecord) -> Result<OrderRequest, BuildError> {
     Ok(builder.build()?)
 }
 
+/// The request for `spec` with the person's CSR, valid for `days` rather than
+/// whole years: for the demo's certificates that end soon.
+pub fn with_validity_days(
+    spec: &RequestSpec<'_>,
+    csr_pem: &str,
+    days: u32,
+) -> Result<OrderRequest, BuildError> {
+    let reference = spec.reference.ok_or(BuildError::NoReference)?;
+    Ok(builder(spec)?
+        .comments(reference)
+        .csr(csr_pem.to_owned())
+        .validity_days(days)
+        .build()?)
+}
+
 /// The request as it will be sent once the person's key is known; for the
 /// order form's preview.
 pub fn preview(spec: &RequestSpec<'_>) -> Result<OrderRequest, BuildError> {
