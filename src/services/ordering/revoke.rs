@@ -88,7 +88,7 @@ pub async fn revoke_order(
     };
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let event = |action: &'static str| {
+    let audited = |action: &'static str| {
         let event = match &by {
             Revoker::Admin(account) => AuditEvent::new(action).actor(*account),
             Revoker::Person(mailbox) => AuditEvent::new(action).actor_label(mailbox.clone()),
@@ -102,13 +102,13 @@ pub async fn revoke_order(
         // A revoked certificate's key has nothing left to be picked up for; a
         // key kept sealed would only be one more copy to leak.
         if enrollments::wipe_key_of_order(&mut tx, order.institution_id, order.id, now).await? {
-            event("enrollment.key_wiped")
+            audited("enrollment.key_wiped")
                 .details(json!({ "why": "the certificate was revoked" }))
                 .record(&mut tx, meta)
                 .await?;
         }
     }
-    event("order.revoke")
+    audited("order.revoke")
         .details(json!({
             "reason": reason.as_str(),
             "outcome": format!("{outcome:?}"),
