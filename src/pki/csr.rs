@@ -87,11 +87,17 @@ impl Csr {
     /// line breaks optional, other text around it allowed) or as raw DER, then checks the key
     /// rules and the signature. Text that also holds a private key is refused.
     pub fn parse(input: &[u8]) -> Result<Self, CsrError> {
+        let has_pem = input.windows(10).any(|w| w == b"-----BEGIN");
+        // DER is a SEQUENCE (0x30) of binary bytes: its last byte may well be
+        // a space or a newline, which trimming would cut off.
+        if input.first() == Some(&0x30) && !has_pem {
+            return Self::from_der(input);
+        }
         let trimmed = trim_ascii(input);
         if trimmed.is_empty() {
             return Err(CsrError::Empty);
         }
-        let der = if trimmed.windows(10).any(|w| w == b"-----BEGIN") {
+        let der = if has_pem {
             let text = std::str::from_utf8(trimmed)
                 .map_err(|_| CsrError::Malformed("the PEM text is not UTF-8".into()))?;
             let blocks = pem::decode_all(text);
@@ -311,6 +317,21 @@ mod tests {
             .subject_alt_names
             .push(rcgen::SanType::Rfc822Name(email.try_into().unwrap()));
         params.serialize_request(key).unwrap().pem().unwrap()
+    }
+
+    #[test]
+    fn a_der_csr_ending_in_a_whitespace_byte_is_read_whole() {
+        let der = std::iter::repeat_with(|| {
+            let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+            Csr::parse(csr_for(&key, "ana@example.edu").as_bytes())
+                .unwrap()
+                .der()
+                .to_vec()
+        })
+        .take(10_000)
+        .find(|der| der.last().is_some_and(u8::is_ascii_whitespace))
+        .expect("a signature ending in a whitespace byte within 10,000 keys");
+        assert_eq!(Csr::parse(&der).unwrap().der(), der);
     }
 
     #[test]
