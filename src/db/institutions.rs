@@ -182,20 +182,17 @@ pub async fn staff_list(
         .collect())
 }
 
-/// Every institution's id and short name, by short name: for staff's choice
-/// of institution in lists that span them.
-pub async fn staff_short_names(
-    pool: &PgPool,
-    _staff: &StaffScope,
-) -> sqlx::Result<Vec<(Uuid, String)>> {
-    let rows =
-        sqlx::query!("SELECT id, short_name FROM institutions ORDER BY lower(short_name), id")
-            .fetch_all(pool)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.id, row.short_name))
-        .collect())
+/// The institutions whose id, slug or short name is `text` (any case), for
+/// staff naming one in a filter; at most two, enough to tell "one" from "several".
+pub async fn staff_find(pool: &PgPool, _staff: &StaffScope, text: &str) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        r#"SELECT id FROM institutions
+           WHERE id::text = lower($1) OR lower(slug) = lower($1) OR lower(short_name) = lower($1)
+           ORDER BY id LIMIT 2"#,
+        text
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// Which unique field an insert or update collided with.

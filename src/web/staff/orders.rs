@@ -27,19 +27,6 @@ pub struct StaffListQuery {
 }
 
 impl StaffListQuery {
-    /// The institution, the filter and the cursor, or what is wrong.
-    fn parse(
-        &self,
-        now: time::OffsetDateTime,
-    ) -> Result<(Option<Uuid>, OrderFilter, Option<Cursor>), &'static str> {
-        let institution = match self.institution.trim() {
-            "" => None,
-            text => Some(Uuid::parse_str(text).map_err(|_| "orders.bad_institution")?),
-        };
-        let (filter, after) = self.list.parse(now)?;
-        Ok((institution, filter, after))
-    }
-
     fn with_list(&self, list: ListQuery) -> Self {
         Self {
             institution: self.institution.clone(),
@@ -48,18 +35,47 @@ impl StaffListQuery {
     }
 }
 
-/// One institution in the choice above the list.
-struct InstitutionChoice {
-    id: Uuid,
-    short_name: String,
-    selected: bool,
+/// The institution the query names (by id, slug or short name), or what is
+/// wrong with the name. Staff type it: a choice of every institution would be
+/// a page of thousands of options.
+async fn institution_named(
+    state: &AppState,
+    staff: &StaffScope,
+    text: &str,
+) -> Result<Result<Option<Uuid>, &'static str>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Ok(None));
+    }
+    let found = crate::db::institutions::staff_find(&state.db, staff, text).await?;
+    Ok(match found.as_slice() {
+        [one] => Ok(Some(*one)),
+        [] => Err("orders.bad_institution"),
+        _ => Err("orders.several_institutions"),
+    })
+}
+
+/// The institution, the filter and the cursor, or what is wrong.
+async fn selection(
+    state: &AppState,
+    staff: &StaffScope,
+    query: &StaffListQuery,
+) -> Result<Result<(Option<Uuid>, OrderFilter, Option<Cursor>), &'static str>, AppError> {
+    let institution = match institution_named(state, staff, &query.institution).await? {
+        Ok(institution) => institution,
+        Err(key) => return Ok(Err(key)),
+    };
+    Ok(query
+        .list
+        .parse(state.clock.now())
+        .map(|(filter, after)| (institution, filter, after)))
 }
 
 #[derive(Template)]
 #[template(path = "staff/orders.html")]
 struct StaffOrdersTemplate<'a> {
     page: &'a PageContext,
-    institutions: Vec<InstitutionChoice>,
+    institution: &'a str,
     view: ListView<'a>,
     filter_error: Option<&'static str>,
     next_page: Option<String>,
@@ -77,7 +93,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
     let now = state.clock.now();
-    let (lines, filter_error) = match query.parse(now) {
+    let (lines, filter_error) = match selection(&state, &staff, &query).await? {
         Ok((institution, filter, after)) => (
             order_list::list_all_institutions(
                 &state.db,
@@ -96,20 +112,11 @@ pub async fn list(
     let next_page = next_page(&lines, PAGE_SIZE, |line| {
         query_string(&query.with_list(query.list.at(line.line.cursor())))
     });
-    let institutions = crate::db::institutions::staff_short_names(&state.db, &staff)
-        .await?
-        .into_iter()
-        .map(|(id, short_name)| InstitutionChoice {
-            selected: query.institution.trim() == id.to_string(),
-            id,
-            short_name,
-        })
-        .collect();
     page::render(
         list_status(filter_error),
         &StaffOrdersTemplate {
             page: staff.page(),
-            institutions,
+            institution: &query.institution,
             view: ListView::new(&query.list, lines.into_iter().map(row).collect(), true),
             filter_error,
             next_page,
@@ -126,7 +133,7 @@ pub async fn csv(
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
     let now = state.clock.now();
-    let Ok((institution, filter, _)) = query.parse(now) else {
+    let Ok((institution, filter, _)) = selection(&state, &staff, &query).await? else {
         return Err(AppError::BadForm);
     };
     let mut out = orders_csv::header(true);

@@ -57,15 +57,24 @@ async fn staff_see_every_institutions_orders_and_can_narrow_to_one(pool: PgPool)
     assert!(body.contains(&format!("<td>{}</td>", short_name(&app, world.a).await)));
     assert!(body.contains(&format!("<td>{}</td>", short_name(&app, world.b).await)));
 
-    let only_b = world
-        .staff
-        .client
-        .get(&format!("/staff/orders?institution={}", world.b))
-        .await;
-    only_b.assert_ok();
-    let body = html_unescape(&only_b.body);
-    assert!(linked(&body, world.b, osoba));
-    assert!(!linked(&body, world.a, petar));
+    // Narrowed to one institution, named by short name (any case), slug or id.
+    let b_slug: String = sqlx::query_scalar("SELECT slug FROM institutions WHERE id = $1")
+        .bind(world.b)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let b_name = short_name(&app, world.b).await.to_lowercase();
+    for named in [b_name, b_slug, world.b.to_string()] {
+        let only_b = world
+            .staff
+            .client
+            .get(&format!("/staff/orders?institution={named}"))
+            .await;
+        only_b.assert_ok();
+        let body = html_unescape(&only_b.body);
+        assert!(linked(&body, world.b, osoba), "{named}");
+        assert!(!linked(&body, world.a, petar), "{named}");
+    }
 
     let searched = world.staff.client.get("/staff/orders?q=petar%40").await;
     let body = html_unescape(&searched.body);
@@ -80,16 +89,28 @@ async fn a_broken_institution_filter_is_a_400_with_its_message(pool: PgPool) {
     let page = world
         .staff
         .client
-        .get("/staff/orders?institution=etf")
+        .get("/staff/orders?institution=nowhere")
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.body.contains("Unknown institution in the filter."));
     let csv = world
         .staff
         .client
-        .get("/staff/orders.csv?institution=etf")
+        .get("/staff/orders.csv?institution=nowhere")
         .await;
     assert_eq!(csv.status, StatusCode::BAD_REQUEST);
+    // Two institutions under one short name: the slug tells them apart.
+    sqlx::query("UPDATE institutions SET short_name = 'FAK'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = world
+        .staff
+        .client
+        .get("/staff/orders?institution=fak")
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("Use the slug."), "{}", page.body);
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
