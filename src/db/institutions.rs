@@ -185,10 +185,13 @@ pub async fn staff_list(
 /// The institutions whose id, slug or short name is `text` (any case), for
 /// staff naming one in a filter; at most two, enough to tell "one" from "several".
 pub async fn staff_find(pool: &PgPool, _staff: &StaffScope, text: &str) -> sqlx::Result<Vec<Uuid>> {
+    // An id is compared as a uuid, so the primary key serves it.
+    let id = Uuid::parse_str(text).ok();
     sqlx::query_scalar!(
         r#"SELECT id FROM institutions
-           WHERE id::text = lower($1) OR lower(slug) = lower($1) OR lower(short_name) = lower($1)
+           WHERE id = $1 OR lower(slug) = lower($2) OR lower(short_name) = lower($2)
            ORDER BY id LIMIT 2"#,
+        id,
         text
     )
     .fetch_all(pool)

@@ -55,20 +55,21 @@ async fn institution_named(
     })
 }
 
-/// The institution, the filter and the cursor, or what is wrong.
+/// The institution, the filter and the cursor, or what is wrong. The filters
+/// are checked first: a query they refuse costs no lookup.
 async fn selection(
     state: &AppState,
     staff: &StaffScope,
     query: &StaffListQuery,
+    now: time::OffsetDateTime,
 ) -> Result<Result<(Option<Uuid>, OrderFilter, Option<Cursor>), &'static str>, AppError> {
-    let institution = match institution_named(state, staff, &query.institution).await? {
-        Ok(institution) => institution,
+    let (filter, after) = match query.list.parse(now) {
+        Ok(parsed) => parsed,
         Err(key) => return Ok(Err(key)),
     };
-    Ok(query
-        .list
-        .parse(state.clock.now())
-        .map(|(filter, after)| (institution, filter, after)))
+    Ok(institution_named(state, staff, &query.institution)
+        .await?
+        .map(|institution| (institution, filter, after)))
 }
 
 #[derive(Template)]
@@ -93,7 +94,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
     let now = state.clock.now();
-    let (lines, filter_error) = match selection(&state, &staff, &query).await? {
+    let (lines, filter_error) = match selection(&state, &staff, &query, now).await? {
         Ok((institution, filter, after)) => (
             order_list::list_all_institutions(
                 &state.db,
@@ -133,7 +134,7 @@ pub async fn csv(
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
     let now = state.clock.now();
-    let Ok((institution, filter, _)) = selection(&state, &staff, &query).await? else {
+    let Ok((institution, filter, _)) = selection(&state, &staff, &query, now).await? else {
         return Err(AppError::BadForm);
     };
     let mut out = orders_csv::header(true);
