@@ -2,7 +2,7 @@
 # Benchmark tcs-portal on this machine: release build, a fresh database, a real staff account,
 # then wrk against /healthz (the baseline), GET /login and an authenticated page, the cost of
 # one argon2 login, and the server's peak RSS. Loopback only; every load is bounded in time.
-# First, the PKI figures (examples/pki_bench.rs): key generation + CSR per key type and the
+# First, the PKI figures (crates/pki/examples/pki_bench.rs): key generation + CSR per key type and the
 # PKCS#12 build, as ratios against openssl in the same run (BENCH_PKI_RSA/EC/P12 samples).
 #   bash bench/run.sh                    # 10 s per wrk run
 #   BENCH_DURATION=30 BENCH_CONNECTIONS=64 bash bench/run.sh
@@ -21,7 +21,7 @@ cargo build --release --bin tcs-portal
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
 # ---- PKI (issue 6 §10): keys + CSR and PKCS#12 against openssl, no server needed ----
-cargo build --release --example pki_bench
+cargo build --release -p pki --example pki_bench
 "$target_dir/release/examples/pki_bench" artifacts/bench/pki.json
 # ---- end PKI ----
 

@@ -1,4 +1,6 @@
-//! Shared state, the middleware stack, and the server loop.
+//! The top of the portal: builds the shared [`AppState`], assembles the router from the route
+//! table and wraps it in the middleware stack, starts the background workers, and runs the
+//! server loop until shutdown. Nothing below `cli`, `demo` and the tests imports this module.
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,83 +19,82 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+use clock::{Clock, SystemClock};
+use digicert::{CertCentral, ClientConfig, HttpCertCentral};
+
 use crate::auth::PasswordHasher;
 use crate::auth::rate_limit::IpRateLimiter;
-use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
-use crate::digicert::{CertCentral, ClientConfig, HttpCertCentral};
 use crate::error::error_response;
 use crate::jobs::rate_limit::{RateKey, RateLimits, SharedLimit};
 use crate::mail::transport::Outgoing;
 use crate::services::digicert_connection::KeyWatch;
-use crate::web::layers::{self, REQUEST_ID_HEADER};
+use crate::state::AppState;
+use crate::telemetry::REQUEST_ID_HEADER;
+use crate::web::layers;
 
 /// Largest request body accepted anywhere; forms are far smaller.
 const BODY_LIMIT: usize = 64 * 1024;
 /// Credential-checking requests allowed per IP address per minute.
 const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
 
-#[derive(Clone, Debug)]
-pub struct AppState {
-    pub db: PgPool,
-    pub settings: Arc<Settings>,
-    pub master_key: Arc<MasterKey>,
-    pub hasher: PasswordHasher,
-    pub clock: Arc<dyn Clock>,
-    pub login_limiter: Arc<IpRateLimiter>,
-    /// The CertCentral client, when DigiCert is configured.
-    pub digicert: Option<Arc<dyn CertCentral>>,
+/// The shared state for a migrated database. Fails without a master key: nothing may be
+/// sealed or unsealed without one.
+pub fn build_state(
+    db: PgPool,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
+    let encoded = settings.master_key.as_ref().context(
+        "no master key: set TCS_MASTER_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) \
+         or TCS_MASTER_KEY_FILE",
+    )?;
+    let master_key = MasterKey::from_base64(encoded).context("TCS_MASTER_KEY")?;
+    let digicert = match &settings.digicert {
+        Some(digicert) => {
+            let config = ClientConfig::new(digicert.base_url.clone(), digicert.api_key.clone());
+            // One budget per API key, shared with every other process using it.
+            let gate = SharedLimit::new(
+                db.clone(),
+                RateKey::for_api_key(&digicert.api_key),
+                RateLimits::digicert(),
+                clock.clone(),
+            );
+            let client: Arc<dyn CertCentral> = Arc::new(
+                HttpCertCentral::new(config)
+                    .context("the DigiCert client")?
+                    .with_gate(Arc::new(gate))
+                    .with_gate(Arc::new(KeyWatch::new(db.clone(), clock.clone()))),
+            );
+            Some(client)
+        }
+        None => None,
+    };
+    Ok(AppState {
+        digicert,
+        db,
+        hasher: PasswordHasher::new(settings.hashing_concurrency),
+        settings: Arc::new(settings),
+        master_key: Arc::new(master_key),
+        clock,
+        login_limiter: Arc::new(IpRateLimiter::new(
+            LOGIN_ATTEMPTS_PER_MINUTE,
+            time::Duration::minutes(1),
+        )),
+    })
 }
 
-impl AppState {
-    /// State for a migrated database. Fails without a master key: nothing may be
-    /// sealed or unsealed without one.
-    pub fn new(db: PgPool, settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let encoded = settings.master_key.as_ref().context(
-            "no master key: set TCS_MASTER_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) \
-             or TCS_MASTER_KEY_FILE",
-        )?;
-        let master_key = MasterKey::from_base64(encoded).context("TCS_MASTER_KEY")?;
-        let digicert = match &settings.digicert {
-            Some(digicert) => {
-                let config = ClientConfig::new(digicert.base_url.clone(), digicert.api_key.clone());
-                // One budget per API key, shared with every other process using it.
-                let gate = SharedLimit::new(
-                    db.clone(),
-                    RateKey::for_api_key(&digicert.api_key),
-                    RateLimits::digicert(),
-                    clock.clone(),
-                );
-                let client: Arc<dyn CertCentral> = Arc::new(
-                    HttpCertCentral::new(config)
-                        .context("the DigiCert client")?
-                        .with_gate(Arc::new(gate))
-                        .with_gate(Arc::new(KeyWatch::new(db.clone(), clock.clone()))),
-                );
-                Some(client)
-            }
-            None => None,
-        };
-        Ok(Self {
-            digicert,
-            db,
-            hasher: PasswordHasher::new(settings.hashing_concurrency),
-            settings: Arc::new(settings),
-            master_key: Arc::new(master_key),
-            clock,
-            login_limiter: Arc::new(IpRateLimiter::new(
-                LOGIN_ATTEMPTS_PER_MINUTE,
-                time::Duration::minutes(1),
-            )),
-        })
-    }
+/// The portal as one service: every route of [`crate::web::routes`] behind the middleware
+/// stack. `serve` runs it, and so do the tests.
+pub fn router(state: AppState) -> Router {
+    with_layers(crate::web::routes().into_router(), state)
 }
 
 /// Wraps the portal's routes in the middleware every request goes through.
 /// Layers listed later run earlier: the request id is set first, then tracing,
 /// error pages, security headers, the session, CSRF, and finally the handler.
-pub fn with_layers(routes: Router<crate::app::AppState>, state: AppState) -> Router {
+fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let session_layer = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
         .with_name(crate::auth::session::COOKIE_NAME)
         .with_secure(true)
@@ -150,7 +151,7 @@ pub async fn run(
     let pool = crate::db::connect_and_migrate(&settings).await?;
     let admin_bind = settings.admin_bind;
     let outgoing = Arc::new(Outgoing::from_settings(&settings.mail)?);
-    let state = AppState::new(pool.clone(), settings, Arc::new(SystemClock))?;
+    let state = build_state(pool.clone(), settings, Arc::new(SystemClock))?;
 
     let mut workers = tokio::task::JoinSet::new();
     workers.spawn(crate::mail::worker::run(
@@ -165,7 +166,7 @@ pub async fn run(
         stop.clone(),
     ));
     workers.spawn(delete_expired_sessions(pool.clone(), stop.clone()));
-    if let Some(worker) = crate::jobs::handlers::digicert_worker(&state) {
+    if let Some(worker) = crate::services::background::digicert_worker(&state) {
         workers.spawn(worker.run(stop.clone()));
     }
     if let Some(admin_bind) = admin_bind {
@@ -176,7 +177,7 @@ pub async fn run(
     }
 
     let address = listener.local_addr()?;
-    let app = crate::web::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     tracing::info!(%address, public_url = %state.settings.public_url, "serving the portal");
     on_ready(&state);
     let shutdown = stop.clone();

@@ -2,9 +2,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
+use crate::audit::ChainCheck;
 use crate::config::Settings;
+use crate::demo::DemoArgs;
 
 /// AMRES portal for GÉANT TCS client (S/MIME) certificates.
 ///
@@ -37,7 +39,7 @@ pub enum Command {
     /// Everything on one machine for a first look: database, DigiCert sandbox, demo data, and the portal.
     Demo(DemoArgs),
     /// Run the DigiCert sandbox: a local CertCentral Services API v2 that issues real certificates.
-    DigicertSim(crate::sandbox::cli::SimArgs),
+    DigicertSim(digicert_sim::cli::SimArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,13 +64,6 @@ pub enum AuditCommand {
     Verify,
 }
 
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Where demo state is kept (the generated master key, the mail folder).
-    #[arg(long, default_value = ".demo", value_name = "DIR")]
-    pub state_dir: PathBuf,
-}
-
 /// Run one subcommand to completion and turn its outcome into an exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
@@ -87,6 +82,10 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+#[expect(
+    clippy::print_stdout,
+    reason = "what a subcommand made or found is for the person at the terminal"
+)]
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let config_file = cli.config;
     let settings = || -> anyhow::Result<Settings> {
@@ -96,7 +95,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         // The sandbox is a product of its own, with its own flags and no portal settings.
-        Command::DigicertSim(args) => crate::sandbox::cli::run(args).await?,
+        Command::DigicertSim(args) => digicert_sim::cli::run(args).await?,
         Command::Serve => crate::app::serve(settings()?).await?,
         Command::Migrate => {
             crate::db::connect_and_migrate(&settings()?).await?;
@@ -117,9 +116,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             println!("{link}");
         }
-        Command::Audit(AuditCommand::Verify) => {
-            return crate::audit::verify_from_cli(&settings()?).await;
-        }
+        Command::Audit(AuditCommand::Verify) => match crate::audit::verify(&settings()?).await? {
+            ChainCheck::Intact { events } => {
+                println!("audit log intact: {events} events, hash chain verified");
+            }
+            ChainCheck::Broken { id, reason } => {
+                println!("audit log BROKEN at event id {id}: {reason}");
+                return Ok(ExitCode::FAILURE);
+            }
+        },
         Command::Demo(args) => {
             // The demo shares its terminal with people reading the banner: pretty logs
             // there, unless asked otherwise.

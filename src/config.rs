@@ -277,7 +277,7 @@ impl Settings {
         let digicert = digicert_key.map(|api_key| DigicertSettings {
             base_url: env("TCS_DIGICERT_URL")
                 .or(file.digicert.base_url)
-                .unwrap_or_else(|| crate::digicert::US_BASE_URL.to_owned())
+                .unwrap_or_else(|| digicert::US_BASE_URL.to_owned())
                 .trim_end_matches('/')
                 .to_owned(),
             api_key,
@@ -420,7 +420,7 @@ mod tests {
         let settings = with_env(&[("TCS_DIGICERT_API_KEY", "k")])?;
         assert_eq!(
             settings.digicert.map(|d| d.base_url),
-            Some(crate::digicert::US_BASE_URL.to_owned())
+            Some(digicert::US_BASE_URL.to_owned())
         );
         Ok(())
     }

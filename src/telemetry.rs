@@ -13,6 +13,11 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, Settings};
 
+/// The header that carries each request's id: set (or kept from a proxy) by the middleware,
+/// echoed in the response, written in every log line and audit event, and shown on error
+/// pages. It lives here, low in the tree, so `audit` and the logs read it without `web`.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
 static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// Installs the global logger and metrics recorder once per process.
@@ -58,7 +63,7 @@ fn request_span(request: &Request<axum::body::Body>) -> Span {
         .map_or("unmatched", MatchedPath::as_str);
     let request_id = request
         .headers()
-        .get(crate::web::layers::REQUEST_ID_HEADER)
+        .get(REQUEST_ID_HEADER)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!("request", method = %request.method(), route, request_id, status = tracing::field::Empty)

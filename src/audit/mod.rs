@@ -1,7 +1,6 @@
 //! The audit log: who did what, when, from where, written in the same transaction
 //! as the change it records, and chained by hashes so tampering shows.
 use std::net::IpAddr;
-use std::process::ExitCode;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -28,7 +27,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
             .map(|info| info.0.ip());
         let request_id = parts
             .headers
-            .get(crate::web::layers::REQUEST_ID_HEADER)
+            .get(crate::telemetry::REQUEST_ID_HEADER)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
         Ok(Self { ip, request_id })
@@ -104,18 +103,25 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// `tcs-portal audit verify`: checks the whole chain and names the first broken row.
-pub async fn verify_from_cli(settings: &Settings) -> anyhow::Result<ExitCode> {
+/// What a check of the whole hash chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainCheck {
+    Intact {
+        events: i64,
+    },
+    /// The first row whose hash or link does not match, and why.
+    Broken {
+        id: i64,
+        reason: String,
+    },
+}
+
+/// `tcs-portal audit verify`: checks the whole chain and finds the first broken row.
+pub async fn verify(settings: &Settings) -> anyhow::Result<ChainCheck> {
     let pool = crate::db::connect_and_migrate(settings).await?;
-    let total = crate::db::audit::count(&pool).await?;
-    match crate::db::audit::first_broken_row(&pool).await? {
-        None => {
-            println!("audit log intact: {total} events, hash chain verified");
-            Ok(ExitCode::SUCCESS)
-        }
-        Some((id, reason)) => {
-            println!("audit log BROKEN at event id {id}: {reason}");
-            Ok(ExitCode::FAILURE)
-        }
-    }
+    let events = crate::db::audit::count(&pool).await?;
+    Ok(match crate::db::audit::first_broken_row(&pool).await? {
+        None => ChainCheck::Intact { events },
+        Some((id, reason)) => ChainCheck::Broken { id, reason },
+    })
 }

@@ -1,15 +1,25 @@
 //! Extractors that decide who may reach a handler. A handler that takes one of
-//! these cannot run for anyone who does not pass its checks.
+//! these cannot run for anyone who does not pass its checks. They say who the
+//! visitor is and nothing about pages: `web::page::WithPage` adds what a page's
+//! layout shows of them.
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::auth::session::{self, AuthState};
 use crate::db::accounts::Account;
 use crate::domain::StaffRole;
 use crate::error::AppError;
-use crate::web::page::{Nav, PageContext, session_of};
+use crate::state::AppState;
+
+/// The request's session, which the session layer puts on every request.
+pub fn session_of(parts: &Parts) -> Result<Session, AppError> {
+    parts
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("session layer missing"))
+}
 
 /// Loads the session's account and checks everything except the second factor:
 /// the account exists and is active, the session epoch still matches, and the
@@ -45,7 +55,6 @@ pub struct CurrentAccount {
     pub account: Account,
     pub auth: AuthState,
     pub session: Session,
-    pub page: PageContext,
 }
 
 impl FromRequestParts<AppState> for CurrentAccount {
@@ -61,22 +70,10 @@ impl FromRequestParts<AppState> for CurrentAccount {
                 enrolled: account.mfa_enrolled(),
             });
         }
-        let institutions = crate::db::institutions::memberships_of(&state.db, account.id)
-            .await?
-            .into_iter()
-            .map(|(id, short_name, _)| (id.to_string(), short_name))
-            .collect();
-        let nav = Nav {
-            display_name: account.display_name.clone(),
-            is_staff: account.staff_role.is_some(),
-            institutions,
-        };
-        let page = PageContext::build(parts, &session, Some(nav)).await?;
         Ok(Self {
             account,
             auth,
             session,
-            page,
         })
     }
 }
@@ -87,7 +84,6 @@ pub struct PendingLogin {
     pub account: Account,
     pub auth: AuthState,
     pub session: Session,
-    pub page: PageContext,
 }
 
 impl FromRequestParts<AppState> for PendingLogin {
@@ -101,12 +97,10 @@ impl FromRequestParts<AppState> for PendingLogin {
         if auth.mfa_done {
             return Err(AppError::AlreadyAuthenticated);
         }
-        let page = PageContext::build(parts, &session, None).await?;
         Ok(Self {
             account,
             auth,
             session,
-            page,
         })
     }
 }
@@ -121,10 +115,6 @@ pub struct StaffScope {
 impl StaffScope {
     pub fn current(&self) -> &CurrentAccount {
         &self.current
-    }
-
-    pub fn page(&self) -> &PageContext {
-        &self.current.page
     }
 
     pub fn role(&self) -> StaffRole {

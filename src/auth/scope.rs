@@ -11,11 +11,11 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::CurrentAccount;
 use crate::db::institutions::InstitutionHeader;
 use crate::domain::{InstitutionRole, StaffRole, TcsStatus};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The least role a route needs, as a type: `Read` or `Admin`.
 pub trait RequiredRole: Send + Sync + 'static {

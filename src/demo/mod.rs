@@ -3,30 +3,35 @@
 pub mod orders;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use clock::{Clock, SystemClock};
+use digicert::{CertCentral, ClientConfig, HttpCertCentral, OrganizationListQuery};
+use digicert_sim::{AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions, ValidationSeed};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{recovery, totp};
-use crate::cli::DemoArgs;
-use crate::clock::SystemClock;
 use crate::config::{DigicertSettings, MailTransportKind, Settings};
 use crate::crypto::MasterKey;
 use crate::db::accounts::NewAccount;
 use crate::db::seed::DemoInstitution;
-use crate::digicert::{CertCentral, ClientConfig, HttpCertCentral, OrganizationListQuery};
 use crate::domain::StaffRole;
-use crate::sandbox::{
-    AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions, ValidationSeed,
-};
+use crate::state::AppState;
+
+/// Options of `tcs-portal demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Where demo state is kept (the generated master key, the mail folder).
+    #[arg(long, default_value = ".demo", value_name = "DIR")]
+    pub state_dir: PathBuf,
+}
 
 /// Printed on the console; a demo database must never hold real data.
 const DEMO_PASSWORD: &str = "demo-password-2026";
@@ -51,18 +56,16 @@ pub async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         })?;
     let pool = crate::db::connect_and_migrate(&settings).await?;
     let sandbox_dir = args.state_dir.join("sandbox");
-    let prepared = prepare(
-        &pool,
-        &mut settings,
-        Some(&sandbox_dir),
-        OffsetDateTime::now_utc(),
-    )
-    .await?;
+    let prepared = prepare(&pool, &mut settings, Some(&sandbox_dir), SystemClock.now()).await?;
     let banner = banner(&settings, &prepared);
     crate::app::run(
         settings,
         listener,
         CancellationToken::new(),
+        #[expect(
+            clippy::print_stdout,
+            reason = "the banner with the logins is for the person who started the demo"
+        )]
         move |_: &AppState| {
             println!("{banner}");
         },
@@ -104,7 +107,7 @@ pub async fn prepare(
         });
     }
     let seeded = seed(pool, &key, &demo_institutions, now).await?;
-    let state = AppState::new(pool.clone(), settings.clone(), Arc::new(SystemClock))?;
+    let state = crate::app::build_state(pool.clone(), settings.clone(), Arc::new(SystemClock))?;
     let person_link = seed_orders(&state, &seeded, now).await?;
     Ok(Prepared {
         sandbox,
@@ -146,7 +149,7 @@ async fn start_sandbox(
         }
         account = account.with_organization(organization);
     }
-    let sandbox = crate::sandbox::start_in_process(SandboxOptions {
+    let sandbox = digicert_sim::start_in_process(SandboxOptions {
         state_dir: dir.map(Path::to_path_buf),
         ..SandboxOptions::default().with_account(account)
     })

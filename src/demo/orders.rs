@@ -10,17 +10,17 @@
 use std::collections::HashSet;
 
 use anyhow::Context;
+use digicert::{CertCentral, CertificateFormat, ProductId, RevocationReason, RevokeRequest};
+use pki::keygen::{self, KeyType};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::seed::{self, DemoOrder};
-use crate::digicert::{CertCentral, CertificateFormat, ProductId, RevocationReason, RevokeRequest};
 use crate::domain::EmailAddress;
-use crate::pki::keygen::{self, KeyType};
 use crate::services::enrollment::link::{self, Recipient};
 use crate::services::ordering::request::{self, RequestSpec};
 use crate::services::ordering::{self, status};
+use crate::state::AppState;
 
 /// The institution that gets an order in every state, and its validated domain.
 pub const INSTITUTION: &str = "etf-bg";

@@ -224,10 +224,6 @@ fn is_control_or_invisible(c: char) -> bool {
 }
 
 #[cfg(test)]
-#[expect(
-    clippy::unwrap_used,
-    reason = "a value that fails to unwrap fails the test"
-)]
 mod tests {
     use super::*;
 

@@ -175,10 +175,6 @@ fn push_capitalised(out: &mut String, lower: &str, all_caps: bool) {
 }
 
 #[cfg(test)]
-#[expect(
-    clippy::unwrap_used,
-    reason = "a value that fails to unwrap fails the test"
-)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,9 @@
 //!
 //! Catalogues are TOML files compiled into the binary. A test checks that both
 //! languages have the same keys and that every key a template uses exists.
+//! [`format`] writes dates and times the way both languages read them.
+pub mod format;
+
 use std::collections::HashMap;
 use std::sync::LazyLock;
 

@@ -41,27 +41,26 @@
 //!
 //! # Using it
 //!
-//! A job kind is a [`JobHandler`] registered under its name in a [`Registry`];
-//! `serve` runs one [`Worker`] over that registry beside the mail worker, with
+//! A job kind is a [`JobHandler`] registered under its name in a [`Registry`]
+//! (`registry.rs`); `serve` runs one [`Worker`] over the registry that
+//! `services::background` assembles beside the mail worker, with
 //! the app's clock and stop token, and lists the recurring jobs on it
 //! ([`Worker::with_recurring`]). A handler that calls DigiCert waits in its
 //! worker slot while the limiter's window fills; when the client reports a
 //! longer wait (`HeldBack`, or a 429 that now blocks every process) it returns
 //! [`JobOutcome::Snooze`] rather than holding the slot.
 pub mod backoff;
-pub mod bench;
-pub mod handler;
-pub mod handlers;
 pub mod queue;
 pub mod rate_limit;
+pub mod registry;
 pub mod schedule;
 pub mod worker;
 
 pub use backoff::Backoff;
-pub use handler::{JobHandler, JobOutcome, Registry};
 pub use queue::{
     AfterFailure, FailedJob, Job, KindCounts, NewJob, claim, complete, counts, enqueue,
     extend_lease, fail, fail_permanently, list_failed, retry_failed, snooze,
 };
+pub use registry::{JobHandler, JobOutcome, Registry};
 pub use schedule::{Recurring, schedule};
 pub use worker::{Worker, WorkerConfig};

@@ -12,14 +12,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use clock::Clock;
+use digicert::{Answered, Error as DigicertError, RequestGate};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 
-use crate::clock::Clock;
 use crate::db::rate_limits as db;
-use crate::digicert::{Answered, Error as DigicertError, RequestGate};
 
 /// At most `max_calls` in any period of length `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

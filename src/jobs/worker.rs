@@ -6,6 +6,7 @@
 //! rows another worker is taking, and every outcome is fenced by the lease.
 use std::sync::Arc;
 
+use clock::Clock;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use time::{Duration, OffsetDateTime};
@@ -13,10 +14,9 @@ use tokio::task::{AbortHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::Backoff;
-use super::handler::{JobHandler, JobOutcome, Registry};
 use super::queue::{self, AfterFailure, Job};
+use super::registry::{JobHandler, JobOutcome, Registry};
 use super::schedule::{Recurring, schedule};
-use crate::clock::Clock;
 
 /// The channel the `jobs` triggers notify when a job is queued.
 const CHANNEL: &str = "tcs_jobs";

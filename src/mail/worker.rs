@@ -11,12 +11,12 @@
 //! ([`run_retention`]): a database backup then holds no usable link for long.
 use std::sync::Arc;
 
+use clock::Clock;
 use sqlx::PgPool;
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::transport::Outgoing;
-use crate::clock::Clock;
 
 const BATCH: i64 = 20;
 const LEASE: Duration = Duration::minutes(5);

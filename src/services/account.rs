@@ -1,9 +1,9 @@
 //! Changes people make to their own account.
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::accounts::Account;
 use crate::domain::NewPassword;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub enum PasswordChange {
     /// Done; every other session of the account has ended. Carries the new epoch.

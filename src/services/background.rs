@@ -1,16 +1,14 @@
-//! The job kinds `serve` runs and their schedules, assembled in one place.
+//! The background work `serve` runs: the job kinds of the services and their schedules,
+//! assembled in one place on one [`Worker`] of the job queue (`crate::jobs`).
 use async_trait::async_trait;
 use time::Duration;
 
-use super::handler::{JobHandler, JobOutcome, Registry};
-use super::queue::Job;
-use super::schedule::Recurring;
-use super::worker::{Worker, WorkerConfig};
-use crate::app::AppState;
 use crate::audit::RequestMeta;
+use crate::jobs::{Job, JobHandler, JobOutcome, Recurring, Registry, Worker, WorkerConfig};
 use crate::services::enrollment::wipe::{WIPE_KEYS, WIPE_KEYS_EVERY, WipeKeys};
 use crate::services::reminders::Reminders;
 use crate::services::validation_sync::{SyncOutcome, Syncer, Trigger};
+use crate::state::AppState;
 
 /// Pulls DigiCert's validation states for every linked institution.
 pub const SYNC_VALIDATIONS: &str = "digicert.sync_validations";
@@ -114,7 +112,7 @@ impl JobHandler for SyncValidations {
 /// The scheduled expiry warnings.
 struct ExpiryWarnings {
     pool: sqlx::PgPool,
-    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    clock: std::sync::Arc<dyn clock::Clock>,
     public_url: String,
 }
 

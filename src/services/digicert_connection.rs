@@ -4,16 +4,16 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use clock::Clock;
+use digicert::{Answered, Error as DigicertError, RequestGate};
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
-use crate::clock::Clock;
 use crate::db::orders as db;
-use crate::digicert::{Answered, Error as DigicertError, RequestGate};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// What a connection check found.
 #[derive(Debug, Clone, PartialEq, Eq)]

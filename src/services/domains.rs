@@ -3,12 +3,12 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::scope::{Admin, InstitutionScope};
 use crate::db::domains::{AddDomain, LiveCertificate};
 use crate::domain::{DomainName, DomainNameError};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Parses a typed domain by the rule of whoever adds it: institution admins only
 /// under the allowed suffixes, staff anything well-formed.

@@ -70,7 +70,7 @@ impl Notice for Warning<'_> {
                 "S/MIME organization validation".to_owned(),
             ),
         };
-        let until = crate::web::format::date(subject.valid_until);
+        let until = crate::i18n::format::date(subject.valid_until);
         let body = ValidationExpiryMail {
             subject_sr: &subject_sr,
             subject_en: &subject_en,

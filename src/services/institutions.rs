@@ -3,12 +3,12 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
 use crate::db::institutions::Collision;
 use crate::domain::institution::NewInstitution;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Creates the institution, or says which unique field collided.
 pub async fn create(

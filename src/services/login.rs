@@ -3,10 +3,10 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::domain::EmailAddress;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub enum LoginOutcome {
     /// The password is right; the second factor comes next.

@@ -3,11 +3,11 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{recovery, totp};
 use crate::db::accounts::Account;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The associated data that ties a sealed seed to its account row.
 fn seed_context(account_id: Uuid) -> Vec<u8> {

@@ -1,16 +1,19 @@
-//! Invitations: creating them (staff from the command line for now, institution
-//! admins in a later issue) and accepting them.
+//! Invitations that create an account: staff are invited from the command line
+//! (`tcs-portal staff create`, here); institution admins invite their fellow admins and
+//! auditors from the people page (`services::people`, which mails the link made here). This
+//! module also finds a presented invitation and accepts it, creating the account.
+use clock::{Clock, SystemClock};
 use serde_json::json;
 use time::Duration;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::config::Settings;
 use crate::crypto::tokens;
 use crate::db::invitations::{Invitation, NewInvitation};
 use crate::domain::{DisplayName, EmailAddress, NewPassword, StaffRole};
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub const INVITATION_TTL_HOURS: i64 = 72;
 
@@ -35,7 +38,7 @@ pub async fn create_staff(
     } else {
         StaffRole::Staff
     };
-    let token = invite_staff(&pool, &email, &name, role, time::OffsetDateTime::now_utc()).await?;
+    let token = invite_staff(&pool, &email, &name, role, SystemClock.now()).await?;
     Ok(invitation_link(&settings.public_url, &token))
 }
 

@@ -4,7 +4,6 @@ use serde_json::json;
 use time::Duration;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::scope::{Admin, InstitutionScope};
 use crate::crypto::tokens;
@@ -15,6 +14,7 @@ use crate::error::AppError;
 use crate::mail::Mail;
 use crate::mail::templates::{InvitationMail, MembershipAddedMail, role_words};
 use crate::services::onboarding::{INVITATION_TTL_HOURS, invitation_link};
+use crate::state::AppState;
 
 pub enum InviteOutcome {
     /// A new person: an invitation mail is on its way.
@@ -96,7 +96,7 @@ pub async fn invite(
                 institution_sr: &institution.name_sr,
                 institution_en: &institution.name_en,
                 link: &invitation_link(&state.settings.public_url, &token.secret),
-                expires: &crate::web::format::datetime(expires_at),
+                expires: &crate::i18n::format::datetime(expires_at),
             }
             .render()?;
             Mail {

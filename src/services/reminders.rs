@@ -18,18 +18,18 @@ use std::sync::Arc;
 
 use askama::Template;
 use async_trait::async_trait;
+use clock::Clock;
 use serde_json::json;
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::clock::Clock;
 use crate::db::reminders::{self as db, Ending};
 use crate::error::AppError;
 use crate::mail::Mail;
 use crate::mail::templates::{ReminderAdminMail, ReminderPersonMail};
 use crate::services::notices::{self, Notice, Thresholds};
+use crate::state::AppState;
 
 const THRESHOLDS: Thresholds = Thresholds::new(&[3, 14, 30]);
 
@@ -148,7 +148,7 @@ impl Notice for Reminder<'_> {
         let ending = &self.ending;
         let name = format!("{} {}", ending.given_name, ending.surname);
         let emails = ending.emails.join(", ");
-        let until = crate::web::format::date(ending.not_after);
+        let until = crate::i18n::format::date(ending.not_after);
         let texts = Texts {
             name: name.trim(),
             emails: &emails,

@@ -5,15 +5,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{CurrentAccount, session};
 use crate::domain::NewPassword;
 use crate::error::AppError;
 use crate::services::account::PasswordChange;
+use crate::state::AppState;
 use crate::web::forms::FieldErrors;
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 use crate::web::public::mfa::RecoveryCodesTemplate;
 
 #[derive(Template)]
@@ -28,6 +28,7 @@ struct AccountTemplate<'a> {
 
 fn render(
     current: &CurrentAccount,
+    page: &PageContext,
     status: StatusCode,
     errors: FieldErrors,
     notice: Option<&'static str>,
@@ -35,7 +36,7 @@ fn render(
     page::render(
         status,
         &AccountTemplate {
-            page: &current.page,
+            page,
             email: &current.account.email,
             display_name: &current.account.display_name,
             errors,
@@ -44,9 +45,9 @@ fn render(
     )
 }
 
-pub async fn show(current: CurrentAccount) -> Result<Response, AppError> {
-    let errors = FieldErrors::new(current.page.lang);
-    render(&current, StatusCode::OK, errors, None)
+pub async fn show(WithPage(current, page): WithPage<CurrentAccount>) -> Result<Response, AppError> {
+    let errors = FieldErrors::new(page.lang);
+    render(&current, &page, StatusCode::OK, errors, None)
 }
 
 #[derive(Deserialize)]
@@ -59,15 +60,21 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     meta: RequestMeta,
-    current: CurrentAccount,
+    WithPage(current, page): WithPage<CurrentAccount>,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::new(current.page.lang);
+    let mut errors = FieldErrors::new(page.lang);
     let new = match NewPassword::parse(&form.new_password, &form.new_password_confirm) {
         Ok(new) => new,
         Err(error) => {
             errors.add("new_password", error.message_key());
-            return render(&current, StatusCode::UNPROCESSABLE_ENTITY, errors, None);
+            return render(
+                &current,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                None,
+            );
         }
     };
     match crate::services::account::change_password(
@@ -83,6 +90,7 @@ pub async fn change_password(
             session::follow_epoch(&current.session, current.auth.clone(), session_epoch).await?;
             render(
                 &current,
+                &page,
                 StatusCode::OK,
                 errors,
                 Some("account.password_changed"),
@@ -90,7 +98,13 @@ pub async fn change_password(
         }
         PasswordChange::WrongCurrentPassword => {
             errors.add("current_password", "account.wrong_password");
-            render(&current, StatusCode::UNPROCESSABLE_ENTITY, errors, None)
+            render(
+                &current,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                None,
+            )
         }
     }
 }
@@ -98,13 +112,13 @@ pub async fn change_password(
 pub async fn regenerate_recovery_codes(
     State(state): State<AppState>,
     meta: RequestMeta,
-    current: CurrentAccount,
+    WithPage(current, page): WithPage<CurrentAccount>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let codes =
         crate::services::mfa::regenerate_recovery_codes(&state, &meta, current.account.id).await?;
     page::ok(&RecoveryCodesTemplate {
-        page: &current.page,
+        page: &page,
         codes: &codes,
         continue_to: "/account",
     })

@@ -6,12 +6,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::error::ErrorPage;
 use crate::i18n::Lang;
+use crate::state::AppState;
+use crate::telemetry::REQUEST_ID_HEADER;
 use crate::web::page::{self, ErrorTemplate};
-
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// No inline script or style anywhere; everything comes from our own origin.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \

@@ -1,7 +1,7 @@
 //! HTTP handlers, one folder per area, and the router that ties them together.
 pub mod account;
+pub mod api;
 pub mod audit_view;
-pub mod format;
 pub mod forms;
 pub mod institution;
 pub mod layers;
@@ -14,7 +14,6 @@ pub mod staff;
 
 use axum::routing::{get, post};
 
-use crate::app::AppState;
 use routes::RouteTable;
 
 /// Every route of the portal. Routes are registered only through [`RouteTable`],
@@ -201,12 +200,12 @@ pub fn routes() -> RouteTable {
         .add(
             "POST",
             "/api/v1/institutions/{institution_id}/orders",
-            post(institution::orders::place),
+            post(api::orders::place),
         )
         .add(
             "POST",
             "/api/v1/institutions/{institution_id}/orders/{order_id}/revoke",
-            post(institution::orders::revoke),
+            post(api::orders::revoke),
         )
         .add(
             "POST",
@@ -223,8 +222,4 @@ pub fn routes() -> RouteTable {
             "/institutions/{institution_id}/audit",
             get(institution::audit::list),
         )
-}
-
-pub fn router(state: AppState) -> axum::Router {
-    routes().into_router(state)
 }

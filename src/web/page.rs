@@ -1,4 +1,6 @@
 //! What every page's layout needs: language, CSRF token, and who is logged in.
+//! Anonymous pages take [`Page`]; pages behind one of `auth`'s extractors take
+//! [`WithPage`] around it, which adds the logged-in person to the header.
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -6,8 +8,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use tower_sessions::Session;
 
+use crate::auth::extractors::session_of;
+use crate::auth::scope::RequiredRole;
+use crate::auth::{CurrentAccount, InstitutionScope, PendingLogin, StaffAdmin, StaffScope};
+use crate::db::accounts::Account;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::state::AppState;
 
 const LANG_KEY: &str = "lang";
 
@@ -18,6 +25,21 @@ pub struct Nav {
     pub is_staff: bool,
     /// The institutions the person belongs to, as (id, short name), for the switcher.
     pub institutions: Vec<(String, String)>,
+}
+
+impl Nav {
+    async fn of(state: &AppState, account: &Account) -> Result<Self, AppError> {
+        let institutions = crate::db::institutions::memberships_of(&state.db, account.id)
+            .await?
+            .into_iter()
+            .map(|(id, short_name, _)| (id.to_string(), short_name))
+            .collect();
+        Ok(Self {
+            display_name: account.display_name.clone(),
+            is_staff: account.staff_role.is_some(),
+            institutions,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -85,12 +107,86 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
     }
 }
 
-pub fn session_of(parts: &Parts) -> Result<Session, AppError> {
-    parts
-        .extensions
-        .get::<Session>()
-        .cloned()
-        .ok_or_else(|| AppError::internal("session layer missing"))
+/// A visitor that one of `auth`'s extractors let in, as a page's header shows them.
+pub trait Visitor {
+    /// The fully logged-in account the header names; `None` while the second factor is owed.
+    fn signed_in(&self) -> Option<&CurrentAccount>;
+    fn session(&self) -> &Session;
+}
+
+impl Visitor for CurrentAccount {
+    fn signed_in(&self) -> Option<&CurrentAccount> {
+        Some(self)
+    }
+
+    fn session(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl Visitor for PendingLogin {
+    fn signed_in(&self) -> Option<&CurrentAccount> {
+        None
+    }
+
+    fn session(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl Visitor for StaffScope {
+    fn signed_in(&self) -> Option<&CurrentAccount> {
+        Some(self.current())
+    }
+
+    fn session(&self) -> &Session {
+        &self.current().session
+    }
+}
+
+impl Visitor for StaffAdmin {
+    fn signed_in(&self) -> Option<&CurrentAccount> {
+        Some(self.current())
+    }
+
+    fn session(&self) -> &Session {
+        &self.current().session
+    }
+}
+
+impl<R: RequiredRole> Visitor for InstitutionScope<R> {
+    fn signed_in(&self) -> Option<&CurrentAccount> {
+        Some(&self.current)
+    }
+
+    fn session(&self) -> &Session {
+        &self.current.session
+    }
+}
+
+/// A page for a visitor that the extractor `V` let in, with its layout's context:
+/// `WithPage(scope, page): WithPage<InstitutionScope<Read>>`. `V` decides who may see
+/// the page (and rejects everyone else before anything is built); this only presents them.
+pub struct WithPage<V>(pub V, pub PageContext);
+
+impl<V> FromRequestParts<AppState> for WithPage<V>
+where
+    V: FromRequestParts<AppState, Rejection = AppError> + Visitor + Send,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let visitor = V::from_request_parts(parts, state).await?;
+        let nav = match visitor.signed_in() {
+            Some(current) => Some(Nav::of(state, &current.account).await?),
+            None => None,
+        };
+        let page = PageContext::build(parts, visitor.session(), nav).await?;
+        Ok(Self(visitor, page))
+    }
 }
 
 /// The visitor's language: their explicit choice, else their browser's, else Serbian.

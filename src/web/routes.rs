@@ -2,7 +2,7 @@
 use axum::Router;
 use axum::routing::MethodRouter;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteInfo {
@@ -40,8 +40,10 @@ impl RouteTable {
         &self.routes
     }
 
-    pub fn into_router(self, state: AppState) -> Router {
-        crate::app::with_layers(self.router, state)
+    /// The routes alone, still waiting for their state; `app` wraps them in the
+    /// middleware stack and gives them the state.
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
     }
 }
 

@@ -2,12 +2,11 @@
 //! submitted for DNS TXT validation and shows the exact record, "check now"
 //! validates it once the record is in place, staff submit the organization for
 //! S/MIME validation, and DigiCert's refusals give a message, not a 500.
+use clock::{Clock, SystemClock};
+use digicert_sim::{AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions, ValidationSeed};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tcs_portal::sandbox::{
-    AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions, ValidationSeed,
-};
 use uuid::Uuid;
 
 use crate::helpers::{EnrolledUser, TestApp, TestClient, html_unescape};
@@ -26,7 +25,7 @@ struct World {
 /// ETF's organization exists at DigiCert never submitted for S/MIME and with no domains;
 /// ETF is linked to it; everyone reads English.
 async fn world(pool: PgPool) -> World {
-    let sandbox = tcs_portal::sandbox::start_in_process(
+    let sandbox = digicert_sim::start_in_process(
         SandboxOptions::default().with_account(
             AccountSeed::new(KEY)
                 .with_organization(OrganizationSeed::new(ORG).with_smime(ValidationSeed::None)),
@@ -472,7 +471,7 @@ async fn warnings_sent(app: &TestApp) -> Vec<(String, String)> {
 async fn expiry_warnings_go_out_once_per_threshold_even_run_concurrently(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let people = two_institutions(&app).await;
-    let start = time::OffsetDateTime::now_utc();
+    let start = SystemClock.now();
     let days = |n: i64| start + time::Duration::days(n);
     sqlx::query(
         "UPDATE institutions SET org_validation_status = 'validated', org_validated_until = $2

@@ -2,12 +2,11 @@
 //! portal of a test.
 use std::sync::Arc;
 
+use clock::{Clock, SystemClock};
+use digicert::RevocationReason;
 use reqwest::StatusCode;
 use sqlx::PgPool;
-use tcs_portal::app::AppState;
 use tcs_portal::audit::RequestMeta;
-use tcs_portal::clock::{Clock, SystemClock};
-use tcs_portal::digicert::RevocationReason;
 use tcs_portal::services::ordering::{self, RevokeOutcome, Revoker};
 
 use crate::helpers::TestApp;
@@ -57,11 +56,11 @@ async fn the_demo_seeds_an_order_in_every_state_and_one_more_awaiting_per_run(po
     .unwrap();
     assert_eq!(issued.len(), 3, "{seeded:?}");
     for chain in issued {
-        let ders: Vec<Vec<u8>> = tcs_portal::pki::pem::decode_all(&chain)
+        let ders: Vec<Vec<u8>> = pki::pem::decode_all(&chain)
             .into_iter()
             .map(|block| block.der)
             .collect();
-        tcs_portal::pki::CertificateChain::new(ders[0].clone(), ders[1..].to_vec()).unwrap();
+        pki::CertificateChain::new(ders[0].clone(), ders[1..].to_vec()).unwrap();
     }
 }
 
@@ -100,7 +99,8 @@ async fn an_issued_demo_order_is_known_to_digicert_and_can_be_revoked(pool: PgPo
         .await
         .unwrap();
     // The portal as `demo` serves it: talking to the demo's sandbox.
-    let state = AppState::new(app.pool.clone(), settings, Arc::new(SystemClock)).unwrap();
+    let state =
+        tcs_portal::app::build_state(app.pool.clone(), settings, Arc::new(SystemClock)).unwrap();
     let (id, requested_by): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
         "SELECT id, requested_by FROM certificate_orders
          WHERE idempotency_key = 'demo-issued-petar.petrovic'",
@@ -127,7 +127,7 @@ async fn an_issued_demo_order_is_known_to_digicert_and_can_be_revoked(pool: PgPo
     // The revoked still was revoked at DigiCert too, not only in our table.
     let revoked_at_sandbox = crate::world::at_sandbox(&demo.sandbox, |orders| {
         orders
-            .filter(|order| order.status == tcs_portal::sandbox::state::OrderStatus::Revoked)
+            .filter(|order| order.status == digicert_sim::state::OrderStatus::Revoked)
             .count()
     })
     .await;

@@ -4,15 +4,15 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use clock::{Clock, ManualClock, SystemClock};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use sqlx::PgPool;
-use tcs_portal::app::AppState;
 use tcs_portal::auth::totp;
-use tcs_portal::clock::{Clock, ManualClock};
 use tcs_portal::config::{MailTransportKind, Settings};
 use tcs_portal::crypto::MasterKey;
 use tcs_portal::domain::{DisplayName, EmailAddress, StaffRole};
+use tcs_portal::state::AppState;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "a long test pass-phrase";
@@ -51,9 +51,10 @@ impl TestApp {
         settings.mail.transport = MailTransportKind::Log;
         settings.hashing_concurrency = 2;
         settings.digicert = digicert;
-        let clock = ManualClock::new(time::OffsetDateTime::now_utc());
-        let state = AppState::new(pool.clone(), settings, Arc::new(clock.clone())).unwrap();
-        let app = tcs_portal::web::router(state.clone())
+        let clock = ManualClock::new(SystemClock.now());
+        let state =
+            tcs_portal::app::build_state(pool.clone(), settings, Arc::new(clock.clone())).unwrap();
+        let app = tcs_portal::app::router(state.clone())
             .into_make_service_with_connect_info::<SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         Self {

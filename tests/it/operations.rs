@@ -119,3 +119,14 @@ async fn audit_verify_on_the_command_line_names_a_tampered_row(pool: PgPool) {
         String::from_utf8_lossy(&broken.stdout).contains(&format!("BROKEN at event id {first}"))
     );
 }
+
+/// The sandbox is a crate of its own with its own program, and the portal's binary still runs
+/// it as a subcommand, with the same options.
+#[tokio::test]
+async fn tcs_portal_digicert_sim_serves_the_sandbox_until_sigterm() {
+    testkit::sandbox_program::serves_until_sigterm(
+        env!("CARGO_BIN_EXE_tcs-portal"),
+        &["digicert-sim"],
+    )
+    .await;
+}

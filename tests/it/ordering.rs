@@ -3,15 +3,16 @@
 //! issued with a verified chain, or are refused with no side effect.
 use std::time::Duration as StdDuration;
 
+use clock::{Clock, SystemClock};
+use digicert_sim::rate_limit::RateLimits as SandboxLimits;
+use digicert_sim::state::OrderStatus as SandboxStatus;
+use digicert_sim::{EmailValidationMode, RunningSandbox};
+use pki::keygen::{self, KeyType};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tcs_portal::domain::EmailAddress;
 use tcs_portal::jobs::WorkerConfig;
-use tcs_portal::pki::keygen::{self, KeyType};
-use tcs_portal::sandbox::rate_limit::RateLimits as SandboxLimits;
-use tcs_portal::sandbox::state::OrderStatus as SandboxStatus;
-use tcs_portal::sandbox::{EmailValidationMode, RunningSandbox};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -127,16 +128,12 @@ async fn an_order_goes_all_the_way_to_issued_with_a_verified_chain(pool: PgPool)
             .serial_number
             .is_some_and(|serial| !serial.is_empty())
     );
-    assert!(
-        issued
-            .not_after
-            .is_some_and(|end| end > OffsetDateTime::now_utc())
-    );
+    assert!(issued.not_after.is_some_and(|end| end > SystemClock.now()));
     let chain = issued.chain_pem.unwrap();
-    let blocks = tcs_portal::pki::pem::decode_all(&chain);
+    let blocks = pki::pem::decode_all(&chain);
     assert!(blocks.len() >= 2, "leaf and issuers: {chain}");
     let ders: Vec<Vec<u8>> = blocks.into_iter().map(|block| block.der).collect();
-    tcs_portal::pki::pkcs12::CertificateChain::new(ders[0].clone(), ders[1..].to_vec()).unwrap();
+    pki::pkcs12::CertificateChain::new(ders[0].clone(), ders[1..].to_vec()).unwrap();
     assert_eq!(at_digicert(&world.sandbox, &issued.reference).await, 1);
     assert!(
         world

@@ -1,9 +1,9 @@
 //! The outbox: mail survives a crash between the write and the send.
 use std::sync::Arc;
 
+use clock::Clock;
 use reqwest::StatusCode;
 use sqlx::PgPool;
-use tcs_portal::clock::Clock;
 use tcs_portal::config::{MailSettings, MailTransportKind};
 use tcs_portal::domain::StaffRole;
 use tcs_portal::mail::Mail;

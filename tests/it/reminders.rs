@@ -1,8 +1,8 @@
 //! Reminders before a certificate ends: 30, 14 and 3 days ahead, to the person
 //! and the institution's active admins, each exactly once however many sweeps
 //! run at the same time, with the "order again" link for the admins.
+use clock::Clock;
 use sqlx::PgPool;
-use tcs_portal::clock::Clock;
 use tcs_portal::services::reminders::Reminders;
 use time::Duration;
 use uuid::Uuid;
@@ -195,7 +195,7 @@ async fn the_admins_get_the_order_again_link_and_the_person_learns_who_can_renew
     let app = TestApp::spawn(pool).await;
     let people = world(&app).await;
     let petar = order(&app, &people, "petar", "issued", 20).await;
-    let until = tcs_portal::web::format::date(app.clock.now() + Duration::days(20));
+    let until = tcs_portal::i18n::format::date(app.clock.now() + Duration::days(20));
 
     assert_eq!(sweep_four_at_once(&app).await, 1);
     let sent = reminders_sent(&app).await;

@@ -1,14 +1,14 @@
 //! The staff operations page: the DigiCert connection check and failed jobs.
+use digicert_sim::{AccountSeed, SandboxOptions};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 use tcs_portal::domain::StaffRole;
-use tcs_portal::sandbox::{AccountSeed, SandboxOptions};
 
 use crate::helpers::TestApp;
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn staff_see_the_connection_work_with_the_right_api_key(pool: PgPool) {
-    let sandbox = tcs_portal::sandbox::start_in_process(
+    let sandbox = digicert_sim::start_in_process(
         SandboxOptions::default().with_account(AccountSeed::new("right-key")),
     )
     .await
@@ -37,7 +37,7 @@ async fn staff_see_the_connection_work_with_the_right_api_key(pool: PgPool) {
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn a_wrong_api_key_gets_a_clear_banner(pool: PgPool) {
-    let sandbox = tcs_portal::sandbox::start_in_process(
+    let sandbox = digicert_sim::start_in_process(
         SandboxOptions::default().with_account(AccountSeed::new("right-key")),
     )
     .await
@@ -81,7 +81,7 @@ async fn a_failed_job_is_shown_with_its_error_and_staff_can_retry_it(pool: PgPoo
     let auditor = app
         .enrolled_staff("revizor@amres.ac.rs", StaffRole::StaffAuditor)
         .await;
-    let now = tcs_portal::clock::Clock::now(&app.clock);
+    let now = clock::Clock::now(&app.clock);
     let job = tcs_portal::jobs::NewJob::from_value(
         "digicert.place_order",
         serde_json::json!({"order": 7}),

@@ -2,13 +2,12 @@
 //! replace the cache, on demand and on schedule, and failures change nothing.
 use std::time::Duration as StdDuration;
 
+use clock::{Clock, SystemClock};
+use digicert_sim::{AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions, ValidationSeed};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tcs_portal::domain::{DomainName, EmailAddress};
-use tcs_portal::sandbox::{
-    AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions, ValidationSeed,
-};
 use tcs_portal::services::preconditions::{self, Unmet};
 use time::{Duration, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
@@ -21,7 +20,7 @@ const KEY: &str = "amres-key";
 
 /// Whole seconds, as DigiCert's answers carry them.
 fn in_days(days: i64) -> OffsetDateTime {
-    let now = OffsetDateTime::now_utc();
+    let now = SystemClock.now();
     now.replace_nanosecond(0).unwrap_or(now) + Duration::days(days)
 }
 
@@ -39,7 +38,7 @@ struct World {
 async fn world(pool: PgPool, api_key: &str) -> World {
     let org_until = in_days(400);
     let domain_until = in_days(200);
-    let sandbox = tcs_portal::sandbox::start_in_process(
+    let sandbox = digicert_sim::start_in_process(
         SandboxOptions::default().with_account(
             AccountSeed::new(KEY)
                 .with_organization(
@@ -221,12 +220,7 @@ async fn unmet_for(app: &TestApp, institution: Uuid, email: &str) -> Vec<Unmet> 
         )
         .collect();
     let email = EmailAddress::parse(email).unwrap();
-    preconditions::evaluate(
-        &detail,
-        &domains,
-        &[email],
-        tcs_portal::clock::Clock::now(&app.clock),
-    )
+    preconditions::evaluate(&detail, &domains, &[email], clock::Clock::now(&app.clock))
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
@@ -360,16 +354,16 @@ async fn the_scheduled_job_syncs_every_linked_institution_through_the_worker(poo
             true,
         )
         .await;
-    let now = tcs_portal::clock::Clock::now(&world.app.clock);
+    let now = clock::Clock::now(&world.app.clock);
     let job = tcs_portal::jobs::NewJob::from_value(
-        tcs_portal::jobs::handlers::SYNC_VALIDATIONS,
+        tcs_portal::services::background::SYNC_VALIDATIONS,
         json!({}),
     );
     tcs_portal::jobs::enqueue(&world.app.pool, &job, now)
         .await
         .unwrap();
     let stop = CancellationToken::new();
-    let worker = tcs_portal::jobs::handlers::digicert_worker(&world.app.state).unwrap();
+    let worker = tcs_portal::services::background::digicert_worker(&world.app.state).unwrap();
     let running = tokio::spawn(worker.run(stop.clone()));
     let mut done = false;
     for _ in 0..100 {
@@ -492,7 +486,7 @@ async fn a_key_blocked_after_a_429_gets_a_try_later_message_and_changes_nothing(
     let key = tcs_portal::jobs::rate_limit::RateKey::for_api_key(&secrecy::SecretString::from(
         KEY.to_owned(),
     ));
-    let now = tcs_portal::clock::Clock::now(&world.app.clock);
+    let now = clock::Clock::now(&world.app.clock);
     tcs_portal::jobs::rate_limit::block_until(&world.app.pool, &key, now + Duration::hours(1))
         .await
         .unwrap();

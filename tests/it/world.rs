@@ -4,22 +4,22 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use futures_util::StreamExt;
-use reqwest::StatusCode;
-use serde_json::{Value, json};
-use sqlx::PgPool;
-use tcs_portal::clock::SystemClock;
-use tcs_portal::digicert::{CertCentral, ClientConfig, HttpCertCentral, RetryPolicy};
-use tcs_portal::domain::EmailAddress;
-use tcs_portal::jobs::{Backoff, Registry, Worker, WorkerConfig};
-use tcs_portal::pki::keygen::{self, KeyType};
-use tcs_portal::sandbox::rate_limit::RateLimits as SandboxLimits;
-use tcs_portal::sandbox::{
+use clock::{Clock, SystemClock};
+use digicert::{CertCentral, ClientConfig, HttpCertCentral, RetryPolicy};
+use digicert_sim::rate_limit::RateLimits as SandboxLimits;
+use digicert_sim::{
     AccountSeed, EmailValidationMode, OrganizationSeed, RunningSandbox, SandboxOptions,
     ValidationSeed,
 };
+use futures_util::StreamExt;
+use pki::keygen::{self, KeyType};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use tcs_portal::domain::EmailAddress;
+use tcs_portal::jobs::{Backoff, Registry, Worker, WorkerConfig};
 use tcs_portal::services::ordering::{FollowTiming, Pipeline};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 use uuid::Uuid;
 
 use crate::helpers::{EnrolledUser, TestApp};
@@ -43,11 +43,11 @@ pub struct Drill {
 /// A sandbox with `limits` as its rate limits. With automatic email validation
 /// it issues as soon as an order is placed.
 pub async fn sandbox(limits: SandboxLimits, emails: EmailValidationMode) -> RunningSandbox {
-    let until = OffsetDateTime::now_utc() + Duration::days(300);
+    let until = SystemClock.now() + Duration::days(300);
     let validated = ValidationSeed::Validated {
         validated_until: Some(until),
     };
-    tcs_portal::sandbox::start_in_process(SandboxOptions {
+    digicert_sim::start_in_process(SandboxOptions {
         rate_limits: limits,
         ..SandboxOptions::default().with_account(
             AccountSeed::new(KEY)
@@ -201,7 +201,7 @@ pub async fn organization_id(sandbox: &RunningSandbox) -> u64 {
 
 /// Links the institution to the sandbox's organization, validated on both sides.
 async fn link_validated(pool: &PgPool, sandbox: &RunningSandbox, institution: Uuid) {
-    let until = OffsetDateTime::now_utc() + Duration::days(300);
+    let until = SystemClock.now() + Duration::days(300);
     let org_id = i64::try_from(organization_id(sandbox).await).unwrap();
     sqlx::query(
         "UPDATE institutions SET digicert_org_id = $1, org_validation_status = 'validated',
@@ -257,7 +257,7 @@ async fn count_at_sandbox(sandbox: &RunningSandbox, references: &[String]) -> Sa
 /// What `look` makes of every order at the sandbox, in any account.
 pub async fn at_sandbox<R>(
     sandbox: &RunningSandbox,
-    look: impl FnOnce(&mut dyn Iterator<Item = &tcs_portal::sandbox::state::Order>) -> R,
+    look: impl FnOnce(&mut dyn Iterator<Item = &digicert_sim::state::Order>) -> R,
 ) -> R {
     sandbox
         .sandbox()

@@ -3,6 +3,7 @@
 //! memory, or in the state directory when the operator asks for persistence.
 
 use anyhow::Context;
+use pki::{der, pem};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     CustomExtension, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, Issuer,
@@ -14,7 +15,6 @@ use sha1::{Digest, Sha1};
 use time::{Duration, OffsetDateTime};
 
 use super::crl::RevokedSerial;
-use crate::pki::{der, pem};
 
 pub const ROOT_CN: &str = "SANDBOX DigiCert Assured ID Root CA";
 pub const INTERMEDIATE_CN: &str = "SANDBOX TERENA SSL CA 3";

@@ -1,4 +1,5 @@
-//! `tcs-portal digicert-sim`: run the sandbox as a standalone server.
+//! The sandbox as a standalone server: the options and the server loop behind both
+//! `digicert-sim` (this crate's program) and `tcs-portal digicert-sim`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -89,6 +90,10 @@ impl SimArgs {
 }
 
 /// Serves until Ctrl-C or SIGTERM.
+#[expect(
+    clippy::print_stdout,
+    reason = "the addresses and the control key are for the person who started the sandbox"
+)]
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let options = args.options()?;
     let control_key = options.control_key.clone();

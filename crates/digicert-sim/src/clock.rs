@@ -1,13 +1,12 @@
 //! The sandbox's movable time. Everything in the sandbox reads the time through a [`SimClock`]
-//! over the portal's injectable [`Clock`], so the control API can move it and tests can pin it;
+//! over an injectable [`Clock`] (the wall clock in production), so the control API can move it and tests can pin it;
 //! nothing else calls `OffsetDateTime::now_utc`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use ::clock::Clock;
 use time::{Duration, OffsetDateTime};
-
-use crate::clock::Clock;
 
 /// The sandbox's clock: a base clock plus an offset the control API can move forward or back.
 #[derive(Debug)]

@@ -4,9 +4,8 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use pki::csr::CsrError;
 use serde_json::json;
-
-use crate::pki::csr::CsrError;
 
 /// One error answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,9 @@
 //! The DigiCert sandbox: a CertCentral Services API v2 simulator that issues real S/MIME
-//! certificates from a simulated hierarchy. Run it with `tcs-portal digicert-sim` ([`cli`]) or
-//! in-process with [`start_in_process`]; [`router`] gives the bare axum router.
+//! certificates from a simulated hierarchy. Run it as its own program (`digicert-sim`, built
+//! by this crate, e.g. for institutions that train their admins), as `tcs-portal digicert-sim`
+//! (both take the same [`cli`] options), or in-process with [`start_in_process`]; [`router`]
+//! gives the bare axum router. It depends on nothing of the portal, and the portal's DigiCert
+//! client is not used here either, so the two cannot share a mistake.
 //!
 //! Tour: [`api`] serves `/services/v2` (thin handlers), [`ordering`] holds DigiCert's rules for
 //! accepting an order, [`lifecycle`] moves orders and requests through their states,
@@ -36,6 +39,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ::clock::{Clock, SystemClock};
 use anyhow::Context;
 use axum::Router;
 use time::OffsetDateTime;
@@ -49,7 +53,6 @@ use self::rate_limit::{RateLimiter, RateLimits};
 pub use self::seed::{AccountSeed, DomainSeed, OrganizationSeed, ValidationSeed};
 use self::state::SandboxState;
 pub use self::state::{AccessRole, ApprovalMode, EmailValidationMode};
-use crate::clock::{Clock, SystemClock};
 
 /// The default public-style host embedded in CRL and AIA URLs. pkilint flags internal names
 /// (`localhost`, `.test`, IP literals) as `cabf.internal_domain_name`, so the certificates name

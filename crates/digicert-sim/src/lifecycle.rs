@@ -4,6 +4,7 @@
 //! can be reissued (`reissue_pending` until approved, then a new certificate).
 
 use anyhow::Context;
+use pki::csr::Csr;
 use time::OffsetDateTime;
 
 use super::ca::{CertificateAuthority, LeafSpec};
@@ -16,7 +17,6 @@ use super::state::{
     AccessRole, Account, ApprovalMode, EmailValidationMode, IdCounters, IdKind, IssuedCertificate,
     Order, OrderStatus, Request, RequestStatus, RequestType, Revocation, SandboxState,
 };
-use crate::pki::csr::Csr;
 
 /// The account of `api_key` and the id counters, borrowed together.
 pub fn split<'a>(

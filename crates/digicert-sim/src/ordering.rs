@@ -1,13 +1,13 @@
 //! `POST /order/certificate/{product}`: the request body and DigiCert's rules for accepting a
 //! client-certificate order. Produces a new [`Order`] or the error DigiCert would give.
 
+use pki::csr::{Csr, Curve, KeyKind};
 use serde::Deserialize;
 use time::{Date, Duration, OffsetDateTime};
 
 use super::error::{ApiError, ApiResult};
 use super::products::{MAX_VALIDITY_DAYS, Product, SmimeType, UsageRule};
 use super::state::{Account, EmailCheck, Individual, Order, OrderStatus, Profile, Usage};
-use crate::pki::csr::{Csr, Curve, KeyKind};
 
 #[derive(Debug, Deserialize)]
 pub struct NewOrderBody {

@@ -1,11 +1,11 @@
 //! Which subject, key usage, extended key usage and S/MIME BR policy OID each order gets
 //! (S/MIME Baseline Requirements §7.1.2.3, §7.1.4.2.2, §7.1.6.1).
 
+use pki::csr::KeyKind;
 use rcgen::{DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, KeyUsagePurpose};
 
 use super::products::SmimeType;
 use super::state::{Order, Organization, Profile};
-use crate::pki::csr::KeyKind;
 
 const OID_GIVEN_NAME: &[u64] = &[2, 5, 4, 42];
 const OID_SURNAME: &[u64] = &[2, 5, 4, 4];

@@ -7,12 +7,12 @@ use std::fmt;
 use std::marker::PhantomData;
 
 /// Reads a flag sent as `true`/`false`, `1`/`0`, `"1"`/`"0"` or `"true"`/`"false"`.
-pub fn flag<'de, D: Deserializer<'de>>(de: D) -> Result<bool, D::Error> {
+pub(crate) fn flag<'de, D: Deserializer<'de>>(de: D) -> Result<bool, D::Error> {
     de.deserialize_any(FlagVisitor)
 }
 
 /// [`flag`] for optional fields; `null` and `""` read as absent.
-pub fn flag_option<'de, D: Deserializer<'de>>(de: D) -> Result<Option<bool>, D::Error> {
+pub(crate) fn flag_option<'de, D: Deserializer<'de>>(de: D) -> Result<Option<bool>, D::Error> {
     de.deserialize_any(OptionalFlagVisitor)
 }
 
@@ -88,7 +88,7 @@ impl<'de> Visitor<'de> for OptionalFlagVisitor {
 }
 
 /// Reads an id sent as a JSON integer or, in some documented examples, as a digit string.
-pub fn id<'de, D: Deserializer<'de>>(de: D) -> Result<u64, D::Error> {
+pub(crate) fn id<'de, D: Deserializer<'de>>(de: D) -> Result<u64, D::Error> {
     de.deserialize_any(IdVisitor)
 }
 
@@ -118,7 +118,7 @@ impl Visitor<'_> for IdVisitor {
 
 /// Reads an optional nested object that DigiCert sometimes sends as `[]` (an empty PHP
 /// array) or `null` when there is nothing to say.
-pub fn object_or_empty<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+pub(crate) fn object_or_empty<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -160,7 +160,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOrEmptyVisitor<T> {
 }
 
 /// Reads a list that may be absent (with `#[serde(default)]`) or `null`.
-pub fn list<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn list<'de, D, T>(de: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

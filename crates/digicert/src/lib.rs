@@ -2,8 +2,13 @@
 //! [`HttpCertCentral`], typed requests and responses that tolerate DigiCert's quirks, and
 //! the typed [`Error`].
 //!
-//! Field names, status codes and quirks follow `shared/digicert-api.md`; every recorded
-//! response in `shared/fixtures/digicert/recorded/` parses (see the integration tests).
+//! Field names, status codes and quirks follow DigiCert's Services API v2 documentation and
+//! what the live API really sends: every recorded response in `tests/fixtures/recorded/`
+//! (sources in its README) parses, as the integration tests in `tests/client/` check.
+//!
+//! Everything specific to DigiCert stays in this crate (DESIGN §12, CA independence): its
+//! ids, products, statuses and errors are types of this crate, and the portal talks to it
+//! through the [`CertCentral`] trait.
 
 mod api;
 mod client;

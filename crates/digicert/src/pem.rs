@@ -5,9 +5,9 @@
 /// Text between blocks (bag attributes, blank lines) is dropped, and so is an
 /// unterminated or undecodable block.
 pub fn certificate_blocks(text: &str) -> Vec<String> {
-    crate::pki::pem::decode_all(text)
+    pki::pem::decode_all(text)
         .into_iter()
         .filter(|block| block.label == "CERTIFICATE")
-        .map(|block| crate::pki::pem::encode("CERTIFICATE", &block.der))
+        .map(|block| pki::pem::encode("CERTIFICATE", &block.der))
         .collect()
 }

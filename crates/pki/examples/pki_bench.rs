@@ -1,7 +1,7 @@
 //! Bench (issue 6 §10): the portal's key generation plus CSR per key type, and its
 //! PKCS#12 build, each against the `openssl` command line measured in the same run.
-//! Run by `bash bench/run.sh` (release build); `cargo run --release --example pki_bench`
-//! alone works too.
+//! Run by `bash bench/run.sh` (release build); `cargo run --release -p pki --example
+//! pki_bench` alone works too.
 //!
 //! Ours runs in this process; every openssl figure is one process, so its start-up
 //! (the median of `openssl version`) is measured as well and a second ratio is given
@@ -11,16 +11,20 @@
 //! Sample counts: BENCH_PKI_RSA (default 10), BENCH_PKI_EC (40), BENCH_PKI_P12 (5).
 //! The figures are also written as JSON to the path given as the first argument
 //! (default artifacts/bench/pki.json).
+#![expect(
+    clippy::print_stdout,
+    reason = "a bench is run from a terminal and prints its report there"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use pki::keygen::{self, KeyType};
+use pki::pkcs12::PKCS12_ITERATIONS;
+use pki::{CertificateChain, GeneratedKey, Passphrase, build_pkcs12, pem};
 use serde_json::json;
-use tcs_portal::domain::EmailAddress;
-use tcs_portal::pki::keygen::{self, KeyType};
-use tcs_portal::pki::pkcs12::PKCS12_ITERATIONS;
-use tcs_portal::pki::{CertificateChain, GeneratedKey, Passphrase, build_pkcs12, pem};
 
 const COMMON_NAME: &str = "Petar Petrovic";
 const EMAIL: &str = "petar@etf.bg.ac.rs";
@@ -115,7 +119,6 @@ impl KeyRow {
         .chain(newkey_args.iter().copied())
         .chain(["-subj", &subject, "-addext", &san])
         .collect();
-        let emails = [EmailAddress::parse(EMAIL)?];
         let mut row = Self {
             label,
             ours: Vec::with_capacity(count),
@@ -124,7 +127,7 @@ impl KeyRow {
         };
         for _ in 0..count {
             row.ours
-                .push(timed(|| Ok(keygen::generate(key_type, COMMON_NAME, &emails)?))?.0);
+                .push(timed(|| Ok(keygen::generate(key_type, COMMON_NAME, &[EMAIL])?))?.0);
             row.genpkey
                 .push(timed(|| run_openssl(dir, &genpkey, &[]))?.0);
             row.req.push(timed(|| run_openssl(dir, &req, &[]))?.0);
@@ -155,11 +158,7 @@ struct Pkcs12Row {
 
 impl Pkcs12Row {
     fn measure(dir: &Path, count: usize) -> anyhow::Result<Self> {
-        let key = keygen::generate(
-            KeyType::Rsa3072,
-            COMMON_NAME,
-            &[EmailAddress::parse(EMAIL)?],
-        )?;
+        let key = keygen::generate(KeyType::Rsa3072, COMMON_NAME, &[EMAIL])?;
         let chain = issue_with_openssl(dir, &key)?;
         let passphrase = Passphrase::generate();
         let pass_env = [(PASS_VAR, passphrase.expose_secret())];

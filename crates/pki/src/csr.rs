@@ -307,7 +307,6 @@ fn trim_ascii(input: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use rcgen::{CertificateParams, KeyPair};
 
@@ -389,7 +388,7 @@ mod tests {
     /// A CSR with a hand-made RSA key and a dummy signature: key rules are checked before the
     /// signature, so this is enough to reach them.
     fn rsa_csr_der(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
-        use crate::pki::der;
+        use crate::der;
         let rsa_oid = der::oid(&[1, 2, 840, 113549, 1, 1, 1]);
         let null = der::tlv(0x05, &[]);
         let key = der::sequence(&[der::tlv(0x02, modulus), der::tlv(0x02, exponent)]);

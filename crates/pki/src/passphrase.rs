@@ -113,10 +113,6 @@ impl fmt::Debug for Passphrase {
 }
 
 #[cfg(test)]
-#[expect(
-    clippy::unwrap_used,
-    reason = "a value that fails to unwrap fails the test"
-)]
 mod tests {
     use super::*;
 

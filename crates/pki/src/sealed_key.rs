@@ -237,10 +237,6 @@ fn read_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
 }
 
 #[cfg(test)]
-#[expect(
-    clippy::unwrap_used,
-    reason = "a value that fails to unwrap fails the test"
-)]
 mod tests {
     use super::*;
 

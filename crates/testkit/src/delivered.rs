@@ -5,7 +5,7 @@
 //! `openssl cms` signs and verifies, encrypts and decrypts with it.
 use std::path::PathBuf;
 
-use super::tools::{Ran, Scratch, arg, run, run_ok};
+use crate::tools::{Ran, Scratch, arg, run, run_ok};
 
 const NSS_ROOT_NICKNAME: &str = "trusted-root";
 const MESSAGE: &str = "Zdravo, ovo je potpisana poruka.\r\n";

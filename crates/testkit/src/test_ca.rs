@@ -1,19 +1,20 @@
 //! A throw-away CA hierarchy (root → intermediate → person) standing in for DigiCert's.
+use clock::{Clock, SystemClock};
+use pki::keygen::{self, GeneratedKey, KeyType};
+use pki::{CertificateChain, Passphrase, build_pkcs12};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName,
     DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
     PKCS_ECDSA_P256_SHA256,
 };
-use tcs_portal::domain::EmailAddress;
-use tcs_portal::pki::keygen::{self, GeneratedKey, KeyType};
-use tcs_portal::pki::{CertificateChain, Passphrase, build_pkcs12};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 pub const ROOT_CN: &str = "TCS Portal Test Root";
 pub const INTERMEDIATE_CN: &str = "TCS Portal Test Intermediate";
 pub const PERSON_CN: &str = "Đorđe Jovanović";
 pub const PERSON_EMAIL: &str = "djordje.jovanovic@uni.example.rs";
 
+/// The root and the intermediate, with the key that issues people's certificates.
 pub struct TestCa {
     pub root_der: Vec<u8>,
     pub root_pem: String,
@@ -21,7 +22,14 @@ pub struct TestCa {
     intermediate: Issuer<'static, KeyPair>,
 }
 
+impl Default for TestCa {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl TestCa {
+    /// A new hierarchy with fresh keys.
     pub fn new() -> Self {
         let root_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
         let root_params = ca_params(ROOT_CN, BasicConstraints::Unconstrained);
@@ -57,7 +65,7 @@ impl TestCa {
         }
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::EmailProtection];
         params.use_authority_key_identifier_extension = true;
-        let now = OffsetDateTime::now_utc();
+        let now = SystemClock.now();
         params.not_before = now - Duration::hours(1);
         params.not_after = now + Duration::days(365);
         request
@@ -90,7 +98,7 @@ fn ca_params(common_name: &str, constraints: BasicConstraints) -> CertificatePar
         KeyUsagePurpose::DigitalSignature,
     ];
     params.use_authority_key_identifier_extension = true;
-    let now = OffsetDateTime::now_utc();
+    let now = SystemClock.now();
     params.not_before = now - Duration::days(1);
     params.not_after = now + Duration::days(3650);
     params
@@ -107,9 +115,9 @@ pub struct Issued {
 
 impl Issued {
     /// The PKCS#12 with this CA's root and intermediate, for the shared checks.
-    pub fn delivered(&self) -> super::delivered::Delivered {
-        let intermediate = tcs_portal::pki::pem::encode("CERTIFICATE", &self.ca.intermediate_der);
-        super::delivered::Delivered::new(&self.pkcs12, &self.ca.root_pem, &intermediate)
+    pub fn delivered(&self) -> crate::delivered::Delivered {
+        let intermediate = pki::pem::encode("CERTIFICATE", &self.ca.intermediate_der);
+        crate::delivered::Delivered::new(&self.pkcs12, &self.ca.root_pem, &intermediate)
     }
 }
 
@@ -127,8 +135,7 @@ pub fn issue_for_person(key_type: KeyType) -> Issued {
 
 pub fn issue_for_person_with(key_type: KeyType, usage: Usage) -> Issued {
     let ca = TestCa::new();
-    let emails = [EmailAddress::parse(PERSON_EMAIL).unwrap()];
-    let key = keygen::generate(key_type, PERSON_CN, &emails).unwrap();
+    let key = keygen::generate(key_type, PERSON_CN, &[PERSON_EMAIL]).unwrap();
     let chain = ca.chain(ca.issue(key.csr_pem(), usage, key_type));
     let passphrase = Passphrase::generate();
     let pkcs12 = build_pkcs12(

@@ -4,8 +4,23 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+/// A temporary folder, removed when dropped.
 pub struct Scratch {
     dir: TempDir,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.dir.path()
+    }
 }
 
 impl Scratch {
@@ -35,6 +50,13 @@ impl Scratch {
 pub struct Ran {
     pub success: bool,
     pub text: String,
+}
+
+impl Ran {
+    /// (whether it succeeded, what it said), for a `let (ok, out) = …`.
+    pub fn into_parts(self) -> (bool, String) {
+        (self.success, self.text)
+    }
 }
 
 pub fn run(program: &str, args: &[&str]) -> Ran {

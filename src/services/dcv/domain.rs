@@ -1,20 +1,18 @@
 //! A domain's DCV with DigiCert: submit it with `dns-txt-token`, then "check
 //! now" asks DigiCert to look for the TXT record (or issues a new value once the
 //! old one expired).
+use digicert::types::{DcvMethod, DcvToken, DomainId, NewDomain, OrganizationId, ValidationType};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{DcvNotice, notice_for};
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::dcv::{self as db, DcvDomain, IssuedToken};
 use crate::db::institutions::SyncTarget;
-use crate::digicert::types::{
-    DcvMethod, DcvToken, DomainId, NewDomain, OrganizationId, ValidationType,
-};
 use crate::error::AppError;
 use crate::services::validation_sync::{Syncer, observed};
+use crate::state::AppState;
 
 /// The validation type domains are submitted for: DigiCert validates a domain
 /// for organization validation (`ov`); S/MIME orders rely on it.

@@ -6,9 +6,9 @@ pub mod domain;
 pub mod organization;
 
 mod notice;
+use digicert::Error as DigicertError;
 pub use notice::DcvNotice;
 
-use crate::digicert::Error as DigicertError;
 use crate::services::validation_sync::{Stop, SyncOutcome};
 
 /// DigiCert's error code for "the TXT record (or token) is not there yet".

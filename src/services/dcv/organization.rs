@@ -1,14 +1,14 @@
 //! Staff submit an institution's DigiCert organization for S/MIME validation.
+use digicert::types::{OrganizationId, ValidationType};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{DcvNotice, notice_for};
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
-use crate::digicert::types::{OrganizationId, ValidationType};
 use crate::error::AppError;
 use crate::services::validation_sync::Syncer;
+use crate::state::AppState;
 
 pub async fn submit_validation(
     state: &AppState,

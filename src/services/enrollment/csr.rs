@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::pki::csr::{Csr, CsrError};
+use pki::csr::{Csr, CsrError};
 
 const BEGIN: &str = "-----BEGIN ";
 const END: &str = "-----END ";

@@ -34,7 +34,7 @@ pub async fn mail_issued(
     let body = CertificateIssuedMail {
         name: &order.common_name,
         link: &super::link::link(public_url, &token.secret),
-        not_after: &crate::web::format::datetime(not_after),
+        not_after: &crate::i18n::format::datetime(not_after),
     }
     .render()?;
     Mail {

@@ -1,17 +1,17 @@
 //! The person's key: made by the portal (sealed under a passphrase shown once)
 //! or brought as a CSR. Either way the order leaves for DigiCert in the same
 //! transaction that records the key, and only the first choice counts.
+use pki::{KeyType, Passphrase, keygen, sealed_key};
 use serde_json::json;
 
 use super::PersonView;
 use super::csr::{self, CsrRefusal};
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::enrollments::{self as db, KeyRecord};
 use crate::domain::EmailAddress;
 use crate::jobs::{self, NewJob};
-use crate::pki::{KeyType, Passphrase, keygen, sealed_key};
 use crate::services::ordering::{OrderJob, SUBMIT_ORDER, status};
+use crate::state::AppState;
 
 pub enum KeyOutcome {
     /// The key is made and sealed; show this passphrase once.

@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::PersonView;
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::crypto::tokens;
@@ -15,6 +14,7 @@ use crate::db::enrollments as db;
 use crate::db::institutions::InstitutionDetail;
 use crate::mail::Mail;
 use crate::mail::templates::EnrollmentLinkMail;
+use crate::state::AppState;
 
 /// Who the first mail goes to, and in whose name.
 #[derive(Debug, Clone, Copy)]
@@ -134,7 +134,7 @@ async fn send(
         institution_sr: &to.institution.name_sr,
         institution_en: &to.institution.name_en,
         link: &link(&state.settings.public_url, token),
-        expires: &crate::web::format::datetime(expires),
+        expires: &crate::i18n::format::datetime(expires),
     }
     .render()?;
     Mail {
@@ -203,7 +203,7 @@ pub async fn confirm(
         .details(json!({
             "enrollment": enrollment.id,
             "mailbox": mailbox,
-            "at": crate::web::format::datetime(now),
+            "at": crate::i18n::format::datetime(now),
             "ip": meta.ip.map(|ip| ip.to_string()),
         }))
         .record(&mut tx, meta)

@@ -43,9 +43,9 @@ pub mod wipe;
 
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::enrollments::{self as db, Enrollment};
 use crate::db::orders::{self as orders, OrderRecord};
+use crate::state::AppState;
 
 /// Where a person's certificate stands, as their page shows it.
 #[derive(Debug, Clone)]

@@ -1,17 +1,15 @@
 //! Collecting the certificate: the PKCS#12 for a portal-made key (passphrase
 //! attempts throttled per enrollment in Postgres), the chain as PEM or P7B for
 //! everyone, and the wipe of the sealed key once the person saved the file.
+use pki::{CertificateChain, Passphrase, PassphraseError, UnsealError, build_pkcs12, unseal};
 use serde_json::json;
 use time::OffsetDateTime;
 
 use super::PersonView;
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::enrollments as db;
-use crate::pki::{
-    CertificateChain, Passphrase, PassphraseError, UnsealError, build_pkcs12, unseal,
-};
 use crate::services::ordering::status;
+use crate::state::AppState;
 
 pub enum PickupOutcome {
     Ready {
@@ -37,9 +35,7 @@ pub fn chain(view: &PersonView) -> anyhow::Result<Option<CertificateChain>> {
     if view.order.status != status::ISSUED {
         return Ok(None);
     }
-    let mut ders = crate::pki::pem::decode_all(pem)
-        .into_iter()
-        .map(|block| block.der);
+    let mut ders = pki::pem::decode_all(pem).into_iter().map(|block| block.der);
     let leaf = ders
         .next()
         .ok_or_else(|| anyhow::anyhow!("stored chain is empty"))?;

@@ -1,11 +1,12 @@
 //! Revocation by the certificate's holder from their own page: always for key
 //! compromise, sent to DigiCert at once (the S/MIME BR allow 24 hours), through
 //! the same implementation admins use.
+use digicert::RevocationReason;
+
 use super::PersonView;
-use crate::app::AppState;
 use crate::audit::RequestMeta;
-use crate::digicert::RevocationReason;
 use crate::services::ordering::{self, RevokeOutcome, Revoker};
+use crate::state::AppState;
 
 pub async fn revoke_own(
     state: &AppState,

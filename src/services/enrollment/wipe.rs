@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use clock::Clock;
 use serde_json::json;
 use sqlx::PgPool;
 use time::Duration;
 
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::clock::Clock;
 use crate::db::enrollments as db;
 use crate::jobs::{Job, JobHandler, JobOutcome};
 

@@ -2,7 +2,8 @@
 //! (the shared rate limiter, the API-key watch) have already held each request
 //! back or let it through; here a job learns to come back later when the
 //! limiter or DigiCert asks it to.
-use crate::digicert::Error as DigicertError;
+use digicert::Error as DigicertError;
+
 use crate::jobs::JobOutcome;
 use crate::jobs::rate_limit;
 

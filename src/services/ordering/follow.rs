@@ -10,6 +10,7 @@
 //! and staff see such orders ([`in_unknown_status`]).
 use askama::Template;
 use async_trait::async_trait;
+use digicert::{CertificateFormat, Order, OrderId, OrderStatus};
 use serde_json::json;
 use time::Duration;
 use uuid::Uuid;
@@ -17,7 +18,6 @@ use uuid::Uuid;
 use super::call::{Halt, retry};
 use super::{OrderJob, Pipeline, status, verify};
 use crate::db::orders::{self as db, Issued, OrderRecord};
-use crate::digicert::{CertificateFormat, Order, OrderId, OrderStatus};
 use crate::jobs::{Job, JobHandler, JobOutcome};
 use crate::mail::Mail;
 use crate::mail::templates::OrderStoppedMail;
@@ -278,7 +278,7 @@ pub async fn in_unknown_status(
     pool: &sqlx::PgPool,
     limit: i64,
 ) -> sqlx::Result<Vec<db::UnknownStatusOrder>> {
-    let known: Vec<String> = crate::digicert::OrderStatus::KNOWN
+    let known: Vec<String> = digicert::OrderStatus::KNOWN
         .iter()
         .map(|status| (*status).to_owned())
         .collect();

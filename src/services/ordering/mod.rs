@@ -16,13 +16,13 @@ mod verify;
 
 use std::sync::Arc;
 
+use clock::Clock;
+use digicert::CertCentral;
 use sqlx::PgPool;
 use time::Duration;
 
-use crate::app::AppState;
-use crate::clock::Clock;
-use crate::digicert::CertCentral;
 use crate::jobs::{Recurring, Registry};
+use crate::state::AppState;
 
 pub use cancel::{CancelOutcome, cancel};
 pub use place::{MAX_VALIDITY_DAYS, NewOrder, ORDERABLE, PlaceOutcome, Refusal, place};

@@ -1,23 +1,23 @@
 //! Accepting an order: preconditions, checks of what was asked, and the order row,
 //! its addresses, its submit job and the audit event in one transaction.
+use digicert::{ProductId, ProfileType};
+use pki::csr::Csr;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{OrderJob, SUBMIT_ORDER};
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::scope::RequiredRole;
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::orders::{self as db, NewOrderRow};
-use crate::digicert::{ProductId, ProfileType};
 use crate::domain::EmailAddress;
 use crate::domain::person_name::{NamePart, PersonName};
 use crate::jobs::{self, NewJob};
-use crate::pki::csr::Csr;
 use crate::services::enrollment::{self, link::Recipient};
 use crate::services::preconditions::{self, Unmet};
+use crate::state::AppState;
 
 /// DigiCert's ceiling for a client certificate, whatever the product.
 pub const MAX_VALIDITY_DAYS: u32 = 825;

@@ -1,10 +1,11 @@
 //! The order form's preview: the same checks as placing, then the DigiCert
 //! request the submit job will send, built by the same builder. Writes nothing.
+use digicert::OrderRequest;
+
 use super::place::{NewOrder, Refusal, vet};
 use super::request::{self, RequestSpec};
-use crate::app::AppState;
 use crate::auth::{Admin, InstitutionScope};
-use crate::digicert::OrderRequest;
+use crate::state::AppState;
 
 /// What DigiCert will be asked for, or why the order cannot go ahead.
 pub async fn preview(

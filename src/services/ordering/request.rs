@@ -1,11 +1,12 @@
 //! The DigiCert request for an order, with the fields each product needs. One
 //! builder serves both the submit job and the order form's preview, so what an
 //! admin sees before placing is what DigiCert receives.
-use crate::db::orders::OrderRecord;
-use crate::digicert::{
+use digicert::{
     CommonNameIndicator, InvalidOrderRequest, OrderRequest, OrderRequestBuilder, OrganizationId,
     PrimaryUsage, ProductId, ProfileType,
 };
+
+use crate::db::orders::OrderRecord;
 
 /// Why an order cannot become a DigiCert request; no retry fixes these.
 #[derive(Debug, thiserror::Error)]

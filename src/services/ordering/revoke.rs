@@ -1,16 +1,16 @@
 //! Revoking an issued order through DigiCert, for an admin or for the person who
 //! holds the certificate. Our order becomes `revoked` only when DigiCert says the
 //! certificate is revoked, not when a revoke request waits.
+use digicert::{self, OrderId, RevocationReason, RevokeRequest};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::status;
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::enrollments;
 use crate::db::orders::{self as db, OrderRecord};
-use crate::digicert::{self, OrderId, RevocationReason, RevokeRequest};
+use crate::state::AppState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevokeOutcome {

@@ -6,11 +6,11 @@
 //! timeout, a dropped connection, a 5xx from a gateway, a worker killed mid-call)
 //! is adopted instead of placed a second time.
 use async_trait::async_trait;
+use digicert::{Error as DigicertError, OrderId, OrderListQuery};
 
 use super::call::{Halt, retry};
 use super::{FOLLOW_ORDER, OrderJob, Pipeline, request, status};
 use crate::db::orders::{self as db, OrderRecord};
-use crate::digicert::{Error as DigicertError, OrderId, OrderListQuery};
 use crate::jobs::{self, Job, JobHandler, JobOutcome, NewJob};
 
 pub(super) struct SubmitOrder {

@@ -1,11 +1,10 @@
 //! Checks a downloaded `pem_all` before it is stored: the chain parses and links
 //! up, the leaf carries the CSR's public key and exactly the order's addresses.
+use pki::csr::Csr;
+use pki::pkcs12::CertificateChain;
 use time::OffsetDateTime;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
-
-use crate::pki::csr::Csr;
-use crate::pki::pkcs12::CertificateChain;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
@@ -34,7 +33,7 @@ pub struct Verified {
 }
 
 pub fn verify(pem_all: &str, csr_pem: &str, emails: &[String]) -> Result<Verified, VerifyError> {
-    let mut certs = crate::pki::pem::decode_all(pem_all)
+    let mut certs = pki::pem::decode_all(pem_all)
         .into_iter()
         .filter(|block| block.label == "CERTIFICATE")
         .map(|block| block.der);

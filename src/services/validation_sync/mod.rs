@@ -5,18 +5,18 @@ pub mod observed;
 
 use std::sync::Arc;
 
+use clock::Clock;
+use digicert::types::{Domain, DomainListQuery, OrganizationId, Paging};
+use digicert::{CertCentral, Error as DigicertError};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
-use crate::clock::Clock;
 use crate::db::institutions::SyncTarget;
 use crate::db::validation_sync::{self as db, DomainValidation};
-use crate::digicert::types::{Domain, DomainListQuery, OrganizationId, Paging};
-use crate::digicert::{CertCentral, Error as DigicertError};
+use crate::state::AppState;
 
 mod notice;
 pub use notice::SyncNotice;

@@ -1,8 +1,7 @@
 //! What DigiCert's answers mean in the portal's validation states. Pure functions,
 //! so every branch is tested without a server.
+use digicert::types::{DcvMethod, Domain, Validation, ValidationStatus, ValidationType};
 use time::OffsetDateTime;
-
-use crate::digicert::types::{DcvMethod, Domain, Validation, ValidationStatus, ValidationType};
 
 /// A validation state and its end, as our cache stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,9 +107,10 @@ fn classify(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use serde_json::json;
     use time::Duration;
+
+    use super::*;
 
     fn now() -> OffsetDateTime {
         OffsetDateTime::UNIX_EPOCH + Duration::days(20_000)

@@ -1,21 +1,21 @@
-//! The ordering engine over HTTP (`/api/v1/…`, JSON), for the order form of issue 6
-//! to post to: place an order, revoke one. Refusals are 422 with the reasons.
+//! The ordering engine over HTTP (`/api/v1/institutions/{id}/orders…`, JSON): place an
+//! order, revoke one. Refusals are 422 with the reasons.
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use digicert::{ProductId, ProfileType, RevocationReason};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{Admin, InstitutionScope};
-use crate::digicert::{ProductId, ProfileType, RevocationReason};
 use crate::domain::EmailAddress;
 use crate::error::AppError;
 use crate::services::ordering::{self, NewOrder, PlaceOutcome};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct PlaceForm {

@@ -3,12 +3,12 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::auth::{InstitutionScope, Read};
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::audit_view::{AuditPage, AuditQuery, PAGE_SIZE, parse_filter};
 use crate::web::institution::InstitutionNav;
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 #[derive(Template)]
 #[template(path = "institution/audit.html")]
@@ -21,7 +21,7 @@ struct AuditTemplate<'a> {
 
 pub async fn list(
     State(state): State<AppState>,
-    scope: InstitutionScope<Read>,
+    WithPage(scope, page): WithPage<InstitutionScope<Read>>,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let mut query = query.map(|Query(query)| query).unwrap_or_default();
@@ -34,9 +34,8 @@ pub async fn list(
             crate::db::audit::list_for_institution(&state.db, &scope, &filter, PAGE_SIZE).await?
         }
     };
-    let page = &scope.current.page;
     page::ok(&AuditTemplate {
-        page,
+        page: &page,
         nav: InstitutionNav::new(&scope, page.lang),
         query: &query,
         audit: AuditPage::new(rows, &query, filter_error),

@@ -3,19 +3,19 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::auth::{InstitutionScope, Read};
 use crate::db::audit::AuditFilter;
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::memberships::Member;
 use crate::error::AppError;
+use crate::i18n::format;
 use crate::services::preconditions::{self, Unmet};
+use crate::state::AppState;
 use crate::web::audit_view::{AuditPage, AuditQuery};
-use crate::web::format;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::sync::{SyncPanel, SyncQuery};
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 /// How many recent events the dashboard shows.
 const RECENT_EVENTS: i64 = 10;
@@ -42,10 +42,9 @@ impl DashboardTemplate<'_> {
 
 pub async fn show(
     State(state): State<AppState>,
-    scope: InstitutionScope<Read>,
+    WithPage(scope, page): WithPage<InstitutionScope<Read>>,
     Query(query): Query<SyncQuery>,
 ) -> Result<Response, AppError> {
-    let page = &scope.current.page;
     let detail = crate::db::institutions::detail(&state.db, &scope).await?;
     let domains = crate::db::domains::list(&state.db, &scope).await?;
     let members = crate::db::memberships::list(&state.db, &scope).await?;
@@ -60,7 +59,7 @@ pub async fn show(
     page::ok(&DashboardTemplate {
         sync: SyncPanel::new(&query, detail.org_synced_at, "dashboard"),
         unmet,
-        page,
+        page: &page,
         nav: InstitutionNav::new(&scope, page.lang),
         detail,
         domains,

@@ -6,20 +6,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{Admin, InstitutionScope, Read};
 use crate::db::domains::{AddDomain, Domain, LiveCertificate};
 use crate::error::AppError;
+use crate::i18n::format;
 use crate::services::dcv::{self, DcvNotice};
 use crate::services::domains::RemoveOutcome;
-use crate::web::format;
+use crate::state::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::sync::{SyncPanel, SyncQuery};
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 #[derive(Template)]
 #[template(path = "institution/domains.html")]
@@ -61,9 +61,9 @@ struct Extras<'a> {
 async fn render<R: RequiredRole>(
     state: &AppState,
     scope: &InstitutionScope<R>,
+    page: &PageContext,
     extras: Extras<'_>,
 ) -> Result<Response, AppError> {
-    let page = &scope.current.page;
     let domains = crate::db::domains::list(&state.db, scope).await?;
     let synced_at = crate::db::institutions::detail(&state.db, scope)
         .await?
@@ -87,12 +87,13 @@ async fn render<R: RequiredRole>(
 
 pub async fn list(
     State(state): State<AppState>,
-    scope: InstitutionScope<Read>,
+    WithPage(scope, page): WithPage<InstitutionScope<Read>>,
     Query(query): Query<SyncQuery>,
 ) -> Result<Response, AppError> {
     render(
         &state,
         &scope,
+        &page,
         Extras {
             status: StatusCode::OK,
             typed: "",
@@ -114,10 +115,10 @@ pub struct AddForm {
 pub async fn add(
     State(state): State<AppState>,
     meta: RequestMeta,
-    scope: InstitutionScope<Admin>,
+    WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     CsrfForm(form): CsrfForm<AddForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::new(scope.current.page.lang);
+    let mut errors = FieldErrors::new(page.lang);
     let typed: String = form.name.chars().take(300).collect();
     let status = match crate::services::domains::parse_for(
         &scope,
@@ -148,6 +149,7 @@ pub async fn add(
     render(
         &state,
         &scope,
+        &page,
         Extras {
             status,
             typed: &typed,
@@ -196,7 +198,7 @@ pub struct RemoveForm {
 pub async fn remove(
     State(state): State<AppState>,
     meta: RequestMeta,
-    scope: InstitutionScope<Admin>,
+    WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     Path((_, domain_id)): Path<(Uuid, Uuid)>,
     CsrfForm(form): CsrfForm<RemoveForm>,
 ) -> Result<Response, AppError> {
@@ -223,6 +225,7 @@ pub async fn remove(
     render(
         &state,
         &scope,
+        &page,
         Extras {
             status,
             typed: "",

@@ -3,12 +3,12 @@ use axum::extract::{Path, State};
 use axum::response::Redirect;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{Admin, InstitutionScope};
 use crate::error::AppError;
 use crate::services::enrollment::link::{ResendOutcome, resend_link};
+use crate::state::AppState;
 
 pub async fn resend(
     State(state): State<AppState>,

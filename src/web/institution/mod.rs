@@ -6,7 +6,6 @@ pub mod enrollment_links;
 pub mod order_actions;
 pub mod order_form;
 pub mod order_page;
-pub mod orders;
 pub mod orders_csv;
 pub mod orders_list;
 pub mod people;

@@ -6,13 +6,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{Admin, InstitutionScope};
 use crate::error::AppError;
 use crate::services::ordering::{self, CancelOutcome, RevokeOutcome};
+use crate::state::AppState;
 use crate::web::institution::order_page::{self, Message, REVOCATION_REASONS};
+use crate::web::page::{PageContext, WithPage};
 
 fn back(scope: &InstitutionScope<Admin>, order_id: Uuid, done: &str) -> Response {
     Redirect::to(&format!(
@@ -25,7 +26,7 @@ fn back(scope: &InstitutionScope<Admin>, order_id: Uuid, done: &str) -> Response
 pub async fn cancel(
     State(state): State<AppState>,
     meta: RequestMeta,
-    scope: InstitutionScope<Admin>,
+    WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     Path((_, order_id)): Path<(Uuid, Uuid)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
@@ -37,7 +38,7 @@ pub async fn cancel(
         CancelOutcome::NotFound => Err(AppError::NotFound),
         CancelOutcome::TooLate => {
             let key = "order.cancel_too_late";
-            refuse(&state, &scope, order_id, StatusCode::CONFLICT, key).await
+            refuse(&state, &scope, &page, order_id, StatusCode::CONFLICT, key).await
         }
     }
 }
@@ -53,7 +54,7 @@ pub struct RevokeForm {
 pub async fn revoke(
     State(state): State<AppState>,
     meta: RequestMeta,
-    scope: InstitutionScope<Admin>,
+    WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     Path((_, order_id)): Path<(Uuid, Uuid)>,
     CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> Result<Response, AppError> {
@@ -65,6 +66,7 @@ pub async fn revoke(
         return refuse(
             &state,
             &scope,
+            &page,
             order_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             key,
@@ -81,13 +83,14 @@ pub async fn revoke(
         RevokeOutcome::NotFound => Err(AppError::NotFound),
         RevokeOutcome::NotIssued => {
             let key = "order.revoke_not_issued";
-            refuse(&state, &scope, order_id, StatusCode::CONFLICT, key).await
+            refuse(&state, &scope, &page, order_id, StatusCode::CONFLICT, key).await
         }
         RevokeOutcome::NotConfigured => {
             let key = "order.digicert_not_configured";
             refuse(
                 &state,
                 &scope,
+                &page,
                 order_id,
                 StatusCode::SERVICE_UNAVAILABLE,
                 key,
@@ -97,7 +100,15 @@ pub async fn revoke(
         RevokeOutcome::Failed(error) => {
             tracing::warn!(order = %order_id, %error, "DigiCert refused a revocation");
             let key = "order.revoke_failed";
-            refuse(&state, &scope, order_id, StatusCode::BAD_GATEWAY, key).await
+            refuse(
+                &state,
+                &scope,
+                &page,
+                order_id,
+                StatusCode::BAD_GATEWAY,
+                key,
+            )
+            .await
         }
     }
 }
@@ -106,9 +117,18 @@ pub async fn revoke(
 async fn refuse(
     state: &AppState,
     scope: &InstitutionScope<Admin>,
+    page: &PageContext,
     order_id: Uuid,
     status: StatusCode,
     key: &'static str,
 ) -> Result<Response, AppError> {
-    order_page::render(state, scope, order_id, status, Some(Message::Alert(key))).await
+    order_page::render(
+        state,
+        scope,
+        page,
+        order_id,
+        status,
+        Some(Message::Alert(key)),
+    )
+    .await
 }

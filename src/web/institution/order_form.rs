@@ -7,25 +7,25 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use digicert::{ProductId, ProfileType};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::orders::OrderRecord;
-use crate::digicert::{ProductId, ProfileType};
 use crate::domain::EmailAddress;
 use crate::domain::person_name::{NamePart, PersonName};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::ordering::{self, NewOrder, PlaceOutcome, Refusal};
 use crate::services::preconditions::Unmet;
+use crate::state::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::products::{self, ProductText};
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 /// The form as typed; kept whole so a refused form comes back as it was.
 #[derive(Debug, Default, Deserialize)]
@@ -242,11 +242,11 @@ impl From<Refusal> for Problems {
 async fn render_form(
     state: &AppState,
     scope: &InstitutionScope<Admin>,
+    page: &PageContext,
     status: StatusCode,
     form: &OrderForm,
     problems: Problems,
 ) -> Result<Response, AppError> {
-    let page = &scope.current.page;
     let now = state.clock.now();
     let qualifying_domains = crate::db::domains::list(&state.db, scope)
         .await?
@@ -284,7 +284,7 @@ pub struct NewQuery {
 
 pub async fn show(
     State(state): State<AppState>,
-    scope: InstitutionScope<Admin>,
+    WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     Query(query): Query<NewQuery>,
 ) -> Result<Response, AppError> {
     let form = match query.again.as_deref() {
@@ -301,6 +301,7 @@ pub async fn show(
     render_form(
         &state,
         &scope,
+        &page,
         StatusCode::OK,
         &form.with_key(),
         Problems::default(),
@@ -311,11 +312,11 @@ pub async fn show(
 pub async fn submit(
     State(state): State<AppState>,
     meta: RequestMeta,
-    scope: InstitutionScope<Admin>,
+    WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     CsrfForm(form): CsrfForm<OrderForm>,
 ) -> Result<Response, AppError> {
     let form = form.with_key();
-    let mut errors = FieldErrors::new(scope.current.page.lang);
+    let mut errors = FieldErrors::new(page.lang);
     let parsed = parse(&form, &mut errors);
     let Some(parsed) = parsed.filter(|_| form.step != "edit") else {
         let status = if errors.is_empty() {
@@ -327,10 +328,10 @@ pub async fn submit(
             errors: Some(errors),
             ..Problems::default()
         };
-        return render_form(&state, &scope, status, &form, problems).await;
+        return render_form(&state, &scope, &page, status, &form, problems).await;
     };
     if form.step == "place" {
-        return place(&state, &meta, &scope, &form, parsed.order).await;
+        return place(&state, &meta, &scope, &page, &form, parsed.order).await;
     }
     match ordering::preview(&state, &scope, &parsed.order)
         .await
@@ -338,10 +339,9 @@ pub async fn submit(
     {
         Ok(request) => {
             let institution = crate::db::institutions::detail(&state.db, &scope).await?;
-            let page = &scope.current.page;
             let body = serde_json::to_string_pretty(&request).map_err(AppError::internal)?;
             page::ok(&PreviewTemplate {
-                page,
+                page: &page,
                 nav: InstitutionNav::new(&scope, page.lang),
                 form: &form,
                 product: products::text(&parsed.order.product),
@@ -373,6 +373,7 @@ pub async fn submit(
             render_form(
                 &state,
                 &scope,
+                &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &form,
                 refusal.into(),
@@ -386,6 +387,7 @@ async fn place(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
+    page: &PageContext,
     form: &OrderForm,
     order: NewOrder,
 ) -> Result<Response, AppError> {
@@ -412,6 +414,7 @@ async fn place(
     render_form(
         state,
         scope,
+        page,
         StatusCode::UNPROCESSABLE_ENTITY,
         form,
         refusal.into(),

@@ -4,22 +4,22 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use digicert::RevocationReason;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{InstitutionScope, Read};
 use crate::db::orders::OrderRecord;
-use crate::digicert::RevocationReason;
 use crate::error::AppError;
+use crate::i18n::format;
 use crate::services::ordering::status;
+use crate::state::AppState;
 use crate::web::audit_view::AuditLine;
-use crate::web::format;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::orders_list::status_key;
 use crate::web::institution::products::{self, ProductText};
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 /// The reasons an admin may give for a revocation (RFC 5280 codes DigiCert takes).
 pub const REVOCATION_REASONS: [(RevocationReason, &str); 5] = [
@@ -96,6 +96,7 @@ impl OrderTemplate<'_> {
 pub async fn render<R: RequiredRole>(
     state: &AppState,
     scope: &InstitutionScope<R>,
+    page: &PageContext,
     order_id: Uuid,
     status: StatusCode,
     message: Option<Message>,
@@ -108,13 +109,12 @@ pub async fn render<R: RequiredRole>(
         .into_iter()
         .map(AuditLine::from)
         .collect();
-    let page = &scope.current.page;
     page::render(
         status,
         &OrderTemplate {
             page,
             nav: InstitutionNav::new(scope, page.lang),
-            product: products::text(&crate::digicert::ProductId::from(order.product.as_str())),
+            product: products::text(&digicert::ProductId::from(order.product.as_str())),
             status_key: status_key(&order.status),
             order,
             timeline,
@@ -135,7 +135,7 @@ pub struct DoneQuery {
 
 pub async fn show(
     State(state): State<AppState>,
-    scope: InstitutionScope<Read>,
+    WithPage(scope, page): WithPage<InstitutionScope<Read>>,
     Path((_, order_id)): Path<(Uuid, Uuid)>,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
@@ -147,5 +147,5 @@ pub async fn show(
         "already_placed" => Some(Message::Notice("order.already_placed")),
         _ => None,
     };
-    render(&state, &scope, order_id, StatusCode::OK, message).await
+    render(&state, &scope, &page, order_id, StatusCode::OK, message).await
 }

@@ -8,16 +8,16 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::{InstitutionScope, Read};
 use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
 use crate::error::AppError;
+use crate::i18n::format;
 use crate::services::ordering::status;
-use crate::web::format;
+use crate::state::AppState;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::orders_csv;
 use crate::web::institution::products::{self, ProductText};
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 pub const PAGE_SIZE: i64 = 50;
 /// The CSV is read in slices of this many rows, each as cheap as a page.
@@ -245,7 +245,7 @@ struct ListTemplate<'a> {
 
 pub async fn list(
     State(state): State<AppState>,
-    scope: InstitutionScope<Read>,
+    WithPage(scope, page): WithPage<InstitutionScope<Read>>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
@@ -265,11 +265,10 @@ pub async fn list(
         .into_iter()
         .map(|line| Row::new(line, institution_id, None))
         .collect();
-    let page = &scope.current.page;
     page::render(
         list_status(filter_error),
         &ListTemplate {
-            page,
+            page: &page,
             nav: InstitutionNav::new(&scope, page.lang),
             view: ListView::new(&query, rows, false),
             filter_error,

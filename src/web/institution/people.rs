@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::scope::RequiredRole;
@@ -15,11 +14,12 @@ use crate::db::invitations::PendingInvitation;
 use crate::db::memberships::{Member, MembershipChange};
 use crate::domain::{DisplayName, EmailAddress, InstitutionRole};
 use crate::error::AppError;
+use crate::i18n::format;
 use crate::services::people::InviteOutcome;
-use crate::web::format;
+use crate::state::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 #[derive(Template)]
 #[template(path = "institution/people.html")]
@@ -42,12 +42,12 @@ impl PeopleTemplate<'_> {
 async fn render<R: RequiredRole>(
     state: &AppState,
     scope: &InstitutionScope<R>,
+    page: &PageContext,
     status: StatusCode,
     form: &InviteForm,
     errors: Option<FieldErrors>,
     notice: Option<&'static str>,
 ) -> Result<Response, AppError> {
-    let page = &scope.current.page;
     let members = crate::db::memberships::list(&state.db, scope).await?;
     let pending = crate::db::invitations::pending(&state.db, scope, state.clock.now()).await?;
     page::render(
@@ -66,11 +66,12 @@ async fn render<R: RequiredRole>(
 
 pub async fn list(
     State(state): State<AppState>,
-    scope: InstitutionScope<Read>,
+    WithPage(scope, page): WithPage<InstitutionScope<Read>>,
 ) -> Result<Response, AppError> {
     render(
         &state,
         &scope,
+        &page,
         StatusCode::OK,
         &InviteForm::default(),
         None,
@@ -96,10 +97,10 @@ fn parse_role(value: &str) -> Option<InstitutionRole> {
 pub async fn invite(
     State(state): State<AppState>,
     meta: RequestMeta,
-    scope: InstitutionScope<Admin>,
+    WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     CsrfForm(form): CsrfForm<InviteForm>,
 ) -> Result<Response, AppError> {
-    let mut errors = FieldErrors::new(scope.current.page.lang);
+    let mut errors = FieldErrors::new(page.lang);
     let email = EmailAddress::parse(&form.email)
         .map_err(|error| errors.add("email", error.message_key()))
         .ok();
@@ -119,6 +120,7 @@ pub async fn invite(
         return render(
             &state,
             &scope,
+            &page,
             StatusCode::UNPROCESSABLE_ENTITY,
             &echo,
             Some(errors),
@@ -131,6 +133,7 @@ pub async fn invite(
             render(
                 &state,
                 &scope,
+                &page,
                 StatusCode::OK,
                 &InviteForm::default(),
                 None,
@@ -142,6 +145,7 @@ pub async fn invite(
             render(
                 &state,
                 &scope,
+                &page,
                 StatusCode::OK,
                 &InviteForm::default(),
                 None,
@@ -154,6 +158,7 @@ pub async fn invite(
             render(
                 &state,
                 &scope,
+                &page,
                 StatusCode::CONFLICT,
                 &echo,
                 Some(errors),

@@ -1,6 +1,7 @@
 //! The certificate products in words: a name, what each can do and when to
 //! pick it, for the order form, the preview and the lists.
-use crate::digicert::ProductId;
+use digicert::ProductId;
+
 use crate::services::ordering::ORDERABLE;
 
 /// Catalogue keys describing one product.

@@ -3,10 +3,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::app::AppState;
 use crate::auth::CurrentAccount;
 use crate::error::AppError;
-use crate::web::page::{self, PageContext};
+use crate::state::AppState;
+use crate::web::page::{self, PageContext, WithPage};
 
 #[derive(Template)]
 #[template(path = "institution/switcher.html")]
@@ -17,7 +17,7 @@ struct SwitcherTemplate<'a> {
 
 pub async fn show(
     State(state): State<AppState>,
-    current: CurrentAccount,
+    WithPage(current, page): WithPage<CurrentAccount>,
 ) -> Result<Response, AppError> {
     if current.account.staff_role.is_some() {
         return Ok(Redirect::to("/staff/institutions").into_response());
@@ -33,7 +33,7 @@ pub async fn show(
         })
         .collect();
     page::ok(&SwitcherTemplate {
-        page: &current.page,
+        page: &page,
         institutions,
     })
 }

@@ -4,14 +4,14 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{Admin, InstitutionScope};
 use crate::error::AppError;
+use crate::i18n::format;
 use crate::services::dcv::DcvNotice;
 use crate::services::validation_sync::{self, SyncNotice};
-use crate::web::format;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct SyncForm {

@@ -6,9 +6,9 @@ use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use super::{bound_view, gone};
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::services::enrollment::{PersonView, pickup};
+use crate::state::AppState;
 use crate::web::page::Page;
 
 /// A file to save, never kept by a cache on the way.
@@ -27,7 +27,7 @@ pub fn attachment(content_type: &'static str, filename: &str, body: Vec<u8>) -> 
 async fn issued_view(
     state: &AppState,
     session: &Session,
-) -> Result<Option<(PersonView, crate::pki::CertificateChain)>, AppError> {
+) -> Result<Option<(PersonView, pki::CertificateChain)>, AppError> {
     let Some(view) = bound_view(state, session).await? else {
         return Ok(None);
     };

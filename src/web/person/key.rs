@@ -3,18 +3,17 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use pki::KeyType;
 use serde::Deserialize;
-use tower_sessions::Session;
 
+use super::BoundEnrollment;
 use super::status::{self, Notes};
-use super::{bound_view, gone};
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::error::AppError;
-use crate::pki::KeyType;
 use crate::services::enrollment::key::{self, CsrOutcome, KeyOutcome};
-use crate::web::page::{self, Page, PageContext};
+use crate::state::AppState;
+use crate::web::page::{self, PageContext};
 
 #[derive(Deserialize)]
 pub struct KeyForm {
@@ -34,13 +33,9 @@ struct PassphraseTemplate<'a> {
 pub async fn make_key(
     State(state): State<AppState>,
     meta: RequestMeta,
-    session: Session,
-    Page(page): Page,
+    BoundEnrollment { view, page }: BoundEnrollment,
     CsrfForm(form): CsrfForm<KeyForm>,
 ) -> Result<Response, AppError> {
-    let Some(view) = bound_view(&state, &session).await? else {
-        return gone(&page, "person.link_unusable");
-    };
     let key_type = KeyType::parse(&form.key_type).ok_or(AppError::BadForm)?;
     match key::make_server_key(&state, &meta, &view, key_type)
         .await
@@ -70,13 +65,9 @@ pub struct CsrForm {
 pub async fn upload_csr(
     State(state): State<AppState>,
     meta: RequestMeta,
-    session: Session,
-    Page(page): Page,
+    BoundEnrollment { view, page }: BoundEnrollment,
     CsrfForm(form): CsrfForm<CsrForm>,
 ) -> Result<Response, AppError> {
-    let Some(view) = bound_view(&state, &session).await? else {
-        return gone(&page, "person.link_unusable");
-    };
     match key::submit_csr(&state, &meta, &view, &form.csr)
         .await
         .map_err(AppError::internal)?

@@ -5,11 +5,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use super::{bound_view, gone, session, status};
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
 use crate::services::enrollment::link::{self, Opened};
+use crate::state::AppState;
 use crate::web::page::{self, Page, PageContext};
 
 /// The link from a mail. The token moves into the session and the browser is

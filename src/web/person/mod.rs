@@ -11,14 +11,17 @@ mod session;
 mod status;
 
 use askama::Template;
+use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
-use crate::app::AppState;
+use crate::auth::extractors::session_of;
 use crate::error::AppError;
 use crate::services::enrollment::{self, PersonView};
-use crate::web::page::{self, PageContext};
+use crate::state::AppState;
+use crate::web::page::{self, Page, PageContext};
 
 #[derive(Template)]
 #[template(path = "person/gone.html")]
@@ -38,4 +41,33 @@ async fn bound_view(state: &AppState, session: &Session) -> Result<Option<Person
         return Ok(None);
     };
     Ok(enrollment::load(state, id).await?)
+}
+
+/// The enrollment a person acts on, for the handlers that change it (key, CSR, pickup,
+/// "I saved it", revocation): the session must be bound to one by the link from their mail.
+/// Without it the answer is the 410 page ("this link can no longer be used"), before the
+/// handler runs.
+pub struct BoundEnrollment {
+    pub view: PersonView,
+    pub page: PageContext,
+}
+
+impl FromRequestParts<AppState> for BoundEnrollment {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let found = async {
+            let Page(page) = Page::from_request_parts(parts, state).await?;
+            let view = bound_view(state, &session_of(parts)?).await?;
+            Ok::<_, AppError>((view, page))
+        };
+        match found.await {
+            Ok((Some(view), page)) => Ok(Self { view, page }),
+            Ok((None, page)) => Err(gone(&page, "person.link_unusable").into_response()),
+            Err(error) => Err(error.into_response()),
+        }
+    }
 }

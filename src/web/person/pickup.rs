@@ -3,16 +3,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use super::status::{self, Notes};
-use super::{bound_view, gone};
-use crate::app::AppState;
+use super::{BoundEnrollment, gone};
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
 use crate::services::enrollment::pickup::{self, PickupOutcome};
-use crate::web::page::Page;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct PickupForm {
@@ -22,13 +20,9 @@ pub struct PickupForm {
 pub async fn pickup(
     State(state): State<AppState>,
     meta: RequestMeta,
-    session: Session,
-    Page(page): Page,
+    BoundEnrollment { view, page }: BoundEnrollment,
     CsrfForm(form): CsrfForm<PickupForm>,
 ) -> Result<Response, AppError> {
-    let Some(view) = bound_view(&state, &session).await? else {
-        return gone(&page, "person.link_unusable");
-    };
     let notes = match pickup::pickup(&state, &meta, &view, &form.passphrase)
         .await
         .map_err(AppError::internal)?
@@ -55,7 +49,7 @@ pub async fn pickup(
         PickupOutcome::Throttled(until) => Notes {
             status: Some(StatusCode::TOO_MANY_REQUESTS),
             pickup_error: Some("person.throttled"),
-            retry_at: Some(crate::web::format::datetime(until)),
+            retry_at: Some(crate::i18n::format::datetime(until)),
             ..Notes::default()
         },
     };
@@ -66,13 +60,9 @@ pub async fn pickup(
 pub async fn saved(
     State(state): State<AppState>,
     meta: RequestMeta,
-    session: Session,
-    Page(page): Page,
+    BoundEnrollment { view, .. }: BoundEnrollment,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let Some(view) = bound_view(&state, &session).await? else {
-        return gone(&page, "person.link_unusable");
-    };
     if !pickup::confirm_saved(&state, &meta, &view)
         .await
         .map_err(AppError::internal)?

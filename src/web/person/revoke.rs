@@ -1,27 +1,21 @@
 //! The person revokes their own certificate (key compromise).
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use tower_sessions::Session;
 
-use super::{bound_view, gone};
-use crate::app::AppState;
+use super::BoundEnrollment;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
 use crate::services::enrollment::revoke::revoke_own;
 use crate::services::ordering::RevokeOutcome;
-use crate::web::page::Page;
+use crate::state::AppState;
 
 pub async fn revoke(
     State(state): State<AppState>,
     meta: RequestMeta,
-    session: Session,
-    Page(page): Page,
+    BoundEnrollment { view, .. }: BoundEnrollment,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let Some(view) = bound_view(&state, &session).await? else {
-        return gone(&page, "person.link_unusable");
-    };
     match revoke_own(&state, &meta, &view)
         .await
         .map_err(AppError::internal)?

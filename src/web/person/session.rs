@@ -19,18 +19,18 @@ async fn read(session: &Session) -> Result<PersonSession, AppError> {
 }
 
 /// Keeps a token from a mail link until the page resolves it.
-pub async fn remember_token(session: &Session, token: &str) -> Result<(), AppError> {
+pub(super) async fn remember_token(session: &Session, token: &str) -> Result<(), AppError> {
     let mut state = read(session).await?;
     state.token = Some(token.to_owned());
     session.insert(KEY, state).await?;
     Ok(())
 }
 
-pub async fn token(session: &Session) -> Result<Option<String>, AppError> {
+pub(super) async fn token(session: &Session) -> Result<Option<String>, AppError> {
     Ok(read(session).await?.token)
 }
 
-pub async fn forget_token(session: &Session) -> Result<(), AppError> {
+pub(super) async fn forget_token(session: &Session) -> Result<(), AppError> {
     let mut state = read(session).await?;
     state.token = None;
     session.insert(KEY, state).await?;
@@ -39,7 +39,7 @@ pub async fn forget_token(session: &Session) -> Result<(), AppError> {
 
 /// Binds the session to one enrollment, with a new session id so an id planted
 /// before (session fixation) does not gain the access.
-pub async fn bind(session: &Session, enrollment: Uuid) -> Result<(), AppError> {
+pub(super) async fn bind(session: &Session, enrollment: Uuid) -> Result<(), AppError> {
     session.cycle_id().await?;
     session
         .insert(
@@ -53,6 +53,6 @@ pub async fn bind(session: &Session, enrollment: Uuid) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn bound(session: &Session) -> Result<Option<Uuid>, AppError> {
+pub(super) async fn bound(session: &Session) -> Result<Option<Uuid>, AppError> {
     Ok(read(session).await?.enrollment)
 }

@@ -15,7 +15,7 @@ const REFRESH_SECONDS: u32 = 10;
 
 /// Messages a form answer adds to the page.
 #[derive(Debug, Default)]
-pub struct Notes {
+pub(super) struct Notes {
     pub status: Option<StatusCode>,
     /// Why a CSR was refused, in the exact technical words.
     pub csr_refusal: Option<String>,
@@ -79,7 +79,11 @@ impl Stage {
     }
 }
 
-pub fn render(page: &PageContext, view: &PersonView, notes: Notes) -> Result<Response, AppError> {
+pub(super) fn render(
+    page: &PageContext,
+    view: &PersonView,
+    notes: Notes,
+) -> Result<Response, AppError> {
     let stage = Stage::of(view);
     let refresh = matches!(stage, Stage::Waiting(_)).then_some(REFRESH_SECONDS);
     page::render(
@@ -93,7 +97,7 @@ pub fn render(page: &PageContext, view: &PersonView, notes: Notes) -> Result<Res
             not_after: view
                 .order
                 .not_after
-                .map(crate::web::format::date)
+                .map(crate::i18n::format::date)
                 .unwrap_or_default(),
         },
     )

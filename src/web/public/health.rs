@@ -2,7 +2,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The process is alive and serving.
 pub async fn healthz() -> &'static str {

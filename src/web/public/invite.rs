@@ -6,13 +6,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session;
 use crate::domain::{DisplayName, NewPassword};
 use crate::error::AppError;
 use crate::services::onboarding::{self, AcceptOutcome};
+use crate::state::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::page::{self, Page, PageContext};
 

@@ -6,12 +6,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::session;
 use crate::error::AppError;
 use crate::services::login::LoginOutcome;
+use crate::state::AppState;
 use crate::web::page::{self, Page, PageContext};
 
 #[derive(Template)]

@@ -5,13 +5,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{PendingLogin, session};
 use crate::error::AppError;
 use crate::services::mfa::{EnrolmentOutcome, VerifyOutcome};
-use crate::web::page::{self, PageContext};
+use crate::state::AppState;
+use crate::web::page::{self, PageContext, WithPage};
 
 #[derive(Template)]
 #[template(path = "public/mfa.html")]
@@ -20,12 +20,12 @@ struct MfaTemplate<'a> {
     error: Option<&'static str>,
 }
 
-pub async fn show(pending: PendingLogin) -> Result<Response, AppError> {
+pub async fn show(WithPage(pending, page): WithPage<PendingLogin>) -> Result<Response, AppError> {
     if !pending.account.mfa_enrolled() {
         return Ok(Redirect::to("/mfa/enrol").into_response());
     }
     page::ok(&MfaTemplate {
-        page: &pending.page,
+        page: &page,
         error: None,
     })
 }
@@ -38,7 +38,7 @@ pub struct CodeForm {
 pub async fn submit(
     State(state): State<AppState>,
     meta: RequestMeta,
-    pending: PendingLogin,
+    WithPage(pending, page): WithPage<PendingLogin>,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     if let Some(ip) = meta.ip
@@ -60,7 +60,7 @@ pub async fn submit(
     page::render(
         StatusCode::UNAUTHORIZED,
         &MfaTemplate {
-            page: &pending.page,
+            page: &page,
             error: Some(error),
         },
     )
@@ -85,18 +85,18 @@ pub struct RecoveryCodesTemplate<'a> {
 
 pub async fn show_enrolment(
     State(state): State<AppState>,
-    pending: PendingLogin,
+    WithPage(pending, page): WithPage<PendingLogin>,
 ) -> Result<Response, AppError> {
     if pending.account.mfa_enrolled() {
         return Ok(Redirect::to("/mfa").into_response());
     }
-    render_enrolment(&state, &pending, StatusCode::OK, None).await
+    render_enrolment(&state, &pending, &page, StatusCode::OK, None).await
 }
 
 pub async fn confirm_enrolment(
     State(state): State<AppState>,
     meta: RequestMeta,
-    pending: PendingLogin,
+    WithPage(pending, page): WithPage<PendingLogin>,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     if pending.account.mfa_enrolled() {
@@ -109,7 +109,7 @@ pub async fn confirm_enrolment(
             session::complete_mfa(&pending.session, pending.auth.clone(), state.clock.now())
                 .await?;
             page::ok(&RecoveryCodesTemplate {
-                page: &pending.page,
+                page: &page,
                 codes: &recovery_codes,
                 continue_to: "/",
             })
@@ -118,6 +118,7 @@ pub async fn confirm_enrolment(
             render_enrolment(
                 &state,
                 &pending,
+                &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some("mfa.enrol_refused"),
             )
@@ -129,6 +130,7 @@ pub async fn confirm_enrolment(
 async fn render_enrolment(
     state: &AppState,
     pending: &PendingLogin,
+    page: &PageContext,
     status: StatusCode,
     error: Option<&'static str>,
 ) -> Result<Response, AppError> {
@@ -137,7 +139,7 @@ async fn render_enrolment(
     page::render(
         status,
         &EnrolTemplate {
-            page: &pending.page,
+            page,
             qr_svg: &qr_svg,
             secret: &enrolment.secret_text,
             error,

@@ -3,11 +3,11 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::auth::StaffScope;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::audit_view::{AuditPage, AuditQuery, PAGE_SIZE, parse_filter};
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 #[derive(Template)]
 #[template(path = "staff/audit.html")]
@@ -19,7 +19,7 @@ struct AuditTemplate<'a> {
 
 pub async fn list(
     State(state): State<AppState>,
-    staff: StaffScope,
+    WithPage(staff, page): WithPage<StaffScope>,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
@@ -29,7 +29,7 @@ pub async fn list(
         None => crate::db::audit::staff_list(&state.db, &staff, &filter, PAGE_SIZE).await?,
     };
     page::ok(&AuditTemplate {
-        page: staff.page(),
+        page: &page,
         query: &query,
         audit: AuditPage::new(rows, &query, filter_error),
     })

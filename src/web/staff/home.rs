@@ -4,10 +4,10 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::key_banner::{self, KeyBanner};
-use crate::app::AppState;
 use crate::auth::StaffScope;
 use crate::error::AppError;
-use crate::web::page::{self, PageContext};
+use crate::state::AppState;
+use crate::web::page::{self, PageContext, WithPage};
 
 #[derive(Template)]
 #[template(path = "staff/home.html")]
@@ -18,10 +18,13 @@ struct HomeTemplate<'a> {
     key_banner: Option<KeyBanner>,
 }
 
-pub async fn show(State(state): State<AppState>, staff: StaffScope) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    WithPage(staff, page): WithPage<StaffScope>,
+) -> Result<Response, AppError> {
     page::ok(&HomeTemplate {
         key_banner: key_banner::load(&state.db).await?,
-        page: staff.page(),
+        page: &page,
         display_name: &staff.current().account.display_name,
         is_auditor: !staff.role().can_write(),
     })

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{StaffAdmin, StaffScope};
@@ -16,8 +15,9 @@ use crate::domain::institution::{NewInstitution, parse_name};
 use crate::domain::{RegistrationNumber, Slug, TcsStatus};
 use crate::error::AppError;
 use crate::services::institutions::UpdateOutcome;
+use crate::state::AppState;
 use crate::web::forms::FieldErrors;
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -45,7 +45,7 @@ struct ListTemplate<'a> {
 
 pub async fn list(
     State(state): State<AppState>,
-    staff: StaffScope,
+    WithPage(staff, page): WithPage<StaffScope>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
@@ -76,7 +76,7 @@ pub async fn list(
         })
     });
     page::ok(&ListTemplate {
-        page: staff.page(),
+        page: &page,
         query: &query,
         items,
         next_page: next_page.flatten(),
@@ -196,10 +196,10 @@ fn render_form(
     )
 }
 
-pub async fn new_form(staff: StaffAdmin) -> Result<Response, AppError> {
-    let errors = FieldErrors::new(staff.page().lang);
+pub async fn new_form(WithPage(_, page): WithPage<StaffAdmin>) -> Result<Response, AppError> {
+    let errors = FieldErrors::new(page.lang);
     render_form(
-        staff.page(),
+        &page,
         StatusCode::OK,
         None,
         InstitutionForm::default(),
@@ -210,14 +210,13 @@ pub async fn new_form(staff: StaffAdmin) -> Result<Response, AppError> {
 pub async fn create(
     State(state): State<AppState>,
     meta: RequestMeta,
-    staff: StaffAdmin,
+    WithPage(staff, page): WithPage<StaffAdmin>,
     CsrfForm(form): CsrfForm<InstitutionForm>,
 ) -> Result<Response, AppError> {
-    let page = staff.page();
     let mut errors = FieldErrors::new(page.lang);
     let Some(valid) = form.parse(&mut errors) else {
         return render_form(
-            page,
+            &page,
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
             form.echo(),
@@ -228,14 +227,14 @@ pub async fn create(
         Ok(id) => Ok(Redirect::to(&format!("/institutions/{id}")).into_response()),
         Err(collision) => {
             collision_error(collision, &mut errors);
-            render_form(page, StatusCode::CONFLICT, None, form.echo(), errors)
+            render_form(&page, StatusCode::CONFLICT, None, form.echo(), errors)
         }
     }
 }
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    staff: StaffAdmin,
+    WithPage(staff, page): WithPage<StaffAdmin>,
     Path(institution_id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let detail = crate::db::institutions::staff_detail(&state.db, &staff, institution_id)
@@ -253,28 +252,21 @@ pub async fn edit_form(
             .map(|id| id.to_string())
             .unwrap_or_default(),
     };
-    let errors = FieldErrors::new(staff.page().lang);
-    render_form(
-        staff.page(),
-        StatusCode::OK,
-        Some(institution_id),
-        form,
-        errors,
-    )
+    let errors = FieldErrors::new(page.lang);
+    render_form(&page, StatusCode::OK, Some(institution_id), form, errors)
 }
 
 pub async fn update(
     State(state): State<AppState>,
     meta: RequestMeta,
-    staff: StaffAdmin,
+    WithPage(staff, page): WithPage<StaffAdmin>,
     Path(institution_id): Path<Uuid>,
     CsrfForm(form): CsrfForm<InstitutionForm>,
 ) -> Result<Response, AppError> {
-    let page = staff.page();
     let mut errors = FieldErrors::new(page.lang);
     let Some(valid) = form.parse(&mut errors) else {
         return render_form(
-            page,
+            &page,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(institution_id),
             form.echo(),
@@ -291,7 +283,7 @@ pub async fn update(
         UpdateOutcome::Collided(collision) => {
             collision_error(collision, &mut errors);
             render_form(
-                page,
+                &page,
                 StatusCode::CONFLICT,
                 Some(institution_id),
                 form.echo(),

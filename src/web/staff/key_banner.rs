@@ -3,7 +3,7 @@
 use sqlx::PgPool;
 
 use crate::error::AppError;
-use crate::web::format;
+use crate::i18n::format;
 
 /// What the banner shows.
 #[derive(Debug, Clone)]

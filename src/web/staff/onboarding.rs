@@ -5,12 +5,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::StaffAdmin;
 use crate::auth::csrf::CsrfForm;
 use crate::error::AppError;
 use crate::services::dcv::organization;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct SubmitForm {}

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use super::key_banner::{self, KeyBanner};
-use crate::app::AppState;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{StaffAdmin, StaffScope};
@@ -17,9 +16,10 @@ use crate::db::jobs::{FailedJob, KindCounts};
 use crate::db::orders::UnknownStatusOrder;
 use crate::db::outbox::UndeliveredMail;
 use crate::error::AppError;
+use crate::i18n::format;
 use crate::services::digicert_connection::ConnectionCheck;
-use crate::web::format;
-use crate::web::page::{self, PageContext};
+use crate::state::AppState;
+use crate::web::page::{self, PageContext, WithPage};
 
 const FAILED_SHOWN: i64 = 50;
 const UNDELIVERED_SHOWN: i64 = 50;
@@ -49,13 +49,14 @@ impl OperationsTemplate<'_> {
 async fn render(
     state: &AppState,
     staff: &StaffScope,
+    page: &PageContext,
     status: StatusCode,
     check: Option<ConnectionCheck>,
 ) -> Result<Response, AppError> {
     page::render(
         status,
         &OperationsTemplate {
-            page: staff.page(),
+            page,
             digicert_url: state
                 .settings
                 .digicert
@@ -76,18 +77,21 @@ async fn render(
     )
 }
 
-pub async fn show(State(state): State<AppState>, staff: StaffScope) -> Result<Response, AppError> {
-    render(&state, &staff, StatusCode::OK, None).await
+pub async fn show(
+    State(state): State<AppState>,
+    WithPage(staff, page): WithPage<StaffScope>,
+) -> Result<Response, AppError> {
+    render(&state, &staff, &page, StatusCode::OK, None).await
 }
 
 pub async fn check_digicert(
     State(state): State<AppState>,
     meta: RequestMeta,
-    staff: StaffAdmin,
+    WithPage(staff, page): WithPage<StaffAdmin>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let check = crate::services::digicert_connection::check(&state, &meta, &staff).await?;
-    render(&state, &staff, StatusCode::OK, Some(check)).await
+    render(&state, &staff, &page, StatusCode::OK, Some(check)).await
 }
 
 pub async fn retry_job(

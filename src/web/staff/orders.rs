@@ -6,16 +6,16 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::StaffScope;
 use crate::db::order_list::{self, Cursor, InstitutionOrderLine, OrderFilter};
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::institution::orders_csv;
 use crate::web::institution::orders_list::{
     CSV_BATCH, ListQuery, ListView, PAGE_SIZE, Row, csv_response, list_status, next_page,
     query_string,
 };
-use crate::web::page::{self, PageContext};
+use crate::web::page::{self, PageContext, WithPage};
 
 /// The admins' query, plus the institution to narrow to.
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -89,7 +89,7 @@ fn row(line: InstitutionOrderLine) -> Row {
 
 pub async fn list(
     State(state): State<AppState>,
-    staff: StaffScope,
+    WithPage(staff, page): WithPage<StaffScope>,
     query: Result<Query<StaffListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
@@ -116,7 +116,7 @@ pub async fn list(
     page::render(
         list_status(filter_error),
         &StaffOrdersTemplate {
-            page: staff.page(),
+            page: &page,
             institution: &query.institution,
             view: ListView::new(&query.list, lines.into_iter().map(row).collect(), true),
             filter_error,

@@ -6,17 +6,17 @@
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
+use digicert::{
+    CertCentral, CertificateFormat, CommonNameIndicator, OrderRequest, OrganizationId, ProductId,
+};
+use digicert_sim::EmailValidationMode;
 use futures_util::StreamExt;
 use serde_json::json;
 use sqlx::PgPool;
-use tcs_portal::digicert::{
-    CertCentral, CertificateFormat, CommonNameIndicator, OrderRequest, OrganizationId, ProductId,
-};
-use tcs_portal::jobs::bench::claim_overhead;
-use tcs_portal::sandbox::EmailValidationMode;
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 
+use crate::jobs::claim_overhead::claim_overhead;
 use crate::world::{self, Drill, KEY};
 
 const ORDERS: usize = 300;

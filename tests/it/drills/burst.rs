@@ -11,12 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration as StdDuration, Instant};
 
 use async_trait::async_trait;
+use clock::SystemClock;
+use digicert::{Answered, Error as DigicertError, RequestGate};
+use digicert_sim::EmailValidationMode;
+use digicert_sim::rate_limit::{RateLimits as SandboxLimits, RateWindow};
 use sqlx::PgPool;
-use tcs_portal::clock::SystemClock;
-use tcs_portal::digicert::{Answered, Error as DigicertError, RequestGate};
 use tcs_portal::jobs::rate_limit::{RateKey, RateLimits, SharedLimit, Window};
-use tcs_portal::sandbox::EmailValidationMode;
-use tcs_portal::sandbox::rate_limit::{RateLimits as SandboxLimits, RateWindow};
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 

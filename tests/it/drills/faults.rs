@@ -3,9 +3,9 @@
 //! order is issued, each placed exactly once at DigiCert.
 use std::time::Duration as StdDuration;
 
+use digicert_sim::EmailValidationMode;
 use serde_json::json;
 use sqlx::PgPool;
-use tcs_portal::sandbox::EmailValidationMode;
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 

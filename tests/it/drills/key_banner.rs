@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use clock::SystemClock;
+use digicert::HttpCertCentral;
+use digicert_sim::EmailValidationMode;
 use sqlx::PgPool;
-use tcs_portal::clock::SystemClock;
-use tcs_portal::digicert::HttpCertCentral;
 use tcs_portal::jobs::Worker;
-use tcs_portal::sandbox::EmailValidationMode;
 use tcs_portal::services::digicert_connection::KeyWatch;
 use time::Duration;
 use tokio_util::sync::CancellationToken;

@@ -4,12 +4,12 @@
 use std::process::Stdio;
 use std::time::Duration as StdDuration;
 
+use digicert_sim::EmailValidationMode;
 use secrecy::ExposeSecret;
 use serde_json::json;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tcs_portal::crypto::MasterKey;
-use tcs_portal::sandbox::EmailValidationMode;
 use tokio::process::{Child, Command};
 
 use crate::world::{self, Drill, KEY};

@@ -3,9 +3,9 @@
 //! itself, and every order ends issued, each exactly once at DigiCert.
 use std::time::Duration as StdDuration;
 
+use digicert_sim::EmailValidationMode;
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
-use tcs_portal::sandbox::EmailValidationMode;
 use time::Duration;
 use tokio_util::sync::CancellationToken;
 

@@ -3,9 +3,9 @@
 //! are looked at.
 use std::time::Duration as StdDuration;
 
+use digicert_sim::EmailValidationMode;
+use digicert_sim::lifecycle;
 use sqlx::PgPool;
-use tcs_portal::sandbox::EmailValidationMode;
-use tcs_portal::sandbox::lifecycle;
 use tcs_portal::services::ordering::FollowTiming;
 use time::Duration;
 use tokio_util::sync::CancellationToken;

@@ -6,8 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
-use sqlx::PgPool;
-use tcs_portal::digicert::{
+use digicert::{
     Account, CertCentral, CertificateChain, CertificateFormat, CertificateId, DcvCheck, DcvMethod,
     DcvToken, Domain, DomainCreated, DomainId, DomainList, DomainListQuery, Download,
     EmailValidation, Error, HttpCertCentral, NewDomain, Order, OrderCreated, OrderId, OrderList,
@@ -16,7 +15,8 @@ use tcs_portal::digicert::{
     RequestId, RequestList, RequestListQuery, RevokeOutcome, RevokeRequest, ServiceRequest,
     StatusChangeList, UpdateRequestStatus, User, UserList, ValidationType,
 };
-use tcs_portal::sandbox::EmailValidationMode;
+use digicert_sim::EmailValidationMode;
+use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
 

@@ -1,13 +1,14 @@
 //! "I have a CSR": a good one sends the order on its way; each bad one is
 //! refused with its exact reason, a 422, and nothing written.
+use std::time::Duration as StdDuration;
+
+use pki::keygen::{self, KeyType};
 use reqwest::StatusCode;
 use sqlx::PgPool;
-use std::time::Duration as StdDuration;
 use tcs_portal::domain::EmailAddress;
-use tcs_portal::pki::keygen::{self, KeyType};
+use testkit::tools::{Scratch, arg, run_ok};
 
 use super::*;
-use crate::pki::tools::{Scratch, arg, run_ok};
 
 fn p256_csr_pem(email: &str) -> String {
     let email = EmailAddress::parse(email).unwrap();
@@ -92,7 +93,7 @@ async fn a_der_csr_from_the_upload_button_is_accepted(pool: PgPool) {
     let order = order_for_person(&world, "der", "client_premium").await;
     let person = confirmed_person(&world, "der").await;
     let pem = p256_csr_pem(&format!("der@{DOMAIN}"));
-    let der = &tcs_portal::pki::pem::decode_all(&pem)[0].der;
+    let der = &pki::pem::decode_all(&pem)[0].der;
     let base64 = base64::engine::general_purpose::STANDARD.encode(der);
     let sent = person.post_form("/enroll/csr", &[("csr", &base64)]).await;
     assert_eq!(sent.location(), Some("/enroll"), "{}", sent.body);
@@ -110,11 +111,11 @@ async fn garbage_instead_of_a_csr_is_refused(pool: PgPool) {
 async fn a_csr_with_a_bad_signature_is_refused(pool: PgPool) {
     let world = world_issuing(pool).await;
     let pem = p256_csr_pem(&format!("potpis@{DOMAIN}"));
-    let mut der = tcs_portal::pki::pem::decode_all(&pem).remove(0).der;
+    let mut der = pki::pem::decode_all(&pem).remove(0).der;
     // Change the signed name, not the signature bytes.
     let at = der.windows(4).position(|w| w == b"Petr").unwrap();
     der[at] = b'Q';
-    let tampered = tcs_portal::pki::pem::encode("CERTIFICATE REQUEST", &der);
+    let tampered = pki::pem::encode("CERTIFICATE REQUEST", &der);
     let page = refused(&world, "potpis", &tampered).await;
     assert!(page.contains("signature does not match"), "{page}");
 }

@@ -4,11 +4,11 @@
 //! (`pki::delivered`), against the sandbox's root, and the leaf passes pkilint.
 use reqwest::StatusCode;
 use sqlx::PgPool;
+use testkit::delivered::Delivered;
+use testkit::pkilint;
+use testkit::test_ca::TestCa;
 
 use super::*;
-use crate::pki::delivered::Delivered;
-use crate::pki::test_ca::TestCa;
-use crate::sandbox::issuance::pkilint;
 
 /// Orders, confirms, lets the portal make the key, waits for issuance and
 /// picks up the PKCS#12; checks what the download itself must be.
@@ -49,7 +49,7 @@ fn assert_passes_pkilint(delivered: &Delivered, passphrase: &str) {
     let leaf = delivered.extract_leaf(passphrase);
     let pem = std::fs::read_to_string(leaf).unwrap();
     let start = pem.find("-----BEGIN CERTIFICATE-----").unwrap();
-    let (_, findings) = pkilint(&pem[start..]);
+    let (_, findings) = pkilint::lint(&pem[start..]);
     assert!(findings.is_empty(), "pkilint findings: {findings:#?}");
 }
 

@@ -1,8 +1,8 @@
 //! The link from the mail: single use, expiring, re-sendable, and the later
 //! access link from the "issued" mail.
+use clock::Clock;
 use reqwest::StatusCode;
 use sqlx::PgPool;
-use tcs_portal::clock::Clock;
 use tcs_portal::crypto::tokens;
 use tcs_portal::domain::StaffRole;
 

@@ -8,11 +8,11 @@ mod pickup;
 mod revoke;
 mod status;
 
+use digicert_sim::EmailValidationMode;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use std::time::Duration as StdDuration;
-use tcs_portal::sandbox::EmailValidationMode;
 use uuid::Uuid;
 
 use crate::helpers::{TestClient, TestResponse};

@@ -70,7 +70,7 @@ async fn the_sixth_wrong_passphrase_is_throttled_with_429_and_the_wait_grows(poo
     let world = world_issuing(pool).await;
     let (_, person, passphrase) =
         issued_with_server_key(&world, "pogresno", "client_premium", "ecdsa-p256").await;
-    let wrong = tcs_portal::pki::Passphrase::generate();
+    let wrong = pki::Passphrase::generate();
     for attempt in 1..=5 {
         let answer = pickup(&world, &person, wrong.expose_secret()).await;
         assert_eq!(

@@ -2,9 +2,9 @@
 //! and the serial shows up in its CRL.
 use reqwest::StatusCode;
 use sqlx::PgPool;
+use testkit::tools::{Scratch, arg, run_ok};
 
 use super::*;
-use crate::pki::tools::{Scratch, arg, run_ok};
 
 #[sqlx::test]
 async fn a_person_revokes_for_key_compromise_and_the_serial_is_in_the_sandbox_crl(pool: PgPool) {

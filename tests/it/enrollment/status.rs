@@ -1,8 +1,8 @@
 //! The person's status page follows the order and refreshes without script
 //! while DigiCert works, and stops refreshing once the order is final.
+use digicert_sim::EmailValidationMode;
 use sqlx::PgPool;
 use std::time::Duration as StdDuration;
-use tcs_portal::sandbox::EmailValidationMode;
 
 use super::*;
 
@@ -50,7 +50,7 @@ async fn the_page_refreshes_while_digicert_waits_for_the_mailbox_and_stops_once_
         .write(|state, _, _| {
             for theirs in state.accounts.iter_mut().flat_map(|a| a.orders.iter_mut()) {
                 if theirs.comments.as_deref() == Some(reference.as_str()) {
-                    theirs.status = tcs_portal::sandbox::state::OrderStatus::Rejected;
+                    theirs.status = digicert_sim::state::OrderStatus::Rejected;
                 }
             }
             Ok(())

@@ -1,7 +1,7 @@
 //! The claim-overhead benchmark hook runs end to end (figures printed, not judged).
+use super::claim_overhead::{ClaimFigures, claim_overhead};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use tcs_portal::jobs::bench::{ClaimFigures, claim_overhead};
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn the_claim_benchmark_drains_every_job_it_enqueued(pool: PgPool) {

@@ -1,17 +1,16 @@
-//! The queue's claim overhead, for the bench command: how many no-op jobs per
-//! second several workers drain, and what one claim costs on its own.
+//! The queue's claim overhead, for the bench (`jobs::bench` here and the pipeline bench
+//! of `drills::bench`, which `bench/run.sh` runs): how many no-op jobs per second several
+//! workers drain, and what one claim costs on its own. Test code, so it lives with the tests.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use clock::{Clock, SystemClock};
 use sqlx::PgPool;
+use tcs_portal::jobs::queue::{self, Job, NewJob};
+use tcs_portal::jobs::{JobHandler, JobOutcome, Registry, Worker, WorkerConfig};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-
-use super::handler::{JobHandler, JobOutcome, Registry};
-use super::queue::{self, Job, NewJob};
-use super::worker::{Worker, WorkerConfig};
-use crate::clock::{Clock, SystemClock};
 
 /// Jobs per transaction while filling the queue.
 const ENQUEUE_BATCH: usize = 500;

@@ -1,12 +1,13 @@
 //! The job queue, its workers and the shared DigiCert rate limiter.
 mod bench;
+pub mod claim_overhead;
 mod queue;
 mod rate_limit;
 mod worker;
 
+use clock::ManualClock;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use tcs_portal::clock::ManualClock;
 use tcs_portal::jobs::NewJob;
 
 pub const KIND: &str = "test.echo";

@@ -2,8 +2,8 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use clock::Clock;
 use sqlx::PgPool;
-use tcs_portal::clock::Clock;
 use tcs_portal::jobs::{self, AfterFailure, Backoff, NewJob};
 use time::Duration;
 

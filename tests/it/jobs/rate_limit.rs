@@ -2,19 +2,19 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use clock::{Clock, SystemClock};
+use digicert::{CertCentral, Error as DigicertError, HttpCertCentral};
 use secrecy::SecretString;
 use sqlx::PgPool;
-use tcs_portal::clock::{Clock, SystemClock};
-use tcs_portal::digicert::{CertCentral, Error as DigicertError, HttpCertCentral};
 use tcs_portal::jobs::rate_limit::{
     self, Admission, BLOCK_WITHOUT_RETRY_AFTER, RateKey, RateLimits, SharedLimit, WaitError,
     Window, acquire, block_after_429, block_until, wait_for_permit,
 };
+use testkit::digicert_fake::{FakeDigicert, Reply, rate_limited, unavailable};
+use testkit::recorded::body_text;
 use time::{Duration, OffsetDateTime};
 
 use super::{another_process, manual_clock};
-use crate::digicert::fake::{FakeDigicert, Reply, rate_limited, unavailable};
-use crate::digicert::recorded::body_text;
 
 /// DigiCert's shape shrunk: a short burst window and a longer sustained one.
 fn small_limits() -> RateLimits {

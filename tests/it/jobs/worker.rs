@@ -2,8 +2,8 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use clock::{Clock, ManualClock};
 use sqlx::PgPool;
-use tcs_portal::clock::{Clock, ManualClock};
 use tcs_portal::jobs::{
     self, Backoff, Job, JobHandler, JobOutcome, Recurring, Registry, Worker, WorkerConfig,
 };

@@ -1,12 +1,13 @@
 //! The list queries at 100,000 orders in one institution walk indexes, never
 //! the whole table, whatever the filters: the admins' list, and staff's list
 //! of every institution (narrowed to one or not). Plans only; no timing.
+use clock::{Clock, SystemClock};
 use sqlx::PgPool;
 use sqlx::postgres::PgArguments;
 use tcs_portal::db::order_list::{
     ALL_INSTITUTIONS_SQL, Cursor, LIST_SQL, OrderFilter, list_arguments,
 };
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 use uuid::Uuid;
 
 use super::etf;
@@ -34,7 +35,7 @@ async fn the_list_uses_an_index_at_100_000_orders(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    let now = OffsetDateTime::now_utc();
+    let now = SystemClock.now();
     let cursor = Cursor {
         created_at: now - Duration::days(30),
         id: Uuid::new_v4(),

@@ -7,8 +7,9 @@ mod list;
 mod page;
 mod staff;
 
+use clock::{Clock, SystemClock};
 use reqwest::StatusCode;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, TestClient, html_unescape};
@@ -41,7 +42,7 @@ pub async fn etf(app: &TestApp) -> TwoInstitutions {
             .await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     }
-    let now = OffsetDateTime::now_utc();
+    let now = SystemClock.now();
     sqlx::query(
         "UPDATE institutions SET digicert_org_id = $1, org_validation_status = 'validated',
              org_validated_until = $2 WHERE id = $3",

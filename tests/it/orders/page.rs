@@ -2,12 +2,12 @@
 //! institutions on every order URL.
 use std::time::Duration as StdDuration;
 
+use clock::{Clock, SystemClock};
+use digicert_sim::EmailValidationMode;
+use pki::keygen::{self, KeyType};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 use tcs_portal::domain::EmailAddress;
-use tcs_portal::pki::keygen::{self, KeyType};
-use tcs_portal::sandbox::EmailValidationMode;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{DOMAIN, english, etf, order};
@@ -118,7 +118,7 @@ async fn cancel_and_the_submit_job_never_both_win(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
     let client = &world.admin_a.client;
-    let now = OffsetDateTime::now_utc();
+    let now = SystemClock.now();
     // Canceled first: the submit job's attempt finds nothing to send.
     let first = queued(&app, client, world.a, "prvi").await;
     let canceled = client

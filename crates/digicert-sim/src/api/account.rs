@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use super::views::list_response;
 use super::{ApiKey, Params, Shared};
-use crate::sandbox::error::{ApiError, ApiResult};
-use crate::sandbox::state::Account;
+use crate::error::{ApiError, ApiResult};
+use crate::state::Account;
 
 fn user_json(account: &Account) -> Value {
     let (role_id, role_name) = account.access_role.id_and_name();
@@ -35,7 +35,10 @@ fn user_json(account: &Account) -> Value {
     })
 }
 
-pub async fn me(State(sandbox): State<Shared>, ApiKey(key): ApiKey) -> ApiResult<Json<Value>> {
+pub(super) async fn me(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+) -> ApiResult<Json<Value>> {
     sandbox
         .read(|state, _| state.account(&key).map(user_json))
         .await
@@ -43,7 +46,7 @@ pub async fn me(State(sandbox): State<Shared>, ApiKey(key): ApiKey) -> ApiResult
         .ok_or_else(ApiError::invalid_key)
 }
 
-pub async fn users(
+pub(super) async fn users(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     params: Params,
@@ -56,7 +59,10 @@ pub async fn users(
     Ok(Json(list_response("users", users, limit, offset)))
 }
 
-pub async fn account(State(sandbox): State<Shared>, ApiKey(key): ApiKey) -> ApiResult<Json<Value>> {
+pub(super) async fn account(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+) -> ApiResult<Json<Value>> {
     sandbox
         .read(|state, _| {
             state.account(&key).map(|a| {

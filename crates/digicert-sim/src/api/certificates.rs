@@ -5,16 +5,16 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use pki::{pem, pkcs7};
 use serde_json::{Value, json};
 
 use super::orders::{RevokeBody, RevokeTarget, revoke_common};
 use super::{ApiJson, ApiKey, Shared, parse_id};
-use crate::pki::{pem, pkcs7};
-use crate::sandbox::ca::{CertificateAuthority, INTERMEDIATE_CN, ROOT_CN};
-use crate::sandbox::error::{ApiError, ApiResult};
-use crate::sandbox::state::{Account, IssuedCertificate};
+use crate::ca::{CertificateAuthority, INTERMEDIATE_CN, ROOT_CN};
+use crate::error::{ApiError, ApiResult};
+use crate::state::{Account, IssuedCertificate};
 
-pub async fn download(
+pub(super) async fn download(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path((id, format)): Path<(String, String)>,
@@ -29,7 +29,7 @@ pub async fn download(
     render(sandbox.ca(), &cert, &format)
 }
 
-pub async fn download_by_order(
+pub(super) async fn download_by_order(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path((id, format)): Path<(String, String)>,
@@ -119,7 +119,7 @@ fn render(
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
-pub async fn chain(
+pub(super) async fn chain(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -141,7 +141,7 @@ pub async fn chain(
 }
 
 /// `PUT /certificate/{id or serial}/revoke`.
-pub async fn revoke(
+pub(super) async fn revoke(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,

@@ -10,15 +10,15 @@ use time::OffsetDateTime;
 
 use super::views::{domain_json, iso, list_response};
 use super::{ApiJson, ApiKey, OptionalJson, Params, Shared, created, no_content, parse_id};
-use crate::sandbox::error::{ApiError, ApiResult};
-use crate::sandbox::lifecycle::{advance_all, split};
-use crate::sandbox::ordering::IdRef;
-use crate::sandbox::seed::{self, DOMAIN_VALIDATION_DAYS, ValidationSeed};
-use crate::sandbox::state::{Domain, Validation, ValidationState};
+use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::{advance_all, split};
+use crate::ordering::IdRef;
+use crate::seed::{self, DOMAIN_VALIDATION_DAYS, ValidationSeed};
+use crate::state::{Domain, Validation, ValidationState};
 
 const DCV_METHODS: &[&str] = &["email", "dns-txt-token", "dns-cname-token", "http-token"];
 
-pub async fn list(
+pub(super) async fn list(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     params: Params,
@@ -57,7 +57,7 @@ pub async fn list(
     Ok(Json(list_response("domains", items, limit, offset)))
 }
 
-pub async fn info(
+pub(super) async fn info(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -85,7 +85,7 @@ pub async fn info(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct CreateBody {
+pub(super) struct CreateBody {
     name: Option<String>,
     organization: Option<IdRef>,
     validations: Option<Vec<TypeRef>>,
@@ -93,7 +93,7 @@ pub struct CreateBody {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct TypeRef {
+pub(super) struct TypeRef {
     #[serde(rename = "type")]
     kind: Option<String>,
 }
@@ -176,7 +176,7 @@ fn http_token_url(domain: &Domain) -> String {
     )
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     ApiJson(body): ApiJson<CreateBody>,
@@ -211,12 +211,12 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SubmitBody {
+pub(super) struct SubmitBody {
     validations: Option<Vec<TypeRef>>,
     dcv_method: Option<String>,
 }
 
-pub async fn submit_validation(
+pub(super) async fn submit_validation(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -252,7 +252,7 @@ pub async fn submit_validation(
     Ok(created(answer))
 }
 
-pub async fn new_token(
+pub(super) async fn new_token(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -285,10 +285,10 @@ pub async fn new_token(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ValidateBody {}
+pub(super) struct ValidateBody {}
 
 /// Succeeds once the control API has "published" the token (the simulated DNS/HTTP check).
-pub async fn validate_token(
+pub(super) async fn validate_token(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -322,7 +322,7 @@ pub async fn validate_token(
         .await
 }
 
-pub fn validate_domain(domain: &mut Domain, now: OffsetDateTime) {
+pub(super) fn validate_domain(domain: &mut Domain, now: OffsetDateTime) {
     domain.validation = Validation {
         date_created: domain.validation.date_created,
         state: ValidationState::Validated {
@@ -333,12 +333,12 @@ pub fn validate_domain(domain: &mut Domain, now: OffsetDateTime) {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct MethodBody {
+pub(super) struct MethodBody {
     dcv_method: Option<String>,
 }
 
 /// `PUT /domain/{id}/dcv/method`: 200 with the new method's e-mail recipients or token.
-pub async fn change_method(
+pub(super) async fn change_method(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -363,7 +363,7 @@ pub async fn change_method(
 }
 
 /// `PUT /domain/{id}/dcv/emails`: 204; only e-mail DCV has e-mails to resend.
-pub async fn resend_emails(
+pub(super) async fn resend_emails(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -388,7 +388,7 @@ pub async fn resend_emails(
         .await
 }
 
-pub async fn activate(
+pub(super) async fn activate(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -397,7 +397,7 @@ pub async fn activate(
 }
 
 /// An inactive domain no longer covers any address (see `Domain::validated`).
-pub async fn deactivate(
+pub(super) async fn deactivate(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,

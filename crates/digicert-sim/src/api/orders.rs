@@ -12,14 +12,14 @@ use super::views::{
     ymd,
 };
 use super::{ApiJson, ApiKey, Params, Shared, created, dropped_connection, no_content, parse_id};
-use crate::sandbox::error::{ApiError, ApiResult};
-use crate::sandbox::lifecycle::{self, split};
-use crate::sandbox::ordering::{self, NewOrderBody};
-use crate::sandbox::products;
-use crate::sandbox::state::{Account, Order};
+use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::{self, split};
+use crate::ordering::{self, NewOrderBody};
+use crate::products;
+use crate::state::{Account, Order};
 
 /// `POST /order/certificate/{product}`.
-pub async fn create(
+pub(super) async fn create(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(product): Path<String>,
@@ -44,7 +44,7 @@ pub async fn create(
 }
 
 /// `GET /order/certificate/{id}`: by order id, or by the certificate's serial or thumbprint.
-pub async fn info(
+pub(super) async fn info(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -70,7 +70,7 @@ fn find_order<'a>(account: &'a Account, key: &str) -> Option<&'a Order> {
     account.order(cert.order_id)
 }
 
-pub async fn list(
+pub(super) async fn list(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     params: Params,
@@ -96,7 +96,7 @@ pub async fn list(
 
 /// `GET /order/certificate/status-changes?filters[status_last_updated]=A...B`: the orders whose
 /// status changed between A and B (`YYYY-MM-DD HH:MM:SS`, UTC, whole seconds, both included).
-pub async fn status_changes(
+pub(super) async fn status_changes(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     params: Params,
@@ -227,7 +227,7 @@ fn sort_orders(orders: &mut [&Order], sort: Option<&str>) {
     }
 }
 
-pub async fn email_validation(
+pub(super) async fn email_validation(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -258,13 +258,13 @@ pub async fn email_validation(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct StatusBody {
+pub(super) struct StatusBody {
     status: Option<String>,
     note: Option<String>,
 }
 
 /// `PUT /order/certificate/{id}/status`: only cancellation is supported for client orders.
-pub async fn update_status(
+pub(super) async fn update_status(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -293,7 +293,7 @@ pub async fn update_status(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RevokeBody {
+pub(super) struct RevokeBody {
     comments: Option<String>,
     comment: Option<String>,
     revocation_reason: Option<String>,
@@ -301,7 +301,7 @@ pub struct RevokeBody {
 }
 
 impl RevokeBody {
-    pub fn comments(&self) -> String {
+    pub(super) fn comments(&self) -> String {
         self.comments
             .clone()
             .or_else(|| self.comment.clone())
@@ -310,7 +310,7 @@ impl RevokeBody {
 }
 
 /// Revokes every certificate of the order: 204 with `skip_approval`, else 201 with the request.
-pub async fn revoke(
+pub(super) async fn revoke(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -320,12 +320,12 @@ pub async fn revoke(
     revoke_common(&sandbox, &key, RevokeTarget::Order(id), body).await
 }
 
-pub enum RevokeTarget {
+pub(super) enum RevokeTarget {
     Order(u64),
     Certificate(String),
 }
 
-pub async fn revoke_common(
+pub(super) async fn revoke_common(
     sandbox: &Shared,
     key: &str,
     target: RevokeTarget,
@@ -359,20 +359,20 @@ pub async fn revoke_common(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ReissueBody {
+pub(super) struct ReissueBody {
     certificate: Option<ReissueCertificate>,
     skip_approval: Option<bool>,
     comments: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ReissueCertificate {
+pub(super) struct ReissueCertificate {
     csr: Option<String>,
 }
 
 /// `POST /order/certificate/{id}/reissue`: 201 with the new request, and the new certificate
 /// when it was issued at once.
-pub async fn reissue(
+pub(super) async fn reissue(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,

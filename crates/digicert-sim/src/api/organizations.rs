@@ -8,12 +8,12 @@ use serde_json::{Map, Value, json};
 
 use super::views::{insert_list, list_response, organization_json, organization_validations};
 use super::{ApiJson, ApiKey, Params, Shared, created, no_content, parse_id};
-use crate::sandbox::error::{ApiError, ApiResult};
-use crate::sandbox::lifecycle::split;
-use crate::sandbox::seed::{self, OrganizationSeed, ValidationSeed};
-use crate::sandbox::state::{Validation, ValidationState};
+use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::split;
+use crate::seed::{self, OrganizationSeed, ValidationSeed};
+use crate::state::{Validation, ValidationState};
 
-pub async fn list(
+pub(super) async fn list(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     params: Params,
@@ -36,7 +36,7 @@ pub async fn list(
     Ok(Json(list_response("organizations", items, limit, offset)))
 }
 
-pub async fn info(
+pub(super) async fn info(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -53,7 +53,7 @@ pub async fn info(
         .await
 }
 
-pub async fn validations(
+pub(super) async fn validations(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -73,19 +73,19 @@ pub async fn validations(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SubmitBody {
+pub(super) struct SubmitBody {
     validations: Option<Vec<TypeRef>>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct TypeRef {
+pub(super) struct TypeRef {
     #[serde(rename = "type")]
     kind: Option<String>,
 }
 
 /// Submitting `smime` puts a never-validated or expired organization into `pending`; the
 /// control API then plays the validation team.
-pub async fn submit_validation(
+pub(super) async fn submit_validation(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -127,14 +127,14 @@ pub async fn submit_validation(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct CreateBody {
+pub(super) struct CreateBody {
     name: Option<String>,
     assumed_name: Option<String>,
     city: Option<String>,
     country: Option<String>,
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     ApiJson(body): ApiJson<CreateBody>,

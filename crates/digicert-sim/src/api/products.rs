@@ -5,16 +5,19 @@ use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
 use super::{ApiKey, Shared};
-use crate::sandbox::error::{ApiError, ApiResult};
-use crate::sandbox::products::{self, PRODUCTS};
+use crate::error::{ApiError, ApiResult};
+use crate::products::{self, PRODUCTS};
 
-pub async fn list(State(sandbox): State<Shared>, ApiKey(key): ApiKey) -> ApiResult<Json<Value>> {
+pub(super) async fn list(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+) -> ApiResult<Json<Value>> {
     let container = container_of(&sandbox, &key).await?;
     let list: Vec<Value> = PRODUCTS.iter().map(|p| p.summary_json(container)).collect();
     Ok(Json(json!({ "products": list })))
 }
 
-pub async fn info(
+pub(super) async fn info(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(name_id): Path<String>,

@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use super::views::{list_response, request_json};
 use super::{ApiJson, ApiKey, Params, Shared, no_content, parse_id};
-use crate::sandbox::error::{ApiError, ApiResult};
-use crate::sandbox::lifecycle::{self, split};
+use crate::error::{ApiError, ApiResult};
+use crate::lifecycle::{self, split};
 
-pub async fn list(
+pub(super) async fn list(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     params: Params,
@@ -45,7 +45,7 @@ pub async fn list(
         .await
 }
 
-pub async fn info(
+pub(super) async fn info(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,
@@ -63,12 +63,12 @@ pub async fn info(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct StatusBody {
+pub(super) struct StatusBody {
     status: Option<String>,
     processor_comment: Option<String>,
 }
 
-pub async fn update_status(
+pub(super) async fn update_status(
     State(sandbox): State<Shared>,
     ApiKey(key): ApiKey,
     Path(id): Path<String>,

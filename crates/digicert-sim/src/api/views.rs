@@ -5,10 +5,10 @@
 use serde_json::{Map, Value, json};
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use crate::sandbox::ca::{CertificateAuthority, INTERMEDIATE_CN, ROOT_CN};
-use crate::sandbox::lifecycle;
-use crate::sandbox::products;
-use crate::sandbox::state::{Account, Domain, Order, Organization, Request, Validation};
+use crate::ca::{CertificateAuthority, INTERMEDIATE_CN, ROOT_CN};
+use crate::lifecycle;
+use crate::products;
+use crate::state::{Account, Domain, Order, Organization, Request, Validation};
 
 /// CertCentral names its issuing CAs by a hex string id (`ca_cert.id`, quirk 7 of
 /// digicert-api.md §7); the sandbox has a single issuing CA.
@@ -319,8 +319,8 @@ fn order_certificate_json(
         map.insert(
             "profile_type".into(),
             json!(match order.profile {
-                crate::sandbox::state::Profile::Strict => "strict",
-                crate::sandbox::state::Profile::Multipurpose => "multipurpose",
+                crate::state::Profile::Strict => "strict",
+                crate::state::Profile::Multipurpose => "multipurpose",
             }),
         );
     }

@@ -13,7 +13,6 @@ pub use order::{
     RequestType, Revocation, Usage,
 };
 pub use organization::{Organization, Validation, ValidationState};
-
 use serde::{Deserialize, Serialize};
 
 /// Everything that survives a restart when a state directory is configured.

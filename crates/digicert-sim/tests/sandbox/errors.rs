@@ -3,8 +3,8 @@
 use reqwest::Method;
 use serde_json::json;
 
-use tcs_portal::sandbox::rate_limit::{RateLimits, RateWindow};
-use tcs_portal::sandbox::{AccessRole, AccountSeed, OrganizationSeed, SandboxOptions};
+use digicert_sim::rate_limit::{RateLimits, RateWindow};
+use digicert_sim::{AccessRole, AccountSeed, OrganizationSeed, SandboxOptions};
 
 use super::*;
 
@@ -19,7 +19,7 @@ fn openssl_csr(dir: &Path, newkey: &[&str]) -> String {
         "-out",
         csr.to_str().unwrap(),
     ]);
-    let (ok, out) = run("openssl", &args);
+    let (ok, out) = run("openssl", &args).into_parts();
     assert!(ok, "{out}");
     std::fs::read_to_string(csr).unwrap()
 }
@@ -160,18 +160,18 @@ async fn malformed_json_and_missing_fields_are_refused() {
 async fn bad_csrs_are_refused_with_the_reason() {
     let h = start().await;
     let org = h.organization_id(KEY_A).await;
-    let dir = scratch("csr");
+    let dir = Scratch::new();
     let rsa1024 = openssl_csr(&dir, &["-newkey", "rsa:1024"]);
     let k256 = openssl_csr(
         &dir,
         &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1"],
     );
     let good = csr_pem(&rsa_key());
-    let der = tcs_portal::pki::pem::decode_all(&good).remove(0).der;
+    let der = pki::pem::decode_all(&good).remove(0).der;
     let mut tampered = der.clone();
     let mid = tampered.len() / 2;
     tampered[mid] ^= 0x01;
-    let tampered = tcs_portal::pki::pem::encode("CERTIFICATE REQUEST", &tampered);
+    let tampered = pki::pem::encode("CERTIFICATE REQUEST", &tampered);
     for (csr, code, words) in [
         ("garbage", "csr_invalid_cannot_parse", "not valid"),
         (rsa1024.as_str(), "csr_invalid_key_size", "1024 bits"),

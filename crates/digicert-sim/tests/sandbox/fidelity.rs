@@ -1,28 +1,16 @@
 //! Fidelity: the sandbox answers with the same JSON shape (keys and JSON types, quirks such as
 //! left-out empty lists and `"1"` flags) as the real CertCentral responses recorded in
-//! `../shared/fixtures/digicert/recorded/`. Every difference that is allowed is listed with
-//! its reason next to the test that allows it.
+//! `crates/digicert/tests/fixtures/recorded/` (read through `testkit::recorded`). Every
+//! difference that is allowed is listed with its reason next to the test that allows it.
 
 use reqwest::Method;
 use serde_json::json;
 
 use super::*;
 
-/// The recordings live beside the repository (`../shared/...`); CI may point elsewhere.
-fn fixtures_dir() -> PathBuf {
-    std::env::var_os("DIGICERT_FIXTURES_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/digicert/recorded"),
-        PathBuf::from,
-    )
-}
-
 /// The `response` part of a recorded exchange.
 fn recorded(name: &str) -> Value {
-    let path = fixtures_dir().join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
-    let wrapper: Value = serde_json::from_str(&text).unwrap();
-    wrapper["response"].clone()
+    testkit::recorded::load(name)["response"].clone()
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -132,14 +120,14 @@ const COVERED: &[&str] = &[
 
 #[test]
 fn every_recorded_fixture_is_covered_by_a_fidelity_test() {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+    let mut names: Vec<String> = std::fs::read_dir(testkit::recorded::dir())
         .expect("the recorded fixtures directory")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     let uncovered: Vec<&String> = names
         .iter()
-        .filter(|n| !COVERED.contains(&n.as_str()))
+        .filter(|n| n.as_str() != "README.md" && !COVERED.contains(&n.as_str()))
         .collect();
     assert!(
         uncovered.is_empty(),
@@ -373,7 +361,7 @@ async fn pem_all_download_is_laid_out_like_the_recording() {
         .await;
     let rec = recorded("get_certificate-download-format-pem_all_200.json");
     let raw = std::fs::read_to_string(
-        fixtures_dir().join("get_certificate-download-format-pem_all_200.pem"),
+        testkit::recorded::dir().join("get_certificate-download-format-pem_all_200.pem"),
     )
     .unwrap();
     assert_eq!(

@@ -2,45 +2,16 @@
 //! (openssl) and passes pkilint's S/MIME BR linter for its type.
 
 use serde_json::Value;
+use testkit::pkilint;
 
 use super::*;
 
-/// The only finding tolerated: an INFO that names the RFC 5280 method (1) used for the
-/// subject key identifier; it reports a fact, not a problem (pkilint raises a NOTICE when it
-/// cannot identify the method, which we would not tolerate).
-const TOLERATED: &[&str] = &["pkix.subject_key_identifier_method_1_identified (INFO)"];
-
-/// Lints `pem` with pkilint, letting it detect the certificate type from the reserved policy
-/// OID (`-d`), and returns (detected type, findings not in [`TOLERATED`]). Findings are taken
-/// at severity INFO and above, so NOTICE and WARNING count too.
-pub(crate) fn pkilint(pem: &str) -> (String, Vec<String>) {
-    let dir = scratch("lint");
-    let path = write(&dir, "leaf.pem", pem);
-    let out = std::process::Command::new("lint_cabf_smime_cert")
-        .args(["lint", "-d", "-o", "-s", "INFO", "--document-format", "PEM"])
-        .arg(&path)
-        .output()
-        .expect("pkilint (lint_cabf_smime_cert) is installed");
-    let detected = String::from_utf8_lossy(&out.stderr).trim().to_string();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    // pkilint prints "Validator @ path" and, indented below it, one "code (SEVERITY)" line
-    // per finding.
-    let findings = stdout
-        .lines()
-        .filter(|l| l.starts_with(' '))
-        .map(str::trim)
-        .filter(|f| !TOLERATED.contains(f))
-        .map(|f| format!("{f} in:\n{stdout}"))
-        .collect();
-    (detected, findings)
-}
-
 /// Verifies the leaf against the root with the intermediate as untrusted, for S/MIME.
 fn openssl_verifies(h: &Harness, leaf_pem: &str, purpose: &str) -> (bool, String) {
-    let dir = scratch("verify");
-    let root = write(&dir, "root.pem", h.sim.root_pem());
-    let int = write(&dir, "int.pem", h.sim.intermediate_pem());
-    let leaf = write(&dir, "leaf.pem", leaf_pem);
+    let dir = Scratch::new();
+    let root = dir.write("root.pem", h.sim.root_pem());
+    let int = dir.write("int.pem", h.sim.intermediate_pem());
+    let leaf = dir.write("leaf.pem", leaf_pem);
     run(
         "openssl",
         &[
@@ -54,6 +25,7 @@ fn openssl_verifies(h: &Harness, leaf_pem: &str, purpose: &str) -> (bool, String
             leaf.to_str().unwrap(),
         ],
     )
+    .into_parts()
 }
 
 fn leaf_of(created: &Value) -> String {
@@ -64,12 +36,13 @@ fn leaf_of(created: &Value) -> String {
 }
 
 fn text_of(pem: &str) -> String {
-    let dir = scratch("text");
-    let path = write(&dir, "c.pem", pem);
+    let dir = Scratch::new();
+    let path = dir.write("c.pem", pem);
     run(
         "openssl",
         &["x509", "-noout", "-text", "-in", path.to_str().unwrap()],
     )
+    .into_parts()
     .1
 }
 
@@ -88,7 +61,7 @@ async fn issue_and_check(h: &Harness, product: &str, body: Value, lint_type: &st
     };
     let (ok, out) = openssl_verifies(h, &leaf, purpose);
     assert!(ok, "{product}: openssl verify failed: {out}");
-    let (detected, findings) = pkilint(&leaf);
+    let (detected, findings) = pkilint::lint(&leaf);
     assert_eq!(
         detected, lint_type,
         "{product}: the policy OID names the wrong S/MIME type"
@@ -260,8 +233,8 @@ async fn p7b_and_pem_downloads_carry_the_whole_chain() {
         .await;
     assert_eq!(p7b.status, 200);
     assert_eq!(p7b.content_type, "application/x-pkcs7-certificates");
-    let dir = scratch("p7b");
-    let path = write(&dir, "c.p7b", &p7b.text);
+    let dir = Scratch::new();
+    let path = dir.write("c.p7b", &p7b.text);
     let (ok, out) = run(
         "openssl",
         &[
@@ -271,7 +244,8 @@ async fn p7b_and_pem_downloads_carry_the_whole_chain() {
             "-in",
             path.to_str().unwrap(),
         ],
-    );
+    )
+    .into_parts();
     assert!(ok, "{out}");
     assert_eq!(out.matches("subject=").count(), 3, "{out}");
     assert!(
@@ -352,7 +326,7 @@ async fn aia_and_crl_urls_in_certificates_are_served_by_the_sandbox() {
         )
         .await;
     let leaf = leaf_of(&created);
-    let dir = scratch("urls");
+    let dir = Scratch::new();
     let mut files = Vec::new();
     for (pem, name) in [(leaf.clone(), "leaf"), (h.sim.intermediate_pem(), "int")] {
         let text = text_of(&pem);
@@ -371,11 +345,11 @@ async fn aia_and_crl_urls_in_certificates_are_served_by_the_sandbox() {
         for path in urls {
             let (status, body) = h.raw_get(&format!("{}{path}", h.sim.origin())).await;
             assert_eq!(status, 200, "{path}");
-            files.push(write(&dir, path.trim_start_matches("/pki/"), body));
+            files.push(dir.write(path.trim_start_matches("/pki/"), body));
         }
     }
     // The caIssuers files are the CA certificates themselves (DER).
-    let int_der = tcs_portal::pki::pem::decode_all(&h.sim.intermediate_pem())
+    let int_der = pki::pem::decode_all(&h.sim.intermediate_pem())
         .remove(0)
         .der;
     assert_eq!(
@@ -395,7 +369,8 @@ async fn aia_and_crl_urls_in_certificates_are_served_by_the_sandbox() {
                 "-out",
                 out.to_str().unwrap(),
             ],
-        );
+        )
+        .into_parts();
         assert!(ok, "{text}");
         out
     };
@@ -403,17 +378,16 @@ async fn aia_and_crl_urls_in_certificates_are_served_by_the_sandbox() {
         to_pem("TERENASSLCA3-SANDBOX.crl"),
         to_pem("DigiCertAssuredIDRootCA-SANDBOX.crl"),
     ];
-    let all = write(
-        &dir,
+    let all = dir.write(
         "crls.pem",
         crls.iter()
             .map(|p| std::fs::read(p).unwrap())
             .collect::<Vec<_>>()
             .concat(),
     );
-    let root = write(&dir, "root.pem", h.sim.root_pem());
-    let int = write(&dir, "int.pem", h.sim.intermediate_pem());
-    let leaf_path = write(&dir, "leaf.pem", &leaf);
+    let root = dir.write("root.pem", h.sim.root_pem());
+    let int = dir.write("int.pem", h.sim.intermediate_pem());
+    let leaf_path = dir.write("leaf.pem", &leaf);
     let (ok, out) = run(
         "openssl",
         &[
@@ -427,6 +401,7 @@ async fn aia_and_crl_urls_in_certificates_are_served_by_the_sandbox() {
             all.to_str().unwrap(),
             leaf_path.to_str().unwrap(),
         ],
-    );
+    )
+    .into_parts();
     assert!(ok, "the whole chain checks against both CRLs: {out}");
 }

@@ -15,21 +15,21 @@ async fn status_of(h: &Harness, order_id: u64) -> String {
         .to_string()
 }
 
-async fn crl_path(h: &Harness, dir: &Path) -> PathBuf {
+async fn crl_path(h: &Harness, dir: &Scratch) -> PathBuf {
     let (status, der) = h
         .raw_get(&format!("{}/pki/TERENASSLCA3-SANDBOX.crl", h.sim.origin()))
         .await;
     assert_eq!(status, 200);
-    write(dir, "int.crl", der)
+    dir.write("int.crl", der)
 }
 
 /// `openssl verify -crl_check` with the intermediate's current CRL.
 async fn verify_with_crl(h: &Harness, leaf_pem: &str) -> (bool, String) {
-    let dir = scratch("crl");
+    let dir = Scratch::new();
     let crl = crl_path(h, &dir).await;
-    let root = write(&dir, "root.pem", h.sim.root_pem());
-    let int = write(&dir, "int.pem", h.sim.intermediate_pem());
-    let leaf = write(&dir, "leaf.pem", leaf_pem);
+    let root = dir.write("root.pem", h.sim.root_pem());
+    let int = dir.write("int.pem", h.sim.intermediate_pem());
+    let leaf = dir.write("leaf.pem", leaf_pem);
     run(
         "openssl",
         &[
@@ -44,6 +44,7 @@ async fn verify_with_crl(h: &Harness, leaf_pem: &str) -> (bool, String) {
             leaf.to_str().unwrap(),
         ],
     )
+    .into_parts()
 }
 
 async fn issued(h: &Harness, comments: &str) -> (u64, u64, String) {
@@ -329,7 +330,7 @@ async fn revoked_certificate_shows_up_in_crl() {
 
     let (ok, out) = verify_with_crl(&h, &leaf).await;
     assert!(!ok && out.contains("certificate revoked"), "{out}");
-    let dir = scratch("crltext");
+    let dir = Scratch::new();
     let crl = crl_path(&h, &dir).await;
     let (_, text) = run(
         "openssl",
@@ -342,7 +343,8 @@ async fn revoked_certificate_shows_up_in_crl() {
             "-in",
             crl.to_str().unwrap(),
         ],
-    );
+    )
+    .into_parts();
     assert!(text.contains("Key Compromise"), "{text}");
     assert!(text.contains("Issuer: C = NL, ST = Noord-Holland, L = Amsterdam, O = SANDBOX TERENA, CN = SANDBOX TERENA SSL CA 3"), "{text}");
 }
@@ -528,7 +530,7 @@ async fn automatic_request_approval_approves_orders_and_revocations_at_once() {
 #[tokio::test]
 async fn dates_come_from_the_injected_clock() {
     let mut options = default_options();
-    options.clock = std::sync::Arc::new(tcs_portal::clock::ManualClock::new(
+    options.clock = std::sync::Arc::new(clock::ManualClock::new(
         time::macros::datetime!(2031-03-01 12:00 UTC),
     ));
     let h = start_with(options).await;
@@ -540,12 +542,13 @@ async fn dates_come_from_the_injected_clock() {
     assert_eq!(info["date_created"], "2031-03-01T12:00:00+00:00");
     assert_eq!(info["certificate"]["valid_from"], "2031-03-01");
     assert_eq!(info["certificate"]["valid_till"], "2032-03-01");
-    let dir = scratch("dates");
-    let path = write(&dir, "leaf.pem", &leaf);
+    let dir = Scratch::new();
+    let path = dir.write("leaf.pem", &leaf);
     let (_, dates) = run(
         "openssl",
         &["x509", "-noout", "-dates", "-in", path.to_str().unwrap()],
-    );
+    )
+    .into_parts();
     assert!(
         dates.contains("notBefore=Mar  1 12:00:00 2031 GMT"),
         "{dates}"

@@ -1,23 +1,26 @@
 //! Black-box tests of the DigiCert sandbox over real HTTP, with openssl and pkilint checks.
-// Repeated from the crate root so these modules stay lint-clean whatever root they are merged into.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "helpers outside #[test] functions: a value that fails to unwrap fails the test"
+)]
 
 mod errors;
 mod fidelity;
-pub(crate) mod issuance;
+mod issuance;
 mod lifecycle;
 mod operations;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use digicert_sim::rate_limit::{RateLimits, RateWindow};
+use digicert_sim::{
+    AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions, ValidationSeed, start_in_process,
+};
 use rcgen::{CertificateParams, KeyPair};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
-use tcs_portal::sandbox::rate_limit::{RateLimits, RateWindow};
-use tcs_portal::sandbox::{
-    AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions, ValidationSeed, start_in_process,
-};
+pub use testkit::tools::{Scratch, run};
 
 pub const KEY_A: &str = "key-account-a";
 pub const KEY_B: &str = "key-account-b";
@@ -229,60 +232,4 @@ pub fn secure_email_body(
         body["organization"] = json!({"id": org_id});
     }
     body
-}
-
-/// A scratch directory for files handed to openssl/pkilint, removed when dropped.
-pub struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        // Best effort: a leftover temporary directory is harmless.
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-pub fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!(
-        "tcs-sandbox-{}-{name}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    Scratch(dir)
-}
-
-fn rand_suffix() -> u64 {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
-}
-
-pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write scratch file");
-    path
-}
-
-/// Runs a command and returns (success, stdout+stderr).
-pub fn run(program: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
 }

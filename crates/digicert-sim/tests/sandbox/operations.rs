@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use digicert_sim::OrganizationSeed;
 use reqwest::Method;
 use serde_json::json;
-use tcs_portal::sandbox::OrganizationSeed;
 
 use super::*;
 
@@ -446,7 +446,7 @@ async fn dropped_connection_after_order_created_leaves_the_order_in_place() {
 
 #[tokio::test]
 async fn state_and_ca_survive_a_restart_with_a_state_dir() {
-    let dir = scratch("state");
+    let dir = Scratch::new();
     let options = || {
         let mut o = default_options();
         o.state_dir = Some(dir.to_path_buf());
@@ -485,15 +485,14 @@ async fn state_and_ca_survive_a_restart_with_a_state_dir() {
 #[derive(clap::Parser)]
 struct SimCommand {
     #[command(flatten)]
-    args: tcs_portal::sandbox::cli::SimArgs,
+    args: digicert_sim::cli::SimArgs,
 }
 
 #[test]
 fn sim_arguments_become_sandbox_options() {
     use clap::Parser;
-    let dir = scratch("seedfile");
-    let seed = write(
-        &dir,
+    let dir = Scratch::new();
+    let seed = dir.write(
         "seed.json",
         r#"[{"api_key": "k-seeded", "organizations": [{"name": "Seeded"}]}]"#,
     );
@@ -534,44 +533,8 @@ fn sim_arguments_become_sandbox_options() {
 }
 
 #[tokio::test]
-async fn the_digicert_sim_command_serves_until_sigterm() {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tcs-portal"))
-        .args([
-            "digicert-sim",
-            "--bind",
-            "127.0.0.1:0",
-            "--api-key",
-            "k-cli",
-            "--control-key",
-            "ctl",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let first = std::io::BufReader::new(stdout)
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    let base = first
-        .split_whitespace()
-        .find(|w| w.ends_with("/services/v2,"))
-        .unwrap()
-        .trim_end_matches(',')
-        .to_string();
-    let me = reqwest::Client::new()
-        .get(format!("{base}/user/me"))
-        .header("X-DC-DEVKEY", "k-cli")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status(), 200);
-    let (ok, out) = run("kill", &["-TERM", &child.id().to_string()]);
-    assert!(ok, "{out}");
-    let status = child.wait().unwrap();
-    assert!(status.success(), "graceful exit on SIGTERM: {status}");
+async fn the_digicert_sim_program_serves_until_sigterm() {
+    testkit::sandbox_program::serves_until_sigterm(env!("CARGO_BIN_EXE_digicert-sim"), &[]).await;
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::common::{ContainerId, ContainerRef, OrganizationId, Page, UserId};
-use crate::digicert::{dates, de};
+use crate::{dates, de};
 
 /// The CertCentral account (`GET /account`); a cheap "test connection" call.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

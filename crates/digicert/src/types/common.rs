@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::digicert::{dates, de};
+use crate::{dates, de};
 
 digicert_id!(
     /// A certificate order at DigiCert.

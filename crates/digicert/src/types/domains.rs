@@ -7,7 +7,7 @@ use super::common::{
     ContainerRef, DomainId, OrganizationId, OrganizationRef, Page, Paging, Validation,
     ValidationType,
 };
-use crate::digicert::{dates, de};
+use crate::{dates, de};
 
 open_enum!(
     /// How control of a domain is proven.

@@ -7,7 +7,7 @@ macro_rules! digicert_id {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(transparent)]
-        pub struct $name(#[serde(deserialize_with = "crate::digicert::de::id")] pub u64);
+        pub struct $name(#[serde(deserialize_with = "crate::de::id")] pub u64);
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

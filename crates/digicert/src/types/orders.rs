@@ -9,7 +9,7 @@ use super::common::{
     Paging, PersonRef,
 };
 use super::requests::RequestSummary;
-use crate::digicert::{dates, de};
+use crate::{dates, de};
 
 open_enum!(
     /// A product's `name_id`, the last segment of `POST /order/certificate/{product}`.
@@ -486,7 +486,7 @@ pub struct ChainCertificate {
     /// Subject CN.
     #[serde(default)]
     pub subject_common_name: Option<String>,
-    /// PEM text; `\r\n` line endings in DigiCert's JSON (see [`crate::digicert::pem`]).
+    /// PEM text; `\r\n` line endings in DigiCert's JSON (see [`crate::pem`]).
     pub pem: String,
 }
 

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use super::common::{
     ContainerId, ContainerRef, OrganizationId, Page, Paging, PersonRef, Validation,
 };
-use crate::digicert::de;
+use crate::de;
 
 /// An organization (`GET /organization/{id}`, items of `GET /organization`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::common::ContainerId;
 use super::orders::ProductId;
-use crate::digicert::de;
+use crate::de;
 
 /// One allowed signature hash.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

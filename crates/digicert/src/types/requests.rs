@@ -7,7 +7,7 @@ use super::common::{
     ContainerId, ContainerRef, OrderId, OrganizationRef, Page, Paging, PersonRef, RequestId,
 };
 use super::orders::OrderProduct;
-use crate::digicert::{dates, de};
+use crate::{dates, de};
 
 open_enum!(
     /// State of an approval request.

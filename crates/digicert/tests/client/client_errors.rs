@@ -1,19 +1,19 @@
 //! How the client maps failures and when it retries: idempotent calls are retried on
 //! rate limits and server errors, order placement never is.
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
-use tcs_portal::digicert::{
+use digicert::{
     CertCentral, Error, OrderId, OrderRequest, OrderStatus, OrganizationId, PrimaryUsage,
     ProductId, RequestId, RequestStatus, UpdateRequestStatus,
 };
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use super::fake::{
+use testkit::digicert_fake::{
     FakeDigicert, Reply, client_for, rate_limited, start_dropping_server, start_truncating_server,
     unavailable,
 };
-use super::recorded::body_text;
+use testkit::recorded::body_text;
 
 fn mailbox_order() -> OrderRequest {
     OrderRequest::builder(

@@ -1,12 +1,12 @@
 //! The read calls go to their documented paths and read doc-shaped answers.
 
-use tcs_portal::digicert::{
+use digicert::{
     CertCentral, CertificateId, DomainId, OrganizationId, OrganizationListQuery, Paging, ProductId,
     RequestId, RequestListQuery, RequestStatus, RequestType, ValidationType,
 };
 
-use super::fake::{FakeDigicert, Reply};
-use super::recorded::body_text;
+use testkit::digicert_fake::{FakeDigicert, Reply};
+use testkit::recorded::body_text;
 
 const PRODUCTS: &str = r#"{"products":[{"group_name":"client_certificate",
     "name_id":"client_email_security_plus","name":"Email Security Plus",

@@ -2,17 +2,17 @@
 //! the answers of each kind of call.
 
 use axum::http::Method;
-use secrecy::SecretString;
-use tcs_portal::digicert::{
+use digicert::{
     CertCentral, CertificateFormat, CertificateId, ClientConfig, CommonNameIndicator, DcvMethod,
     DomainId, DomainListQuery, HttpCertCentral, NewDomain, OrderId, OrderListQuery, OrderRequest,
     OrderStatus, OrganizationId, PrimaryUsage, ProductId, ProfileType, RevocationReason,
     RevokeOutcome, RevokeRequest, ValidationType, pem,
 };
+use secrecy::SecretString;
 use time::macros::datetime;
 
-use super::fake::{API_KEY, FakeDigicert, Reply};
-use super::recorded::body_text;
+use testkit::digicert_fake::{API_KEY, FakeDigicert, Reply};
+use testkit::recorded::body_text;
 
 fn sponsor_order() -> OrderRequest {
     OrderRequest::builder(

@@ -1,6 +1,6 @@
 //! DigiCert's three date formats all read to the right instant.
 
-use tcs_portal::digicert::dates;
+use digicert::dates;
 use time::macros::datetime;
 
 #[test]

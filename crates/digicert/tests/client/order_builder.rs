@@ -1,6 +1,6 @@
 //! The order builder refuses orders DigiCert would reject for a missing field.
 
-use tcs_portal::digicert::{
+use digicert::{
     CommonNameIndicator, InvalidOrderRequest, OrderRequest, OrganizationId, PrimaryUsage,
     ProductId, ProfileType,
 };

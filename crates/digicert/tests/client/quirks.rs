@@ -1,7 +1,7 @@
 //! DigiCert's loose JSON beyond the recordings: documented shapes other clients met.
 
+use digicert::{Order, OrderId, OrganizationId, StatusChangeList};
 use serde_json::json;
-use tcs_portal::digicert::{Order, OrderId, OrganizationId, StatusChangeList};
 
 fn order(value: serde_json::Value) -> Order {
     serde_json::from_value(value).unwrap()

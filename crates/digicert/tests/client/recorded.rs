@@ -1,37 +1,15 @@
-//! Every recorded DigiCert response in `shared/fixtures/digicert/recorded/` parses into
-//! the client's type for its endpoint, quirks included.
+//! Every recorded DigiCert response in `tests/fixtures/recorded/` parses into the client's
+//! type for its endpoint, quirks included.
 
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use tcs_portal::digicert::{
+use digicert::{
     Account, CertificateChain, CertificateId, DcvMethod, Domain, DomainList, EmailValidation,
     Error, Order, OrderCreated, OrderId, OrderList, OrderStatus, OrganizationId, OrganizationList,
     OrganizationValidations, Product, ProductList, RequestList, RequestStatus, ServiceRequest,
     StatusChangeList, User, UserList, ValidationType, pem,
 };
+use serde_json::Value;
+use testkit::recorded::{body_text, load};
 use time::macros::datetime;
-
-/// The recorded fixtures live in `shared/`, next to the repository clone.
-pub fn recorded_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/digicert/recorded")
-}
-
-/// A fixture's wrapper (`source`, `request`, `response`).
-pub fn load(name: &str) -> Value {
-    let path = recorded_dir().join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {name} is not JSON: {e}"))
-}
-
-/// A fixture's response body exactly as the server sent it: JSON text, or the raw string
-/// for non-JSON bodies.
-pub fn body_text(name: &str) -> String {
-    match &load(name)["response"]["body"] {
-        Value::String(text) => text.clone(),
-        json => json.to_string(),
-    }
-}
 
 /// What one recorded response parsed into.
 #[derive(Debug)]
@@ -121,7 +99,7 @@ fn parse_fixture(name: &str) -> Parsed {
 
 #[test]
 fn every_recorded_response_parses_into_its_type() {
-    let dir = recorded_dir();
+    let dir = testkit::recorded::dir();
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
         panic!(
             "the recorded DigiCert fixtures must be at {}: {e}",
@@ -153,7 +131,7 @@ fn every_recorded_response_parses_into_its_type() {
         } else if name.ends_with(".json") {
             check(name, parse_fixture(name));
             parsed += 1;
-        } else {
+        } else if name != "README.md" {
             panic!("unexpected file {name} in {}", dir.display());
         }
     }

@@ -1,7 +1,7 @@
 //! The back-off policy: jittered, doubling, capped, and only for transient failures.
 
+use digicert::{Error, RetryPolicy};
 use std::time::Duration;
-use tcs_portal::digicert::{Error, RetryPolicy};
 
 fn policy() -> RetryPolicy {
     RetryPolicy {

@@ -1,10 +1,11 @@
 //! The chain downloads (P7B, PEM) read back in OpenSSL, and a chain or key that does not fit is refused before it is packaged.
-use tcs_portal::domain::EmailAddress;
-use tcs_portal::pki::keygen::{self, KeyType};
-use tcs_portal::pki::{CertificateChain, DeliveryError, Passphrase, build_pkcs12};
+use pki::keygen::{self, KeyType};
+use pki::{CertificateChain, DeliveryError, Passphrase, build_pkcs12};
 
-use super::test_ca::{INTERMEDIATE_CN, PERSON_CN, PERSON_EMAIL, ROOT_CN, TestCa, issue_for_person};
-use super::tools::{Scratch, arg, run_ok};
+use testkit::test_ca::{
+    INTERMEDIATE_CN, PERSON_CN, PERSON_EMAIL, ROOT_CN, TestCa, issue_for_person,
+};
+use testkit::tools::{Scratch, arg, run_ok};
 
 #[test]
 fn p7b_prints_the_three_certificates_of_the_chain() {
@@ -105,8 +106,7 @@ fn chain_with_another_cas_intermediate_is_refused() {
 #[test]
 fn someone_elses_key_is_not_packaged_with_the_certificate() {
     let issued = issue_for_person(KeyType::EcdsaP256);
-    let emails = [EmailAddress::parse(PERSON_EMAIL).unwrap()];
-    let other = keygen::generate(KeyType::EcdsaP256, PERSON_CN, &emails).unwrap();
+    let other = keygen::generate(KeyType::EcdsaP256, PERSON_CN, &[PERSON_EMAIL]).unwrap();
     let refused = build_pkcs12(
         other.private_key_pkcs8_der(),
         &issued.chain,

@@ -1,7 +1,7 @@
 //! Mail signed with the key from the PKCS#12 verifies against the root, and mail encrypted to the certificate decrypts with that key (`openssl cms`).
-use tcs_portal::pki::KeyType;
+use pki::KeyType;
 
-use super::test_ca::{TestCa, Usage, issue_for_person, issue_for_person_with};
+use testkit::test_ca::{TestCa, Usage, issue_for_person, issue_for_person_with};
 
 fn assert_signed_message_round_trips(key_type: KeyType) {
     let issued = issue_for_person(key_type);

@@ -1,17 +1,12 @@
 //! OpenSSL reads the portal's certificate requests: valid signature, the key size asked for, SHA-256, every mailbox.
-use tcs_portal::domain::EmailAddress;
-use tcs_portal::pki::keygen::{self, KeyType};
+use pki::keygen::{self, KeyType};
 
-use super::tools::{Scratch, arg, run_ok};
+use testkit::tools::{Scratch, arg, run_ok};
 
 const EMAILS: [&str; 2] = ["ljiljana.petrovic@uni.example.rs", "lp@pmf.uni.example.rs"];
 
 fn openssl_reads_request(key_type: KeyType) -> String {
-    let emails: Vec<EmailAddress> = EMAILS
-        .iter()
-        .map(|email| EmailAddress::parse(email).unwrap())
-        .collect();
-    let key = keygen::generate(key_type, "Ljiljana Petrovic", &emails).unwrap();
+    let key = keygen::generate(key_type, "Ljiljana Petrovic", &EMAILS).unwrap();
     let scratch = Scratch::new();
     let pem = scratch.write("request.pem", key.csr_pem());
     let der = scratch.write("request.der", key.csr_der());

@@ -1,8 +1,8 @@
 //! NSS, the library inside Thunderbird, imports the PKCS#12 and accepts the certificate for S/MIME signing.
-use tcs_portal::pki::{KeyType, Passphrase};
+use pki::{KeyType, Passphrase};
 
-use super::test_ca::{PERSON_CN, issue_for_person};
-use super::tools::run;
+use testkit::test_ca::{PERSON_CN, issue_for_person};
+use testkit::tools::run;
 
 fn assert_imports_and_validates_for_smime_signing(key_type: KeyType) {
     let issued = issue_for_person(key_type);

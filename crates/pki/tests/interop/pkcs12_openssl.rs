@@ -1,9 +1,9 @@
 //! OpenSSL opens the PKCS#12 with the passphrase and sees the strong algorithms and the whole chain.
-use tcs_portal::pki::KeyType;
-use tcs_portal::pki::Passphrase;
+use pki::KeyType;
+use pki::Passphrase;
 
-use super::test_ca::issue_for_person;
-use super::tools::arg;
+use testkit::test_ca::issue_for_person;
+use testkit::tools::arg;
 
 #[test]
 fn openssl_opens_an_rsa_pkcs12_with_aes256_pbkdf2_sha256_mac_and_three_certificates() {
@@ -40,7 +40,7 @@ fn key_extracted_by_openssl_is_the_key_the_portal_made() {
     let delivered = issued.delivered();
     let key_pem = delivered.extract_key(issued.passphrase.expose_secret());
     let key_der = delivered.scratch.path().join("key.der");
-    super::tools::run_ok(
+    testkit::tools::run_ok(
         "openssl",
         &[
             "pkcs8",

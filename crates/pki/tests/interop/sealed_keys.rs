@@ -1,9 +1,9 @@
 //! A portal-made key sealed under the person's passphrase: it opens only with that passphrase and only for its order.
-use tcs_portal::pki::{KeyType, Passphrase, UnsealError, build_pkcs12, seal, unseal};
+use pki::{KeyType, Passphrase, UnsealError, build_pkcs12, seal, unseal};
 use uuid::Uuid;
 
-use super::test_ca::{PERSON_CN, issue_for_person};
-use super::tools::{Scratch, arg, run_ok};
+use testkit::test_ca::{PERSON_CN, issue_for_person};
+use testkit::tools::{Scratch, arg, run_ok};
 
 #[test]
 fn sealed_key_unseals_with_the_typed_back_passphrase_into_a_pkcs12_openssl_opens() {

@@ -1,0 +1,3 @@
+//! The JSON API under `/api/v1`: the same services as the HTML pages, behind the same
+//! extractors (`InstitutionScope`, the CSRF token), answering JSON instead of pages.
+pub mod orders;
