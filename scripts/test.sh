@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# All the tests: the Rust tests (cargo test; #[sqlx::test] makes a fresh database per test),
-# then the browser tests (Debian Chromium via playwright-core against a real server).
+# All the tests: the Rust tests of every crate in the workspace (cargo test --workspace;
+# #[sqlx::test] makes a fresh database per test), then the browser tests (Debian Chromium via
+# playwright-core against a real server).
 # Both suites always run; the script fails if either fails, and ends with a summary.
 #   bash scripts/test.sh
 set -euo pipefail
@@ -27,11 +28,11 @@ fi
 mkdir -p artifacts
 status=0
 
-section "Rust tests (cargo test)"
+section "Rust tests (cargo test --workspace)"
 cargo_log=artifacts/cargo-test.log
 # pipefail makes the pipeline's status cargo's; tee keeps a copy for the summary below.
 # The fault drills (issue 5) run next, on their own, so their counts are printed.
-if ! cargo test --no-fail-fast --color never -- --skip drills:: 2>&1 | tee "$cargo_log"; then
+if ! cargo test --workspace --no-fail-fast --color never -- --skip drills:: 2>&1 | tee "$cargo_log"; then
   status=1
 fi
 
@@ -49,7 +50,8 @@ if ! node tests/browser/run.mjs 2>&1 | tee "$browser_log"; then
 fi
 
 section "Summary"
-# cargo prints one "test result:" line per test binary; add them up.
+# cargo prints one "test result:" line per test binary of every crate (and per crate's
+# doc-tests); add them up.
 rust_passed=0
 rust_failed=0
 while read -r passed failed; do

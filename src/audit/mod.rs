@@ -1,5 +1,9 @@
 //! The audit log: who did what, when, from where, written in the same transaction
 //! as the change it records, and chained by hashes so tampering shows.
+//!
+//! The event is built here and stored by `db::audit`, which in turn reads this
+//! module's types: one thing seen from two sides, the second documented knot of the
+//! import graph (see `db`).
 use std::net::IpAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};

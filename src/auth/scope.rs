@@ -5,6 +5,9 @@
 //! membership with a role of at least `R`. Handlers hand the scope to `db::`
 //! functions, which take the institution id from it and nowhere else. The scope
 //! has no public constructor, so it cannot be made up.
+//!
+//! This is the documented knot of the import graph (see `db`): the extractor reads the
+//! membership through `db`, and `db`'s tenant functions take this type.
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, RawPathParams};

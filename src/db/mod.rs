@@ -2,6 +2,14 @@
 //!
 //! Functions on tenant data take the caller's scope and filter by it; account,
 //! invitation, outbox, job, rate-limit and audit functions here are not tenant data.
+//!
+//! The one import knot of the portal, on purpose: `db` names `auth`'s scope types
+//! (`&InstitutionScope<R>`, `&StaffScope`, `&StaffAdmin`) so that a tenant query cannot be
+//! called without the proof that the caller may see that tenant, and the scope's
+//! extractor reads the membership it checks through `db`. Likewise `db::audit` writes
+//! `audit`'s events and `audit` stores them through `db::audit`: the event and its table
+//! are one thing seen from two sides. Every other import points down (README,
+//! "Architecture"; `tests/it/architecture.rs` checks that nothing here reaches `app` or `web`).
 pub mod accounts;
 pub mod audit;
 pub mod dcv;

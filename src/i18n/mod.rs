@@ -73,6 +73,37 @@ impl Lang {
         };
         catalogue.get(key).copied().unwrap_or_else(|| leak_key(key))
     }
+
+    /// The text for `key` with each `{name}` replaced by its value from `args`, for
+    /// messages that carry a detail (a number of bits, an address, a date). One pass over
+    /// the catalogue's text: braces inside a value (which may be a person's input) stay as
+    /// they are.
+    pub fn fill<V: AsRef<str>>(self, key: &str, args: &[(&str, V)]) -> String {
+        let mut filled = String::new();
+        let mut rest = self.t(key);
+        while let Some(open) = rest.find('{') {
+            filled.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let value = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                args.iter()
+                    .find(|(wanted, _)| *wanted == name)
+                    .map(|(_, value)| (value.as_ref(), close))
+            });
+            match value {
+                Some((value, close)) => {
+                    filled.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    filled.push('{');
+                    rest = after;
+                }
+            }
+        }
+        filled.push_str(rest);
+        filled
+    }
 }
 
 fn leak_key(key: &str) -> &'static str {
@@ -160,10 +191,11 @@ mod tests {
     }
 
     /// Keys appear as `t("key")` in templates and as `"area.key"` literals ending
-    /// in message_key() tables; both are quoted strings after `t(` or in `=> "`.
+    /// in message_key() tables; both are quoted strings after `t(` or in `=> "`;
+    /// texts with details are `fill("key", …)` and mail subjects `subject("key", …)`.
     fn used_keys(text: &str) -> Vec<String> {
         let mut keys = Vec::new();
-        for marker in ["t(\"", "=> \"", "_key: \""] {
+        for marker in ["t(\"", "=> \"", "_key: \"", "fill(\"", "subject(\""] {
             for piece in text.split(marker).skip(1) {
                 if let Some(end) = piece.find('"') {
                     let key = &piece[..end];
@@ -188,6 +220,45 @@ mod tests {
                 each(&text);
             }
         }
+    }
+
+    /// The `{name}`s of a text, in order of appearance.
+    fn placeholders(text: &str) -> Vec<&str> {
+        let mut names: Vec<&str> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|piece| piece.split_once('}').map(|(name, _)| name))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    #[test]
+    fn both_languages_fill_the_same_details_into_a_text() {
+        let mismatched: Vec<String> = keys(Lang::Serbian)
+            .into_iter()
+            .filter(|key| placeholders(Lang::Serbian.t(key)) != placeholders(Lang::English.t(key)))
+            .collect();
+        assert!(mismatched.is_empty(), "placeholders differ: {mismatched:?}");
+    }
+
+    #[test]
+    fn fill_puts_each_detail_in_its_place() {
+        assert_eq!(
+            Lang::English.fill(
+                "person.csr.rsa_too_small",
+                &[("bits", "1024"), ("min", "2048")]
+            ),
+            "The RSA key has 1024 bits; at least 2048 are required."
+        );
+        // A value that looks like a placeholder is text, not a second substitution.
+        assert_eq!(
+            Lang::English.fill(
+                "person.csr.wrong_mailboxes",
+                &[("in_csr", "{ordered}@x.rs"), ("ordered", "ana@x.rs")]
+            ),
+            "The CSR is for {ordered}@x.rs, but the certificate is ordered for ana@x.rs."
+        );
     }
 
     #[test]

@@ -1,7 +1,33 @@
-//! The text of each mail, Serbian first and English second, from askama templates.
+//! The text of each mail, Serbian first and English second: bodies from askama templates,
+//! subjects from the catalogue (`mail.subject.*`).
 use askama::Template;
 
 use crate::domain::InstitutionRole;
+use crate::i18n::Lang;
+
+/// A detail put into a subject: the same text in both languages (a name, a date, an
+/// address), or a catalogue key that each language says in its own words (a role).
+#[derive(Debug, Clone, Copy)]
+pub enum Word<'a> {
+    Text(&'a str),
+    Key(&'a str),
+}
+
+/// A subject line, `AMRES TCS: <Serbian> / <English>`, from the catalogue's
+/// `mail.subject.<name>` in each language with its `{…}` filled from `args`.
+pub fn subject(key: &str, args: &[(&str, Word<'_>)]) -> String {
+    let say = |lang: Lang| {
+        let words: Vec<(&str, &str)> = args
+            .iter()
+            .map(|(name, word)| match word {
+                Word::Text(text) => (*name, *text),
+                Word::Key(key) => (*name, lang.t(key)),
+            })
+            .collect();
+        lang.fill(key, &words)
+    };
+    format!("AMRES TCS: {} / {}", say(Lang::Serbian), say(Lang::English))
+}
 
 #[derive(Template)]
 #[template(path = "mail/invitation.txt", escape = "none")]
@@ -103,4 +129,40 @@ pub struct CertificateIssuedMail<'a> {
     pub name: &'a str,
     pub link: &'a str,
     pub not_after: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subject_says_it_all_in_serbian_then_all_in_english() {
+        // The role used to be English in both halves ("AMRES TCS: ETF / an auditor").
+        assert_eq!(
+            subject(
+                "mail.subject.membership_added",
+                &[
+                    ("institution", Word::Text("ETF")),
+                    ("role", Word::Key("role.auditor"))
+                ]
+            ),
+            "AMRES TCS: ETF: vaša uloga je Revizor / ETF: your role is Auditor"
+        );
+    }
+
+    #[test]
+    fn every_subject_has_each_of_its_details_filled() {
+        let details =
+            ["institution", "role", "emails", "until"].map(|name| (name, Word::Text("x")));
+        for key in crate::i18n::keys(Lang::Serbian)
+            .iter()
+            .filter(|key| key.starts_with("mail.subject."))
+        {
+            let line = subject(key, &details);
+            assert!(
+                !line.contains('{') && !line.contains(key.as_str()),
+                "{line}"
+            );
+        }
+    }
 }

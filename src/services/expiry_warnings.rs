@@ -11,7 +11,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::expiry_warnings::{self as db, Expiring};
 use crate::error::AppError;
 use crate::mail::Mail;
-use crate::mail::templates::ValidationExpiryMail;
+use crate::mail::templates::{self, ValidationExpiryMail, Word};
 use crate::services::notices::{self, Notice, Thresholds};
 
 const THRESHOLDS: Thresholds = Thresholds::new(&[7, 30, 60]);
@@ -88,9 +88,12 @@ impl Notice for Warning<'_> {
         for to in &recipients {
             Mail {
                 to: to.clone(),
-                subject: format!(
-                    "AMRES TCS: {} — validacija ističe / validation expires {until}",
-                    subject.short_name
+                subject: templates::subject(
+                    "mail.subject.validation_expires",
+                    &[
+                        ("institution", Word::Text(&subject.short_name)),
+                        ("until", Word::Text(&until)),
+                    ],
                 ),
                 body: body.clone(),
             }

@@ -12,7 +12,7 @@ use crate::db::memberships::MembershipChange;
 use crate::domain::{DisplayName, EmailAddress, InstitutionRole};
 use crate::error::AppError;
 use crate::mail::Mail;
-use crate::mail::templates::{InvitationMail, MembershipAddedMail, role_words};
+use crate::mail::templates::{InvitationMail, MembershipAddedMail, Word, role_words, subject};
 use crate::services::onboarding::{INVITATION_TTL_HOURS, invitation_link};
 use crate::state::AppState;
 
@@ -56,7 +56,13 @@ pub async fn invite(
             .render()?;
             Mail {
                 to: account.email.clone(),
-                subject: format!("AMRES TCS: {} / {}", institution.short_name, role_en),
+                subject: subject(
+                    "mail.subject.membership_added",
+                    &[
+                        ("institution", Word::Text(&institution.short_name)),
+                        ("role", Word::Key(role.label_key())),
+                    ],
+                ),
                 body,
             }
             .enqueue(&mut tx, now)
@@ -101,7 +107,10 @@ pub async fn invite(
             .render()?;
             Mail {
                 to: email.as_str().to_owned(),
-                subject: format!("AMRES TCS: poziv / invitation ({})", institution.short_name),
+                subject: subject(
+                    "mail.subject.invitation",
+                    &[("institution", Word::Text(&institution.short_name))],
+                ),
                 body,
             }
             .enqueue(&mut tx, now)

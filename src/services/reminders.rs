@@ -27,7 +27,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::reminders::{self as db, Ending};
 use crate::error::AppError;
 use crate::mail::Mail;
-use crate::mail::templates::{ReminderAdminMail, ReminderPersonMail};
+use crate::mail::templates::{ReminderAdminMail, ReminderPersonMail, Word, subject};
 use crate::services::notices::{self, Notice, Thresholds};
 use crate::state::AppState;
 
@@ -155,8 +155,13 @@ impl Notice for Reminder<'_> {
             until: &until,
             days,
         };
-        let subject =
-            format!("AMRES TCS: sertifikat ističe / certificate expires {until} — {emails}");
+        let subject = subject(
+            "mail.subject.certificate_expires",
+            &[
+                ("until", Word::Text(&until)),
+                ("emails", Word::Text(&emails)),
+            ],
+        );
         let admins = db::active_admins(tx, ending.institution_id).await?;
         let people: Vec<&String> = ending
             .emails

@@ -14,6 +14,7 @@
 
 mod helpers;
 
+mod architecture;
 mod audit;
 mod auth;
 mod dcv_onboarding;

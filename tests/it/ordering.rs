@@ -363,12 +363,18 @@ async fn a_rejected_order_records_digicerts_reason_and_mails_the_admin_who_order
             .is_some_and(|reason| reason.contains("rejected"))
     );
     assert!(rejected.chain_pem.is_none());
-    let mail: (String, String) =
-        sqlx::query_as("SELECT recipient, body_text FROM outbox WHERE subject LIKE 'TCS: porud%' ")
-            .fetch_one(&world.app.pool)
-            .await
-            .unwrap();
+    let mail: (String, String, String) = sqlx::query_as(
+        "SELECT recipient, body_text, subject FROM outbox WHERE subject LIKE '%rejected the order%'",
+    )
+    .fetch_one(&world.app.pool)
+    .await
+    .unwrap();
     assert_eq!(mail.0, world.admin.email);
+    assert_eq!(
+        mail.2,
+        "AMRES TCS: DigiCert je odbio porudžbinu za odbijen@etf.bg.ac.rs \
+         / DigiCert rejected the order for odbijen@etf.bg.ac.rs"
+    );
     assert!(
         mail.1.contains("odbijena") && mail.1.contains("rejected"),
         "{}",

@@ -18,9 +18,11 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Logs for a terminal; RUST_LOG narrows or widens them (info by default).
+    // Logs go to stderr, so stdout carries only the addresses and the control key for the
+    // person (or script) that started the sandbox; RUST_LOG narrows or widens them.
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
         .init();
     match digicert_sim::cli::run(cli.sim).await {
         Ok(()) => ExitCode::SUCCESS,

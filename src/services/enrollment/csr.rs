@@ -3,8 +3,7 @@
 //! is a sign the person copied the wrong thing, and they must be told.
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-
-use pki::csr::{Csr, CsrError};
+use pki::csr::{Csr, CsrError, MIN_RSA_BITS};
 
 const BEGIN: &str = "-----BEGIN ";
 const END: &str = "-----END ";
@@ -20,6 +19,70 @@ pub enum CsrRefusal {
     TrailingText,
     #[error("the CSR is for {in_csr}, but the certificate is ordered for {ordered}")]
     WrongMailboxes { in_csr: String, ordered: String },
+}
+
+/// The longest detail taken from the person's own text into a message (a PEM label).
+const ECHOED_DETAIL: usize = 60;
+
+impl CsrRefusal {
+    /// The catalogue text that says what is wrong, in the person's words rather than the
+    /// parser's; its `{…}` are filled from [`Self::message_args`].
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            Self::Csr(CsrError::Empty) => "person.csr.empty",
+            Self::Csr(CsrError::WrongPemLabel(_)) => "person.csr.wrong_label",
+            Self::Csr(CsrError::PrivateKeyIncluded) => "person.csr.private_key",
+            Self::Csr(CsrError::Malformed(_)) => "person.csr.malformed",
+            Self::Csr(CsrError::TrailingData(_)) => "person.csr.trailing_data",
+            Self::Csr(CsrError::KeyAlgorithmNotAllowed(_)) => "person.csr.key_algorithm",
+            Self::Csr(CsrError::RsaKeyTooSmall { .. }) => "person.csr.rsa_too_small",
+            Self::Csr(CsrError::RsaModulusNotByteAligned { .. }) => "person.csr.rsa_unaligned",
+            Self::Csr(CsrError::RsaBadExponent) => "person.csr.rsa_exponent",
+            Self::Csr(CsrError::CurveNotAllowed(_)) => "person.csr.curve",
+            Self::Csr(CsrError::UnsupportedSignatureAlgorithm(_)) => {
+                "person.csr.signature_algorithm"
+            }
+            Self::Csr(CsrError::BadSignature) => "person.csr.bad_signature",
+            Self::SeveralRequests(_) => "person.csr.several",
+            Self::TrailingText => "person.csr.trailing_text",
+            Self::WrongMailboxes { .. } => "person.csr.wrong_mailboxes",
+        }
+    }
+
+    /// The details the message names. A parser's own explanation (`Malformed`) is never
+    /// among them: it means nothing to a person and may quote their input back.
+    pub fn message_args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::Csr(CsrError::WrongPemLabel(label)) => {
+                vec![("label", label.chars().take(ECHOED_DETAIL).collect())]
+            }
+            Self::Csr(CsrError::TrailingData(bytes)) => vec![("bytes", bytes.to_string())],
+            Self::Csr(CsrError::KeyAlgorithmNotAllowed(algorithm))
+            | Self::Csr(CsrError::UnsupportedSignatureAlgorithm(algorithm)) => {
+                vec![("algorithm", algorithm.clone())]
+            }
+            Self::Csr(CsrError::RsaKeyTooSmall { bits }) => vec![
+                ("bits", bits.to_string()),
+                ("min", MIN_RSA_BITS.to_string()),
+            ],
+            Self::Csr(CsrError::RsaModulusNotByteAligned { bits }) => {
+                vec![("bits", bits.to_string())]
+            }
+            Self::Csr(CsrError::CurveNotAllowed(curve)) => vec![("curve", curve.clone())],
+            Self::SeveralRequests(count) => vec![("count", count.to_string())],
+            Self::WrongMailboxes { in_csr, ordered } => {
+                vec![("in_csr", in_csr.clone()), ("ordered", ordered.clone())]
+            }
+            Self::Csr(
+                CsrError::Empty
+                | CsrError::PrivateKeyIncluded
+                | CsrError::Malformed(_)
+                | CsrError::RsaBadExponent
+                | CsrError::BadSignature,
+            )
+            | Self::TrailingText => Vec::new(),
+        }
+    }
 }
 
 /// Parses a pasted CSR (PEM, or DER as base64 without PEM lines, as the upload

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::crypto::tokens;
 use crate::db::enrollments as db;
 use crate::mail::Mail;
-use crate::mail::templates::CertificateIssuedMail;
+use crate::mail::templates::{CertificateIssuedMail, subject};
 
 /// Mails the person of an issued order, once however often it is called (the
 /// follow job may collect the same certificate again after a crash). Orders
@@ -39,7 +39,7 @@ pub async fn mail_issued(
     .render()?;
     Mail {
         to: mailbox.clone(),
-        subject: "TCS: sertifikat je izdat / certificate issued".to_owned(),
+        subject: subject("mail.subject.certificate_issued", &[]),
         body,
     }
     .enqueue(&mut tx, now)

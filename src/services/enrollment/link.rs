@@ -13,7 +13,7 @@ use crate::crypto::tokens;
 use crate::db::enrollments as db;
 use crate::db::institutions::InstitutionDetail;
 use crate::mail::Mail;
-use crate::mail::templates::EnrollmentLinkMail;
+use crate::mail::templates::{EnrollmentLinkMail, subject};
 use crate::state::AppState;
 
 /// Who the first mail goes to, and in whose name.
@@ -139,7 +139,7 @@ async fn send(
     .render()?;
     Mail {
         to: to.mailbox.to_owned(),
-        subject: "TCS: vaš sertifikat / your certificate".to_owned(),
+        subject: subject("mail.subject.enrollment_link", &[]),
         body,
     }
     .enqueue(tx, now)

@@ -20,7 +20,7 @@ use super::{OrderJob, Pipeline, status, verify};
 use crate::db::orders::{self as db, Issued, OrderRecord};
 use crate::jobs::{Job, JobHandler, JobOutcome};
 use crate::mail::Mail;
-use crate::mail::templates::OrderStoppedMail;
+use crate::mail::templates::{OrderStoppedMail, Word, subject};
 
 pub(super) struct FollowOrder {
     pub(super) pipeline: Pipeline,
@@ -174,14 +174,15 @@ impl Pipeline {
         let mut tx = self.pool.begin().await?;
         db::unscoped_stop(&mut tx, order.id, ours, raw, reason, now).await?;
         if let Some(to) = recipient {
-            let (status_sr, status_en) = if ours == status::REJECTED {
-                ("odbijena", "rejected")
+            let (status_sr, status_en, subject_key) = if ours == status::REJECTED {
+                ("odbijena", "rejected", "mail.subject.order_rejected")
             } else {
-                ("otkazana", "canceled")
+                ("otkazana", "canceled", "mail.subject.order_canceled")
             };
+            let emails = order.emails.join(", ");
             let link = format!("{}/institutions/{}", self.public_url, order.institution_id);
             let body = OrderStoppedMail {
-                emails: &order.emails.join(", "),
+                emails: &emails,
                 status_sr,
                 status_en,
                 reason,
@@ -191,7 +192,7 @@ impl Pipeline {
             .map_err(|error| Halt::Job(JobOutcome::Fail(error.to_string())))?;
             Mail {
                 to,
-                subject: format!("TCS: porudžbina {status_sr} / order {status_en}"),
+                subject: subject(subject_key, &[("emails", Word::Text(&emails))]),
                 body,
             }
             .enqueue(&mut tx, now)

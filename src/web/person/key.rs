@@ -80,7 +80,10 @@ pub async fn upload_csr(
             &view,
             Notes {
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                csr_refusal: Some(refusal.to_string()),
+                csr_refusal: Some(
+                    page.lang
+                        .fill(refusal.message_key(), &refusal.message_args()),
+                ),
                 ..Notes::default()
             },
         ),

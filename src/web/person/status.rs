@@ -17,7 +17,7 @@ const REFRESH_SECONDS: u32 = 10;
 #[derive(Debug, Default)]
 pub(super) struct Notes {
     pub status: Option<StatusCode>,
-    /// Why a CSR was refused, in the exact technical words.
+    /// Why a CSR was refused, in the visitor's language.
     pub csr_refusal: Option<String>,
     /// A catalogue key for the pickup form.
     pub pickup_error: Option<&'static str>,

@@ -40,11 +40,20 @@ fn openssl_csr(email: &str, newkey: &[&str]) -> String {
     String::from_utf8(scratch.read("csr.pem")).unwrap()
 }
 
-/// Posts `csr` for a confirmed person; asserts the refusal left everything as
-/// it was and returns the page.
+/// Posts `csr` for a confirmed person reading English; asserts the refusal left
+/// everything as it was and returns the page.
 async fn refused(world: &World, local: &str, csr: &str) -> String {
+    refused_in(world, local, csr, "en").await
+}
+
+/// [`refused`] for a person who chose the language `lang`.
+async fn refused_in(world: &World, local: &str, csr: &str, lang: &str) -> String {
     let order = order_for_person(world, local, "client_premium").await;
     let person = confirmed_person(world, local).await;
+    let chosen = person
+        .post_form("/lang", &[("lang", lang), ("back", "/enroll")])
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.body);
     let answer = person.post_form("/enroll/csr", &[("csr", csr)]).await;
     assert_eq!(
         answer.status,
@@ -104,7 +113,38 @@ async fn a_der_csr_from_the_upload_button_is_accepted(pool: PgPool) {
 async fn garbage_instead_of_a_csr_is_refused(pool: PgPool) {
     let world = world_issuing(pool).await;
     let page = refused(&world, "smece", "this is not a certificate request").await;
-    assert!(page.contains("not valid PEM or DER"), "{page}");
+    assert!(
+        page.contains("This is not a CSR in PEM or DER form"),
+        "{page}"
+    );
+}
+
+/// Issue 12: the refusal is in the person's language, and the parser's own words
+/// (`Der(InvalidLength)` and the like) never reach the page.
+#[sqlx::test]
+async fn a_serbian_reader_is_told_why_a_broken_csr_was_refused_in_serbian_without_parser_internals(
+    pool: PgPool,
+) {
+    let world = world_issuing(pool).await;
+    // Base64 of a DER header that promises 256 bytes and has none: the DER parser's
+    // complaint names its own internals.
+    let page = refused_in(&world, "kratak", "MIIBAA==", "sr").await;
+    assert!(page.contains("CSR je odbijen:"), "{page}");
+    assert!(page.contains("Ovo nije CSR u PEM ili DER obliku"), "{page}");
+    for internal in ["Der(", "Length", "not valid PEM or DER", "The CSR"] {
+        assert!(!page.contains(internal), "{internal} in {page}");
+    }
+}
+
+#[sqlx::test]
+async fn a_serbian_reader_gets_the_details_of_a_refusal_in_serbian(pool: PgPool) {
+    let world = world_issuing(pool).await;
+    let csr = openssl_csr(&format!("slab2@{DOMAIN}"), &["-newkey", "rsa:1024"]);
+    let page = refused_in(&world, "slab2", &csr, "sr").await;
+    assert!(
+        page.contains("RSA ključ ima 1024 bita; potrebno je najmanje 2048."),
+        "{page}"
+    );
 }
 
 #[sqlx::test]
@@ -146,7 +186,7 @@ async fn a_csr_for_another_mailbox_is_refused(pool: PgPool) {
     let page = refused(&world, "pravi", &csr).await;
     assert!(
         page.contains(&format!(
-            "the CSR is for neko.drugi@{DOMAIN}, but the certificate is ordered for pravi@{DOMAIN}"
+            "The CSR is for neko.drugi@{DOMAIN}, but the certificate is ordered for pravi@{DOMAIN}"
         )),
         "{page}"
     );
