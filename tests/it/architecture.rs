@@ -17,10 +17,12 @@ fn files_under(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
+            // `.git` is a folder in a clone and a file naming the real one in a worktree.
+            if SKIPPED.contains(&name.as_str()) {
+                continue;
+            }
             if path.is_dir() {
-                if !SKIPPED.contains(&name.as_str()) {
-                    pending.push(path);
-                }
+                pending.push(path);
             } else if extensions.is_empty() || extensions.iter().any(|ext| name.ends_with(ext)) {
                 found.push(path);
             }
