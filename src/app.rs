@@ -10,6 +10,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
 use axum::middleware::{from_fn, from_fn_with_state};
+use clock::{Clock, SystemClock};
+use digicert::{CertCentral, ClientConfig, HttpCertCentral};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
@@ -18,9 +20,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
-
-use clock::{Clock, SystemClock};
-use digicert::{CertCentral, ClientConfig, HttpCertCentral};
 
 use crate::auth::PasswordHasher;
 use crate::auth::rate_limit::IpRateLimiter;

@@ -1,10 +1,9 @@
 //! Bad input gets DigiCert's status and error code, never a crash (issue 4, digicert-api.md §2).
 
-use reqwest::Method;
-use serde_json::json;
-
 use digicert_sim::rate_limit::{RateLimits, RateWindow};
 use digicert_sim::{AccessRole, AccountSeed, OrganizationSeed, SandboxOptions};
+use reqwest::Method;
+use serde_json::json;
 
 use super::*;
 

@@ -1,14 +1,14 @@
 //! How the client maps failures and when it retries: idempotent calls are retried on
 //! rate limits and server errors, order placement never is.
 
-use digicert::{
-    CertCentral, Error, OrderId, OrderRequest, OrderStatus, OrganizationId, PrimaryUsage,
-    ProductId, RequestId, RequestStatus, UpdateRequestStatus,
-};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use digicert::{
+    CertCentral, Error, OrderId, OrderRequest, OrderStatus, OrganizationId, PrimaryUsage,
+    ProductId, RequestId, RequestStatus, UpdateRequestStatus,
+};
 use testkit::digicert_fake::{
     FakeDigicert, Reply, client_for, rate_limited, start_dropping_server, start_truncating_server,
     unavailable,

@@ -9,10 +9,9 @@ use digicert::{
     RevokeOutcome, RevokeRequest, ValidationType, pem,
 };
 use secrecy::SecretString;
-use time::macros::datetime;
-
 use testkit::digicert_fake::{API_KEY, FakeDigicert, Reply};
 use testkit::recorded::body_text;
+use time::macros::datetime;
 
 fn sponsor_order() -> OrderRequest {
     OrderRequest::builder(
