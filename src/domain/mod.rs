@@ -2,6 +2,7 @@
 pub mod display_name;
 pub mod domain_name;
 pub mod email;
+pub mod hidden_chars;
 pub mod institution;
 pub mod password;
 pub mod person_name;
