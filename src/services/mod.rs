@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod notices;
 pub mod onboarding;
 pub mod ordering;
+pub mod passwords;
 pub mod people;
 pub mod preconditions;
 pub mod reminders;

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{CurrentAccount, session};
-use crate::domain::NewPassword;
+use crate::domain::{PasswordRejection, PersonalDetails};
 use crate::error::AppError;
 use crate::services::account::PasswordChange;
 use crate::web::forms::FieldErrors;
@@ -63,7 +63,15 @@ pub async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::new(current.page.lang);
-    let new = match NewPassword::parse(&form.new_password, &form.new_password_confirm) {
+    let personal = PersonalDetails::new(&current.account.email, &[&current.account.display_name]);
+    let checked = crate::services::passwords::check_new(
+        &state,
+        &form.new_password,
+        &form.new_password_confirm,
+        personal,
+    )
+    .await?;
+    let new = match checked {
         Ok(new) => new,
         Err(error) => {
             errors.add("new_password", error.message_key());
@@ -91,6 +99,17 @@ pub async fn change_password(
         PasswordChange::WrongCurrentPassword => {
             errors.add("current_password", "account.wrong_password");
             render(&current, StatusCode::UNPROCESSABLE_ENTITY, errors, None)
+        }
+        PasswordChange::SameAsCurrent => {
+            errors.add(
+                "new_password",
+                PasswordRejection::SameAsCurrent.message_key(),
+            );
+            render(&current, StatusCode::UNPROCESSABLE_ENTITY, errors, None)
+        }
+        PasswordChange::Throttled => {
+            errors.add("current_password", "account.password_form_closed");
+            render(&current, StatusCode::TOO_MANY_REQUESTS, errors, None)
         }
     }
 }

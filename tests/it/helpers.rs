@@ -295,6 +295,26 @@ impl TestClient {
             .await
     }
 
+    /// Like [`post_form`](Self::post_form), asking for the answer in `lang` ("sr" or "en").
+    pub async fn post_form_in(
+        &self,
+        lang: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let token = self.csrf_token().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.post_raw(
+            path,
+            "application/x-www-form-urlencoded",
+            body,
+            &[("accept-language", lang)],
+        )
+        .await
+    }
+
     pub async fn post_raw(
         &self,
         path: &str,

@@ -17,6 +17,7 @@ mod operations;
 mod ordering;
 mod orders;
 mod outbox;
+mod passwords;
 mod pki;
 mod reminders;
 mod sandbox;

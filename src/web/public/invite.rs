@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session;
-use crate::domain::{DisplayName, NewPassword};
+use crate::domain::{DisplayName, PersonalDetails};
 use crate::error::AppError;
 use crate::services::onboarding::{self, AcceptOutcome};
 use crate::web::forms::FieldErrors;
@@ -90,17 +90,26 @@ pub async fn accept(
     let name = DisplayName::parse(&form.display_name)
         .map_err(|error| errors.add("display_name", error.message_key()))
         .ok();
-    let password = NewPassword::parse(&form.password, &form.password_confirm)
-        .map_err(|error| errors.add("password", error.message_key()))
-        .ok();
+    // The name as typed counts even when it is refused: it is still the person's name.
+    let typed_name: String = form.display_name.chars().take(200).collect();
+    let personal =
+        PersonalDetails::new(&invitation.email, &[&typed_name, &invitation.display_name]);
+    let password = crate::services::passwords::check_new(
+        &state,
+        &form.password,
+        &form.password_confirm,
+        personal,
+    )
+    .await?
+    .map_err(|error| errors.add("password", error.message_key()))
+    .ok();
     let (Some(name), Some(password)) = (name, password) else {
-        let shown_name: String = form.display_name.chars().take(200).collect();
         return page::render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &InviteTemplate {
                 page: &page,
                 email: &invitation.email,
-                display_name: &shown_name,
+                display_name: &typed_name,
                 errors,
             },
         );
