@@ -16,18 +16,6 @@ pub struct InvitationMail<'a> {
     pub expires: &'a str,
 }
 
-#[derive(Template)]
-#[template(path = "mail/membership_added.txt", escape = "none")]
-pub struct MembershipAddedMail<'a> {
-    pub name: &'a str,
-    pub inviter: &'a str,
-    pub role_sr: &'a str,
-    pub role_en: &'a str,
-    pub institution_sr: &'a str,
-    pub institution_en: &'a str,
-    pub link: &'a str,
-}
-
 /// A role as the mail names it, in (Serbian, English).
 pub fn role_words(role: InstitutionRole) -> (&'static str, &'static str) {
     match role {

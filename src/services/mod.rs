@@ -7,6 +7,7 @@ pub mod domains;
 pub mod enrollment;
 pub mod expiry_warnings;
 pub mod institutions;
+pub mod invitation_answers;
 pub mod login;
 pub mod mfa;
 pub mod notices;

@@ -1,5 +1,6 @@
-//! Invitations: creating them (staff from the command line for now, institution
-//! admins in a later issue) and accepting them.
+//! Invitations: staff ones made on the command line, and following an invitation link:
+//! registering a new account with it, or (for an address that has an account already)
+//! being sent to log in and answer it there.
 use serde_json::json;
 use time::Duration;
 use uuid::Uuid;
@@ -88,6 +89,20 @@ pub async fn find_usable(state: &AppState, token: &str) -> Result<Option<Invitat
         crate::db::invitations::lock_by_token_hash(&mut tx, &tokens::hash(token)).await?;
     tx.rollback().await?;
     Ok(invitation.filter(|invitation| invitation.is_usable(state.clock.now())))
+}
+
+/// Whether the invitation's address already has an account: then the link's page does
+/// not offer to register but to log in and answer the invitation there. Only whoever
+/// holds the link (sent to that very address) ever sees this.
+pub async fn addressee_has_account(
+    state: &AppState,
+    invitation: &Invitation,
+) -> Result<bool, AppError> {
+    Ok(
+        crate::db::accounts::find_by_email(&state.db, &invitation.email)
+            .await?
+            .is_some(),
+    )
 }
 
 pub enum AcceptOutcome {

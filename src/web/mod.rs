@@ -4,6 +4,7 @@ pub mod audit_view;
 pub mod format;
 pub mod forms;
 pub mod institution;
+pub mod invitations;
 pub mod layers;
 pub mod page;
 pub mod person;
@@ -60,6 +61,17 @@ pub fn routes() -> RouteTable {
             "POST",
             "/account/recovery-codes",
             post(account::regenerate_recovery_codes),
+        )
+        .add("GET", "/account/invitations", get(invitations::list))
+        .add(
+            "POST",
+            "/account/invitations/{invitation_id}/accept",
+            post(invitations::accept),
+        )
+        .add(
+            "POST",
+            "/account/invitations/{invitation_id}/decline",
+            post(invitations::decline),
         )
         .add("GET", "/staff", get(staff::home::show))
         .add("GET", "/staff/audit", get(staff::audit::list))
@@ -152,6 +164,11 @@ pub fn routes() -> RouteTable {
             "POST",
             "/institutions/{institution_id}/people",
             post(institution::people::invite),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/invitations/{invitation_id}/withdraw",
+            post(institution::people::withdraw),
         )
         .add(
             "POST",

@@ -1,11 +1,33 @@
 //! `/`: sends each visitor to where they belong.
+use axum::extract::State;
 use axum::response::Redirect;
 
+use crate::app::AppState;
 use crate::auth::CurrentAccount;
+use crate::error::AppError;
 
-pub async fn home(current: CurrentAccount) -> Redirect {
+/// Open invitations come first (right after login, that is), then the person's place.
+pub async fn home(
+    State(state): State<AppState>,
+    current: CurrentAccount,
+) -> Result<Redirect, AppError> {
+    let invited = crate::db::invitations::any_open_for_address(
+        &state.db,
+        &current.account.email,
+        state.clock.now(),
+    )
+    .await?;
+    if invited {
+        return Ok(Redirect::to("/account/invitations"));
+    }
+    Ok(Redirect::to(&landing(&current)))
+}
+
+/// Where the person works: the staff pages, their one institution, the institution
+/// switcher, or (with no institution) the account page.
+pub fn landing(current: &CurrentAccount) -> String {
     if current.account.staff_role.is_some() {
-        return Redirect::to("/staff");
+        return "/staff".to_owned();
     }
     match current
         .page
@@ -13,8 +35,8 @@ pub async fn home(current: CurrentAccount) -> Redirect {
         .as_ref()
         .map(|nav| nav.institutions.as_slice())
     {
-        Some([(only, _)]) => Redirect::to(&format!("/institutions/{only}")),
-        Some([_, _, ..]) => Redirect::to("/institutions"),
-        _ => Redirect::to("/account"),
+        Some([(only, _)]) => format!("/institutions/{only}"),
+        Some([_, _, ..]) => "/institutions".to_owned(),
+        _ => "/account".to_owned(),
     }
 }

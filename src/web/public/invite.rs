@@ -32,6 +32,14 @@ struct InviteTemplate<'a> {
     errors: FieldErrors,
 }
 
+/// For an address that has an account: log in and answer the invitation there.
+#[derive(Template)]
+#[template(path = "public/invite_existing.html")]
+struct ExistingAccountTemplate<'a> {
+    page: &'a PageContext,
+    email: &'a str,
+}
+
 #[derive(Template)]
 #[template(path = "public/invite_unusable.html")]
 struct UnusableTemplate<'a> {
@@ -53,6 +61,12 @@ pub async fn show(
     let Some(invitation) = onboarding::find_usable(&state, &token).await? else {
         return unusable(&page);
     };
+    if onboarding::addressee_has_account(&state, &invitation).await? {
+        return page::ok(&ExistingAccountTemplate {
+            page: &page,
+            email: &invitation.email,
+        });
+    }
     page::ok(&InviteTemplate {
         page: &page,
         email: &invitation.email,
