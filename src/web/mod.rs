@@ -107,6 +107,16 @@ pub fn routes() -> RouteTable {
             post(staff::onboarding::submit_validation),
         )
         .add(
+            "GET",
+            "/staff/institutions/{institution_id}/domains/assign",
+            get(staff::domains::show),
+        )
+        .add(
+            "POST",
+            "/staff/institutions/{institution_id}/domains/assign",
+            post(staff::domains::assign),
+        )
+        .add(
             "POST",
             "/staff/accounts/{account_id}/status",
             post(staff::institutions::set_account_status),

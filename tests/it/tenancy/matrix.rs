@@ -98,6 +98,16 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         Access::StaffWrite,
     ),
     (
+        "GET",
+        "/staff/institutions/{institution_id}/domains/assign",
+        Access::StaffWrite,
+    ),
+    (
+        "POST",
+        "/staff/institutions/{institution_id}/domains/assign",
+        Access::StaffWrite,
+    ),
+    (
         "POST",
         "/staff/accounts/{account_id}/status",
         Access::StaffWrite,

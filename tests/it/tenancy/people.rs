@@ -439,12 +439,18 @@ async fn the_answer_to_an_invitation_is_the_same_whether_an_account_exists_or_no
             times.0.push(invite(with_account).await.1);
         }
     }
-    let median = |samples: &mut Vec<std::time::Duration>| {
+    // The fastest of each is what the work itself costs; the medians carry the noise
+    // of a busy machine and are only reported.
+    let summary = |samples: &mut Vec<std::time::Duration>| {
         samples.sort();
-        samples[samples.len() / 2]
+        (samples[0], samples[samples.len() / 2])
     };
-    let (with, without) = (median(&mut times.0), median(&mut times.1));
-    eprintln!("invitation answer, median of 21: with an account {with:?}, without {without:?}");
+    let ((with, with_median), (without, without_median)) =
+        (summary(&mut times.0), summary(&mut times.1));
+    eprintln!(
+        "invitation answer over 21 rounds: with an account fastest {with:?} median {with_median:?}, \
+         without fastest {without:?} median {without_median:?}"
+    );
     let (low, high) = (with.min(without), with.max(without));
     assert!(
         high - low < high / 2,
