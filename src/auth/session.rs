@@ -3,7 +3,9 @@
 //! The session cookie only names a row in the session store; the values here live
 //! server-side. A session ends when it has been idle for 30 minutes, 12 hours after
 //! login whatever happens, at logout, and when the account's `session_epoch` moves
-//! (password change, account disabled, role removed).
+//! (password change, account disabled). A role changed or removed in one institution
+//! ends no session: it is read afresh on every request to that institution (see
+//! `db::memberships::active_role`), and the person's work elsewhere goes on.
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;

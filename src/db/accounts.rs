@@ -19,6 +19,8 @@ pub struct Account {
     pub totp_secret_sealed: Option<Vec<u8>>,
     pub totp_pending_sealed: Option<Vec<u8>>,
     pub totp_last_step: Option<i64>,
+    /// Until when the account page's password form is closed after wrong current passwords.
+    pub password_check_blocked_until: Option<OffsetDateTime>,
 }
 
 impl Account {
@@ -28,6 +30,11 @@ impl Account {
 
     pub fn is_locked(&self, now: OffsetDateTime) -> bool {
         self.locked_until.is_some_and(|until| until > now)
+    }
+
+    pub fn password_check_blocked(&self, now: OffsetDateTime) -> bool {
+        self.password_check_blocked_until
+            .is_some_and(|until| until > now)
     }
 }
 
@@ -44,6 +51,7 @@ struct AccountRow {
     totp_secret_sealed: Option<Vec<u8>>,
     totp_pending_sealed: Option<Vec<u8>>,
     totp_last_step: Option<i64>,
+    password_check_blocked_until: Option<OffsetDateTime>,
 }
 
 impl From<AccountRow> for Account {
@@ -61,6 +69,7 @@ impl From<AccountRow> for Account {
             totp_secret_sealed: row.totp_secret_sealed,
             totp_pending_sealed: row.totp_pending_sealed,
             totp_last_step: row.totp_last_step,
+            password_check_blocked_until: row.password_check_blocked_until,
         }
     }
 }
@@ -70,7 +79,7 @@ pub async fn find_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Ac
         AccountRow,
         r#"SELECT id, email, display_name, password_hash, staff_role, status, session_epoch,
                   failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
-                  totp_last_step
+                  totp_last_step, password_check_blocked_until
            FROM accounts WHERE email = $1"#,
         email
     )
@@ -84,7 +93,7 @@ pub async fn find_by_id(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result
         AccountRow,
         r#"SELECT id, email, display_name, password_hash, staff_role, status, session_epoch,
                   failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
-                  totp_last_step
+                  totp_last_step, password_check_blocked_until
            FROM accounts WHERE id = $1"#,
         id
     )
@@ -103,7 +112,7 @@ pub async fn lock_by_id(
         AccountRow,
         r#"SELECT id, email, display_name, password_hash, staff_role, status, session_epoch,
                   failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
-                  totp_last_step
+                  totp_last_step, password_check_blocked_until
            FROM accounts WHERE id = $1 FOR UPDATE"#,
         id
     )
@@ -165,6 +174,47 @@ pub async fn record_failure(
 pub async fn clear_failures(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0",
+        id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Counts a wrong current password given on the account page. These are never failed
+/// logins: they cannot lock the account. The fifth in a row closes the password form for
+/// 15 minutes and starts the count again; returns the end of that closure when this
+/// failure started one.
+pub async fn record_password_check_failure(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<OffsetDateTime>> {
+    let row = sqlx::query!(
+        r#"UPDATE accounts
+           SET password_check_failures = CASE WHEN password_check_failures + 1 >= 5
+                   THEN 0 ELSE password_check_failures + 1 END,
+               password_check_blocked_until = CASE WHEN password_check_failures + 1 >= 5
+                   THEN $2::timestamptz + interval '15 minutes' ELSE password_check_blocked_until END,
+               updated_at = $2
+           WHERE id = $1
+           RETURNING password_check_failures, password_check_blocked_until"#,
+        id,
+        now
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row
+        .password_check_blocked_until
+        .filter(|until| row.password_check_failures == 0 && *until > now))
+}
+
+pub async fn clear_password_check_failures(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE accounts SET password_check_failures = 0 WHERE id = $1 AND password_check_failures > 0",
         id
     )
     .execute(&mut **tx)

@@ -1,8 +1,10 @@
-//! An institution's domains. Names are unique across all institutions.
+//! An institution's domains. A name has one owner along its whole hierarchy: no two
+//! institutions hold the same name, nor one a name above the other's.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::DomainName;
 
@@ -55,32 +57,95 @@ pub enum AddDomain {
     AlreadyOurs,
     /// Registered to another institution; which one is deliberately not said.
     TakenElsewhere,
+    /// Another institution owns a name above or below it (the database's
+    /// `domains_one_owner_per_tree` trigger); which one is not said either.
+    OverlapsElsewhere,
 }
 
+/// Adds a name to the scope's institution, unless another institution owns it, a
+/// name above it or a name below it. The check is the database's (see the migration
+/// `domain_hierarchy_owner`), race-free across concurrent inserts; when it refuses,
+/// the transaction is spoilt and must be dropped.
 pub async fn add(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
     name: &DomainName,
     now: OffsetDateTime,
 ) -> sqlx::Result<AddDomain> {
+    insert(tx, scope.institution_id(), name, false, now).await
+}
+
+/// Staff give an institution a name although another institution owns a name above
+/// or below it (never the very same name): the row is marked as staff-assigned and
+/// the hierarchy check lets it through. The caller audits why.
+pub async fn staff_assign(
+    tx: &mut Transaction<'_, Postgres>,
+    _staff: &StaffAdmin,
+    institution_id: Uuid,
+    name: &DomainName,
+    now: OffsetDateTime,
+) -> sqlx::Result<AddDomain> {
+    insert(tx, institution_id, name, true, now).await
+}
+
+/// The current names of other institutions above or below `name`, with their owner:
+/// what a staff assignment overrides, for its audit event.
+pub async fn staff_overlapping(
+    tx: &mut Transaction<'_, Postgres>,
+    _staff: &StaffAdmin,
+    institution_id: Uuid,
+    name: &DomainName,
+) -> sqlx::Result<Vec<(String, Uuid)>> {
+    let rows = sqlx::query!(
+        r#"SELECT name, institution_id FROM domains
+           WHERE removed_at IS NULL AND institution_id <> $1 AND name <> $2
+             AND (('.' || $2) LIKE '%.' || name OR reverse(name) LIKE reverse('.' || $2) || '%')
+           ORDER BY name"#,
+        institution_id,
+        name.as_str()
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.name, row.institution_id))
+        .collect())
+}
+
+async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    institution_id: Uuid,
+    name: &DomainName,
+    staff_assigned: bool,
+    now: OffsetDateTime,
+) -> sqlx::Result<AddDomain> {
     let inserted = sqlx::query_scalar!(
-        r#"INSERT INTO domains (institution_id, name, created_at, updated_at)
-           VALUES ($1, $2, $3, $3)
+        r#"INSERT INTO domains (institution_id, name, staff_assigned, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $4)
            ON CONFLICT (name) WHERE removed_at IS NULL DO NOTHING
            RETURNING id"#,
-        scope.institution_id(),
+        institution_id,
         name.as_str(),
+        staff_assigned,
         now
     )
     .fetch_optional(&mut **tx)
-    .await?;
+    .await;
+    let inserted = match inserted {
+        Err(sqlx::Error::Database(error))
+            if error.constraint() == Some("domains_one_owner_per_tree") =>
+        {
+            return Ok(AddDomain::OverlapsElsewhere);
+        }
+        other => other?,
+    };
     if let Some(id) = inserted {
         return Ok(AddDomain::Added(id));
     }
     let ours = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM domains
                           WHERE institution_id = $1 AND name = $2 AND removed_at IS NULL) AS "ours!""#,
-        scope.institution_id(),
+        institution_id,
         name.as_str()
     )
     .fetch_one(&mut **tx)

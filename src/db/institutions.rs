@@ -291,8 +291,11 @@ pub async fn staff_update(
     }
 }
 
-/// Suspends an institution and ends the sessions of all its members. False when
-/// it does not exist or is already suspended.
+/// Suspends an institution. False when it does not exist or is already suspended.
+///
+/// Its members' sessions go on: the scope checks the institution's status on every
+/// request, so its pages close to them at once, while their work in any other
+/// institution they belong to is not interrupted.
 pub async fn staff_suspend(
     tx: &mut Transaction<'_, Postgres>,
     _staff: &StaffAdmin,
@@ -308,18 +311,7 @@ pub async fn staff_suspend(
     )
     .execute(&mut **tx)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Ok(false);
-    }
-    sqlx::query!(
-        r#"UPDATE accounts SET session_epoch = session_epoch + 1, updated_at = $2
-           WHERE id IN (SELECT account_id FROM memberships WHERE institution_id = $1 AND status = 'active')"#,
-        id,
-        now
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(true)
+    Ok(updated.rows_affected() == 1)
 }
 
 /// Lifts a suspension, back to the status the institution had before.

@@ -52,11 +52,15 @@ pub struct Invitation {
     pub expires_at: OffsetDateTime,
     pub accepted_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,
+    pub declined_at: Option<OffsetDateTime>,
 }
 
 impl Invitation {
     pub fn is_usable(&self, now: OffsetDateTime) -> bool {
-        self.accepted_at.is_none() && self.revoked_at.is_none() && self.expires_at > now
+        self.accepted_at.is_none()
+            && self.revoked_at.is_none()
+            && self.declined_at.is_none()
+            && self.expires_at > now
     }
 }
 
@@ -120,25 +124,67 @@ pub async fn lock_by_token_hash(
     tx: &mut Transaction<'_, Postgres>,
     token_hash: &[u8],
 ) -> sqlx::Result<Option<Invitation>> {
-    let row = sqlx::query!(
-        r#"SELECT id, email, display_name, kind, institution_id, expires_at, accepted_at, revoked_at
+    let row = sqlx::query_as!(
+        InvitationRow,
+        r#"SELECT id, email, display_name, kind, institution_id, expires_at, accepted_at,
+                  revoked_at, declined_at
            FROM invitations WHERE token_hash = $1 FOR UPDATE"#,
         token_hash
     )
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.and_then(|row| {
+    Ok(row.and_then(InvitationRow::into_invitation))
+}
+
+/// Finds an invitation into an institution addressed to `email` (the logged-in
+/// account's own address) and locks it, so that accepting and declining, or two
+/// accepts, cannot both go through. Another address's invitation is never found.
+pub async fn lock_addressed_to(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    email: &str,
+) -> sqlx::Result<Option<Invitation>> {
+    let row = sqlx::query_as!(
+        InvitationRow,
+        r#"SELECT id, email, display_name, kind, institution_id, expires_at, accepted_at,
+                  revoked_at, declined_at
+           FROM invitations
+           WHERE id = $1 AND email = $2 AND institution_id IS NOT NULL
+           FOR UPDATE"#,
+        id,
+        email
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.and_then(InvitationRow::into_invitation))
+}
+
+struct InvitationRow {
+    id: Uuid,
+    email: String,
+    display_name: String,
+    kind: String,
+    institution_id: Option<Uuid>,
+    expires_at: OffsetDateTime,
+    accepted_at: Option<OffsetDateTime>,
+    revoked_at: Option<OffsetDateTime>,
+    declined_at: Option<OffsetDateTime>,
+}
+
+impl InvitationRow {
+    fn into_invitation(self) -> Option<Invitation> {
         Some(Invitation {
-            id: row.id,
-            email: row.email,
-            display_name: row.display_name,
-            kind: InvitationKind::from_db(&row.kind)?,
-            institution_id: row.institution_id,
-            expires_at: row.expires_at,
-            accepted_at: row.accepted_at,
-            revoked_at: row.revoked_at,
+            id: self.id,
+            email: self.email,
+            display_name: self.display_name,
+            kind: InvitationKind::from_db(&self.kind)?,
+            institution_id: self.institution_id,
+            expires_at: self.expires_at,
+            accepted_at: self.accepted_at,
+            revoked_at: self.revoked_at,
+            declined_at: self.declined_at,
         })
-    }))
+    }
 }
 
 pub async fn mark_accepted(
@@ -148,6 +194,21 @@ pub async fn mark_accepted(
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE invitations SET accepted_at = $2 WHERE id = $1",
+        id,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_declined(
+    tx: &mut Transaction<'_, Postgres>,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE invitations SET declined_at = $2 WHERE id = $1",
         id,
         now
     )
@@ -166,7 +227,8 @@ pub async fn revoke_open_for_email(
 ) -> sqlx::Result<u64> {
     let revoked = sqlx::query!(
         r#"UPDATE invitations SET revoked_at = $3
-           WHERE institution_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL"#,
+           WHERE institution_id = $1 AND email = $2
+             AND accepted_at IS NULL AND revoked_at IS NULL AND declined_at IS NULL"#,
         scope.institution_id(),
         email,
         now
@@ -176,10 +238,58 @@ pub async fn revoke_open_for_email(
     Ok(revoked.rows_affected())
 }
 
+/// What withdrawing one of the scope's invitations did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    Withdrawn,
+    /// Already accepted, declined, withdrawn or expired: nothing to do.
+    AlreadyClosed,
+    /// Not an invitation of this institution.
+    NotFound,
+}
+
+/// Withdraws one of the scope's open invitations. The row is locked first, so an
+/// acceptance at the same moment either comes first or finds it withdrawn.
+pub async fn withdraw(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    id: Uuid,
+    now: OffsetDateTime,
+) -> sqlx::Result<Withdrawal> {
+    let open = sqlx::query_scalar!(
+        r#"SELECT (accepted_at IS NULL AND revoked_at IS NULL AND declined_at IS NULL
+                   AND expires_at > $3) AS "open!"
+           FROM invitations WHERE institution_id = $1 AND id = $2 FOR UPDATE"#,
+        scope.institution_id(),
+        id,
+        now
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    match open {
+        None => Ok(Withdrawal::NotFound),
+        Some(false) => Ok(Withdrawal::AlreadyClosed),
+        Some(true) => {
+            sqlx::query!(
+                "UPDATE invitations SET revoked_at = $3 WHERE institution_id = $1 AND id = $2",
+                scope.institution_id(),
+                id,
+                now
+            )
+            .execute(&mut **tx)
+            .await?;
+            Ok(Withdrawal::Withdrawn)
+        }
+    }
+}
+
+/// An open invitation of an institution, as its people page shows it: the address the
+/// admin typed, the role and the expiry. Nothing about any account that address may
+/// have: the page must not tell whether the person already uses the portal.
 #[derive(Debug, Clone)]
 pub struct PendingInvitation {
+    pub id: Uuid,
     pub email: String,
-    pub display_name: String,
     pub kind: String,
     pub expires_at: OffsetDateTime,
 }
@@ -192,12 +302,76 @@ pub async fn pending<R: RequiredRole>(
 ) -> sqlx::Result<Vec<PendingInvitation>> {
     sqlx::query_as!(
         PendingInvitation,
-        r#"SELECT email, display_name, kind, expires_at FROM invitations
-           WHERE institution_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+        r#"SELECT id, email, kind, expires_at FROM invitations
+           WHERE institution_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL
+             AND declined_at IS NULL AND expires_at > $2
            ORDER BY created_at DESC"#,
         scope.institution_id(),
         now
     )
     .fetch_all(pool)
     .await
+}
+
+/// An open invitation addressed to the logged-in account, with what it needs to decide.
+#[derive(Debug, Clone)]
+pub struct InvitationForYou {
+    pub id: Uuid,
+    pub institution_name_sr: String,
+    pub institution_name_en: String,
+    pub role: InstitutionRole,
+    pub invited_by: Option<String>,
+    pub expires_at: OffsetDateTime,
+}
+
+/// Whether any invitation into an institution addressed to `email` is open.
+pub async fn any_open_for_address(
+    pool: &PgPool,
+    email: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM invitations
+                          WHERE email = $1 AND institution_id IS NOT NULL
+                            AND accepted_at IS NULL AND revoked_at IS NULL
+                            AND declined_at IS NULL AND expires_at > $2) AS "open!""#,
+        email,
+        now
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// The open invitations into institutions addressed to `email` (the account's own).
+pub async fn open_for_address(
+    pool: &PgPool,
+    email: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<InvitationForYou>> {
+    let rows = sqlx::query!(
+        r#"SELECT v.id, i.name_sr, i.name_en, v.kind, a.display_name AS "invited_by?", v.expires_at
+           FROM invitations v
+           JOIN institutions i ON i.id = v.institution_id
+           LEFT JOIN accounts a ON a.id = v.invited_by
+           WHERE v.email = $1 AND v.accepted_at IS NULL AND v.revoked_at IS NULL
+             AND v.declined_at IS NULL AND v.expires_at > $2
+           ORDER BY v.created_at"#,
+        email,
+        now
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(InvitationForYou {
+                id: row.id,
+                institution_name_sr: row.name_sr,
+                institution_name_en: row.name_en,
+                role: InstitutionRole::from_db(&row.kind)?,
+                invited_by: row.invited_by,
+                expires_at: row.expires_at,
+            })
+        })
+        .collect())
 }

@@ -8,6 +8,15 @@ use crate::domain::InstitutionRole;
 
 /// The scope extractor's membership check: the role of an *active* membership
 /// of an *active* account, or nothing.
+///
+/// It runs on every request to an institution's pages and API, and nothing about a
+/// membership is kept in the session. That is why a role change or a removal in one
+/// institution does not end the person's sessions (which would log them out of their
+/// work in every other institution too): the very next request in this institution
+/// reads the new role, or finds no membership and answers 404, so the lost rights stop
+/// working at once here and nowhere else is touched. A request that passed this check
+/// just before the change finishes with the rights it started with, as it would with a
+/// session epoch checked at the same point.
 pub async fn active_role(
     pool: &PgPool,
     institution_id: Uuid,
@@ -66,43 +75,22 @@ pub async fn list<R: RequiredRole>(
         .collect())
 }
 
-/// Adds (or revives) a membership. False when the account is already an active member.
-pub async fn add(
-    tx: &mut Transaction<'_, Postgres>,
-    scope: &InstitutionScope<Admin>,
-    account_id: Uuid,
-    role: InstitutionRole,
-    now: OffsetDateTime,
-) -> sqlx::Result<bool> {
-    add_by_id(tx, scope.institution_id(), account_id, role, now).await
-}
-
-/// The membership an accepted invitation grants. The invitation row itself is the
-/// authority here: it was created through an admin scope of this institution.
+/// The membership an accepted invitation grants, the only way a membership begins:
+/// nobody becomes a member without accepting. The invitation row itself is the
+/// authority here: it was created through an admin scope of this institution, and
+/// the person accepting it owns its address. False when already an active member.
 pub async fn add_from_invitation(
     tx: &mut Transaction<'_, Postgres>,
     invitation: &crate::db::invitations::Invitation,
     account_id: Uuid,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
-    match (
+    let (Some(institution_id), Some(role)) = (
         invitation.institution_id,
         invitation.kind.institution_role(),
-    ) {
-        (Some(institution_id), Some(role)) => {
-            add_by_id(tx, institution_id, account_id, role, now).await
-        }
-        _ => Ok(false),
-    }
-}
-
-async fn add_by_id(
-    tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
-    account_id: Uuid,
-    role: InstitutionRole,
-    now: OffsetDateTime,
-) -> sqlx::Result<bool> {
+    ) else {
+        return Ok(false);
+    };
     let changed = sqlx::query!(
         r#"INSERT INTO memberships (institution_id, account_id, role, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $4)
@@ -132,6 +120,9 @@ pub enum MembershipChange {
 /// Changes a member's role, never leaving the institution without an admin.
 /// The admins' rows are locked first, so two concurrent demotions cannot both
 /// pass the last-admin check.
+///
+/// The change takes effect at the person's next request without ending any of
+/// their sessions: see [`active_role`], which every tenant request goes through.
 pub async fn change_role(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
@@ -158,11 +149,11 @@ pub async fn change_role(
     )
     .execute(&mut **tx)
     .await?;
-    end_sessions(tx, account_id, now).await?;
     Ok(MembershipChange::Done)
 }
 
-/// Removes a member, never the last admin, and ends their sessions.
+/// Removes a member, never the last admin. Like a role change, it takes effect at
+/// the person's next request in this institution and touches nothing else.
 pub async fn remove(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
@@ -183,7 +174,6 @@ pub async fn remove(
     )
     .execute(&mut **tx)
     .await?;
-    end_sessions(tx, account_id, now).await?;
     Ok(MembershipChange::Done)
 }
 
@@ -210,34 +200,19 @@ async fn lock_members(
     Ok(target.map(|role| (role, i64::try_from(admins).unwrap_or(i64::MAX))))
 }
 
-/// A changed or removed role takes effect at once: every session of the person
-/// ends, so no page they have open keeps rights they lost.
-async fn end_sessions(
-    tx: &mut Transaction<'_, Postgres>,
-    account_id: Uuid,
-    now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE accounts SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1",
-        account_id,
-        now
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Whether `account_id` is an active member of the scope's institution.
-pub async fn is_member<R: RequiredRole>(
+/// Whether an account with the address `email` is an active member of the scope's
+/// institution (the institution's own people, which its people page lists anyway).
+pub async fn is_member_by_email<R: RequiredRole>(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<R>,
-    account_id: Uuid,
+    email: &str,
 ) -> sqlx::Result<bool> {
     let found = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM memberships
-                          WHERE institution_id = $1 AND account_id = $2 AND status = 'active') AS "found!""#,
+        r#"SELECT EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
+                          WHERE m.institution_id = $1 AND a.email = $2
+                            AND m.status = 'active') AS "found!""#,
         scope.institution_id(),
-        account_id
+        email
     )
     .fetch_one(&mut **tx)
     .await?;

@@ -1,5 +1,7 @@
-//! A person's display name: any script, no control characters, a sane length.
+//! A person's display name: any script, nothing hidden, a sane length.
 use std::fmt;
+
+use super::hidden_chars;
 
 pub const MAX_CHARS: usize = 200;
 
@@ -12,8 +14,8 @@ pub enum DisplayNameError {
     Empty,
     #[error("the name is too long")]
     TooLong,
-    #[error("the name contains characters that are not allowed")]
-    ControlCharacters,
+    #[error("the name contains invisible or text-direction characters")]
+    HiddenCharacters,
 }
 
 impl DisplayNameError {
@@ -21,7 +23,7 @@ impl DisplayNameError {
         match self {
             Self::Empty => "error.name.empty",
             Self::TooLong => "error.name.too_long",
-            Self::ControlCharacters => "error.name.control",
+            Self::HiddenCharacters => hidden_chars::MESSAGE_KEY,
         }
     }
 }
@@ -36,11 +38,8 @@ impl DisplayName {
         if name.chars().count() > MAX_CHARS {
             return Err(DisplayNameError::TooLong);
         }
-        if name
-            .chars()
-            .any(|c| c.is_control() || is_invisible_format(c))
-        {
-            return Err(DisplayNameError::ControlCharacters);
+        if hidden_chars::contains_hidden(&name) {
+            return Err(DisplayNameError::HiddenCharacters);
         }
         Ok(Self(name))
     }
@@ -48,12 +47,6 @@ impl DisplayName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// Bidirectional overrides and zero-width characters let a name display as
-/// something else than it is.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 impl fmt::Display for DisplayName {
@@ -79,7 +72,7 @@ mod tests {
     }
 
     #[test]
-    fn empty_long_and_control_names_are_refused() {
+    fn empty_long_control_and_invisible_names_are_refused() {
         assert_eq!(DisplayName::parse("  "), Err(DisplayNameError::Empty));
         assert_eq!(
             DisplayName::parse(&"a".repeat(10_000)),
@@ -87,11 +80,14 @@ mod tests {
         );
         assert_eq!(
             DisplayName::parse("Ana\0"),
-            Err(DisplayNameError::ControlCharacters)
+            Err(DisplayNameError::HiddenCharacters)
         );
-        assert_eq!(
-            DisplayName::parse("Ana\u{202E}"),
-            Err(DisplayNameError::ControlCharacters)
-        );
+        for hidden in ["Ana\u{202E}", "A\u{200B}na", "Ana\u{2066}x", "\u{3164}Ana"] {
+            assert_eq!(
+                DisplayName::parse(hidden),
+                Err(DisplayNameError::HiddenCharacters),
+                "{hidden:?}"
+            );
+        }
     }
 }

@@ -1,5 +1,19 @@
 //! A DNS domain name as institutions register them: normalised, checked, one owner.
+//!
+//! Internationalised names are allowed, as long as each label reads as what it is. After
+//! the IDNA mapping (lower case, NFC), every label must be *single-script* in the sense of
+//! UTS #39 §5.1 (its resolved script set is not empty; digits and hyphens belong to every
+//! script): `еtf` with a Cyrillic `е` and Latin `tf` is refused. A label wholly in one
+//! script is fine — Serbian institutions may well use `факултет.ac.rs` — unless every one
+//! of its letters has a Latin look-alike (UTS #39 §4 skeleton made only of ASCII), as in
+//! Cyrillic `ѕеѕ`, which reads as `ses`: that is a whole-script confusable of an ASCII
+//! name and is refused too. Invisible characters are refused before the mapping, which
+//! would otherwise drop some of them (a soft hyphen) without a word.
 use std::fmt;
+
+use unicode_security::MixedScript;
+
+use super::hidden_chars;
 
 /// A lower-case, ASCII (punycode) domain name without a trailing dot.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -17,6 +31,12 @@ pub enum DomainNameError {
     TooLong,
     #[error("the name contains characters that are not allowed")]
     BadCharacters,
+    #[error("the name contains invisible or text-direction characters")]
+    HiddenCharacters,
+    #[error("a label of the name mixes letters of different scripts")]
+    MixedScript,
+    #[error("a label of the name is made of letters that look like Latin ones")]
+    LookAlike,
     #[error("a domain needs at least two labels")]
     SingleLabel,
     #[error("the name is not under a domain suffix AMRES allows")]
@@ -33,6 +53,9 @@ impl DomainNameError {
             Self::LabelTooLong => "error.domain.label_too_long",
             Self::TooLong => "error.domain.too_long",
             Self::BadCharacters => "error.domain.bad_characters",
+            Self::HiddenCharacters => hidden_chars::MESSAGE_KEY,
+            Self::MixedScript => "error.domain.mixed_script",
+            Self::LookAlike => "error.domain.look_alike",
             Self::SingleLabel => "error.domain.single_label",
             Self::OutsideAllowedSuffixes => "error.domain.outside_suffixes",
             Self::BareSuffix => "error.domain.bare_suffix",
@@ -43,9 +66,13 @@ impl DomainNameError {
 impl DomainName {
     /// Normalises and checks a name typed by a person: trims, lower-cases,
     /// strips one trailing dot, converts Unicode labels to punycode, and refuses
-    /// wildcards, over-long labels or names, and anything a host name cannot hold.
+    /// wildcards, over-long labels or names, anything a host name cannot hold, and
+    /// labels that look like something else (see the module's comment).
     pub fn parse(input: &str) -> Result<Self, DomainNameError> {
         let trimmed = input.trim();
+        if hidden_chars::contains_hidden(trimmed) {
+            return Err(DomainNameError::HiddenCharacters);
+        }
         let trimmed = trimmed.strip_suffix('.').unwrap_or(trimmed);
         if trimmed.is_empty() {
             return Err(DomainNameError::Empty);
@@ -94,6 +121,7 @@ impl DomainName {
         {
             return Err(DomainNameError::BadCharacters);
         }
+        unicode.split('.').try_for_each(check_label_script)?;
         Ok(Self(ascii))
     }
 
@@ -136,6 +164,21 @@ impl DomainName {
     pub fn covers(&self, host: &str) -> bool {
         host == self.0 || host.ends_with(&format!(".{}", self.0))
     }
+}
+
+/// A label (in Unicode, after the IDNA mapping) must be single-script and must not be a
+/// whole-script look-alike of an ASCII label.
+fn check_label_script(label: &str) -> Result<(), DomainNameError> {
+    if label.is_ascii() {
+        return Ok(());
+    }
+    if !label.is_single_script() {
+        return Err(DomainNameError::MixedScript);
+    }
+    if unicode_security::skeleton(label).all(|c| c.is_ascii()) {
+        return Err(DomainNameError::LookAlike);
+    }
+    Ok(())
 }
 
 impl fmt::Display for DomainName {
@@ -226,9 +269,59 @@ mod tests {
         );
         assert_eq!(
             DomainName::parse("a\0b.ac.rs"),
-            Err(DomainNameError::BadCharacters)
+            Err(DomainNameError::HiddenCharacters)
         );
         assert_eq!(DomainName::parse("   "), Err(DomainNameError::Empty));
+    }
+
+    #[test]
+    fn a_label_mixing_scripts_is_refused_but_a_whole_cyrillic_label_is_not() {
+        // "еtf" with a Cyrillic е (U+0435), and with a Cyrillic т in a Latin word.
+        assert_eq!(
+            DomainName::parse("\u{0435}tf.bg.ac.rs"),
+            Err(DomainNameError::MixedScript)
+        );
+        assert_eq!(
+            DomainName::parse("e\u{0442}f.bg.ac.rs"),
+            Err(DomainNameError::MixedScript)
+        );
+        // Upper-case input is mapped first, and the mapped label is what is checked.
+        assert_eq!(
+            DomainName::parse("\u{0415}TF.bg.ac.rs"),
+            Err(DomainNameError::MixedScript)
+        );
+        assert!(DomainName::parse("факултет.ac.rs").is_ok());
+        assert!(DomainName::parse("електротехнички-факултет.ac.rs").is_ok());
+        assert!(DomainName::parse("šabac.ac.rs").is_ok());
+        assert!(DomainName::parse("etf2.bg.ac.rs").is_ok());
+    }
+
+    #[test]
+    fn a_label_whose_every_letter_looks_latin_is_refused() {
+        // Cyrillic ѕ, е, ѕ: shown as "ses".
+        assert_eq!(
+            DomainName::parse("\u{0455}\u{0435}\u{0455}.ac.rs"),
+            Err(DomainNameError::LookAlike)
+        );
+        // Cyrillic е, т, ф: the т and ф have no Latin twin, so nobody reads it as ASCII.
+        assert!(DomainName::parse("\u{0435}\u{0442}\u{0444}.ac.rs").is_ok());
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_before_idna_could_drop_them() {
+        for hidden in [
+            "et\u{00AD}f.bg.ac.rs",
+            "et\u{200B}f.bg.ac.rs",
+            "etf\u{200D}.bg.ac.rs",
+            "\u{202E}sr.ca.gb.fte",
+            "etf.bg.ac.rs\u{2069}",
+        ] {
+            assert_eq!(
+                DomainName::parse(hidden),
+                Err(DomainNameError::HiddenCharacters),
+                "{hidden:?}"
+            );
+        }
     }
 
     #[test]

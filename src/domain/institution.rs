@@ -94,7 +94,7 @@ pub struct NewInstitution {
 pub enum NameError {
     Empty,
     TooLong,
-    ControlCharacters,
+    HiddenCharacters,
 }
 
 impl NameError {
@@ -102,7 +102,7 @@ impl NameError {
         match self {
             Self::Empty => "error.institution.name_empty",
             Self::TooLong => "error.institution.name_too_long",
-            Self::ControlCharacters => "error.name.control",
+            Self::HiddenCharacters => super::hidden_chars::MESSAGE_KEY,
         }
     }
 }
@@ -114,8 +114,8 @@ pub fn parse_name(input: &str, max_chars: usize) -> Result<String, NameError> {
         Err(NameError::Empty)
     } else if value.chars().count() > max_chars {
         Err(NameError::TooLong)
-    } else if value.chars().any(char::is_control) {
-        Err(NameError::ControlCharacters)
+    } else if super::hidden_chars::contains_hidden(&value) {
+        Err(NameError::HiddenCharacters)
     } else {
         Ok(value)
     }
@@ -237,6 +237,26 @@ mod tests {
             &"a".repeat(51),
         ] {
             assert!(Slug::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn institution_names_with_hidden_characters_are_refused() {
+        assert_eq!(
+            parse_name("  Elektrotehnički   fakultet ", 300),
+            Ok("Elektrotehnički fakultet".into())
+        );
+        for hidden in [
+            "ETF\u{202E}",
+            "E\u{200D}TF",
+            "\u{2067}ETF\u{2069}",
+            "ETF\u{FE0F}",
+        ] {
+            assert_eq!(
+                parse_name(hidden, 300),
+                Err(NameError::HiddenCharacters),
+                "{hidden:?}"
+            );
         }
     }
 }

@@ -2,8 +2,10 @@
 pub mod display_name;
 pub mod domain_name;
 pub mod email;
+pub mod hidden_chars;
 pub mod institution;
 pub mod password;
+pub mod password_strength;
 pub mod person_name;
 pub mod staff_role;
 pub mod transliterate;
@@ -13,5 +15,6 @@ pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;
 pub use institution::{InstitutionRole, RegistrationNumber, Slug, TcsStatus};
 pub use password::{NewPassword, PasswordRejection};
+pub use password_strength::PersonalDetails;
 pub use person_name::{NamePart, PersonName, PersonNameError};
 pub use staff_role::StaffRole;

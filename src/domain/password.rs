@@ -1,11 +1,18 @@
-//! A new password that meets the policy: 12 characters or more, not a common password.
+//! A new password that meets the policy: 12 characters or more, not a common password,
+//! not easy to guess.
 //!
 //! Following NIST SP 800-63B: a length floor, a generous ceiling so pass-phrases
-//! fit, no composition rules, and a blocklist of passwords known to be common.
+//! fit, no composition rules, a blocklist of passwords known to be common, and a check
+//! against repetitive or sequential characters and context-specific words (the person's
+//! e-mail and name), done by the zxcvbn estimator ([`super::password_strength`]).
+//! Estimating costs CPU (up to a few hundred milliseconds for a hostile input), so
+//! [`NewPassword::parse`] belongs on a blocking thread.
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use secrecy::{ExposeSecret, SecretString};
+
+use super::password_strength::{self, PersonalDetails, Weakness};
 
 pub const MIN_CHARS: usize = 12;
 /// Long enough for any pass-phrase, short enough that hashing stays cheap.
@@ -30,6 +37,10 @@ pub enum PasswordRejection {
     ControlCharacters,
     #[error("the two passwords differ")]
     Mismatch,
+    #[error("the password is too easy to guess")]
+    Guessable(Weakness),
+    #[error("the new password is the current one")]
+    SameAsCurrent,
 }
 
 impl PasswordRejection {
@@ -40,6 +51,8 @@ impl PasswordRejection {
             Self::Common => "error.password.common",
             Self::ControlCharacters => "error.password.control",
             Self::Mismatch => "error.password.mismatch",
+            Self::Guessable(weakness) => weakness.message_key(),
+            Self::SameAsCurrent => "error.password.same_as_current",
         }
     }
 }
@@ -48,7 +61,11 @@ impl PasswordRejection {
 pub struct NewPassword(SecretString);
 
 impl NewPassword {
-    pub fn parse(password: &str, confirmation: &str) -> Result<Self, PasswordRejection> {
+    pub fn parse(
+        password: &str,
+        confirmation: &str,
+        personal: &PersonalDetails,
+    ) -> Result<Self, PasswordRejection> {
         let length = password.chars().count();
         if length < MIN_CHARS {
             return Err(PasswordRejection::TooShort);
@@ -62,6 +79,7 @@ impl NewPassword {
         if COMMON_PASSWORDS.contains(password.to_lowercase().as_str()) {
             return Err(PasswordRejection::Common);
         }
+        password_strength::assess(password, personal).map_err(PasswordRejection::Guessable)?;
         if password != confirmation {
             return Err(PasswordRejection::Mismatch);
         }
@@ -78,14 +96,15 @@ mod tests {
     use super::*;
 
     fn check(password: &str) -> Result<(), PasswordRejection> {
-        NewPassword::parse(password, password).map(|_| ())
+        let personal = PersonalDetails::new("ana@etf.bg.ac.rs", &["Ana Anić"]);
+        NewPassword::parse(password, password, &personal).map(|_| ())
     }
 
     #[test]
     fn long_uncommon_passwords_pass() {
         assert_eq!(check("correct horse battery"), Ok(()));
-        assert_eq!(check(&"ž".repeat(12)), Ok(()));
-        assert_eq!(check(&"x".repeat(200)), Ok(()));
+        assert_eq!(check("žuta kuća na ćošku"), Ok(()));
+        assert_eq!(check(&"Fruška gora u proleće ".repeat(9)), Ok(()));
     }
 
     #[test]
@@ -102,8 +121,33 @@ mod tests {
             Err(PasswordRejection::TooLong)
         );
         assert_eq!(
-            NewPassword::parse("correct horse battery", "correct horse batter").map(|_| ()),
+            NewPassword::parse(
+                "correct horse battery",
+                "correct horse batter",
+                &PersonalDetails::default()
+            )
+            .map(|_| ()),
             Err(PasswordRejection::Mismatch)
+        );
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused_with_zxcvbns_reason() {
+        assert_eq!(
+            check("aaaaaaaaaaaa"),
+            Err(PasswordRejection::Guessable(Weakness::RepeatedCharacters))
+        );
+        assert_eq!(
+            check(&"9".repeat(29)),
+            Err(PasswordRejection::Guessable(Weakness::RepeatedCharacters))
+        );
+        assert_eq!(
+            check("ana@etf.bg.ac.rs"),
+            Err(PasswordRejection::Guessable(Weakness::PersonalDetails))
+        );
+        assert_eq!(
+            check(&"x".repeat(200)),
+            Err(PasswordRejection::Guessable(Weakness::RepeatedCharacters))
         );
     }
 

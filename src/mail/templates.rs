@@ -5,27 +5,11 @@ use askama::Template;
 use crate::domain::InstitutionRole;
 use crate::i18n::Lang;
 
-/// A detail put into a subject: the same text in both languages (a name, a date, an
-/// address), or a catalogue key that each language says in its own words (a role).
-#[derive(Debug, Clone, Copy)]
-pub enum Word<'a> {
-    Text(&'a str),
-    Key(&'a str),
-}
-
 /// A subject line, `AMRES TCS: <Serbian> / <English>`, from the catalogue's
-/// `mail.subject.<name>` in each language with its `{…}` filled from `args`.
-pub fn subject(key: &str, args: &[(&str, Word<'_>)]) -> String {
-    let say = |lang: Lang| {
-        let words: Vec<(&str, &str)> = args
-            .iter()
-            .map(|(name, word)| match word {
-                Word::Text(text) => (*name, *text),
-                Word::Key(key) => (*name, lang.t(key)),
-            })
-            .collect();
-        lang.fill(key, &words)
-    };
+/// `mail.subject.<name>` in each language with its `{…}` filled from `args` (details that
+/// read the same in both languages: names, dates, addresses).
+pub fn subject(key: &str, args: &[(&str, &str)]) -> String {
+    let say = |lang: Lang| lang.fill(key, args);
     format!("AMRES TCS: {} / {}", say(Lang::Serbian), say(Lang::English))
 }
 
@@ -40,18 +24,6 @@ pub struct InvitationMail<'a> {
     pub institution_en: &'a str,
     pub link: &'a str,
     pub expires: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/membership_added.txt", escape = "none")]
-pub struct MembershipAddedMail<'a> {
-    pub name: &'a str,
-    pub inviter: &'a str,
-    pub role_sr: &'a str,
-    pub role_en: &'a str,
-    pub institution_sr: &'a str,
-    pub institution_en: &'a str,
-    pub link: &'a str,
 }
 
 /// A role as the mail names it, in (Serbian, English).
@@ -137,23 +109,18 @@ mod tests {
 
     #[test]
     fn a_subject_says_it_all_in_serbian_then_all_in_english() {
-        // The role used to be English in both halves ("AMRES TCS: ETF / an auditor").
         assert_eq!(
             subject(
-                "mail.subject.membership_added",
-                &[
-                    ("institution", Word::Text("ETF")),
-                    ("role", Word::Key("role.auditor"))
-                ]
+                "mail.subject.validation_expires",
+                &[("institution", "ETF"), ("until", "1. 2. 2027.")]
             ),
-            "AMRES TCS: ETF: vaša uloga je Revizor / ETF: your role is Auditor"
+            "AMRES TCS: ETF: validacija ističe 1. 2. 2027. / ETF: validation expires 1. 2. 2027."
         );
     }
 
     #[test]
     fn every_subject_has_each_of_its_details_filled() {
-        let details =
-            ["institution", "role", "emails", "until"].map(|name| (name, Word::Text("x")));
+        let details = ["institution", "emails", "until"].map(|name| (name, "x"));
         for key in crate::i18n::keys(Lang::Serbian)
             .iter()
             .filter(|key| key.starts_with("mail.subject."))

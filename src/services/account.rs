@@ -1,4 +1,6 @@
 //! Changes people make to their own account.
+use serde_json::json;
+
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::accounts::Account;
 use crate::domain::NewPassword;
@@ -11,6 +13,11 @@ pub enum PasswordChange {
         session_epoch: i32,
     },
     WrongCurrentPassword,
+    /// The new password is the one the account already has.
+    SameAsCurrent,
+    /// Too many wrong current passwords: the form is closed for a while. Logging in
+    /// is not affected; these attempts never count as failed logins.
+    Throttled,
 }
 
 pub async fn change_password(
@@ -21,20 +28,53 @@ pub async fn change_password(
     new: &NewPassword,
 ) -> Result<PasswordChange, AppError> {
     let now = state.clock.now();
+    if account.password_check_blocked(now) {
+        let mut tx = state.db.begin().await?;
+        failed_event("throttled")
+            .actor(account.id)
+            .record(&mut tx, meta)
+            .await?;
+        tx.commit().await?;
+        return Ok(PasswordChange::Throttled);
+    }
     if !state
         .hasher
         .verify(current, Some(&account.password_hash))
         .await?
     {
         let mut tx = state.db.begin().await?;
-        crate::services::login::record_failure(&mut tx, meta, account.id, now).await?;
-        AuditEvent::new("account.password_change_failed")
+        let blocked =
+            crate::db::accounts::record_password_check_failure(&mut tx, account.id, now).await?;
+        failed_event("wrong_current_password")
+            .actor(account.id)
+            .record(&mut tx, meta)
+            .await?;
+        if let Some(until) = blocked {
+            AuditEvent::new("account.password_form_closed")
+                .actor(account.id)
+                .details(json!({ "until": until.unix_timestamp() }))
+                .record(&mut tx, meta)
+                .await?;
+        }
+        tx.commit().await?;
+        return Ok(if blocked.is_some() {
+            PasswordChange::Throttled
+        } else {
+            PasswordChange::WrongCurrentPassword
+        });
+    }
+    let mut tx = state.db.begin().await?;
+    crate::db::accounts::clear_password_check_failures(&mut tx, account.id).await?;
+    // The current password has just been verified, so comparing the typed texts is exact.
+    if new.expose() == current {
+        failed_event("same_as_current")
             .actor(account.id)
             .record(&mut tx, meta)
             .await?;
         tx.commit().await?;
-        return Ok(PasswordChange::WrongCurrentPassword);
+        return Ok(PasswordChange::SameAsCurrent);
     }
+    tx.commit().await?;
     let hash = state.hasher.hash(new.expose()).await?;
     let mut tx = state.db.begin().await?;
     let session_epoch =
@@ -45,4 +85,8 @@ pub async fn change_password(
         .await?;
     tx.commit().await?;
     Ok(PasswordChange::Changed { session_epoch })
+}
+
+fn failed_event(reason: &str) -> AuditEvent {
+    AuditEvent::new("account.password_change_failed").details(json!({ "reason": reason }))
 }

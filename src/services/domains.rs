@@ -1,9 +1,12 @@
-//! An institution's domains: adding (within AMRES's suffixes, or any for staff)
-//! and removing (never while a live certificate uses the domain).
+//! An institution's domains: adding (within AMRES's suffixes, or any for staff; never
+//! a name another institution owns, nor one above or below such a name), staff
+//! assigning a name despite another institution's names above or below it, and
+//! removing (never while a live certificate uses the domain).
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope};
 use crate::db::domains::{AddDomain, LiveCertificate};
 use crate::domain::{DomainName, DomainNameError};
@@ -38,6 +41,40 @@ pub async fn add(
             .institution(scope.institution_id())
             .target(format!("domain:{id}"))
             .details(json!({ "name": name.as_str() }))
+            .record(&mut tx, meta)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(outcome)
+}
+
+/// Staff give `institution_id` the name `name` although another institution owns a
+/// name above or below it, for the reason given, which is audited with the names it
+/// overrides. The very same name owned elsewhere stays refused.
+pub async fn staff_assign(
+    state: &AppState,
+    meta: &RequestMeta,
+    staff: &StaffAdmin,
+    institution_id: Uuid,
+    name: &DomainName,
+    reason: &str,
+) -> Result<AddDomain, AppError> {
+    let mut tx = state.db.begin().await?;
+    let outcome =
+        crate::db::domains::staff_assign(&mut tx, staff, institution_id, name, state.clock.now())
+            .await?;
+    if let AddDomain::Added(id) = outcome {
+        let overridden: Vec<_> =
+            crate::db::domains::staff_overlapping(&mut tx, staff, institution_id, name)
+                .await?
+                .into_iter()
+                .map(|(name, owner)| json!({ "name": name, "institution": owner }))
+                .collect();
+        AuditEvent::new("domain.assigned_by_staff")
+            .actor(staff.account_id())
+            .institution(institution_id)
+            .target(format!("domain:{id}"))
+            .details(json!({ "name": name.as_str(), "reason": reason, "overrides": overridden }))
             .record(&mut tx, meta)
             .await?;
         tx.commit().await?;

@@ -11,7 +11,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::expiry_warnings::{self as db, Expiring};
 use crate::error::AppError;
 use crate::mail::Mail;
-use crate::mail::templates::{self, ValidationExpiryMail, Word};
+use crate::mail::templates::{self, ValidationExpiryMail};
 use crate::services::notices::{self, Notice, Thresholds};
 
 const THRESHOLDS: Thresholds = Thresholds::new(&[7, 30, 60]);
@@ -90,10 +90,7 @@ impl Notice for Warning<'_> {
                 to: to.clone(),
                 subject: templates::subject(
                     "mail.subject.validation_expires",
-                    &[
-                        ("institution", Word::Text(&subject.short_name)),
-                        ("until", Word::Text(&until)),
-                    ],
+                    &[("institution", &subject.short_name), ("until", &until)],
                 ),
                 body: body.clone(),
             }

@@ -1,7 +1,7 @@
-//! Invitations that create an account: staff are invited from the command line
-//! (`tcs-portal staff create`, here); institution admins invite their fellow admins and
-//! auditors from the people page (`services::people`, which mails the link made here). This
-//! module also finds a presented invitation and accepts it, creating the account.
+//! Invitations: staff ones made on the command line (`tcs-portal staff create`, here), and
+//! following an invitation link: registering a new account with it, or (for an address that
+//! has an account already) being sent to log in and answer it there. Institution admins
+//! invite from the people page (`services::people`, which mails the link made here).
 use clock::{Clock, SystemClock};
 use serde_json::json;
 use time::Duration;
@@ -91,6 +91,20 @@ pub async fn find_usable(state: &AppState, token: &str) -> Result<Option<Invitat
         crate::db::invitations::lock_by_token_hash(&mut tx, &tokens::hash(token)).await?;
     tx.rollback().await?;
     Ok(invitation.filter(|invitation| invitation.is_usable(state.clock.now())))
+}
+
+/// Whether the invitation's address already has an account: then the link's page does
+/// not offer to register but to log in and answer the invitation there. Only whoever
+/// holds the link (sent to that very address) ever sees this.
+pub async fn addressee_has_account(
+    state: &AppState,
+    invitation: &Invitation,
+) -> Result<bool, AppError> {
+    Ok(
+        crate::db::accounts::find_by_email(&state.db, &invitation.email)
+            .await?
+            .is_some(),
+    )
 }
 
 pub enum AcceptOutcome {

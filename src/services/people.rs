@@ -1,4 +1,5 @@
-//! An institution's people: inviting admins and auditors, changing roles, removing.
+//! An institution's people: inviting admins and auditors, withdrawing invitations,
+//! changing roles, removing.
 use askama::Template;
 use serde_json::json;
 use time::Duration;
@@ -7,23 +8,27 @@ use uuid::Uuid;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::scope::{Admin, InstitutionScope};
 use crate::crypto::tokens;
-use crate::db::invitations::NewInvitation;
+use crate::db::invitations::{NewInvitation, Withdrawal};
 use crate::db::memberships::MembershipChange;
 use crate::domain::{DisplayName, EmailAddress, InstitutionRole};
 use crate::error::AppError;
 use crate::mail::Mail;
-use crate::mail::templates::{InvitationMail, MembershipAddedMail, Word, role_words, subject};
+use crate::mail::templates::{InvitationMail, role_words, subject};
 use crate::services::onboarding::{INVITATION_TTL_HOURS, invitation_link};
 use crate::state::AppState;
 
 pub enum InviteOutcome {
-    /// A new person: an invitation mail is on its way.
+    /// An invitation mail is on its way. The same answer whether or not the address
+    /// belongs to an account: nobody joins before accepting, and the inviting
+    /// institution learns nothing about people who are not its members.
     Invited,
-    /// Someone with an account already: the membership exists now, and they were told.
-    AddedExistingAccount,
+    /// The address is already one of this institution's own members.
     AlreadyMember,
 }
 
+/// Invites a person into the scope's institution. The same steps run whatever the
+/// address is (no lookup of accounts, no branch on one), so neither the answer nor
+/// the time it takes tells whether the address has an account.
 pub async fn invite(
     state: &AppState,
     meta: &RequestMeta,
@@ -35,97 +40,78 @@ pub async fn invite(
     let now = state.clock.now();
     let institution = scope.institution();
     let (role_sr, role_en) = role_words(role);
-    let inviter = scope.current.account.display_name.as_str();
-    let existing = crate::db::accounts::find_by_email(&state.db, email.as_str()).await?;
     let mut tx = state.db.begin().await?;
-    let outcome = match existing {
-        Some(account) => {
-            if crate::db::memberships::is_member(&mut tx, scope, account.id).await? {
-                return Ok(InviteOutcome::AlreadyMember);
-            }
-            crate::db::memberships::add(&mut tx, scope, account.id, role, now).await?;
-            let body = MembershipAddedMail {
-                name: &account.display_name,
-                inviter,
-                role_sr,
-                role_en,
-                institution_sr: &institution.name_sr,
-                institution_en: &institution.name_en,
-                link: &format!("{}/login", state.settings.public_url),
-            }
-            .render()?;
-            Mail {
-                to: account.email.clone(),
-                subject: subject(
-                    "mail.subject.membership_added",
-                    &[
-                        ("institution", Word::Text(&institution.short_name)),
-                        ("role", Word::Key(role.label_key())),
-                    ],
-                ),
-                body,
-            }
-            .enqueue(&mut tx, now)
-            .await?;
-            AuditEvent::new("membership.added")
-                .actor(scope.account_id())
-                .institution(scope.institution_id())
-                .target(format!("account:{}", account.id))
-                .details(json!({ "email": email.as_str(), "role": role.as_str() }))
-                .record(&mut tx, meta)
-                .await?;
-            InviteOutcome::AddedExistingAccount
-        }
-        None => {
-            crate::db::invitations::revoke_open_for_email(&mut tx, scope, email.as_str(), now)
-                .await?;
-            let token = tokens::generate();
-            let expires_at = now + Duration::hours(INVITATION_TTL_HOURS);
-            let id = crate::db::invitations::insert_for_institution(
-                &mut tx,
-                scope,
-                NewInvitation {
-                    token_hash: &token.hash,
-                    email: email.as_str(),
-                    display_name: name.as_str(),
-                    invited_by: Some(scope.account_id()),
-                    expires_at,
-                },
-                role,
-            )
-            .await?;
-            let body = InvitationMail {
-                name: name.as_str(),
-                inviter,
-                role_sr,
-                role_en,
-                institution_sr: &institution.name_sr,
-                institution_en: &institution.name_en,
-                link: &invitation_link(&state.settings.public_url, &token.secret),
-                expires: &crate::i18n::format::datetime(expires_at),
-            }
-            .render()?;
-            Mail {
-                to: email.as_str().to_owned(),
-                subject: subject(
-                    "mail.subject.invitation",
-                    &[("institution", Word::Text(&institution.short_name))],
-                ),
-                body,
-            }
-            .enqueue(&mut tx, now)
-            .await?;
-            AuditEvent::new("invitation.created")
-                .actor(scope.account_id())
-                .institution(scope.institution_id())
-                .target(format!("invitation:{id}"))
-                .details(json!({ "email": email.as_str(), "role": role.as_str() }))
-                .record(&mut tx, meta)
-                .await?;
-            InviteOutcome::Invited
-        }
-    };
+    if crate::db::memberships::is_member_by_email(&mut tx, scope, email.as_str()).await? {
+        return Ok(InviteOutcome::AlreadyMember);
+    }
+    crate::db::invitations::revoke_open_for_email(&mut tx, scope, email.as_str(), now).await?;
+    let token = tokens::generate();
+    let expires_at = now + Duration::hours(INVITATION_TTL_HOURS);
+    let id = crate::db::invitations::insert_for_institution(
+        &mut tx,
+        scope,
+        NewInvitation {
+            token_hash: &token.hash,
+            email: email.as_str(),
+            display_name: name.as_str(),
+            invited_by: Some(scope.account_id()),
+            expires_at,
+        },
+        role,
+    )
+    .await?;
+    let body = InvitationMail {
+        name: name.as_str(),
+        inviter: scope.current.account.display_name.as_str(),
+        role_sr,
+        role_en,
+        institution_sr: &institution.name_sr,
+        institution_en: &institution.name_en,
+        link: &invitation_link(&state.settings.public_url, &token.secret),
+        expires: &crate::i18n::format::datetime(expires_at),
+    }
+    .render()?;
+    Mail {
+        to: email.as_str().to_owned(),
+        subject: subject(
+            "mail.subject.invitation",
+            &[("institution", &institution.short_name)],
+        ),
+        body,
+    }
+    .enqueue(&mut tx, now)
+    .await?;
+    AuditEvent::new("invitation.created")
+        .actor(scope.account_id())
+        .institution(scope.institution_id())
+        .target(format!("invitation:{id}"))
+        .details(json!({ "email": email.as_str(), "role": role.as_str() }))
+        .record(&mut tx, meta)
+        .await?;
     tx.commit().await?;
+    Ok(InviteOutcome::Invited)
+}
+
+/// Withdraws one of the institution's open invitations; withdrawing one that is
+/// already closed changes nothing.
+pub async fn withdraw(
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+    invitation_id: Uuid,
+) -> Result<Withdrawal, AppError> {
+    let mut tx = state.db.begin().await?;
+    let outcome =
+        crate::db::invitations::withdraw(&mut tx, scope, invitation_id, state.clock.now()).await?;
+    if outcome == Withdrawal::Withdrawn {
+        AuditEvent::new("invitation.withdrawn")
+            .actor(scope.account_id())
+            .institution(scope.institution_id())
+            .target(format!("invitation:{invitation_id}"))
+            .record(&mut tx, meta)
+            .await?;
+        tx.commit().await?;
+    }
     Ok(outcome)
 }
 

@@ -27,7 +27,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::reminders::{self as db, Ending};
 use crate::error::AppError;
 use crate::mail::Mail;
-use crate::mail::templates::{ReminderAdminMail, ReminderPersonMail, Word, subject};
+use crate::mail::templates::{ReminderAdminMail, ReminderPersonMail, subject};
 use crate::services::notices::{self, Notice, Thresholds};
 use crate::state::AppState;
 
@@ -157,10 +157,7 @@ impl Notice for Reminder<'_> {
         };
         let subject = subject(
             "mail.subject.certificate_expires",
-            &[
-                ("until", Word::Text(&until)),
-                ("emails", Word::Text(&emails)),
-            ],
+            &[("until", &until), ("emails", &emails)],
         );
         let admins = db::active_admins(tx, ending.institution_id).await?;
         let people: Vec<&String> = ending

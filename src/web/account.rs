@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{CurrentAccount, session};
-use crate::domain::NewPassword;
+use crate::domain::{PasswordRejection, PersonalDetails};
 use crate::error::AppError;
 use crate::services::account::PasswordChange;
 use crate::state::AppState;
@@ -64,7 +64,15 @@ pub async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::new(page.lang);
-    let new = match NewPassword::parse(&form.new_password, &form.new_password_confirm) {
+    let personal = PersonalDetails::new(&current.account.email, &[&current.account.display_name]);
+    let checked = crate::services::passwords::check_new(
+        &state,
+        &form.new_password,
+        &form.new_password_confirm,
+        personal,
+    )
+    .await?;
+    let new = match checked {
         Ok(new) => new,
         Err(error) => {
             errors.add("new_password", error.message_key());
@@ -105,6 +113,23 @@ pub async fn change_password(
                 errors,
                 None,
             )
+        }
+        PasswordChange::SameAsCurrent => {
+            errors.add(
+                "new_password",
+                PasswordRejection::SameAsCurrent.message_key(),
+            );
+            render(
+                &current,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                None,
+            )
+        }
+        PasswordChange::Throttled => {
+            errors.add("current_password", "account.password_form_closed");
+            render(&current, &page, StatusCode::TOO_MANY_REQUESTS, errors, None)
         }
     }
 }

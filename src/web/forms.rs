@@ -1,7 +1,25 @@
-//! Field-level error messages for re-shown forms, tied to their inputs.
+//! Field-level error messages for re-shown forms, tied to their inputs, and the
+//! cleaning of free-text reasons.
 use std::collections::BTreeMap;
 
+use crate::domain::hidden_chars;
 use crate::i18n::Lang;
+
+/// The longest reason kept for the audit log.
+pub const REASON_MAX_CHARS: usize = 500;
+
+/// A reason typed for the audit log (a suspension, a staff assignment): controls and
+/// hidden characters dropped, at most [`REASON_MAX_CHARS`], trimmed; `None` when
+/// nothing is left.
+pub fn audit_reason(typed: &str) -> Option<String> {
+    let reason: String = typed
+        .chars()
+        .filter(|&c| !c.is_control() && !hidden_chars::is_hidden(c))
+        .take(REASON_MAX_CHARS)
+        .collect();
+    let reason = reason.trim();
+    (!reason.is_empty()).then(|| reason.to_owned())
+}
 
 /// Errors keyed by field name, holding catalogue keys (never user input).
 #[derive(Debug, Default, Clone)]

@@ -4,6 +4,7 @@ pub mod api;
 pub mod audit_view;
 pub mod forms;
 pub mod institution;
+pub mod invitations;
 pub mod layers;
 pub mod page;
 pub mod person;
@@ -60,6 +61,17 @@ pub fn routes() -> RouteTable {
             "/account/recovery-codes",
             post(account::regenerate_recovery_codes),
         )
+        .add("GET", "/account/invitations", get(invitations::list))
+        .add(
+            "POST",
+            "/account/invitations/{invitation_id}/accept",
+            post(invitations::accept),
+        )
+        .add(
+            "POST",
+            "/account/invitations/{invitation_id}/decline",
+            post(invitations::decline),
+        )
         .add("GET", "/staff", get(staff::home::show))
         .add("GET", "/staff/audit", get(staff::audit::list))
         .add("GET", "/staff/institutions", get(staff::institutions::list))
@@ -92,6 +104,16 @@ pub fn routes() -> RouteTable {
             "POST",
             "/staff/institutions/{institution_id}/submit-validation",
             post(staff::onboarding::submit_validation),
+        )
+        .add(
+            "GET",
+            "/staff/institutions/{institution_id}/domains/assign",
+            get(staff::domains::show),
+        )
+        .add(
+            "POST",
+            "/staff/institutions/{institution_id}/domains/assign",
+            post(staff::domains::assign),
         )
         .add(
             "POST",
@@ -151,6 +173,11 @@ pub fn routes() -> RouteTable {
             "POST",
             "/institutions/{institution_id}/people",
             post(institution::people::invite),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/invitations/{invitation_id}/withdraw",
+            post(institution::people::withdraw),
         )
         .add(
             "POST",

@@ -189,6 +189,38 @@ impl TestApp {
         self.accept_invitation(email, &token).await
     }
 
+    /// Someone who already has an account joins `institution` the only way there is:
+    /// `inviter` invites their address and they accept on "Invitations for you".
+    pub async fn join(
+        &self,
+        user: &EnrolledUser,
+        inviter: &TestClient,
+        institution: Uuid,
+        role: &str,
+    ) {
+        let invited = inviter
+            .post_form(
+                &format!("/institutions/{institution}/people"),
+                &[
+                    ("email", &user.email),
+                    ("display_name", "Test Person"),
+                    ("role", role),
+                ],
+            )
+            .await;
+        invited.assert_ok();
+        let accepted = user
+            .client
+            .post_form(&accept_path(&user.client).await, &[])
+            .await;
+        assert_eq!(
+            accepted.location(),
+            Some(format!("/institutions/{institution}").as_str()),
+            "{}",
+            accepted.body
+        );
+    }
+
     /// The token of the newest invitation mail sent to `email`.
     pub async fn invitation_token_from_mail(&self, email: &str) -> String {
         let body: String = sqlx::query_scalar(
@@ -226,6 +258,19 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// The "accept" form's address of the first invitation on the client's "Invitations for you".
+pub async fn accept_path(client: &TestClient) -> String {
+    let page = client.get("/account/invitations").await;
+    page.assert_ok();
+    let start = page
+        .body
+        .find("/account/invitations/")
+        .expect("no open invitation listed");
+    let rest = &page.body[start..];
+    let end = rest.find("/accept").expect("no accept form") + "/accept".len();
+    rest[..end].to_owned()
 }
 
 pub struct EnrolledUser {
@@ -294,6 +339,26 @@ impl TestClient {
         let body = serde_urlencoded::to_string(&all).unwrap();
         self.post_raw(path, "application/x-www-form-urlencoded", body, &[])
             .await
+    }
+
+    /// Like [`post_form`](Self::post_form), asking for the answer in `lang` ("sr" or "en").
+    pub async fn post_form_in(
+        &self,
+        lang: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let token = self.csrf_token().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.post_raw(
+            path,
+            "application/x-www-form-urlencoded",
+            body,
+            &[("accept-language", lang)],
+        )
+        .await
     }
 
     pub async fn post_raw(

@@ -184,7 +184,8 @@ async fn a_64_character_and_longer_password_is_accepted(pool: PgPool) {
     let token = app.invite_staff("ana@amres.ac.rs", StaffRole::Staff).await;
     let client = app.client();
     client.get(&format!("/invite/{token}")).await;
-    let long = "ž".repeat(100);
+    let long = "Žuta kuća na ćošku, pored stare lipe i zelene klupe, gleda na reku ".repeat(2);
+    assert!(long.chars().count() > 100);
     let accepted = client
         .post_form(
             "/invite",

@@ -27,6 +27,7 @@ mod operations;
 mod ordering;
 mod orders;
 mod outbox;
+mod passwords;
 mod reminders;
 mod security;
 mod staff_operations;

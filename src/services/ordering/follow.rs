@@ -20,7 +20,7 @@ use super::{OrderJob, Pipeline, status, verify};
 use crate::db::orders::{self as db, Issued, OrderRecord};
 use crate::jobs::{Job, JobHandler, JobOutcome};
 use crate::mail::Mail;
-use crate::mail::templates::{OrderStoppedMail, Word, subject};
+use crate::mail::templates::{OrderStoppedMail, subject};
 
 pub(super) struct FollowOrder {
     pub(super) pipeline: Pipeline,
@@ -192,7 +192,7 @@ impl Pipeline {
             .map_err(|error| Halt::Job(JobOutcome::Fail(error.to_string())))?;
             Mail {
                 to,
-                subject: subject(subject_key, &[("emails", Word::Text(&emails))]),
+                subject: subject(subject_key, &[("emails", &emails)]),
                 body,
             }
             .enqueue(&mut tx, now)

@@ -144,6 +144,10 @@ pub async fn add(
                 errors.add("name", "error.domain.taken");
                 StatusCode::CONFLICT
             }
+            AddDomain::OverlapsElsewhere => {
+                errors.add("name", "error.domain.overlaps");
+                StatusCode::CONFLICT
+            }
         },
     };
     render(

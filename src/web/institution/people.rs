@@ -10,7 +10,7 @@ use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{Admin, InstitutionScope, Read};
-use crate::db::invitations::PendingInvitation;
+use crate::db::invitations::{PendingInvitation, Withdrawal};
 use crate::db::memberships::{Member, MembershipChange};
 use crate::domain::{DisplayName, EmailAddress, InstitutionRole};
 use crate::error::AppError;
@@ -141,18 +141,6 @@ pub async fn invite(
             )
             .await
         }
-        InviteOutcome::AddedExistingAccount => {
-            render(
-                &state,
-                &scope,
-                &page,
-                StatusCode::OK,
-                &InviteForm::default(),
-                None,
-                Some("people.added_existing"),
-            )
-            .await
-        }
         InviteOutcome::AlreadyMember => {
             errors.add("email", "error.people.already_member");
             render(
@@ -167,6 +155,33 @@ pub async fn invite(
             .await
         }
     }
+}
+
+/// Withdraws an open invitation. One already answered, withdrawn or expired is simply
+/// gone from the list; one of another institution is not found.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
+    Path((_, invitation_id)): Path<(Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<crate::auth::csrf::NoFields>,
+) -> Result<Response, AppError> {
+    let notice =
+        match crate::services::people::withdraw(&state, &meta, &scope, invitation_id).await? {
+            Withdrawal::NotFound => return Err(AppError::NotFound),
+            Withdrawal::Withdrawn => Some("people.withdrawn"),
+            Withdrawal::AlreadyClosed => None,
+        };
+    render(
+        &state,
+        &scope,
+        &page,
+        StatusCode::OK,
+        &InviteForm::default(),
+        None,
+        notice,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -204,8 +219,9 @@ fn after_change(
     outcome: MembershipChange,
 ) -> Result<Response, AppError> {
     match outcome {
-        // Someone who changed their own role has just ended their own sessions;
-        // the redirect then lands them on the login page, as it should.
+        // Someone who demoted or removed themselves lands where their new rights
+        // allow: an auditor still reads the people page; someone removed gets a 404
+        // there, as from any institution that is not theirs.
         MembershipChange::Done | MembershipChange::Unchanged => Ok(Redirect::to(&format!(
             "/institutions/{}/people",
             scope.institution_id()

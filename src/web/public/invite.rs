@@ -9,7 +9,7 @@ use tower_sessions::Session;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::session;
-use crate::domain::{DisplayName, NewPassword};
+use crate::domain::{DisplayName, PersonalDetails};
 use crate::error::AppError;
 use crate::services::onboarding::{self, AcceptOutcome};
 use crate::state::AppState;
@@ -30,6 +30,14 @@ struct InviteTemplate<'a> {
     email: &'a str,
     display_name: &'a str,
     errors: FieldErrors,
+}
+
+/// For an address that has an account: log in and answer the invitation there.
+#[derive(Template)]
+#[template(path = "public/invite_existing.html")]
+struct ExistingAccountTemplate<'a> {
+    page: &'a PageContext,
+    email: &'a str,
 }
 
 #[derive(Template)]
@@ -53,6 +61,12 @@ pub async fn show(
     let Some(invitation) = onboarding::find_usable(&state, &token).await? else {
         return unusable(&page);
     };
+    if onboarding::addressee_has_account(&state, &invitation).await? {
+        return page::ok(&ExistingAccountTemplate {
+            page: &page,
+            email: &invitation.email,
+        });
+    }
     page::ok(&InviteTemplate {
         page: &page,
         email: &invitation.email,
@@ -90,17 +104,26 @@ pub async fn accept(
     let name = DisplayName::parse(&form.display_name)
         .map_err(|error| errors.add("display_name", error.message_key()))
         .ok();
-    let password = NewPassword::parse(&form.password, &form.password_confirm)
-        .map_err(|error| errors.add("password", error.message_key()))
-        .ok();
+    // The name as typed counts even when it is refused: it is still the person's name.
+    let typed_name: String = form.display_name.chars().take(200).collect();
+    let personal =
+        PersonalDetails::new(&invitation.email, &[&typed_name, &invitation.display_name]);
+    let password = crate::services::passwords::check_new(
+        &state,
+        &form.password,
+        &form.password_confirm,
+        personal,
+    )
+    .await?
+    .map_err(|error| errors.add("password", error.message_key()))
+    .ok();
     let (Some(name), Some(password)) = (name, password) else {
-        let shown_name: String = form.display_name.chars().take(200).collect();
         return page::render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &InviteTemplate {
                 page: &page,
                 email: &invitation.email,
-                display_name: &shown_name,
+                display_name: &typed_name,
                 errors,
             },
         );

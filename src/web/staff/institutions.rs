@@ -310,16 +310,9 @@ impl StatusForm {
             "reactivate" => false,
             _ => return Err(AppError::Unprocessable("error.status_action")),
         };
-        let reason: String = self
-            .reason
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(500)
-            .collect();
-        if reason.trim().is_empty() {
-            return Err(AppError::Unprocessable("error.reason_required"));
-        }
-        Ok((suspend, reason.trim().to_owned()))
+        let reason = crate::web::forms::audit_reason(&self.reason)
+            .ok_or(AppError::Unprocessable("error.reason_required"))?;
+        Ok((suspend, reason))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Pages for AMRES staff.
 pub mod audit;
+pub mod domains;
 pub mod home;
 pub mod institutions;
 pub mod key_banner;

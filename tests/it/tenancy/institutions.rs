@@ -160,9 +160,14 @@ async fn the_list_searches_filters_and_pages_by_name(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
-async fn suspending_an_institution_blocks_and_logs_out_its_admins(pool: PgPool) {
+async fn suspending_an_institution_closes_it_at_once_without_logging_its_admins_out_of_others(
+    pool: PgPool,
+) {
     let app = TestApp::spawn(pool).await;
     let world = super::two_institutions(&app).await;
+    // A's admin is also an auditor of B.
+    app.join(&world.admin_a, &world.admin_b.client, world.b, "auditor")
+        .await;
     let no_reason = world
         .staff
         .client
@@ -187,16 +192,8 @@ async fn suspending_an_institution_blocks_and_logs_out_its_admins(pool: PgPool) 
         )
         .await;
     assert_eq!(suspended.status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        world
-            .admin_a
-            .client
-            .get(&format!("/institutions/{}", world.a))
-            .await
-            .location(),
-        Some("/login")
-    );
-    let again = app.log_in(&world.admin_a).await;
+    // The same session: A is closed to it at once, B stays open.
+    let again = world.admin_a.client.clone();
     assert_eq!(
         again
             .get(&format!("/institutions/{}", world.a))
@@ -214,11 +211,15 @@ async fn suspending_an_institution_blocks_and_logs_out_its_admins(pool: PgPool) 
             .status,
         StatusCode::FORBIDDEN
     );
-    // B is untouched.
+    // B is untouched, for its own admin and for A's admin working there.
     world
         .admin_b
         .client
         .get(&format!("/institutions/{}", world.b))
+        .await
+        .assert_ok();
+    again
+        .get(&format!("/institutions/{}/people", world.b))
         .await
         .assert_ok();
     let reactivated = world

@@ -61,6 +61,17 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("GET", "/account", Access::LoggedIn),
     ("POST", "/account/password", Access::LoggedIn),
     ("POST", "/account/recovery-codes", Access::LoggedIn),
+    ("GET", "/account/invitations", Access::LoggedIn),
+    (
+        "POST",
+        "/account/invitations/{invitation_id}/accept",
+        Access::LoggedIn,
+    ),
+    (
+        "POST",
+        "/account/invitations/{invitation_id}/decline",
+        Access::LoggedIn,
+    ),
     ("GET", "/staff", Access::StaffRead),
     ("GET", "/staff/audit", Access::StaffRead),
     ("GET", "/staff/institutions", Access::StaffRead),
@@ -84,6 +95,16 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/staff/institutions/{institution_id}/submit-validation",
+        Access::StaffWrite,
+    ),
+    (
+        "GET",
+        "/staff/institutions/{institution_id}/domains/assign",
+        Access::StaffWrite,
+    ),
+    (
+        "POST",
+        "/staff/institutions/{institution_id}/domains/assign",
         Access::StaffWrite,
     ),
     (
@@ -135,6 +156,11 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/institutions/{institution_id}/people",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/invitations/{invitation_id}/withdraw",
         Access::TenantWrite,
     ),
     (
@@ -354,9 +380,30 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{path}: {}", done.body);
     }
 
-    // Suspending C ended its admin's sessions; they can still log in, and then
-    // find every door closed.
-    let admin_c_client = app.log_in(&admin_c).await;
+    // An open invitation of A, addressed to nobody who walks the matrix: A's
+    // admin withdraws it, staff then find it already closed, everybody else is
+    // refused; as the addressee of nothing, nobody can accept or decline it.
+    let invited = world
+        .admin_a
+        .client
+        .post_form(
+            &format!("/institutions/{}/people", world.a),
+            &[
+                ("email", "pozvana@etf.bg.ac.rs"),
+                ("display_name", "Pozvana"),
+                ("role", "auditor"),
+            ],
+        )
+        .await;
+    invited.assert_ok();
+    let invitation_a: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'pozvana@etf.bg.ac.rs'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+
+    // Suspending C left its admin's session alive, and every door of C closed to it.
+    let admin_c_client = admin_c.client.clone();
 
     // Every registered route is in the matrix, and nothing else is.
     let registered: BTreeSet<(String, String)> = tcs_portal::web::routes()
@@ -396,6 +443,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{job_id}", "1")
             .replace("{mail_id}", "1")
             .replace("{order_id}", &order_a.to_string())
+            .replace("{invitation_id}", &invitation_a.to_string())
     };
     // Logging out ends the persona's session, so that route goes last.
     let mut order: Vec<&(&str, &str, Access)> = EXPECTED

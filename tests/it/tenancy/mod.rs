@@ -2,6 +2,7 @@
 mod domains;
 mod institutions;
 mod matrix;
+mod names;
 mod people;
 
 use tcs_portal::domain::StaffRole;
