@@ -11,6 +11,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_sessions::cookie::SameSite;
@@ -18,7 +19,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::PasswordHasher;
-use crate::auth::rate_limit::IpRateLimiter;
+use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
@@ -29,11 +30,6 @@ use crate::mail::transport::Outgoing;
 use crate::services::digicert_connection::KeyWatch;
 use crate::web::layers::{self, REQUEST_ID_HEADER};
 
-/// Largest request body accepted anywhere; forms are far smaller.
-const BODY_LIMIT: usize = 64 * 1024;
-/// Credential-checking requests allowed per IP address per minute.
-const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
-
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: PgPool,
@@ -42,6 +38,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
     pub login_limiter: Arc<IpRateLimiter>,
+    pub requests_in_flight: Arc<InFlightLimiter>,
     /// The CertCentral client, when DigiCert is configured.
     pub digicert: Option<Arc<dyn CertCentral>>,
 }
@@ -75,6 +72,12 @@ impl AppState {
             }
             None => None,
         };
+        let clients = &settings.clients;
+        let login_limiter = Arc::new(IpRateLimiter::new(
+            clients.login_attempts_per_minute,
+            time::Duration::minutes(1),
+        ));
+        let requests_in_flight = Arc::new(InFlightLimiter::new(clients.requests_in_flight_per_ip));
         Ok(Self {
             digicert,
             db,
@@ -82,17 +85,17 @@ impl AppState {
             settings: Arc::new(settings),
             master_key: Arc::new(master_key),
             clock,
-            login_limiter: Arc::new(IpRateLimiter::new(
-                LOGIN_ATTEMPTS_PER_MINUTE,
-                time::Duration::minutes(1),
-            )),
+            login_limiter,
+            requests_in_flight,
         })
     }
 }
 
 /// Wraps the portal's routes in the middleware every request goes through.
 /// Layers listed later run earlier: the request id is set first, then tracing,
-/// error pages, security headers, the session, CSRF, and finally the handler.
+/// security headers (so every answer has them, error pages too), error pages,
+/// the client's admission (cheap refusals come before any session or database
+/// work), the text check, the session, CSRF, and finally the handler.
 pub fn with_layers(routes: Router<crate::app::AppState>, state: AppState) -> Router {
     let session_layer = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
         .with_name(crate::auth::session::COOKIE_NAME)
@@ -111,11 +114,19 @@ pub fn with_layers(routes: Router<crate::app::AppState>, state: AppState) -> Rou
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     routes
         .fallback(|| async { crate::error::AppError::NotFound })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(csrf)
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::auth::csrf::anonymous_nonce,
+        ))
         .layer(session_layer)
-        .layer(from_fn_with_state(state.clone(), layers::security_headers))
+        .layer(from_fn(crate::web::cookies::host_prefix_rules))
+        .layer(from_fn(crate::web::input::refuse_bad_text))
+        .layer(DefaultBodyLimit::max(crate::web::input::BODY_LIMIT))
+        .layer(from_fn_with_state(state.clone(), crate::web::client::admit))
+        .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .layer(from_fn(layers::error_pages))
+        .layer(from_fn_with_state(state.clone(), layers::security_headers))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::process::ExitCode;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
 use sqlx::{Postgres, Transaction};
@@ -22,10 +22,11 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // Worked out once by `web::client` (through trusted proxies only).
         let ip = parts
             .extensions
-            .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip());
+            .get::<crate::web::client::ClientIp>()
+            .map(|client| client.0);
         let request_id = parts
             .headers
             .get(crate::web::layers::REQUEST_ID_HEADER)

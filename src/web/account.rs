@@ -59,7 +59,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     meta: RequestMeta,
-    current: CurrentAccount,
+    mut current: CurrentAccount,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::new(current.page.lang);
@@ -81,6 +81,7 @@ pub async fn change_password(
     {
         PasswordChange::Changed { session_epoch } => {
             session::follow_epoch(&current.session, current.auth.clone(), session_epoch).await?;
+            current.page.follow_renewal(&current.session).await?;
             render(
                 &current,
                 StatusCode::OK,

@@ -1,8 +1,11 @@
 //! HTTP handlers, one folder per area, and the router that ties them together.
 pub mod account;
 pub mod audit_view;
+pub mod client;
+pub mod cookies;
 pub mod format;
 pub mod forms;
+pub mod input;
 pub mod institution;
 pub mod layers;
 pub mod page;

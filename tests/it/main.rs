@@ -4,13 +4,16 @@
 
 mod helpers;
 
+mod anonymous;
 mod audit;
 mod auth;
+mod clients;
 mod dcv_onboarding;
 mod demo;
 mod digicert;
 mod drills;
 mod enrollment;
+mod input;
 mod invitations;
 mod jobs;
 mod operations;
