@@ -19,7 +19,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::PasswordHasher;
-use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter};
+use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, QUEUE_PATIENCE};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
@@ -77,7 +77,10 @@ impl AppState {
             clients.login_attempts_per_minute,
             time::Duration::minutes(1),
         ));
-        let requests_in_flight = Arc::new(InFlightLimiter::new(clients.requests_in_flight_per_ip));
+        let requests_in_flight = Arc::new(InFlightLimiter::new(
+            clients.requests_in_flight_per_ip,
+            QUEUE_PATIENCE,
+        ));
         Ok(Self {
             digicert,
             db,

@@ -27,8 +27,8 @@ pub struct Settings {
     pub digicert: Option<DigicertSettings>,
     /// Domain suffixes under which institution admins may register domains.
     pub allowed_domain_suffixes: Vec<String>,
-    /// How many password hashes may run at once; more wait, so a login flood
-    /// cannot take every blocking thread away from page views.
+    /// How many password hashes may run at once (half the cores unless told);
+    /// more wait, so a login flood cannot take the processor from page views.
     pub hashing_concurrency: usize,
     pub enrollment: EnrollmentSettings,
     pub clients: ClientSettings,
@@ -420,8 +420,10 @@ fn parse_network(text: &str) -> anyhow::Result<IpNet> {
     })
 }
 
+/// Half the cores: a flood of logins from many addresses, each within its own
+/// budget, then keeps the other half for everything else.
 fn default_hashing_concurrency() -> usize {
-    std::thread::available_parallelism().map_or(2, usize::from)
+    std::thread::available_parallelism().map_or(1, |cores| (usize::from(cores) / 2).max(1))
 }
 
 fn read_key_file(path: &Path) -> anyhow::Result<SecretString> {

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use time::{Duration, OffsetDateTime};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -55,6 +56,12 @@ impl IpRateLimiter {
 /// the password hash is touched.
 pub struct CredentialAttempt;
 
+/// How long an attempt over budget waits for its refusal. A script posting back
+/// to back then gets one answer a second per connection (and, with the limit on
+/// requests in progress, a few dozen a second per address), and the wait costs
+/// the server nothing; a person over budget does not notice a second.
+const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl FromRequestParts<AppState> for CredentialAttempt {
     type Rejection = AppError;
 
@@ -64,6 +71,7 @@ impl FromRequestParts<AppState> for CredentialAttempt {
     ) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<ClientIp>() {
             Some(ClientIp(ip)) if !state.login_limiter.allow(*ip, state.clock.now()) => {
+                tokio::time::sleep(REFUSAL_PAUSE).await;
                 Err(AppError::TooManyRequests)
             }
             _ => Ok(Self),
@@ -71,54 +79,78 @@ impl FromRequestParts<AppState> for CredentialAttempt {
     }
 }
 
-/// Requests in progress per client address, so that one client cannot occupy
-/// the server however many connections it opens.
+/// Requests in progress per client address. An address has at most its budget
+/// in progress at once; more wait their turn, doing no work meanwhile, for at
+/// most [`QUEUE_PATIENCE`], and are then refused. However many connections a
+/// client opens, it gets no more of the server than that.
 #[derive(Debug)]
 pub struct InFlightLimiter {
     budget: u32,
-    counts: Arc<Mutex<HashMap<IpAddr, u32>>>,
+    patience: std::time::Duration,
+    slots: Arc<Mutex<Slots>>,
 }
+
+type Slots = HashMap<IpAddr, Arc<Semaphore>>;
+
+/// How long a request may wait for its address to have a place free: a browser
+/// never waits, a flood's extra connections wait instead of being served.
+pub const QUEUE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// One admitted request; dropping it (the answer is ready) frees its place.
 #[derive(Debug)]
 pub struct InFlightPermit {
     ip: IpAddr,
-    counts: Arc<Mutex<HashMap<IpAddr, u32>>>,
+    permit: Option<OwnedSemaphorePermit>,
+    slots: Arc<Mutex<Slots>>,
 }
 
 impl InFlightLimiter {
-    pub fn new(budget: u32) -> Self {
+    pub fn new(budget: u32, patience: std::time::Duration) -> Self {
         Self {
             budget,
-            counts: Arc::default(),
+            patience,
+            slots: Arc::default(),
         }
     }
 
-    /// A place for one more request from `ip`; `None` while it has its budget in progress.
-    pub fn try_acquire(&self, ip: IpAddr) -> Option<InFlightPermit> {
-        let mut counts = lock(&self.counts);
-        let count = counts.entry(ip).or_insert(0);
-        if *count >= self.budget {
-            return None;
+    /// A place for one more request from `ip`, once one is free; `None` if none
+    /// freed up within the patience.
+    pub async fn admit(&self, ip: IpAddr) -> Option<InFlightPermit> {
+        let semaphore = lock(&self.slots)
+            .entry(ip)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.budget as usize)))
+            .clone();
+        let waited = tokio::time::timeout(self.patience, semaphore.acquire_owned()).await;
+        match waited {
+            Ok(Ok(permit)) => Some(InFlightPermit {
+                ip,
+                permit: Some(permit),
+                slots: self.slots.clone(),
+            }),
+            _ => {
+                forget_if_idle(&mut lock(&self.slots), ip);
+                None
+            }
         }
-        *count += 1;
-        Some(InFlightPermit {
-            ip,
-            counts: self.counts.clone(),
-        })
     }
 }
 
 impl Drop for InFlightPermit {
     fn drop(&mut self) {
-        let mut counts = lock(&self.counts);
-        // Addresses with nothing in progress are forgotten, so the map stays small.
-        if let Some(count) = counts.get_mut(&self.ip) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                counts.remove(&self.ip);
-            }
-        }
+        let mut slots = lock(&self.slots);
+        drop(self.permit.take());
+        forget_if_idle(&mut slots, self.ip);
+    }
+}
+
+/// Forgets an address nobody holds a place of or waits for (only the map holds
+/// its semaphore), so the map stays as small as the traffic in progress.
+fn forget_if_idle(slots: &mut Slots, ip: IpAddr) {
+    if slots
+        .get(&ip)
+        .is_some_and(|semaphore| Arc::strong_count(semaphore) == 1)
+    {
+        slots.remove(&ip);
     }
 }
 
@@ -133,20 +165,23 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_address_has_at_most_its_budget_in_progress() {
-        let limiter = InFlightLimiter::new(2);
+    #[tokio::test]
+    async fn an_address_has_at_most_its_budget_in_progress_and_the_rest_wait() {
+        let limiter = InFlightLimiter::new(2, std::time::Duration::from_millis(50));
         let ip: IpAddr = [192, 0, 2, 1].into();
         let other: IpAddr = [192, 0, 2, 2].into();
-        let first = limiter.try_acquire(ip);
-        let second = limiter.try_acquire(ip);
+        let first = limiter.admit(ip).await;
+        let second = limiter.admit(ip).await;
         assert!(first.is_some() && second.is_some());
-        assert!(limiter.try_acquire(ip).is_none());
-        assert!(limiter.try_acquire(other).is_some());
-        drop(first);
-        assert!(limiter.try_acquire(ip).is_some());
-        drop(second);
-        assert!(lock(&limiter.counts).is_empty());
+        assert!(limiter.admit(ip).await.is_none(), "no place freed in time");
+        assert!(limiter.admit(other).await.is_some());
+        let (waited, ()) = tokio::join!(limiter.admit(ip), async move {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            drop(first);
+        });
+        assert!(waited.is_some(), "the freed place goes to the one waiting");
+        drop((second, waited));
+        assert!(lock(&limiter.slots).is_empty());
     }
 
     #[test]

@@ -18,9 +18,9 @@ const X_FORWARDED_FOR: &str = "x-forwarded-for";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-/// Works out the client's address, then admits the request only while that
-/// address has fewer than its budget of requests in progress; past it the answer
-/// is an immediate 429, before any session, form or database work.
+/// Works out the client's address, then admits the request once that address
+/// has fewer than its budget of requests in progress; a request that waited in
+/// vain is refused with 429. Both come before any session, form or database work.
 pub async fn admit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let Some(ConnectInfo(peer)) = request
         .extensions()
@@ -35,7 +35,7 @@ pub async fn admit(State(state): State<AppState>, mut request: Request, next: Ne
         &state.settings.clients.trusted_proxies,
     );
     request.extensions_mut().insert(ClientIp(ip));
-    let Some(_permit) = state.requests_in_flight.try_acquire(ip) else {
+    let Some(_permit) = state.requests_in_flight.admit(ip).await else {
         let mut refused = error_response(StatusCode::TOO_MANY_REQUESTS, "error.page.busy");
         refused
             .headers_mut()
