@@ -79,18 +79,27 @@ assert totp("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", 59 // 30) == "287082"  # RFC 623
 # http.cookiejar would not send a Secure cookie over plain http, so cookies are kept by hand.
 
 class FormFinder(HTMLParser):
-    """Collects the csrf_token input and the text of <code id="totp-secret">."""
+    """Collects the csrf_token input of each form (by the form's action) and the text of
+    <code id="totp-secret">. A visitor without a session gets a token per form."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.csrf: str | None = None
+        self.tokens: dict[str, str] = {}
         self.secret = ""
         self._in_secret = False
+        self._action = ""
+
+    def token(self, action: str) -> str:
+        if action not in self.tokens:
+            raise RuntimeError(f"no form posting to {action} on the page")
+        return self.tokens[action]
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "form":
+            self._action = attrs.get("action") or ""
         if tag == "input" and attrs.get("name") == "csrf_token":
-            self.csrf = attrs.get("value")
+            self.tokens[self._action] = attrs.get("value") or ""
         if tag == "code" and attrs.get("id") == "totp-secret":
             self._in_secret = True
 
@@ -154,10 +163,10 @@ class Client:
         status, location, body = self.request("GET", path)
         if status != 200:
             raise RuntimeError(f"GET {path} answered {status} (Location: {location})")
-        page = parse_page(body)
-        if page.csrf is None:
-            raise RuntimeError(f"GET {path}: no csrf_token in the form")
-        return page
+        return parse_page(body)
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     def close(self) -> None:
         if self.conn is not None:
@@ -293,7 +302,7 @@ def accept_invitation(server: Server, invite_path: str, email: str) -> dict:
     expect(status, location, 303, "/invite", "opening the invitation")
     page = client.get_form("/invite")
     status, location, _ = client.request("POST", "/invite", {
-        "csrf_token": page.csrf, "display_name": "Bench Staff",
+        "csrf_token": page.token("/invite"), "display_name": "Bench Staff",
         "password": password, "password_confirm": password,
     })
     expect(status, location, 303, "/mfa/enrol", "setting the password")
@@ -302,7 +311,8 @@ def accept_invitation(server: Server, invite_path: str, email: str) -> dict:
     if not secret:
         raise RuntimeError("no #totp-secret on /mfa/enrol")
     step = current_step()
-    status, location, body = client.request("POST", "/mfa/enrol", {"csrf_token": page.csrf, "code": totp(secret, step)})
+    status, location, body = client.request("POST", "/mfa/enrol", {"csrf_token": page.token("/mfa/enrol"),
+                                                                   "code": totp(secret, step)})
     if status >= 400:
         raise RuntimeError(f"confirming TOTP answered {status}")
     client.close()
@@ -314,11 +324,12 @@ def log_in(server: Server, account: dict, home: str = "/staff") -> tuple[str, in
     client = Client(server.port)
     page = client.get_form("/login")
     status, location, _ = client.request("POST", "/login", {
-        "csrf_token": page.csrf, "email": account["email"], "password": account["password"]})
+        "csrf_token": page.token("/login"), "email": account["email"], "password": account["password"]})
     expect(status, location, 303, "/mfa", "password step")
     page = client.get_form("/mfa")
     step = wait_for_step_after(account["step"])
-    status, location, _ = client.request("POST", "/mfa", {"csrf_token": page.csrf, "code": totp(account["secret"], step)})
+    status, location, _ = client.request("POST", "/mfa", {"csrf_token": page.token("/mfa"),
+                                                          "code": totp(account["secret"], step)})
     expect(status, location, 303, None, "TOTP step")
     status, location, _ = client.request("GET", home)
     expect(status, location, 200, None, f"GET {home} with the new session")
@@ -337,11 +348,11 @@ def psql_value(db_url: str, sql: str) -> str:
     return run.stdout.strip()
 
 
-def orders_list_section(server: Server, args, staff_cookie: str) -> list[dict]:
+def orders_list_section(server: Server, args, staff_cookie: str) -> tuple[list[dict], str, str]:
     """Seeds one institution with 100,000 orders (bench/seed_orders.sql, the statement the
     index test runs too), makes an admin of it through the real invitation and TOTP flow,
     and measures its orders list: the first page, a page deep in the keyset pagination, a
-    search and a filter."""
+    search and a filter. Returns the runs, the admin's session cookie and the list's path."""
     db_url = f"{server.pg_url}/{server.db_name}"
     print(f"seeding one institution with {ORDERS:,} orders …")
     institution = psql_value(db_url, """
@@ -366,7 +377,8 @@ def orders_list_section(server: Server, args, staff_cookie: str) -> list[dict]:
     email = f"admin-{secrets.token_hex(3)}@orders-bench.ac.rs"
     page = staff.get_form(f"/institutions/{institution}/people")
     status, location, _ = staff.request("POST", f"/institutions/{institution}/people", {
-        "csrf_token": page.csrf, "email": email, "display_name": "Bench Admin", "role": "admin"})
+        "csrf_token": page.token(f"/institutions/{institution}/people"), "email": email,
+        "display_name": "Bench Admin", "role": "admin"})
     if status >= 400:
         raise RuntimeError(f"inviting the admin answered {status}")
     staff.close()
@@ -393,7 +405,7 @@ def orders_list_section(server: Server, args, staff_cookie: str) -> list[dict]:
     for path, label in (("/staff/orders", "all institutions' orders, 100k (staff)"),
                         ("/staff/orders?q=osoba4242%40", "all institutions' search, 100k (staff)")):
         runs.append(labelled_wrk(server.port, path, label, args, staff_cookie))
-    return runs
+    return runs, cookie, orders
 
 
 def labelled_wrk(port: int, path: str, label: str, args, cookie: str) -> dict:
@@ -402,6 +414,60 @@ def labelled_wrk(port: int, path: str, label: str, args, cookie: str) -> dict:
     if run["non_2xx_3xx"]:
         print(f"  warning: {label} answered non-2xx/3xx {run['non_2xx_3xx']} times")
     return run
+
+
+# ---- issue 11 §5: an authenticated page during a login flood ------------------------------------
+
+FLOOD_SOURCES = {"one address": "127.0.0.2", "many addresses": "127.0.0.3-254"}
+
+
+def flood_section(server: Server, args, cookie: str, page: str) -> dict:
+    """p99 of an authenticated page (the admin's orders list) idle, then while
+    `examples/login_flood.rs` posts logins over `--flood-connections` connections from one
+    loopback address, then from 252 of them (127.0.0.3-254); each as a ratio to idle. The
+    page is fetched from 127.0.0.1, an address of its own. Every flood post carries a valid
+    CSRF token, as a script that fetched the login form once would."""
+    flooder = Client(server.port)
+    form_page = flooder.get_form("/login")
+    form = urlencode({"csrf_token": form_page.token("/login"), "email": f"nobody-{secrets.token_hex(3)}@amres.test",
+                      "password": "not the password"})
+    flood_cookie = flooder.cookie_header()
+    flooder.close()
+    duration = args.flood_duration
+    print(f"login flood: page {page} on {args.flood_page_connections} connections, {duration} s each: idle …")
+    runs = {"idle": wrk(server.port, page, args, cookie=cookie, connections=args.flood_page_connections,
+                        duration=duration)}
+    for label, sources in FLOOD_SOURCES.items():
+        print(f"  … during a flood from {label} ({sources}, {args.flood_connections} connections)")
+        flood = subprocess.Popen(
+            [args.flood_binary, "--url", f"http://{HOST}:{server.port}", "--host", f"localhost:{server.port}",
+             "--sources", sources, "--connections", str(args.flood_connections),
+             "--duration", str(duration + 2), "--cookie", flood_cookie, "--form", form],
+            stdout=subprocess.PIPE, text=True)
+        time.sleep(1)  # the flood is under way before the page is measured
+        run = wrk(server.port, page, args, cookie=cookie, connections=args.flood_page_connections,
+                  duration=duration)
+        out, _ = flood.communicate(timeout=duration + 60)
+        run["flood"] = json.loads(out.strip().splitlines()[-1])
+        run["flood"]["rps"] = run["flood"]["requests"] / (duration + 2)
+        runs[label] = run
+    return runs
+
+
+def report_flood(flood: dict | None, connections: int) -> None:
+    if not flood:
+        return
+    idle = flood["idle"]
+    print(f"\nlogin flood ({connections} connections posting logins; page: {idle['path'].split('?')[0]}, "
+          f"the admin's orders list; ratio: p99 against the same page idle)")
+    print(f"{'condition':<18}{'page req/s':>11}{'p99 ms':>9}{'p99 vs idle':>13}{'flood req/s':>13}  flood answers")
+    for label, run in flood.items():
+        answers = run.get("flood", {})
+        rps = f"{answers['rps']:>13.0f}" if answers else f"{'-':>13}"
+        statuses = answers.get("statuses", "")
+        errors = f", {answers['errors']} errors" if answers.get("errors") else ""
+        print(f"{label:<18}{run['rps']:>11.0f}{run['p99_ms']:>9.1f}{run['p99_ms'] / idle['p99_ms']:>13.2f}{rps}"
+              f"  {statuses}{errors}")
 
 
 # ---- measurements ---------------------------------------------------------------------------
@@ -414,14 +480,18 @@ def to_ms(text: str) -> float:
     return float(number) * UNITS[unit]
 
 
-def wrk(port: int, path: str, args, cookie: str | None = None) -> dict:
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
+def wrk(port: int, path: str, args, cookie: str | None = None, connections: int | None = None,
+        duration: int | None = None) -> dict:
+    connections = connections or args.connections
+    duration = duration or args.duration
+    threads = min(args.threads, connections)
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s",
            "--timeout", "5s", "--latency", "-H", f"Host: localhost:{port}"]
     if cookie:
         cmd += ["-H", f"Cookie: {SESSION_COOKIE}={cookie}"]
     cmd.append(f"http://{HOST}:{port}{path}")
     out = subprocess.run(cmd, capture_output=True, text=True, check=True,
-                         timeout=args.duration + 30).stdout
+                         timeout=duration + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
@@ -475,7 +545,7 @@ def login_attempts(server: Server, account: dict, args) -> list[dict]:
             attempt += 1
             client = Client(server.port, source_ip=source)
             page = client.get_form("/login")
-            form = {"csrf_token": page.csrf, "email": email, "password": password}
+            form = {"csrf_token": page.token("/login"), "email": email, "password": password}
             start = time.perf_counter()
             status, _, _ = client.request("POST", "/login", form)
             samples[label].append(((time.perf_counter() - start) * 1000, status))
@@ -505,14 +575,21 @@ def main() -> int:
     parser.add_argument("--login-time-budget", type=float, default=90, help="seconds at most for all logins")
     parser.add_argument("--no-spread-sources", dest="spread_sources", action="store_false",
                         help="send every login from 127.0.0.1 (the per-IP limit may then answer 429)")
+    parser.add_argument("--flood-binary", required=True, help="a release build of examples/login_flood.rs")
+    parser.add_argument("--flood-duration", type=int, default=int(os.environ.get("BENCH_FLOOD_DURATION", "20")),
+                        help="seconds of each login flood, and of the idle run it is compared to (default 20)")
+    parser.add_argument("--flood-connections", type=int, default=200, help="connections of the flood")
+    parser.add_argument("--flood-page-connections", type=int, default=4,
+                        help="connections fetching the authenticated page meanwhile")
     parser.add_argument("--json", type=Path, default=REPO / "artifacts" / "bench" / "results.json")
     args = parser.parse_args()
-    if args.duration > 300 or args.logins > 1000:
-        parser.error("bounded on purpose: --duration <= 300, --logins <= 1000")
+    if args.duration > 300 or args.logins > 1000 or args.flood_duration > 120:
+        parser.error("bounded on purpose: --duration <= 300, --logins <= 1000, --flood-duration <= 120")
 
     workdir = Path(tempfile.mkdtemp(prefix="tcs-bench-"))
     server = Server(args.binary, args.pg_url.rstrip("/"), workdir)
-    results: dict = {"cores": os.cpu_count(), "duration_s": args.duration, "connections": args.connections}
+    results: dict = {"cores": os.cpu_count(), "duration_s": args.duration, "connections": args.connections,
+                     "flood_connections": args.flood_connections}
     exit_code = 1
     try:
         server.wait_ready()
@@ -540,7 +617,11 @@ def main() -> int:
                      "/staff/institutions?status=suspended"):
             results["wrk"].append(wrk(server.port, path, args, cookie=cookie))
 
-        results["wrk"].extend(orders_list_section(server, args, cookie))
+        orders_runs, admin_cookie, orders_page = orders_list_section(server, args, cookie)
+        results["wrk"].extend(orders_runs)
+
+        # Issue 11 §5: the same admin page while the login form is flooded.
+        results["flood"] = flood_section(server, args, admin_cookie, orders_page)
 
         # The same single client for the baseline of the login cost: one sequential GET /healthz.
         baseline = Client(server.port)
@@ -641,6 +722,7 @@ def report(results: dict, healthz_seq_ms: float) -> None:
     memory = results["memory_kib"]
     print(f"\npeak RSS (VmHWM): {memory['VmHWM'] / 1024:.1f} MiB (RSS at the end: {memory['VmRSS'] / 1024:.1f} MiB)")
     print(f"server exit status after SIGTERM: {results['server_exit_after_sigterm']}")
+    report_flood(results.get("flood"), results["flood_connections"])
     report_pipeline(results.get("pipeline"))
 
 

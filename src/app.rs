@@ -15,6 +15,7 @@ use digicert::{CertCentral, ClientConfig, HttpCertCentral};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_sessions::cookie::SameSite;
@@ -22,7 +23,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::PasswordHasher;
-use crate::auth::rate_limit::IpRateLimiter;
+use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, QUEUE_PATIENCE};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::error::error_response;
@@ -32,11 +33,6 @@ use crate::services::digicert_connection::KeyWatch;
 use crate::state::AppState;
 use crate::telemetry::REQUEST_ID_HEADER;
 use crate::web::layers;
-
-/// Largest request body accepted anywhere; forms are far smaller.
-const BODY_LIMIT: usize = 64 * 1024;
-/// Credential-checking requests allowed per IP address per minute.
-const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
 
 /// The shared state for a migrated database. Fails without a master key: nothing may be
 /// sealed or unsealed without one.
@@ -70,6 +66,15 @@ pub fn build_state(
         }
         None => None,
     };
+    let clients = &settings.clients;
+    let login_limiter = Arc::new(IpRateLimiter::new(
+        clients.login_attempts_per_minute,
+        time::Duration::minutes(1),
+    ));
+    let requests_in_flight = Arc::new(InFlightLimiter::new(
+        clients.requests_in_flight_per_ip,
+        QUEUE_PATIENCE,
+    ));
     Ok(AppState {
         digicert,
         db,
@@ -77,10 +82,8 @@ pub fn build_state(
         settings: Arc::new(settings),
         master_key: Arc::new(master_key),
         clock,
-        login_limiter: Arc::new(IpRateLimiter::new(
-            LOGIN_ATTEMPTS_PER_MINUTE,
-            time::Duration::minutes(1),
-        )),
+        login_limiter,
+        requests_in_flight,
     })
 }
 
@@ -92,7 +95,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Wraps the portal's routes in the middleware every request goes through.
 /// Layers listed later run earlier: the request id is set first, then tracing,
-/// error pages, security headers, the session, CSRF, and finally the handler.
+/// security headers (so every answer has them, error pages too), error pages,
+/// the client's admission (cheap refusals come before any session or database
+/// work), the text check, the session, CSRF, and finally the handler.
 fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let session_layer = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
         .with_name(crate::auth::session::COOKIE_NAME)
@@ -111,11 +116,19 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     routes
         .fallback(|| async { crate::error::AppError::NotFound })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(csrf)
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::auth::csrf::anonymous_nonce,
+        ))
         .layer(session_layer)
-        .layer(from_fn_with_state(state.clone(), layers::security_headers))
+        .layer(from_fn(crate::web::cookies::host_prefix_rules))
+        .layer(from_fn(crate::web::input::refuse_bad_text))
+        .layer(DefaultBodyLimit::max(crate::web::input::BODY_LIMIT))
+        .layer(from_fn_with_state(state.clone(), crate::web::client::admit))
+        .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .layer(from_fn(layers::error_pages))
+        .layer(from_fn_with_state(state.clone(), layers::security_headers))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))

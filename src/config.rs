@@ -1,8 +1,9 @@
 //! Typed settings, layered: built-in defaults, then an optional TOML file, then the environment.
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -26,10 +27,37 @@ pub struct Settings {
     pub digicert: Option<DigicertSettings>,
     /// Domain suffixes under which institution admins may register domains.
     pub allowed_domain_suffixes: Vec<String>,
-    /// How many password hashes may run at once; more wait, so a login flood
-    /// cannot take every blocking thread away from page views.
+    /// How many password hashes may run at once (half the cores unless told);
+    /// more wait, so a login flood cannot take the processor from page views.
     pub hashing_concurrency: usize,
     pub enrollment: EnrollmentSettings,
+    pub clients: ClientSettings,
+}
+
+/// Who a request comes from, and how much of the portal one client may take.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`TCS_TRUSTED_PROXIES`);
+    /// everyone else's is ignored, so a client cannot choose its own address.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Credential checks (login, second factor, invitation) allowed per client
+    /// address per minute (`TCS_LOGIN_ATTEMPTS_PER_MINUTE`).
+    pub login_attempts_per_minute: u32,
+    /// Requests one client address may have in progress at once; more are
+    /// refused at once with 429 (`TCS_REQUESTS_IN_FLIGHT_PER_IP`).
+    pub requests_in_flight_per_ip: u32,
+}
+
+impl Default for ClientSettings {
+    /// No proxy; 20 credential checks a minute; 32 requests at once, which a
+    /// browser (six connections) or a few people behind one NAT never reach.
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Vec::new(),
+            login_attempts_per_minute: 20,
+            requests_in_flight_per_ip: 32,
+        }
+    }
 }
 
 /// The person's links and keys.
@@ -104,6 +132,9 @@ struct FileSettings {
     allowed_domain_suffixes: Option<Vec<String>>,
     enrollment_link_days: Option<u32>,
     enrollment_key_grace_days: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
+    login_attempts_per_minute: Option<u32>,
+    requests_in_flight_per_ip: Option<u32>,
     #[serde(default)]
     mail: FileMailSettings,
     #[serde(default)]
@@ -143,6 +174,7 @@ impl Settings {
     }
 
     fn layer(file: FileSettings, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let clients = client_settings(&file, env)?;
         let parse_addr = |name: &str, value: String| -> anyhow::Result<SocketAddr> {
             value
                 .parse()
@@ -308,6 +340,7 @@ impl Settings {
             },
             hashing_concurrency: hashing_concurrency.max(1),
             enrollment,
+            clients,
         })
     }
 
@@ -330,8 +363,67 @@ impl Settings {
     }
 }
 
+fn client_settings(
+    file: &FileSettings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<ClientSettings> {
+    let defaults = ClientSettings::default();
+    let trusted_proxies = match env("TCS_TRUSTED_PROXIES") {
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .map(parse_network)
+            .collect::<anyhow::Result<_>>()?,
+        None => file
+            .trusted_proxies
+            .iter()
+            .flatten()
+            .map(|entry| parse_network(entry.trim()))
+            .collect::<anyhow::Result<_>>()?,
+    };
+    let budget = |name: &str, from_file: Option<u32>, default: u32| -> anyhow::Result<u32> {
+        let value = match env(name) {
+            Some(value) => value
+                .trim()
+                .parse()
+                .with_context(|| format!("{name} must be a number"))?,
+            None => from_file.unwrap_or(default),
+        };
+        if value == 0 {
+            bail!("{name} must be at least 1");
+        }
+        Ok(value)
+    };
+    Ok(ClientSettings {
+        trusted_proxies,
+        login_attempts_per_minute: budget(
+            "TCS_LOGIN_ATTEMPTS_PER_MINUTE",
+            file.login_attempts_per_minute,
+            defaults.login_attempts_per_minute,
+        )?,
+        requests_in_flight_per_ip: budget(
+            "TCS_REQUESTS_IN_FLIGHT_PER_IP",
+            file.requests_in_flight_per_ip,
+            defaults.requests_in_flight_per_ip,
+        )?,
+    })
+}
+
+/// An address (`10.0.0.5`) or a network (`10.0.0.0/24`, `fd00::/8`).
+fn parse_network(text: &str) -> anyhow::Result<IpNet> {
+    if let Ok(address) = text.parse::<IpAddr>() {
+        return Ok(IpNet::from(address));
+    }
+    text.parse().with_context(|| {
+        format!("TCS_TRUSTED_PROXIES: {text:?} is neither an address nor a network")
+    })
+}
+
+/// Half the cores: a flood of logins from many addresses, each within its own
+/// budget, then keeps the other half for everything else.
 fn default_hashing_concurrency() -> usize {
-    std::thread::available_parallelism().map_or(2, usize::from)
+    std::thread::available_parallelism().map_or(1, |cores| (usize::from(cores) / 2).max(1))
 }
 
 fn read_key_file(path: &Path) -> anyhow::Result<SecretString> {
@@ -432,6 +524,36 @@ mod tests {
         assert_eq!(settings.enrollment.link_ttl, time::Duration::days(3));
         assert!(with_env(&[("TCS_ENROLLMENT_LINK_DAYS", "0")]).is_err());
         assert!(with_env(&[("TCS_ENROLLMENT_KEY_GRACE_DAYS", "soon")]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks_and_budgets_are_positive() -> anyhow::Result<()> {
+        let defaults = with_env(&[])?.clients;
+        assert!(defaults.trusted_proxies.is_empty());
+        assert_eq!(defaults.login_attempts_per_minute, 20);
+        let settings = with_env(&[
+            ("TCS_TRUSTED_PROXIES", "10.0.0.5, fd00::/8,"),
+            ("TCS_LOGIN_ATTEMPTS_PER_MINUTE", "100"),
+            ("TCS_REQUESTS_IN_FLIGHT_PER_IP", "8"),
+        ])?
+        .clients;
+        assert_eq!(
+            settings.trusted_proxies,
+            vec!["10.0.0.5/32".parse::<IpNet>()?, "fd00::/8".parse()?]
+        );
+        assert_eq!(settings.login_attempts_per_minute, 100);
+        assert_eq!(settings.requests_in_flight_per_ip, 8);
+        assert!(with_env(&[("TCS_TRUSTED_PROXIES", "proxy.internal")]).is_err());
+        assert!(with_env(&[("TCS_LOGIN_ATTEMPTS_PER_MINUTE", "0")]).is_err());
+        let file: FileSettings =
+            toml::from_str("trusted_proxies = [\"192.0.2.0/24\"]\nrequests_in_flight_per_ip = 4")?;
+        let settings = Settings::layer(file, &|_| None)?.clients;
+        assert_eq!(
+            settings.trusted_proxies,
+            vec!["192.0.2.0/24".parse::<IpNet>()?]
+        );
+        assert_eq!(settings.requests_in_flight_per_ip, 4);
         Ok(())
     }
 

@@ -112,6 +112,18 @@ pub fn error_response(status: StatusCode, message_key: &'static str) -> Response
     response
 }
 
+/// The answer when a handler panicked: logged, then the internal-error page
+/// (the error-page layer renders it), never the panic's text.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %detail, "a handler panicked");
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, "error.page.internal")
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
         Self::internal(format!("database: {error}"))

@@ -1,7 +1,7 @@
 //! What every handler, service and job shares: the pool, the settings, the keys, the clock,
 //! the limiters and the DigiCert client. A plain record, low in the tree so that every layer
 //! can name it without reaching up: [`crate::app`] builds it (the DigiCert client with its
-//! gates, the hasher, the limiter) and nothing here knows how.
+//! gates, the hasher, the limiters) and nothing here knows how.
 use std::sync::Arc;
 
 use clock::Clock;
@@ -11,7 +11,7 @@ use sqlx::PgPool;
 // The hasher and the limiter come from leaf files of `auth` that import nothing of the
 // portal, so naming them here makes no cycle.
 use crate::auth::password::PasswordHasher;
-use crate::auth::rate_limit::IpRateLimiter;
+use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 
@@ -23,6 +23,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
     pub login_limiter: Arc<IpRateLimiter>,
+    pub requests_in_flight: Arc<InFlightLimiter>,
     /// The CertCentral client, when DigiCert is configured.
     pub digicert: Option<Arc<dyn CertCentral>>,
 }

@@ -6,7 +6,7 @@
 //! import graph (see `db`).
 use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
 use sqlx::{Postgres, Transaction};
@@ -25,10 +25,11 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // Worked out once by `web::client` (through trusted proxies only).
         let ip = parts
             .extensions
-            .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip());
+            .get::<crate::web::client::ClientIp>()
+            .map(|client| client.0);
         let request_id = parts
             .headers
             .get(crate::telemetry::REQUEST_ID_HEADER)

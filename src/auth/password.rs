@@ -79,14 +79,22 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| HashError::Cancelled)?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|_| HashError::Cancelled)
+        // The job keeps its permit until it is done, not until its caller stops
+        // waiting: a client that hangs up mid-login must not let another hash
+        // start beside the one still running (a flood of impatient clients would
+        // otherwise run hundreds at once, each with its 19 MiB).
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|_| HashError::Cancelled)
     }
 }
 
@@ -102,6 +110,33 @@ mod tests {
         assert!(hasher.verify("correct horse battery", Some(&hash)).await?);
         assert!(!hasher.verify("correct horse batterY", Some(&hash)).await?);
         Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_hash_whose_caller_gave_up_still_holds_its_place() -> Result<(), HashError> {
+        let hasher = PasswordHasher::new(1);
+        let (started, running) = std::sync::mpsc::channel::<()>();
+        let (finish, release) = std::sync::mpsc::channel::<()>();
+        let abandoned = tokio::spawn({
+            let hasher = hasher.clone();
+            async move {
+                hasher
+                    .run(move || {
+                        let _ = started.send(());
+                        let _ = release.recv();
+                    })
+                    .await
+            }
+        });
+        let _ = tokio::task::spawn_blocking(move || running.recv()).await;
+        abandoned.abort();
+        let _ = abandoned.await;
+        // The abandoned job still runs, so a second one must wait for it.
+        let second =
+            tokio::time::timeout(std::time::Duration::from_millis(100), hasher.run(|| ())).await;
+        assert!(second.is_err(), "a second job started beside the first");
+        let _ = finish.send(());
+        hasher.run(|| ()).await
     }
 
     #[tokio::test]

@@ -1,14 +1,22 @@
-//! Per-IP rate limiting of the credential-checking endpoints (login, MFA, invitations).
+//! Per-client limits, in memory: the per-minute budget of credential checks
+//! (login, MFA, invitations) and the number of requests in progress at once.
 //!
-//! Per-account counters live in the database; this in-memory limiter is the
-//! first line against one address spraying many accounts. Each portal process
-//! counts on its own, so with N processes an address gets at most N times the
-//! budget, which still bounds guessing.
+//! Per-account counters live in the database; these limiters are the first line
+//! against one address spraying many accounts or flooding the server, and cost
+//! no database work. Each portal process counts on its own, so with N processes
+//! an address gets at most N times the budget, which still bounds guessing.
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use time::{Duration, OffsetDateTime};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::client::ClientIp;
 
 #[derive(Debug)]
 pub struct IpRateLimiter {
@@ -28,10 +36,7 @@ impl IpRateLimiter {
 
     /// Counts one attempt from `ip`; false when the address is over its budget.
     pub fn allow(&self, ip: IpAddr, now: OffsetDateTime) -> bool {
-        let mut windows = self
-            .windows
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut windows = lock(&self.windows);
         // Forget finished windows now and then, so the map cannot grow without bound.
         if windows.len() > 10_000 {
             windows.retain(|_, (start, _)| now - *start < self.window);
@@ -45,9 +50,139 @@ impl IpRateLimiter {
     }
 }
 
+/// One credential check (a password, a second factor, an invitation) counted
+/// against the client's budget. Handlers take it as their first argument, so a
+/// request over budget is refused before the session, the form, the database or
+/// the password hash is touched.
+pub struct CredentialAttempt;
+
+/// How long an attempt over budget waits for its refusal. A script posting back
+/// to back then gets one answer a second per connection (and, with the limit on
+/// requests in progress, a few dozen a second per address), and the wait costs
+/// the server nothing; a person over budget does not notice a second.
+const REFUSAL_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl FromRequestParts<AppState> for CredentialAttempt {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<ClientIp>() {
+            Some(ClientIp(ip)) if !state.login_limiter.allow(*ip, state.clock.now()) => {
+                tokio::time::sleep(REFUSAL_PAUSE).await;
+                Err(AppError::TooManyRequests)
+            }
+            _ => Ok(Self),
+        }
+    }
+}
+
+/// Requests in progress per client address. An address has at most its budget
+/// in progress at once; more wait their turn, doing no work meanwhile, for at
+/// most [`QUEUE_PATIENCE`], and are then refused. However many connections a
+/// client opens, it gets no more of the server than that.
+#[derive(Debug)]
+pub struct InFlightLimiter {
+    budget: u32,
+    patience: std::time::Duration,
+    slots: Arc<Mutex<Slots>>,
+}
+
+type Slots = HashMap<IpAddr, Arc<Semaphore>>;
+
+/// How long a request may wait for its address to have a place free: a browser
+/// never waits, a flood's extra connections wait instead of being served.
+pub const QUEUE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One admitted request; dropping it (the answer is ready) frees its place.
+#[derive(Debug)]
+pub struct InFlightPermit {
+    ip: IpAddr,
+    permit: Option<OwnedSemaphorePermit>,
+    slots: Arc<Mutex<Slots>>,
+}
+
+impl InFlightLimiter {
+    pub fn new(budget: u32, patience: std::time::Duration) -> Self {
+        Self {
+            budget,
+            patience,
+            slots: Arc::default(),
+        }
+    }
+
+    /// A place for one more request from `ip`, once one is free; `None` if none
+    /// freed up within the patience.
+    pub async fn admit(&self, ip: IpAddr) -> Option<InFlightPermit> {
+        let semaphore = lock(&self.slots)
+            .entry(ip)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.budget as usize)))
+            .clone();
+        let waited = tokio::time::timeout(self.patience, semaphore.acquire_owned()).await;
+        match waited {
+            Ok(Ok(permit)) => Some(InFlightPermit {
+                ip,
+                permit: Some(permit),
+                slots: self.slots.clone(),
+            }),
+            _ => {
+                forget_if_idle(&mut lock(&self.slots), ip);
+                None
+            }
+        }
+    }
+}
+
+impl Drop for InFlightPermit {
+    fn drop(&mut self) {
+        let mut slots = lock(&self.slots);
+        drop(self.permit.take());
+        forget_if_idle(&mut slots, self.ip);
+    }
+}
+
+/// Forgets an address nobody holds a place of or waits for (only the map holds
+/// its semaphore), so the map stays as small as the traffic in progress.
+fn forget_if_idle(slots: &mut Slots, ip: IpAddr) {
+    if slots
+        .get(&ip)
+        .is_some_and(|semaphore| Arc::strong_count(semaphore) == 1)
+    {
+        slots.remove(&ip);
+    }
+}
+
+/// A poisoned lock only means another request panicked mid-count; the counts stay usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn an_address_has_at_most_its_budget_in_progress_and_the_rest_wait() {
+        let limiter = InFlightLimiter::new(2, std::time::Duration::from_millis(50));
+        let ip: IpAddr = [192, 0, 2, 1].into();
+        let other: IpAddr = [192, 0, 2, 2].into();
+        let first = limiter.admit(ip).await;
+        let second = limiter.admit(ip).await;
+        assert!(first.is_some() && second.is_some());
+        assert!(limiter.admit(ip).await.is_none(), "no place freed in time");
+        assert!(limiter.admit(other).await.is_some());
+        let (waited, ()) = tokio::join!(limiter.admit(ip), async move {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            drop(first);
+        });
+        assert!(waited.is_some(), "the freed place goes to the one waiting");
+        drop((second, waited));
+        assert!(lock(&limiter.slots).is_empty());
+    }
 
     #[test]
     fn an_address_over_budget_waits_for_the_next_window() {

@@ -6,6 +6,11 @@
 //! (password change, account disabled). A role changed or removed in one institution
 //! ends no session: it is read afresh on every request to that institution (see
 //! `db::memberships::active_role`), and the person's work elsewhere goes on.
+//!
+//! A session is created only when there is something to keep: a password
+//! accepted, or a person's link redeemed. Before that a visitor holds cookies
+//! only (the CSRF nonce, the language, a link's token), so anonymous visits
+//! cost no rows.
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
@@ -21,7 +26,6 @@ pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 
 const AUTH_KEY: &str = "auth";
-const INVITATION_KEY: &str = "invitation";
 
 /// Who is logged in on this session, and how far they got.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -46,15 +50,22 @@ pub async fn auth_state(session: &Session) -> Result<Option<AuthState>, AppError
     Ok(session.get(AUTH_KEY).await?)
 }
 
-/// Starts a logged-in (but not yet MFA-verified) session. The session id changes,
-/// so an id planted before login (session fixation) is worthless afterwards.
+/// A new session id and a new CSRF secret. Every change of whom a session
+/// speaks for, or of what it may do, goes through here, so an id planted before
+/// (session fixation) and a token seen before are worthless afterwards.
+pub async fn renew(session: &Session) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    crate::auth::csrf::renew(session).await
+}
+
+/// Starts a logged-in (but not yet MFA-verified) session, renewed.
 pub async fn begin_login(
     session: &Session,
     account_id: Uuid,
     session_epoch: i32,
     now: OffsetDateTime,
 ) -> Result<(), AppError> {
-    session.cycle_id().await?;
+    renew(session).await?;
     session
         .insert(
             AUTH_KEY,
@@ -70,13 +81,13 @@ pub async fn begin_login(
     Ok(())
 }
 
-/// Marks the second factor as done, with a new session id once more.
+/// Marks the second factor as done, renewing the session once more.
 pub async fn complete_mfa(
     session: &Session,
     mut state: AuthState,
     now: OffsetDateTime,
 ) -> Result<(), AppError> {
-    session.cycle_id().await?;
+    renew(session).await?;
     state.mfa_done = true;
     state.last_seen = now;
     session.insert(AUTH_KEY, state).await?;
@@ -90,7 +101,7 @@ pub async fn follow_epoch(
     mut state: AuthState,
     new_epoch: i32,
 ) -> Result<(), AppError> {
-    session.cycle_id().await?;
+    renew(session).await?;
     state.session_epoch = new_epoch;
     session.insert(AUTH_KEY, state).await?;
     Ok(())
@@ -111,19 +122,5 @@ pub async fn touch(
 /// Ends the session entirely: the row is deleted and the cookie cleared.
 pub async fn end(session: &Session) -> Result<(), AppError> {
     session.flush().await?;
-    Ok(())
-}
-
-pub async fn remember_invitation(session: &Session, token: &str) -> Result<(), AppError> {
-    session.insert(INVITATION_KEY, token).await?;
-    Ok(())
-}
-
-pub async fn invitation_token(session: &Session) -> Result<Option<String>, AppError> {
-    Ok(session.get(INVITATION_KEY).await?)
-}
-
-pub async fn forget_invitation(session: &Session) -> Result<(), AppError> {
-    session.remove::<String>(INVITATION_KEY).await?;
     Ok(())
 }

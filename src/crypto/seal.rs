@@ -29,6 +29,7 @@ pub enum SealError {
 pub struct MasterKey {
     sealing: Zeroizing<[u8; 32]>,
     hashing: Zeroizing<[u8; 32]>,
+    form_tokens: Zeroizing<[u8; 32]>,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -51,6 +52,7 @@ impl MasterKey {
         Ok(Self {
             sealing: derive(root, b"tcs-portal seal v1"),
             hashing: derive(root, b"tcs-portal keyed-hash v1"),
+            form_tokens: derive(root, b"tcs-portal form-token v1"),
         })
     }
 
@@ -105,6 +107,18 @@ impl MasterKey {
         mac.update(value);
         mac.finalize().into_bytes().to_vec()
     }
+
+    /// HMAC-SHA256 under the form-token key (the CSRF tokens of visitors without
+    /// a session) over `parts`, each prefixed by its length so that no two lists
+    /// of parts read as the same message.
+    pub fn form_token_mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = hmac_sha256(self.form_tokens.as_ref());
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
 }
 
 fn derive(root: &[u8; 32], label: &[u8]) -> Zeroizing<[u8; 32]> {
@@ -147,6 +161,15 @@ mod tests {
     fn another_master_key_cannot_open() {
         let sealed = key().seal(b"seed", b"ctx");
         assert!(key().open(&sealed, b"ctx").is_err());
+    }
+
+    #[test]
+    fn form_token_macs_depend_on_every_part_and_its_boundaries() {
+        let key = key();
+        let mac = key.form_token_mac(&[b"ab", b"c"]);
+        assert_eq!(mac, key.form_token_mac(&[b"ab", b"c"]));
+        assert_ne!(mac, key.form_token_mac(&[b"a", b"bc"]));
+        assert_ne!(mac, self::key().form_token_mac(&[b"ab", b"c"]));
     }
 
     #[test]

@@ -8,14 +8,10 @@ pub mod format;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     #[default]
-    #[serde(rename = "sr")]
     Serbian,
-    #[serde(rename = "en")]
     English,
 }
 

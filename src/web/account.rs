@@ -60,7 +60,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     meta: RequestMeta,
-    WithPage(current, page): WithPage<CurrentAccount>,
+    WithPage(current, mut page): WithPage<CurrentAccount>,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::new(page.lang);
@@ -96,6 +96,7 @@ pub async fn change_password(
     {
         PasswordChange::Changed { session_epoch } => {
             session::follow_epoch(&current.session, current.auth.clone(), session_epoch).await?;
+            page.follow_renewal(&current.session).await?;
             render(
                 &current,
                 &page,

@@ -4,7 +4,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tower_sessions::Session;
 
 use crate::error::ErrorPage;
 use crate::i18n::Lang;
@@ -25,6 +24,8 @@ pub async fn security_headers(
 ) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
+    // A missing file's error page is not a static file: never cache it.
+    let cacheable = is_static && response.status().is_success();
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
@@ -54,7 +55,7 @@ pub async fn security_headers(
             "max-age=31536000; includeSubDomains",
         );
     }
-    if is_static {
+    if cacheable {
         set(headers, header::CACHE_CONTROL, "public, max-age=3600");
     } else {
         set(headers, header::CACHE_CONTROL, "no-store");
@@ -71,8 +72,7 @@ pub async fn error_pages(request: Request, next: Next) -> Response {
         .and_then(|value| value.to_str().ok())
         .unwrap_or("-")
         .to_owned();
-    let lang =
-        page::lang_from_headers(request.headers(), request.extensions().get::<Session>()).await;
+    let lang = page::lang_from_headers(request.headers());
     let wants_json = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     let status = response.status();
@@ -90,7 +90,14 @@ pub async fn error_pages(request: Request, next: Next) -> Response {
         return response;
     }
     let message_key = explicit.map_or_else(|| generic_key(status), |page| page.message_key);
-    render_error(status, message_key, lang, &request_id, wants_json)
+    let mut page = render_error(status, message_key, lang, &request_id, wants_json);
+    // What the answer said besides its body (cookies, Retry-After, Allow) still holds.
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    page
 }
 
 fn generic_key(status: StatusCode) -> &'static str {

@@ -4,10 +4,11 @@
 use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use tower_sessions::Session;
 
+use crate::auth::csrf::FormTokens;
 use crate::auth::extractors::session_of;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{CurrentAccount, InstitutionScope, PendingLogin, StaffAdmin, StaffScope};
@@ -15,8 +16,11 @@ use crate::db::accounts::Account;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::web::cookies;
 
-const LANG_KEY: &str = "lang";
+/// The visitor's explicit choice of language; a cookie, so choosing costs no session.
+const LANG_COOKIE: &str = "__Host-tcs_lang";
+const LANG_COOKIE_LIFETIME: time::Duration = time::Duration::days(365);
 
 /// The logged-in person, as the page header shows them.
 #[derive(Debug, Clone)]
@@ -45,7 +49,7 @@ impl Nav {
 #[derive(Debug, Clone)]
 pub struct PageContext {
     pub lang: Lang,
-    pub csrf_token: String,
+    forms: FormTokens,
     pub nav: Option<Nav>,
     /// Where the language switch sends the visitor back to.
     pub path: String,
@@ -81,14 +85,27 @@ impl PageContext {
         self.lang.code()
     }
 
+    /// The CSRF token for a form posting to the route `purpose` (its pattern).
+    pub fn csrf(&self, purpose: &str) -> String {
+        self.forms.token(purpose)
+    }
+
+    /// For a page shown after its session was renewed in the same request
+    /// (second factor, password change, link redeemed): its forms carry the new
+    /// session's token, as the old one no longer works.
+    pub async fn follow_renewal(&mut self, session: &Session) -> Result<(), AppError> {
+        self.forms = FormTokens::of_renewed_session(session).await?;
+        Ok(())
+    }
+
     pub async fn build(
         parts: &Parts,
         session: &Session,
         nav: Option<Nav>,
     ) -> Result<Self, AppError> {
         Ok(Self {
-            lang: lang_from_headers(&parts.headers, Some(session)).await,
-            csrf_token: crate::auth::csrf::token(session).await?,
+            lang: lang_from_headers(&parts.headers),
+            forms: FormTokens::for_request(parts, session).await?,
             nav,
             path: parts.uri.path().to_owned(),
         })
@@ -190,22 +207,21 @@ where
 }
 
 /// The visitor's language: their explicit choice, else their browser's, else Serbian.
-pub async fn lang_from_headers(headers: &HeaderMap, session: Option<&Session>) -> Lang {
-    if let Some(session) = session
-        && let Ok(Some(chosen)) = session.get::<Lang>(LANG_KEY).await
-    {
-        return chosen;
-    }
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(Lang::from_accept_language)
+pub fn lang_from_headers(headers: &HeaderMap) -> Lang {
+    cookies::read(headers, LANG_COOKIE)
+        .and_then(|code| Lang::from_code(&code))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|value| value.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
         .unwrap_or_default()
 }
 
-pub async fn choose_lang(session: &Session, lang: Lang) -> Result<(), AppError> {
-    session.insert(LANG_KEY, lang).await?;
-    Ok(())
+/// The `Set-Cookie` value that remembers an explicit choice of language.
+pub fn choose_lang(lang: Lang) -> HeaderValue {
+    cookies::set(LANG_COOKIE, lang.code(), Some(LANG_COOKIE_LIFETIME))
 }
 
 /// Renders a page with the given status (forms re-shown with errors are 4xx).

@@ -245,11 +245,23 @@ async fn the_session_id_changes_at_login_and_at_the_second_factor(pool: PgPool) 
         .enrolled_staff("ana@amres.ac.rs", StaffRole::Staff)
         .await;
     let client = app.client();
-    client.get("/login").await;
-    let anonymous = client.session_cookie().unwrap();
-    client
-        .post_form("/login", &[("email", &user.email), ("password", PASSWORD)])
+    // Visiting the login page makes no session at all.
+    client.get("/login").await.assert_ok();
+    assert_eq!(client.session_cookie(), None);
+    // An id planted in the browser before login (session fixation) is replaced.
+    let token = client.csrf_token().await;
+    let anonymous = tower_sessions::session::Id::default().to_string();
+    client.set_session_cookie(&anonymous);
+    let body = serde_urlencoded::to_string([
+        ("email", user.email.as_str()),
+        ("password", PASSWORD),
+        ("csrf_token", &token),
+    ])
+    .unwrap();
+    let password = client
+        .post_raw("/login", "application/x-www-form-urlencoded", body, &[])
         .await;
+    assert_eq!(password.location(), Some("/mfa"), "{}", password.body);
     let after_password = client.session_cookie().unwrap();
     app.next_totp_step();
     client

@@ -8,7 +8,7 @@ use clock::{Clock, ManualClock, SystemClock};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use sqlx::PgPool;
-use tcs_portal::auth::totp;
+use tcs_portal::auth::{csrf, totp};
 use tcs_portal::config::{MailTransportKind, Settings};
 use tcs_portal::crypto::MasterKey;
 use tcs_portal::domain::{DisplayName, EmailAddress, StaffRole};
@@ -16,6 +16,7 @@ use tcs_portal::state::AppState;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "a long test pass-phrase";
+pub const SESSION_COOKIE: &str = "__Host-tcs_session";
 
 pub struct TestApp {
     pub base: String,
@@ -26,7 +27,12 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
-        Self::spawn_with(pool, None).await
+        Self::spawn_with(pool, None, |_| {}).await
+    }
+
+    /// The portal with some settings changed (trusted proxies, budgets…).
+    pub async fn spawn_configured(pool: PgPool, configure: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_with(pool, None, configure).await
     }
 
     /// The portal talking to a DigiCert (normally an in-process sandbox).
@@ -36,12 +42,13 @@ impl TestApp {
             api_key: secrecy::SecretString::from(api_key.to_owned()),
             sync_every: tcs_portal::config::DEFAULT_SYNC_EVERY,
         };
-        Self::spawn_with(pool, Some(digicert)).await
+        Self::spawn_with(pool, Some(digicert), |_| {}).await
     }
 
     async fn spawn_with(
         pool: PgPool,
         digicert: Option<tcs_portal::config::DigicertSettings>,
+        configure: impl FnOnce(&mut Settings),
     ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
@@ -51,6 +58,7 @@ impl TestApp {
         settings.mail.transport = MailTransportKind::Log;
         settings.hashing_concurrency = 2;
         settings.digicert = digicert;
+        configure(&mut settings);
         let clock = ManualClock::new(SystemClock.now());
         let state =
             tcs_portal::app::build_state(pool.clone(), settings, Arc::new(clock.clone())).unwrap();
@@ -66,7 +74,7 @@ impl TestApp {
     }
 
     pub fn client(&self) -> TestClient {
-        TestClient::new(&self.base)
+        TestClient::new(&self.base, self.state.master_key.clone())
     }
 
     /// An invitation token for a new staff member, as `staff create` makes it.
@@ -282,14 +290,17 @@ pub struct EnrolledUser {
 }
 
 /// An HTTP client that keeps cookies by hand (Secure `__Host-` cookies are
-/// kept over plain HTTP to localhost, as browsers do) and remembers the CSRF
-/// token of the last page it saw.
+/// kept over plain HTTP to localhost, as browsers do) and puts the CSRF token
+/// a page would carry into the forms it posts: with a session, the newest
+/// token its pages showed; without one, the anonymous token of its nonce
+/// cookie for the path posted to, signed as the portal signs it.
 #[derive(Clone)]
 pub struct TestClient {
     http: reqwest::Client,
     base: String,
     cookies: Arc<Mutex<HashMap<String, String>>>,
-    csrf: Arc<Mutex<Option<String>>>,
+    session_token: Arc<Mutex<Option<String>>>,
+    key: Arc<MasterKey>,
 }
 
 pub struct TestResponse {
@@ -299,7 +310,7 @@ pub struct TestResponse {
 }
 
 impl TestClient {
-    pub fn new(base: &str) -> Self {
+    pub fn new(base: &str, key: Arc<MasterKey>) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -307,23 +318,21 @@ impl TestClient {
                 .unwrap(),
             base: base.to_owned(),
             cookies: Arc::default(),
-            csrf: Arc::default(),
+            session_token: Arc::default(),
+            key,
         }
     }
 
     pub fn session_cookie(&self) -> Option<String> {
-        self.cookies
-            .lock()
-            .unwrap()
-            .get("__Host-tcs_session")
-            .cloned()
+        self.cookies.lock().unwrap().get(SESSION_COOKIE).cloned()
     }
 
     pub fn set_session_cookie(&self, value: &str) {
         self.cookies
             .lock()
             .unwrap()
-            .insert("__Host-tcs_session".to_owned(), value.to_owned());
+            .insert(SESSION_COOKIE.to_owned(), value.to_owned());
+        self.session_token.lock().unwrap().take();
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
@@ -331,9 +340,17 @@ impl TestClient {
             .await
     }
 
-    /// Posts a form with the session's CSRF token added (fetched first if needed).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request).await
+    }
+
+    /// Posts a form with its CSRF token added (fetched first if needed).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
-        let token = self.csrf_token().await;
+        let token = self.csrf_token_for(path).await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
         let body = serde_urlencoded::to_string(&all).unwrap();
@@ -379,16 +396,36 @@ impl TestClient {
         self.send(request).await
     }
 
+    /// The token of the login form.
     pub async fn csrf_token(&self) -> String {
-        if let Some(token) = self.csrf.lock().unwrap().clone() {
-            return token;
+        self.csrf_token_for("/login").await
+    }
+
+    /// The token a page would carry in a form posting to `path`.
+    pub async fn csrf_token_for(&self, path: &str) -> String {
+        if self.session_cookie().is_some() {
+            if let Some(token) = self.session_token.lock().unwrap().clone() {
+                return token;
+            }
+            // Every page of a session carries its token; a dead session's cookie
+            // is cleared on the way, and the anonymous token follows.
+            self.get("/login").await;
+            if let Some(token) = self.session_token.lock().unwrap().clone() {
+                return token;
+            }
         }
-        self.get("/login").await;
-        self.csrf
-            .lock()
-            .unwrap()
-            .clone()
-            .expect("no CSRF token on /login")
+        if self.cookie(csrf::NONCE_COOKIE).is_none() {
+            self.get("/login").await;
+        }
+        let nonce = self
+            .cookie(csrf::NONCE_COOKIE)
+            .expect("no CSRF nonce cookie from /login");
+        csrf::anonymous_token(&self.key, &nonce, path)
+    }
+
+    /// The value of cookie `name` held by this client.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> TestResponse {
@@ -413,18 +450,26 @@ impl TestClient {
             let expired = text.contains("Max-Age=0") || value.is_empty();
             let mut cookies = self.cookies.lock().unwrap();
             if expired {
-                // The session is gone, and its CSRF token with it.
-                self.csrf.lock().unwrap().take();
+                if name == SESSION_COOKIE {
+                    // The session is gone, and its CSRF token with it.
+                    self.session_token.lock().unwrap().take();
+                }
                 cookies.remove(name);
             } else {
-                cookies.insert(name.to_owned(), value.to_owned());
+                let previous = cookies.insert(name.to_owned(), value.to_owned());
+                if name == SESSION_COOKIE && previous.as_deref() != Some(value) {
+                    // A new session id comes with a new CSRF secret.
+                    self.session_token.lock().unwrap().take();
+                }
             }
         }
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.text().await.unwrap();
-        if let Some(token) = first_between(&body, "name=\"csrf_token\" value=\"", "\"") {
-            *self.csrf.lock().unwrap() = Some(token);
+        if self.session_cookie().is_some()
+            && let Some(token) = first_between(&body, "name=\"csrf_token\" value=\"", "\"")
+        {
+            *self.session_token.lock().unwrap() = Some(token);
         }
         TestResponse {
             status,

@@ -14,13 +14,16 @@
 
 mod helpers;
 
+mod anonymous;
 mod architecture;
 mod audit;
 mod auth;
+mod clients;
 mod dcv_onboarding;
 mod demo;
 mod drills;
 mod enrollment;
+mod input;
 mod invitations;
 mod jobs;
 mod operations;

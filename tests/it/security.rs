@@ -104,9 +104,21 @@ async fn pages_carry_strict_security_headers_and_no_store(pool: PgPool) {
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn the_session_cookie_is_host_prefixed_secure_httponly_and_lax(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let page = app.client().get("/login").await;
-    let cookie = page.header("set-cookie");
+    let user = app
+        .enrolled_staff("ana@amres.ac.rs", StaffRole::Staff)
+        .await;
+    let client = app.client();
+    let login = client
+        .post_form("/login", &[("email", &user.email), ("password", PASSWORD)])
+        .await;
+    assert_eq!(login.location(), Some("/mfa"));
+    let cookie = login.header("set-cookie");
     assert!(cookie.starts_with("__Host-tcs_session="), "{cookie}");
+    assert_host_cookie(cookie);
+}
+
+/// Secure, HttpOnly, SameSite=Lax, for the whole site and this host only.
+fn assert_host_cookie(cookie: &str) {
     for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(
             cookie.contains(attribute),
@@ -114,6 +126,115 @@ async fn the_session_cookie_is_host_prefixed_secure_httponly_and_lax(pool: PgPoo
         );
     }
     assert!(!cookie.contains("Domain="));
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn logout_clears_the_session_cookie_in_a_way_browsers_accept(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let user = app
+        .enrolled_staff("ana@amres.ac.rs", StaffRole::Staff)
+        .await;
+    let out = user.client.post_form("/logout", &[]).await;
+    assert_eq!(out.location(), Some("/login"));
+    let cleared = out
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .find(|value| value.starts_with("__Host-tcs_session="))
+        .expect("no clearing cookie");
+    // A __Host- cookie without Secure is ignored, and the old one kept.
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_host_cookie(cleared);
+    assert_eq!(user.client.session_cookie(), None);
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn every_error_status_carries_the_security_headers(pool: PgPool) {
+    let app = TestApp::spawn_configured(pool, |settings| {
+        // One for accepting the invitation, one for the 415, one for the 401.
+        settings.clients.login_attempts_per_minute = 3;
+    })
+    .await;
+    let user = app
+        .enrolled_staff("ana@amres.ac.rs", StaffRole::Staff)
+        .await;
+    let client = app.client();
+    let token = client.csrf_token().await;
+    let login = |extra: &str| format!("csrf_token={token}&email=a%40b.rs&password=x{extra}");
+    let form = "application/x-www-form-urlencoded";
+    let mut answers = vec![
+        ("400 text", client.get("/login?q=%00").await),
+        (
+            "400 form",
+            client.post_raw("/login", form, login("%FF"), &[]).await,
+        ),
+        (
+            "403 csrf layer",
+            client
+                .post_raw(
+                    "/login",
+                    form,
+                    login(""),
+                    &[("sec-fetch-site", "cross-site")],
+                )
+                .await,
+        ),
+        (
+            "403 token",
+            client
+                .post_raw("/lang", form, "lang=en".to_owned(), &[])
+                .await,
+        ),
+        ("404", client.get("/no/such/page").await),
+        ("404 static", client.get("/static/no-such-file.css").await),
+        (
+            "405",
+            client.post_raw("/healthz", "text/plain", "", &[]).await,
+        ),
+        (
+            "413",
+            client
+                .post_raw("/login", form, login(&"x".repeat(100_000)), &[])
+                .await,
+        ),
+        (
+            "415",
+            client
+                .post_raw("/login", "text/plain", login(""), &[])
+                .await,
+        ),
+    ];
+    let last_attempt = client.post_raw("/login", form, login(""), &[]).await;
+    assert_eq!(last_attempt.status, StatusCode::UNAUTHORIZED);
+    answers.push(("429", client.post_raw("/login", form, login(""), &[]).await));
+    // With the database gone, a logged-in page can only fail.
+    app.pool.close().await;
+    answers.push(("500", user.client.get("/staff").await));
+    let statuses: Vec<u16> = answers
+        .iter()
+        .map(|(_, answer)| answer.status.as_u16())
+        .collect();
+    assert_eq!(
+        statuses,
+        [400, 400, 403, 403, 404, 404, 405, 413, 415, 429, 500]
+    );
+    for (what, answer) in &answers {
+        let csp = answer.header("content-security-policy");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+            "{what}: {csp}"
+        );
+        assert_eq!(answer.header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(answer.header("x-frame-options"), "DENY", "{what}");
+        assert_eq!(answer.header("referrer-policy"), "no-referrer", "{what}");
+        assert_eq!(answer.header("cache-control"), "no-store", "{what}");
+        assert!(
+            answer.body.contains(answer.header("x-request-id")),
+            "{what}: {}",
+            answer.body
+        );
+    }
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
@@ -148,12 +269,12 @@ async fn malformed_forms_get_400_without_echoing_the_input(pool: PgPool) {
         assert_eq!(refused.status, StatusCode::BAD_REQUEST);
         assert!(!refused.body.contains("<script>evil"));
     }
-    // Broken percent-encoding decodes leniently and is then simply wrong.
-    let lenient = format!("csrf_token={token}&email=%E0%A4%A&password=%FF%FE<script>evil</script>");
+    // Broken percent-encoding that leaves invalid UTF-8 is refused, not guessed at.
+    let broken = format!("csrf_token={token}&email=%E0%A4%A&password=%FF%FE<script>evil</script>");
     let refused = client
-        .post_raw("/login", "application/x-www-form-urlencoded", lenient, &[])
+        .post_raw("/login", "application/x-www-form-urlencoded", broken, &[])
         .await;
-    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(!refused.body.contains("<script>evil"));
     let json = client
         .post_raw("/login", "application/json", "{\"email\":1}", &[])
@@ -166,16 +287,28 @@ async fn hostile_input_in_login_fields_is_a_plain_refusal(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let client = app.client();
     let long_email = format!("{}@amres.ac.rs", "a".repeat(10_000));
-    for (email, password) in [
-        (long_email.as_str(), "whatever whatever"),
-        ("ana\0@amres.ac.rs", "pass\0word pass"),
-        ("' OR '1'='1' --@amres.ac.rs", "'; DROP TABLE accounts; --"),
-        ("", ""),
+    for (email, password, status) in [
+        (
+            long_email.as_str(),
+            "whatever whatever",
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "ana\0@amres.ac.rs",
+            "pass\0word pass",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "' OR '1'='1' --@amres.ac.rs",
+            "'; DROP TABLE accounts; --",
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("", "", StatusCode::UNAUTHORIZED),
     ] {
         let refused = client
             .post_form("/login", &[("email", email), ("password", password)])
             .await;
-        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{email:?}");
+        assert_eq!(refused.status, status, "{email:?}");
         assert!(!refused.body.contains(&"a".repeat(300)));
     }
     let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts")

@@ -1,6 +1,7 @@
 //! Opening the link from the mail, and the mailbox proof.
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
@@ -12,11 +13,13 @@ use crate::services::enrollment::link::{self, Opened};
 use crate::state::AppState;
 use crate::web::page::{self, Page, PageContext};
 
-/// The link from a mail. The token moves into the session and the browser is
-/// sent to a URL without it, so it does not linger in history or logs.
-pub async fn open_link(session: Session, Path(token): Path<String>) -> Result<Redirect, AppError> {
-    session::remember_token(&session, &token).await?;
-    Ok(Redirect::to("/enroll"))
+/// The link from a mail. The token moves into a short-lived cookie and the
+/// browser is sent to a URL without it, so it does not linger in history or logs.
+pub async fn open_link(Path(token): Path<String>) -> impl IntoResponse {
+    (
+        [(header::SET_COOKIE, session::remember_token(&token))],
+        Redirect::to("/enroll"),
+    )
 }
 
 #[derive(Template)]
@@ -31,32 +34,42 @@ struct ConfirmTemplate<'a> {
 /// certificate stands.
 pub async fn show(
     State(state): State<AppState>,
+    headers: HeaderMap,
     session: Session,
-    Page(page): Page,
+    Page(mut page): Page,
 ) -> Result<Response, AppError> {
-    if let Some(token) = session::token(&session).await? {
-        match link::open(&state, &token).await? {
-            Opened::Link(view) => {
-                return page::ok(&ConfirmTemplate {
-                    page: &page,
-                    name: &view.order.common_name,
-                    mailbox: view.mailbox(),
-                });
-            }
-            Opened::Access(enrollment) => session::bind(&session, enrollment).await?,
-            Opened::Unusable => {
-                // A person who already confirmed in this browser and clicks the
-                // mail again keeps their page; anyone else learns the link is dead.
-                session::forget_token(&session).await?;
-                if session::bound(&session).await?.is_none() {
-                    return gone(&page, "person.link_unusable");
-                }
-            }
+    let Some(token) = session::token(&headers) else {
+        return status_or_gone(&state, &session, &page).await;
+    };
+    let answer = match link::open(&state, &token).await? {
+        Opened::Link(view) => {
+            return page::ok(&ConfirmTemplate {
+                page: &page,
+                name: &view.order.common_name,
+                mailbox: view.mailbox(),
+            });
         }
-    }
-    match bound_view(&state, &session).await? {
-        Some(view) => status::render(&page, &view, status::Notes::default()),
-        None => gone(&page, "person.link_unusable"),
+        Opened::Access(enrollment) => {
+            session::bind(&session, enrollment).await?;
+            page.follow_renewal(&session).await?;
+            status_or_gone(&state, &session, &page).await?
+        }
+        // A person who already confirmed in this browser and clicks the mail
+        // again keeps their page; anyone else learns the link is dead.
+        Opened::Unusable => status_or_gone(&state, &session, &page).await?,
+    };
+    // The token has done its work either way.
+    Ok(([(header::SET_COOKIE, session::forget_token())], answer).into_response())
+}
+
+async fn status_or_gone(
+    state: &AppState,
+    session: &Session,
+    page: &PageContext,
+) -> Result<Response, AppError> {
+    match bound_view(state, session).await? {
+        Some(view) => status::render(page, &view, status::Notes::default()),
+        None => gone(page, "person.link_unusable"),
     }
 }
 
@@ -64,24 +77,24 @@ pub async fn show(
 pub async fn confirm(
     State(state): State<AppState>,
     meta: RequestMeta,
+    headers: HeaderMap,
     session: Session,
     Page(page): Page,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
-    let Some(token) = session::token(&session).await? else {
+    let Some(token) = session::token(&headers) else {
         return gone(&page, "person.link_unusable");
     };
-    match link::confirm(&state, &meta, &token)
+    let answer = match link::confirm(&state, &meta, &token)
         .await
         .map_err(AppError::internal)?
     {
         Some(enrollment) => {
             session::bind(&session, enrollment).await?;
-            Ok(Redirect::to("/enroll").into_response())
+            Redirect::to("/enroll").into_response()
         }
-        None => {
-            session::forget_token(&session).await?;
-            gone(&page, "person.link_unusable")
-        }
-    }
+        None => gone(&page, "person.link_unusable")?,
+    };
+    // Spent or dead, the token is of no more use.
+    Ok(([(header::SET_COOKIE, session::forget_token())], answer).into_response())
 }

@@ -1,51 +1,43 @@
-//! What the person's session holds: the token of a link just opened (until it
-//! is confirmed or resolved), and then the one enrollment the session may see.
+//! What the person's browser holds: the token of a link just opened, in a
+//! short-lived cookie until it is confirmed or resolved (no session for a link
+//! merely opened), and then a session bound to the one enrollment it may see.
+use axum::http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::web::cookies::ENROLLMENT_LINK;
 
 const KEY: &str = "person";
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct PersonSession {
-    token: Option<String>,
     enrollment: Option<Uuid>,
 }
 
-async fn read(session: &Session) -> Result<PersonSession, AppError> {
-    Ok(session.get(KEY).await?.unwrap_or_default())
+/// The `Set-Cookie` value that keeps a token from a mail link until the page resolves it.
+pub(super) fn remember_token(token: &str) -> HeaderValue {
+    ENROLLMENT_LINK.remember(token)
 }
 
-/// Keeps a token from a mail link until the page resolves it.
-pub(super) async fn remember_token(session: &Session, token: &str) -> Result<(), AppError> {
-    let mut state = read(session).await?;
-    state.token = Some(token.to_owned());
-    session.insert(KEY, state).await?;
-    Ok(())
+pub(super) fn token(headers: &HeaderMap) -> Option<String> {
+    ENROLLMENT_LINK.read(headers)
 }
 
-pub(super) async fn token(session: &Session) -> Result<Option<String>, AppError> {
-    Ok(read(session).await?.token)
+/// The `Set-Cookie` value that drops the link's token.
+pub(super) fn forget_token() -> HeaderValue {
+    ENROLLMENT_LINK.forget()
 }
 
-pub(super) async fn forget_token(session: &Session) -> Result<(), AppError> {
-    let mut state = read(session).await?;
-    state.token = None;
-    session.insert(KEY, state).await?;
-    Ok(())
-}
-
-/// Binds the session to one enrollment, with a new session id so an id planted
-/// before (session fixation) does not gain the access.
+/// Binds the session to one enrollment (creating it: the link was redeemed),
+/// renewed so an id planted before (session fixation) does not gain the access.
 pub(super) async fn bind(session: &Session, enrollment: Uuid) -> Result<(), AppError> {
-    session.cycle_id().await?;
+    crate::auth::session::renew(session).await?;
     session
         .insert(
             KEY,
             PersonSession {
-                token: None,
                 enrollment: Some(enrollment),
             },
         )
@@ -54,5 +46,6 @@ pub(super) async fn bind(session: &Session, enrollment: Uuid) -> Result<(), AppE
 }
 
 pub(super) async fn bound(session: &Session) -> Result<Option<Uuid>, AppError> {
-    Ok(read(session).await?.enrollment)
+    let person: Option<PersonSession> = session.get(KEY).await?;
+    Ok(person.and_then(|person| person.enrollment))
 }

@@ -1,26 +1,30 @@
 //! Accepting an invitation: choose a name and password, then enrol the second factor.
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
+use crate::auth::rate_limit::CredentialAttempt;
 use crate::auth::session;
 use crate::domain::{DisplayName, PersonalDetails};
 use crate::error::AppError;
 use crate::services::onboarding::{self, AcceptOutcome};
 use crate::state::AppState;
+use crate::web::cookies::INVITATION;
 use crate::web::forms::FieldErrors;
 use crate::web::page::{self, Page, PageContext};
 
-/// The link from the mail. The token moves into the session and the browser is
-/// sent to a URL without it, so it does not linger in history or logs.
-pub async fn open_link(session: Session, Path(token): Path<String>) -> Result<Redirect, AppError> {
-    session::remember_invitation(&session, &token).await?;
-    Ok(Redirect::to("/invite"))
+/// The link from the mail. The token moves into a short-lived cookie and the
+/// browser is sent to a URL without it, so it does not linger in history or logs.
+pub async fn open_link(Path(token): Path<String>) -> impl IntoResponse {
+    (
+        [(header::SET_COOKIE, INVITATION.remember(&token))],
+        Redirect::to("/invite"),
+    )
 }
 
 #[derive(Template)]
@@ -52,10 +56,10 @@ fn unusable(page: &PageContext) -> Result<Response, AppError> {
 
 pub async fn show(
     State(state): State<AppState>,
-    session: Session,
+    headers: HeaderMap,
     Page(page): Page,
 ) -> Result<Response, AppError> {
-    let Some(token) = session::invitation_token(&session).await? else {
+    let Some(token) = INVITATION.read(&headers) else {
         return unusable(&page);
     };
     let Some(invitation) = onboarding::find_usable(&state, &token).await? else {
@@ -83,18 +87,15 @@ pub struct AcceptForm {
 }
 
 pub async fn accept(
+    _attempt: CredentialAttempt,
     State(state): State<AppState>,
     meta: RequestMeta,
+    headers: HeaderMap,
     session: Session,
     Page(page): Page,
     CsrfForm(form): CsrfForm<AcceptForm>,
 ) -> Result<Response, AppError> {
-    if let Some(ip) = meta.ip
-        && !state.login_limiter.allow(ip, state.clock.now())
-    {
-        return Err(AppError::TooManyRequests);
-    }
-    let Some(token) = session::invitation_token(&session).await? else {
+    let Some(token) = INVITATION.read(&headers) else {
         return unusable(&page);
     };
     let Some(invitation) = onboarding::find_usable(&state, &token).await? else {
@@ -133,9 +134,12 @@ pub async fn accept(
             account_id,
             session_epoch,
         } => {
-            session::forget_invitation(&session).await?;
             session::begin_login(&session, account_id, session_epoch, state.clock.now()).await?;
-            Ok(Redirect::to("/mfa/enrol").into_response())
+            Ok((
+                [(header::SET_COOKIE, INVITATION.forget())],
+                Redirect::to("/mfa/enrol"),
+            )
+                .into_response())
         }
         AcceptOutcome::InvitationUnusable => unusable(&page),
         AcceptOutcome::EmailTaken => {

@@ -1,7 +1,8 @@
-//! The language switch in every page's header.
-use axum::response::Redirect;
+//! The language switch in every page's header. The choice is a cookie, so
+//! switching costs a visitor without a session no server-side state.
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use crate::auth::csrf::CsrfForm;
 use crate::error::AppError;
@@ -13,13 +14,12 @@ pub struct LangForm {
     back: Option<String>,
 }
 
-pub async fn switch(
-    session: Session,
-    CsrfForm(form): CsrfForm<LangForm>,
-) -> Result<Redirect, AppError> {
+pub async fn switch(CsrfForm(form): CsrfForm<LangForm>) -> Result<impl IntoResponse, AppError> {
     let lang = Lang::from_code(&form.lang).ok_or(AppError::BadForm)?;
-    crate::web::page::choose_lang(&session, lang).await?;
-    Ok(Redirect::to(safe_back_path(form.back.as_deref())))
+    Ok((
+        [(header::SET_COOKIE, crate::web::page::choose_lang(lang))],
+        Redirect::to(safe_back_path(form.back.as_deref())),
+    ))
 }
 
 /// Only a local path is followed, so the switch cannot be made into an open redirect.

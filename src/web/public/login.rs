@@ -8,6 +8,7 @@ use tower_sessions::Session;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::csrf::{CsrfForm, NoFields};
+use crate::auth::rate_limit::CredentialAttempt;
 use crate::auth::session;
 use crate::error::AppError;
 use crate::services::login::LoginOutcome;
@@ -37,17 +38,13 @@ pub struct LoginForm {
 }
 
 pub async fn submit(
+    _attempt: CredentialAttempt,
     State(state): State<AppState>,
     meta: RequestMeta,
     Page(page): Page,
     session: Session,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    if let Some(ip) = meta.ip
-        && !state.login_limiter.allow(ip, state.clock.now())
-    {
-        return Err(AppError::TooManyRequests);
-    }
     match crate::services::login::check_password(&state, &meta, &form.email, &form.password).await?
     {
         LoginOutcome::PasswordAccepted {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
+use crate::auth::rate_limit::CredentialAttempt;
 use crate::auth::{PendingLogin, session};
 use crate::error::AppError;
 use crate::services::mfa::{EnrolmentOutcome, VerifyOutcome};
@@ -36,16 +37,12 @@ pub struct CodeForm {
 }
 
 pub async fn submit(
+    _attempt: CredentialAttempt,
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(pending, page): WithPage<PendingLogin>,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
-    if let Some(ip) = meta.ip
-        && !state.login_limiter.allow(ip, state.clock.now())
-    {
-        return Err(AppError::TooManyRequests);
-    }
     let outcome =
         crate::services::mfa::verify_second_factor(&state, &meta, pending.account.id, &form.code)
             .await?;
@@ -96,7 +93,7 @@ pub async fn show_enrolment(
 pub async fn confirm_enrolment(
     State(state): State<AppState>,
     meta: RequestMeta,
-    WithPage(pending, page): WithPage<PendingLogin>,
+    WithPage(pending, mut page): WithPage<PendingLogin>,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
     if pending.account.mfa_enrolled() {
@@ -108,6 +105,7 @@ pub async fn confirm_enrolment(
         EnrolmentOutcome::Enrolled { recovery_codes } => {
             session::complete_mfa(&pending.session, pending.auth.clone(), state.clock.now())
                 .await?;
+            page.follow_renewal(&pending.session).await?;
             page::ok(&RecoveryCodesTemplate {
                 page: &page,
                 codes: &recovery_codes,

@@ -154,9 +154,11 @@ async fn the_list_searches_filters_and_pages_by_name(pool: PgPool) {
     assert!(search.body.contains("Ustanova 42") && !search.body.contains("Ustanova 41"));
     let hostile = staff
         .client
-        .get("/staff/institutions?q=%27%20OR%201%3D1--&after_id=nope&status=%00")
+        .get("/staff/institutions?q=%27%20OR%201%3D1--&after_id=nope&status=x")
         .await;
     hostile.assert_ok();
+    let nul = staff.client.get("/staff/institutions?status=%00").await;
+    assert_eq!(nul.status, StatusCode::BAD_REQUEST);
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]

@@ -308,7 +308,11 @@ fn classify(response: &TestResponse) -> Outcome {
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
+    // Every persona posts to the login, MFA and invitation routes from 127.0.0.1.
+    let app = TestApp::spawn_configured(pool, |settings| {
+        settings.clients.login_attempts_per_minute = 1_000;
+    })
+    .await;
     let world = super::two_institutions(&app).await;
     let staff = &world.staff;
     let auditor_a = app
