@@ -122,10 +122,13 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
             crate::auth::csrf::anonymous_nonce,
         ))
         .layer(session_layer)
-        .layer(from_fn(crate::web::cookies::host_prefix_rules))
+        .layer(from_fn(crate::auth::cookies::host_prefix_rules))
         .layer(from_fn(crate::web::input::refuse_bad_text))
         .layer(DefaultBodyLimit::max(crate::web::input::BODY_LIMIT))
-        .layer(from_fn_with_state(state.clone(), crate::web::client::admit))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::auth::client::admit,
+        ))
         .layer(CatchPanicLayer::custom(crate::error::panic_response))
         .layer(from_fn(layers::error_pages))
         .layer(from_fn_with_state(state.clone(), layers::security_headers))

@@ -25,10 +25,10 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        // Worked out once by `web::client` (through trusted proxies only).
+        // Worked out once by `auth::client` (through trusted proxies only).
         let ip = parts
             .extensions
-            .get::<crate::web::client::ClientIp>()
+            .get::<crate::auth::client::ClientIp>()
             .map(|client| client.0);
         let request_id = parts
             .headers

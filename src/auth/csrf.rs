@@ -28,10 +28,10 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
+use crate::auth::cookies;
 use crate::crypto::MasterKey;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::cookies;
 
 const SESSION_KEY: &str = "csrf";
 pub const FIELD_NAME: &str = "csrf_token";

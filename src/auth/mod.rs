@@ -1,5 +1,8 @@
-//! Authentication: passwords, TOTP, recovery codes, sessions, and the extractors
-//! that decide who may see a page.
+//! Authentication: passwords, TOTP, recovery codes, sessions, who is asking (the
+//! client's address and its share of the server), the portal's cookies, and the
+//! extractors that decide who may see a page.
+pub mod client;
+pub mod cookies;
 pub mod csrf;
 pub mod extractors;
 pub mod password;

@@ -14,9 +14,9 @@ use axum::http::request::Parts;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::auth::client::ClientIp;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::client::ClientIp;
 
 #[derive(Debug)]
 pub struct IpRateLimiter {

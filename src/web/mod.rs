@@ -2,8 +2,6 @@
 pub mod account;
 pub mod api;
 pub mod audit_view;
-pub mod client;
-pub mod cookies;
 pub mod forms;
 pub mod input;
 pub mod institution;

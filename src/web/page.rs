@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use tower_sessions::Session;
 
+use crate::auth::cookies;
 use crate::auth::csrf::FormTokens;
 use crate::auth::extractors::session_of;
 use crate::auth::scope::RequiredRole;
@@ -16,7 +17,6 @@ use crate::db::accounts::Account;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::cookies;
 
 /// The visitor's explicit choice of language; a cookie, so choosing costs no session.
 const LANG_COOKIE: &str = "__Host-tcs_lang";

@@ -350,12 +350,7 @@ impl TestClient {
 
     /// Posts a form with its CSRF token added (fetched first if needed).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
-        let token = self.csrf_token_for(path).await;
-        let mut all: Vec<(&str, &str)> = fields.to_vec();
-        all.push(("csrf_token", &token));
-        let body = serde_urlencoded::to_string(&all).unwrap();
-        self.post_raw(path, "application/x-www-form-urlencoded", body, &[])
-            .await
+        self.post_form_with(path, fields, &[]).await
     }
 
     /// Like [`post_form`](Self::post_form), asking for the answer in `lang` ("sr" or "en").
@@ -365,7 +360,17 @@ impl TestClient {
         path: &str,
         fields: &[(&str, &str)],
     ) -> TestResponse {
-        let token = self.csrf_token().await;
+        self.post_form_with(path, fields, &[("accept-language", lang)])
+            .await
+    }
+
+    async fn post_form_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        extra_headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let token = self.csrf_token_for(path).await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
         let body = serde_urlencoded::to_string(&all).unwrap();
@@ -373,7 +378,7 @@ impl TestClient {
             path,
             "application/x-www-form-urlencoded",
             body,
-            &[("accept-language", lang)],
+            extra_headers,
         )
         .await
     }

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
 
+use crate::auth::cookies::ENROLLMENT_LINK;
 use crate::error::AppError;
-use crate::web::cookies::ENROLLMENT_LINK;
 
 const KEY: &str = "person";
 

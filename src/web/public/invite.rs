@@ -7,6 +7,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::audit::RequestMeta;
+use crate::auth::cookies::INVITATION;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::rate_limit::CredentialAttempt;
 use crate::auth::session;
@@ -14,7 +15,6 @@ use crate::domain::{DisplayName, PersonalDetails};
 use crate::error::AppError;
 use crate::services::onboarding::{self, AcceptOutcome};
 use crate::state::AppState;
-use crate::web::cookies::INVITATION;
 use crate::web::forms::FieldErrors;
 use crate::web::page::{self, Page, PageContext};
 
