@@ -39,6 +39,7 @@ pub enum Command {
     /// Everything on one machine for a first look: database, DigiCert sandbox, demo data, and the portal.
     Demo(DemoArgs),
     /// Run the DigiCert sandbox: a local CertCentral Services API v2 that issues real certificates.
+    #[command(after_long_help = digicert_sim::docs::help_text())]
     DigicertSim(digicert_sim::cli::SimArgs),
 }
 

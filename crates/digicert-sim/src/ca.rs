@@ -248,14 +248,25 @@ impl CertificateAuthority {
         &self,
         revoked: &[RevokedSerial],
         number: u64,
-        now: OffsetDateTime,
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
     ) -> anyhow::Result<Vec<u8>> {
-        sign_crl(&self.intermediate, revoked, number, now)
+        sign_crl(
+            &self.intermediate,
+            revoked,
+            number,
+            (this_update, next_update),
+        )
     }
 
     /// The root's CRL (DER); the sandbox never revokes its intermediate, so it is empty.
-    pub fn root_crl(&self, number: u64, now: OffsetDateTime) -> anyhow::Result<Vec<u8>> {
-        sign_crl(&self.root, &[], number, now)
+    pub fn root_crl(
+        &self,
+        number: u64,
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
+    ) -> anyhow::Result<Vec<u8>> {
+        sign_crl(&self.root, &[], number, (this_update, next_update))
     }
 }
 
@@ -278,7 +289,7 @@ fn sign_crl(
     authority: &Authority,
     revoked: &[RevokedSerial],
     number: u64,
-    now: OffsetDateTime,
+    (this_update, next_update): (OffsetDateTime, OffsetDateTime),
 ) -> anyhow::Result<Vec<u8>> {
     let revoked_certs = revoked
         .iter()
@@ -286,14 +297,14 @@ fn sign_crl(
             Ok(RevokedCertParams {
                 serial_number: SerialNumber::from_slice(&hex::decode(&r.serial_hex)?),
                 revocation_time: r.at,
-                reason_code: r.reason,
+                reason_code: None,
                 invalidity_date: None,
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let params = CertificateRevocationListParams {
-        this_update: now - Duration::minutes(5),
-        next_update: now + Duration::days(7),
+        this_update,
+        next_update,
         crl_number: SerialNumber::from(number),
         issuing_distribution_point: None,
         revoked_certs,

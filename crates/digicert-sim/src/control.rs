@@ -2,23 +2,8 @@
 //! It plays everything outside the Services API: DigiCert's validation team, the recipients
 //! clicking their links, DNS, time, and a misbehaving network.
 //!
-//! | Method and path | Body | Effect |
-//! |---|---|---|
-//! | `GET /sandbox`, `GET /sandbox/state` | | HTML state page (also takes `?key=`, as a browser cannot add headers to a link) |
-//! | `POST /sandbox/accounts` | `AccountSeed` | new isolated account (409 if the key exists) |
-//! | `POST /sandbox/accounts/{key}/organizations` | `OrganizationSeed` | organization with its domains |
-//! | `PUT /sandbox/accounts/{key}/organizations/{id}/validation` | `ValidationSeed` | S/MIME validation state and expiry |
-//! | `POST /sandbox/accounts/{key}/domains` | `{name, organization_id, state?, dcv_method?}` | domain |
-//! | `PUT /sandbox/accounts/{key}/domains/{id}/validation` | `ValidationSeed` | domain validation state and expiry |
-//! | `POST /sandbox/accounts/{key}/domains/{id}/publish-token` | | "the DNS/HTTP token is in place": `validate-token` succeeds |
-//! | `PUT /sandbox/accounts/{key}/settings` | `{email_validation?, request_approval?, access_role?}` | automatic/manual modes, key role |
-//! | `POST /sandbox/accounts/{key}/orders/{id}/validate-emails` | `{emails?}` or empty | recipients validate (all or some) |
-//! | `POST /sandbox/accounts/{key}/orders/{id}/pickup` | `{csr}` | recipient's key for an order placed without CSR |
-//! | `GET /sandbox/clock`, `POST /sandbox/clock/advance` | `{days?, hours?, seconds?}` | read or move the simulated time |
-//! | `GET`/`PUT`/`DELETE /sandbox/faults` | `FaultSettings` | latency, 5xx share, timeouts, dropped connections, forced 429s |
-//!
-//! `ValidationSeed` is `{"state": "validated", "validated_until"?: RFC 3339}`, `{"state":
-//! "pending"}`, `{"state": "expired"}` or `{"state": "none"}`.
+//! The routes, with their bodies and effects, are listed once in [`crate::docs::CONTROL_ROUTES`]
+//! (shown by `digicert-sim --help` and the page at `/`).
 
 use std::sync::Arc;
 
@@ -267,6 +252,7 @@ struct SettingsBody {
     email_validation: Option<EmailValidationMode>,
     request_approval: Option<ApprovalMode>,
     access_role: Option<AccessRole>,
+    mis_issue_profiles: Option<u32>,
 }
 
 async fn settings(
@@ -285,6 +271,9 @@ async fn settings(
             }
             if let Some(role) = body.access_role {
                 account.access_role = role;
+            }
+            if let Some(count) = body.mis_issue_profiles {
+                account.mis_issue_profiles = count;
             }
             lifecycle::advance_all(account, ca, now)?;
             Ok(())

@@ -7,12 +7,14 @@ use axum::response::{IntoResponse, Response};
 use pki::csr::CsrError;
 use serde_json::json;
 
-/// One error answer.
+/// One error answer: its first error, and any further ones DigiCert lists beside it in
+/// `errors[]` (every missing required field at once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
+    pub more: Vec<(String, String)>,
 }
 
 impl ApiError {
@@ -21,6 +23,7 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            more: Vec::new(),
         }
     }
 
@@ -57,6 +60,16 @@ impl ApiError {
             format!("required_param|{field}"),
             format!("{field} is required."),
         )
+    }
+
+    /// Every field of `fields` is missing; one `errors[]` entry each. `fields` must not be empty.
+    pub fn required_all(fields: &[&str]) -> Self {
+        let mut entries = fields.iter().map(|field| Self::required(field));
+        let mut first = entries
+            .next()
+            .unwrap_or_else(|| Self::internal("no missing field to report"));
+        first.more = entries.map(|e| (e.code, e.message)).collect();
+        first
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -109,7 +122,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"errors": [{"code": self.code, "message": self.message}]});
+        let errors: Vec<_> = std::iter::once((self.code, self.message))
+            .chain(self.more)
+            .map(|(code, message)| json!({"code": code, "message": message}))
+            .collect();
+        let body = json!({ "errors": errors });
         (self.status, axum::Json(body)).into_response()
     }
 }

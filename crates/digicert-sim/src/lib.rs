@@ -8,7 +8,8 @@
 //! Tour: [`api`] serves `/services/v2` (thin handlers), [`ordering`] holds DigiCert's rules for
 //! accepting an order, [`lifecycle`] moves orders and requests through their states,
 //! [`profile`] decides each leaf's subject and extensions, [`ca`] signs with rcgen,
-//! [`crl`] decides what the CRLs list, [`pki_routes`] publishes CRLs and CA certificates, [`control`] is the `/sandbox` control API,
+//! [`crl`] decides when each CA re-issues its CRL and what it lists, [`docs`] is the guide at `/`
+//! and in `--help`, [`pki_routes`] publishes CRLs and CA certificates, [`control`] is the `/sandbox` control API,
 //! [`state`] is plain data that [`persist`] saves, [`seed`] pre-populates it, [`clock`],
 //! [`faults`] and [`rate_limit`] are the injectable time, failures and limits.
 //!
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod clock;
 pub mod control;
 pub mod crl;
+pub mod docs;
 pub mod error;
 pub mod faults;
 pub mod lifecycle;
@@ -217,13 +219,34 @@ impl Sandbox {
     }
 }
 
-/// The whole sandbox as one router: `/services/v2`, `/sandbox` (control), `/pki` (CRLs, CA
-/// certificates).
+/// The whole sandbox as one router: `/` (the guide), `/services/v2`, `/sandbox` (control),
+/// `/pki` (CRLs, CA certificates).
 pub fn router(sandbox: Arc<Sandbox>) -> Router {
     Router::new()
+        .route("/", axum::routing::get(index_page))
         .nest("/services/v2", api::router(sandbox.clone()))
         .nest("/sandbox", control::router(sandbox.clone()))
         .merge(pki_routes::router(sandbox))
+}
+
+/// `GET /`: the routes and the worked example, with the address the visitor used. Public: it
+/// holds no key.
+async fn index_page(
+    headers: axum::http::HeaderMap,
+) -> error::ApiResult<axum::response::Html<String>> {
+    use askama::Template;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("127.0.0.1:8089");
+    docs::IndexPage::new(&format!("http://{host}"))
+        .render()
+        .map(axum::response::Html)
+        .map_err(|e| error::ApiError::internal(e.to_string()))
 }
 
 /// A sandbox serving on 127.0.0.1 in the current runtime; stops when dropped.

@@ -8,7 +8,6 @@ use pki::csr::Csr;
 use time::OffsetDateTime;
 
 use super::ca::{CertificateAuthority, LeafSpec};
-use super::crl::crl_reason;
 use super::error::{ApiError, ApiResult};
 use super::ordering::{self, AcceptedOrder};
 use super::products::{self, Product};
@@ -135,7 +134,11 @@ fn issue(
     now: OffsetDateTime,
     order_id: u64,
 ) -> anyhow::Result<()> {
-    let order = account.order(order_id).context("order vanished")?.clone();
+    let mut order = account.order(order_id).context("order vanished")?.clone();
+    if account.mis_issue_profiles > 0 {
+        account.mis_issue_profiles -= 1;
+        order = profile::with_other_profile(&order);
+    }
     let product = product_of(&order)?;
     let csr_pem = order.csr.as_deref().context("issuing without a CSR")?;
     let csr = Csr::parse(csr_pem.as_bytes()).context("a stored CSR no longer parses")?;
@@ -406,19 +409,11 @@ pub fn cancel(
     Ok(())
 }
 
-/// Accepted revocation reasons (RFC 5280 names, snake_case or camelCase).
-pub fn parse_reason(reason: Option<&str>) -> ApiResult<String> {
-    let reason = reason.unwrap_or("unspecified");
-    if crl_reason(reason).is_some() {
-        Ok(reason.to_string())
-    } else {
-        Err(ApiError::invalid(
-            "revocation_reason",
-            format!(
-                "{reason} is not one of unspecified, key_compromise, affiliation_changed, superseded, cessation_of_operation, privilege_withdrawn."
-            ),
-        ))
-    }
+/// The revocation reason as the client sent it. DigiCert documents `revocation_reason` as
+/// used for TLS certificates only and ignored for other types, so any value passes, and the
+/// CRL entry carries no reason code.
+pub fn parse_reason(reason: Option<&str>) -> String {
+    reason.unwrap_or("unspecified").to_string()
 }
 
 /// A revocation as the API asked for it; no `certificate_id` means every certificate of the order.
@@ -538,7 +533,8 @@ fn revoke_now(account: &mut Account, certificate_id: u64, reason: &str, now: Off
     };
     if cert.revocation.is_none() {
         cert.revocation = Some(Revocation {
-            at: now,
+            // In whole seconds as CRLs carry them, so the next CRL's thisUpdate covers it.
+            at: crate::crl::whole_seconds(now),
             reason: reason.to_string(),
         });
     }

@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 /// A local DigiCert CertCentral Services API v2 that issues real (sandbox-rooted) S/MIME
 /// certificates, with a control API to move time, inject faults and approve requests.
 #[derive(Debug, Parser)]
-#[command(name = "digicert-sim", version, about, long_about)]
+#[command(name = "digicert-sim", version, about, long_about, after_long_help = digicert_sim::docs::help_text())]
 struct Cli {
     #[command(flatten)]
     sim: digicert_sim::cli::SimArgs,

@@ -78,6 +78,10 @@ pub fn accept(
     mut body: NewOrderBody,
     now: OffsetDateTime,
 ) -> ApiResult<AcceptedOrder> {
+    let missing = missing_fields(product, &body);
+    if !missing.is_empty() {
+        return Err(ApiError::required_all(&missing));
+    }
     let cert = body
         .certificate
         .take()
@@ -219,6 +223,66 @@ pub fn accept(
         order,
         skip_approval: body.skip_approval.unwrap_or(false),
     })
+}
+
+/// Every required field the body lacks, so the client learns of all of them in one answer
+/// as DigiCert lists them. Values that are present but wrong are judged later, one by one.
+fn missing_fields(product: &Product, body: &NewOrderBody) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
+    match &body.certificate {
+        None => missing.push("certificate"),
+        Some(cert) => {
+            if cert.emails.as_ref().is_none_or(Vec::is_empty) {
+                missing.push("certificate.emails");
+            }
+            if cert.signature_hash.is_none() {
+                missing.push("certificate.signature_hash");
+            }
+            if matches!(product.usage, UsageRule::Fixed { .. }) && blank(&cert.common_name) {
+                missing.push("certificate.common_name");
+            }
+            if product.csr_required && blank(&cert.csr) {
+                missing.push("certificate.csr");
+            }
+            if product.usage == UsageRule::Designated {
+                match &cert.usage_designation {
+                    None => missing.push("certificate.usage_designation"),
+                    Some(usage) if usage.primary_usage.is_none() => {
+                        missing.push("certificate.usage_designation.primary_usage");
+                    }
+                    Some(_) => {}
+                }
+            }
+            let names_a_person = matches!(
+                cert.common_name_indicator.as_deref(),
+                Some("given_name_surname" | "pseudonym")
+            );
+            if product.smime_type != SmimeType::Mailbox {
+                if product.common_name_indicator_required && cert.common_name_indicator.is_none() {
+                    missing.push("certificate.common_name_indicator");
+                }
+                if (product.individual_always_required || names_a_person)
+                    && cert.individual.is_none()
+                {
+                    missing.push("certificate.individual");
+                }
+            }
+        }
+    }
+    if product.organization_required && body.organization.is_none() {
+        missing.push("organization.id");
+    }
+    let nested = body.order_validity.as_ref();
+    let has_validity = nested.is_some_and(|v| {
+        v.years.is_some() || v.days.is_some() || v.custom_expiration_date.is_some()
+    }) || body.validity_years.is_some()
+        || body.validity_days.is_some()
+        || body.custom_expiration_date.is_some();
+    if !has_validity {
+        missing.push("order_validity");
+    }
+    missing
 }
 
 /// Parses a user's CSR for an S/MIME certificate. `pki::csr` accepts P-521 (a sound key in
@@ -413,11 +477,14 @@ fn usage_for(product: &Product, body: Option<&UsageBody>, profile: Profile) -> A
                     ));
                 }
             };
+            // S/MIME BR §7.1.2.3 (f): the multipurpose profile may add clientAuth, and the
+            // Secure Email products sell it as "mail and client authentication"; strict
+            // stays emailProtection only.
             let mut usage = Usage {
                 signing,
                 encryption,
                 non_repudiation: false,
-                client_auth: false,
+                client_auth: profile == Profile::Multipurpose,
             };
             for extra in body.additional_usages.iter().flatten() {
                 match extra.as_str() {

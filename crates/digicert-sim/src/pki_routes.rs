@@ -11,7 +11,7 @@ use axum::routing::get;
 
 use super::Sandbox;
 use super::ca::{INTERMEDIATE_CERT_PATH, INTERMEDIATE_CRL_PATH, ROOT_CERT_PATH, ROOT_CRL_PATH};
-use super::crl;
+use super::crl::{self, CrlIssuer};
 use super::error::ApiResult;
 
 pub fn router(sandbox: Arc<Sandbox>) -> Router {
@@ -38,24 +38,17 @@ async fn intermediate_cert(State(sandbox): State<Arc<Sandbox>>) -> Response {
     )
 }
 
-/// Every CRL gets the next CRL number (RFC 5280 §5.2.3 wants them increasing).
 async fn root_crl(State(sandbox): State<Arc<Sandbox>>) -> ApiResult<Response> {
-    let bytes = sandbox
-        .write(|state, ca, now| {
-            state.crl_number += 1;
-            Ok(ca.root_crl(state.crl_number, now)?)
-        })
-        .await?;
-    Ok(der("application/pkix-crl", bytes))
+    crl_response(&sandbox, CrlIssuer::Root).await
 }
 
 async fn intermediate_crl(State(sandbox): State<Arc<Sandbox>>) -> ApiResult<Response> {
+    crl_response(&sandbox, CrlIssuer::Intermediate).await
+}
+
+async fn crl_response(sandbox: &Sandbox, issuer: CrlIssuer) -> ApiResult<Response> {
     let bytes = sandbox
-        .write(|state, ca, now| {
-            state.crl_number += 1;
-            let revoked = crl::revoked_serials(state);
-            Ok(ca.intermediate_crl(&revoked, state.crl_number, now)?)
-        })
+        .write(|state, ca, now| Ok(crl::current(state, ca, issuer, now)?))
         .await?;
     Ok(der("application/pkix-crl", bytes))
 }

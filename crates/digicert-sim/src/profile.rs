@@ -43,6 +43,18 @@ pub fn key_usages(order: &Order, key: KeyKind) -> Vec<KeyUsagePurpose> {
     usages
 }
 
+/// `order` as a CA that mixed up the profiles would issue it: the other profile, with the
+/// clientAuth that profile carries (strict never, multipurpose always).
+pub fn with_other_profile(order: &Order) -> Order {
+    let mut wrong = order.clone();
+    wrong.profile = match order.profile {
+        Profile::Strict => Profile::Multipurpose,
+        Profile::Multipurpose => Profile::Strict,
+    };
+    wrong.usage.client_auth = wrong.profile == Profile::Multipurpose;
+    wrong
+}
+
 pub fn extended_key_usages(order: &Order) -> Vec<ExtendedKeyUsagePurpose> {
     let mut ekus = vec![ExtendedKeyUsagePurpose::EmailProtection];
     if order.usage.client_auth {
@@ -63,7 +75,9 @@ pub fn subject(kind: SmimeType, order: &Order, org: Option<&Organization>) -> Di
             dn.push(DnType::CountryName, DnValue::PrintableString(country));
         }
         dn.push(DnType::OrganizationName, utf8(&org.name));
-        if let Ok(reference) = org.registration_reference.as_str().try_into() {
+        if let Some(identifier) = org.organization_identifier()
+            && let Ok(reference) = identifier.as_str().try_into()
+        {
             dn.push(
                 DnType::CustomDnType(OID_ORGANIZATION_IDENTIFIER.to_vec()),
                 DnValue::PrintableString(reference),

@@ -39,9 +39,10 @@ pub struct OrganizationSeed {
     pub country: String,
     #[serde(default = "default_city")]
     pub city: String,
-    /// `subject:organizationIdentifier`; defaults to `NTR<country>-<organization id>`.
+    /// The national registration number; `subject:organizationIdentifier` becomes
+    /// `NTR<country>-<number>`. Without one, certificates carry no organizationIdentifier.
     #[serde(default)]
-    pub registration_reference: Option<String>,
+    pub registration_number: Option<String>,
     #[serde(default)]
     pub smime: ValidationSeed,
     #[serde(default)]
@@ -120,10 +121,15 @@ impl OrganizationSeed {
             assumed_name: None,
             country: default_country(),
             city: default_city(),
-            registration_reference: None,
+            registration_number: None,
             smime: ValidationSeed::default(),
             domains: Vec::new(),
         }
+    }
+
+    pub fn with_registration_number(mut self, number: impl Into<String>) -> Self {
+        self.registration_number = Some(number.into());
+        self
     }
 
     pub fn with_smime(mut self, state: ValidationSeed) -> Self {
@@ -210,6 +216,7 @@ pub fn add_account(
         email_validation: seed.email_validation,
         request_approval: seed.request_approval,
         access_role: seed.access_role,
+        mis_issue_profiles: 0,
         organizations: Vec::new(),
         domains: Vec::new(),
         orders: Vec::new(),
@@ -249,10 +256,7 @@ pub fn add_organization(
         city: seed.city.clone(),
         state: String::new(),
         zip: "11000".into(),
-        registration_reference: seed
-            .registration_reference
-            .clone()
-            .unwrap_or_else(|| format!("NTR{}-{id}", country.to_ascii_uppercase())),
+        registration_number: seed.registration_number.clone(),
         country,
         telephone: "+381 11 0000000".into(),
         date_created: now,

@@ -1,5 +1,7 @@
-//! Certificate downloads (`pem_all`, `pem_noroot`, `p7b`), the chain, and revoking one
-//! certificate.
+//! Certificate downloads (`pem_all`, `pem_noroot`, `p7b`; by platform; by order with or
+//! without a format), the chain, and revoking one certificate.
+
+use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -27,6 +29,53 @@ pub(super) async fn download(
         })
         .await?;
     render(sandbox.ca(), &cert, &format)
+}
+
+/// `GET /certificate/{id}/download/platform[/{platform_id}]`: the certificate as the order's
+/// server platform wants it. A client certificate has no server platform, so every platform
+/// gets DigiCert's default, one PEM file with the leaf, the intermediate and the root (what
+/// Lemur's DigiCert plugin reads from this route).
+pub(super) async fn download_platform(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(params): Path<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    let id = params.get("id").map(String::as_str).unwrap_or_default();
+    if let Some(platform) = params.get("platform_id") {
+        platform_id(platform)?;
+    }
+    download(
+        State(sandbox),
+        ApiKey(key),
+        Path((id.to_string(), DEFAULT_FORMAT.to_string())),
+    )
+    .await
+}
+
+/// `GET /certificate/download/order/{id}` without `/format/`: the platform's default.
+pub(super) async fn download_by_order_default(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    download_by_order(
+        State(sandbox),
+        ApiKey(key),
+        Path((id, DEFAULT_FORMAT.to_string())),
+    )
+    .await
+}
+
+/// What a download without a format gets: the default platform's PEM bundle.
+const DEFAULT_FORMAT: &str = "pem_all";
+
+/// Platform ids are short words (`apache`, `nginx`, `other`…).
+fn platform_id(platform: &str) -> ApiResult<()> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if platform.is_empty() || platform.len() > 64 || !platform.chars().all(word) {
+        return Err(ApiError::not_found("platform"));
+    }
+    Ok(())
 }
 
 pub(super) async fn download_by_order(

@@ -39,7 +39,10 @@ pub fn router(sandbox: Shared) -> Router {
             "/organization",
             get(organizations::list).post(organizations::create),
         )
-        .route("/organization/{id}", get(organizations::info))
+        .route(
+            "/organization/{id}",
+            get(organizations::info).put(organizations::update),
+        )
         .route(
             "/organization/{id}/validation",
             get(organizations::validations).post(organizations::submit_validation),
@@ -87,6 +90,18 @@ pub fn router(sandbox: Shared) -> Router {
         .route(
             "/certificate/{id}/download/format/{format}",
             get(certificates::download),
+        )
+        .route(
+            "/certificate/{id}/download/platform",
+            get(certificates::download_platform),
+        )
+        .route(
+            "/certificate/{id}/download/platform/{platform_id}",
+            get(certificates::download_platform),
+        )
+        .route(
+            "/certificate/download/order/{id}",
+            get(certificates::download_by_order_default),
         )
         .route(
             "/certificate/download/order/{id}/format/{format}",

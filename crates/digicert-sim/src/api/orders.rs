@@ -331,7 +331,7 @@ pub(super) async fn revoke_common(
     target: RevokeTarget,
     body: RevokeBody,
 ) -> ApiResult<Response> {
-    let reason = lifecycle::parse_reason(body.revocation_reason.as_deref())?;
+    let reason = lifecycle::parse_reason(body.revocation_reason.as_deref());
     let comments = body.comments();
     let skip = body.skip_approval.unwrap_or(false);
     let answer = sandbox

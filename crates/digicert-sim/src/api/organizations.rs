@@ -132,6 +132,52 @@ pub(super) struct CreateBody {
     assumed_name: Option<String>,
     city: Option<String>,
     country: Option<String>,
+    registration_number: Option<String>,
+}
+
+/// `PUT /organization/{id}`: the fields an account may change on an organization it owns.
+#[derive(Debug, Deserialize)]
+pub(super) struct UpdateBody {
+    registration_number: Option<String>,
+}
+
+/// A registration number as registers print them: digits, letters and the separators
+/// `-`, `.` and `/`, at most 32 characters. It becomes part of a PrintableString.
+fn registration_number(value: &str) -> ApiResult<String> {
+    let value = value.trim();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '/');
+    if value.is_empty() || value.len() > 32 || !value.chars().all(allowed) {
+        return Err(ApiError::invalid(
+            "registration_number",
+            "Use the organization's registration number: 1 to 32 letters, digits, '-', '.' or '/'.",
+        ));
+    }
+    Ok(value.to_string())
+}
+
+pub(super) async fn update(
+    State(sandbox): State<Shared>,
+    ApiKey(key): ApiKey,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id, "organization")?;
+    let number = registration_number(
+        body.registration_number
+            .as_deref()
+            .ok_or_else(|| ApiError::required("registration_number"))?,
+    )?;
+    sandbox
+        .write(|state, _, _| {
+            let (account, _) = split(state, &key)?;
+            let org = account
+                .organization_mut(id)
+                .ok_or_else(|| ApiError::not_found("organization"))?;
+            org.registration_number = Some(number);
+            Ok(())
+        })
+        .await?;
+    Ok(no_content())
 }
 
 pub(super) async fn create(
@@ -139,11 +185,26 @@ pub(super) async fn create(
     ApiKey(key): ApiKey,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> ApiResult<Response> {
-    let name = body.name.ok_or_else(|| ApiError::required("name"))?;
-    let country = body.country.ok_or_else(|| ApiError::required("country"))?;
+    let missing: Vec<&str> = [
+        ("name", body.name.is_none()),
+        ("country", body.country.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(field, absent)| absent.then_some(field))
+    .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::required_all(&missing));
+    }
+    let name = body.name.unwrap_or_default();
+    let country = body.country.unwrap_or_default();
     let mut org_seed = OrganizationSeed::new(name).with_smime(ValidationSeed::None);
     org_seed.country = country;
     org_seed.assumed_name = body.assumed_name;
+    org_seed.registration_number = body
+        .registration_number
+        .as_deref()
+        .map(registration_number)
+        .transpose()?;
     if let Some(city) = body.city {
         org_seed.city = city;
     }

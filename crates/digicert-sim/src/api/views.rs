@@ -100,6 +100,9 @@ pub fn organization_json(
     map.insert("state".into(), json!(org.state));
     map.insert("country".into(), json!(org.country));
     map.insert("telephone".into(), json!(org.telephone));
+    if let Some(number) = &org.registration_number {
+        map.insert("registration_number".into(), json!(number));
+    }
     map.insert(
         "container".into(),
         json!({"id": account.container.id, "parent_id": 0, "name": account.container.name, "is_active": true}),

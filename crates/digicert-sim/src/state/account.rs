@@ -16,6 +16,11 @@ pub struct Account {
     pub request_approval: ApprovalMode,
     #[serde(default)]
     pub access_role: AccessRole,
+    /// Set through the control API: the next this-many certificates are issued with the
+    /// other S/MIME profile than the order asked for (its EKU and policy), a CA mistake that
+    /// clients must catch.
+    #[serde(default)]
+    pub mis_issue_profiles: u32,
     pub organizations: Vec<Organization>,
     pub domains: Vec<Domain>,
     pub orders: Vec<Order>,

@@ -21,8 +21,28 @@ pub struct SandboxState {
     pub accounts: Vec<Account>,
     pub ids: IdCounters,
     pub clock_offset_seconds: i64,
-    /// CRL numbers must increase with every CRL the intermediate signs.
-    pub crl_number: u64,
+    /// The CRL each CA published last.
+    #[serde(default)]
+    pub crls: Crls,
+}
+
+/// The last CRL of each CA; each has its own number sequence.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Crls {
+    pub root: Option<PublishedCrl>,
+    pub intermediate: Option<PublishedCrl>,
+}
+
+/// A CRL as published, kept so later downloads get the same bytes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PublishedCrl {
+    pub number: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub this_update: time::OffsetDateTime,
+    /// How many revoked certificates it lists; revocations are final, so a higher count
+    /// means the CRL is out of date.
+    pub revoked: usize,
+    pub der_hex: String,
 }
 
 /// Ids are unique across accounts, as in CertCentral, so an id from one account looked up with

@@ -15,9 +15,10 @@ pub struct Organization {
     /// ISO 3166-1 alpha-2, lower case as DigiCert returns it.
     pub country: String,
     pub telephone: String,
-    /// The registration reference put into `subject:organizationIdentifier`
-    /// (S/MIME BR §7.1.4.2.2 d), e.g. `NTRRS-17162543`.
-    pub registration_reference: String,
+    /// The organization's number in its national business register (in Serbia the
+    /// matični broj), as the API client sent it; `None` until one is given.
+    #[serde(default)]
+    pub registration_number: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub date_created: OffsetDateTime,
     pub smime: Option<Validation>,
@@ -72,6 +73,15 @@ impl Validation {
 impl Organization {
     pub fn smime_active(&self, now: OffsetDateTime) -> bool {
         self.smime.as_ref().is_some_and(|v| v.is_active(now))
+    }
+
+    /// `subject:organizationIdentifier` per S/MIME BR §7.1.4.2.2 (d): the registration
+    /// scheme `NTR`, the country and the registration number, e.g. `NTRRS-07032501`.
+    /// `None` while DigiCert has no registration number for the organization.
+    pub fn organization_identifier(&self) -> Option<String> {
+        self.registration_number
+            .as_deref()
+            .map(|number| format!("NTR{}-{number}", self.country.to_ascii_uppercase()))
     }
 
     pub fn display_name(&self) -> String {

@@ -405,3 +405,73 @@ async fn aia_and_crl_urls_in_certificates_are_served_by_the_sandbox() {
     .into_parts();
     assert!(ok, "the whole chain checks against both CRLs: {out}");
 }
+
+/// The organizationIdentifier (2.5.4.97) and the extended key usages of a leaf, as
+/// `(identifier, [(emailProtection, clientAuth)])`.
+fn identifier_and_ekus(leaf_pem: &str) -> (Option<String>, (bool, bool)) {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let der = pki::pem::decode_all(leaf_pem)
+        .into_iter()
+        .next()
+        .expect("a PEM block")
+        .der;
+    let (_, cert) = X509Certificate::from_der(&der).expect("a certificate");
+    let identifier_oid = x509_parser::oid_registry::Oid::from(&[2, 5, 4, 97]).expect("an OID");
+    let identifier = cert
+        .subject()
+        .iter_attributes()
+        .find(|attribute| attribute.attr_type() == &identifier_oid)
+        .map(|attribute| attribute.as_str().expect("a string").to_string());
+    let eku = cert
+        .extended_key_usage()
+        .expect("a readable EKU")
+        .expect("an EKU")
+        .value;
+    (identifier, (eku.email_protection, eku.client_auth))
+}
+
+#[tokio::test]
+async fn each_product_and_profile_carries_the_registration_number_and_the_ekus_it_promises() {
+    let h = start().await;
+    let org = h.organization_id(KEY_A).await;
+    let csr = csr_pem(&ec_key(&rcgen::PKCS_ECDSA_P256_SHA256));
+    let rsa_csr = csr_pem(&rsa_key());
+    let etf = Some("NTRRS-07032501");
+    // (product, profile, organizationIdentifier, clientAuth)
+    let cases: [(&str, Option<&str>, Option<&str>, bool); 9] = [
+        ("client_premium", None, etf, true),
+        ("client_email_security_plus", None, etf, false),
+        ("client_digital_signature_plus", None, etf, false),
+        ("secure_email_mailbox", Some("strict"), None, false),
+        ("secure_email_mailbox", Some("multipurpose"), None, true),
+        ("secure_email_sponsor", Some("strict"), etf, false),
+        ("secure_email_sponsor", Some("multipurpose"), etf, true),
+        ("secure_email_organization", Some("strict"), etf, false),
+        ("secure_email_organization", Some("multipurpose"), etf, true),
+    ];
+    for (product, profile, identifier, client_auth) in cases {
+        let body = match profile {
+            None => order_body(org, "jane@example.edu", Some(&rsa_csr)),
+            Some(profile) => {
+                let org = (product != "secure_email_mailbox").then_some(org);
+                let mut body = secure_email_body(org, "jane@example.edu", &csr, profile, "signing");
+                if product == "secure_email_organization" {
+                    body["certificate"]["common_name_indicator"] = json!("organization_name");
+                }
+                body
+            }
+        };
+        let leaf = leaf_of(&h.order(product, body).await);
+        let (found, ekus) = identifier_and_ekus(&leaf);
+        assert_eq!(
+            found.as_deref(),
+            identifier,
+            "{product}/{profile:?}: organizationIdentifier"
+        );
+        assert_eq!(
+            ekus,
+            (true, client_auth),
+            "{product}/{profile:?}: (emailProtection, clientAuth)"
+        );
+    }
+}

@@ -345,7 +345,8 @@ async fn revoked_certificate_shows_up_in_crl() {
         ],
     )
     .into_parts();
-    assert!(text.contains("Key Compromise"), "{text}");
+    // revocation_reason is ignored for client certificates: no reason code on the entry.
+    assert!(!text.contains("CRL Reason Code"), "{text}");
     assert!(text.contains("Issuer: C = NL, ST = Noord-Holland, L = Amsterdam, O = SANDBOX TERENA, CN = SANDBOX TERENA SSL CA 3"), "{text}");
 }
 
@@ -595,13 +596,20 @@ async fn a_certificate_can_be_revoked_by_serial_number_but_not_twice() {
         (again.status.as_u16(), again.code()),
         (400, "invalid_status|certificate".to_string())
     );
-    let reason = h
+}
+
+#[tokio::test]
+async fn a_client_certificate_revocation_ignores_the_revocation_reason_as_digicert_documents() {
+    let h = start().await;
+    let (order_id, _, _) = issued(&h, "reason").await;
+    let revoked = h
         .put(
             &format!("/order/certificate/{order_id}/revoke"),
-            json!({"revocation_reason": "boredom"}),
+            json!({"revocation_reason": "boredom", "skip_approval": true}),
         )
         .await;
-    assert_eq!(reason.code(), "invalid_param|revocation_reason");
+    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    assert_eq!(status_of(&h, order_id).await, "revoked");
 }
 
 #[tokio::test]

@@ -5,6 +5,9 @@
     reason = "helpers outside #[test] functions: a value that fails to unwrap fails the test"
 )]
 
+mod clients;
+mod crl;
+mod docs;
 mod errors;
 mod fidelity;
 mod issuance;
@@ -43,14 +46,19 @@ pub fn default_options() -> SandboxOptions {
         .with_account(
             AccountSeed::new(KEY_A).with_organization(
                 OrganizationSeed::new("Example University")
+                    .with_registration_number("07032501")
                     .with_domain("example.edu", validated())
                     .with_domain("pending-example.org", ValidationSeed::Pending)
                     .with_domain("expired-example.org", ValidationSeed::Expired),
             ),
         )
-        .with_account(AccountSeed::new(KEY_B).with_organization(
-            OrganizationSeed::new("Other University").with_domain("other.edu", validated()),
-        ))
+        .with_account(
+            AccountSeed::new(KEY_B).with_organization(
+                OrganizationSeed::new("Other University")
+                    .with_registration_number("17162543")
+                    .with_domain("other.edu", validated()),
+            ),
+        )
 }
 
 pub async fn start() -> Harness {
