@@ -289,7 +289,12 @@ async fn place_at_digicert(
         .download_order_certificate(created.id, CertificateFormat::PemAll)
         .await?;
     let pem_all = download.text().context("DigiCert's pem_all is not text")?;
-    let verified = ordering::verify(pem_all, csr_pem, &spec.emails)?;
+    let verified = ordering::verify(
+        pem_all,
+        csr_pem,
+        &spec.emails,
+        request::PromisedUse::of(spec),
+    )?;
     if still.status == status::REVOKED {
         let revoke = RevokeRequest {
             comments: "demo: a revoked certificate".to_owned(),

@@ -408,3 +408,41 @@ async fn revocation_reaches_digicert_and_only_then_marks_the_order_revoked(pool:
     );
     assert_eq!(row(&world, id).await.status, "revoked");
 }
+
+#[sqlx::test]
+async fn a_certificate_digicert_issues_with_the_wrong_profile_fails_the_order_with_the_reason_and_never_reaches_the_person(
+    pool: PgPool,
+) {
+    let world = world(pool, EmailValidationMode::Automatic).await;
+    // The sandbox plays a DigiCert that mixes up the profiles once: Premium is sold
+    // multipurpose with clientAuth, and arrives strict with emailProtection only.
+    let set = reqwest::Client::new()
+        .put(format!(
+            "{}/accounts/{}/settings",
+            world.sandbox.control_url(),
+            world::KEY
+        ))
+        .header("X-Sandbox-Key", world.sandbox.control_key())
+        .json(&json!({"mis_issue_profiles": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    let wrong = place(&world, "pogresan").await;
+    until_all(&world, &[wrong], "failed", StdDuration::from_secs(30)).await;
+    let failed = row(&world, wrong).await;
+    assert!(
+        failed.chain_pem.is_none(),
+        "the wrong certificate is not kept"
+    );
+    let reason = failed.last_error.unwrap_or_default();
+    assert!(
+        reason.contains("wrong profile")
+            && reason.contains("strict (emailProtection only)")
+            && reason.contains("multipurpose (emailProtection and clientAuth)"),
+        "{reason}"
+    );
+    // The next certificate is right and goes through.
+    let right = place(&world, "ispravan").await;
+    until_all(&world, &[right], "issued", StdDuration::from_secs(30)).await;
+}

@@ -16,6 +16,7 @@ use time::Duration;
 use uuid::Uuid;
 
 use super::call::{Halt, retry};
+use super::request::{PromisedUse, RequestSpec};
 use super::{OrderJob, Pipeline, status, verify};
 use crate::db::orders::{self as db, Issued, OrderRecord};
 use crate::jobs::{Job, JobHandler, JobOutcome};
@@ -121,12 +122,22 @@ impl Pipeline {
             return Ok(retry("DigiCert's pem_all is not text"));
         };
         let csr = order.csr_pem.as_deref().unwrap_or_default();
-        let verified = match verify::verify(text, csr, &order.emails) {
+        let promised = PromisedUse::of(&RequestSpec::of_order(order));
+        let verified = match verify::verify(text, csr, &order.emails, promised) {
             Ok(verified) => verified,
             Err(error) => {
-                // A wrong certificate must not reach the person; staff look at it.
+                // A wrong certificate must not reach the person: the order fails, and its
+                // page tells the admin why.
                 let error = error.to_string();
-                db::unscoped_record_error(&self.pool, order.id, &error, self.clock.now()).await?;
+                db::unscoped_set_status(
+                    &self.pool,
+                    order.id,
+                    status::FAILED,
+                    Some(theirs.status.as_str()),
+                    Some(&error),
+                    self.clock.now(),
+                )
+                .await?;
                 return Ok(JobOutcome::Fail(error));
             }
         };

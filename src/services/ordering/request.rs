@@ -8,6 +8,9 @@ use digicert::{
 
 use crate::db::orders::OrderRecord;
 
+/// DigiCert's `additional_usages` value for the clientAuth EKU.
+const CLIENT_AUTH: &str = "client_auth";
+
 /// Why an order cannot become a DigiCert request; no retry fixes these.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -104,13 +107,48 @@ fn builder(spec: &RequestSpec<'_>) -> Result<OrderRequestBuilder, BuildError> {
         .individual(spec.given_name.to_owned(), spec.surname.to_owned());
     if is_secure_email(&spec.product) {
         let profile = spec.profile_type.clone().unwrap_or(ProfileType::Strict);
+        // DigiCert adds clientAuth only when asked; the multipurpose profile is sold as
+        // "mail and client authentication", and strict must not have it.
+        let additional = if profile == ProfileType::Multipurpose {
+            vec![CLIENT_AUTH.to_owned()]
+        } else {
+            Vec::new()
+        };
         builder = builder
             .profile_type(profile)
-            .usage_designation(PrimaryUsage::DualUse, Vec::new());
+            .usage_designation(PrimaryUsage::DualUse, additional);
     } else {
         builder = builder.common_name(spec.common_name.to_owned());
     }
     Ok(builder)
+}
+
+/// What an issued certificate must say about its use for the product and profile ordered:
+/// the S/MIME BR profile of its policy (multipurpose or strict) and whether its EKU has
+/// clientAuth beside emailProtection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PromisedUse {
+    pub multipurpose: bool,
+    pub client_auth: bool,
+}
+
+impl PromisedUse {
+    pub fn of(spec: &RequestSpec<'_>) -> Self {
+        if is_secure_email(&spec.product) {
+            let multipurpose = spec.profile_type == Some(ProfileType::Multipurpose);
+            Self {
+                multipurpose,
+                client_auth: multipurpose,
+            }
+        } else {
+            // The legacy products issue only the multipurpose profile since 2025-07-10;
+            // Premium alone is sold for client authentication.
+            Self {
+                multipurpose: true,
+                client_auth: spec.product == ProductId::ClientPremium,
+            }
+        }
+    }
 }
 
 pub fn is_secure_email(product: &ProductId) -> bool {
