@@ -362,9 +362,15 @@ pub async fn memberships_of(
 pub struct SyncTarget {
     institution_id: Uuid,
     digicert_org_id: i64,
+    registration_number: String,
 }
 
 impl SyncTarget {
+    /// The institution's matični broj, which DigiCert must hold for its organization.
+    pub fn registration_number(&self) -> &str {
+        &self.registration_number
+    }
+
     pub fn institution_id(&self) -> Uuid {
         self.institution_id
     }
@@ -380,16 +386,18 @@ pub async fn sync_target(
     pool: &PgPool,
     scope: &InstitutionScope<Admin>,
 ) -> sqlx::Result<Option<SyncTarget>> {
-    let org = sqlx::query_scalar!(
-        "SELECT digicert_org_id FROM institutions WHERE id = $1",
+    let row = sqlx::query!(
+        "SELECT digicert_org_id, registration_number FROM institutions WHERE id = $1",
         scope.institution_id()
     )
     .fetch_optional(pool)
-    .await?
-    .flatten();
-    Ok(org.map(|digicert_org_id| SyncTarget {
-        institution_id: scope.institution_id(),
-        digicert_org_id,
+    .await?;
+    Ok(row.and_then(|row| {
+        row.digicert_org_id.map(|digicert_org_id| SyncTarget {
+            institution_id: scope.institution_id(),
+            digicert_org_id,
+            registration_number: row.registration_number,
+        })
     }))
 }
 
@@ -398,7 +406,7 @@ pub async fn sync_target(
 /// runs for no person and covers all institutions.
 pub async fn unscoped_linked_to_digicert(pool: &PgPool) -> sqlx::Result<Vec<SyncTarget>> {
     let rows = sqlx::query!(
-        r#"SELECT id, digicert_org_id AS "digicert_org_id!"
+        r#"SELECT id, digicert_org_id AS "digicert_org_id!", registration_number
            FROM institutions WHERE digicert_org_id IS NOT NULL ORDER BY id"#
     )
     .fetch_all(pool)
@@ -408,6 +416,7 @@ pub async fn unscoped_linked_to_digicert(pool: &PgPool) -> sqlx::Result<Vec<Sync
         .map(|row| SyncTarget {
             institution_id: row.id,
             digicert_org_id: row.digicert_org_id,
+            registration_number: row.registration_number,
         })
         .collect())
 }

@@ -446,3 +446,40 @@ async fn a_certificate_digicert_issues_with_the_wrong_profile_fails_the_order_wi
     let right = place(&world, "ispravan").await;
     until_all(&world, &[right], "issued", StdDuration::from_secs(30)).await;
 }
+
+#[sqlx::test]
+async fn a_certificate_ordered_through_the_portal_names_the_institution_by_its_registration_number(
+    pool: PgPool,
+) {
+    let world = world(pool, EmailValidationMode::Automatic).await;
+    // The sync gives DigiCert the matični broj before any order can be placed.
+    let synced = world
+        .admin
+        .client
+        .post_form(&format!("/institutions/{}/sync", world.institution), &[])
+        .await;
+    assert_eq!(synced.status, StatusCode::SEE_OTHER, "{}", synced.body);
+    let id = place(&world, "mika").await;
+    until_all(&world, &[id], "issued", StdDuration::from_secs(30)).await;
+    let registration_number: String =
+        sqlx::query_scalar("SELECT registration_number FROM institutions WHERE id = $1")
+            .bind(world.institution)
+            .fetch_one(&world.app.pool)
+            .await
+            .unwrap();
+    let chain = row(&world, id).await.chain_pem.unwrap();
+    let leaf = pki::pem::decode_all(&chain).remove(0).der;
+    let (_, cert) = <x509_parser::certificate::X509Certificate as x509_parser::prelude::FromDer<
+        '_,
+        x509_parser::error::X509Error,
+    >>::from_der(&leaf)
+    .unwrap();
+    let identifier = x509_parser::oid_registry::Oid::from(&[2, 5, 4, 97]).unwrap();
+    let found: Vec<&str> = cert
+        .subject()
+        .iter_attributes()
+        .filter(|attribute| attribute.attr_type() == &identifier)
+        .filter_map(|attribute| attribute.as_str().ok())
+        .collect();
+    assert_eq!(found, vec![format!("NTRRS-{registration_number}")]);
+}

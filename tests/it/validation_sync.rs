@@ -476,8 +476,9 @@ async fn every_digicert_call_of_a_sync_counts_against_the_shared_rate_limit(pool
         .fetch_one(&world.app.pool)
         .await
         .unwrap();
-    // The organization's validations and one page of domains.
-    assert_eq!(calls, 2);
+    // The organization (to see its registration number), sending the registration
+    // number it lacked, the organization's validations and one page of domains.
+    assert_eq!(calls, 4);
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
@@ -542,5 +543,47 @@ async fn without_digicert_configured_sync_now_says_so(pool: PgPool) {
         page.body.contains("DigiCert is not configured"),
         "{}",
         page.body
+    );
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_sync_gives_digicert_the_institutions_registration_number_once(pool: PgPool) {
+    let world = world(pool, KEY).await;
+    let org = org_id(&world.sandbox, "Elektrotehnicki fakultet").await;
+    let at_digicert = || async {
+        let answer: Value = reqwest::Client::new()
+            .get(format!("{}/organization/{org}", world.sandbox.base_url()))
+            .header("X-DC-DEVKEY", KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["registration_number"].as_str().map(str::to_owned)
+    };
+    // An institution registered before the portal sent registration numbers.
+    assert_eq!(at_digicert().await, None);
+    let ours: String =
+        sqlx::query_scalar("SELECT registration_number FROM institutions WHERE id = $1")
+            .bind(world.people.a)
+            .fetch_one(&world.app.pool)
+            .await
+            .unwrap();
+
+    sync_now(&world).await;
+    assert_eq!(at_digicert().await.as_deref(), Some(ours.as_str()));
+    sync_now(&world).await;
+    let sent: Vec<Value> = sqlx::query_scalar(
+        "SELECT details->'registration_number_sent' FROM audit_events
+         WHERE action = 'validation.synced' ORDER BY id",
+    )
+    .fetch_all(&world.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        sent,
+        vec![json!(ours), Value::Null],
+        "sent by the first sync only, and audited"
     );
 }

@@ -35,6 +35,13 @@ pub trait CertCentral: Send + Sync + std::fmt::Debug {
     ) -> Result<OrganizationList, Error>;
     /// `GET /organization/{id}`.
     async fn organization(&self, id: OrganizationId) -> Result<Organization, Error>;
+    /// `PUT /organization/{id}` with `registration_number`: the national registration number
+    /// DigiCert puts into `subject:organizationIdentifier`. Setting it again does no harm.
+    async fn set_organization_registration_number(
+        &self,
+        id: OrganizationId,
+        registration_number: &str,
+    ) -> Result<(), Error>;
     /// `GET /organization/{id}/validation`.
     async fn organization_validations(
         &self,

@@ -26,6 +26,11 @@ macro_rules! path {
 }
 
 #[derive(serde::Serialize)]
+struct RegistrationNumber<'a> {
+    registration_number: &'a str,
+}
+
+#[derive(serde::Serialize)]
 struct StatusNote<'a> {
     status: &'a str,
     note: &'a str,
@@ -194,6 +199,18 @@ impl CertCentral for HttpCertCentral {
     async fn email_validation(&self, id: OrderId) -> Result<EmailValidation, Error> {
         let call = Call::get(path!["order", "certificate", &id, "email-validation"]);
         self.execute(call).await?.json()
+    }
+
+    async fn set_organization_registration_number(
+        &self,
+        id: OrganizationId,
+        registration_number: &str,
+    ) -> Result<(), Error> {
+        let body = RegistrationNumber {
+            registration_number,
+        };
+        let call = Call::with_body(Method::PUT, path!["organization", &id], &body, Repeat::Safe)?;
+        self.execute(call).await.map(drop)
     }
 
     async fn cancel_order(&self, id: OrderId, note: &str) -> Result<(), Error> {

@@ -1,6 +1,11 @@
 //! The validation sync: DigiCert's S/MIME organization validation and every
 //! domain's DCV state replace our cached copy. DigiCert always wins; the cache
-//! only saves asking it on every page view and order.
+//! only saves asking it on every page view and order. One fact goes the other
+//! way: the institution's registration number (matični broj), which the portal
+//! holds and DigiCert needs for the certificates' organizationIdentifier. The sync
+//! sends it whenever DigiCert's differs, so institutions registered before it was
+//! sent get it on their next sync (every 6 hours, or "sync now"), and an order
+//! cannot come first: ordering needs the validation state only a sync brings.
 pub mod observed;
 
 use std::sync::Arc;
@@ -99,6 +104,8 @@ impl From<sqlx::Error> for Stop {
 /// DigiCert's answers for one organization.
 struct Fetched {
     organization: observed::Observed,
+    /// The registration number this sync sent to DigiCert, when DigiCert's differed.
+    registration_number_sent: Option<String>,
     /// The account's domains that belong to the organization.
     domains: Vec<Domain>,
 }
@@ -171,6 +178,7 @@ impl Syncer {
         let org = u64::try_from(target.digicert_org_id())
             .map(OrganizationId)
             .map_err(|_| Stop::Outcome(SyncOutcome::OrganizationNotFound))?;
+        let registration_number_sent = self.send_registration_number(org, target).await?;
         let validations = self
             .call(|| self.client.organization_validations(org))
             .await?;
@@ -195,6 +203,7 @@ impl Syncer {
             let total = page.page.map(|page| page.total);
             if count == 0 || total.is_none_or(|total| offset >= total) {
                 return Ok(Fetched {
+                    registration_number_sent,
                     organization: observed::organization(
                         &validations.validations,
                         self.clock.now(),
@@ -207,6 +216,23 @@ impl Syncer {
         Err(Stop::Outcome(SyncOutcome::Failed(format!(
             "DigiCert listed more than {MAX_PAGES} pages of domains"
         ))))
+    }
+
+    /// Gives DigiCert the institution's registration number unless it has it already;
+    /// the number sent, if one was.
+    async fn send_registration_number(
+        &self,
+        org: OrganizationId,
+        target: &SyncTarget,
+    ) -> Result<Option<String>, Stop> {
+        let theirs = self.call(|| self.client.organization(org)).await?;
+        let ours = target.registration_number();
+        if theirs.registration_number.as_deref() == Some(ours) {
+            return Ok(None);
+        }
+        self.call(|| self.client.set_organization_registration_number(org, ours))
+            .await?;
+        Ok(Some(ours.to_owned()))
     }
 
     async fn store(
@@ -273,6 +299,7 @@ impl Syncer {
             "org": organization.status,
             "org_changed": org_changed.then(|| json!({"from": cached.status, "to": organization.status})),
             "domains_changed": domains_changed,
+            "registration_number_sent": fetched.registration_number_sent,
             "trigger": match trigger { Trigger::Manual(_) => "manual", Trigger::Schedule => "schedule" },
         });
         let event = AuditEvent::new("validation.synced")

@@ -117,6 +117,15 @@ impl CertCentral for NewStatus {
     ) -> Result<OrganizationValidations, Error> {
         self.inner.organization_validations(id).await
     }
+    async fn set_organization_registration_number(
+        &self,
+        id: OrganizationId,
+        registration_number: &str,
+    ) -> Result<(), Error> {
+        self.inner
+            .set_organization_registration_number(id, registration_number)
+            .await
+    }
     async fn submit_organization_validation(
         &self,
         id: OrganizationId,

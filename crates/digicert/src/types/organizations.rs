@@ -32,6 +32,10 @@ pub struct Organization {
     /// Two-letter country code.
     #[serde(default)]
     pub country: Option<String>,
+    /// The number in the national business register (in Serbia the matični broj); the
+    /// certificates' `organizationIdentifier` is `NTR<country>-<number>`.
+    #[serde(default)]
+    pub registration_number: Option<String>,
     /// The container it lives in.
     #[serde(default)]
     pub container: Option<ContainerRef>,
