@@ -469,11 +469,12 @@ async fn a_certificate_ordered_through_the_portal_names_the_institution_by_its_r
             .unwrap();
     let chain = row(&world, id).await.chain_pem.unwrap();
     let leaf = pki::pem::decode_all(&chain).remove(0).der;
-    let (_, cert) = <x509_parser::certificate::X509Certificate as x509_parser::prelude::FromDer<
-        '_,
-        x509_parser::error::X509Error,
-    >>::from_der(&leaf)
-    .unwrap();
+    let (_, cert) =
+        <x509_parser::certificate::X509Certificate<'_> as x509_parser::prelude::FromDer<
+            '_,
+            x509_parser::error::X509Error,
+        >>::from_der(&leaf)
+        .unwrap();
     let identifier = x509_parser::oid_registry::Oid::from(&[2, 5, 4, 97]).unwrap();
     let found: Vec<&str> = cert
         .subject()

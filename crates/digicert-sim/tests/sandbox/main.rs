@@ -10,6 +10,7 @@ mod crl;
 mod docs;
 mod errors;
 mod fidelity;
+mod interop;
 mod issuance;
 mod lifecycle;
 mod operations;
