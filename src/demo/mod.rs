@@ -139,8 +139,11 @@ async fn start_sandbox(
         .iter()
         .filter(|(institution, _)| institution.digicert_org_id.is_some())
     {
-        let mut organization =
-            OrganizationSeed::new(institution.name_en).with_smime(validation_seed(
+        // As the validation sync would have sent it (it does so for a state directory
+        // kept from before registration numbers were sent).
+        let mut organization = OrganizationSeed::new(institution.name_en)
+            .with_registration_number(institution.registration_number)
+            .with_smime(validation_seed(
                 institution.org_validation_status,
                 institution.org_validated_until,
             ));
