@@ -452,7 +452,7 @@ async fn a_certificate_ordered_through_the_portal_names_the_institution_by_its_r
     pool: PgPool,
 ) {
     let world = world(pool, EmailValidationMode::Automatic).await;
-    // The sync gives DigiCert the matični broj before any order can be placed.
+    // The world's link stands for a past sync; syncing again keeps DigiCert's number.
     let synced = world
         .admin
         .client

@@ -199,10 +199,35 @@ pub async fn organization_id(sandbox: &RunningSandbox) -> u64 {
         .unwrap()
 }
 
-/// Links the institution to the sandbox's organization, validated on both sides.
+/// Links the institution to the sandbox's organization, validated on both sides,
+/// with the institution's registration number at DigiCert: what a validation sync
+/// leaves behind (`validation_sync` tests the sync itself).
 async fn link_validated(pool: &PgPool, sandbox: &RunningSandbox, institution: Uuid) {
     let until = SystemClock.now() + Duration::days(300);
     let org_id = i64::try_from(organization_id(sandbox).await).unwrap();
+    let registration_number: String =
+        sqlx::query_scalar("SELECT registration_number FROM institutions WHERE id = $1")
+            .bind(institution)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    // Written into the sandbox's state, not sent over HTTP: the drills count every
+    // request the sandbox sees against what the portal's rate limiter admitted.
+    sandbox
+        .sandbox()
+        .write(|state, _, _| {
+            for org in state
+                .accounts
+                .iter_mut()
+                .flat_map(|account| account.organizations.iter_mut())
+                .filter(|org| org.name == ORG)
+            {
+                org.registration_number = Some(registration_number.clone());
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
     sqlx::query(
         "UPDATE institutions SET digicert_org_id = $1, org_validation_status = 'validated',
              org_validated_until = $2 WHERE id = $3",

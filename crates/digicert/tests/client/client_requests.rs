@@ -434,3 +434,19 @@ async fn dcv_check_and_organization_validation_use_their_paths() {
         serde_json::json!({"validations": [{"type": "smime"}]})
     );
 }
+
+#[tokio::test]
+async fn the_registration_number_is_put_on_the_organization_and_204_is_accepted() {
+    let fake = FakeDigicert::start(vec![Reply::Empty(204)]).await;
+    fake.client()
+        .set_organization_registration_number(OrganizationId(90_001), "07032501")
+        .await
+        .unwrap();
+    let seen = &fake.seen()[0];
+    assert_eq!(seen.method, Method::PUT);
+    assert_eq!(seen.path, "/services/v2/organization/90001");
+    assert_eq!(
+        seen.json(),
+        serde_json::json!({"registration_number": "07032501"})
+    );
+}
