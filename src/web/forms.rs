@@ -1,8 +1,6 @@
 //! Field-level error messages for re-shown forms, tied to their inputs, and the
 //! cleaning of free-text reasons.
-use std::collections::BTreeMap;
-
-use crate::domain::hidden_chars;
+use crate::domain::{InvalidFields, hidden_chars};
 use crate::i18n::Lang;
 
 /// The longest reason kept for the audit log.
@@ -21,23 +19,26 @@ pub fn audit_reason(typed: &str) -> Option<String> {
     (!reason.is_empty()).then(|| reason.to_owned())
 }
 
-/// Errors keyed by field name, holding catalogue keys (never user input).
+/// Errors keyed by field name, holding catalogue keys (never user input), shown in
+/// the page's language.
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors {
     lang: Lang,
-    errors: BTreeMap<&'static str, &'static str>,
+    errors: InvalidFields,
 }
 
 impl FieldErrors {
     pub fn new(lang: Lang) -> Self {
-        Self {
-            lang,
-            errors: BTreeMap::new(),
-        }
+        Self::of(lang, InvalidFields::default())
+    }
+
+    /// What a domain parser found wrong, to show beside the fields.
+    pub fn of(lang: Lang, errors: InvalidFields) -> Self {
+        Self { lang, errors }
     }
 
     pub fn add(&mut self, field: &'static str, message_key: &'static str) {
-        self.errors.entry(field).or_insert(message_key);
+        self.errors.add(field, message_key);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -45,7 +46,7 @@ impl FieldErrors {
     }
 
     pub fn has(&self, field: &str) -> bool {
-        self.errors.contains_key(field)
+        self.errors.get(field).is_some()
     }
 
     /// The message for `field` in the page's language, or "" when it has none.

@@ -9,6 +9,7 @@ use crate::error::ErrorPage;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::telemetry::REQUEST_ID_HEADER;
+use crate::web::api::problem::{self, Kind, Problem};
 use crate::web::page::{self, ErrorTemplate};
 
 /// No inline script or style anywhere; everything comes from our own origin.
@@ -64,7 +65,8 @@ pub async fn security_headers(
 }
 
 /// Turns bare error responses (from `AppError`, the router or a layer) into a page
-/// in the visitor's language that shows the request id and nothing internal.
+/// in the visitor's language that shows the request id and nothing internal; under
+/// `/api/` into problem details.
 pub async fn error_pages(request: Request, next: Next) -> Response {
     let request_id = request
         .headers()
@@ -72,8 +74,12 @@ pub async fn error_pages(request: Request, next: Next) -> Response {
         .and_then(|value| value.to_str().ok())
         .unwrap_or("-")
         .to_owned();
-    let lang = page::lang_from_headers(request.headers());
     let wants_json = request.uri().path().starts_with("/api/");
+    let lang = if wants_json {
+        problem::lang_of(request.headers())
+    } else {
+        page::lang_from_headers(request.headers())
+    };
     let response = next.run(request).await;
     let status = response.status();
     let explicit = response.extensions().get::<ErrorPage>().copied();
@@ -84,7 +90,9 @@ pub async fn error_pages(request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| {
-            value.starts_with("text/html") || value.starts_with("application/json")
+            value.starts_with("text/html")
+                || value.starts_with("application/json")
+                || value.starts_with(problem::CONTENT_TYPE)
         });
     if !(status.is_client_error() || status.is_server_error()) || !(bare || explicit.is_some()) {
         return response;
@@ -121,11 +129,10 @@ fn render_error(
     json: bool,
 ) -> Response {
     if json {
-        let body = serde_json::json!({
-            "error": lang.t(message_key),
-            "request_id": request_id,
-        });
-        return (status, axum::Json(body)).into_response();
+        return Problem::new(Kind::of_status(status), lang, message_key)
+            .at(status)
+            .with("request_id", serde_json::json!(request_id))
+            .into_response();
     }
     let template = ErrorTemplate {
         lang,

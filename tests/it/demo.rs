@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use clock::{Clock, SystemClock};
-use digicert::RevocationReason;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 use tcs_portal::audit::RequestMeta;
+use tcs_portal::domain::RevocationReason;
 use tcs_portal::services::ordering::{self, RevokeOutcome, Revoker};
 
 use crate::helpers::TestApp;

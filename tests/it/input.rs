@@ -61,8 +61,8 @@ async fn a_nul_byte_in_the_fields_the_probe_found_is_a_400_not_a_500(pool: PgPoo
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
         let body: serde_json::Value = serde_json::from_str(&refused.body).unwrap();
         assert!(
-            body["error"].as_str().unwrap().contains(REFUSAL_EN)
-                || body["error"].as_str().unwrap().contains(REFUSAL_SR),
+            body["detail"].as_str().unwrap().contains(REFUSAL_EN)
+                || body["detail"].as_str().unwrap().contains(REFUSAL_SR),
             "{body}"
         );
     }
@@ -194,7 +194,7 @@ async fn every_route_refuses_nul_and_invalid_utf8_in_query_path_form_and_json(po
                     assert!(
                         answer
                             .header("content-type")
-                            .starts_with("application/json"),
+                            .starts_with("application/problem+json"),
                         "{what}"
                     );
                 } else {

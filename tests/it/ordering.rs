@@ -401,7 +401,8 @@ async fn revocation_reaches_digicert_and_only_then_marks_the_order_revoked(pool:
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert!(answer.body.contains("Revoked"), "{}", answer.body);
+    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(body["outcome"], "revoked", "{body}");
     assert_eq!(
         sandbox_status(&world.sandbox, &reference).await,
         Some(SandboxStatus::Revoked)

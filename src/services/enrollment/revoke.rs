@@ -1,10 +1,9 @@
 //! Revocation by the certificate's holder from their own page: always for key
 //! compromise, sent to DigiCert at once (the S/MIME BR allow 24 hours), through
 //! the same implementation admins use.
-use digicert::RevocationReason;
-
 use super::PersonView;
 use crate::audit::RequestMeta;
+use crate::domain::RevocationReason;
 use crate::services::ordering::{self, RevokeOutcome, Revoker};
 use crate::state::AppState;
 

@@ -1,6 +1,5 @@
 //! Accepting an order: preconditions, checks of what was asked, and the order row,
 //! its addresses, its submit job and the audit event in one transaction.
-use digicert::{ProductId, ProfileType};
 use pki::csr::Csr;
 use serde_json::json;
 use uuid::Uuid;
@@ -12,40 +11,11 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::orders::{self as db, NewOrderRow};
-use crate::domain::EmailAddress;
-use crate::domain::person_name::{NamePart, PersonName};
+use crate::domain::{EmailAddress, InvalidFields, NewOrder};
 use crate::jobs::{self, NewJob};
 use crate::services::enrollment::{self, link::Recipient};
 use crate::services::preconditions::{self, Unmet};
 use crate::state::AppState;
-
-/// DigiCert's ceiling for a client certificate, whatever the product.
-pub const MAX_VALIDITY_DAYS: u32 = 825;
-
-/// The products institutions order for their people.
-pub const ORDERABLE: [ProductId; 4] = [
-    ProductId::ClientDigitalSignaturePlus,
-    ProductId::ClientEmailSecurityPlus,
-    ProductId::ClientPremium,
-    ProductId::SecureEmailSponsor,
-];
-
-/// What an admin orders.
-#[derive(Debug, Clone)]
-pub struct NewOrder {
-    pub product: ProductId,
-    pub profile_type: Option<ProfileType>,
-    pub emails: Vec<EmailAddress>,
-    pub given_name: String,
-    pub surname: String,
-    pub common_name: String,
-    pub validity_years: u32,
-    /// An admin-supplied CSR sends the order to DigiCert at once; without one the
-    /// order waits for the person to prove the mailbox and bring or get a key.
-    pub csr_pem: Option<String>,
-    /// Chosen by the form; the same key again returns the first order.
-    pub idempotency_key: String,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlaceOutcome {
@@ -54,15 +24,15 @@ pub enum PlaceOutcome {
     Refused(Vec<Unmet>),
     /// An order with this idempotency key exists already.
     Duplicate(Uuid),
-    /// The request itself is unusable; nothing was written.
-    Invalid(String),
+    /// The request itself is unusable (its CSR); nothing was written.
+    Invalid(InvalidFields),
 }
 
 /// Why an order cannot be placed (or previewed); nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     Unmet(Vec<Unmet>),
-    Invalid(String),
+    Invalid(InvalidFields),
 }
 
 impl From<Refusal> for PlaceOutcome {
@@ -87,12 +57,17 @@ pub(super) async fn vet<R: RequiredRole>(
     scope: &InstitutionScope<R>,
     order: &NewOrder,
 ) -> anyhow::Result<Result<Vetted, Refusal>> {
-    if let Err(reason) = check(order) {
-        return Ok(Err(Refusal::Invalid(reason)));
+    if let Err(invalid) = check_csr(order) {
+        return Ok(Err(Refusal::Invalid(invalid)));
     }
     let institution = crate::db::institutions::detail(&state.db, scope).await?;
     let domains = crate::db::domains::list(&state.db, scope).await?;
-    let unmet = preconditions::evaluate(&institution, &domains, &order.emails, state.clock.now());
+    let unmet = preconditions::evaluate(
+        &institution,
+        &domains,
+        order.emails.as_slice(),
+        state.clock.now(),
+    );
     if !unmet.is_empty() {
         return Ok(Err(Refusal::Unmet(unmet)));
     }
@@ -123,13 +98,14 @@ pub async fn place(
     {
         return Ok(PlaceOutcome::Duplicate(existing));
     }
+    let common_name = order.name.common_name();
     let row = NewOrderRow {
         product: order.product.as_str(),
-        profile_type: order.profile_type.as_ref().map(ProfileType::as_str),
-        given_name: &order.given_name,
-        surname: &order.surname,
-        common_name: &order.common_name,
-        validity_years: i32::try_from(order.validity_years)?,
+        profile_type: order.profile_type.map(|profile| profile.as_str()),
+        given_name: order.name.given_name().as_str(),
+        surname: order.name.surname().as_str(),
+        common_name: &common_name,
+        validity_years: i32::try_from(order.validity.years())?,
         csr_pem: order.csr_pem.as_deref(),
         reference: &reference,
         idempotency_key: &order.idempotency_key,
@@ -141,12 +117,11 @@ pub async fn place(
         tx.rollback().await?;
         let mut tx = state.db.begin().await?;
         let existing = db::id_for_idempotency_key(&mut tx, scope, &order.idempotency_key).await?;
-        return Ok(existing.map_or_else(
-            || PlaceOutcome::Invalid("the order could not be recorded".to_owned()),
-            PlaceOutcome::Duplicate,
-        ));
+        return existing.map(PlaceOutcome::Duplicate).ok_or_else(|| {
+            anyhow::anyhow!("an order with this idempotency key was neither written nor found")
+        });
     };
-    for email in &order.emails {
+    for email in order.emails.iter() {
         // The preconditions passed, so a covering domain exists.
         let Some(domain) = covering(&domains, email) else {
             return Ok(PlaceOutcome::Refused(vec![Unmet::EmailOutsideDomains {
@@ -162,11 +137,11 @@ pub async fn place(
             now,
         )
         .await?;
-    } else if let Some(mailbox) = order.emails.first() {
+    } else {
         // The person proves the mailbox and brings or gets a key through their link.
         let to = Recipient {
-            mailbox: mailbox.as_str(),
-            name: &order.common_name,
+            mailbox: order.emails.first().as_str(),
+            name: &common_name,
             institution: &institution,
         };
         enrollment::link::start(&mut tx, state, scope, order_id, to, now).await?;
@@ -179,7 +154,7 @@ pub async fn place(
             "reference": reference,
             "product": order.product.as_str(),
             "emails": order.emails.iter().map(EmailAddress::as_str).collect::<Vec<_>>(),
-            "validity_years": order.validity_years,
+            "validity_years": order.validity.years(),
         }))
         .record(&mut tx, meta)
         .await?;
@@ -196,35 +171,25 @@ fn covering<'a>(domains: &'a [Domain], email: &EmailAddress) -> Option<&'a Domai
         .max_by_key(|domain| domain.name.as_str().len())
 }
 
-/// What is wrong with the request itself, before any precondition.
-fn check(order: &NewOrder) -> Result<(), String> {
-    if !ORDERABLE.contains(&order.product) {
-        return Err(format!("{} cannot be ordered here", order.product.as_str()));
-    }
-    if order.profile_type.is_some() && !super::request::is_secure_email(&order.product) {
-        return Err("only Secure Email certificates have a profile".to_owned());
-    }
-    if order.emails.is_empty() {
-        return Err("an order needs at least one email address".to_owned());
-    }
-    let given_name = NamePart::parse(&order.given_name).map_err(|error| error.to_string())?;
-    let surname = NamePart::parse(&order.surname).map_err(|error| error.to_string())?;
-    PersonName::new(given_name, surname).map_err(|error| error.to_string())?;
-    if !(1..=2).contains(&order.validity_years) || order.validity_years * 365 > MAX_VALIDITY_DAYS {
-        return Err(format!(
-            "validity must be 1 or 2 years, at most {MAX_VALIDITY_DAYS} days"
-        ));
-    }
-    if order.idempotency_key.trim().is_empty() {
-        return Err("an order needs an idempotency key".to_owned());
-    }
+/// An admin's CSR must parse and name exactly the order's mailboxes; the other parts
+/// of the order were checked when it was parsed.
+fn check_csr(order: &NewOrder) -> Result<(), InvalidFields> {
     let Some(csr_pem) = &order.csr_pem else {
         return Ok(());
     };
-    let csr = Csr::parse(csr_pem.as_bytes()).map_err(|error| format!("CSR: {error}"))?;
-    let ordered: Vec<&str> = order.emails.iter().map(EmailAddress::as_str).collect();
-    if !enrollment::csr::same_mailboxes(&csr, &ordered) {
-        return Err("the CSR's email addresses differ from the order's".to_owned());
+    let mut invalid = InvalidFields::default();
+    match Csr::parse(csr_pem.as_bytes()) {
+        Err(_) => invalid.add("csr", "error.order.csr"),
+        Ok(csr) => {
+            let ordered: Vec<&str> = order.emails.iter().map(EmailAddress::as_str).collect();
+            if !enrollment::csr::same_mailboxes(&csr, &ordered) {
+                invalid.add("csr", "error.order.csr_mailboxes");
+            }
+        }
     }
-    Ok(())
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid)
+    }
 }

@@ -7,6 +7,7 @@ use digicert::{
 };
 
 use crate::db::orders::OrderRecord;
+use crate::domain::{self, Product};
 
 /// DigiCert's `additional_usages` value for the clientAuth EKU.
 const CLIENT_AUTH: &str = "client_auth";
@@ -151,7 +152,17 @@ impl PromisedUse {
     }
 }
 
-pub fn is_secure_email(product: &ProductId) -> bool {
+/// DigiCert's name for one of our products.
+pub fn product_id(product: Product) -> ProductId {
+    ProductId::from(product.as_str())
+}
+
+/// DigiCert's name for one of our profiles.
+pub fn profile_type(profile: domain::ProfileType) -> ProfileType {
+    ProfileType::from(profile.as_str())
+}
+
+fn is_secure_email(product: &ProductId) -> bool {
     matches!(
         product,
         ProductId::SecureEmailSponsor

@@ -1,73 +1,32 @@
-//! The ordering engine over HTTP (`/api/v1/institutions/{id}/orders…`, JSON): place an
-//! order, revoke one. Refusals are 422 with the reasons.
+//! The ordering engine over HTTP (`/api/v1/institutions/{id}/orders…`): place an
+//! order, revoke one. The input is read by the same parsers as the pages' forms;
+//! refusals are problem details ([`super::problem`]).
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use digicert::{ProductId, ProfileType, RevocationReason};
-use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::problem::{ApiLang, Kind, Problem};
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{Admin, InstitutionScope};
-use crate::domain::EmailAddress;
+use crate::domain::{NewOrder, OrderForm, Revocation, RevocationForm};
 use crate::error::AppError;
-use crate::services::ordering::{self, NewOrder, PlaceOutcome};
+use crate::services::ordering::{self, PlaceOutcome, RevokeOutcome};
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-pub struct PlaceForm {
-    product: String,
-    #[serde(default)]
-    profile_type: String,
-    /// One or more addresses, separated by commas or white space.
-    emails: String,
-    given_name: String,
-    surname: String,
-    #[serde(default)]
-    common_name: String,
-    validity_years: u32,
-    /// Optional: without it the person brings or gets a key through their link.
-    #[serde(default)]
-    csr: String,
-    idempotency_key: String,
-}
 
 pub async fn place(
     State(state): State<AppState>,
     meta: RequestMeta,
+    ApiLang(lang): ApiLang,
     scope: InstitutionScope<Admin>,
-    CsrfForm(form): CsrfForm<PlaceForm>,
+    CsrfForm(form): CsrfForm<OrderForm>,
 ) -> Result<Response, AppError> {
-    let mut emails = Vec::new();
-    for text in form
-        .emails
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|text| !text.is_empty())
-    {
-        match EmailAddress::parse(text) {
-            Ok(email) => emails.push(email),
-            Err(error) => return Ok(invalid(error.message_key())),
-        }
-    }
-    let common_name = if form.common_name.trim().is_empty() {
-        format!("{} {}", form.given_name.trim(), form.surname.trim())
-    } else {
-        form.common_name
-    };
-    let order = NewOrder {
-        product: ProductId::from(form.product.as_str()),
-        profile_type: (!form.profile_type.is_empty())
-            .then(|| ProfileType::from(form.profile_type.as_str())),
-        emails,
-        given_name: form.given_name,
-        surname: form.surname,
-        common_name,
-        validity_years: form.validity_years,
-        csr_pem: (!form.csr.trim().is_empty()).then_some(form.csr),
-        idempotency_key: form.idempotency_key,
+    let order = match NewOrder::try_from(&form) {
+        Ok(order) => order,
+        Err(invalid) => return Ok(Problem::invalid(lang, &invalid).into_response()),
     };
     let outcome = ordering::place(&state, &meta, &scope, order)
         .await
@@ -81,49 +40,56 @@ pub async fn place(
         PlaceOutcome::Duplicate(id) => {
             Json(json!({"outcome": "duplicate", "order_id": id})).into_response()
         }
-        PlaceOutcome::Refused(unmet) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({
-                "outcome": "refused",
-                "unmet": unmet
-                    .iter()
-                    .map(|u| json!({"message": u.message_key(), "subject": u.subject()}))
-                    .collect::<Vec<_>>(),
-            })),
-        )
-            .into_response(),
-        PlaceOutcome::Invalid(reason) => invalid(&reason),
+        PlaceOutcome::Refused(unmet) => Problem::unmet(lang, &unmet).into_response(),
+        PlaceOutcome::Invalid(invalid) => Problem::invalid(lang, &invalid).into_response(),
     })
-}
-
-fn invalid(reason: &str) -> Response {
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({"outcome": "invalid", "reason": reason})),
-    )
-        .into_response()
-}
-
-#[derive(Deserialize)]
-pub struct RevokeForm {
-    reason: String,
-    #[serde(default)]
-    comment: String,
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
     meta: RequestMeta,
+    ApiLang(lang): ApiLang,
     scope: InstitutionScope<Admin>,
     Path((_, order_id)): Path<(Uuid, Uuid)>,
-    CsrfForm(form): CsrfForm<RevokeForm>,
+    CsrfForm(form): CsrfForm<RevocationForm>,
 ) -> Result<Response, AppError> {
-    let reason = RevocationReason::from(form.reason.as_str());
-    let outcome = ordering::revoke(&state, &meta, &scope, order_id, reason, &form.comment)
+    let revocation = match Revocation::try_from(&form) {
+        Ok(revocation) => revocation,
+        Err(invalid) => {
+            let found = ordering::refuse_revocation(&state, &meta, &scope, order_id, &invalid)
+                .await
+                .map_err(AppError::internal)?;
+            return Ok(if found {
+                Problem::invalid(lang, &invalid).into_response()
+            } else {
+                not_found(lang)
+            });
+        }
+    };
+    let outcome = ordering::revoke(&state, &meta, &scope, order_id, &revocation)
         .await
         .map_err(AppError::internal)?;
-    if outcome == ordering::RevokeOutcome::NotFound {
-        return Err(AppError::NotFound);
-    }
-    Ok(Json(json!({"outcome": format!("{outcome:?}")})).into_response())
+    let problem = |kind, detail_key| Problem::new(kind, lang, detail_key).into_response();
+    Ok(match outcome {
+        RevokeOutcome::Revoked => Json(json!({"outcome": outcome.as_str()})).into_response(),
+        RevokeOutcome::AwaitingApproval => (
+            StatusCode::ACCEPTED,
+            Json(json!({"outcome": outcome.as_str()})),
+        )
+            .into_response(),
+        RevokeOutcome::NotFound => not_found(lang),
+        RevokeOutcome::NotIssued => problem(Kind::Conflict, "order.revoke_not_issued"),
+        RevokeOutcome::NotConfigured => {
+            problem(Kind::DigicertNotConfigured, "order.digicert_not_configured")
+        }
+        RevokeOutcome::Failed(error) => {
+            tracing::warn!(order = %order_id, %error, "DigiCert refused a revocation");
+            problem(Kind::DigicertFailed, "order.revoke_failed")
+        }
+    })
+}
+
+/// Another institution's order, or none: the same answer.
+fn not_found(lang: crate::i18n::Lang) -> Response {
+    Problem::new(Kind::NotFound, lang, "error.page.not_found").into_response()
 }

@@ -3,16 +3,16 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{Admin, InstitutionScope};
+use crate::domain::{Revocation, RevocationForm};
 use crate::error::AppError;
 use crate::services::ordering::{self, CancelOutcome, RevokeOutcome};
 use crate::state::AppState;
-use crate::web::institution::order_page::{self, Message, REVOCATION_REASONS};
+use crate::web::institution::order_page::{self, Message, Refused};
 use crate::web::page::{PageContext, WithPage};
 
 fn back(scope: &InstitutionScope<Admin>, order_id: Uuid, done: &str) -> Response {
@@ -43,38 +43,29 @@ pub async fn cancel(
     }
 }
 
-#[derive(Deserialize)]
-pub struct RevokeForm {
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    comment: String,
-}
-
 pub async fn revoke(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     Path((_, order_id)): Path<(Uuid, Uuid)>,
-    CsrfForm(form): CsrfForm<RevokeForm>,
+    CsrfForm(form): CsrfForm<RevocationForm>,
 ) -> Result<Response, AppError> {
-    let Some((reason, _)) = REVOCATION_REASONS
-        .iter()
-        .find(|(reason, _)| reason.as_str() == form.reason)
-    else {
-        let key = "order.revoke_reason_required";
-        return refuse(
-            &state,
-            &scope,
-            &page,
-            order_id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            key,
-        )
-        .await;
+    let revocation = match Revocation::try_from(&form) {
+        Ok(revocation) => revocation,
+        Err(invalid) => {
+            if !ordering::refuse_revocation(&state, &meta, &scope, order_id, &invalid)
+                .await
+                .map_err(AppError::internal)?
+            {
+                return Err(AppError::NotFound);
+            }
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let refused = Refused { form, invalid };
+            return order_page::render(&state, &scope, &page, order_id, status, None, refused)
+                .await;
+        }
     };
-    let comment: String = form.comment.trim().chars().take(500).collect();
-    let outcome = ordering::revoke(&state, &meta, &scope, order_id, reason.clone(), &comment)
+    let outcome = ordering::revoke(&state, &meta, &scope, order_id, &revocation)
         .await
         .map_err(AppError::internal)?;
     match outcome {
@@ -129,6 +120,7 @@ async fn refuse(
         order_id,
         status,
         Some(Message::Alert(key)),
+        Refused::default(),
     )
     .await
 }

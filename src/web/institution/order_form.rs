@@ -7,7 +7,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use digicert::{ProductId, ProfileType};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -15,11 +14,13 @@ use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::orders::OrderRecord;
-use crate::domain::EmailAddress;
-use crate::domain::person_name::{NamePart, PersonName};
+use crate::domain::order::MAX_VALIDITY_DAYS;
+use crate::domain::{
+    EmailAddress, InvalidFields, NewOrder, OrderForm, PersonName, Product, ProfileType,
+};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::services::ordering::{self, NewOrder, PlaceOutcome, Refusal};
+use crate::services::ordering::{self, PlaceOutcome, Refusal};
 use crate::services::preconditions::Unmet;
 use crate::state::AppState;
 use crate::web::forms::FieldErrors;
@@ -27,145 +28,49 @@ use crate::web::institution::InstitutionNav;
 use crate::web::institution::products::{self, ProductText};
 use crate::web::page::{self, PageContext, WithPage};
 
-/// The form as typed; kept whole so a refused form comes back as it was.
+/// The form as posted: the order as typed, and the button that sent it.
 #[derive(Debug, Default, Deserialize)]
-pub struct OrderForm {
-    #[serde(default)]
-    pub product: String,
-    #[serde(default)]
-    pub profile_type: String,
-    /// One or more addresses, one per line (commas and spaces also separate).
-    #[serde(default)]
-    pub emails: String,
-    #[serde(default)]
-    pub given_name: String,
-    #[serde(default)]
-    pub surname: String,
-    #[serde(default)]
-    pub validity_years: String,
-    #[serde(default)]
-    pub idempotency_key: String,
+pub struct OrderPost {
+    #[serde(flatten)]
+    order: OrderForm,
     /// `preview`, `edit` (back from the preview) or `place`.
     #[serde(default)]
-    pub step: String,
+    step: String,
 }
 
-impl OrderForm {
-    fn fresh() -> Self {
-        Self {
-            product: ProductId::SecureEmailSponsor.as_str().to_owned(),
-            profile_type: ProfileType::Strict.as_str().to_owned(),
-            validity_years: "1".to_owned(),
-            ..Self::default()
-        }
-    }
-
-    /// "Order again": what the earlier order asked for, under a new key.
-    fn again(order: &OrderRecord) -> Self {
-        Self {
-            product: order.product.clone(),
-            // Orders from before profiles were recorded went out as strict.
-            profile_type: order
-                .profile_type
-                .clone()
-                .unwrap_or_else(|| ProfileType::Strict.as_str().to_owned()),
-            emails: order.emails.join("\n"),
-            given_name: order.given_name.clone(),
-            surname: order.surname.clone(),
-            validity_years: order.validity_years.to_string(),
-            ..Self::default()
-        }
-    }
-
-    /// A key for a newly shown form; kept when the form comes back.
-    fn with_key(mut self) -> Self {
-        if self.idempotency_key.trim().is_empty() {
-            self.idempotency_key = Uuid::new_v4().simple().to_string();
-        }
-        self
+/// A new form: the product most institutions order, strict, one year.
+fn fresh() -> OrderForm {
+    OrderForm {
+        product: Product::SecureEmailSponsor.as_str().to_owned(),
+        profile_type: ProfileType::Strict.as_str().to_owned(),
+        validity_years: "1".to_owned(),
+        ..OrderForm::default()
     }
 }
 
-/// A form that parsed: the order, and the name as the preview shows it.
-struct Parsed {
-    order: NewOrder,
-    name: PersonName,
+/// "Order again": what the earlier order asked for, under a new key.
+fn again(order: &OrderRecord) -> OrderForm {
+    OrderForm {
+        product: order.product.clone(),
+        // Orders from before profiles were recorded went out as strict.
+        profile_type: order
+            .profile_type
+            .clone()
+            .unwrap_or_else(|| ProfileType::Strict.as_str().to_owned()),
+        emails: order.emails.join("\n"),
+        given_name: order.given_name.clone(),
+        surname: order.surname.clone(),
+        validity_years: order.validity_years.to_string(),
+        ..OrderForm::default()
+    }
 }
 
-/// Turns the typed form into an order, or says what is wrong with each field.
-fn parse(form: &OrderForm, errors: &mut FieldErrors) -> Option<Parsed> {
-    let product = ProductId::from(form.product.as_str());
-    if !ordering::ORDERABLE.contains(&product) {
-        errors.add("product", "error.order.product");
+/// A key for a newly shown form; kept when the form comes back.
+fn with_key(mut form: OrderForm) -> OrderForm {
+    if form.idempotency_key.trim().is_empty() {
+        form.idempotency_key = Uuid::new_v4().simple().to_string();
     }
-    let profile_type = if ordering::request::is_secure_email(&product) {
-        match form.profile_type.as_str() {
-            "strict" => Some(ProfileType::Strict),
-            "multipurpose" => Some(ProfileType::Multipurpose),
-            _ => {
-                errors.add("profile_type", "error.order.profile");
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let mut emails = Vec::new();
-    for text in form
-        .emails
-        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
-        .filter(|text| !text.is_empty())
-    {
-        match EmailAddress::parse(text) {
-            Ok(email) if !emails.contains(&email) => emails.push(email),
-            Ok(_) => {}
-            Err(error) => errors.add("emails", error.message_key()),
-        }
-    }
-    if emails.is_empty() {
-        errors.add("emails", "error.order.no_email");
-    }
-    let given_name = NamePart::parse(&form.given_name)
-        .map_err(|error| errors.add("given_name", error.message_key()))
-        .ok();
-    let surname = NamePart::parse(&form.surname)
-        .map_err(|error| errors.add("surname", error.message_key()))
-        .ok();
-    let name = match (given_name, surname) {
-        (Some(given_name), Some(surname)) => PersonName::new(given_name, surname)
-            .map_err(|error| errors.add("surname", error.message_key()))
-            .ok(),
-        _ => None,
-    };
-    // 1 or 2 years only: three would pass DigiCert's 825-day ceiling.
-    let validity_years = match form.validity_years.trim() {
-        "1" => Some(1),
-        "2" => Some(2),
-        _ => {
-            errors.add("validity_years", "error.order.validity");
-            None
-        }
-    };
-    if form.idempotency_key.trim().is_empty() || form.idempotency_key.len() > 64 {
-        errors.add("idempotency_key", "error.order.stale_form");
-    }
-    let (Some(name), Some(validity_years), true) = (name, validity_years, errors.is_empty()) else {
-        return None;
-    };
-    Some(Parsed {
-        order: NewOrder {
-            product,
-            profile_type,
-            emails,
-            given_name: name.given_name().as_str().to_owned(),
-            surname: name.surname().as_str().to_owned(),
-            common_name: name.common_name(),
-            validity_years,
-            csr_pem: None,
-            idempotency_key: form.idempotency_key.trim().to_owned(),
-        },
-        name,
-    })
+    form
 }
 
 /// A precondition that stops the order, as the form lists it.
@@ -194,8 +99,6 @@ struct FormTemplate<'a> {
     qualifying_domains: Vec<String>,
     errors: FieldErrors,
     blockers: Vec<Blocker>,
-    /// Why the service refused the request itself (English, from the engine).
-    invalid: Option<String>,
     max_validity_days: u32,
 }
 
@@ -206,7 +109,7 @@ struct PreviewTemplate<'a> {
     nav: InstitutionNav,
     form: &'a OrderForm,
     product: ProductText,
-    profile_type: Option<&'a str>,
+    profile_type: Option<&'static str>,
     name: &'a PersonName,
     emails: Vec<&'a str>,
     validity_years: u32,
@@ -219,9 +122,8 @@ struct PreviewTemplate<'a> {
 /// What went wrong, for the form to show.
 #[derive(Default)]
 struct Problems {
-    errors: Option<FieldErrors>,
+    invalid: InvalidFields,
     blockers: Vec<Blocker>,
-    invalid: Option<String>,
 }
 
 impl From<Refusal> for Problems {
@@ -231,8 +133,8 @@ impl From<Refusal> for Problems {
                 blockers: unmet.iter().map(Blocker::from).collect(),
                 ..Self::default()
             },
-            Refusal::Invalid(reason) => Self {
-                invalid: Some(reason),
+            Refusal::Invalid(invalid) => Self {
+                invalid,
                 ..Self::default()
             },
         }
@@ -265,12 +167,9 @@ async fn render_form(
             form,
             products: products::orderable(),
             qualifying_domains,
-            errors: problems
-                .errors
-                .unwrap_or_else(|| FieldErrors::new(page.lang)),
+            errors: FieldErrors::of(page.lang, problems.invalid),
             blockers: problems.blockers,
-            invalid: problems.invalid,
-            max_validity_days: ordering::MAX_VALIDITY_DAYS,
+            max_validity_days: MAX_VALIDITY_DAYS,
         },
     )
 }
@@ -288,14 +187,14 @@ pub async fn show(
     Query(query): Query<NewQuery>,
 ) -> Result<Response, AppError> {
     let form = match query.again.as_deref() {
-        None | Some("") => OrderForm::fresh(),
+        None | Some("") => fresh(),
         Some(text) => {
             // Another institution's order, or no order at all: the same 404.
             let id = Uuid::parse_str(text).map_err(|_| AppError::NotFound)?;
             let order = crate::db::orders::get(&state.db, &scope, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            OrderForm::again(&order)
+            again(&order)
         }
     };
     render_form(
@@ -303,7 +202,7 @@ pub async fn show(
         &scope,
         &page,
         StatusCode::OK,
-        &form.with_key(),
+        &with_key(form),
         Problems::default(),
     )
     .await
@@ -313,27 +212,29 @@ pub async fn submit(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
-    CsrfForm(form): CsrfForm<OrderForm>,
+    CsrfForm(post): CsrfForm<OrderPost>,
 ) -> Result<Response, AppError> {
-    let form = form.with_key();
-    let mut errors = FieldErrors::new(page.lang);
-    let parsed = parse(&form, &mut errors);
-    let Some(parsed) = parsed.filter(|_| form.step != "edit") else {
-        let status = if errors.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
-        let problems = Problems {
-            errors: Some(errors),
-            ..Problems::default()
-        };
-        return render_form(&state, &scope, &page, status, &form, problems).await;
+    let form = with_key(post.order);
+    let parsed = NewOrder::try_from(&form);
+    let order = match parsed {
+        Ok(order) if post.step != "edit" => order,
+        Ok(_) => {
+            let problems = Problems::default();
+            return render_form(&state, &scope, &page, StatusCode::OK, &form, problems).await;
+        }
+        Err(invalid) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            let problems = Problems {
+                invalid,
+                ..Problems::default()
+            };
+            return render_form(&state, &scope, &page, status, &form, problems).await;
+        }
     };
-    if form.step == "place" {
-        return place(&state, &meta, &scope, &page, &form, parsed.order).await;
+    if post.step == "place" {
+        return place(&state, &meta, &scope, &page, &form, order).await;
     }
-    match ordering::preview(&state, &scope, &parsed.order)
+    match ordering::preview(&state, &scope, &order)
         .await
         .map_err(AppError::internal)?
     {
@@ -344,16 +245,11 @@ pub async fn submit(
                 page: &page,
                 nav: InstitutionNav::new(&scope, page.lang),
                 form: &form,
-                product: products::text(&parsed.order.product),
-                profile_type: parsed.order.profile_type.as_ref().map(ProfileType::as_str),
-                name: &parsed.name,
-                emails: parsed
-                    .order
-                    .emails
-                    .iter()
-                    .map(EmailAddress::as_str)
-                    .collect(),
-                validity_years: parsed.order.validity_years,
+                product: products::text(order.product.as_str()),
+                profile_type: order.profile_type.map(ProfileType::as_str),
+                name: &order.name,
+                emails: order.emails.iter().map(EmailAddress::as_str).collect(),
+                validity_years: order.validity.years(),
                 organization: format!(
                     "{} (DigiCert {})",
                     match page.lang {
@@ -364,7 +260,7 @@ pub async fn submit(
                 ),
                 endpoint: format!(
                     "POST /services/v2/order/certificate/{}",
-                    parsed.order.product.as_str()
+                    order.product.as_str()
                 ),
                 body,
             })
@@ -409,7 +305,7 @@ async fn place(
             return Ok(Redirect::to(&to).into_response());
         }
         PlaceOutcome::Refused(unmet) => Refusal::Unmet(unmet),
-        PlaceOutcome::Invalid(reason) => Refusal::Invalid(reason),
+        PlaceOutcome::Invalid(invalid) => Refusal::Invalid(invalid),
     };
     render_form(
         state,

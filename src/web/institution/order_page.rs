@@ -4,46 +4,23 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use digicert::RevocationReason;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::scope::RequiredRole;
 use crate::auth::{InstitutionScope, Read};
 use crate::db::orders::OrderRecord;
+use crate::domain::{InvalidFields, RevocationForm, RevocationReason};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::ordering::status;
 use crate::state::AppState;
 use crate::web::audit_view::AuditLine;
+use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::orders_list::status_key;
 use crate::web::institution::products::{self, ProductText};
 use crate::web::page::{self, PageContext, WithPage};
-
-/// The reasons an admin may give for a revocation (RFC 5280 codes DigiCert takes).
-pub const REVOCATION_REASONS: [(RevocationReason, &str); 5] = [
-    (
-        RevocationReason::KeyCompromise,
-        "order.revoke_reasons.key_compromise",
-    ),
-    (
-        RevocationReason::AffiliationChanged,
-        "order.revoke_reasons.affiliation_changed",
-    ),
-    (
-        RevocationReason::Superseded,
-        "order.revoke_reasons.superseded",
-    ),
-    (
-        RevocationReason::CessationOfOperation,
-        "order.revoke_reasons.cessation",
-    ),
-    (
-        RevocationReason::Unspecified,
-        "order.revoke_reasons.unspecified",
-    ),
-];
 
 /// What the page says above the details after an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +39,18 @@ struct OrderTemplate<'a> {
     status_key: &'static str,
     timeline: Vec<AuditLine>,
     message: Option<Message>,
+    /// The reasons offered, each as sent and as shown.
     reasons: Vec<(&'static str, &'static str)>,
+    /// The revocation as typed, when it comes back refused.
+    revocation: &'a RevocationForm,
+    errors: FieldErrors,
+}
+
+/// A revocation form that was refused, to show again as it was typed.
+#[derive(Debug, Default)]
+pub struct Refused {
+    pub form: RevocationForm,
+    pub invalid: InvalidFields,
 }
 
 impl OrderTemplate<'_> {
@@ -100,6 +88,7 @@ pub async fn render<R: RequiredRole>(
     order_id: Uuid,
     status: StatusCode,
     message: Option<Message>,
+    refused: Refused,
 ) -> Result<Response, AppError> {
     let order = crate::db::orders::get(&state.db, scope, order_id)
         .await?
@@ -114,15 +103,17 @@ pub async fn render<R: RequiredRole>(
         &OrderTemplate {
             page,
             nav: InstitutionNav::new(scope, page.lang),
-            product: products::text(&digicert::ProductId::from(order.product.as_str())),
+            product: products::text(&order.product),
             status_key: status_key(&order.status),
             order,
             timeline,
             message,
-            reasons: REVOCATION_REASONS
+            reasons: RevocationReason::ALL
                 .iter()
-                .map(|(reason, key)| (reason.as_str(), *key))
+                .map(|reason| (reason.as_str(), reason.message_key()))
                 .collect(),
+            revocation: &refused.form,
+            errors: FieldErrors::of(page.lang, refused.invalid),
         },
     )
 }
@@ -147,5 +138,15 @@ pub async fn show(
         "already_placed" => Some(Message::Notice("order.already_placed")),
         _ => None,
     };
-    render(&state, &scope, &page, order_id, StatusCode::OK, message).await
+    let status = StatusCode::OK;
+    render(
+        &state,
+        &scope,
+        &page,
+        order_id,
+        status,
+        message,
+        Refused::default(),
+    )
+    .await
 }

@@ -1,8 +1,6 @@
 //! The certificate products in words: a name, what each can do and when to
 //! pick it, for the order form, the preview and the lists.
-use digicert::ProductId;
-
-use crate::services::ordering::ORDERABLE;
+use crate::domain::Product;
 
 /// Catalogue keys describing one product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,36 +13,41 @@ pub struct ProductText {
 
 /// The products an admin may order, in the order the form offers them.
 pub fn orderable() -> Vec<ProductText> {
-    ORDERABLE.iter().map(text).collect()
+    Product::ALL
+        .iter()
+        .map(|product| text(product.as_str()))
+        .collect()
 }
 
-pub fn text(product: &ProductId) -> ProductText {
-    match product {
-        ProductId::ClientDigitalSignaturePlus => ProductText {
+/// The words for a product by its stored name; a product no longer offered has
+/// words of its own.
+pub fn text(product: &str) -> ProductText {
+    match Product::parse(product) {
+        Ok(Product::ClientDigitalSignaturePlus) => ProductText {
             id: "client_digital_signature_plus",
             title_key: "order.product.signature.title",
             what_key: "order.product.signature.what",
             when_key: "order.product.signature.when",
         },
-        ProductId::ClientEmailSecurityPlus => ProductText {
+        Ok(Product::ClientEmailSecurityPlus) => ProductText {
             id: "client_email_security_plus",
             title_key: "order.product.email_security.title",
             what_key: "order.product.email_security.what",
             when_key: "order.product.email_security.when",
         },
-        ProductId::ClientPremium => ProductText {
+        Ok(Product::ClientPremium) => ProductText {
             id: "client_premium",
             title_key: "order.product.premium.title",
             what_key: "order.product.premium.what",
             when_key: "order.product.premium.when",
         },
-        ProductId::SecureEmailSponsor => ProductText {
+        Ok(Product::SecureEmailSponsor) => ProductText {
             id: "secure_email_sponsor",
             title_key: "order.product.secure_email.title",
             what_key: "order.product.secure_email.what",
             when_key: "order.product.secure_email.when",
         },
-        _ => ProductText {
+        Err(_) => ProductText {
             id: "other",
             title_key: "order.product.other.title",
             what_key: "order.product.other.what",
@@ -55,5 +58,5 @@ pub fn text(product: &ProductId) -> ProductText {
 
 /// The product's name for lists, from its stored `name_id`.
 pub fn title_key(product: &str) -> &'static str {
-    text(&ProductId::from(product)).title_key
+    text(product).title_key
 }

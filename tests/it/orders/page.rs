@@ -182,6 +182,68 @@ async fn revoking_needs_a_reason_and_a_second_revoke_is_refused(pool: PgPool) {
     assert!(body.contains("<code>order.revoke</code>"));
 }
 
+#[sqlx::test]
+async fn the_revocation_comment_is_kept_in_the_audit_log(pool: PgPool) {
+    let world = crate::ordering::world(pool, EmailValidationMode::Automatic).await;
+    let id = crate::ordering::place(&world, "komentar").await;
+    crate::ordering::until_all(&world, &[id], "issued", StdDuration::from_secs(30)).await;
+    let client = &world.admin.client;
+    let path = format!("/institutions/{}/orders/{id}/revoke", world.institution);
+    let comment = "Laptop ukraden u vozu; prijava policiji br. 17/2026";
+    let revoked = client
+        .post_form(&path, &[("reason", "keyCompromise"), ("comment", comment)])
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
+    let details: serde_json::Value = sqlx::query_scalar(
+        "SELECT details FROM audit_events WHERE action = 'order.revoke' AND target = $1",
+    )
+    .bind(format!("order:{id}"))
+    .fetch_one(&world.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(details["comment"], comment, "{details}");
+    assert_eq!(details["reason"], "keyCompromise", "{details}");
+}
+
+#[sqlx::test]
+async fn a_revocation_comment_of_501_characters_is_refused_and_the_form_comes_back_as_typed(
+    pool: PgPool,
+) {
+    let world = crate::ordering::world(pool, EmailValidationMode::Automatic).await;
+    let id = crate::ordering::place(&world, "predugo").await;
+    crate::ordering::until_all(&world, &[id], "issued", StdDuration::from_secs(30)).await;
+    let client = &world.admin.client;
+    english(client).await;
+    let path = format!("/institutions/{}/orders/{id}/revoke", world.institution);
+    let too_long = "ž".repeat(501);
+    let refused = client
+        .post_form(&path, &[("reason", "superseded"), ("comment", &too_long)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = html_unescape(&refused.body);
+    assert!(
+        body.contains("The comment is too long: at most 500 characters."),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!("value=\"{too_long}\"")),
+        "the comment was lost"
+    );
+    assert!(
+        body.contains("value=\"superseded\" selected"),
+        "the reason was lost"
+    );
+    assert_eq!(status_of(&world.app, id).await, "issued");
+    let asked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'order.revoke' AND target = $1",
+    )
+    .bind(format!("order:{id}"))
+    .fetch_one(&world.app.pool)
+    .await
+    .unwrap();
+    assert_eq!(asked, 0, "DigiCert was asked");
+}
+
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn another_institutions_order_is_not_found_at_every_order_url(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
