@@ -7,13 +7,14 @@ use uuid::Uuid;
 
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope};
+use crate::domain::ValidationStatus;
 
 /// One of the scope's domains as DCV needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DcvDomain {
     pub id: Uuid,
     pub name: String,
-    pub validation_status: String,
+    pub validation_status: ValidationStatus,
     pub digicert_domain_id: Option<i64>,
     pub dcv_token_expires_at: Option<OffsetDateTime>,
 }
@@ -25,7 +26,8 @@ pub async fn domain(
 ) -> sqlx::Result<Option<DcvDomain>> {
     sqlx::query_as!(
         DcvDomain,
-        r#"SELECT id, name, validation_status, digicert_domain_id, dcv_token_expires_at
+        r#"SELECT id, name, validation_status AS "validation_status: ValidationStatus",
+                  digicert_domain_id, dcv_token_expires_at
            FROM domains WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL"#,
         scope.institution_id(),
         id

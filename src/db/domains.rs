@@ -6,13 +6,13 @@ use uuid::Uuid;
 
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
-use crate::domain::DomainName;
+use crate::domain::{DomainName, ValidationStatus};
 
 #[derive(Debug, Clone)]
 pub struct Domain {
     pub id: Uuid,
     pub name: DomainName,
-    pub validation_status: String,
+    pub validation_status: ValidationStatus,
     pub validated_until: Option<OffsetDateTime>,
     pub dcv_method: Option<String>,
     pub digicert_domain_id: Option<i64>,
@@ -27,8 +27,9 @@ pub async fn list<R: RequiredRole>(
     scope: &InstitutionScope<R>,
 ) -> sqlx::Result<Vec<Domain>> {
     let rows = sqlx::query!(
-        r#"SELECT id, name, validation_status, validated_until, dcv_method, digicert_domain_id,
-                  dcv_token, dcv_token_expires_at, created_at
+        r#"SELECT id, name, validation_status AS "validation_status: ValidationStatus",
+                  validated_until, dcv_method, digicert_domain_id, dcv_token,
+                  dcv_token_expires_at, created_at
            FROM domains WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name"#,
         scope.institution_id()
     )

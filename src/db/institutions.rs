@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::auth::{StaffAdmin, StaffScope};
-use crate::domain::TcsStatus;
 use crate::domain::institution::NewInstitution;
+use crate::domain::{TcsStatus, ValidationStatus};
 
 /// What every page of an institution needs to know about it.
 #[derive(Debug, Clone)]
@@ -54,7 +54,7 @@ pub struct InstitutionDetail {
     pub status: TcsStatus,
     pub tcs_registered_at: Option<OffsetDateTime>,
     pub digicert_org_id: Option<i64>,
-    pub org_validation_status: String,
+    pub org_validation_status: ValidationStatus,
     pub org_validated_until: Option<OffsetDateTime>,
     pub org_synced_at: Option<OffsetDateTime>,
 }
@@ -88,8 +88,9 @@ pub async fn unscoped_detail(pool: &PgPool, id: Uuid) -> sqlx::Result<Institutio
 async fn detail_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<InstitutionDetail> {
     let row = sqlx::query!(
         r#"SELECT id, slug, name_sr, name_en, short_name, registration_number, tcs_status,
-                  tcs_registered_at, digicert_org_id, org_validation_status, org_validated_until,
-                  org_synced_at
+                  tcs_registered_at, digicert_org_id,
+                  org_validation_status AS "org_validation_status: ValidationStatus",
+                  org_validated_until, org_synced_at
            FROM institutions WHERE id = $1"#,
         id
     )
@@ -119,7 +120,7 @@ pub struct InstitutionListItem {
     pub short_name: String,
     pub registration_number: String,
     pub status: TcsStatus,
-    pub org_validation_status: String,
+    pub org_validation_status: ValidationStatus,
     pub domain_count: i64,
     pub admin_count: i64,
 }
@@ -143,7 +144,7 @@ pub async fn staff_list(
     let (after_name, after_id) = filter.after.clone().unzip();
     let rows = sqlx::query!(
         r#"SELECT i.id, i.slug, i.name_sr, i.short_name, i.registration_number, i.tcs_status,
-                  i.org_validation_status,
+                  i.org_validation_status AS "org_validation_status: ValidationStatus",
                   (SELECT count(*) FROM domains d WHERE d.institution_id = i.id) AS "domain_count!",
                   (SELECT count(*) FROM memberships m
                     WHERE m.institution_id = i.id AND m.status = 'active' AND m.role = 'admin') AS "admin_count!"

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::domain::OrderStatus;
 
 /// What an admin asked for, as written to the order row.
 #[derive(Debug, Clone)]
@@ -106,7 +107,7 @@ pub async fn insert_email(
 pub struct OrderRecord {
     pub id: Uuid,
     pub institution_id: Uuid,
-    pub status: String,
+    pub status: OrderStatus,
     pub product: String,
     pub profile_type: Option<String>,
     pub given_name: String,
@@ -140,7 +141,8 @@ pub async fn get<R: RequiredRole>(
 
 pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderRecord>> {
     let row = sqlx::query!(
-        r#"SELECT o.id, o.institution_id, o.status, o.product, o.profile_type, o.given_name,
+        r#"SELECT o.id, o.institution_id, o.status AS "status: OrderStatus", o.product,
+                  o.profile_type, o.given_name,
                   o.surname, o.common_name, o.validity_years, o.csr_pem, o.reference,
                   o.requested_by, i.digicert_org_id, o.digicert_order_id, o.digicert_status,
                   o.email_validation, o.last_error, o.chain_pem, o.serial_number,
@@ -276,11 +278,12 @@ pub async fn unscoped_record_error(
     Ok(())
 }
 
-/// Moves an order to `status`, keeping DigiCert's raw status beside it.
+/// Moves an order to `status`, keeping DigiCert's raw status beside it; only from a
+/// state that [`OrderStatus::can_become`] it (otherwise nothing changes).
 pub async fn unscoped_set_status(
     pool: &PgPool,
     id: Uuid,
-    status: &str,
+    status: OrderStatus,
     digicert_status: Option<&str>,
     last_error: Option<&str>,
     now: OffsetDateTime,
@@ -289,12 +292,13 @@ pub async fn unscoped_set_status(
         r#"UPDATE certificate_orders
            SET status = $2, digicert_status = COALESCE($3, digicert_status),
                last_error = COALESCE($4, last_error), updated_at = $5
-           WHERE id = $1"#,
+           WHERE id = $1 AND status = ANY($6)"#,
         id,
-        status,
+        status.as_str(),
         digicert_status,
         last_error,
-        now
+        now,
+        &names(&status.sources()) as &[&str]
     )
     .execute(pool)
     .await?;
@@ -386,11 +390,12 @@ pub async fn unscoped_requester_email(pool: &PgPool, id: Uuid) -> sqlx::Result<O
     .await
 }
 
-/// Ends an order that DigiCert rejected or canceled, with DigiCert's reason.
+/// Ends an order that DigiCert rejected or canceled, with DigiCert's reason; only
+/// from a state that [`OrderStatus::can_become`] it.
 pub async fn unscoped_stop(
     tx: &mut Transaction<'_, Postgres>,
     id: Uuid,
-    status: &str,
+    status: OrderStatus,
     digicert_status: &str,
     reason: &str,
     now: OffsetDateTime,
@@ -398,12 +403,13 @@ pub async fn unscoped_stop(
     sqlx::query!(
         r#"UPDATE certificate_orders
            SET status = $2, digicert_status = $3, last_error = $4, updated_at = $5
-           WHERE id = $1"#,
+           WHERE id = $1 AND status = ANY($6)"#,
         id,
-        status,
+        status.as_str(),
         digicert_status,
         reason,
-        now
+        now,
+        &names(&status.sources()) as &[&str]
     )
     .execute(&mut **tx)
     .await?;
@@ -509,4 +515,9 @@ pub async fn key_rejected_since(pool: &PgPool) -> sqlx::Result<Option<OffsetDate
         .fetch_optional(pool)
         .await
         .map(Option::flatten)
+}
+
+/// The stored names of `statuses`, for `= ANY($n)`.
+fn names(statuses: &[OrderStatus]) -> Vec<&'static str> {
+    statuses.iter().map(|status| status.as_str()).collect()
 }

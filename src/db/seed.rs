@@ -5,6 +5,8 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::OrderStatus;
+
 pub struct DemoInstitution<'a> {
     pub slug: &'a str,
     pub name_sr: &'a str,
@@ -94,7 +96,7 @@ pub async fn membership(
 pub struct DemoOrder<'a> {
     /// Also its idempotency key: a second `demo` run finds it and leaves it be.
     pub reference: &'a str,
-    pub status: &'a str,
+    pub status: OrderStatus,
     pub product: &'a str,
     pub given_name: &'a str,
     pub surname: &'a str,
@@ -147,7 +149,7 @@ pub async fn order(
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         institution_id,
-        demo.status,
+        demo.status.as_str(),
         demo.product,
         demo.given_name,
         demo.surname,

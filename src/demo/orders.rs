@@ -17,9 +17,10 @@ use uuid::Uuid;
 
 use crate::db::seed::{self, DemoOrder};
 use crate::domain::EmailAddress;
+use crate::domain::OrderStatus;
 use crate::services::enrollment::link::{self, Recipient};
+use crate::services::ordering;
 use crate::services::ordering::request::{self, RequestSpec};
-use crate::services::ordering::{self, status};
 use crate::state::AppState;
 
 /// The institution that gets an order in every state, and its validated domain.
@@ -30,7 +31,7 @@ pub const ADMIN: &str = "ana.admin@etf.bg.ac.rs";
 
 /// One still-life order: its state, the person, and what DigiCert said.
 struct Still {
-    status: &'static str,
+    status: OrderStatus,
     given_name: &'static str,
     surname: &'static str,
     local: &'static str,
@@ -42,7 +43,7 @@ struct Still {
 
 const STILLS: &[Still] = &[
     Still {
-        status: status::QUEUED,
+        status: OrderStatus::Queued,
         given_name: "Marko",
         surname: "Marković",
         local: "marko.markovic",
@@ -51,7 +52,7 @@ const STILLS: &[Still] = &[
         days_left: None,
     },
     Still {
-        status: status::SUBMITTED,
+        status: OrderStatus::Submitted,
         given_name: "Nikola",
         surname: "Nikolić",
         local: "nikola.nikolic",
@@ -60,7 +61,7 @@ const STILLS: &[Still] = &[
         days_left: None,
     },
     Still {
-        status: status::PENDING_VALIDATION,
+        status: OrderStatus::PendingValidation,
         given_name: "Ivana",
         surname: "Ivanović",
         local: "ivana.ivanovic",
@@ -69,7 +70,7 @@ const STILLS: &[Still] = &[
         days_left: None,
     },
     Still {
-        status: status::ISSUED,
+        status: OrderStatus::Issued,
         given_name: "Petar",
         surname: "Petrović",
         local: "petar.petrovic",
@@ -78,7 +79,7 @@ const STILLS: &[Still] = &[
         days_left: Some(365),
     },
     Still {
-        status: status::ISSUED,
+        status: OrderStatus::Issued,
         given_name: "Zorana",
         surname: "Zorić",
         local: "zorana.zoric",
@@ -87,7 +88,7 @@ const STILLS: &[Still] = &[
         days_left: Some(20),
     },
     Still {
-        status: status::REJECTED,
+        status: OrderStatus::Rejected,
         given_name: "Dragan",
         surname: "Dragić",
         local: "dragan.dragic",
@@ -96,7 +97,7 @@ const STILLS: &[Still] = &[
         days_left: None,
     },
     Still {
-        status: status::CANCELED,
+        status: OrderStatus::Canceled,
         given_name: "Vesna",
         surname: "Vesić",
         local: "vesna.vesic",
@@ -105,7 +106,7 @@ const STILLS: &[Still] = &[
         days_left: None,
     },
     Still {
-        status: status::REVOKED,
+        status: OrderStatus::Revoked,
         given_name: "Stefan",
         surname: "Stefanović",
         local: "stefan.stefanovic",
@@ -114,7 +115,7 @@ const STILLS: &[Still] = &[
         days_left: Some(300),
     },
     Still {
-        status: status::FAILED,
+        status: OrderStatus::Failed,
         given_name: "Bojan",
         surname: "Bojić",
         local: "bojan.bojic",
@@ -226,7 +227,7 @@ pub async fn seed_awaiting_person(
     let common_name = format!("{given_name} {surname}");
     let email = format!("jelena.jovanovic@{DOMAIN}");
     // A new order per run: the link of an earlier run may have been used.
-    let reference = format!("demo-{}-{}", status::AWAITING_PERSON, Uuid::new_v4());
+    let reference = format!("demo-{}-{}", OrderStatus::AwaitingPerson, Uuid::new_v4());
     let institution = crate::db::institutions::unscoped_detail(&state.db, institution_id).await?;
     let mut tx = state.db.begin().await?;
     let order_id = seed::order(
@@ -234,7 +235,7 @@ pub async fn seed_awaiting_person(
         institution_id,
         &DemoOrder {
             reference: &reference,
-            status: status::AWAITING_PERSON,
+            status: OrderStatus::AwaitingPerson,
             product: "client_email_security_plus",
             given_name,
             surname,
@@ -295,7 +296,7 @@ async fn place_at_digicert(
         &spec.emails,
         request::PromisedUse::of(spec),
     )?;
-    if still.status == status::REVOKED {
+    if still.status == OrderStatus::Revoked {
         let revoke = RevokeRequest {
             comments: "demo: a revoked certificate".to_owned(),
             revocation_reason: Some(RevocationReason::Superseded),

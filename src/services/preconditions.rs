@@ -66,11 +66,10 @@ pub fn evaluate(
     }
     if institution.digicert_org_id.is_none() {
         unmet.push(Unmet::NoDigicertOrganization);
-    } else if !is_current(
-        &institution.org_validation_status,
-        institution.org_validated_until,
-        now,
-    ) {
+    } else if !institution
+        .org_validation_status
+        .is_current(institution.org_validated_until, now)
+    {
         unmet.push(Unmet::OrganizationNotValidated);
     }
     for email in emails {
@@ -83,7 +82,11 @@ pub fn evaluate(
             None => unmet.push(Unmet::EmailOutsideDomains {
                 email: email.as_str().to_owned(),
             }),
-            Some(domain) if !is_current(&domain.validation_status, domain.validated_until, now) => {
+            Some(domain)
+                if !domain
+                    .validation_status
+                    .is_current(domain.validated_until, now) =>
+            {
                 unmet.push(Unmet::DomainNotValidated {
                     email: email.as_str().to_owned(),
                     domain: domain.name.to_unicode(),
@@ -95,15 +98,10 @@ pub fn evaluate(
     unmet
 }
 
-/// A validation counts only when it says so and has not run out.
-fn is_current(status: &str, until: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
-    status == "validated" && until.is_some_and(|until| until > now)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::DomainName;
+    use crate::domain::{DomainName, ValidationStatus};
     use time::Duration;
     use uuid::Uuid;
 
@@ -127,7 +125,7 @@ mod tests {
             status,
             tcs_registered_at: None,
             digicert_org_id: org,
-            org_validation_status: validation.into(),
+            org_validation_status: stored(validation),
             org_validated_until: until,
             org_synced_at: None,
         }
@@ -146,7 +144,7 @@ mod tests {
         Domain {
             id: Uuid::nil(),
             name: DomainName::from_trusted(name.into()),
-            validation_status: status.into(),
+            validation_status: stored(status),
             validated_until: until,
             dcv_method: None,
             digicert_domain_id: None,
@@ -154,6 +152,11 @@ mod tests {
             dcv_token_expires_at: None,
             created_at: now(),
         }
+    }
+
+    /// The status stored as `text`.
+    fn stored(text: &str) -> ValidationStatus {
+        ValidationStatus::parse(text).unwrap_or_else(|| unreachable!("test statuses are stored"))
     }
 
     fn email(text: &str) -> EmailAddress {

@@ -14,6 +14,7 @@ use crate::auth::extractors::session_of;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{CurrentAccount, InstitutionScope, PendingLogin, StaffAdmin, StaffScope};
 use crate::db::accounts::Account;
+use crate::domain::ValidationStatus;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -61,14 +62,8 @@ impl PageContext {
     }
 
     /// A DigiCert validation state (`validated`, `expired`…) in words.
-    pub fn validation(&self, status: &str) -> &'static str {
-        self.t(match status {
-            "none" => "validation.none",
-            "pending" => "validation.pending",
-            "validated" => "validation.validated",
-            "expired" => "validation.expired",
-            _ => "validation.unknown",
-        })
+    pub fn validation(&self, status: &ValidationStatus) -> &'static str {
+        self.t(status.message_key())
     }
 
     /// A stored role name (`admin`, `staff_auditor`…) in words.

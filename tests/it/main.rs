@@ -34,6 +34,7 @@ mod passwords;
 mod reminders;
 mod security;
 mod staff_operations;
+mod stored_states;
 mod tenancy;
 mod validation_sync;
 mod world;

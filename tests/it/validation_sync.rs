@@ -7,7 +7,7 @@ use digicert_sim::{AccountSeed, OrganizationSeed, RunningSandbox, SandboxOptions
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use tcs_portal::domain::{DomainName, EmailAddress};
+use tcs_portal::domain::{DomainName, EmailAddress, ValidationStatus};
 use tcs_portal::services::preconditions::{self, Unmet};
 use time::{Duration, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
@@ -191,12 +191,13 @@ async fn unmet_for(app: &TestApp, institution: Uuid, email: &str) -> Vec<Unmet> 
             status: tcs_portal::domain::TcsStatus::Registered,
             tcs_registered_at: None,
             digicert_org_id: org,
-            org_validation_status: status,
+            org_validation_status: ValidationStatus::parse(&status).unwrap(),
             org_validated_until: until,
             org_synced_at: None,
         }
     };
-    let rows: Vec<(Uuid, String, String, Option<OffsetDateTime>, OffsetDateTime)> = sqlx::query_as(
+    let rows: Vec<(Uuid, String, ValidationStatus, Option<OffsetDateTime>, OffsetDateTime)> =
+        sqlx::query_as(
         "SELECT id, name, validation_status, validated_until, created_at FROM domains WHERE institution_id = $1",
     )
     .bind(institution)

@@ -10,6 +10,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::dcv::{self as db, DcvDomain, IssuedToken};
 use crate::db::institutions::SyncTarget;
+use crate::domain::ValidationStatus;
 use crate::error::AppError;
 use crate::services::validation_sync::{Syncer, observed};
 use crate::state::AppState;
@@ -75,7 +76,7 @@ pub async fn check(
     let token_expired = domain
         .dcv_token_expires_at
         .is_some_and(|until| until <= syncer.now());
-    if token_expired && domain.validation_status != "validated" {
+    if token_expired && !domain.validation_status.is_validated() {
         return renew_token(&syncer, meta, scope, &domain, digicert_id).await;
     }
     if let Err(stop) = syncer.call(|| syncer.client().check_dcv(digicert_id)).await {
@@ -103,13 +104,13 @@ pub async fn check(
     audited("domain.dcv_checked", scope, &domain)
         .details(json!({
             "name": domain.name,
-            "from": domain.validation_status,
+            "from": domain.validation_status.as_str(),
             "to": observed.status,
         }))
         .record(&mut tx, meta)
         .await?;
     tx.commit().await?;
-    Ok(if observed.status == "validated" {
+    Ok(if observed.status == ValidationStatus::Validated.as_str() {
         DcvNotice::Validated
     } else {
         DcvNotice::NotFoundYet

@@ -9,8 +9,9 @@ use super::csr::{self, CsrRefusal};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::enrollments::{self as db, KeyRecord};
 use crate::domain::EmailAddress;
+use crate::domain::OrderStatus;
 use crate::jobs::{self, NewJob};
-use crate::services::ordering::{OrderJob, SUBMIT_ORDER, status};
+use crate::services::ordering::{OrderJob, SUBMIT_ORDER};
 use crate::state::AppState;
 
 pub enum KeyOutcome {
@@ -24,7 +25,7 @@ pub enum KeyOutcome {
 fn waits_for_key(view: &PersonView) -> bool {
     view.enrollment.confirmed_at.is_some()
         && view.enrollment.key_origin.is_none()
-        && view.order.status == status::AWAITING_PERSON
+        && view.order.status == OrderStatus::AwaitingPerson
 }
 
 /// Makes the key pair, its CSR and the passphrase, seals the key, and queues

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::PersonView;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::enrollments as db;
-use crate::services::ordering::status;
+use crate::domain::OrderStatus;
 use crate::state::AppState;
 
 pub enum PickupOutcome {
@@ -32,7 +32,7 @@ pub fn chain(view: &PersonView) -> anyhow::Result<Option<CertificateChain>> {
     let Some(pem) = view.order.chain_pem.as_deref() else {
         return Ok(None);
     };
-    if view.order.status != status::ISSUED {
+    if view.order.status != OrderStatus::Issued {
         return Ok(None);
     }
     let mut ders = pki::pem::decode_all(pem).into_iter().map(|block| block.der);

@@ -17,8 +17,9 @@ use uuid::Uuid;
 
 use super::call::{Halt, retry};
 use super::request::{PromisedUse, RequestSpec};
-use super::{OrderJob, Pipeline, status, verify};
+use super::{OrderJob, Pipeline, verify};
 use crate::db::orders::{self as db, Issued, OrderRecord};
+use crate::domain::OrderStatus as Ours;
 use crate::jobs::{Job, JobHandler, JobOutcome};
 use crate::mail::Mail;
 use crate::mail::templates::{OrderStoppedMail, subject};
@@ -62,24 +63,17 @@ impl Pipeline {
             OrderStatus::Issued => self.collect(&order, &theirs).await,
             OrderStatus::Rejected | OrderStatus::Canceled => {
                 let ours = if theirs.status == OrderStatus::Rejected {
-                    status::REJECTED
+                    Ours::Rejected
                 } else {
-                    status::CANCELED
+                    Ours::Canceled
                 };
                 let reason = self.reason(&theirs).await?;
                 self.stop_order(&order, ours, &raw, &reason).await?;
                 Ok(JobOutcome::Ok)
             }
             OrderStatus::Revoked => {
-                db::unscoped_set_status(
-                    &self.pool,
-                    order.id,
-                    status::REVOKED,
-                    Some(&raw),
-                    None,
-                    now,
-                )
-                .await?;
+                db::unscoped_set_status(&self.pool, order.id, Ours::Revoked, Some(&raw), None, now)
+                    .await?;
                 Ok(JobOutcome::Ok)
             }
             OrderStatus::Pending | OrderStatus::NeedsApproval | OrderStatus::Processing => {
@@ -94,7 +88,7 @@ impl Pipeline {
                 db::unscoped_set_status(
                     &self.pool,
                     order.id,
-                    status::PENDING_VALIDATION,
+                    Ours::PendingValidation,
                     Some(&raw),
                     None,
                     now,
@@ -105,7 +99,7 @@ impl Pipeline {
             // A status we do not know (or one we do not act on): keep it visible,
             // keep our own status, and look again later.
             _ => {
-                db::unscoped_set_status(&self.pool, order.id, &order.status, Some(&raw), None, now)
+                db::unscoped_set_status(&self.pool, order.id, order.status, Some(&raw), None, now)
                     .await?;
                 Ok(JobOutcome::Snooze(self.poll_after(age)))
             }
@@ -132,7 +126,7 @@ impl Pipeline {
                 db::unscoped_set_status(
                     &self.pool,
                     order.id,
-                    status::FAILED,
+                    Ours::Failed,
                     Some(theirs.status.as_str()),
                     Some(&error),
                     self.clock.now(),
@@ -176,7 +170,7 @@ impl Pipeline {
     async fn stop_order(
         &self,
         order: &OrderRecord,
-        ours: &str,
+        ours: Ours,
         raw: &str,
         reason: &str,
     ) -> Result<(), Halt> {
@@ -185,7 +179,7 @@ impl Pipeline {
         let mut tx = self.pool.begin().await?;
         db::unscoped_stop(&mut tx, order.id, ours, raw, reason, now).await?;
         if let Some(to) = recipient {
-            let (status_sr, status_en, subject_key) = if ours == status::REJECTED {
+            let (status_sr, status_en, subject_key) = if ours == Ours::Rejected {
                 ("odbijena", "rejected", "mail.subject.order_rejected")
             } else {
                 ("otkazana", "canceled", "mail.subject.order_canceled")

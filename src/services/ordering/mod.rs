@@ -41,20 +41,6 @@ pub const SWEEP_STATUS_CHANGES: &str = "digicert.sweep_status_changes";
 /// for one call a minute whatever the number of pending orders.
 pub const DEFAULT_SWEEP_EVERY: Duration = Duration::minutes(1);
 
-/// Our order states; DigiCert's raw status is kept beside them.
-pub mod status {
-    /// Placed without a key: waiting for the person to prove the mailbox.
-    pub const AWAITING_PERSON: &str = "awaiting_person";
-    pub const QUEUED: &str = "queued";
-    pub const SUBMITTED: &str = "submitted";
-    pub const PENDING_VALIDATION: &str = "pending_validation";
-    pub const ISSUED: &str = "issued";
-    pub const REJECTED: &str = "rejected";
-    pub const CANCELED: &str = "canceled";
-    pub const FAILED: &str = "failed";
-    pub const REVOKED: &str = "revoked";
-}
-
 /// How patiently the jobs follow an order; tests shrink these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FollowTiming {

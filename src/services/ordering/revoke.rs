@@ -6,12 +6,11 @@ use digicert::{self, OrderId, RevokeRequest};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::status;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::enrollments;
 use crate::db::orders::{self as db, OrderRecord};
-use crate::domain::{InvalidFields, Revocation, RevocationReason};
+use crate::domain::{InvalidFields, OrderStatus, Revocation, RevocationReason};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +169,7 @@ async fn ask_digicert(
     let digicert_id = order
         .digicert_order_id
         .and_then(|id| u64::try_from(id).ok());
-    let (true, Some(digicert_id)) = (order.status == status::ISSUED, digicert_id) else {
+    let (true, Some(digicert_id)) = (order.status == OrderStatus::Issued, digicert_id) else {
         return RevokeOutcome::NotIssued;
     };
     let Some(client) = state.digicert.clone() else {

@@ -9,8 +9,9 @@ use async_trait::async_trait;
 use digicert::{Error as DigicertError, OrderId, OrderListQuery};
 
 use super::call::{Halt, retry};
-use super::{FOLLOW_ORDER, OrderJob, Pipeline, request, status};
+use super::{FOLLOW_ORDER, OrderJob, Pipeline, request};
 use crate::db::orders::{self as db, OrderRecord};
+use crate::domain::OrderStatus;
 use crate::jobs::{self, Job, JobHandler, JobOutcome, NewJob};
 
 pub(super) struct SubmitOrder {
@@ -41,7 +42,7 @@ impl Pipeline {
             // A previous run placed it and died before finishing.
             return self.adopt(order.id, placed, None).await;
         }
-        if order.status != status::QUEUED {
+        if order.status != OrderStatus::Queued {
             // Canceled or failed in the meantime: nothing to send.
             return Ok(());
         }
@@ -116,7 +117,7 @@ impl Pipeline {
         db::unscoped_set_status(
             &self.pool,
             order_id,
-            status::FAILED,
+            OrderStatus::Failed,
             None,
             Some(error),
             self.clock.now(),

@@ -154,8 +154,9 @@ async fn render_form(
         .await?
         .into_iter()
         .filter(|domain| {
-            domain.validation_status == "validated"
-                && domain.validated_until.is_some_and(|until| until > now)
+            domain
+                .validation_status
+                .is_current(domain.validated_until, now)
         })
         .map(|domain| domain.name.to_unicode())
         .collect();

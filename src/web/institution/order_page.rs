@@ -10,15 +10,14 @@ use uuid::Uuid;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{InstitutionScope, Read};
 use crate::db::orders::OrderRecord;
+use crate::domain::OrderStatus;
 use crate::domain::{InvalidFields, RevocationForm, RevocationReason};
 use crate::error::AppError;
 use crate::i18n::format;
-use crate::services::ordering::status;
 use crate::state::AppState;
 use crate::web::audit_view::AuditLine;
 use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
-use crate::web::institution::orders_list::status_key;
 use crate::web::institution::products::{self, ProductText};
 use crate::web::page::{self, PageContext, WithPage};
 
@@ -61,12 +60,12 @@ impl OrderTemplate<'_> {
     /// Cancel is offered while DigiCert has not been asked yet.
     fn cancelable(&self) -> bool {
         self.order.digicert_order_id.is_none()
-            && (self.order.status == status::AWAITING_PERSON
-                || (self.order.status == status::QUEUED && self.order.submit_attempts == 0))
+            && (self.order.status == OrderStatus::AwaitingPerson
+                || (self.order.status == OrderStatus::Queued && self.order.submit_attempts == 0))
     }
 
     fn revocable(&self) -> bool {
-        self.order.status == status::ISSUED
+        self.order.status == OrderStatus::Issued
     }
 
     /// The list of this person's orders.
@@ -77,7 +76,7 @@ impl OrderTemplate<'_> {
 
     /// The person's link can be sent again while the order waits for them.
     fn awaits_person(&self) -> bool {
-        self.order.status == status::AWAITING_PERSON
+        self.order.status == OrderStatus::AwaitingPerson
     }
 }
 
@@ -104,7 +103,7 @@ pub async fn render<R: RequiredRole>(
             page,
             nav: InstitutionNav::new(scope, page.lang),
             product: products::text(&order.product),
-            status_key: status_key(&order.status),
+            status_key: order.status.message_key(),
             order,
             timeline,
             message,

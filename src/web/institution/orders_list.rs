@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use crate::auth::{InstitutionScope, Read};
 use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
+use crate::domain::OrderStatus;
 use crate::error::AppError;
 use crate::i18n::format;
-use crate::services::ordering::status;
 use crate::state::AppState;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::orders_csv;
@@ -25,33 +25,9 @@ pub const CSV_BATCH: i64 = 1000;
 /// "Expiring soon": the certificate ends within this many days.
 const EXPIRING_DAYS: i64 = 30;
 
-/// Every status an order can have, in lifecycle order, for the filter.
-pub const STATUSES: [&str; 9] = [
-    status::AWAITING_PERSON,
-    status::QUEUED,
-    status::SUBMITTED,
-    status::PENDING_VALIDATION,
-    status::ISSUED,
-    status::REJECTED,
-    status::CANCELED,
-    status::FAILED,
-    status::REVOKED,
-];
-
-/// An order status in words.
+/// A stored order status in words.
 pub fn status_key(status: &str) -> &'static str {
-    match status {
-        "awaiting_person" => "order.status.awaiting_person",
-        "queued" => "order.status.queued",
-        "submitted" => "order.status.submitted",
-        "pending_validation" => "order.status.pending_validation",
-        "issued" => "order.status.issued",
-        "rejected" => "order.status.rejected",
-        "canceled" => "order.status.canceled",
-        "failed" => "order.status.failed",
-        "revoked" => "order.status.revoked",
-        _ => "order.status.unknown",
-    }
+    OrderStatus::parse(status).map_or("order.status.unknown", OrderStatus::message_key)
 }
 
 /// The query string as typed; bad values get a message, not an error page.
@@ -84,7 +60,10 @@ impl ListQuery {
             (!value.is_empty()).then(|| value.chars().take(200).collect::<String>())
         };
         let status = text(&self.status);
-        if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        if status
+            .as_deref()
+            .is_some_and(|s| OrderStatus::parse(s).is_none())
+        {
             return Err("orders.bad_status");
         }
         let product = text(&self.product);
@@ -195,7 +174,7 @@ impl<'a> ListView<'a> {
     pub fn new(query: &'a ListQuery, rows: Vec<Row>, show_institution: bool) -> Self {
         Self {
             query,
-            statuses: STATUSES,
+            statuses: OrderStatus::ALL.map(OrderStatus::as_str),
             products: products::orderable(),
             rows,
             show_institution,

@@ -5,9 +5,9 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use crate::domain::OrderStatus;
 use crate::error::AppError;
 use crate::services::enrollment::PersonView;
-use crate::services::ordering::status;
 use crate::web::page::{self, PageContext};
 
 /// Seconds between reloads while the order is on its way.
@@ -49,16 +49,16 @@ enum Stage {
 
 impl Stage {
     fn of(view: &PersonView) -> Self {
-        match view.order.status.as_str() {
-            status::AWAITING_PERSON => Self::ChooseKey,
-            status::QUEUED => Self::Waiting("person.stage.queued"),
-            status::SUBMITTED => Self::Waiting("person.stage.submitted"),
-            status::PENDING_VALIDATION => Self::Waiting("person.stage.pending_validation"),
-            status::ISSUED => Self::Issued,
-            status::REVOKED => Self::Ended("person.stage.revoked"),
-            status::REJECTED => Self::Ended("person.stage.rejected"),
-            status::CANCELED => Self::Ended("person.stage.canceled"),
-            _ => Self::Ended("person.stage.failed"),
+        match view.order.status {
+            OrderStatus::AwaitingPerson => Self::ChooseKey,
+            OrderStatus::Queued => Self::Waiting("person.stage.queued"),
+            OrderStatus::Submitted => Self::Waiting("person.stage.submitted"),
+            OrderStatus::PendingValidation => Self::Waiting("person.stage.pending_validation"),
+            OrderStatus::Issued => Self::Issued,
+            OrderStatus::Revoked => Self::Ended("person.stage.revoked"),
+            OrderStatus::Rejected => Self::Ended("person.stage.rejected"),
+            OrderStatus::Canceled => Self::Ended("person.stage.canceled"),
+            OrderStatus::Failed => Self::Ended("person.stage.failed"),
         }
     }
 

@@ -243,7 +243,7 @@ async fn the_database_refuses_an_order_email_pointing_at_another_institutions_do
         .await
         .unwrap();
     let order_a: uuid::Uuid = sqlx::query_scalar(
-        "INSERT INTO certificate_orders (institution_id, status, common_name) VALUES ($1, 'pending', 'X') RETURNING id",
+        "INSERT INTO certificate_orders (institution_id, status, common_name) VALUES ($1, 'pending_validation', 'X') RETURNING id",
     )
     .bind(world.a)
     .fetch_one(&app.pool)
