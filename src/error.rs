@@ -2,7 +2,9 @@
 //!
 //! An `AppError` becomes a response carrying only a status and a catalogue key;
 //! the `web::error_page` middleware renders it in the visitor's language with the
-//! request id. Internal details are logged once, here, and never shown.
+//! request id. Internal details (the whole cause chain) are logged once, here, and
+//! never shown. Services answer with their own errors or `anyhow`; the conversions
+//! into `AppError` are below.
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -36,8 +38,9 @@ pub enum AppError {
     /// The request conflicts with the current state; the key says how.
     #[error("conflict: {0}")]
     Conflict(&'static str),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Anything unexpected, with its cause chain.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
 }
 
 /// Attached to error responses so the error-page middleware knows what to render.
@@ -47,8 +50,13 @@ pub struct ErrorPage {
 }
 
 impl AppError {
-    pub fn internal(detail: impl std::fmt::Display) -> Self {
-        Self::Internal(detail.to_string())
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    /// An internal error that is a broken promise of the code itself.
+    pub fn bug(what: &'static str) -> Self {
+        Self::Internal(anyhow::anyhow!(what))
     }
 
     pub fn status(&self) -> StatusCode {
@@ -98,7 +106,9 @@ impl IntoResponse for AppError {
             Self::MfaRequired { enrolled: false } => {
                 return Redirect::to("/mfa/enrol").into_response();
             }
-            Self::Internal(ref detail) => tracing::error!(error = %detail, "request failed"),
+            Self::Internal(ref error) => {
+                tracing::error!(error = %format_args!("{error:#}"), "request failed");
+            }
             _ => {}
         }
         error_response(self.status(), self.message_key())
@@ -124,21 +134,29 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
     error_response(StatusCode::INTERNAL_SERVER_ERROR, "error.page.internal")
 }
 
+/// A service's unexpected failure. An `AppError` that travelled inside it (a
+/// service calling an extractor's helper) comes back as itself.
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        error.downcast::<AppError>().unwrap_or_else(Self::Internal)
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        Self::internal(format!("database: {error}"))
+        Self::Internal(anyhow::Error::new(error).context("database"))
     }
 }
 
 impl From<tower_sessions::session::Error> for AppError {
     fn from(error: tower_sessions::session::Error) -> Self {
-        Self::internal(format!("session: {error}"))
+        Self::Internal(anyhow::Error::new(error).context("session"))
     }
 }
 
 impl From<askama::Error> for AppError {
     fn from(error: askama::Error) -> Self {
-        Self::internal(format!("template: {error}"))
+        Self::Internal(anyhow::Error::new(error).context("template"))
     }
 }
 
@@ -151,5 +169,32 @@ impl From<crate::auth::password::HashError> for AppError {
 impl From<crate::crypto::SealError> for AppError {
     fn from(error: crate::crypto::SealError) -> Self {
         Self::internal(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context;
+
+    use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_its_whole_cause_chain() {
+        let failed: anyhow::Result<()> = Err(anyhow::anyhow!("connection refused"));
+        let error = AppError::from(failed.context("loading the order").unwrap_err());
+        let AppError::Internal(source) = &error else {
+            panic!("{error:?} is not internal");
+        };
+        assert_eq!(
+            format!("{source:#}"),
+            "loading the order: connection refused"
+        );
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn an_app_error_that_travelled_inside_anyhow_comes_back_as_itself() {
+        let travelled = anyhow::Error::new(AppError::NotFound);
+        assert!(matches!(AppError::from(travelled), AppError::NotFound));
     }
 }

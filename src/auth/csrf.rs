@@ -119,7 +119,7 @@ impl FormTokens {
             .get::<String>(SESSION_KEY)
             .await?
             .map(Self::Session)
-            .ok_or_else(|| AppError::internal("a renewed session has no CSRF secret"))
+            .ok_or_else(|| AppError::bug("a renewed session has no CSRF secret"))
     }
 
     /// The token for a form posting to the route `purpose` (its pattern, such as
@@ -146,7 +146,7 @@ fn context_of(extensions: &axum::http::Extensions) -> Result<CsrfContext, AppErr
     extensions
         .get::<CsrfContext>()
         .cloned()
-        .ok_or_else(|| AppError::internal("CSRF nonce layer missing"))
+        .ok_or_else(|| AppError::bug("CSRF nonce layer missing"))
 }
 
 fn random_secret() -> String {
@@ -190,7 +190,7 @@ where
             .extensions()
             .get::<Session>()
             .cloned()
-            .ok_or_else(|| AppError::internal("session layer missing"))?;
+            .ok_or_else(|| AppError::bug("session layer missing"))?;
         let context = context_of(request.extensions())?;
         let purpose = request
             .extensions()

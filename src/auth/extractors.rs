@@ -18,7 +18,7 @@ pub fn session_of(parts: &Parts) -> Result<Session, AppError> {
         .extensions
         .get::<Session>()
         .cloned()
-        .ok_or_else(|| AppError::internal("session layer missing"))
+        .ok_or_else(|| AppError::bug("session layer missing"))
 }
 
 /// Loads the session's account and checks everything except the second factor:

@@ -4,7 +4,6 @@ use serde_json::json;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::accounts::Account;
 use crate::domain::NewPassword;
-use crate::error::AppError;
 use crate::state::AppState;
 
 pub enum PasswordChange {
@@ -26,7 +25,7 @@ pub async fn change_password(
     account: &Account,
     current: &str,
     new: &NewPassword,
-) -> Result<PasswordChange, AppError> {
+) -> anyhow::Result<PasswordChange> {
     let now = state.clock.now();
     if account.password_check_blocked(now) {
         let mut tx = state.db.begin().await?;

@@ -12,7 +12,6 @@ use sqlx::PgPool;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
 use crate::db::orders as db;
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// What a connection check found.
@@ -45,7 +44,7 @@ pub async fn check(
     state: &AppState,
     meta: &RequestMeta,
     staff: &StaffAdmin,
-) -> Result<ConnectionCheck, AppError> {
+) -> anyhow::Result<ConnectionCheck> {
     let outcome = match &state.digicert {
         None => ConnectionCheck::NotConfigured,
         Some(client) => match (client.account().await, client.me().await) {

@@ -10,7 +10,6 @@ use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope};
 use crate::db::domains::{AddDomain, LiveCertificate};
 use crate::domain::{DomainName, DomainNameError};
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// Parses a typed domain by the rule of whoever adds it: institution admins only
@@ -32,7 +31,7 @@ pub async fn add(
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
     name: &DomainName,
-) -> Result<AddDomain, AppError> {
+) -> anyhow::Result<AddDomain> {
     let mut tx = state.db.begin().await?;
     let outcome = crate::db::domains::add(&mut tx, scope, name, state.clock.now()).await?;
     if let AddDomain::Added(id) = outcome {
@@ -58,7 +57,7 @@ pub async fn staff_assign(
     institution_id: Uuid,
     name: &DomainName,
     reason: &str,
-) -> Result<AddDomain, AppError> {
+) -> anyhow::Result<AddDomain> {
     let mut tx = state.db.begin().await?;
     let outcome =
         crate::db::domains::staff_assign(&mut tx, staff, institution_id, name, state.clock.now())
@@ -96,7 +95,7 @@ pub async fn remove(
     scope: &InstitutionScope<Admin>,
     domain_id: Uuid,
     confirmation: &str,
-) -> Result<RemoveOutcome, AppError> {
+) -> anyhow::Result<RemoveOutcome> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let Some(name) = crate::db::domains::lock(&mut tx, scope, domain_id).await? else {

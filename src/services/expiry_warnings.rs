@@ -9,7 +9,6 @@ use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::expiry_warnings::{self as db, Expiring};
-use crate::error::AppError;
 use crate::mail::Mail;
 use crate::mail::templates::{self, ValidationExpiryMail};
 use crate::services::notices::{self, Notice, Thresholds};
@@ -21,7 +20,7 @@ pub async fn send_due(
     pool: &PgPool,
     now: OffsetDateTime,
     public_url: &str,
-) -> Result<usize, AppError> {
+) -> anyhow::Result<usize> {
     let warnings: Vec<Warning<'_>> = db::unscoped_expiring(pool, now, THRESHOLDS.horizon(now))
         .await?
         .into_iter()
@@ -58,7 +57,7 @@ impl Notice for Warning<'_> {
         tx: &mut Transaction<'_, Postgres>,
         days: i32,
         now: OffsetDateTime,
-    ) -> Result<(), AppError> {
+    ) -> anyhow::Result<()> {
         let subject = &self.subject;
         let (subject_sr, subject_en) = match &subject.domain {
             Some(name) => (

@@ -7,7 +7,6 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
 use crate::db::institutions::Collision;
 use crate::domain::institution::NewInstitution;
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// Creates the institution, or says which unique field collided.
@@ -16,7 +15,7 @@ pub async fn create(
     meta: &RequestMeta,
     staff: &StaffAdmin,
     valid: &NewInstitution,
-) -> Result<Result<Uuid, Collision>, AppError> {
+) -> anyhow::Result<Result<Uuid, Collision>> {
     let mut tx = state.db.begin().await?;
     match crate::db::institutions::staff_create(&mut tx, staff, valid, state.clock.now()).await? {
         Ok(id) => {
@@ -46,7 +45,7 @@ pub async fn update(
     staff: &StaffAdmin,
     id: Uuid,
     valid: &NewInstitution,
-) -> Result<UpdateOutcome, AppError> {
+) -> anyhow::Result<UpdateOutcome> {
     let mut tx = state.db.begin().await?;
     match crate::db::institutions::staff_update(&mut tx, staff, id, valid, state.clock.now())
         .await?
@@ -80,7 +79,7 @@ pub async fn set_suspended(
     id: Uuid,
     suspend: bool,
     reason: &str,
-) -> Result<bool, AppError> {
+) -> anyhow::Result<bool> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let changed = if suspend {
@@ -113,7 +112,7 @@ pub async fn set_account_active(
     account_id: Uuid,
     active: bool,
     reason: &str,
-) -> Result<bool, AppError> {
+) -> anyhow::Result<bool> {
     if account_id == staff.account_id() {
         return Ok(false);
     }

@@ -6,7 +6,6 @@ use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::accounts::Account;
-use crate::error::AppError;
 use crate::state::AppState;
 
 pub enum Answer {
@@ -32,7 +31,7 @@ pub async fn answer(
     account: &Account,
     invitation_id: Uuid,
     choice: Choice,
-) -> Result<Answer, AppError> {
+) -> anyhow::Result<Answer> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let invitation =

@@ -5,7 +5,6 @@ use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::domain::EmailAddress;
-use crate::error::AppError;
 use crate::state::AppState;
 
 pub enum LoginOutcome {
@@ -25,7 +24,7 @@ pub async fn check_password(
     meta: &RequestMeta,
     email_input: &str,
     password: &str,
-) -> Result<LoginOutcome, AppError> {
+) -> anyhow::Result<LoginOutcome> {
     let now = state.clock.now();
     let email = EmailAddress::parse(email_input).ok();
     let account = match &email {
@@ -92,7 +91,7 @@ pub async fn record_failure(
     meta: &RequestMeta,
     account_id: Uuid,
     now: time::OffsetDateTime,
-) -> Result<(), AppError> {
+) -> anyhow::Result<()> {
     if let Some(until) = crate::db::accounts::record_failure(tx, account_id, now).await?
         && until > now
     {

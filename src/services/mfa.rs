@@ -6,7 +6,6 @@ use uuid::Uuid;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{recovery, totp};
 use crate::db::accounts::Account;
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// The associated data that ties a sealed seed to its account row.
@@ -22,7 +21,7 @@ pub struct Enrolment {
 
 /// Returns the pending seed of an account that is enrolling, creating one on
 /// first visit; reloading the page shows the same seed.
-pub async fn start_enrolment(state: &AppState, account: &Account) -> Result<Enrolment, AppError> {
+pub async fn start_enrolment(state: &AppState, account: &Account) -> anyhow::Result<Enrolment> {
     let context = seed_context(account.id);
     let secret = match &account.totp_pending_sealed {
         Some(sealed) => state.master_key.open(sealed, &context)?.to_vec(),
@@ -40,8 +39,14 @@ pub async fn start_enrolment(state: &AppState, account: &Account) -> Result<Enro
 }
 
 pub enum EnrolmentOutcome {
-    Enrolled { recovery_codes: Vec<String> },
+    Enrolled {
+        recovery_codes: Vec<String>,
+    },
     WrongCode,
+    /// The account no longer exists.
+    AccountGone,
+    /// Nothing waits for confirmation: the second factor is set up already.
+    NothingPending,
 }
 
 /// Confirms enrolment with a code from the app, then issues recovery codes.
@@ -50,14 +55,14 @@ pub async fn confirm_enrolment(
     meta: &RequestMeta,
     account_id: Uuid,
     code: &str,
-) -> Result<EnrolmentOutcome, AppError> {
+) -> anyhow::Result<EnrolmentOutcome> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let account = crate::db::accounts::lock_by_id(&mut tx, account_id)
-        .await?
-        .ok_or(AppError::LoginRequired)?;
+    let Some(account) = crate::db::accounts::lock_by_id(&mut tx, account_id).await? else {
+        return Ok(EnrolmentOutcome::AccountGone);
+    };
     let Some(sealed) = account.totp_pending_sealed.clone() else {
-        return Err(AppError::AlreadyAuthenticated);
+        return Ok(EnrolmentOutcome::NothingPending);
     };
     let secret = state.master_key.open(&sealed, &seed_context(account_id))?;
     match totp::verify(&secret, code, now, None) {
@@ -88,9 +93,15 @@ pub async fn confirm_enrolment(
 }
 
 pub enum VerifyOutcome {
-    Accepted { used_recovery_code: bool },
+    Accepted {
+        used_recovery_code: bool,
+    },
     Replayed,
     Refused,
+    /// The account no longer exists.
+    AccountGone,
+    /// The account has no second factor to check yet.
+    NotEnrolled,
 }
 
 /// Checks a TOTP code or a recovery code at login. The account row is locked
@@ -100,14 +111,14 @@ pub async fn verify_second_factor(
     meta: &RequestMeta,
     account_id: Uuid,
     input: &str,
-) -> Result<VerifyOutcome, AppError> {
+) -> anyhow::Result<VerifyOutcome> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let account = crate::db::accounts::lock_by_id(&mut tx, account_id)
-        .await?
-        .ok_or(AppError::LoginRequired)?;
+    let Some(account) = crate::db::accounts::lock_by_id(&mut tx, account_id).await? else {
+        return Ok(VerifyOutcome::AccountGone);
+    };
     let Some(sealed) = &account.totp_secret_sealed else {
-        return Err(AppError::MfaRequired { enrolled: false });
+        return Ok(VerifyOutcome::NotEnrolled);
     };
     if account.is_locked(now) {
         AuditEvent::new("mfa.failed")
@@ -155,6 +166,8 @@ pub async fn verify_second_factor(
                 .record(&mut tx, meta)
                 .await?;
         }
+        // Answered before the check, with nothing to record.
+        VerifyOutcome::AccountGone | VerifyOutcome::NotEnrolled => {}
         VerifyOutcome::Replayed | VerifyOutcome::Refused => {
             crate::services::login::record_failure(&mut tx, meta, account_id, now).await?;
             let reason = if matches!(outcome, VerifyOutcome::Replayed) {
@@ -178,7 +191,7 @@ pub async fn regenerate_recovery_codes(
     state: &AppState,
     meta: &RequestMeta,
     account_id: Uuid,
-) -> Result<Vec<String>, AppError> {
+) -> anyhow::Result<Vec<String>> {
     let mut tx = state.db.begin().await?;
     let codes = replace_recovery_codes(state, &mut tx, account_id).await?;
     AuditEvent::new("mfa.recovery_codes_regenerated")
@@ -193,7 +206,7 @@ async fn replace_recovery_codes(
     state: &AppState,
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     account_id: Uuid,
-) -> Result<Vec<String>, AppError> {
+) -> anyhow::Result<Vec<String>> {
     let codes = recovery::generate();
     let hashes: Vec<Vec<u8>> = codes
         .iter()

@@ -8,8 +8,6 @@ use async_trait::async_trait;
 use sqlx::{PgPool, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
 
-use crate::error::AppError;
-
 /// The days ahead a notice goes out, tightest first.
 #[derive(Debug, Clone, Copy)]
 pub struct Thresholds(&'static [i32]);
@@ -66,7 +64,7 @@ pub trait Notice: Send + Sync {
         tx: &mut Transaction<'_, Postgres>,
         days: i32,
         now: OffsetDateTime,
-    ) -> Result<(), AppError>;
+    ) -> anyhow::Result<()>;
 }
 
 /// Sends every notice due at `now`, one transaction per subject; returns how
@@ -76,7 +74,7 @@ pub async fn send_due<N: Notice>(
     thresholds: Thresholds,
     subjects: &[N],
     now: OffsetDateTime,
-) -> Result<usize, AppError> {
+) -> anyhow::Result<usize> {
     let mut sent = 0;
     for subject in subjects {
         let Some(days) = thresholds.due(subject.until(), now) else {

@@ -12,7 +12,6 @@ use crate::config::Settings;
 use crate::crypto::tokens;
 use crate::db::invitations::{Invitation, NewInvitation};
 use crate::domain::{DisplayName, EmailAddress, NewPassword, StaffRole};
-use crate::error::AppError;
 use crate::state::AppState;
 
 pub const INVITATION_TTL_HOURS: i64 = 72;
@@ -82,7 +81,7 @@ pub fn invitation_link(public_url: &str, token: &str) -> String {
 }
 
 /// Looks up a presented token; `None` for unknown, used, revoked or expired ones.
-pub async fn find_usable(state: &AppState, token: &str) -> Result<Option<Invitation>, AppError> {
+pub async fn find_usable(state: &AppState, token: &str) -> anyhow::Result<Option<Invitation>> {
     if !tokens::looks_valid(token) {
         return Ok(None);
     }
@@ -99,7 +98,7 @@ pub async fn find_usable(state: &AppState, token: &str) -> Result<Option<Invitat
 pub async fn addressee_has_account(
     state: &AppState,
     invitation: &Invitation,
-) -> Result<bool, AppError> {
+) -> anyhow::Result<bool> {
     Ok(
         crate::db::accounts::find_by_email(&state.db, &invitation.email)
             .await?
@@ -126,7 +125,7 @@ pub async fn accept(
     token: &str,
     name: &DisplayName,
     password: &NewPassword,
-) -> Result<AcceptOutcome, AppError> {
+) -> anyhow::Result<AcceptOutcome> {
     if !tokens::looks_valid(token) {
         return Ok(AcceptOutcome::InvitationUnusable);
     }

@@ -4,7 +4,6 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::domain::{NewPassword, PasswordRejection, PersonalDetails};
-use crate::error::AppError;
 use crate::state::AppState;
 
 /// The policy's verdict on a password typed twice by the person `personal` describes.
@@ -13,7 +12,7 @@ pub async fn check_new(
     password: &str,
     confirmation: &str,
     personal: PersonalDetails,
-) -> Result<Result<NewPassword, PasswordRejection>, AppError> {
+) -> anyhow::Result<Result<NewPassword, PasswordRejection>> {
     let password = SecretString::from(password.to_owned());
     let confirmation = SecretString::from(confirmation.to_owned());
     Ok(state

@@ -11,7 +11,6 @@ use crate::crypto::tokens;
 use crate::db::invitations::{NewInvitation, Withdrawal};
 use crate::db::memberships::MembershipChange;
 use crate::domain::{DisplayName, EmailAddress, InstitutionRole};
-use crate::error::AppError;
 use crate::mail::Mail;
 use crate::mail::templates::{InvitationMail, role_words, subject};
 use crate::services::onboarding::{INVITATION_TTL_HOURS, invitation_link};
@@ -36,7 +35,7 @@ pub async fn invite(
     email: &EmailAddress,
     name: &DisplayName,
     role: InstitutionRole,
-) -> Result<InviteOutcome, AppError> {
+) -> anyhow::Result<InviteOutcome> {
     let now = state.clock.now();
     let institution = scope.institution();
     let (role_sr, role_en) = role_words(role);
@@ -99,7 +98,7 @@ pub async fn withdraw(
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
     invitation_id: Uuid,
-) -> Result<Withdrawal, AppError> {
+) -> anyhow::Result<Withdrawal> {
     let mut tx = state.db.begin().await?;
     let outcome =
         crate::db::invitations::withdraw(&mut tx, scope, invitation_id, state.clock.now()).await?;
@@ -121,7 +120,7 @@ pub async fn change_role(
     scope: &InstitutionScope<Admin>,
     account_id: Uuid,
     role: InstitutionRole,
-) -> Result<MembershipChange, AppError> {
+) -> anyhow::Result<MembershipChange> {
     let mut tx = state.db.begin().await?;
     let outcome =
         crate::db::memberships::change_role(&mut tx, scope, account_id, role, state.clock.now())
@@ -144,7 +143,7 @@ pub async fn remove(
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
     account_id: Uuid,
-) -> Result<MembershipChange, AppError> {
+) -> anyhow::Result<MembershipChange> {
     let mut tx = state.db.begin().await?;
     let outcome =
         crate::db::memberships::remove(&mut tx, scope, account_id, state.clock.now()).await?;

@@ -25,7 +25,6 @@ use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::reminders::{self as db, Ending};
-use crate::error::AppError;
 use crate::mail::Mail;
 use crate::mail::templates::{ReminderAdminMail, ReminderPersonMail, subject};
 use crate::services::notices::{self, Notice, Thresholds};
@@ -61,7 +60,7 @@ impl Reminders {
 
     /// Sends every reminder due by the clock; returns how many orders this call
     /// reminded about.
-    pub async fn send_due(&self) -> Result<usize, AppError> {
+    pub async fn send_due(&self) -> anyhow::Result<usize> {
         let now = self.clock.now();
         let due: Vec<Reminder<'_>> = db::unscoped_ending(&self.pool, now, THRESHOLDS.horizon(now))
             .await?
@@ -144,7 +143,7 @@ impl Notice for Reminder<'_> {
         tx: &mut Transaction<'_, Postgres>,
         days: i32,
         now: OffsetDateTime,
-    ) -> Result<(), AppError> {
+    ) -> anyhow::Result<()> {
         let ending = &self.ending;
         let name = format!("{} {}", ending.given_name, ending.surname);
         let emails = ending.emails.join(", ");

@@ -11,7 +11,6 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::db::dcv::{self as db, DcvDomain, IssuedToken};
 use crate::db::institutions::SyncTarget;
 use crate::domain::ValidationStatus;
-use crate::error::AppError;
 use crate::services::validation_sync::{Syncer, observed};
 use crate::state::AppState;
 
@@ -23,7 +22,7 @@ const DOMAIN_VALIDATION: ValidationType = ValidationType::Ov;
 async fn prepare(
     state: &AppState,
     scope: &InstitutionScope<Admin>,
-) -> Result<Result<(Syncer, SyncTarget), DcvNotice>, AppError> {
+) -> anyhow::Result<Result<(Syncer, SyncTarget), DcvNotice>> {
     // A person is waiting: a shutdown need not cut the short rate-limit wait.
     let Some(syncer) = Syncer::from_state(state) else {
         return Ok(Err(DcvNotice::NotConfigured));
@@ -41,27 +40,38 @@ pub async fn submit_new(
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
     domain_id: Uuid,
-) -> Result<Option<DcvNotice>, AppError> {
+) -> anyhow::Result<Option<DcvNotice>> {
     let (syncer, target) = match prepare(state, scope).await? {
         Ok(ready) => ready,
         Err(_) => return Ok(None),
     };
+    // Removed again in between: nothing to submit.
     let Some(domain) = db::domain(&state.db, scope, domain_id).await? else {
-        return Err(AppError::NotFound);
+        return Ok(None);
     };
     Ok(Some(submit(&syncer, &target, meta, scope, &domain).await?))
 }
 
-/// "Check now" (or "Submit to DigiCert" when an earlier submission failed).
+/// "Check now" (or "Submit to DigiCert" when an earlier submission failed); `None`
+/// when the scope has no such domain.
 pub async fn check(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
     domain_id: Uuid,
-) -> Result<DcvNotice, AppError> {
+) -> anyhow::Result<Option<DcvNotice>> {
     let Some(domain) = db::domain(&state.db, scope, domain_id).await? else {
-        return Err(AppError::NotFound);
+        return Ok(None);
     };
+    Ok(Some(check_domain(state, meta, scope, domain).await?))
+}
+
+async fn check_domain(
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+    domain: DcvDomain,
+) -> anyhow::Result<DcvNotice> {
     let (syncer, target) = match prepare(state, scope).await? {
         Ok(ready) => ready,
         Err(notice) => return Ok(notice),
@@ -165,7 +175,7 @@ async fn renew_token(
     scope: &InstitutionScope<Admin>,
     domain: &DcvDomain,
     digicert_id: DomainId,
-) -> Result<DcvNotice, AppError> {
+) -> anyhow::Result<DcvNotice> {
     let fresh = match syncer
         .call(|| syncer.client().new_dcv_token(digicert_id))
         .await

@@ -6,19 +6,31 @@ use uuid::Uuid;
 use super::{DcvNotice, notice_for};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
-use crate::error::AppError;
 use crate::services::validation_sync::Syncer;
 use crate::state::AppState;
 
+/// Submits the organization of `institution_id`; `None` when there is no such institution.
 pub async fn submit_validation(
     state: &AppState,
     meta: &RequestMeta,
     staff: &StaffAdmin,
     institution_id: Uuid,
-) -> Result<DcvNotice, AppError> {
+) -> anyhow::Result<Option<DcvNotice>> {
     let Some(linked) = crate::db::dcv::staff_org_id(&state.db, staff, institution_id).await? else {
-        return Err(AppError::NotFound);
+        return Ok(None);
     };
+    Ok(Some(
+        submit_linked(state, meta, staff, institution_id, linked).await?,
+    ))
+}
+
+async fn submit_linked(
+    state: &AppState,
+    meta: &RequestMeta,
+    staff: &StaffAdmin,
+    institution_id: Uuid,
+    linked: Option<i64>,
+) -> anyhow::Result<DcvNotice> {
     let Some(syncer) = Syncer::from_state(state) else {
         return Ok(DcvNotice::NotConfigured);
     };

@@ -185,7 +185,9 @@ pub async fn check(
     Path((_, domain_id)): Path<(Uuid, Uuid)>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
-    let notice = dcv::domain::check(&state, &meta, &scope, domain_id).await?;
+    let notice = dcv::domain::check(&state, &meta, &scope, domain_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(dcv_redirect(&scope, Some(notice)).into_response())
 }
 

@@ -53,6 +53,8 @@ pub async fn submit(
         }
         VerifyOutcome::Replayed => "mfa.replayed",
         VerifyOutcome::Refused => "mfa.refused",
+        VerifyOutcome::AccountGone => return Err(AppError::LoginRequired),
+        VerifyOutcome::NotEnrolled => return Err(AppError::MfaRequired { enrolled: false }),
     };
     page::render(
         StatusCode::UNAUTHORIZED,
@@ -112,6 +114,8 @@ pub async fn confirm_enrolment(
                 continue_to: "/",
             })
         }
+        EnrolmentOutcome::AccountGone => Err(AppError::LoginRequired),
+        EnrolmentOutcome::NothingPending => Err(AppError::AlreadyAuthenticated),
         EnrolmentOutcome::WrongCode => {
             render_enrolment(
                 &state,

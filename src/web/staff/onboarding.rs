@@ -22,7 +22,9 @@ pub async fn submit_validation(
     Path(institution_id): Path<Uuid>,
     CsrfForm(_): CsrfForm<SubmitForm>,
 ) -> Result<Response, AppError> {
-    let notice = organization::submit_validation(&state, &meta, &staff, institution_id).await?;
+    let notice = organization::submit_validation(&state, &meta, &staff, institution_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let to = format!("/institutions/{institution_id}?dcv={}", notice.code());
     Ok(Redirect::to(&to).into_response())
 }
