@@ -6,7 +6,8 @@
 //! - [`pkilint`]: the S/MIME Baseline Requirements linter;
 //! - [`sandbox_program`]: the DigiCert sandbox started as a program;
 //! - [`digicert_fake`]: a real HTTP server that plays scripted DigiCert answers;
-//! - [`recorded`]: the recorded answers of the live DigiCert API.
+//! - [`recorded`]: the recorded answers of the live DigiCert API;
+//! - [`saml_idp`]: a SAML IdP in the test process, signing (or forging) responses.
 //!
 //! Only tests depend on this crate (as a dev-dependency).
 #![expect(
@@ -19,6 +20,7 @@ pub mod delivered;
 pub mod digicert_fake;
 pub mod pkilint;
 pub mod recorded;
+pub mod saml_idp;
 pub mod sandbox_program;
 pub mod test_ca;
 pub mod tools;
