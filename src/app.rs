@@ -186,6 +186,7 @@ pub async fn run(
         stop.clone(),
     ));
     workers.spawn(delete_expired_sessions(pool.clone(), stop.clone()));
+    workers.spawn(crate::services::background::portal_worker(&state).run(stop.clone()));
     if let Some(worker) = crate::services::background::digicert_worker(&state) {
         workers.spawn(worker.run(stop.clone()));
     }

@@ -473,3 +473,19 @@ pub async fn untrusted_among(pool: &PgPool, entity_ids: &[String]) -> sqlx::Resu
     .fetch_all(pool)
     .await
 }
+
+/// The sources refreshed from a URL, for the scheduled refresh.
+pub async fn sources_with_url(pool: &PgPool) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!("SELECT id FROM saml_metadata_sources WHERE url IS NOT NULL ORDER BY name")
+        .fetch_all(pool)
+        .await
+}
+
+/// Active full staff, who hear when trusted metadata cannot be refreshed.
+pub async fn staff_addresses(pool: &PgPool) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        "SELECT email FROM accounts WHERE staff_role = 'staff' AND status = 'active' ORDER BY email"
+    )
+    .fetch_all(pool)
+    .await
+}

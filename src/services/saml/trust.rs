@@ -3,6 +3,7 @@
 //! URL), refreshing one from its URL, and naming an institution's IdPs. A source's entities
 //! change only when a new copy passes every check; a failed refresh keeps the last good
 //! copy and records the failure where staff see it.
+use askama::Template;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -10,6 +11,8 @@ use super::idp_metadata::{self, MetadataError, TrustedIdp};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
 use crate::error::AppError;
+use crate::mail::Mail;
+use crate::mail::templates::{MetadataRefreshFailedMail, subject};
 use crate::state::AppState;
 
 /// Federation aggregates are large (eduGAIN's is tens of megabytes); this bounds a fetch.
@@ -159,7 +162,9 @@ pub async fn add_source(
 }
 
 /// Fetches a source's URL again and, if the copy passes, replaces its IdPs; otherwise
-/// records the failure on the source (shown to staff) and keeps the last good copy.
+/// records the failure on the source (shown to staff) and keeps the last good copy. A
+/// scheduled refresh (`actor` is `None`) that fails also mails every full staff member;
+/// staff who asked for the refresh see the failure on their page.
 /// `None` when the source has no URL; 404 when there is no such source.
 pub async fn refresh(
     state: &AppState,
@@ -194,6 +199,9 @@ pub async fn refresh(
         Err(error) => {
             crate::db::saml::record_refresh_failure(&mut tx, source_id, &error.to_string(), now)
                 .await?;
+            if actor.is_none() {
+                alert_staff(state, &mut tx, &source.name, &url, &error.to_string()).await?;
+            }
             AuditEvent::new("saml.metadata_refresh_failed")
                 .details(json!({ "error": error.to_string() }))
         }
@@ -205,6 +213,49 @@ pub async fn refresh(
     event.record(&mut tx, meta).await?;
     tx.commit().await?;
     Ok(Some(checked.map(|(_, idps)| idps.len())))
+}
+
+async fn alert_staff(
+    state: &AppState,
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    source: &str,
+    url: &str,
+    error: &str,
+) -> Result<(), AppError> {
+    let body = MetadataRefreshFailedMail {
+        source,
+        url,
+        error,
+        link: &format!("{}/staff/saml", state.settings.public_url),
+    }
+    .render()?;
+    let subject = subject(
+        "mail.subject.metadata_refresh_failed",
+        &[("source", source)],
+    );
+    for to in crate::db::saml::staff_addresses(&state.db).await? {
+        Mail {
+            to,
+            subject: subject.clone(),
+            body: body.clone(),
+        }
+        .enqueue(tx, state.clock.now())
+        .await?;
+    }
+    Ok(())
+}
+
+/// Refreshes every source that has a URL (the scheduled job); the names of those that
+/// failed, each already recorded and mailed to staff.
+pub async fn refresh_all(state: &AppState) -> Result<Vec<String>, AppError> {
+    let meta = RequestMeta::default();
+    let mut failed = Vec::new();
+    for source_id in crate::db::saml::sources_with_url(&state.db).await? {
+        if let Some(Err(error)) = refresh(state, &meta, None, source_id).await? {
+            failed.push(format!("{source_id}: {error}"));
+        }
+    }
+    Ok(failed)
 }
 
 /// Names the IdPs an institution accepts people from (replacing the previous list).

@@ -131,3 +131,76 @@ async fn an_institution_may_name_only_idps_from_trusted_metadata(pool: PgPool) {
     page.assert_ok();
     assert!(page.body.contains(&federation.etf_idp.entity_id));
 }
+
+/// A federation's metadata server whose answer the test changes.
+async fn metadata_server(body: std::sync::Arc<std::sync::Mutex<String>>) -> String {
+    let app = axum::Router::new().route(
+        "/metadata.xml",
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { body.lock().unwrap().clone() }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/metadata.xml")
+}
+
+#[sqlx::test]
+async fn a_failed_scheduled_refresh_keeps_the_last_good_copy_and_tells_staff(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let staff = app
+        .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
+        .await
+        .client;
+    let operator = Signer::new("AMRES federation");
+    let idp = TestIdp::new("https://idp.etf.bg.ac.rs/idp/shibboleth", &["etf.bg.ac.rs"]);
+    let served = std::sync::Arc::new(std::sync::Mutex::new(signed_aggregate(&operator, &[&idp])));
+    let url = metadata_server(served.clone()).await;
+    let added = staff
+        .post_form(
+            "/staff/saml/sources",
+            &[
+                ("name", "AMRES federation"),
+                ("kind", "federation"),
+                ("url", &url),
+                ("metadata_xml", ""),
+                ("pinned_certificate", &operator.certificate_pem()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+
+    // The next copy is signed by someone else: refused, the last good copy stays in use.
+    let newcomer = TestIdp::new("https://idp.evil.example.org/idp", &["etf.bg.ac.rs"]);
+    *served.lock().unwrap() = signed_aggregate(&Signer::new("impostor"), &[&idp, &newcomer]);
+    let failed = tcs_portal::services::saml::trust::refresh_all(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(trusted_scopes(&app, &idp.entity_id).await.is_some());
+    assert_eq!(trusted_scopes(&app, &newcomer.entity_id).await, None);
+    let alerts: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE recipient = 'staff@amres.ac.rs' AND body_text LIKE '%AMRES federation%'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(alerts, 1);
+    let page = staff.get("/staff/saml").await;
+    assert!(page.body.contains("signature"), "{}", page.body);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"saml.metadata_refresh_failed".to_owned())
+    );
+
+    // A good copy again: the newcomer, now signed by the federation, is trusted.
+    *served.lock().unwrap() = signed_aggregate(&operator, &[&idp, &newcomer]);
+    let failed = tcs_portal::services::saml::trust::refresh_all(&app.state)
+        .await
+        .unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert!(trusted_scopes(&app, &newcomer.entity_id).await.is_some());
+}
