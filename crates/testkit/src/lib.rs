@@ -7,7 +7,8 @@
 //! - [`sandbox_program`]: the DigiCert sandbox started as a program;
 //! - [`digicert_fake`]: a real HTTP server that plays scripted DigiCert answers;
 //! - [`recorded`]: the recorded answers of the live DigiCert API;
-//! - [`saml_idp`]: a SAML IdP in the test process, signing (or forging) responses.
+//! - [`saml_idp`]: a SAML IdP in the test process, signing (or forging) responses;
+//! - [`simplesamlphp`]: a real IdP, Debian's SimpleSAMLphp, on loopback.
 //!
 //! Only tests depend on this crate (as a dev-dependency).
 #![expect(
@@ -22,5 +23,6 @@ pub mod pkilint;
 pub mod recorded;
 pub mod saml_idp;
 pub mod sandbox_program;
+pub mod simplesamlphp;
 pub mod test_ca;
 pub mod tools;

@@ -18,6 +18,7 @@ pub const PASSWORD_CONTEXT: &str =
 pub struct Signer {
     /// PKCS#1 DER, the form libxmlsec1 loads.
     key_der: Vec<u8>,
+    key_pem: String,
     pub certificate_der: Vec<u8>,
 }
 
@@ -37,8 +38,14 @@ impl Signer {
             .unwrap();
         Self {
             key_der,
+            key_pem: key.serialize_pem(),
             certificate_der: certificate.der().to_vec(),
         }
+    }
+
+    /// The private key as PKCS#8 PEM (for SimpleSAMLphp).
+    pub fn private_key_pem(&self) -> &str {
+        &self.key_pem
     }
 
     pub fn certificate_base64(&self) -> String {

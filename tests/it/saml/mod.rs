@@ -3,4 +3,5 @@
 mod acs;
 mod admin_login;
 mod federation;
+mod simplesamlphp;
 mod world;
