@@ -84,3 +84,29 @@ pub async fn start(
         browser_secret: browser.secret,
     }))
 }
+
+/// The origins of the IdPs' sign-on endpoints, which the login choice's forms lead to.
+pub async fn sign_on_origins(
+    state: &AppState,
+    entity_ids: &[String],
+) -> Result<Vec<String>, AppError> {
+    let mut origins = Vec::new();
+    for entity_id in entity_ids {
+        let Some(idp) = crate::db::saml::idp(&state.db, entity_id).await? else {
+            continue;
+        };
+        let sign_on = super::idp_metadata::descriptor(&idp.descriptor_xml)
+            .into_iter()
+            .flat_map(|descriptor| descriptor.idp_sso_descriptors.into_iter().flatten())
+            .flat_map(|idp| idp.single_sign_on_services)
+            .filter(|service| service.binding == HTTP_REDIRECT_BINDING)
+            .filter_map(|service| reqwest::Url::parse(&service.location).ok())
+            .map(|url| url.origin().ascii_serialization());
+        for origin in sign_on {
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+    }
+    Ok(origins)
+}

@@ -15,6 +15,7 @@ use crate::db::saml::InstitutionIdp;
 use crate::error::AppError;
 use crate::services::saml::login::{Purpose, Started};
 use crate::state::AppState;
+use crate::web::layers::FormTargets;
 use crate::web::page::{self, Page, PageContext, WithPage};
 
 #[derive(Template)]
@@ -32,15 +33,29 @@ async fn trusted_choices(state: &AppState) -> Result<Vec<InstitutionIdp>, AppErr
     Ok(choices)
 }
 
+/// The choice page, allowed to lead its form on to the listed IdPs.
+async fn choice_page(
+    state: &AppState,
+    page: &PageContext,
+    action: &'static str,
+    title_key: &'static str,
+) -> Result<Response, AppError> {
+    let choices = trusted_choices(state).await?;
+    let entity_ids: Vec<String> = choices.iter().map(|c| c.entity_id.clone()).collect();
+    let origins = crate::services::saml::login::sign_on_origins(state, &entity_ids).await?;
+    let mut response = page::ok(&ChoiceTemplate {
+        page,
+        choices: &choices,
+        action,
+        title_key,
+    })?;
+    response.extensions_mut().insert(FormTargets(origins));
+    Ok(response)
+}
+
 /// `GET /saml/login`: the institutions whose IdPs the portal trusts.
 pub async fn show(State(state): State<AppState>, Page(page): Page) -> Result<Response, AppError> {
-    let choices = trusted_choices(&state).await?;
-    page::ok(&ChoiceTemplate {
-        page: &page,
-        choices: &choices,
-        action: "/saml/login",
-        title_key: "saml.login.title",
-    })
+    choice_page(&state, &page, "/saml/login", "saml.login.title").await
 }
 
 /// `GET /account/federated`: the same choice, to link the account's federated identity.
@@ -48,13 +63,7 @@ pub async fn show_link(
     State(state): State<AppState>,
     WithPage(_current, page): WithPage<CurrentAccount>,
 ) -> Result<Response, AppError> {
-    let choices = trusted_choices(&state).await?;
-    page::ok(&ChoiceTemplate {
-        page: &page,
-        choices: &choices,
-        action: "/account/federated",
-        title_key: "saml.link.title",
-    })
+    choice_page(&state, &page, "/account/federated", "saml.link.title").await
 }
 
 /// One choice of the list: `<institution id> <IdP entityID>`, as the option's value.

@@ -204,3 +204,24 @@ async fn a_failed_scheduled_refresh_keeps_the_last_good_copy_and_tells_staff(poo
     assert!(failed.is_empty(), "{failed:?}");
     assert!(trusted_scopes(&app, &newcomer.entity_id).await.is_some());
 }
+
+#[sqlx::test]
+async fn the_login_choice_may_lead_its_form_to_the_listed_idps_and_no_other_page_may(pool: PgPool) {
+    let federation = Federation::new(pool).await;
+    let choice = federation.app.client().get("/saml/login").await;
+    choice.assert_ok();
+    assert!(choice.body.contains("ETF"));
+    assert!(
+        choice
+            .header("content-security-policy")
+            .contains("form-action 'self' https://idp.test;"),
+        "{}",
+        choice.header("content-security-policy")
+    );
+    let login = federation.app.client().get("/login").await;
+    assert!(
+        login
+            .header("content-security-policy")
+            .contains("form-action 'self';")
+    );
+}
