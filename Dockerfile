@@ -8,6 +8,10 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 # The sqlx query macros check SQL against the committed .sqlx/ metadata: no database at build.
 ENV SQLX_OFFLINE=true
+# The SAML crate (samael) binds libxmlsec1 and libxml2; bindgen needs libclang.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libxmlsec1-dev libxml2-dev pkg-config libclang-dev \
+    && rm -rf /var/lib/apt/lists/*
 COPY . .
 # BuildKit cache mounts keep the crate registry and compiled dependencies between builds.
 # The binary is copied out inside the same step, because the cached target dir is not part
@@ -19,9 +23,10 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 # ---- runtime ----------------------------------------------------------------------------
 FROM debian:bookworm-slim AS runtime
-# ca-certificates: TLS to an SMTP relay and to DigiCert's API (rustls with the system roots).
+# ca-certificates: TLS to an SMTP relay and to DigiCert's API (rustls with the system roots);
+# libxmlsec1-openssl and libxml2: SAML signature checks (samael).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates \
+    && apt-get install -y --no-install-recommends ca-certificates libxmlsec1 libxmlsec1-openssl libxml2 \
     && rm -rf /var/lib/apt/lists/*
 # A fixed, unprivileged uid, so files mounted from the host (a key file, a mail dir) can be
 # given to it: chown 10001.

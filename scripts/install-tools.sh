@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Install what the tests need and a fresh machine of our kind lacks, each only if missing:
-# Debian's chromium (browser tests), libnss3-tools (pk12util/certutil) and wrk (bench);
+# Install what the build and the tests need and a fresh machine of our kind lacks, each only
+# if missing: the C libraries the SAML crate (samael) binds, libxmlsec1 and libxml2 with
+# pkg-config and libclang for bindgen; SimpleSAMLphp with PHP (a real IdP for the SAML tests
+# and scripts/dev-idp.sh); Debian's chromium (browser tests), libnss3-tools
+# (pk12util/certutil) and wrk (bench);
 # pkilint from PyPI (certificate lint); the browser tests' npm packages. Quiet when all is there.
 #   bash scripts/install-tools.sh
 set -euo pipefail
@@ -10,6 +13,9 @@ declare -A apt_for_command=([chromium]=chromium [certutil]=libnss3-tools [wrk]=w
 missing=()
 for command in "${!apt_for_command[@]}"; do
   command -v "$command" >/dev/null || missing+=("${apt_for_command[$command]}")
+done
+for package in libxmlsec1-dev libxml2-dev pkg-config libclang-dev simplesamlphp php-cli php-xml php-mbstring; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done
 if ((${#missing[@]})); then
   if ((EUID != 0)); then

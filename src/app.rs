@@ -110,6 +110,11 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .add_trusted_origin(&state.settings.public_url)
         // Settings guarantee an origin-only public URL, which always parses.
         .unwrap_or_else(|_| CsrfLayer::new())
+        // The IdP's answer is a cross-site POST by design; the response's signature and the
+        // single-use request bound to the browser's cookie protect it instead.
+        .with_insecure_bypass(|method, uri| {
+            method == axum::http::Method::POST && uri.path() == crate::web::saml::ACS_PATH
+        })
         .with_rejection_response(|_| {
             error_response(axum::http::StatusCode::FORBIDDEN, "error.page.csrf")
         });
@@ -181,6 +186,7 @@ pub async fn run(
         stop.clone(),
     ));
     workers.spawn(delete_expired_sessions(pool.clone(), stop.clone()));
+    workers.spawn(crate::services::background::portal_worker(&state).run(stop.clone()));
     if let Some(worker) = crate::services::background::digicert_worker(&state) {
         workers.spawn(worker.run(stop.clone()));
     }

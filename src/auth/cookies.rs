@@ -24,6 +24,21 @@ pub const ENROLLMENT_LINK: LinkCookie = LinkCookie {
     name: "__Host-tcs_link",
 };
 
+/// Holds the browser's half of an outstanding SAML request. The IdP's answer arrives as a
+/// cross-site POST, which carries only `SameSite=None` cookies, so this one is; it holds
+/// nothing but a random value whose hash names the request, and the request is single use.
+pub const SAML_REQUEST: &str = "__Host-tcs_saml";
+
+/// As long as a person may take at their IdP.
+const SAML_REQUEST_LIFETIME: time::Duration = time::Duration::minutes(10);
+
+pub fn saml_request(secret: &str) -> HeaderValue {
+    let mut cookie = host_cookie(Cookie::new(SAML_REQUEST, secret.to_owned()));
+    cookie.set_same_site(SameSite::None);
+    cookie.set_max_age(SAML_REQUEST_LIFETIME);
+    header_value(&cookie)
+}
+
 /// As long as an idle session lasts: enough to fill in the form, not more.
 const LINK_COOKIE_LIFETIME: time::Duration = crate::auth::session::IDLE_TIMEOUT;
 
@@ -96,7 +111,7 @@ fn header_value(cookie: &Cookie<'_>) -> HeaderValue {
 /// Domain, and would then keep the one it was meant to replace. tower-sessions
 /// builds its removal cookie (logout) from the bare request cookie, without
 /// `Secure`; this layer gives every `__Host-` cookie the portal's attributes
-/// (those rules, HttpOnly, SameSite=Lax) before it leaves.
+/// (those rules, HttpOnly, SameSite=Lax unless it says None) before it leaves.
 pub async fn host_prefix_rules(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -112,7 +127,13 @@ pub async fn host_prefix_rules(request: Request, next: Next) -> Response {
     for value in outgoing {
         let fixed = match value.to_str().ok().map(Cookie::parse) {
             Some(Ok(cookie)) if cookie.name().starts_with(HOST_PREFIX) => {
-                header_value(&host_cookie(cookie.into_owned()))
+                // The one cross-site cookie (SAML_REQUEST) keeps SameSite=None.
+                let cross_site = cookie.same_site() == Some(SameSite::None);
+                let mut cookie = host_cookie(cookie.into_owned());
+                if cross_site {
+                    cookie.set_same_site(SameSite::None);
+                }
+                header_value(&cookie)
             }
             _ => value,
         };

@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod rate_limits;
 pub mod recovery_codes;
 pub mod reminders;
+pub mod saml;
 pub mod seed;
 pub mod validation_sync;
 

@@ -133,3 +133,13 @@ mod tests {
         }
     }
 }
+
+/// To full staff, when a scheduled refresh of trusted SAML metadata fails.
+#[derive(Template)]
+#[template(path = "mail/metadata_refresh_failed.txt", escape = "none")]
+pub struct MetadataRefreshFailedMail<'a> {
+    pub source: &'a str,
+    pub url: &'a str,
+    pub error: &'a str,
+    pub link: &'a str,
+}

@@ -26,6 +26,50 @@ pub const CERTIFICATE_REMINDERS: &str = "orders.expiry_reminders";
 /// After a rate-limit refusal, the scheduled sync tries again this much later.
 const RATE_LIMITED_SNOOZE: Duration = Duration::minutes(1);
 
+/// Fetches trusted SAML metadata again from its URL (issue 15 §1).
+pub const REFRESH_SAML_METADATA: &str = "saml.refresh_metadata";
+
+/// Federations publish new aggregates a few times a day; eduGAIN's are valid for days.
+const REFRESH_SAML_METADATA_EVERY: Duration = Duration::hours(6);
+
+/// The worker for the portal's own jobs, which need nothing but the database: it runs
+/// whether DigiCert is configured or not.
+pub fn portal_worker(state: &AppState) -> Worker {
+    let registry = Registry::new().register(
+        REFRESH_SAML_METADATA,
+        RefreshSamlMetadata {
+            state: state.clone(),
+        },
+    );
+    Worker::new(
+        state.db.clone(),
+        state.clock.clone(),
+        registry,
+        WorkerConfig::default(),
+    )
+    .with_recurring(Recurring::new(
+        REFRESH_SAML_METADATA,
+        REFRESH_SAML_METADATA_EVERY,
+    ))
+}
+
+/// The scheduled refresh of trusted SAML metadata.
+struct RefreshSamlMetadata {
+    state: AppState,
+}
+
+#[async_trait]
+impl JobHandler for RefreshSamlMetadata {
+    async fn run(&self, _job: &Job) -> JobOutcome {
+        match crate::services::saml::trust::refresh_all(&self.state).await {
+            Ok(failed) if failed.is_empty() => JobOutcome::Ok,
+            // Recorded on each source and mailed to staff; also on the operations page.
+            Ok(failed) => JobOutcome::Fail(failed.join("; ")),
+            Err(error) => retry(error.to_string()),
+        }
+    }
+}
+
 /// The worker for DigiCert's jobs; `None` when DigiCert is not configured, as
 /// none of them could run.
 pub fn digicert_worker(state: &AppState) -> Option<Worker> {

@@ -18,4 +18,5 @@ pub mod passwords;
 pub mod people;
 pub mod preconditions;
 pub mod reminders;
+pub mod saml;
 pub mod validation_sync;

@@ -24,9 +24,12 @@ struct AccountTemplate<'a> {
     display_name: &'a str,
     errors: FieldErrors,
     notice: Option<&'static str>,
+    /// The IdPs whose identity opens this account (issue 15 §3).
+    federated: Vec<String>,
 }
 
-fn render(
+async fn render(
+    state: &AppState,
     current: &CurrentAccount,
     page: &PageContext,
     status: StatusCode,
@@ -41,13 +44,17 @@ fn render(
             display_name: &current.account.display_name,
             errors,
             notice,
+            federated: crate::db::saml::identities_of(&state.db, current.account.id).await?,
         },
     )
 }
 
-pub async fn show(WithPage(current, page): WithPage<CurrentAccount>) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    WithPage(current, page): WithPage<CurrentAccount>,
+) -> Result<Response, AppError> {
     let errors = FieldErrors::new(page.lang);
-    render(&current, &page, StatusCode::OK, errors, None)
+    render(&state, &current, &page, StatusCode::OK, errors, None).await
 }
 
 #[derive(Deserialize)]
@@ -77,12 +84,14 @@ pub async fn change_password(
         Err(error) => {
             errors.add("new_password", error.message_key());
             return render(
+                &state,
                 &current,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 errors,
                 None,
-            );
+            )
+            .await;
         }
     };
     match crate::services::account::change_password(
@@ -98,22 +107,26 @@ pub async fn change_password(
             session::follow_epoch(&current.session, current.auth.clone(), session_epoch).await?;
             page.follow_renewal(&current.session).await?;
             render(
+                &state,
                 &current,
                 &page,
                 StatusCode::OK,
                 errors,
                 Some("account.password_changed"),
             )
+            .await
         }
         PasswordChange::WrongCurrentPassword => {
             errors.add("current_password", "account.wrong_password");
             render(
+                &state,
                 &current,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 errors,
                 None,
             )
+            .await
         }
         PasswordChange::SameAsCurrent => {
             errors.add(
@@ -121,16 +134,26 @@ pub async fn change_password(
                 PasswordRejection::SameAsCurrent.message_key(),
             );
             render(
+                &state,
                 &current,
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 errors,
                 None,
             )
+            .await
         }
         PasswordChange::Throttled => {
             errors.add("current_password", "account.password_form_closed");
-            render(&current, &page, StatusCode::TOO_MANY_REQUESTS, errors, None)
+            render(
+                &state,
+                &current,
+                &page,
+                StatusCode::TOO_MANY_REQUESTS,
+                errors,
+                None,
+            )
+            .await
         }
     }
 }

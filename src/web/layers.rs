@@ -16,6 +16,39 @@ use crate::web::page::{self, ErrorTemplate};
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// Origins, besides our own, that a page's forms may lead the browser to: the "log in with
+/// your institution" forms post here and are answered with a redirect to the IdP, and
+/// browsers hold every step of that redirect to the form page's `form-action`. A page puts
+/// this in its response's extensions; each entry is a URL origin (`https://idp.example.org`).
+#[derive(Debug, Clone, Default)]
+pub struct FormTargets(pub Vec<String>);
+
+/// The policy, with `targets` added to `form-action` (anything that is not a plain origin
+/// is left out, so no page can widen the policy by accident).
+fn content_security_policy(targets: Option<&FormTargets>) -> HeaderValue {
+    let origins: Vec<&str> = targets
+        .iter()
+        .flat_map(|targets| targets.0.iter())
+        .map(String::as_str)
+        .filter(|origin| {
+            (origin.starts_with("https://") || origin.starts_with("http://"))
+                && origin.split_once("://").is_some_and(|(_, rest)| {
+                    rest.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
+                    })
+                })
+        })
+        .collect();
+    if origins.is_empty() {
+        return HeaderValue::from_static(CONTENT_SECURITY_POLICY);
+    }
+    let widened = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {}", origins.join(" ")),
+    );
+    HeaderValue::from_str(&widened).unwrap_or(HeaderValue::from_static(CONTENT_SECURITY_POLICY))
+}
+
 /// Headers every response carries. Dynamic pages are never cached: they show
 /// personal data, and a shared computer's back button must not bring them back.
 pub async fn security_headers(
@@ -27,15 +60,12 @@ pub async fn security_headers(
     let mut response = next.run(request).await;
     // A missing file's error page is not a static file: never cache it.
     let cacheable = is_static && response.status().is_success();
+    let policy = content_security_policy(response.extensions().get::<FormTargets>());
     let headers = response.headers_mut();
     let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        CONTENT_SECURITY_POLICY,
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "no-referrer");

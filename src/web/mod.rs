@@ -12,6 +12,7 @@ pub mod person;
 pub mod public;
 pub mod qr;
 pub mod routes;
+pub mod saml;
 pub mod staff;
 
 use axum::routing::{get, post};
@@ -30,6 +31,10 @@ pub fn routes() -> RouteTable {
         .add("GET", "/login", get(public::login::show))
         .add("POST", "/login", post(public::login::submit))
         .add("POST", "/logout", post(public::login::logout))
+        .add("GET", "/saml/metadata", get(saml::metadata::show))
+        .add("GET", "/saml/login", get(saml::login::show))
+        .add("POST", "/saml/login", post(saml::login::start))
+        .add("POST", saml::ACS_PATH, post(saml::acs::consume))
         .add("GET", "/mfa", get(public::mfa::show))
         .add("POST", "/mfa", post(public::mfa::submit))
         .add("GET", "/mfa/enrol", get(public::mfa::show_enrolment))
@@ -62,6 +67,8 @@ pub fn routes() -> RouteTable {
             "/account/recovery-codes",
             post(account::regenerate_recovery_codes),
         )
+        .add("GET", "/account/federated", get(saml::login::show_link))
+        .add("POST", "/account/federated", post(saml::login::start_link))
         .add("GET", "/account/invitations", get(invitations::list))
         .add(
             "POST",
@@ -120,6 +127,18 @@ pub fn routes() -> RouteTable {
             "POST",
             "/staff/accounts/{account_id}/status",
             post(staff::institutions::set_account_status),
+        )
+        .add("GET", "/staff/saml", get(staff::saml::show))
+        .add("POST", "/staff/saml/sources", post(staff::saml::add_source))
+        .add(
+            "POST",
+            "/staff/saml/sources/{source_id}/refresh",
+            post(staff::saml::refresh_source),
+        )
+        .add(
+            "POST",
+            "/staff/institutions/{institution_id}/idps",
+            post(staff::saml::set_institution_idps),
         )
         .add("GET", "/staff/orders", get(staff::orders::list))
         .add("GET", "/staff/orders.csv", get(staff::orders::csv))

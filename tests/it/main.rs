@@ -32,6 +32,7 @@ mod orders;
 mod outbox;
 mod passwords;
 mod reminders;
+mod saml;
 mod security;
 mod staff_operations;
 mod stored_states;

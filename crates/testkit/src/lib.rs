@@ -6,7 +6,9 @@
 //! - [`pkilint`]: the S/MIME Baseline Requirements linter;
 //! - [`sandbox_program`]: the DigiCert sandbox started as a program;
 //! - [`digicert_fake`]: a real HTTP server that plays scripted DigiCert answers;
-//! - [`recorded`]: the recorded answers of the live DigiCert API.
+//! - [`recorded`]: the recorded answers of the live DigiCert API;
+//! - [`saml_idp`]: a SAML IdP in the test process, signing (or forging) responses;
+//! - [`simplesamlphp`]: a real IdP, Debian's SimpleSAMLphp, on loopback.
 //!
 //! Only tests depend on this crate (as a dev-dependency).
 #![expect(
@@ -19,6 +21,8 @@ pub mod delivered;
 pub mod digicert_fake;
 pub mod pkilint;
 pub mod recorded;
+pub mod saml_idp;
 pub mod sandbox_program;
+pub mod simplesamlphp;
 pub mod test_ca;
 pub mod tools;

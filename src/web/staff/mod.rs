@@ -7,3 +7,4 @@ pub mod key_banner;
 pub mod onboarding;
 pub mod operations;
 pub mod orders;
+pub mod saml;

@@ -30,6 +30,9 @@ enum Access {
     TenantRead,
     /// Institution A's admins and full staff.
     TenantWrite,
+    /// The IdP's answer (SAML ACS): refused to everyone who brings no answer to a request
+    /// of theirs, whoever they are.
+    IdpAnswer,
 }
 
 const EXPECTED: &[(&str, &str, Access)] = &[
@@ -41,6 +44,10 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("GET", "/login", Access::Public),
     ("POST", "/login", Access::Public),
     ("POST", "/logout", Access::Logout),
+    ("GET", "/saml/metadata", Access::Public),
+    ("GET", "/saml/login", Access::Public),
+    ("POST", "/saml/login", Access::Public),
+    ("POST", "/saml/acs", Access::IdpAnswer),
     ("GET", "/mfa", Access::LoggedIn),
     ("POST", "/mfa", Access::LoggedIn),
     ("GET", "/mfa/enrol", Access::LoggedIn),
@@ -61,6 +68,8 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("GET", "/account", Access::LoggedIn),
     ("POST", "/account/password", Access::LoggedIn),
     ("POST", "/account/recovery-codes", Access::LoggedIn),
+    ("GET", "/account/federated", Access::LoggedIn),
+    ("POST", "/account/federated", Access::LoggedIn),
     ("GET", "/account/invitations", Access::LoggedIn),
     (
         "POST",
@@ -110,6 +119,18 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/staff/accounts/{account_id}/status",
+        Access::StaffWrite,
+    ),
+    ("GET", "/staff/saml", Access::StaffRead),
+    ("POST", "/staff/saml/sources", Access::StaffWrite),
+    (
+        "POST",
+        "/staff/saml/sources/{source_id}/refresh",
+        Access::StaffWrite,
+    ),
+    (
+        "POST",
+        "/staff/institutions/{institution_id}/idps",
         Access::StaffWrite,
     ),
     ("GET", "/staff/orders", Access::StaffRead),
@@ -263,6 +284,9 @@ fn expected(access: Access, persona: Persona) -> Outcome {
     if access == Access::Logout {
         return Outcome::Login;
     }
+    if access == Access::IdpAnswer {
+        return Outcome::Forbidden;
+    }
     if matches!(persona, Anonymous | SuspendedAccount) {
         return if access == Access::Public {
             Outcome::Allowed
@@ -290,6 +314,7 @@ fn expected(access: Access, persona: Persona) -> Outcome {
             AuditorA | StaffAuditor => Outcome::Forbidden,
             _ => Outcome::NotFound,
         },
+        Access::IdpAnswer => Outcome::Forbidden,
     }
 }
 
@@ -406,6 +431,18 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .await
             .unwrap();
 
+    // A metadata source whose URL answers nothing: refreshing it fails and says so.
+    let source: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO saml_metadata_sources
+             (id, name, kind, url, metadata_xml, refreshed_at, created_at)
+         VALUES (gen_random_uuid(), 'unreachable', 'single', 'http://127.0.0.1:9/metadata',
+                 '<md:EntityDescriptor/>', now(), now())
+         RETURNING id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
     // Suspending C left its admin's session alive, and every door of C closed to it.
     let admin_c_client = admin_c.client.clone();
 
@@ -448,6 +485,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{mail_id}", "1")
             .replace("{order_id}", &order_a.to_string())
             .replace("{invitation_id}", &invitation_a.to_string())
+            .replace("{source_id}", &source.to_string())
     };
     // Logging out ends the persona's session, so that route goes last.
     let mut order: Vec<&(&str, &str, Access)> = EXPECTED
