@@ -113,7 +113,7 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         // The IdP's answer is a cross-site POST by design; the response's signature and the
         // single-use request bound to the browser's cookie protect it instead.
         .with_insecure_bypass(|method, uri| {
-            method == axum::http::Method::POST && uri.path() == crate::web::saml::ACS_PATH
+            method == axum::http::Method::POST && uri.path() == crate::services::saml::ACS_PATH
         })
         .with_rejection_response(|_| {
             error_response(axum::http::StatusCode::FORBIDDEN, "error.page.csrf")

@@ -103,6 +103,16 @@ pub struct CertificateIssuedMail<'a> {
     pub not_after: &'a str,
 }
 
+/// To full staff, when a scheduled refresh of trusted SAML metadata fails.
+#[derive(Template)]
+#[template(path = "mail/metadata_refresh_failed.txt", escape = "none")]
+pub struct MetadataRefreshFailedMail<'a> {
+    pub source: &'a str,
+    pub url: &'a str,
+    pub error: &'a str,
+    pub link: &'a str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,7 +130,7 @@ mod tests {
 
     #[test]
     fn every_subject_has_each_of_its_details_filled() {
-        let details = ["institution", "emails", "until"].map(|name| (name, "x"));
+        let details = ["institution", "emails", "until", "source"].map(|name| (name, "x"));
         for key in crate::i18n::keys(Lang::Serbian)
             .iter()
             .filter(|key| key.starts_with("mail.subject."))
@@ -132,14 +142,4 @@ mod tests {
             );
         }
     }
-}
-
-/// To full staff, when a scheduled refresh of trusted SAML metadata fails.
-#[derive(Template)]
-#[template(path = "mail/metadata_refresh_failed.txt", escape = "none")]
-pub struct MetadataRefreshFailedMail<'a> {
-    pub source: &'a str,
-    pub url: &'a str,
-    pub error: &'a str,
-    pub link: &'a str,
 }

@@ -31,10 +31,18 @@ pub fn routes() -> RouteTable {
         .add("GET", "/login", get(public::login::show))
         .add("POST", "/login", post(public::login::submit))
         .add("POST", "/logout", post(public::login::logout))
-        .add("GET", "/saml/metadata", get(saml::metadata::show))
+        .add(
+            "GET",
+            crate::services::saml::METADATA_PATH,
+            get(saml::metadata::show),
+        )
         .add("GET", "/saml/login", get(saml::login::show))
         .add("POST", "/saml/login", post(saml::login::start))
-        .add("POST", saml::ACS_PATH, post(saml::acs::consume))
+        .add(
+            "POST",
+            crate::services::saml::ACS_PATH,
+            post(saml::acs::consume),
+        )
         .add("GET", "/mfa", get(public::mfa::show))
         .add("POST", "/mfa", post(public::mfa::submit))
         .add("GET", "/mfa/enrol", get(public::mfa::show_enrolment))

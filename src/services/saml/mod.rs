@@ -23,14 +23,19 @@ pub use attributes::AcceptedIdentity;
 
 use crate::state::AppState;
 
+/// Where the SP's metadata is published; under the public URL, also its entityID.
+pub const METADATA_PATH: &str = "/saml/metadata";
+/// Where IdPs post their responses (HTTP-POST binding).
+pub const ACS_PATH: &str = "/saml/acs";
+
 /// The SP's entityID: the metadata's own URL under the public URL.
 pub fn entity_id(state: &AppState) -> String {
-    format!("{}/saml/metadata", state.settings.public_url)
+    format!("{}{METADATA_PATH}", state.settings.public_url)
 }
 
-/// Where IdPs post their responses (HTTP-POST binding).
+/// The ACS as a URL, as the metadata and the requests name it.
 pub fn acs_url(state: &AppState) -> String {
-    format!("{}/saml/acs", state.settings.public_url)
+    format!("{}{ACS_PATH}", state.settings.public_url)
 }
 
 /// The REFEDS MFA profile: the IdP did multi-factor authentication.

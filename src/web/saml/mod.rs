@@ -3,6 +3,3 @@
 pub mod acs;
 pub mod login;
 pub mod metadata;
-
-/// Where IdPs post their answers; exempt from the cross-site check (see `app`).
-pub const ACS_PATH: &str = "/saml/acs";
