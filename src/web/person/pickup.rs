@@ -2,6 +2,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use pki::Pkcs12Format;
 use serde::Deserialize;
 
 use super::status::{self, Notes};
@@ -15,6 +16,9 @@ use crate::state::AppState;
 #[derive(Deserialize)]
 pub struct PickupForm {
     passphrase: String,
+    /// `modern` (the default when absent) or `legacy`, for older devices.
+    #[serde(default)]
+    format: Option<String>,
 }
 
 pub async fn pickup(
@@ -23,7 +27,11 @@ pub async fn pickup(
     BoundEnrollment { view, page }: BoundEnrollment,
     CsrfForm(form): CsrfForm<PickupForm>,
 ) -> Result<Response, AppError> {
-    let notes = match pickup::pickup(&state, &meta, &view, &form.passphrase)
+    let format = match form.format.as_deref() {
+        None => Pkcs12Format::Modern,
+        Some(value) => Pkcs12Format::parse(value).ok_or(AppError::BadForm)?,
+    };
+    let notes = match pickup::pickup(&state, &meta, &view, &form.passphrase, format)
         .await
         .map_err(AppError::internal)?
     {

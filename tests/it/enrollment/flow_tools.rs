@@ -70,6 +70,40 @@ async fn an_rsa_key_made_by_the_portal_works_in_openssl_nss_and_cms_and_passes_p
 }
 
 #[sqlx::test]
+async fn the_older_devices_file_opens_with_openssl_legacy_and_imports_into_nss(pool: PgPool) {
+    let world = world_issuing(pool).await;
+    let (_, person, passphrase) =
+        issued_with_server_key(&world, "stari", "client_premium", "rsa-3072").await;
+    let page = person.get("/enroll").await;
+    assert!(
+        page.body
+            .contains(r#"<input type="radio" name="format" value="modern" checked>"#),
+        "the modern file is the default"
+    );
+    assert!(page.body.contains("Za starije uređaje"), "{}", page.body);
+    let file = pickup_with(
+        &world,
+        &person,
+        &[("passphrase", &passphrase), ("format", "legacy")],
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", text(&file));
+    let disposition = file.headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.ends_with("-older-devices.p12\""),
+        "{disposition}"
+    );
+    let got = Delivered::new(
+        &file.bytes,
+        &world.sandbox.root_pem(),
+        &world.sandbox.intermediate_pem(),
+    );
+    got.assert_openssl_legacy_opens_a_compatibility_pkcs12(&passphrase);
+    got.assert_nss_imports_and_validates_for_signing(&passphrase);
+    got.assert_cms_signs_and_verifies(&passphrase, &TestCa::new().root_pem);
+}
+
+#[sqlx::test]
 async fn a_signing_only_p256_certificate_signs_and_cannot_encrypt(pool: PgPool) {
     let world = world_issuing(pool).await;
     let (got, passphrase) = collect(

@@ -119,9 +119,19 @@ async fn raw(person: &TestClient, request: reqwest::RequestBuilder) -> Download 
 }
 
 pub(crate) async fn pickup(world: &World, person: &TestClient, passphrase: &str) -> Download {
+    pickup_with(world, person, &[("passphrase", passphrase)]).await
+}
+
+/// The pickup form posted with these fields (and the CSRF token).
+pub(crate) async fn pickup_with(
+    world: &World,
+    person: &TestClient,
+    fields: &[(&str, &str)],
+) -> Download {
     let token = person.csrf_token().await;
-    let form =
-        serde_urlencoded::to_string([("passphrase", passphrase), ("csrf_token", &token)]).unwrap();
+    let mut fields = fields.to_vec();
+    fields.push(("csrf_token", &token));
+    let form = serde_urlencoded::to_string(&fields).unwrap();
     let request = reqwest::Client::new()
         .post(format!("{}/enroll/pickup", world.app.base))
         .header("content-type", "application/x-www-form-urlencoded")
