@@ -88,6 +88,9 @@ pub struct ReminderAdminMail<'a> {
 #[template(path = "mail/enrollment_link.txt", escape = "none")]
 pub struct EnrollmentLinkMail<'a> {
     pub name: &'a str,
+    /// What the certificate can and cannot do (`ProductText::describe`), in each language.
+    pub product_sr: &'a str,
+    pub product_en: &'a str,
     pub institution_sr: &'a str,
     pub institution_en: &'a str,
     pub link: &'a str,
@@ -99,6 +102,8 @@ pub struct EnrollmentLinkMail<'a> {
 #[template(path = "mail/certificate_issued.txt", escape = "none")]
 pub struct CertificateIssuedMail<'a> {
     pub name: &'a str,
+    pub product_sr: &'a str,
+    pub product_en: &'a str,
     pub link: &'a str,
     pub not_after: &'a str,
 }

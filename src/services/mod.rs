@@ -17,5 +17,6 @@ pub mod ordering;
 pub mod passwords;
 pub mod people;
 pub mod preconditions;
+pub mod products;
 pub mod reminders;
 pub mod validation_sync;

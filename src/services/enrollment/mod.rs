@@ -60,6 +60,11 @@ impl PersonView {
         self.order.emails.first().map_or("", String::as_str)
     }
 
+    /// What was ordered, as the person's pages describe it.
+    pub fn product(&self) -> crate::services::products::ProductText {
+        crate::services::products::of_order(&self.order.product, self.order.profile_type.as_deref())
+    }
+
     /// Whether a portal-made key still waits, sealed, for pickup.
     pub fn key_waiting(&self) -> bool {
         self.enrollment.sealed_private_key.is_some()

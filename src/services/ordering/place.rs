@@ -168,6 +168,10 @@ pub async fn place(
             mailbox: mailbox.as_str(),
             name: &order.common_name,
             institution: &institution,
+            product: crate::services::products::text(
+                &order.product,
+                order.profile_type.as_ref().map(ProfileType::as_str),
+            ),
         };
         enrollment::link::start(&mut tx, state, scope, order_id, to, now).await?;
     }

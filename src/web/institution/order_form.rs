@@ -21,10 +21,10 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::ordering::{self, NewOrder, PlaceOutcome, Refusal};
 use crate::services::preconditions::Unmet;
+use crate::services::products::{self, ProductText};
 use crate::state::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
-use crate::web::institution::products::{self, ProductText};
 use crate::web::page::{self, PageContext, WithPage};
 
 /// The form as typed; kept whole so a refused form comes back as it was.
@@ -344,7 +344,10 @@ pub async fn submit(
                 page: &page,
                 nav: InstitutionNav::new(&scope, page.lang),
                 form: &form,
-                product: products::text(&parsed.order.product),
+                product: products::text(
+                    &parsed.order.product,
+                    parsed.order.profile_type.as_ref().map(ProfileType::as_str),
+                ),
                 profile_type: parsed.order.profile_type.as_ref().map(ProfileType::as_str),
                 name: &parsed.name,
                 emails: parsed

@@ -14,11 +14,11 @@ use crate::db::orders::OrderRecord;
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::ordering::status;
+use crate::services::products::{self, ProductText};
 use crate::state::AppState;
 use crate::web::audit_view::AuditLine;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::orders_list::status_key;
-use crate::web::institution::products::{self, ProductText};
 use crate::web::page::{self, PageContext, WithPage};
 
 /// The reasons an admin may give for a revocation (RFC 5280 codes DigiCert takes).
@@ -114,7 +114,7 @@ pub async fn render<R: RequiredRole>(
         &OrderTemplate {
             page,
             nav: InstitutionNav::new(scope, page.lang),
-            product: products::text(&digicert::ProductId::from(order.product.as_str())),
+            product: products::of_order(&order.product, order.profile_type.as_deref()),
             status_key: status_key(&order.status),
             order,
             timeline,

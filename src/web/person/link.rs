@@ -10,6 +10,7 @@ use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
 use crate::services::enrollment::link::{self, Opened};
+use crate::services::products::ProductText;
 use crate::state::AppState;
 use crate::web::page::{self, Page, PageContext};
 
@@ -28,6 +29,7 @@ struct ConfirmTemplate<'a> {
     page: &'a PageContext,
     name: &'a str,
     mailbox: &'a str,
+    product: ProductText,
 }
 
 /// The person's page: the confirmation a fresh link asks for, or where their
@@ -47,6 +49,7 @@ pub async fn show(
                 page: &page,
                 name: &view.order.common_name,
                 mailbox: view.mailbox(),
+                product: view.product(),
             });
         }
         Opened::Access(enrollment) => {

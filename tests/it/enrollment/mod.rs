@@ -5,6 +5,7 @@ mod csr;
 mod flow_tools;
 mod links;
 mod pickup;
+mod product_texts;
 mod revoke;
 mod status;
 
