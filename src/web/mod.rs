@@ -46,6 +46,11 @@ pub fn routes() -> RouteTable {
         .add("POST", "/enroll/saved", post(person::pickup::saved))
         .add(
             "GET",
+            "/enroll/certificate.p12",
+            get(person::downloads::pkcs12),
+        )
+        .add(
+            "GET",
             "/enroll/chain.pem",
             get(person::downloads::chain_pem),
         )

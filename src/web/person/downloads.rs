@@ -1,11 +1,11 @@
 //! The chain as PEM and as P7B, for the certificate's whole life, whichever
-//! way the key was made.
+//! way the key was made; the PKCS#12 the last pickup built, while the key waits.
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use super::{bound_view, gone};
+use super::{bound_view, gone, session};
 use crate::error::AppError;
 use crate::services::enrollment::{PersonView, pickup};
 use crate::state::AppState;
@@ -61,4 +61,28 @@ pub async fn chain_p7b(
     };
     let name = format!("{}.p7b", pickup::file_stem(&view));
     Ok(attachment("application/pkcs7-mime", &name, chain.to_p7b()))
+}
+
+/// The PKCS#12 the last pickup built, for as long as the sealed key waits on the portal:
+/// once the person saved it (or the grace period ended) the file goes with the key.
+pub async fn pkcs12(
+    State(state): State<AppState>,
+    session: Session,
+    Page(page): Page,
+) -> Result<Response, AppError> {
+    let Some(view) = bound_view(&state, &session).await? else {
+        return gone(&page, "person.link_unusable");
+    };
+    if !view.key_waiting() {
+        session::forget_file(&session).await?;
+        return gone(&page, "person.key_wiped");
+    }
+    let Some(file) = session::picked_file(&session).await? else {
+        return Ok(Redirect::to("/enroll").into_response());
+    };
+    Ok(attachment(
+        "application/x-pkcs12",
+        &file.filename,
+        file.pkcs12()?,
+    ))
 }

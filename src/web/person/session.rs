@@ -2,6 +2,8 @@
 //! short-lived cookie until it is confirmed or resolved (no session for a link
 //! merely opened), and then a session bound to the one enrollment it may see.
 use axum::http::{HeaderMap, HeaderValue};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -10,6 +12,8 @@ use crate::auth::cookies::ENROLLMENT_LINK;
 use crate::error::AppError;
 
 const KEY: &str = "person";
+const PICKUP_REFUSAL: &str = "person.pickup_refusal";
+const PICKED_FILE: &str = "person.picked_file";
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct PersonSession {
@@ -48,4 +52,69 @@ pub(super) async fn bind(session: &Session, enrollment: Uuid) -> Result<(), AppE
 pub(super) async fn bound(session: &Session) -> Result<Option<Uuid>, AppError> {
     let person: Option<PersonSession> = session.get(KEY).await?;
     Ok(person.and_then(|person| person.enrollment))
+}
+
+/// Why the last pickup was refused, kept for the one page view after the redirect
+/// (POST-redirect-GET): a reload neither posts the passphrase again nor shows the
+/// message twice.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct PickupRefusal {
+    /// A catalogue key.
+    pub message_key: String,
+    /// When a throttled pickup may be tried again (UTC).
+    pub retry_at: Option<String>,
+}
+
+pub(super) async fn note_refusal(
+    session: &Session,
+    refusal: PickupRefusal,
+) -> Result<(), AppError> {
+    session.insert(PICKUP_REFUSAL, refusal).await?;
+    Ok(())
+}
+
+/// The refusal to show, once.
+pub(super) async fn take_refusal(session: &Session) -> Result<Option<PickupRefusal>, AppError> {
+    Ok(session.remove(PICKUP_REFUSAL).await?)
+}
+
+/// The PKCS#12 the last pickup built, kept so the page after the redirect can say what
+/// happened and the browser fetches the file with a plain GET. It is encrypted under the
+/// person's passphrase, as the sealed key the database keeps until the person saved it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct PickedFile {
+    pub filename: String,
+    pkcs12_base64: String,
+    /// Whether a page already started its download (so a reload does not start it again).
+    pub started: bool,
+}
+
+impl PickedFile {
+    pub(super) fn new(filename: String, pkcs12: &[u8]) -> Self {
+        Self {
+            filename,
+            pkcs12_base64: STANDARD.encode(pkcs12),
+            started: false,
+        }
+    }
+
+    pub(super) fn pkcs12(&self) -> Result<Vec<u8>, AppError> {
+        STANDARD
+            .decode(&self.pkcs12_base64)
+            .map_err(AppError::internal)
+    }
+}
+
+pub(super) async fn keep_file(session: &Session, file: &PickedFile) -> Result<(), AppError> {
+    session.insert(PICKED_FILE, file).await?;
+    Ok(())
+}
+
+pub(super) async fn picked_file(session: &Session) -> Result<Option<PickedFile>, AppError> {
+    Ok(session.get(PICKED_FILE).await?)
+}
+
+pub(super) async fn forget_file(session: &Session) -> Result<(), AppError> {
+    session.remove::<PickedFile>(PICKED_FILE).await?;
+    Ok(())
 }

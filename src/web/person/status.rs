@@ -4,7 +4,9 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
+use tower_sessions::Session;
 
+use super::session;
 use crate::error::AppError;
 use crate::services::enrollment::PersonView;
 use crate::services::ordering::status;
@@ -20,9 +22,52 @@ pub(super) struct Notes {
     /// Why a CSR was refused, in the visitor's language.
     pub csr_refusal: Option<String>,
     /// A catalogue key for the pickup form.
-    pub pickup_error: Option<&'static str>,
+    pub pickup_error: Option<String>,
     /// When a throttled pickup may be tried again (UTC).
     pub retry_at: Option<String>,
+    /// The file the last pickup built: its name, and whether this page starts its download.
+    pub ready: Option<Ready>,
+}
+
+#[derive(Debug)]
+pub(super) struct Ready {
+    pub filename: String,
+    pub download_now: bool,
+}
+
+impl Notes {
+    fn download_now(&self) -> bool {
+        self.ready.as_ref().is_some_and(|ready| ready.download_now)
+    }
+}
+
+/// The person's page as a plain GET shows it: with what the last pickup left in the
+/// session (its refusal once; its file while the key waits).
+pub(super) async fn show(
+    page: &PageContext,
+    session: &Session,
+    view: &PersonView,
+) -> Result<Response, AppError> {
+    let mut notes = Notes::default();
+    if let Some(refusal) = session::take_refusal(session).await? {
+        notes.pickup_error = Some(refusal.message_key);
+        notes.retry_at = refusal.retry_at;
+    }
+    match session::picked_file(session).await? {
+        Some(mut file) if view.key_waiting() => {
+            notes.ready = Some(Ready {
+                filename: file.filename.clone(),
+                download_now: !file.started,
+            });
+            if !file.started {
+                file.started = true;
+                session::keep_file(session, &file).await?;
+            }
+        }
+        Some(_) => session::forget_file(session).await?,
+        None => {}
+    }
+    render(page, view, notes)
 }
 
 #[derive(Template)]

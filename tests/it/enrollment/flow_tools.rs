@@ -14,7 +14,7 @@ use super::*;
 /// picks up the PKCS#12; checks what the download itself must be.
 async fn collect(world: &World, local: &str, product: &str, key_type: &str) -> (Delivered, String) {
     let (order, person, passphrase) = issued_with_server_key(world, local, product, key_type).await;
-    let file = pickup(world, &person, &passphrase).await;
+    let file = pickup_file(world, &person, &[("passphrase", &passphrase)]).await;
     assert_eq!(file.status, StatusCode::OK, "{}", text(&file));
     assert_eq!(file.headers["cache-control"], "no-store");
     assert_eq!(file.headers["content-type"], "application/x-pkcs12");
@@ -81,7 +81,7 @@ async fn the_older_devices_file_opens_with_openssl_legacy_and_imports_into_nss(p
         "the modern file is the default"
     );
     assert!(page.body.contains("Za starije uređaje"), "{}", page.body);
-    let file = pickup_with(
+    let file = pickup_file(
         &world,
         &person,
         &[("passphrase", &passphrase), ("format", "legacy")],

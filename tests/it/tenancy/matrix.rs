@@ -55,6 +55,7 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("POST", "/enroll/csr", Access::Public),
     ("POST", "/enroll/pickup", Access::Public),
     ("POST", "/enroll/saved", Access::Public),
+    ("GET", "/enroll/certificate.p12", Access::Public),
     ("GET", "/enroll/chain.pem", Access::Public),
     ("GET", "/enroll/chain.p7b", Access::Public),
     ("POST", "/enroll/revoke", Access::Public),
