@@ -102,6 +102,8 @@ pub struct EnrollmentLinkMail<'a> {
 #[template(path = "mail/certificate_issued.txt", escape = "none")]
 pub struct CertificateIssuedMail<'a> {
     pub name: &'a str,
+    /// The install guides' page.
+    pub guides: &'a str,
     pub product_sr: &'a str,
     pub product_en: &'a str,
     pub link: &'a str,

@@ -37,6 +37,8 @@ pub fn routes() -> RouteTable {
         .add("GET", "/invite/{token}", get(public::invite::open_link))
         .add("GET", "/invite", get(public::invite::show))
         .add("POST", "/invite", post(public::invite::accept))
+        .add("GET", "/guides", get(public::guides::index))
+        .add("GET", "/guides/{guide}", get(public::guides::show))
         .add("GET", "/enroll/{token}", get(person::link::open_link))
         .add("GET", "/enroll", get(person::link::show))
         .add("POST", "/enroll/confirm", post(person::link::confirm))
@@ -48,6 +50,11 @@ pub fn routes() -> RouteTable {
             "GET",
             "/enroll/certificate.p12",
             get(person::downloads::pkcs12),
+        )
+        .add(
+            "GET",
+            "/enroll/certificate.mobileconfig",
+            get(person::downloads::mobileconfig),
         )
         .add(
             "GET",

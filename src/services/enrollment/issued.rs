@@ -35,6 +35,7 @@ pub async fn mail_issued(
         crate::services::products::of_order(&order.product, order.profile_type.as_deref());
     let body = CertificateIssuedMail {
         name: &order.common_name,
+        guides: &format!("{public_url}/guides"),
         product_sr: &product.describe(crate::i18n::Lang::Serbian),
         product_en: &product.describe(crate::i18n::Lang::English),
         link: &super::link::link(public_url, &token.secret),

@@ -98,6 +98,10 @@ impl PickedFile {
         }
     }
 
+    pub(super) fn pkcs12_base64(&self) -> &str {
+        &self.pkcs12_base64
+    }
+
     pub(super) fn pkcs12(&self) -> Result<Vec<u8>, AppError> {
         STANDARD
             .decode(&self.pkcs12_base64)

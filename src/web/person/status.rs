@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::services::enrollment::PersonView;
 use crate::services::ordering::status;
 use crate::web::page::{self, PageContext};
+use crate::web::public::guides::{GUIDES, Guide};
 
 /// Seconds between reloads while the order is on its way.
 const REFRESH_SECONDS: u32 = 10;
@@ -74,6 +75,7 @@ pub(super) async fn show(
 #[template(path = "person/status.html")]
 struct StatusTemplate<'a> {
     page: &'a PageContext,
+    guides: &'a [Guide],
     view: &'a PersonView,
     stage: Stage,
     refresh: Option<u32>,
@@ -135,6 +137,7 @@ pub(super) fn render(
         notes.status.unwrap_or(StatusCode::OK),
         &StatusTemplate {
             page,
+            guides: &GUIDES,
             view,
             stage,
             refresh,

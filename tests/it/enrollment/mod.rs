@@ -3,6 +3,7 @@
 //! the real ordering jobs, pickup, downloads, and revocation.
 mod csr;
 mod flow_tools;
+mod guides;
 mod links;
 mod pickup;
 mod product_texts;
