@@ -110,6 +110,16 @@ pub struct CertificateIssuedMail<'a> {
     pub not_after: &'a str,
 }
 
+/// To the person when their certificate is revoked, saying who revoked it and why.
+#[derive(Template)]
+#[template(path = "mail/certificate_revoked.txt", escape = "none")]
+pub struct CertificateRevokedMail<'a> {
+    pub name: &'a str,
+    pub serial: &'a str,
+    pub why_sr: &'a str,
+    pub why_en: &'a str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

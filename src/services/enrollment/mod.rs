@@ -39,6 +39,7 @@ pub mod key;
 pub mod link;
 pub mod pickup;
 pub mod revoke;
+pub mod revoked;
 pub mod wipe;
 
 use uuid::Uuid;

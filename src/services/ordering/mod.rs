@@ -27,7 +27,7 @@ use crate::state::AppState;
 pub use cancel::{CancelOutcome, cancel};
 pub use place::{MAX_VALIDITY_DAYS, NewOrder, ORDERABLE, PlaceOutcome, Refusal, place};
 pub use preview::preview;
-pub use revoke::{RevokeOutcome, Revoker, revoke, revoke_order};
+pub use revoke::{REVOCATION_REASONS, RevokeOutcome, Revoker, revoke, revoke_order};
 pub use verify::{Verified, VerifyError, verify};
 
 /// Places an order at DigiCert.

@@ -10,7 +10,32 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::enrollments;
 use crate::db::orders::{self as db, OrderRecord};
+use crate::services::enrollment::{self, revoked::Revocation};
 use crate::state::AppState;
+
+/// The reasons an admin may give for a revocation (RFC 5280 codes DigiCert takes).
+pub const REVOCATION_REASONS: [(RevocationReason, &str); 5] = [
+    (
+        RevocationReason::KeyCompromise,
+        "order.revoke_reasons.key_compromise",
+    ),
+    (
+        RevocationReason::AffiliationChanged,
+        "order.revoke_reasons.affiliation_changed",
+    ),
+    (
+        RevocationReason::Superseded,
+        "order.revoke_reasons.superseded",
+    ),
+    (
+        RevocationReason::CessationOfOperation,
+        "order.revoke_reasons.cessation",
+    ),
+    (
+        RevocationReason::Unspecified,
+        "order.revoke_reasons.unspecified",
+    ),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevokeOutcome {
@@ -98,7 +123,13 @@ pub async fn revoke_order(
             .target(format!("order:{}", order.id))
     };
     if outcome == RevokeOutcome::Revoked {
-        db::mark_revoked(&mut tx, order, now).await?;
+        if db::mark_revoked(&mut tx, order, now).await? {
+            let why = match &by {
+                Revoker::Admin(_) => Revocation::ByAdmin(&reason),
+                Revoker::Person(_) => Revocation::ByPerson,
+            };
+            enrollment::revoked::mail_revoked(&mut tx, order, why, now).await?;
+        }
         // A revoked certificate's key has nothing left to be picked up for; a
         // key kept sealed would only be one more copy to leak.
         if enrollments::wipe_key_of_order(&mut tx, order.institution_id, order.id, now).await? {

@@ -4,7 +4,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use digicert::RevocationReason;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -13,6 +12,7 @@ use crate::auth::{InstitutionScope, Read};
 use crate::db::orders::OrderRecord;
 use crate::error::AppError;
 use crate::i18n::format;
+pub use crate::services::ordering::REVOCATION_REASONS;
 use crate::services::ordering::status;
 use crate::services::products::{self, ProductText};
 use crate::state::AppState;
@@ -20,30 +20,6 @@ use crate::web::audit_view::AuditLine;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::orders_list::status_key;
 use crate::web::page::{self, PageContext, WithPage};
-
-/// The reasons an admin may give for a revocation (RFC 5280 codes DigiCert takes).
-pub const REVOCATION_REASONS: [(RevocationReason, &str); 5] = [
-    (
-        RevocationReason::KeyCompromise,
-        "order.revoke_reasons.key_compromise",
-    ),
-    (
-        RevocationReason::AffiliationChanged,
-        "order.revoke_reasons.affiliation_changed",
-    ),
-    (
-        RevocationReason::Superseded,
-        "order.revoke_reasons.superseded",
-    ),
-    (
-        RevocationReason::CessationOfOperation,
-        "order.revoke_reasons.cessation",
-    ),
-    (
-        RevocationReason::Unspecified,
-        "order.revoke_reasons.unspecified",
-    ),
-];
 
 /// What the page says above the details after an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

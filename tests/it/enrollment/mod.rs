@@ -8,6 +8,7 @@ mod links;
 mod pickup;
 mod product_texts;
 mod revoke;
+mod revoked_mail;
 mod status;
 
 use digicert_sim::EmailValidationMode;
