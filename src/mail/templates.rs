@@ -120,6 +120,15 @@ pub struct CertificateRevokedMail<'a> {
     pub why_en: &'a str,
 }
 
+/// To the person who asked to revoke from the reusable link: the one-time code.
+#[derive(Template)]
+#[template(path = "mail/revoke_code.txt", escape = "none")]
+pub struct RevokeCodeMail<'a> {
+    pub name: &'a str,
+    pub code: &'a str,
+    pub minutes: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

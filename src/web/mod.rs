@@ -67,6 +67,11 @@ pub fn routes() -> RouteTable {
             get(person::downloads::chain_p7b),
         )
         .add("POST", "/enroll/revoke", post(person::revoke::revoke))
+        .add(
+            "POST",
+            "/enroll/revoke/code",
+            post(person::revoke::send_code),
+        )
         .add("GET", "/account", get(account::show))
         .add("POST", "/account/password", post(account::change_password))
         .add(

@@ -53,7 +53,7 @@ pub async fn show(
             });
         }
         Opened::Access(enrollment) => {
-            session::bind(&session, enrollment).await?;
+            session::bind(&session, enrollment, session::Opened::ReusableLink).await?;
             page.follow_renewal(&session).await?;
             status_or_gone(&state, &session, &page).await?
         }
@@ -93,7 +93,7 @@ pub async fn confirm(
         .map_err(AppError::internal)?
     {
         Some(enrollment) => {
-            session::bind(&session, enrollment).await?;
+            session::bind(&session, enrollment, session::Opened::MailboxProof).await?;
             Redirect::to("/enroll").into_response()
         }
         None => gone(&page, "person.link_unusable")?,

@@ -28,6 +28,12 @@ pub(super) struct Notes {
     pub retry_at: Option<String>,
     /// The file the last pickup built: its name, and whether this page starts its download.
     pub ready: Option<Ready>,
+    /// The session was opened by the reusable link: revoking needs a mailed code.
+    pub needs_revoke_code: bool,
+    /// A mailed code waits to be typed.
+    pub code_pending: bool,
+    /// A catalogue key about the revocation, shown once.
+    pub revoke_note: Option<String>,
 }
 
 #[derive(Debug)]
@@ -54,6 +60,9 @@ pub(super) async fn show(
         notes.pickup_error = Some(refusal.message_key);
         notes.retry_at = refusal.retry_at;
     }
+    notes.needs_revoke_code = session::needs_revoke_code(session).await?;
+    notes.code_pending = session::pending_code(session).await?.is_some();
+    notes.revoke_note = session::take_revocation_note(session).await?;
     match session::picked_file(session).await? {
         Some(mut file) if view.key_waiting() => {
             notes.ready = Some(Ready {

@@ -62,6 +62,7 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("GET", "/enroll/chain.pem", Access::Public),
     ("GET", "/enroll/chain.p7b", Access::Public),
     ("POST", "/enroll/revoke", Access::Public),
+    ("POST", "/enroll/revoke/code", Access::Public),
     ("GET", "/account", Access::LoggedIn),
     ("POST", "/account/password", Access::LoggedIn),
     ("POST", "/account/recovery-codes", Access::LoggedIn),
