@@ -18,7 +18,7 @@ use crate::db::orders::OrderRecord;
 use crate::domain::EmailAddress;
 use crate::domain::person_name::{NamePart, PersonName};
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, format};
 use crate::services::ordering::{self, NewOrder, PlaceOutcome, Refusal};
 use crate::services::preconditions::Unmet;
 use crate::services::products::{self, ProductText};
@@ -199,6 +199,13 @@ struct FormTemplate<'a> {
     max_validity_days: u32,
 }
 
+/// A live certificate of the same product for an address of the order being previewed.
+struct Duplicate {
+    href: String,
+    email: String,
+    not_after: String,
+}
+
 #[derive(Template)]
 #[template(path = "institution/order_preview.html")]
 struct PreviewTemplate<'a> {
@@ -213,6 +220,8 @@ struct PreviewTemplate<'a> {
     organization: String,
     /// DigiCert's endpoint and the JSON body it will get.
     endpoint: String,
+    /// Live certificates of the same product the addresses already hold.
+    duplicates: Vec<Duplicate>,
     body: String,
 }
 
@@ -339,6 +348,31 @@ pub async fn submit(
     {
         Ok(request) => {
             let institution = crate::db::institutions::detail(&state.db, &scope).await?;
+            let addresses: Vec<String> = parsed
+                .order
+                .emails
+                .iter()
+                .map(|email| email.as_str().to_owned())
+                .collect();
+            let duplicates = crate::db::orders::live_for_addresses(
+                &state.db,
+                &scope,
+                parsed.order.product.as_str(),
+                &addresses,
+                state.clock.now(),
+            )
+            .await?
+            .into_iter()
+            .map(|live| Duplicate {
+                href: format!(
+                    "/institutions/{}/orders/{}",
+                    scope.institution_id(),
+                    live.id
+                ),
+                email: live.email,
+                not_after: format::optional_date(live.not_after),
+            })
+            .collect();
             let body = serde_json::to_string_pretty(&request).map_err(AppError::internal)?;
             page::ok(&PreviewTemplate {
                 page: &page,
@@ -370,6 +404,7 @@ pub async fn submit(
                     parsed.order.product.as_str()
                 ),
                 body,
+                duplicates,
             })
         }
         Err(refusal) => {

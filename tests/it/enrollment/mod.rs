@@ -2,6 +2,7 @@
 //! (made by the portal or brought as a CSR), issuance by the sandbox through
 //! the real ordering jobs, pickup, downloads, and revocation.
 mod csr;
+mod duplicates;
 mod flow_tools;
 mod guides;
 mod links;
