@@ -62,6 +62,11 @@ pub struct OrderStoppedMail<'a> {
 #[template(path = "mail/reminder_person.txt", escape = "none")]
 pub struct ReminderPersonMail<'a> {
     pub name: &'a str,
+    /// What the certificate can and cannot do (`ProductText::describe`), in each language.
+    pub product_sr: &'a str,
+    pub product_en: &'a str,
+    /// Whether others could encrypt mail to the holder, so old mail needs the old key.
+    pub encrypts: bool,
     pub emails: &'a str,
     pub institution_sr: &'a str,
     pub institution_en: &'a str,

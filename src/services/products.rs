@@ -19,6 +19,8 @@ pub struct ProductText {
     pub when_key: &'static str,
     /// The Secure Email profile's name, when there is one.
     pub profile_key: Option<&'static str>,
+    /// Whether others can encrypt mail to its holder (Digital Signature Plus cannot).
+    pub encrypts: bool,
 }
 
 impl ProductText {
@@ -54,6 +56,7 @@ pub fn text(product: &ProductId, profile: Option<&str>) -> ProductText {
             cannot_key: "order.product.signature.cannot",
             when_key: "order.product.signature.when",
             profile_key: None,
+            encrypts: false,
         },
         ProductId::ClientEmailSecurityPlus => ProductText {
             id: "client_email_security_plus",
@@ -62,6 +65,7 @@ pub fn text(product: &ProductId, profile: Option<&str>) -> ProductText {
             cannot_key: "order.product.email_security.cannot",
             when_key: "order.product.email_security.when",
             profile_key: None,
+            encrypts: true,
         },
         ProductId::ClientPremium => ProductText {
             id: "client_premium",
@@ -70,6 +74,7 @@ pub fn text(product: &ProductId, profile: Option<&str>) -> ProductText {
             cannot_key: NOT_QUALIFIED,
             when_key: "order.product.premium.when",
             profile_key: None,
+            encrypts: true,
         },
         ProductId::SecureEmailSponsor => {
             let (what_key, cannot_key, profile_key) = match profile {
@@ -96,6 +101,7 @@ pub fn text(product: &ProductId, profile: Option<&str>) -> ProductText {
                 cannot_key,
                 when_key: "order.product.secure_email.when",
                 profile_key,
+                encrypts: true,
             }
         }
         _ => ProductText {
@@ -105,6 +111,7 @@ pub fn text(product: &ProductId, profile: Option<&str>) -> ProductText {
             cannot_key: "order.product.other.cannot",
             when_key: "order.product.other.when",
             profile_key: None,
+            encrypts: true,
         },
     }
 }
