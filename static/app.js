@@ -35,3 +35,15 @@ document.addEventListener("change", async (event) => {
     target.value = btoa(binary);
   }
 });
+
+// A button[data-copy] copies the text of the element it names. It is hidden until this
+// script shows it, so a page without script has no button that does nothing.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const source = document.getElementById(button.getAttribute("data-copy"));
+  if (!source || !navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    await navigator.clipboard.writeText(source.textContent.trim());
+    button.textContent = button.getAttribute("data-copied");
+  });
+}

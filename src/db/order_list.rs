@@ -19,7 +19,7 @@ macro_rules! list_sql {
     ($columns:literal, $join:literal, $within:literal) => {
         concat!(
             "
-SELECT o.id, o.created_at, o.status, o.product, o.given_name, o.surname, o.validity_years,
+SELECT o.id, o.created_at, o.status, o.product, o.profile_type, o.given_name, o.surname, o.validity_years,
        o.not_after, o.serial_number, o.digicert_status,
        ARRAY(SELECT e.email FROM order_emails e WHERE e.order_id = o.id ORDER BY e.email) AS emails",
             $columns,
@@ -86,6 +86,8 @@ pub struct OrderLine {
     pub created_at: OffsetDateTime,
     pub status: String,
     pub product: String,
+    /// The Secure Email profile (`strict`, `multipurpose`); none for the older products.
+    pub profile_type: Option<String>,
     pub given_name: String,
     pub surname: String,
     pub validity_years: i32,

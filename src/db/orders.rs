@@ -139,6 +139,39 @@ pub async fn get<R: RequiredRole>(
     Ok(found.filter(|order| order.institution_id == scope.institution_id()))
 }
 
+/// A live certificate an address already holds: issued, not yet expired.
+#[derive(Debug, Clone)]
+pub struct LiveCertificate {
+    pub id: Uuid,
+    pub email: String,
+    pub not_after: Option<OffsetDateTime>,
+}
+
+/// This institution's live certificates of `product` for any of `emails`, newest first:
+/// what a new order for the same addresses would duplicate.
+pub async fn live_for_addresses<R: RequiredRole>(
+    pool: &PgPool,
+    scope: &InstitutionScope<R>,
+    product: &str,
+    emails: &[String],
+    now: OffsetDateTime,
+) -> sqlx::Result<Vec<LiveCertificate>> {
+    sqlx::query_as!(
+        LiveCertificate,
+        r#"SELECT o.id, e.email, o.not_after
+           FROM certificate_orders o JOIN order_emails e ON e.order_id = o.id
+           WHERE o.institution_id = $1 AND o.product = $2 AND o.status = 'issued'
+             AND o.not_after > $4 AND e.email = ANY($3)
+           ORDER BY o.created_at DESC, o.id"#,
+        scope.institution_id(),
+        product,
+        emails,
+        now
+    )
+    .fetch_all(pool)
+    .await
+}
+
 pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderRecord>> {
     let row = sqlx::query!(
         r#"SELECT o.id, o.institution_id, o.status AS "status: OrderStatus", o.product,

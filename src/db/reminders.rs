@@ -12,6 +12,8 @@ pub struct Ending {
     pub institution_id: Uuid,
     pub given_name: String,
     pub surname: String,
+    pub product: String,
+    pub profile_type: Option<String>,
     pub not_after: OffsetDateTime,
     pub emails: Vec<String>,
     pub institution_sr: String,
@@ -28,7 +30,8 @@ pub async fn unscoped_ending(
 ) -> sqlx::Result<Vec<Ending>> {
     sqlx::query_as!(
         Ending,
-        r#"SELECT o.id AS order_id, o.institution_id, o.given_name, o.surname,
+        r#"SELECT o.id AS order_id, o.institution_id, o.given_name, o.surname, o.product,
+                  o.profile_type,
                   o.not_after AS "not_after!",
                   ARRAY(SELECT e.email FROM order_emails e
                         WHERE e.order_id = o.id ORDER BY e.email) AS "emails!",

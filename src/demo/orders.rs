@@ -260,6 +260,7 @@ pub async fn seed_awaiting_person(
         mailbox: &email,
         name: &common_name,
         institution: &institution,
+        product: crate::services::products::of_order("client_email_security_plus", None),
     };
     let started = link::unscoped_start(&mut tx, state, institution_id, order_id, to, now).await?;
     tx.commit().await?;

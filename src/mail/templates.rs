@@ -62,6 +62,11 @@ pub struct OrderStoppedMail<'a> {
 #[template(path = "mail/reminder_person.txt", escape = "none")]
 pub struct ReminderPersonMail<'a> {
     pub name: &'a str,
+    /// What the certificate can and cannot do (`ProductText::describe`), in each language.
+    pub product_sr: &'a str,
+    pub product_en: &'a str,
+    /// Whether others could encrypt mail to the holder, so old mail needs the old key.
+    pub encrypts: bool,
     pub emails: &'a str,
     pub institution_sr: &'a str,
     pub institution_en: &'a str,
@@ -88,6 +93,9 @@ pub struct ReminderAdminMail<'a> {
 #[template(path = "mail/enrollment_link.txt", escape = "none")]
 pub struct EnrollmentLinkMail<'a> {
     pub name: &'a str,
+    /// What the certificate can and cannot do (`ProductText::describe`), in each language.
+    pub product_sr: &'a str,
+    pub product_en: &'a str,
     pub institution_sr: &'a str,
     pub institution_en: &'a str,
     pub link: &'a str,
@@ -99,6 +107,10 @@ pub struct EnrollmentLinkMail<'a> {
 #[template(path = "mail/certificate_issued.txt", escape = "none")]
 pub struct CertificateIssuedMail<'a> {
     pub name: &'a str,
+    /// The install guides' page.
+    pub guides: &'a str,
+    pub product_sr: &'a str,
+    pub product_en: &'a str,
     pub link: &'a str,
     pub not_after: &'a str,
 }
@@ -111,6 +123,25 @@ pub struct MetadataRefreshFailedMail<'a> {
     pub url: &'a str,
     pub error: &'a str,
     pub link: &'a str,
+}
+
+/// To the person when their certificate is revoked, saying who revoked it and why.
+#[derive(Template)]
+#[template(path = "mail/certificate_revoked.txt", escape = "none")]
+pub struct CertificateRevokedMail<'a> {
+    pub name: &'a str,
+    pub serial: &'a str,
+    pub why_sr: &'a str,
+    pub why_en: &'a str,
+}
+
+/// To the person who asked to revoke from the reusable link: the one-time code.
+#[derive(Template)]
+#[template(path = "mail/revoke_code.txt", escape = "none")]
+pub struct RevokeCodeMail<'a> {
+    pub name: &'a str,
+    pub code: &'a str,
+    pub minutes: i64,
 }
 
 #[cfg(test)]

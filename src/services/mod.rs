@@ -17,6 +17,7 @@ pub mod ordering;
 pub mod passwords;
 pub mod people;
 pub mod preconditions;
+pub mod products;
 pub mod reminders;
 pub mod saml;
 pub mod validation_sync;

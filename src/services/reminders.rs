@@ -99,8 +99,15 @@ impl Reminder<'_> {
     }
 
     fn person_body(&self, texts: &Texts<'_>) -> Result<String, askama::Error> {
+        let product = crate::services::products::of_order(
+            &self.ending.product,
+            self.ending.profile_type.as_deref(),
+        );
         ReminderPersonMail {
             name: texts.name,
+            product_sr: &product.describe(crate::i18n::Lang::Serbian),
+            product_en: &product.describe(crate::i18n::Lang::English),
+            encrypts: product.encrypts,
             emails: texts.emails,
             institution_sr: &self.ending.institution_sr,
             institution_en: &self.ending.institution_en,

@@ -50,6 +50,8 @@ pub fn routes() -> RouteTable {
         .add("GET", "/invite/{token}", get(public::invite::open_link))
         .add("GET", "/invite", get(public::invite::show))
         .add("POST", "/invite", post(public::invite::accept))
+        .add("GET", "/guides", get(public::guides::index))
+        .add("GET", "/guides/{guide}", get(public::guides::show))
         .add("GET", "/enroll/{token}", get(person::link::open_link))
         .add("GET", "/enroll", get(person::link::show))
         .add("POST", "/enroll/confirm", post(person::link::confirm))
@@ -57,6 +59,16 @@ pub fn routes() -> RouteTable {
         .add("POST", "/enroll/csr", post(person::key::upload_csr))
         .add("POST", "/enroll/pickup", post(person::pickup::pickup))
         .add("POST", "/enroll/saved", post(person::pickup::saved))
+        .add(
+            "GET",
+            "/enroll/certificate.p12",
+            get(person::downloads::pkcs12),
+        )
+        .add(
+            "GET",
+            "/enroll/certificate.mobileconfig",
+            get(person::downloads::mobileconfig),
+        )
         .add(
             "GET",
             "/enroll/chain.pem",
@@ -68,6 +80,11 @@ pub fn routes() -> RouteTable {
             get(person::downloads::chain_p7b),
         )
         .add("POST", "/enroll/revoke", post(person::revoke::revoke))
+        .add(
+            "POST",
+            "/enroll/revoke/code",
+            post(person::revoke::send_code),
+        )
         .add("GET", "/account", get(account::show))
         .add("POST", "/account/password", post(account::change_password))
         .add(

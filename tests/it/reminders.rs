@@ -261,3 +261,37 @@ async fn a_removed_admin_gets_no_reminder(pool: PgPool) {
         .collect();
     assert_eq!(recipients, ["petar@etf.bg.ac.rs"]);
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_signing_only_certificates_reminder_never_speaks_of_encrypted_mail(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let people = world(&app).await;
+    let potpis = order(&app, &people, "potpis", "issued", 20).await;
+    sqlx::query(
+        "UPDATE certificate_orders SET product = 'client_digital_signature_plus' WHERE id = $1",
+    )
+    .bind(potpis)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(sweep_four_at_once(&app).await, 1);
+    let sent = reminders_sent(&app).await;
+    let (_, person) = sent
+        .iter()
+        .find(|(to, _)| to == "potpis@etf.bg.ac.rs")
+        .expect("a reminder to the person");
+    let mut promised = person.clone();
+    for lang in tcs_portal::i18n::Lang::ALL {
+        let cannot = lang.t("order.product.signature.cannot");
+        assert!(
+            promised.contains(cannot),
+            "says it cannot encrypt: {person}"
+        );
+        promised = promised.replace(cannot, "");
+    }
+    let promised = promised.to_lowercase();
+    assert!(
+        !promised.contains("encrypt") && !promised.contains("šifr"),
+        "{person}"
+    );
+}

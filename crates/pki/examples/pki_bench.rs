@@ -23,7 +23,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use pki::keygen::{self, KeyType};
 use pki::pkcs12::PKCS12_ITERATIONS;
-use pki::{CertificateChain, GeneratedKey, Passphrase, build_pkcs12, pem};
+use pki::{CertificateChain, GeneratedKey, Passphrase, Pkcs12Format, build_pkcs12, pem};
 use serde_json::json;
 
 const COMMON_NAME: &str = "Petar Petrovic";
@@ -200,6 +200,7 @@ impl Pkcs12Row {
                     &chain,
                     COMMON_NAME,
                     &passphrase,
+                    Pkcs12Format::Modern,
                 )?)
             })?;
             row.ours.push(ms);

@@ -12,5 +12,5 @@ pub mod sealed_key;
 
 pub use keygen::{GeneratedKey, KeyType, KeygenError};
 pub use passphrase::{Passphrase, PassphraseError};
-pub use pkcs12::{CertificateChain, DeliveryError, build_pkcs12};
+pub use pkcs12::{CertificateChain, DeliveryError, Pkcs12Format, build_pkcs12};
 pub use sealed_key::{SealError, UnsealError, seal, unseal};

@@ -1,9 +1,14 @@
 //! What a person downloads: the PKCS#12 with their key and chain, and the chain alone as PEM or P7B.
 //!
-//! The PKCS#12 is what Outlook and Thunderbird import: PBES2 with AES-256-CBC and
+//! The PKCS#12 comes in two formats ([`Pkcs12Format`]). The modern one, the default, is what
+//! current Outlook, Thunderbird and Apple devices import: PBES2 with AES-256-CBC and
 //! PBKDF2-HMAC-SHA256 at 600,000 iterations for the key and certificate bags, and an
 //! HMAC-SHA256 integrity MAC. The MAC's key derivation runs 600,000 iterations too: a MAC
 //! with a cheap derivation would let a guesser test passphrases at that cheaper price.
+//!
+//! The compatibility one is for older devices (Windows before 10 1709, older iOS and macOS
+//! keychains, Android before 12) that cannot read PBES2: pbeWithSHAAnd3-KeyTripleDES-CBC for
+//! both bags and an HMAC-SHA1 MAC, the format `openssl pkcs12 -legacy` reads and writes.
 use p12_keystore::{
     Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKey,
     PrivateKeyChain,
@@ -17,6 +22,10 @@ use super::passphrase::Passphrase;
 
 /// PBKDF2 iterations for the bags and for the MAC (the OWASP 2023 figure for PBKDF2-HMAC-SHA256).
 pub const PKCS12_ITERATIONS: u32 = 600_000;
+/// Key-derivation rounds of the compatibility format: OpenSSL's own for `-legacy` files. The
+/// passphrase carries 125 bits, so stretching adds nothing against guessing, while the old
+/// devices this format exists for are slow.
+pub const LEGACY_PKCS12_ITERATIONS: u32 = 2048;
 const FALLBACK_FRIENDLY_NAME: &str = "S/MIME";
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +40,31 @@ pub enum DeliveryError {
     KeyMismatch,
     #[error("the PKCS#12 could not be written: {0}")]
     Pkcs12(#[from] p12_keystore::error::Error),
+}
+
+/// How the PKCS#12 is protected: the strong default, or the compatibility format for older
+/// devices that cannot read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pkcs12Format {
+    #[default]
+    Modern,
+    Legacy,
+}
+
+impl Pkcs12Format {
+    /// The form value and file-name tag: `modern` or `legacy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Modern => "modern",
+            Self::Legacy => "legacy",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Modern, Self::Legacy]
+            .into_iter()
+            .find(|format| format.as_str() == value)
+    }
 }
 
 /// A certificate chain in order, leaf first, each certificate signed by the next one.
@@ -91,6 +125,7 @@ pub fn build_pkcs12(
     chain: &CertificateChain,
     friendly_name: &str,
     passphrase: &Passphrase,
+    format: Pkcs12Format,
 ) -> Result<Vec<u8>, DeliveryError> {
     let key_pair = Zeroizing::new(
         KeyPair::try_from(private_key_pkcs8_der).map_err(|_| DeliveryError::BadPrivateKey)?,
@@ -115,12 +150,24 @@ pub fn build_pkcs12(
         &bmp_friendly_name(friendly_name),
         KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, key, certs)),
     );
+    let (encryption, mac, iterations) = match format {
+        Pkcs12Format::Modern => (
+            EncryptionAlgorithm::PbeWithHmacSha256AndAes256,
+            MacAlgorithm::HmacSha256,
+            PKCS12_ITERATIONS,
+        ),
+        Pkcs12Format::Legacy => (
+            EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc,
+            MacAlgorithm::HmacSha1,
+            LEGACY_PKCS12_ITERATIONS,
+        ),
+    };
     Ok(store
         .writer(passphrase.expose_secret())
-        .encryption_algorithm(EncryptionAlgorithm::PbeWithHmacSha256AndAes256)
-        .encryption_iterations(PKCS12_ITERATIONS)
-        .mac_algorithm(MacAlgorithm::HmacSha256)
-        .mac_iterations(PKCS12_ITERATIONS)
+        .encryption_algorithm(encryption)
+        .encryption_iterations(iterations)
+        .mac_algorithm(mac)
+        .mac_iterations(iterations)
         .write()?)
 }
 

@@ -31,44 +31,61 @@ impl Delivered {
     }
 
     pub fn openssl_info(&self, passphrase: &str) -> Ran {
-        run(
-            "openssl",
-            &[
-                "pkcs12",
-                "-info",
-                "-nokeys",
-                "-in",
-                arg(&self.pkcs12),
-                "-passin",
-                &format!("pass:{passphrase}"),
-            ],
-        )
+        self.openssl_info_with(&[], passphrase)
+    }
+
+    fn openssl_info_with(&self, options: &[&str], passphrase: &str) -> Ran {
+        let passin = format!("pass:{passphrase}");
+        let mut args = vec!["pkcs12"];
+        args.extend_from_slice(options);
+        args.extend_from_slice(&[
+            "-info",
+            "-nokeys",
+            "-in",
+            arg(&self.pkcs12),
+            "-passin",
+            &passin,
+        ]);
+        run("openssl", &args)
     }
 
     /// AES-256-CBC with PBKDF2-SHA256 at 600,000 iterations for both bags, an
     /// HMAC-SHA256 MAC, and leaf, intermediate and root inside.
     pub fn assert_openssl_opens_a_strong_pkcs12(&self, passphrase: &str) {
-        let info = self.openssl_info(passphrase);
+        self.assert_openssl_sees(
+            &[],
+            passphrase,
+            "MAC: sha256, Iteration 600000",
+            "PBES2, PBKDF2, AES-256-CBC, Iteration 600000, PRF hmacWithSHA256",
+        );
+    }
+
+    /// The compatibility format, read as `openssl pkcs12 -legacy` reads it: 3DES with the
+    /// PKCS#12 SHA-1 derivation for both bags, an HMAC-SHA1 MAC, and the whole chain.
+    pub fn assert_openssl_legacy_opens_a_compatibility_pkcs12(&self, passphrase: &str) {
+        self.assert_openssl_sees(
+            &["-legacy"],
+            passphrase,
+            "MAC: sha1, Iteration 2048",
+            "pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048",
+        );
+    }
+
+    fn assert_openssl_sees(&self, options: &[&str], passphrase: &str, mac: &str, bags: &str) {
+        let info = self.openssl_info_with(options, passphrase);
         assert!(
             info.success,
             "openssl could not open the PKCS#12:\n{}",
             info.text
         );
-        assert!(
-            info.text.contains("MAC: sha256, Iteration 600000"),
-            "{}",
-            info.text
-        );
+        assert!(info.text.contains(mac), "{}", info.text);
         for bag in ["PKCS7 Encrypted data", "Shrouded Keybag"] {
             let line = info
                 .text
                 .lines()
                 .find(|line| line.starts_with(bag))
                 .unwrap_or_else(|| panic!("no {bag} line in:\n{}", info.text));
-            assert!(
-                line.contains("PBES2, PBKDF2, AES-256-CBC, Iteration 600000, PRF hmacWithSHA256"),
-                "{line}"
-            );
+            assert!(line.contains(bags), "{line}");
         }
         assert_eq!(
             info.text.matches("-----BEGIN CERTIFICATE-----").count(),

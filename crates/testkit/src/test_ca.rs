@@ -1,7 +1,7 @@
 //! A throw-away CA hierarchy (root → intermediate → person) standing in for DigiCert's.
 use clock::{Clock, SystemClock};
 use pki::keygen::{self, GeneratedKey, KeyType};
-use pki::{CertificateChain, Passphrase, build_pkcs12};
+use pki::{CertificateChain, Passphrase, Pkcs12Format, build_pkcs12};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName,
     DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
@@ -143,6 +143,7 @@ pub fn issue_for_person_with(key_type: KeyType, usage: Usage) -> Issued {
         &chain,
         &format!("{PERSON_CN} <{PERSON_EMAIL}>"),
         &passphrase,
+        Pkcs12Format::Modern,
     )
     .unwrap();
     Issued {

@@ -31,8 +31,13 @@ pub async fn mail_issued(
     };
     let token = tokens::generate();
     db::insert_access_token(&mut tx, &enrollment, &token.hash, not_after, now).await?;
+    let product =
+        crate::services::products::of_order(&order.product, order.profile_type.as_deref());
     let body = CertificateIssuedMail {
         name: &order.common_name,
+        guides: &format!("{public_url}/guides"),
+        product_sr: &product.describe(crate::i18n::Lang::Serbian),
+        product_en: &product.describe(crate::i18n::Lang::English),
         link: &super::link::link(public_url, &token.secret),
         not_after: &crate::i18n::format::datetime(not_after),
     }

@@ -12,8 +12,10 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::crypto::tokens;
 use crate::db::enrollments as db;
 use crate::db::institutions::InstitutionDetail;
+use crate::i18n::Lang;
 use crate::mail::Mail;
 use crate::mail::templates::{EnrollmentLinkMail, subject};
+use crate::services::products::{self, ProductText};
 use crate::state::AppState;
 
 /// Who the first mail goes to, and in whose name.
@@ -22,6 +24,8 @@ pub struct Recipient<'a> {
     pub mailbox: &'a str,
     pub name: &'a str,
     pub institution: &'a InstitutionDetail,
+    /// What was ordered, as the mail describes it.
+    pub product: ProductText,
 }
 
 /// The path of a person's link; the token moves into the session when opened.
@@ -108,6 +112,7 @@ pub async fn resend_link(
         mailbox,
         name: &order.common_name,
         institution: &institution,
+        product: products::of_order(&order.product, order.profile_type.as_deref()),
     };
     send(&mut tx, state, to, &token.secret, expires, now).await?;
     AuditEvent::new("enrollment.link_resent")
@@ -131,6 +136,8 @@ async fn send(
 ) -> anyhow::Result<()> {
     let body = EnrollmentLinkMail {
         name: to.name,
+        product_sr: &to.product.describe(Lang::Serbian),
+        product_en: &to.product.describe(Lang::English),
         institution_sr: &to.institution.name_sr,
         institution_en: &to.institution.name_en,
         link: &link(&state.settings.public_url, token),

@@ -39,6 +39,7 @@ pub mod key;
 pub mod link;
 pub mod pickup;
 pub mod revoke;
+pub mod revoked;
 pub mod wipe;
 
 use uuid::Uuid;
@@ -58,6 +59,11 @@ impl PersonView {
     /// The person's main mailbox: the order's first address.
     pub fn mailbox(&self) -> &str {
         self.order.emails.first().map_or("", String::as_str)
+    }
+
+    /// What was ordered, as the person's pages describe it.
+    pub fn product(&self) -> crate::services::products::ProductText {
+        crate::services::products::of_order(&self.order.product, self.order.profile_type.as_deref())
     }
 
     /// Whether a portal-made key still waits, sealed, for pickup.

@@ -1,7 +1,9 @@
 //! Collecting the certificate: the PKCS#12 for a portal-made key (passphrase
 //! attempts throttled per enrollment in Postgres), the chain as PEM or P7B for
 //! everyone, and the wipe of the sealed key once the person saved the file.
-use pki::{CertificateChain, Passphrase, PassphraseError, UnsealError, build_pkcs12, unseal};
+use pki::{
+    CertificateChain, Passphrase, PassphraseError, Pkcs12Format, UnsealError, build_pkcs12, unseal,
+};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -69,11 +71,21 @@ pub fn file_stem(view: &PersonView) -> String {
     }
 }
 
+/// The modern file is `<stem>.p12`; the compatibility one says so in its name, so a person
+/// with both on their disk can tell them apart.
+fn pkcs12_filename(view: &PersonView, format: Pkcs12Format) -> String {
+    match format {
+        Pkcs12Format::Modern => format!("{}.p12", file_stem(view)),
+        Pkcs12Format::Legacy => format!("{}-older-devices.p12", file_stem(view)),
+    }
+}
+
 pub async fn pickup(
     state: &AppState,
     meta: &RequestMeta,
     view: &PersonView,
     typed: &str,
+    format: Pkcs12Format,
 ) -> anyhow::Result<PickupOutcome> {
     if view.enrollment.key_origin.as_deref() != Some("server") {
         return Ok(PickupOutcome::NotAvailable);
@@ -112,19 +124,23 @@ pub async fn pickup(
                 Ok(key) => key,
                 Err(error) => return Ok(Err(error)),
             };
-            build_pkcs12(&key, &chain, &friendly, &passphrase).map(Ok)
+            build_pkcs12(&key, &chain, &friendly, &passphrase, format).map(Ok)
         })
         .await??;
     let mut tx = state.db.begin().await?;
     let outcome = match built {
         Ok(pkcs12) => {
             db::pickup_succeeded(&mut tx, id, now).await?;
-            event_for("enrollment.picked_up", view, json!({}))
-                .record(&mut tx, meta)
-                .await?;
+            event_for(
+                "enrollment.picked_up",
+                view,
+                json!({ "format": format.as_str() }),
+            )
+            .record(&mut tx, meta)
+            .await?;
             PickupOutcome::Ready {
                 pkcs12,
-                filename: format!("{}.p12", file_stem(view)),
+                filename: pkcs12_filename(view, format),
             }
         }
         Err(UnsealError::WrongPassphrase) => {

@@ -1,11 +1,30 @@
 //! Revocation by the certificate's holder from their own page: always for key
 //! compromise, sent to DigiCert at once (the S/MIME BR allow 24 hours), through
 //! the same implementation admins use.
+//!
+//! The reusable link in the "issued" mail opens the page for as long as the certificate
+//! lives, and mail gets forwarded: from a session opened by that link, a revocation first
+//! asks for a fresh one-time code mailed to the certificate's address.
+use askama::Template;
+
+use rand::Rng;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use time::{Duration, OffsetDateTime};
+
 use super::PersonView;
-use crate::audit::RequestMeta;
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::crypto::tokens;
 use crate::domain::RevocationReason;
+use crate::mail::Mail;
+use crate::mail::templates::{RevokeCodeMail, subject};
 use crate::services::ordering::{self, RevokeOutcome, Revoker};
 use crate::state::AppState;
+
+/// How long a mailed revocation code works.
+pub const CODE_LIFETIME: Duration = Duration::minutes(15);
+/// Wrong codes accepted before a new one must be mailed.
+pub const CODE_ATTEMPTS: u8 = 5;
 
 pub async fn revoke_own(
     state: &AppState,
@@ -21,4 +40,54 @@ pub async fn revoke_own(
         "revoked by the certificate holder: key compromise",
     )
     .await
+}
+
+/// A one-time code mailed before a revocation: only its hash is kept, with its end.
+#[derive(Debug, Clone)]
+pub struct RevokeCode {
+    pub hash: Vec<u8>,
+    pub expires: OffsetDateTime,
+}
+
+impl RevokeCode {
+    /// Whether `typed` is this code, still in time. Spaces around it are forgiven.
+    pub fn accepts(&self, typed: &str, now: OffsetDateTime) -> bool {
+        now < self.expires && bool::from(tokens::hash(typed.trim()).ct_eq(&self.hash))
+    }
+}
+
+/// Mails a fresh eight-digit code to the certificate's address, audited.
+pub async fn mail_revoke_code(
+    state: &AppState,
+    meta: &RequestMeta,
+    view: &PersonView,
+) -> anyhow::Result<RevokeCode> {
+    let code = format!("{:08}", rand::rngs::OsRng.gen_range(0..100_000_000u32));
+    let now = state.clock.now();
+    let body = RevokeCodeMail {
+        name: &view.order.common_name,
+        code: &code,
+        minutes: CODE_LIFETIME.whole_minutes(),
+    }
+    .render()?;
+    let mut tx = state.db.begin().await?;
+    Mail {
+        to: view.mailbox().to_owned(),
+        subject: subject("mail.subject.revoke_code", &[]),
+        body,
+    }
+    .enqueue(&mut tx, now)
+    .await?;
+    AuditEvent::new("enrollment.revoke_code_sent")
+        .actor_label(view.mailbox())
+        .institution(view.order.institution_id)
+        .target(format!("order:{}", view.order.id))
+        .details(json!({ "to": view.mailbox() }))
+        .record(&mut tx, meta)
+        .await?;
+    tx.commit().await?;
+    Ok(RevokeCode {
+        hash: tokens::hash(&code),
+        expires: now + CODE_LIFETIME,
+    })
 }

@@ -23,6 +23,7 @@ use crate::domain::OrderStatus as Ours;
 use crate::jobs::{Job, JobHandler, JobOutcome};
 use crate::mail::Mail;
 use crate::mail::templates::{OrderStoppedMail, subject};
+use crate::services::enrollment::revoked::{RevokedBy, mail_revoked};
 
 pub(super) struct FollowOrder {
     pub(super) pipeline: Pipeline,
@@ -72,6 +73,14 @@ impl Pipeline {
                 Ok(JobOutcome::Ok)
             }
             OrderStatus::Revoked => {
+                // Revoked at DigiCert while ours was issued: the holder hears of it, once.
+                let mut tx = self.pool.begin().await?;
+                if db::mark_revoked(&mut tx, &order, now).await? {
+                    mail_revoked(&mut tx, &order, RevokedBy::ByDigicert, now)
+                        .await
+                        .map_err(|error| Halt::Job(retry(error)))?;
+                }
+                tx.commit().await?;
                 db::unscoped_set_status(&self.pool, order.id, Ours::Revoked, Some(&raw), None, now)
                     .await?;
                 Ok(JobOutcome::Ok)

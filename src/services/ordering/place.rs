@@ -11,7 +11,7 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::orders::{self as db, NewOrderRow};
-use crate::domain::{EmailAddress, InvalidFields, NewOrder};
+use crate::domain::{EmailAddress, InvalidFields, NewOrder, ProfileType};
 use crate::jobs::{self, NewJob};
 use crate::services::enrollment::{self, link::Recipient};
 use crate::services::preconditions::{self, Unmet};
@@ -143,6 +143,10 @@ pub async fn place(
             mailbox: order.emails.first().as_str(),
             name: &common_name,
             institution: &institution,
+            product: crate::services::products::text(
+                Some(order.product),
+                order.profile_type.map(ProfileType::as_str),
+            ),
         };
         enrollment::link::start(&mut tx, state, scope, order_id, to, now).await?;
     }

@@ -11,6 +11,7 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::db::enrollments;
 use crate::db::orders::{self as db, OrderRecord};
 use crate::domain::{InvalidFields, OrderStatus, Revocation, RevocationReason};
+use crate::services::enrollment::{self, revoked::RevokedBy};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +133,13 @@ pub async fn revoke_order(
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     if outcome == RevokeOutcome::Revoked {
-        db::mark_revoked(&mut tx, order, now).await?;
+        if db::mark_revoked(&mut tx, order, now).await? {
+            let why = match &by {
+                Revoker::Admin(_) => RevokedBy::ByAdmin(reason),
+                Revoker::Person(_) => RevokedBy::ByPerson,
+            };
+            enrollment::revoked::mail_revoked(&mut tx, order, why, now).await?;
+        }
         // A revoked certificate's key has nothing left to be picked up for; a
         // key kept sealed would only be one more copy to leak.
         if enrollments::wipe_key_of_order(&mut tx, order.institution_id, order.id, now).await? {

@@ -9,7 +9,6 @@ pub mod order_page;
 pub mod orders_csv;
 pub mod orders_list;
 pub mod people;
-pub mod products;
 pub mod switcher;
 pub mod sync;
 

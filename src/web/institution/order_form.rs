@@ -19,13 +19,13 @@ use crate::domain::{
     EmailAddress, InvalidFields, NewOrder, OrderForm, PersonName, Product, ProfileType,
 };
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, format};
 use crate::services::ordering::{self, PlaceOutcome, Refusal};
 use crate::services::preconditions::Unmet;
+use crate::services::products::{self, ProductText};
 use crate::state::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
-use crate::web::institution::products::{self, ProductText};
 use crate::web::page::{self, PageContext, WithPage};
 
 /// The form as posted: the order as typed, and the button that sent it.
@@ -102,6 +102,13 @@ struct FormTemplate<'a> {
     max_validity_days: u32,
 }
 
+/// A live certificate of the same product for an address of the order being previewed.
+struct Duplicate {
+    href: String,
+    email: String,
+    not_after: String,
+}
+
 #[derive(Template)]
 #[template(path = "institution/order_preview.html")]
 struct PreviewTemplate<'a> {
@@ -116,6 +123,8 @@ struct PreviewTemplate<'a> {
     organization: String,
     /// DigiCert's endpoint and the JSON body it will get.
     endpoint: String,
+    /// Live certificates of the same product the addresses already hold.
+    duplicates: Vec<Duplicate>,
     body: String,
 }
 
@@ -241,12 +250,35 @@ pub async fn submit(
     {
         Ok(request) => {
             let institution = crate::db::institutions::detail(&state.db, &scope).await?;
+            let addresses = order.emails.to_strings();
+            let duplicates = crate::db::orders::live_for_addresses(
+                &state.db,
+                &scope,
+                order.product.as_str(),
+                &addresses,
+                state.clock.now(),
+            )
+            .await?
+            .into_iter()
+            .map(|live| Duplicate {
+                href: format!(
+                    "/institutions/{}/orders/{}",
+                    scope.institution_id(),
+                    live.id
+                ),
+                email: live.email,
+                not_after: format::optional_date(live.not_after),
+            })
+            .collect();
             let body = serde_json::to_string_pretty(&request).map_err(AppError::internal)?;
             page::ok(&PreviewTemplate {
                 page: &page,
                 nav: InstitutionNav::new(&scope, page.lang),
                 form: &form,
-                product: products::text(order.product.as_str()),
+                product: products::text(
+                    Some(order.product),
+                    order.profile_type.map(ProfileType::as_str),
+                ),
                 profile_type: order.profile_type.map(ProfileType::as_str),
                 name: &order.name,
                 emails: order.emails.iter().map(EmailAddress::as_str).collect(),
@@ -264,6 +296,7 @@ pub async fn submit(
                     order.product.as_str()
                 ),
                 body,
+                duplicates,
             })
         }
         Err(refusal) => {

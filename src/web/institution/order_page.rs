@@ -14,11 +14,11 @@ use crate::domain::OrderStatus;
 use crate::domain::{InvalidFields, RevocationForm, RevocationReason};
 use crate::error::AppError;
 use crate::i18n::format;
+use crate::services::products::{self, ProductText};
 use crate::state::AppState;
 use crate::web::audit_view::AuditLine;
 use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
-use crate::web::institution::products::{self, ProductText};
 use crate::web::page::{self, PageContext, WithPage};
 
 /// What the page says above the details after an action.
@@ -102,7 +102,7 @@ pub async fn render<R: RequiredRole>(
         &OrderTemplate {
             page,
             nav: InstitutionNav::new(scope, page.lang),
-            product: products::text(&order.product),
+            product: products::of_order(&order.product, order.profile_type.as_deref()),
             status_key: order.status.message_key(),
             order,
             timeline,

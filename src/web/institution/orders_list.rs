@@ -13,10 +13,10 @@ use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
 use crate::domain::OrderStatus;
 use crate::error::AppError;
 use crate::i18n::format;
+use crate::services::products::{self, ProductText};
 use crate::state::AppState;
 use crate::web::institution::InstitutionNav;
 use crate::web::institution::orders_csv;
-use crate::web::institution::products::{self, ProductText};
 use crate::web::page::{self, PageContext, WithPage};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -143,7 +143,7 @@ pub struct Row {
     pub institution: Option<String>,
     pub created: String,
     pub not_after: String,
-    pub product_key: &'static str,
+    pub product: ProductText,
     pub status_key: &'static str,
 }
 
@@ -154,7 +154,7 @@ impl Row {
             institution,
             created: format::datetime(line.created_at),
             not_after: format::optional_date(line.not_after),
-            product_key: products::title_key(&line.product),
+            product: products::of_order(&line.product, line.profile_type.as_deref()),
             status_key: status_key(&line.status),
             line,
         }

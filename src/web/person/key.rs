@@ -24,7 +24,8 @@ pub struct KeyForm {
 #[template(path = "person/passphrase.html")]
 struct PassphraseTemplate<'a> {
     page: &'a PageContext,
-    passphrase: &'a str,
+    /// The canonical passphrase's groups of five, shown apart for reading aloud.
+    groups: Vec<&'a str>,
 }
 
 /// Makes the key and shows its passphrase in this one answer. A reload posts
@@ -44,7 +45,7 @@ pub async fn make_key(
         KeyOutcome::Made(passphrase) => {
             let mut response = page::ok(&PassphraseTemplate {
                 page: &page,
-                passphrase: passphrase.expose_secret(),
+                groups: passphrase.expose_secret().split('-').collect(),
             })?;
             response.headers_mut().insert(
                 header::CACHE_CONTROL,

@@ -10,6 +10,7 @@ use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
 use crate::services::enrollment::link::{self, Opened};
+use crate::services::products::ProductText;
 use crate::state::AppState;
 use crate::web::page::{self, Page, PageContext};
 
@@ -28,6 +29,7 @@ struct ConfirmTemplate<'a> {
     page: &'a PageContext,
     name: &'a str,
     mailbox: &'a str,
+    product: ProductText,
 }
 
 /// The person's page: the confirmation a fresh link asks for, or where their
@@ -47,10 +49,11 @@ pub async fn show(
                 page: &page,
                 name: &view.order.common_name,
                 mailbox: view.mailbox(),
+                product: view.product(),
             });
         }
         Opened::Access(enrollment) => {
-            session::bind(&session, enrollment).await?;
+            session::bind(&session, enrollment, session::Opened::ReusableLink).await?;
             page.follow_renewal(&session).await?;
             status_or_gone(&state, &session, &page).await?
         }
@@ -68,7 +71,7 @@ async fn status_or_gone(
     page: &PageContext,
 ) -> Result<Response, AppError> {
     match bound_view(state, session).await? {
-        Some(view) => status::render(page, &view, status::Notes::default()),
+        Some(view) => status::show(page, session, &view).await,
         None => gone(page, "person.link_unusable"),
     }
 }
@@ -90,7 +93,7 @@ pub async fn confirm(
         .map_err(AppError::internal)?
     {
         Some(enrollment) => {
-            session::bind(&session, enrollment).await?;
+            session::bind(&session, enrollment, session::Opened::MailboxProof).await?;
             Redirect::to("/enroll").into_response()
         }
         None => gone(&page, "person.link_unusable")?,

@@ -4,11 +4,14 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
+use tower_sessions::Session;
 
+use super::session;
 use crate::domain::OrderStatus;
 use crate::error::AppError;
 use crate::services::enrollment::PersonView;
 use crate::web::page::{self, PageContext};
+use crate::web::public::guides::{GUIDES, Guide};
 
 /// Seconds between reloads while the order is on its way.
 const REFRESH_SECONDS: u32 = 10;
@@ -20,15 +23,68 @@ pub(super) struct Notes {
     /// Why a CSR was refused, in the visitor's language.
     pub csr_refusal: Option<String>,
     /// A catalogue key for the pickup form.
-    pub pickup_error: Option<&'static str>,
+    pub pickup_error: Option<String>,
     /// When a throttled pickup may be tried again (UTC).
     pub retry_at: Option<String>,
+    /// The file the last pickup built: its name, and whether this page starts its download.
+    pub ready: Option<Ready>,
+    /// The session was opened by the reusable link: revoking needs a mailed code.
+    pub needs_revoke_code: bool,
+    /// A mailed code waits to be typed.
+    pub code_pending: bool,
+    /// A catalogue key about the revocation, shown once.
+    pub revoke_note: Option<String>,
+}
+
+#[derive(Debug)]
+pub(super) struct Ready {
+    pub filename: String,
+    pub download_now: bool,
+}
+
+impl Notes {
+    fn download_now(&self) -> bool {
+        self.ready.as_ref().is_some_and(|ready| ready.download_now)
+    }
+}
+
+/// The person's page as a plain GET shows it: with what the last pickup left in the
+/// session (its refusal once; its file while the key waits).
+pub(super) async fn show(
+    page: &PageContext,
+    session: &Session,
+    view: &PersonView,
+) -> Result<Response, AppError> {
+    let mut notes = Notes::default();
+    if let Some(refusal) = session::take_refusal(session).await? {
+        notes.pickup_error = Some(refusal.message_key);
+        notes.retry_at = refusal.retry_at;
+    }
+    notes.needs_revoke_code = session::needs_revoke_code(session).await?;
+    notes.code_pending = session::pending_code(session).await?.is_some();
+    notes.revoke_note = session::take_revocation_note(session).await?;
+    match session::picked_file(session).await? {
+        Some(mut file) if view.key_waiting() => {
+            notes.ready = Some(Ready {
+                filename: file.filename.clone(),
+                download_now: !file.started,
+            });
+            if !file.started {
+                file.started = true;
+                session::keep_file(session, &file).await?;
+            }
+        }
+        Some(_) => session::forget_file(session).await?,
+        None => {}
+    }
+    render(page, view, notes)
 }
 
 #[derive(Template)]
 #[template(path = "person/status.html")]
 struct StatusTemplate<'a> {
     page: &'a PageContext,
+    guides: &'a [Guide],
     view: &'a PersonView,
     stage: Stage,
     refresh: Option<u32>,
@@ -90,6 +146,7 @@ pub(super) fn render(
         notes.status.unwrap_or(StatusCode::OK),
         &StatusTemplate {
             page,
+            guides: &GUIDES,
             view,
             stage,
             refresh,

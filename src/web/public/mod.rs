@@ -1,5 +1,7 @@
-//! Pages reachable without a full login: health, language, login, MFA, invitations.
+//! Pages reachable without a full login: health, language, login, MFA, invitations,
+//! install guides.
 pub mod assets;
+pub mod guides;
 pub mod health;
 pub mod home;
 pub mod invite;

@@ -7,9 +7,14 @@
 //      passphrase once;
 //   4. the sandbox issues the certificate (the portal's own pipeline submits and follows it);
 //   5. the colleague types the passphrase and downloads the PKCS#12;
-//   6. the test opens the downloaded file with openssl and reads the colleague's address in it.
-// Each step leaves a screenshot in artifacts/screenshots/journey/. A second test shows the TCS
-// preconditions (issue 5) refusing orders on the form, each with its own message.
+//   6. the test opens the downloaded file with openssl and reads the colleague's address in it;
+//   7. the admin orders the same product for the same mailbox again: the preview warns, with
+//      a link to the live certificate.
+// Each step leaves a screenshot in artifacts/screenshots/journey/ (the passphrase page, a
+// wrong passphrase told once, the success state after pickup, the duplicate-order warning).
+// A second test shows the TCS preconditions (issue 5) refusing orders on the form, each with
+// its own message; a third opens every install guide in both languages
+// (artifacts/screenshots/guides/).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -123,6 +128,8 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
   ]);
   const passphrase = (await p.locator('#passphrase').innerText()).trim();
   assert.ok(passphrase.length >= 20, `a long passphrase is shown (${passphrase.length} characters)`);
+  assert.equal(await p.locator('#passphrase .group').count(), 5, 'five groups for reading aloud');
+  assert.ok(await p.locator('button[data-copy="passphrase"]').isVisible(), 'app.js shows the copy button');
   await shot(p, 'person-passphrase');
   await p.locator('main a.button[href="/enroll"]').click();
   await waitForPath(p, '/enroll');
@@ -132,7 +139,17 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
   await p.locator('form[action="/enroll/pickup"]').waitFor({ timeout: ISSUANCE_TIMEOUT_MS });
   await shot(p, 'person-issued');
 
-  // 5. Pickup with the passphrase.
+  // 5. A wrong passphrase is told once (a redirect: a reload posts nothing), then the right one.
+  await p.locator('#passphrase').fill('AAAAA-BBBBB-CCCCC-DDDDD-EEEEE');
+  await Promise.all([
+    p.waitForResponse((r) => r.request().method() === 'POST'),
+    p.locator('form[action="/enroll/pickup"] button[type="submit"]').click(),
+  ]);
+  await waitForPath(p, '/enroll');
+  await p.locator('section .alert').waitFor();
+  await shot(p, 'person-wrong-passphrase');
+  await p.reload();
+  assert.equal(await p.locator('section .alert').count(), 0, 'the error is not shown again after a reload');
   await p.locator('#passphrase').fill(passphrase);
   const [download] = await Promise.all([
     p.waitForEvent('download'),
@@ -141,6 +158,9 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
   assert.match(download.suggestedFilename(), /\.p12$/, 'the file is offered as a .p12');
   const saved = join(ARTIFACTS, 'screenshots', 'journey', download.suggestedFilename());
   await download.saveAs(saved);
+  await p.locator('.picked-up').waitFor();
+  assert.ok((await textOf(p.locator('.picked-up .filename'))).endsWith('.p12'), 'the page names the file');
+  assert.equal(await p.locator('section .alert').count(), 0, 'no earlier error on the success page');
   await shot(p, 'person-downloaded');
   assert.deepEqual(p.problems, [], 'no page errors or CSP violations on the person side');
 
@@ -156,8 +176,35 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
   const wrong = spawnSync('openssl', ['pkcs12', '-in', saved, '-passin', 'pass:wrong', '-nokeys', '-noout'], { encoding: 'utf8' });
   assert.notEqual(wrong.status, 0, 'a wrong passphrase does not open the file');
 
+  // 7. Ordering the same product for the same mailbox again: the preview warns.
+  assert.equal((await orderFor(page, institution, mailbox)).status(), 200, 'the second preview is shown');
+  const warning = page.locator('.duplicate-warning');
+  await warning.waitFor();
+  const live = await warning.locator('a').getAttribute('href');
+  assert.match(live, new RegExp(`^/institutions/${institution}/orders/[0-9a-f-]{36}$`), 'the warning links the live order');
+  await shot(page, 'duplicate-order-warning');
+
   await admin.context.close();
   await person.context.close();
+});
+
+test('every install guide reads step by step in both languages', { timeout: 60_000 }, async () => {
+  const shot = screenshotter('guides');
+  const guides = ['thunderbird', 'outlook', 'apple-mail', 'ios', 'gmail'];
+  for (const locale of ['sr-RS', 'en-GB']) {
+    const { context, page } = await newPageIn(browser, locale, demo.baseUrl);
+    await page.goto('/guides');
+    const linked = await page.locator('.guide-links a').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    assert.deepEqual(linked, guides.map((g) => `/guides/${g}`), 'the index lists every guide');
+    for (const guide of guides) {
+      const response = await page.goto(`/guides/${guide}`);
+      assert.equal(response.status(), 200, `/guides/${guide}`);
+      assert.ok((await page.locator('.guide-steps li').count()) >= 3, `${guide} has steps`);
+      await shot(page, `${guide}-${locale.slice(0, 2)}`);
+    }
+    assert.deepEqual(page.problems, [], 'no page errors or CSP violations');
+    await context.close();
+  }
 });
 
 test('the TCS preconditions refuse orders on the form, each with its own message', { timeout: 120_000 }, async () => {

@@ -14,7 +14,7 @@ use super::*;
 /// picks up the PKCS#12; checks what the download itself must be.
 async fn collect(world: &World, local: &str, product: &str, key_type: &str) -> (Delivered, String) {
     let (order, person, passphrase) = issued_with_server_key(world, local, product, key_type).await;
-    let file = pickup(world, &person, &passphrase).await;
+    let file = pickup_file(world, &person, &[("passphrase", &passphrase)]).await;
     assert_eq!(file.status, StatusCode::OK, "{}", text(&file));
     assert_eq!(file.headers["cache-control"], "no-store");
     assert_eq!(file.headers["content-type"], "application/x-pkcs12");
@@ -67,6 +67,40 @@ async fn an_rsa_key_made_by_the_portal_works_in_openssl_nss_and_cms_and_passes_p
     assert!(text.contains("Public-Key: (3072 bit)"), "{text}");
     assert!(text.contains("Key Encipherment"), "{text}");
     assert_passes_pkilint(&got, &passphrase);
+}
+
+#[sqlx::test]
+async fn the_older_devices_file_opens_with_openssl_legacy_and_imports_into_nss(pool: PgPool) {
+    let world = world_issuing(pool).await;
+    let (_, person, passphrase) =
+        issued_with_server_key(&world, "stari", "client_premium", "rsa-3072").await;
+    let page = person.get("/enroll").await;
+    assert!(
+        page.body
+            .contains(r#"<input type="radio" name="format" value="modern" checked>"#),
+        "the modern file is the default"
+    );
+    assert!(page.body.contains("Za starije uređaje"), "{}", page.body);
+    let file = pickup_file(
+        &world,
+        &person,
+        &[("passphrase", &passphrase), ("format", "legacy")],
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", text(&file));
+    let disposition = file.headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.ends_with("-older-devices.p12\""),
+        "{disposition}"
+    );
+    let got = Delivered::new(
+        &file.bytes,
+        &world.sandbox.root_pem(),
+        &world.sandbox.intermediate_pem(),
+    );
+    got.assert_openssl_legacy_opens_a_compatibility_pkcs12(&passphrase);
+    got.assert_nss_imports_and_validates_for_signing(&passphrase);
+    got.assert_cms_signs_and_verifies(&passphrase, &TestCa::new().root_pem);
 }
 
 #[sqlx::test]

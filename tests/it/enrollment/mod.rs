@@ -2,10 +2,14 @@
 //! (made by the portal or brought as a CSR), issuance by the sandbox through
 //! the real ordering jobs, pickup, downloads, and revocation.
 mod csr;
+mod duplicates;
 mod flow_tools;
+mod guides;
 mod links;
 mod pickup;
+mod product_texts;
 mod revoke;
+mod revoked_mail;
 mod status;
 
 use digicert_sim::EmailValidationMode;
@@ -78,9 +82,26 @@ pub(crate) async fn server_key(person: &TestClient, key_type: &str) -> String {
         .post_form("/enroll/key", &[("key_type", key_type)])
         .await;
     made.assert_ok();
-    made.all_between("<code id=\"passphrase\">", "</code>")
+    let shown = made
+        .all_between("<code id=\"passphrase\">", "</code>")
         .pop()
-        .expect("no passphrase on the page")
+        .expect("no passphrase on the page");
+    without_tags(&shown)
+}
+
+/// The text of an HTML fragment.
+pub(crate) fn without_tags(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
 }
 
 /// A person with a portal-made key whose certificate the sandbox issued.
@@ -118,11 +139,35 @@ async fn raw(person: &TestClient, request: reqwest::RequestBuilder) -> Download 
     }
 }
 
+/// The answer to the pickup form itself (a redirect, unless the key is gone).
 pub(crate) async fn pickup(world: &World, person: &TestClient, passphrase: &str) -> Download {
+    pickup_with(world, person, &[("passphrase", passphrase)]).await
+}
+
+/// Picks up with these fields as a browser does: the form's redirect, then the file.
+pub(crate) async fn pickup_file(
+    world: &World,
+    person: &TestClient,
+    fields: &[(&str, &str)],
+) -> Download {
+    let answer = pickup_with(world, person, fields).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", text(&answer));
+    assert_eq!(answer.headers["location"], "/enroll");
+    person.get("/enroll").await.assert_ok();
+    download(world, person, "/enroll/certificate.p12").await
+}
+
+/// The pickup form posted with these fields (and the CSRF token).
+pub(crate) async fn pickup_with(
+    world: &World,
+    person: &TestClient,
+    fields: &[(&str, &str)],
+) -> Download {
     let token = person.csrf_token().await;
-    let form =
-        serde_urlencoded::to_string([("passphrase", passphrase), ("csrf_token", &token)]).unwrap();
-    let request = reqwest::Client::new()
+    let mut fields = fields.to_vec();
+    fields.push(("csrf_token", &token));
+    let form = serde_urlencoded::to_string(&fields).unwrap();
+    let request = plain_client()
         .post(format!("{}/enroll/pickup", world.app.base))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form);
@@ -132,7 +177,7 @@ pub(crate) async fn pickup(world: &World, person: &TestClient, passphrase: &str)
 pub(crate) async fn download(world: &World, person: &TestClient, path: &str) -> Download {
     raw(
         person,
-        reqwest::Client::new().get(format!("{}{path}", world.app.base)),
+        plain_client().get(format!("{}{path}", world.app.base)),
     )
     .await
 }
@@ -151,4 +196,12 @@ pub(crate) async fn status_of(world: &World, order: Uuid) -> String {
 
 pub(crate) fn assert_gone(response: &TestResponse) {
     assert_eq!(response.status, StatusCode::GONE, "{}", response.body);
+}
+
+/// A client that shows redirects instead of following them, as the test client does.
+fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }

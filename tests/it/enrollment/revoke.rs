@@ -110,3 +110,83 @@ async fn a_revoked_certificates_sealed_key_is_wiped_at_once(pool: PgPool) {
         .await;
     assert_eq!(pickup.status, StatusCode::GONE, "{}", pickup.body);
 }
+
+/// The code in the newest revocation-code mail to `mailbox`.
+async fn mailed_code(world: &World, mailbox: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE recipient = $1 AND subject LIKE '%kod za opoziv%'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(mailbox)
+    .fetch_one(&world.app.pool)
+    .await
+    .unwrap();
+    body.lines()
+        .map(str::trim)
+        .find(|line| line.len() == 8 && line.bytes().all(|b| b.is_ascii_digit()))
+        .expect("an eight-digit code")
+        .to_owned()
+}
+
+#[sqlx::test]
+async fn revoking_from_the_reusable_link_needs_a_fresh_code_mailed_to_the_address(pool: PgPool) {
+    let world = world_issuing(pool).await;
+    let mailbox = format!("prosledjeno@{DOMAIN}");
+    let (order, _, _) =
+        issued_with_server_key(&world, "prosledjeno", "client_premium", "ecdsa-p256").await;
+    // Whoever holds the link from the "issued" mail (perhaps forwarded).
+    let token = token_from_mail(&world, &mailbox).await;
+    let holder = world.app.client();
+    holder.get(&format!("/enroll/{token}")).await;
+    let page = holder.get("/enroll").await;
+    assert!(page.body.contains("/enroll/revoke/code"), "{}", page.body);
+
+    let without = holder.post_form("/enroll/revoke", &[]).await;
+    assert_eq!(without.location(), Some("/enroll"));
+    assert_eq!(status_of(&world, order).await, "issued");
+    assert!(
+        holder
+            .get("/enroll")
+            .await
+            .body
+            .contains("Prvo zatražite kod")
+    );
+
+    let sent = holder.post_form("/enroll/revoke/code", &[]).await;
+    assert_eq!(sent.location(), Some("/enroll"), "{}", sent.body);
+    let code = mailed_code(&world, &mailbox).await;
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    holder.post_form("/enroll/revoke", &[("code", wrong)]).await;
+    assert_eq!(status_of(&world, order).await, "issued");
+    assert!(
+        holder
+            .get("/enroll")
+            .await
+            .body
+            .contains("pogrešan ili je istekao")
+    );
+
+    // Too late: the code has expired.
+    world.app.clock.advance(time::Duration::minutes(16));
+    holder.post_form("/enroll/revoke", &[("code", &code)]).await;
+    assert_eq!(status_of(&world, order).await, "issued");
+
+    holder.post_form("/enroll/revoke/code", &[]).await;
+    let fresh = mailed_code(&world, &mailbox).await;
+    let revoked = holder
+        .post_form("/enroll/revoke", &[("code", &fresh)])
+        .await;
+    assert_eq!(revoked.location(), Some("/enroll"), "{}", revoked.body);
+    assert_eq!(status_of(&world, order).await, "revoked");
+    assert!(
+        world
+            .app
+            .audit_actions()
+            .await
+            .contains(&"enrollment.revoke_code_sent".to_owned())
+    );
+}

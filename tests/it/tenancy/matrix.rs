@@ -62,9 +62,14 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("POST", "/enroll/csr", Access::Public),
     ("POST", "/enroll/pickup", Access::Public),
     ("POST", "/enroll/saved", Access::Public),
+    ("GET", "/enroll/certificate.p12", Access::Public),
+    ("GET", "/enroll/certificate.mobileconfig", Access::Public),
+    ("GET", "/guides", Access::Public),
+    ("GET", "/guides/{guide}", Access::Public),
     ("GET", "/enroll/chain.pem", Access::Public),
     ("GET", "/enroll/chain.p7b", Access::Public),
     ("POST", "/enroll/revoke", Access::Public),
+    ("POST", "/enroll/revoke/code", Access::Public),
     ("GET", "/account", Access::LoggedIn),
     ("POST", "/account/password", Access::LoggedIn),
     ("POST", "/account/recovery-codes", Access::LoggedIn),
@@ -481,6 +486,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{account_id}", &world.admin_a.account_id.to_string())
             .replace("{token}", "not-a-real-invitation-token")
             .replace("{name}", "style.css")
+            .replace("{guide}", "thunderbird")
             .replace("{job_id}", "1")
             .replace("{mail_id}", "1")
             .replace("{order_id}", &order_a.to_string())

@@ -1,6 +1,6 @@
 //! The chain downloads (P7B, PEM) read back in OpenSSL, and a chain or key that does not fit is refused before it is packaged.
 use pki::keygen::{self, KeyType};
-use pki::{CertificateChain, DeliveryError, Passphrase, build_pkcs12};
+use pki::{CertificateChain, DeliveryError, Passphrase, Pkcs12Format, build_pkcs12};
 
 use testkit::test_ca::{
     INTERMEDIATE_CN, PERSON_CN, PERSON_EMAIL, ROOT_CN, TestCa, issue_for_person,
@@ -112,6 +112,7 @@ fn someone_elses_key_is_not_packaged_with_the_certificate() {
         &issued.chain,
         PERSON_CN,
         &Passphrase::generate(),
+        Pkcs12Format::Modern,
     );
     assert!(
         matches!(refused, Err(DeliveryError::KeyMismatch)),

@@ -1,5 +1,5 @@
 //! A portal-made key sealed under the person's passphrase: it opens only with that passphrase and only for its order.
-use pki::{KeyType, Passphrase, UnsealError, build_pkcs12, seal, unseal};
+use pki::{KeyType, Passphrase, Pkcs12Format, UnsealError, build_pkcs12, seal, unseal};
 use uuid::Uuid;
 
 use testkit::test_ca::{PERSON_CN, issue_for_person};
@@ -28,7 +28,14 @@ fn sealed_key_unseals_with_the_typed_back_passphrase_into_a_pkcs12_openssl_opens
     let unsealed = unseal(&sealed, &typed, order.as_bytes()).unwrap();
     assert_eq!(unsealed.as_slice(), der);
 
-    let pkcs12 = build_pkcs12(&unsealed, &issued.chain, PERSON_CN, &typed).unwrap();
+    let pkcs12 = build_pkcs12(
+        &unsealed,
+        &issued.chain,
+        PERSON_CN,
+        &typed,
+        Pkcs12Format::Modern,
+    )
+    .unwrap();
     let scratch = Scratch::new();
     let p12 = scratch.write("person.p12", pkcs12);
     run_ok(
