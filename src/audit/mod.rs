@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
+use crate::domain::InstitutionId;
+
 use crate::config::Settings;
 
 /// Where a request came from, for the audit log.
@@ -46,7 +48,7 @@ pub struct AuditEvent {
     pub action: &'static str,
     pub actor: Option<Uuid>,
     pub actor_label: Option<String>,
-    pub institution: Option<Uuid>,
+    pub institution: Option<InstitutionId>,
     pub target: Option<String>,
     pub details: Value,
 }
@@ -74,7 +76,7 @@ impl AuditEvent {
         self
     }
 
-    pub fn institution(mut self, institution: Uuid) -> Self {
+    pub fn institution(mut self, institution: InstitutionId) -> Self {
         self.institution = Some(institution);
         self
     }

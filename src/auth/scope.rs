@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::CurrentAccount;
 use crate::db::institutions::InstitutionHeader;
-use crate::domain::{InstitutionRole, StaffRole, TcsStatus};
+use crate::domain::{InstitutionId, InstitutionRole, StaffRole, TcsStatus};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -52,7 +52,7 @@ pub struct InstitutionScope<R: RequiredRole> {
 }
 
 impl<R: RequiredRole> InstitutionScope<R> {
-    pub fn institution_id(&self) -> Uuid {
+    pub fn institution_id(&self) -> InstitutionId {
         self.institution.id
     }
 
@@ -94,7 +94,7 @@ impl<R: RequiredRole> FromRequestParts<AppState> for InstitutionScope<R> {
         let institution_id = params
             .iter()
             .find(|(name, _)| *name == "institution_id")
-            .and_then(|(_, value)| Uuid::parse_str(value).ok())
+            .and_then(|(_, value)| value.parse::<InstitutionId>().ok())
             .ok_or(AppError::NotFound)?;
         let current = CurrentAccount::from_request_parts(parts, state).await?;
         let institution = crate::db::institutions::load_for_scope_check(&state.db, institution_id)

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::domain::InstitutionId;
 
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
@@ -18,7 +19,7 @@ pub async fn insert(
            RETURNING id"#,
         event.actor,
         event.actor_label,
-        event.institution,
+        event.institution as Option<InstitutionId>,
         event.action,
         event.target,
         meta.ip.map(sqlx::types::ipnetwork::IpNetwork::from),
@@ -37,7 +38,7 @@ pub struct AuditRow {
     pub actor_account_id: Option<Uuid>,
     pub actor_email: Option<String>,
     pub actor_label: Option<String>,
-    pub institution_id: Option<Uuid>,
+    pub institution_id: Option<InstitutionId>,
     pub action: String,
     pub target: Option<String>,
     pub ip: Option<String>,
@@ -51,7 +52,7 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     /// Matches actions that start with this text (`login` finds `login.failed`…).
     pub action: Option<String>,
-    pub institution: Option<Uuid>,
+    pub institution: Option<InstitutionId>,
     pub from: Option<OffsetDateTime>,
     pub until: Option<OffsetDateTime>,
     /// Keyset pagination: only rows with a smaller id than this.
@@ -79,7 +80,7 @@ async fn query_events(
     sqlx::query_as!(
         AuditRow,
         r#"SELECT e.id, e.at, e.actor_account_id, a.email AS "actor_email?", e.actor_label,
-                  e.institution_id, e.action, e.target, host(e.ip) AS ip, e.request_id, e.details
+                  e.institution_id AS "institution_id: InstitutionId", e.action, e.target, host(e.ip) AS ip, e.request_id, e.details
            FROM audit_events e
            LEFT JOIN accounts a ON a.id = e.actor_account_id
            WHERE ($1::text IS NULL OR a.email ILIKE '%' || $1 || '%' OR e.actor_label ILIKE '%' || $1 || '%')
@@ -92,7 +93,7 @@ async fn query_events(
            LIMIT $7"#,
         filter.actor,
         filter.action,
-        filter.institution,
+        filter.institution as Option<InstitutionId>,
         filter.from,
         filter.until,
         filter.before_id,
@@ -158,13 +159,13 @@ pub async fn list_for_order<R: crate::auth::scope::RequiredRole>(
     sqlx::query_as!(
         AuditRow,
         r#"SELECT e.id, e.at, e.actor_account_id, a.email AS "actor_email?", e.actor_label,
-                  e.institution_id, e.action, e.target, host(e.ip) AS ip, e.request_id, e.details
+                  e.institution_id AS "institution_id: InstitutionId", e.action, e.target, host(e.ip) AS ip, e.request_id, e.details
            FROM audit_events e
            LEFT JOIN accounts a ON a.id = e.actor_account_id
            WHERE e.target = 'order:' || $2::uuid
              AND EXISTS (SELECT 1 FROM certificate_orders o WHERE o.institution_id = $1 AND o.id = $2)
            ORDER BY e.id"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         order_id
     )
     .fetch_all(pool)

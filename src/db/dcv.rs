@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope};
+use crate::domain::InstitutionId;
 use crate::domain::ValidationStatus;
 
 /// One of the scope's domains as DCV needs it.
@@ -29,7 +30,7 @@ pub async fn domain(
         r#"SELECT id, name, validation_status AS "validation_status: ValidationStatus",
                   digicert_domain_id, dcv_token_expires_at
            FROM domains WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         id
     )
     .fetch_optional(pool)
@@ -57,7 +58,7 @@ pub async fn store_submitted(
            SET digicert_domain_id = $3, dcv_method = 'dns-txt-token', validation_status = 'pending',
                dcv_token = $4, dcv_token_expires_at = $5, updated_at = $6
            WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         id,
         digicert_domain_id,
         token.token,
@@ -79,7 +80,7 @@ pub async fn store_token(
     sqlx::query!(
         r#"UPDATE domains SET dcv_token = $3, dcv_token_expires_at = $4, updated_at = $5
            WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         id,
         token.token,
         token.expires_at,
@@ -105,7 +106,7 @@ pub async fn store_checked(
                dcv_token = CASE WHEN $3 = 'validated' THEN NULL ELSE dcv_token END,
                dcv_token_expires_at = CASE WHEN $3 = 'validated' THEN NULL ELSE dcv_token_expires_at END
            WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         id,
         status,
         validated_until,
@@ -121,11 +122,11 @@ pub async fn store_checked(
 pub async fn staff_org_id(
     pool: &PgPool,
     _staff: &StaffAdmin,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
 ) -> sqlx::Result<Option<Option<i64>>> {
     sqlx::query_scalar!(
         "SELECT digicert_org_id FROM institutions WHERE id = $1",
-        institution_id
+        institution_id as InstitutionId
     )
     .fetch_optional(pool)
     .await
@@ -136,13 +137,13 @@ pub async fn staff_org_id(
 pub async fn staff_mark_org_submitted(
     tx: &mut Transaction<'_, Postgres>,
     _staff: &StaffAdmin,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     digicert_org_id: i64,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         r#"UPDATE institutions SET org_validation_status = 'pending'
            WHERE id = $1 AND digicert_org_id = $2 AND org_validation_status <> 'validated'"#,
-        institution_id,
+        institution_id as InstitutionId,
         digicert_org_id
     )
     .execute(&mut **tx)

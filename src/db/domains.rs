@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::domain::InstitutionId;
 use crate::domain::{DomainName, ValidationStatus};
 
 #[derive(Debug, Clone)]
@@ -31,7 +32,7 @@ pub async fn list<R: RequiredRole>(
                   validated_until, dcv_method, digicert_domain_id, dcv_token,
                   dcv_token_expires_at, created_at
            FROM domains WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name"#,
-        scope.institution_id()
+        scope.institution_id() as InstitutionId
     )
     .fetch_all(pool)
     .await?;
@@ -82,7 +83,7 @@ pub async fn add(
 pub async fn staff_assign(
     tx: &mut Transaction<'_, Postgres>,
     _staff: &StaffAdmin,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     name: &DomainName,
     now: OffsetDateTime,
 ) -> sqlx::Result<AddDomain> {
@@ -94,15 +95,15 @@ pub async fn staff_assign(
 pub async fn staff_overlapping(
     tx: &mut Transaction<'_, Postgres>,
     _staff: &StaffAdmin,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     name: &DomainName,
-) -> sqlx::Result<Vec<(String, Uuid)>> {
+) -> sqlx::Result<Vec<(String, InstitutionId)>> {
     let rows = sqlx::query!(
-        r#"SELECT name, institution_id FROM domains
+        r#"SELECT name, institution_id AS "institution_id: InstitutionId" FROM domains
            WHERE removed_at IS NULL AND institution_id <> $1 AND name <> $2
              AND (('.' || $2) LIKE '%.' || name OR reverse(name) LIKE reverse('.' || $2) || '%')
            ORDER BY name"#,
-        institution_id,
+        institution_id as InstitutionId,
         name.as_str()
     )
     .fetch_all(&mut **tx)
@@ -115,7 +116,7 @@ pub async fn staff_overlapping(
 
 async fn insert(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     name: &DomainName,
     staff_assigned: bool,
     now: OffsetDateTime,
@@ -125,7 +126,7 @@ async fn insert(
            VALUES ($1, $2, $3, $4, $4)
            ON CONFLICT (name) WHERE removed_at IS NULL DO NOTHING
            RETURNING id"#,
-        institution_id,
+        institution_id as InstitutionId,
         name.as_str(),
         staff_assigned,
         now
@@ -146,7 +147,7 @@ async fn insert(
     let ours = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM domains
                           WHERE institution_id = $1 AND name = $2 AND removed_at IS NULL) AS "ours!""#,
-        institution_id,
+        institution_id as InstitutionId,
         name.as_str()
     )
     .fetch_one(&mut **tx)
@@ -166,7 +167,7 @@ pub async fn lock(
 ) -> sqlx::Result<Option<DomainName>> {
     let name = sqlx::query_scalar!(
         "SELECT name FROM domains WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL FOR UPDATE",
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         id
     )
     .fetch_optional(&mut **tx)
@@ -184,7 +185,7 @@ pub async fn remove(
 ) -> sqlx::Result<bool> {
     let removed = sqlx::query!(
         "UPDATE domains SET removed_at = $3, updated_at = $3 WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL",
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         id,
         now
     )
@@ -219,7 +220,7 @@ pub async fn live_certificates_using(
              AND (o.not_after IS NULL OR o.not_after > $3)
            ORDER BY o.created_at DESC
            LIMIT 20"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         domain_id,
         now
     )

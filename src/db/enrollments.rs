@@ -9,6 +9,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope};
+use crate::domain::InstitutionId;
 
 /// Pickup attempts allowed before the throttle starts.
 pub const FREE_PICKUP_ATTEMPTS: i32 = 5;
@@ -16,7 +17,7 @@ pub const FREE_PICKUP_ATTEMPTS: i32 = 5;
 #[derive(Debug, Clone)]
 pub struct Enrollment {
     pub id: Uuid,
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     pub order_id: Uuid,
     pub link_expires_at: OffsetDateTime,
     pub confirmed_at: Option<OffsetDateTime>,
@@ -51,7 +52,7 @@ pub async fn insert(
 /// key still ties the enrollment to an order of `institution_id`.
 pub async fn unscoped_insert(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     order_id: Uuid,
     link_token_hash: &[u8],
     link_expires_at: OffsetDateTime,
@@ -61,7 +62,7 @@ pub async fn unscoped_insert(
         r#"INSERT INTO enrollments (institution_id, order_id, link_token_hash, link_expires_at,
                                     link_sent_at, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id"#,
-        institution_id,
+        institution_id as InstitutionId,
         order_id,
         link_token_hash,
         link_expires_at,
@@ -92,7 +93,7 @@ pub async fn replace_link(
              AND o.status IN ('awaiting_person', 'queued', 'submitted', 'pending_validation',
                               'issued')
            RETURNING e.id"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         order_id,
         link_token_hash,
         link_expires_at,
@@ -105,7 +106,7 @@ pub async fn replace_link(
 pub async fn get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Enrollment>> {
     sqlx::query_as!(
         Enrollment,
-        r#"SELECT id, institution_id, order_id, link_expires_at, confirmed_at, key_origin,
+        r#"SELECT id, institution_id AS "institution_id: InstitutionId", order_id, link_expires_at, confirmed_at, key_origin,
                   key_type, sealed_private_key, key_wiped_at, picked_up_at, pickup_blocked_until
            FROM enrollments WHERE id = $1"#,
         id
@@ -122,7 +123,7 @@ pub async fn by_link_token(
 ) -> sqlx::Result<Option<Enrollment>> {
     sqlx::query_as!(
         Enrollment,
-        r#"SELECT id, institution_id, order_id, link_expires_at, confirmed_at, key_origin,
+        r#"SELECT id, institution_id AS "institution_id: InstitutionId", order_id, link_expires_at, confirmed_at, key_origin,
                   key_type, sealed_private_key, key_wiped_at, picked_up_at, pickup_blocked_until
            FROM enrollments WHERE link_token_hash = $1 AND link_expires_at > $2"#,
         token_hash,
@@ -143,7 +144,7 @@ pub async fn spend_link(
         r#"UPDATE enrollments
            SET link_token_hash = NULL, confirmed_at = COALESCE(confirmed_at, $2), updated_at = $2
            WHERE link_token_hash = $1 AND link_expires_at > $2
-           RETURNING id, institution_id, order_id, link_expires_at, confirmed_at, key_origin,
+           RETURNING id, institution_id AS "institution_id: InstitutionId", order_id, link_expires_at, confirmed_at, key_origin,
                      key_type, sealed_private_key, key_wiped_at, picked_up_at,
                      pickup_blocked_until"#,
         token_hash,
@@ -180,7 +181,7 @@ pub async fn insert_access_token(
                (token_hash, institution_id, enrollment_id, expires_at, created_at)
            VALUES ($1, $2, $3, $4, $5)"#,
         token_hash,
-        enrollment.institution_id,
+        enrollment.institution_id as InstitutionId,
         enrollment.id,
         expires_at,
         now
@@ -299,14 +300,14 @@ pub async fn wipe_key(
 /// Forgets the sealed key of an order's enrollment, if it still holds one.
 pub async fn wipe_key_of_order(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     order_id: Uuid,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"UPDATE enrollments SET sealed_private_key = NULL, key_wiped_at = $3, updated_at = $3
            WHERE institution_id = $1 AND order_id = $2 AND sealed_private_key IS NOT NULL"#,
-        institution_id,
+        institution_id as InstitutionId,
         order_id,
         now
     )
@@ -350,7 +351,7 @@ pub async fn claim_issued_mail(
         Enrollment,
         r#"UPDATE enrollments SET issued_mail_sent_at = $2, updated_at = $2
            WHERE order_id = $1 AND issued_mail_sent_at IS NULL
-           RETURNING id, institution_id, order_id, link_expires_at, confirmed_at, key_origin,
+           RETURNING id, institution_id AS "institution_id: InstitutionId", order_id, link_expires_at, confirmed_at, key_origin,
                      key_type, sealed_private_key, key_wiped_at, picked_up_at,
                      pickup_blocked_until"#,
         order_id,

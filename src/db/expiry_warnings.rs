@@ -5,10 +5,12 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::InstitutionId;
+
 /// An organization or domain validation that ends within the warning window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expiring {
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     /// `organization` or `domain`.
     pub subject_kind: String,
     pub subject_id: Uuid,
@@ -28,7 +30,7 @@ pub async fn unscoped_expiring(
 ) -> sqlx::Result<Vec<Expiring>> {
     sqlx::query_as!(
         Expiring,
-        r#"SELECT i.id AS "institution_id!", 'organization' AS "subject_kind!", i.id AS "subject_id!",
+        r#"SELECT i.id AS "institution_id!: InstitutionId", 'organization' AS "subject_kind!", i.id AS "subject_id!",
                   NULL::text AS domain, i.name_sr AS "institution_sr!", i.name_en AS "institution_en!",
                   i.short_name AS "short_name!", i.org_validated_until AS "valid_until!"
            FROM institutions i
@@ -59,7 +61,7 @@ pub async fn claim(
                (institution_id, subject_kind, subject_id, threshold_days, valid_until, sent_at)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (subject_kind, subject_id, threshold_days, valid_until) DO NOTHING"#,
-        subject.institution_id,
+        subject.institution_id as InstitutionId,
         subject.subject_kind,
         subject.subject_id,
         threshold_days,
@@ -74,7 +76,7 @@ pub async fn claim(
 /// The institution's active admins and all active full staff, each once.
 pub async fn recipients(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
 ) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
         r#"SELECT a.email FROM accounts a
@@ -84,7 +86,7 @@ pub async fn recipients(
                              WHERE m.account_id = a.id AND m.institution_id = $1
                                AND m.role = 'admin' AND m.status = 'active'))
            ORDER BY a.email"#,
-        institution_id
+        institution_id as InstitutionId
     )
     .fetch_all(&mut **tx)
     .await

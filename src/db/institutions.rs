@@ -7,12 +7,12 @@ use uuid::Uuid;
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::auth::{StaffAdmin, StaffScope};
 use crate::domain::institution::NewInstitution;
-use crate::domain::{TcsStatus, ValidationStatus};
+use crate::domain::{InstitutionId, TcsStatus, ValidationStatus};
 
 /// What every page of an institution needs to know about it.
 #[derive(Debug, Clone)]
 pub struct InstitutionHeader {
-    pub id: Uuid,
+    pub id: InstitutionId,
     pub slug: String,
     pub name_sr: String,
     pub name_en: String,
@@ -24,11 +24,12 @@ pub struct InstitutionHeader {
 /// runs before any scope exists, and its result only ever becomes part of one.
 pub async fn load_for_scope_check(
     pool: &PgPool,
-    id: Uuid,
+    id: InstitutionId,
 ) -> sqlx::Result<Option<InstitutionHeader>> {
     let row = sqlx::query!(
-        "SELECT id, slug, name_sr, name_en, short_name, tcs_status FROM institutions WHERE id = $1",
-        id
+        r#"SELECT id AS "id: InstitutionId", slug, name_sr, name_en, short_name, tcs_status
+           FROM institutions WHERE id = $1"#,
+        id as InstitutionId
     )
     .fetch_optional(pool)
     .await?;
@@ -45,7 +46,7 @@ pub async fn load_for_scope_check(
 /// Everything the dashboard shows about one institution.
 #[derive(Debug, Clone)]
 pub struct InstitutionDetail {
-    pub id: Uuid,
+    pub id: InstitutionId,
     pub slug: String,
     pub name_sr: String,
     pub name_en: String,
@@ -70,7 +71,7 @@ pub async fn detail<R: RequiredRole>(
 pub async fn staff_detail(
     pool: &PgPool,
     _staff: &StaffScope,
-    id: Uuid,
+    id: InstitutionId,
 ) -> sqlx::Result<Option<InstitutionDetail>> {
     match detail_by_id(pool, id).await {
         Ok(detail) => Ok(Some(detail)),
@@ -81,18 +82,18 @@ pub async fn staff_detail(
 
 /// For the demo, which seeds with no one signed in; everyone else goes through
 /// [`detail`] or [`staff_detail`].
-pub async fn unscoped_detail(pool: &PgPool, id: Uuid) -> sqlx::Result<InstitutionDetail> {
+pub async fn unscoped_detail(pool: &PgPool, id: InstitutionId) -> sqlx::Result<InstitutionDetail> {
     detail_by_id(pool, id).await
 }
 
-async fn detail_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<InstitutionDetail> {
+async fn detail_by_id(pool: &PgPool, id: InstitutionId) -> sqlx::Result<InstitutionDetail> {
     let row = sqlx::query!(
-        r#"SELECT id, slug, name_sr, name_en, short_name, registration_number, tcs_status,
+        r#"SELECT id AS "id: InstitutionId", slug, name_sr, name_en, short_name, registration_number, tcs_status,
                   tcs_registered_at, digicert_org_id,
                   org_validation_status AS "org_validation_status: ValidationStatus",
                   org_validated_until, org_synced_at
            FROM institutions WHERE id = $1"#,
-        id
+        id as InstitutionId
     )
     .fetch_one(pool)
     .await?;
@@ -114,7 +115,7 @@ async fn detail_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<InstitutionDetail
 
 #[derive(Debug, Clone)]
 pub struct InstitutionListItem {
-    pub id: Uuid,
+    pub id: InstitutionId,
     pub slug: String,
     pub name_sr: String,
     pub short_name: String,
@@ -130,7 +131,7 @@ pub struct InstitutionFilter {
     pub search: Option<String>,
     pub status: Option<TcsStatus>,
     /// Keyset cursor: the (lower-cased name, id) of the last row of the previous page.
-    pub after: Option<(String, Uuid)>,
+    pub after: Option<(String, InstitutionId)>,
 }
 
 /// One page of institutions by name. The keyset cursor and the
@@ -143,7 +144,7 @@ pub async fn staff_list(
 ) -> sqlx::Result<Vec<InstitutionListItem>> {
     let (after_name, after_id) = filter.after.clone().unzip();
     let rows = sqlx::query!(
-        r#"SELECT i.id, i.slug, i.name_sr, i.short_name, i.registration_number, i.tcs_status,
+        r#"SELECT i.id AS "id: InstitutionId", i.slug, i.name_sr, i.short_name, i.registration_number, i.tcs_status,
                   i.org_validation_status AS "org_validation_status: ValidationStatus",
                   (SELECT count(*) FROM domains d WHERE d.institution_id = i.id) AS "domain_count!",
                   (SELECT count(*) FROM memberships m
@@ -162,7 +163,7 @@ pub async fn staff_list(
         filter.search,
         filter.status.map(TcsStatus::as_str),
         after_name,
-        after_id,
+        after_id as Option<InstitutionId>,
         limit
     )
     .fetch_all(pool)
@@ -185,14 +186,18 @@ pub async fn staff_list(
 
 /// The institutions whose id, slug or short name is `text` (any case), for
 /// staff naming one in a filter; at most two, enough to tell "one" from "several".
-pub async fn staff_find(pool: &PgPool, _staff: &StaffScope, text: &str) -> sqlx::Result<Vec<Uuid>> {
+pub async fn staff_find(
+    pool: &PgPool,
+    _staff: &StaffScope,
+    text: &str,
+) -> sqlx::Result<Vec<InstitutionId>> {
     // An id is compared as a uuid, so the primary key serves it.
-    let id = Uuid::parse_str(text).ok();
+    let id = text.parse::<InstitutionId>().ok();
     sqlx::query_scalar!(
-        r#"SELECT id FROM institutions
+        r#"SELECT id AS "id: InstitutionId" FROM institutions
            WHERE id = $1 OR lower(slug) = lower($2) OR lower(short_name) = lower($2)
            ORDER BY id LIMIT 2"#,
-        id,
+        id as Option<InstitutionId>,
         text
     )
     .fetch_all(pool)
@@ -224,12 +229,12 @@ pub async fn staff_create(
     _staff: &StaffAdmin,
     fields: &NewInstitution,
     now: OffsetDateTime,
-) -> sqlx::Result<Result<Uuid, Collision>> {
+) -> sqlx::Result<Result<InstitutionId, Collision>> {
     let result = sqlx::query_scalar!(
         r#"INSERT INTO institutions (slug, name_sr, name_en, short_name, registration_number,
                                      tcs_status, tcs_registered_at, digicert_org_id, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-           RETURNING id"#,
+           RETURNING id AS "id: InstitutionId""#,
         fields.slug.as_str(),
         fields.name_sr,
         fields.name_en,
@@ -253,7 +258,7 @@ pub async fn staff_create(
 pub async fn staff_update(
     tx: &mut Transaction<'_, Postgres>,
     _staff: &StaffAdmin,
-    id: Uuid,
+    id: InstitutionId,
     fields: &NewInstitution,
     now: OffsetDateTime,
 ) -> sqlx::Result<Result<bool, Collision>> {
@@ -274,7 +279,7 @@ pub async fn staff_update(
                                           ELSE org_validated_until END,
                updated_at = $9
            WHERE id = $1"#,
-        id,
+        id as InstitutionId,
         fields.slug.as_str(),
         fields.name_sr,
         fields.name_en,
@@ -300,14 +305,14 @@ pub async fn staff_update(
 pub async fn staff_suspend(
     tx: &mut Transaction<'_, Postgres>,
     _staff: &StaffAdmin,
-    id: Uuid,
+    id: InstitutionId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let updated = sqlx::query!(
         r#"UPDATE institutions
            SET status_before_suspension = tcs_status, tcs_status = 'suspended', updated_at = $2
            WHERE id = $1 AND tcs_status <> 'suspended'"#,
-        id,
+        id as InstitutionId,
         now
     )
     .execute(&mut **tx)
@@ -319,7 +324,7 @@ pub async fn staff_suspend(
 pub async fn staff_reactivate(
     tx: &mut Transaction<'_, Postgres>,
     _staff: &StaffAdmin,
-    id: Uuid,
+    id: InstitutionId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let updated = sqlx::query!(
@@ -327,7 +332,7 @@ pub async fn staff_reactivate(
            SET tcs_status = coalesce(status_before_suspension, 'applied'),
                status_before_suspension = NULL, updated_at = $2
            WHERE id = $1 AND tcs_status = 'suspended'"#,
-        id,
+        id as InstitutionId,
         now
     )
     .execute(&mut **tx)
@@ -339,9 +344,9 @@ pub async fn staff_reactivate(
 pub async fn memberships_of(
     pool: &PgPool,
     account_id: Uuid,
-) -> sqlx::Result<Vec<(Uuid, String, String)>> {
+) -> sqlx::Result<Vec<(InstitutionId, String, String)>> {
     let rows = sqlx::query!(
-        r#"SELECT i.id, i.short_name, m.role
+        r#"SELECT i.id AS "id: InstitutionId", i.short_name, m.role
            FROM memberships m JOIN institutions i ON i.id = m.institution_id
            WHERE m.account_id = $1 AND m.status = 'active'
            ORDER BY lower(i.short_name)"#,
@@ -361,7 +366,7 @@ pub async fn memberships_of(
 /// the sync writes can never be pointed at an institution by request input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncTarget {
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     digicert_org_id: i64,
     registration_number: String,
 }
@@ -372,7 +377,7 @@ impl SyncTarget {
         &self.registration_number
     }
 
-    pub fn institution_id(&self) -> Uuid {
+    pub fn institution_id(&self) -> InstitutionId {
         self.institution_id
     }
 
@@ -389,7 +394,7 @@ pub async fn sync_target(
 ) -> sqlx::Result<Option<SyncTarget>> {
     let row = sqlx::query!(
         "SELECT digicert_org_id, registration_number FROM institutions WHERE id = $1",
-        scope.institution_id()
+        scope.institution_id() as InstitutionId
     )
     .fetch_optional(pool)
     .await?;
@@ -407,7 +412,7 @@ pub async fn sync_target(
 /// runs for no person and covers all institutions.
 pub async fn unscoped_linked_to_digicert(pool: &PgPool) -> sqlx::Result<Vec<SyncTarget>> {
     let rows = sqlx::query!(
-        r#"SELECT id, digicert_org_id AS "digicert_org_id!", registration_number
+        r#"SELECT id AS "id: InstitutionId", digicert_org_id AS "digicert_org_id!", registration_number
            FROM institutions WHERE digicert_org_id IS NOT NULL ORDER BY id"#
     )
     .fetch_all(pool)

@@ -4,6 +4,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::domain::InstitutionId;
 use crate::domain::{InstitutionRole, StaffRole};
 
 /// What accepting an invitation makes of the invitee.
@@ -48,7 +49,7 @@ pub struct Invitation {
     pub email: String,
     pub display_name: String,
     pub kind: InvitationKind,
-    pub institution_id: Option<Uuid>,
+    pub institution_id: Option<InstitutionId>,
     pub expires_at: OffsetDateTime,
     pub accepted_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,
@@ -101,7 +102,7 @@ async fn insert(
     tx: &mut Transaction<'_, Postgres>,
     invitation: NewInvitation<'_>,
     kind: InvitationKind,
-    institution_id: Option<Uuid>,
+    institution_id: Option<InstitutionId>,
 ) -> sqlx::Result<Uuid> {
     sqlx::query_scalar!(
         r#"INSERT INTO invitations (token_hash, email, display_name, kind, institution_id, invited_by, expires_at)
@@ -110,7 +111,7 @@ async fn insert(
         invitation.email,
         invitation.display_name,
         kind.as_str(),
-        institution_id,
+        institution_id as Option<InstitutionId>,
         invitation.invited_by,
         invitation.expires_at,
     )
@@ -126,7 +127,7 @@ pub async fn lock_by_token_hash(
 ) -> sqlx::Result<Option<Invitation>> {
     let row = sqlx::query_as!(
         InvitationRow,
-        r#"SELECT id, email, display_name, kind, institution_id, expires_at, accepted_at,
+        r#"SELECT id, email, display_name, kind, institution_id AS "institution_id: InstitutionId", expires_at, accepted_at,
                   revoked_at, declined_at
            FROM invitations WHERE token_hash = $1 FOR UPDATE"#,
         token_hash
@@ -146,7 +147,7 @@ pub async fn lock_addressed_to(
 ) -> sqlx::Result<Option<Invitation>> {
     let row = sqlx::query_as!(
         InvitationRow,
-        r#"SELECT id, email, display_name, kind, institution_id, expires_at, accepted_at,
+        r#"SELECT id, email, display_name, kind, institution_id AS "institution_id: InstitutionId", expires_at, accepted_at,
                   revoked_at, declined_at
            FROM invitations
            WHERE id = $1 AND email = $2 AND institution_id IS NOT NULL
@@ -164,7 +165,7 @@ struct InvitationRow {
     email: String,
     display_name: String,
     kind: String,
-    institution_id: Option<Uuid>,
+    institution_id: Option<InstitutionId>,
     expires_at: OffsetDateTime,
     accepted_at: Option<OffsetDateTime>,
     revoked_at: Option<OffsetDateTime>,
@@ -229,7 +230,7 @@ pub async fn revoke_open_for_email(
         r#"UPDATE invitations SET revoked_at = $3
            WHERE institution_id = $1 AND email = $2
              AND accepted_at IS NULL AND revoked_at IS NULL AND declined_at IS NULL"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         email,
         now
     )
@@ -260,7 +261,7 @@ pub async fn withdraw(
         r#"SELECT (accepted_at IS NULL AND revoked_at IS NULL AND declined_at IS NULL
                    AND expires_at > $3) AS "open!"
            FROM invitations WHERE institution_id = $1 AND id = $2 FOR UPDATE"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         id,
         now
     )
@@ -272,7 +273,7 @@ pub async fn withdraw(
         Some(true) => {
             sqlx::query!(
                 "UPDATE invitations SET revoked_at = $3 WHERE institution_id = $1 AND id = $2",
-                scope.institution_id(),
+                scope.institution_id() as InstitutionId,
                 id,
                 now
             )
@@ -306,7 +307,7 @@ pub async fn pending<R: RequiredRole>(
            WHERE institution_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL
              AND declined_at IS NULL AND expires_at > $2
            ORDER BY created_at DESC"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         now
     )
     .fetch_all(pool)

@@ -4,6 +4,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::domain::InstitutionId;
 use crate::domain::InstitutionRole;
 
 /// The scope extractor's membership check: the role of an *active* membership
@@ -19,14 +20,14 @@ use crate::domain::InstitutionRole;
 /// session epoch checked at the same point.
 pub async fn active_role(
     pool: &PgPool,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     account_id: Uuid,
 ) -> sqlx::Result<Option<InstitutionRole>> {
     let role = sqlx::query_scalar!(
         r#"SELECT m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
            WHERE m.institution_id = $1 AND m.account_id = $2
              AND m.status = 'active' AND a.status = 'active'"#,
-        institution_id,
+        institution_id as InstitutionId,
         account_id
     )
     .fetch_optional(pool)
@@ -55,7 +56,7 @@ pub async fn list<R: RequiredRole>(
            FROM memberships m JOIN accounts a ON a.id = m.account_id
            WHERE m.institution_id = $1 AND m.status = 'active'
            ORDER BY m.role, lower(a.display_name)"#,
-        scope.institution_id()
+        scope.institution_id() as InstitutionId
     )
     .fetch_all(pool)
     .await?;
@@ -98,7 +99,7 @@ pub async fn add_from_invitation(
                SET role = EXCLUDED.role, status = 'active', created_at = EXCLUDED.created_at,
                    updated_at = EXCLUDED.updated_at
                WHERE memberships.status <> 'active'"#,
-        institution_id,
+        institution_id as InstitutionId,
         account_id,
         role.as_str(),
         now
@@ -142,7 +143,7 @@ pub async fn change_role(
     }
     sqlx::query!(
         "UPDATE memberships SET role = $3, updated_at = $4 WHERE institution_id = $1 AND account_id = $2",
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         account_id,
         role.as_str(),
         now
@@ -168,7 +169,7 @@ pub async fn remove(
     }
     sqlx::query!(
         "UPDATE memberships SET status = 'removed', updated_at = $3 WHERE institution_id = $1 AND account_id = $2",
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         account_id,
         now
     )
@@ -181,14 +182,14 @@ pub async fn remove(
 /// the number of active admins.
 async fn lock_members(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     account_id: Uuid,
 ) -> sqlx::Result<Option<(InstitutionRole, i64)>> {
     let rows = sqlx::query!(
         r#"SELECT account_id, role FROM memberships
            WHERE institution_id = $1 AND status = 'active'
            FOR UPDATE"#,
-        institution_id
+        institution_id as InstitutionId
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -211,7 +212,7 @@ pub async fn is_member_by_email<R: RequiredRole>(
         r#"SELECT EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
                           WHERE m.institution_id = $1 AND a.email = $2
                             AND m.status = 'active') AS "found!""#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         email
     )
     .fetch_one(&mut **tx)

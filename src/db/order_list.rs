@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::StaffScope;
 use crate::auth::scope::{InstitutionScope, RequiredRole};
+use crate::domain::InstitutionId;
 
 /// One list statement: `$columns` and `$join` add to the order's own columns,
 /// `$within` says whose orders ($1 is an institution id). The filters ($2-$7),
@@ -108,7 +109,7 @@ impl OrderLine {
 
 /// The binds of [`LIST_SQL`] and [`ALL_INSTITUTIONS_SQL`], in order.
 pub fn list_arguments(
-    institution_id: Option<Uuid>,
+    institution_id: Option<InstitutionId>,
     filter: &OrderFilter,
     after: Option<Cursor>,
     now: OffsetDateTime,
@@ -149,7 +150,7 @@ pub async fn list<R: RequiredRole>(
 pub struct InstitutionOrderLine {
     #[sqlx(flatten)]
     pub line: OrderLine,
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     /// The institution's short name.
     pub institution: String,
 }
@@ -159,7 +160,7 @@ pub struct InstitutionOrderLine {
 pub async fn list_all_institutions(
     pool: &PgPool,
     _staff: &StaffScope,
-    institution: Option<Uuid>,
+    institution: Option<InstitutionId>,
     filter: &OrderFilter,
     after: Option<Cursor>,
     now: OffsetDateTime,

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::domain::InstitutionId;
 use crate::domain::OrderStatus;
 
 /// What an admin asked for, as written to the order row.
@@ -42,7 +43,7 @@ pub async fn insert(
                    order_search_text($6, $7, $2, $14, $13::text[]))
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         order.common_name,
         order.requested_by,
         order.product,
@@ -74,7 +75,7 @@ pub async fn id_for_idempotency_key(
 ) -> sqlx::Result<Option<Uuid>> {
     sqlx::query_scalar!(
         "SELECT id FROM certificate_orders WHERE institution_id = $1 AND idempotency_key = $2",
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         key
     )
     .fetch_optional(&mut **tx)
@@ -92,7 +93,7 @@ pub async fn insert_email(
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO order_emails (institution_id, order_id, email, domain_id) VALUES ($1, $2, $3, $4)",
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         order_id,
         email,
         domain_id
@@ -106,7 +107,7 @@ pub async fn insert_email(
 #[derive(Debug, Clone)]
 pub struct OrderRecord {
     pub id: Uuid,
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     pub status: OrderStatus,
     pub product: String,
     pub profile_type: Option<String>,
@@ -163,7 +164,7 @@ pub async fn live_for_addresses<R: RequiredRole>(
            WHERE o.institution_id = $1 AND o.product = $2 AND o.status = 'issued'
              AND o.not_after > $4 AND e.email = ANY($3)
            ORDER BY o.created_at DESC, o.id"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         product,
         emails,
         now
@@ -174,7 +175,7 @@ pub async fn live_for_addresses<R: RequiredRole>(
 
 pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderRecord>> {
     let row = sqlx::query!(
-        r#"SELECT o.id, o.institution_id, o.status AS "status: OrderStatus", o.product,
+        r#"SELECT o.id, o.institution_id AS "institution_id: InstitutionId", o.status AS "status: OrderStatus", o.product,
                   o.profile_type, o.given_name,
                   o.surname, o.common_name, o.validity_years, o.csr_pem, o.reference,
                   o.requested_by, i.digicert_org_id, o.digicert_order_id, o.digicert_status,
@@ -247,7 +248,7 @@ pub async fn cancel_before_submission(
         r#"UPDATE certificate_orders SET status = 'canceled', updated_at = $3
            WHERE institution_id = $1 AND id = $2 AND digicert_order_id IS NULL
              AND (status = 'awaiting_person' OR (status = 'queued' AND submit_attempts = 0))"#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         id,
         now
     )
@@ -263,7 +264,7 @@ pub async fn exists<R: RequiredRole>(
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM certificate_orders WHERE institution_id = $1 AND id = $2) AS "exists!""#,
-        scope.institution_id(),
+        scope.institution_id() as InstitutionId,
         id
     )
     .fetch_one(pool)
@@ -403,7 +404,7 @@ pub async fn mark_revoked(
         r#"UPDATE certificate_orders SET status = 'revoked', digicert_status = 'revoked',
                updated_at = $3
            WHERE institution_id = $1 AND id = $2 AND status = 'issued'"#,
-        order.institution_id,
+        order.institution_id as InstitutionId,
         order.id,
         now
     )
@@ -483,7 +484,7 @@ pub async fn unscoped_wake_followers(
 #[derive(Debug, Clone)]
 pub struct UnknownStatusOrder {
     pub id: Uuid,
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     pub reference: Option<String>,
     pub digicert_order_id: Option<i64>,
     pub digicert_status: String,
@@ -499,7 +500,7 @@ pub async fn unscoped_in_unknown_status(
 ) -> sqlx::Result<Vec<UnknownStatusOrder>> {
     sqlx::query_as!(
         UnknownStatusOrder,
-        r#"SELECT id, institution_id, reference, digicert_order_id,
+        r#"SELECT id, institution_id AS "institution_id: InstitutionId", reference, digicert_order_id,
                   digicert_status AS "digicert_status!", updated_at
            FROM certificate_orders
            WHERE digicert_status IS NOT NULL AND NOT (digicert_status = ANY($1))

@@ -5,11 +5,13 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::InstitutionId;
+
 /// An issued certificate ending within the reminder window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ending {
     pub order_id: Uuid,
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     pub given_name: String,
     pub surname: String,
     pub product: String,
@@ -30,7 +32,7 @@ pub async fn unscoped_ending(
 ) -> sqlx::Result<Vec<Ending>> {
     sqlx::query_as!(
         Ending,
-        r#"SELECT o.id AS order_id, o.institution_id, o.given_name, o.surname, o.product,
+        r#"SELECT o.id AS order_id, o.institution_id AS "institution_id: InstitutionId", o.given_name, o.surname, o.product,
                   o.profile_type,
                   o.not_after AS "not_after!",
                   ARRAY(SELECT e.email FROM order_emails e
@@ -59,7 +61,7 @@ pub async fn claim(
         r#"INSERT INTO order_reminders (institution_id, order_id, threshold_days, sent_at)
            VALUES ($1, $2, $3, $4)
            ON CONFLICT (order_id, threshold_days) DO NOTHING"#,
-        ending.institution_id,
+        ending.institution_id as InstitutionId,
         ending.order_id,
         threshold_days,
         now
@@ -72,7 +74,7 @@ pub async fn claim(
 /// The institution's active admins (active account, active membership), each once.
 pub async fn active_admins(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
 ) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
         r#"SELECT a.email FROM accounts a
@@ -80,7 +82,7 @@ pub async fn active_admins(
            WHERE m.institution_id = $1 AND m.role = 'admin' AND m.status = 'active'
              AND a.status = 'active'
            ORDER BY a.email"#,
-        institution_id
+        institution_id as InstitutionId
     )
     .fetch_all(&mut **tx)
     .await

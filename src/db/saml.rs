@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::{StaffAdmin, StaffScope};
+use crate::domain::InstitutionId;
 
 pub struct SpKeyRow {
     pub id: Uuid,
@@ -205,13 +206,13 @@ pub async fn idp(pool: &PgPool, entity_id: &str) -> sqlx::Result<Option<IdpRow>>
 
 pub async fn institution_names_idp(
     pool: &PgPool,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     entity_id: &str,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM institution_idps
                           WHERE institution_id = $1 AND entity_id = $2) AS "named!""#,
-        institution_id,
+        institution_id as InstitutionId,
         entity_id
     )
     .fetch_one(pool)
@@ -220,19 +221,19 @@ pub async fn institution_names_idp(
 
 pub async fn set_institution_idps(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     entity_ids: &[String],
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "DELETE FROM institution_idps WHERE institution_id = $1",
-        institution_id
+        institution_id as InstitutionId
     )
     .execute(&mut **tx)
     .await?;
     sqlx::query!(
         r#"INSERT INTO institution_idps (institution_id, entity_id)
            SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING"#,
-        institution_id,
+        institution_id as InstitutionId,
         entity_ids
     )
     .execute(&mut **tx)
@@ -242,7 +243,7 @@ pub async fn set_institution_idps(
 
 /// An institution and one of its IdPs, as the login choice and the staff page list them.
 pub struct InstitutionIdp {
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     pub name_sr: String,
     pub name_en: String,
     pub entity_id: String,
@@ -255,7 +256,7 @@ pub struct InstitutionIdp {
 pub async fn institution_idps(pool: &PgPool) -> sqlx::Result<Vec<InstitutionIdp>> {
     sqlx::query_as!(
         InstitutionIdp,
-        r#"SELECT n.id AS institution_id, n.name_sr, n.name_en, ii.entity_id,
+        r#"SELECT n.id AS "institution_id: InstitutionId", n.name_sr, n.name_en, ii.entity_id,
                   i.display_name AS "idp_name?", (i.entity_id IS NOT NULL) AS "trusted!"
            FROM institution_idps ii
            JOIN institutions n ON n.id = ii.institution_id
@@ -269,14 +270,14 @@ pub async fn institution_idps(pool: &PgPool) -> sqlx::Result<Vec<InstitutionIdp>
 /// The institution's domains whose validation holds now, for the scope check.
 pub async fn unscoped_validated_domains(
     pool: &PgPool,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
         r#"SELECT name FROM domains
            WHERE institution_id = $1 AND removed_at IS NULL AND validation_status = 'validated'
              AND (validated_until IS NULL OR validated_until > $2)"#,
-        institution_id,
+        institution_id as InstitutionId,
         now
     )
     .fetch_all(pool)
@@ -286,7 +287,7 @@ pub async fn unscoped_validated_domains(
 pub struct NewRequest<'a> {
     pub request_id: &'a str,
     pub browser_hash: &'a [u8],
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     pub idp_entity_id: &'a str,
     pub link_account_id: Option<Uuid>,
     pub expires_at: OffsetDateTime,
@@ -307,7 +308,7 @@ pub async fn insert_request(
            VALUES ($1, $2, $3, $4, $5, $6)"#,
         request.request_id,
         request.browser_hash,
-        request.institution_id,
+        request.institution_id as InstitutionId,
         request.idp_entity_id,
         request.link_account_id,
         request.expires_at
@@ -319,7 +320,7 @@ pub async fn insert_request(
 
 pub struct StoredRequest {
     pub request_id: String,
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     pub idp_entity_id: String,
     pub link_account_id: Option<Uuid>,
 }
@@ -333,7 +334,7 @@ pub async fn take_request(
 ) -> sqlx::Result<Option<StoredRequest>> {
     let taken = sqlx::query!(
         r#"DELETE FROM saml_requests WHERE browser_hash = $1
-           RETURNING request_id, institution_id, idp_entity_id, link_account_id, expires_at"#,
+           RETURNING request_id, institution_id AS "institution_id: InstitutionId", idp_entity_id, link_account_id, expires_at"#,
         browser_hash
     )
     .fetch_optional(pool)
@@ -381,7 +382,7 @@ pub async fn link_identity(
     idp_entity_id: &str,
     stable_id: &str,
     account_id: Uuid,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let owner = sqlx::query_scalar!(
@@ -394,7 +395,7 @@ pub async fn link_identity(
         idp_entity_id,
         stable_id,
         account_id,
-        institution_id,
+        institution_id as InstitutionId,
         now
     )
     .fetch_one(&mut **tx)
@@ -430,11 +431,11 @@ pub async fn identities_of(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Vec<
 pub async fn staff_institution_exists(
     pool: &PgPool,
     _staff: &StaffAdmin,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM institutions WHERE id = $1) AS "exists!""#,
-        institution_id
+        institution_id as InstitutionId
     )
     .fetch_one(pool)
     .await
@@ -442,7 +443,7 @@ pub async fn staff_institution_exists(
 
 /// An institution and the IdPs it names, for the staff page.
 pub struct InstitutionIdpList {
-    pub id: Uuid,
+    pub id: InstitutionId,
     pub short_name: String,
     pub entity_ids: Vec<String>,
 }
@@ -453,7 +454,7 @@ pub async fn staff_institution_idp_lists(
 ) -> sqlx::Result<Vec<InstitutionIdpList>> {
     sqlx::query_as!(
         InstitutionIdpList,
-        r#"SELECT n.id, n.short_name,
+        r#"SELECT n.id AS "id: InstitutionId", n.short_name,
                   COALESCE(array_agg(ii.entity_id ORDER BY ii.entity_id)
                            FILTER (WHERE ii.entity_id IS NOT NULL), '{}') AS "entity_ids!"
            FROM institutions n LEFT JOIN institution_idps ii ON ii.institution_id = n.id

@@ -5,6 +5,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::InstitutionId;
 use crate::domain::OrderStatus;
 
 pub struct DemoInstitution<'a> {
@@ -24,7 +25,7 @@ pub async fn institution(
     tx: &mut Transaction<'_, Postgres>,
     demo: &DemoInstitution<'_>,
     now: OffsetDateTime,
-) -> sqlx::Result<Uuid> {
+) -> sqlx::Result<InstitutionId> {
     sqlx::query_scalar!(
         r#"INSERT INTO institutions (slug, name_sr, name_en, short_name, registration_number, tcs_status,
                                      tcs_registered_at, status_before_suspension, digicert_org_id,
@@ -34,7 +35,7 @@ pub async fn institution(
                tcs_status = EXCLUDED.tcs_status, status_before_suspension = EXCLUDED.status_before_suspension,
                digicert_org_id = EXCLUDED.digicert_org_id, org_validation_status = EXCLUDED.org_validation_status,
                org_validated_until = EXCLUDED.org_validated_until, updated_at = $7
-           RETURNING id"#,
+           RETURNING id AS "id: InstitutionId""#,
         demo.slug,
         demo.name_sr,
         demo.name_en,
@@ -52,7 +53,7 @@ pub async fn institution(
 
 pub async fn domain(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     name: &str,
     validation_status: &str,
     validated_until: Option<OffsetDateTime>,
@@ -63,7 +64,7 @@ pub async fn domain(
            ON CONFLICT (name) WHERE removed_at IS NULL DO UPDATE SET
                validation_status = EXCLUDED.validation_status, validated_until = EXCLUDED.validated_until
            WHERE domains.institution_id = EXCLUDED.institution_id"#,
-        institution_id,
+        institution_id as InstitutionId,
         name,
         validation_status,
         validated_until
@@ -75,14 +76,14 @@ pub async fn domain(
 
 pub async fn membership(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     account_id: Uuid,
     role: &str,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         r#"INSERT INTO memberships (institution_id, account_id, role) VALUES ($1, $2, $3)
            ON CONFLICT (institution_id, account_id) DO UPDATE SET role = EXCLUDED.role, status = 'active'"#,
-        institution_id,
+        institution_id as InstitutionId,
         account_id,
         role
     )
@@ -117,13 +118,13 @@ pub struct DemoOrder<'a> {
 /// Which of `references` (idempotency keys) the institution's orders hold already.
 pub async fn existing_references(
     pool: &PgPool,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     references: &[String],
 ) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
         r#"SELECT idempotency_key AS "idempotency_key!" FROM certificate_orders
            WHERE institution_id = $1 AND idempotency_key = ANY($2)"#,
-        institution_id,
+        institution_id as InstitutionId,
         references
     )
     .fetch_all(pool)
@@ -133,7 +134,7 @@ pub async fn existing_references(
 /// Writes the order and its address; `None` when a previous run did already.
 pub async fn order(
     tx: &mut Transaction<'_, Postgres>,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     demo: &DemoOrder<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<Uuid>> {
@@ -148,7 +149,7 @@ pub async fn order(
                    order_search_text($4, $5, $6, $18, ARRAY[$17::text]), $19)
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
-        institution_id,
+        institution_id as InstitutionId,
         demo.status.as_str(),
         demo.product,
         demo.given_name,
@@ -177,7 +178,7 @@ pub async fn order(
         r#"INSERT INTO order_emails (institution_id, order_id, email, domain_id)
            SELECT $1, $2, $3, d.id FROM domains d
            WHERE d.institution_id = $1 AND d.name = $4 AND d.removed_at IS NULL"#,
-        institution_id,
+        institution_id as InstitutionId,
         id,
         demo.email,
         demo.domain_name

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::institutions::SyncTarget;
+use crate::domain::InstitutionId;
 
 /// The cached organization validation, locked for the sync's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +23,7 @@ pub async fn lock_organization(
     let row = sqlx::query!(
         r#"SELECT org_validation_status, org_validated_until FROM institutions
            WHERE id = $1 AND digicert_org_id = $2 FOR UPDATE"#,
-        target.institution_id(),
+        target.institution_id() as InstitutionId,
         target.digicert_org_id()
     )
     .fetch_optional(&mut **tx)
@@ -44,7 +45,7 @@ pub async fn store_organization(
         r#"UPDATE institutions
            SET org_validation_status = $3, org_validated_until = $4, org_synced_at = $5
            WHERE id = $1 AND digicert_org_id = $2"#,
-        target.institution_id(),
+        target.institution_id() as InstitutionId,
         target.digicert_org_id(),
         status,
         validated_until,
@@ -72,7 +73,7 @@ pub async fn lock_domains(
         CachedDomain,
         r#"SELECT id, name, validation_status, validated_until FROM domains
            WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name FOR UPDATE"#,
-        target.institution_id()
+        target.institution_id() as InstitutionId
     )
     .fetch_all(&mut **tx)
     .await
@@ -101,7 +102,7 @@ pub async fn store_domain(
                dcv_method = coalesce($5, dcv_method), digicert_domain_id = $6,
                synced_at = $7, updated_at = $7
            WHERE institution_id = $1 AND id = $2"#,
-        target.institution_id(),
+        target.institution_id() as InstitutionId,
         domain_id,
         validation.status,
         validation.validated_until,

@@ -22,7 +22,7 @@ use crate::config::{DigicertSettings, MailTransportKind, Settings};
 use crate::crypto::MasterKey;
 use crate::db::accounts::NewAccount;
 use crate::db::seed::DemoInstitution;
-use crate::domain::StaffRole;
+use crate::domain::{InstitutionId, StaffRole};
 use crate::state::AppState;
 
 /// Options of `tcs-portal demo`.
@@ -346,7 +346,7 @@ fn institutions(now: OffsetDateTime) -> Vec<(DemoInstitution<'static>, Vec<DemoD
 /// What [`seed`] made: the printed logins, and the ids behind the slugs and e-mails.
 struct Seeded {
     logins: Vec<DemoLogin>,
-    institutions: HashMap<&'static str, Uuid>,
+    institutions: HashMap<&'static str, InstitutionId>,
     accounts: HashMap<&'static str, Uuid>,
 }
 

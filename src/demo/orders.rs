@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::db::seed::{self, DemoOrder};
 use crate::domain::EmailAddress;
+use crate::domain::InstitutionId;
 use crate::domain::OrderStatus;
 use crate::services::enrollment::link::{self, Recipient};
 use crate::services::ordering;
@@ -129,7 +130,7 @@ const STILLS: &[Still] = &[
 /// placing the issued and revoked ones at DigiCert first.
 pub async fn seed_stills(
     state: &AppState,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     admin_id: Uuid,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
@@ -219,7 +220,7 @@ fn reference(still: &Still) -> String {
 /// Returns the link.
 pub async fn seed_awaiting_person(
     state: &AppState,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     admin_id: Uuid,
     now: OffsetDateTime,
 ) -> anyhow::Result<String> {

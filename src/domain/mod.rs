@@ -3,6 +3,7 @@ pub mod display_name;
 pub mod domain_name;
 pub mod email;
 pub mod hidden_chars;
+pub mod ids;
 pub mod institution;
 pub mod invalid;
 pub mod order;
@@ -18,6 +19,10 @@ pub mod validation;
 pub use display_name::DisplayName;
 pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;
+pub use ids::{
+    AccountId, DomainId, EnrollmentId, InstitutionId, InvitationId, OrderId, SamlSourceId,
+    SamlSpKeyId,
+};
 pub use institution::{InstitutionRole, RegistrationNumber, Slug, TcsStatus};
 pub use invalid::InvalidFields;
 pub use order::{EmailAddresses, NewOrder, OrderForm, Product, ProfileType, Validity};

@@ -9,6 +9,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope};
 use crate::db::domains::{AddDomain, LiveCertificate};
+use crate::domain::InstitutionId;
 use crate::domain::{DomainName, DomainNameError};
 use crate::state::AppState;
 
@@ -54,7 +55,7 @@ pub async fn staff_assign(
     state: &AppState,
     meta: &RequestMeta,
     staff: &StaffAdmin,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     name: &DomainName,
     reason: &str,
 ) -> anyhow::Result<AddDomain> {

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
 use crate::db::institutions::Collision;
+use crate::domain::InstitutionId;
 use crate::domain::institution::NewInstitution;
 use crate::state::AppState;
 
@@ -15,7 +16,7 @@ pub async fn create(
     meta: &RequestMeta,
     staff: &StaffAdmin,
     valid: &NewInstitution,
-) -> anyhow::Result<Result<Uuid, Collision>> {
+) -> anyhow::Result<Result<InstitutionId, Collision>> {
     let mut tx = state.db.begin().await?;
     match crate::db::institutions::staff_create(&mut tx, staff, valid, state.clock.now()).await? {
         Ok(id) => {
@@ -43,7 +44,7 @@ pub async fn update(
     state: &AppState,
     meta: &RequestMeta,
     staff: &StaffAdmin,
-    id: Uuid,
+    id: InstitutionId,
     valid: &NewInstitution,
 ) -> anyhow::Result<UpdateOutcome> {
     let mut tx = state.db.begin().await?;
@@ -76,7 +77,7 @@ pub async fn set_suspended(
     state: &AppState,
     meta: &RequestMeta,
     staff: &StaffAdmin,
-    id: Uuid,
+    id: InstitutionId,
     suspend: bool,
     reason: &str,
 ) -> anyhow::Result<bool> {

@@ -6,11 +6,12 @@ use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::accounts::Account;
+use crate::domain::InstitutionId;
 use crate::state::AppState;
 
 pub enum Answer {
     Accepted {
-        institution_id: Uuid,
+        institution_id: InstitutionId,
     },
     Declined,
     /// Accepted, declined, withdrawn or expired already, or not addressed to this

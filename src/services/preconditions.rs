@@ -116,7 +116,7 @@ mod tests {
         until: Option<OffsetDateTime>,
     ) -> InstitutionDetail {
         InstitutionDetail {
-            id: Uuid::nil(),
+            id: Uuid::nil().into(),
             slug: "etf-bg".into(),
             name_sr: "ETF".into(),
             name_en: "ETF".into(),

@@ -5,6 +5,7 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
 use crate::db::audit::{AuditFilter, AuditRow};
+use crate::domain::InstitutionId;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -132,7 +133,7 @@ pub fn parse_filter(query: &AuditQuery) -> (AuditFilter, Option<&'static str>) {
     let from = date(&query.from, false);
     let until = date(&query.until, true);
     let institution = match text(&query.institution) {
-        Some(value) => match uuid::Uuid::parse_str(&value) {
+        Some(value) => match value.parse::<InstitutionId>() {
             Ok(id) => Some(id),
             Err(_) => {
                 error = Some("audit.bad_institution");

@@ -182,7 +182,7 @@ async fn unmet_for(app: &TestApp, institution: Uuid, email: &str) -> Vec<Unmet> 
                 .await
                 .unwrap();
         tcs_portal::db::institutions::InstitutionDetail {
-            id: institution,
+            id: institution.into(),
             slug: "etf-bg".into(),
             name_sr: "ETF".into(),
             name_en: "ETF".into(),

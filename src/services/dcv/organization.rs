@@ -1,11 +1,11 @@
 //! Staff submit an institution's DigiCert organization for S/MIME validation.
 use digicert::types::{OrganizationId, ValidationType};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::{DcvNotice, notice_for};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
+use crate::domain::InstitutionId;
 use crate::services::validation_sync::Syncer;
 use crate::state::AppState;
 
@@ -14,7 +14,7 @@ pub async fn submit_validation(
     state: &AppState,
     meta: &RequestMeta,
     staff: &StaffAdmin,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
 ) -> anyhow::Result<Option<DcvNotice>> {
     let Some(linked) = crate::db::dcv::staff_org_id(&state.db, staff, institution_id).await? else {
         return Ok(None);
@@ -28,7 +28,7 @@ async fn submit_linked(
     state: &AppState,
     meta: &RequestMeta,
     staff: &StaffAdmin,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     linked: Option<i64>,
 ) -> anyhow::Result<DcvNotice> {
     let Some(syncer) = Syncer::from_state(state) else {

@@ -12,6 +12,7 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::crypto::tokens;
 use crate::db::enrollments as db;
 use crate::db::institutions::InstitutionDetail;
+use crate::domain::InstitutionId;
 use crate::i18n::Lang;
 use crate::mail::Mail;
 use crate::mail::templates::{EnrollmentLinkMail, subject};
@@ -59,7 +60,7 @@ pub struct Started {
 pub async fn unscoped_start(
     tx: &mut Transaction<'_, Postgres>,
     state: &AppState,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     order_id: Uuid,
     to: Recipient<'_>,
     now: OffsetDateTime,

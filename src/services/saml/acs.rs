@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::AcceptedIdentity;
 use super::attributes::IdentityRefusal;
 use super::scope::ScopeRules;
+use crate::domain::InstitutionId;
 use crate::state::AppState;
 
 /// How long an assertion ID is kept when the assertion names no end of validity.
@@ -73,7 +74,7 @@ pub struct Accepted {
 /// What the ACS learned, refused or not, for the audit log.
 pub struct Outcome {
     pub idp_entity_id: Option<String>,
-    pub institution_id: Option<Uuid>,
+    pub institution_id: Option<InstitutionId>,
     pub result: Result<Accepted, Refusal>,
 }
 

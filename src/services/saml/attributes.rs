@@ -2,17 +2,17 @@
 //! portal uses, read once into an [`AcceptedIdentity`] that later steps (linking, login,
 //! self-service, lifecycle) build on.
 use samael::schema::Assertion;
-use uuid::Uuid;
 
 use super::scope::ScopeRules;
 use crate::domain::EmailAddress;
+use crate::domain::InstitutionId;
 
 const PERSISTENT_NAME_ID: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
 
 /// A person the portal believes, and from where.
 #[derive(Debug, Clone)]
 pub struct AcceptedIdentity {
-    pub institution_id: Uuid,
+    pub institution_id: InstitutionId,
     pub idp_entity_id: String,
     /// Unique and lasting for this IdP: `subject-id:…`, `pairwise-id:…`, `eppn:…` or
     /// `persistent:…`, so that two kinds of identifier never collide.
@@ -124,7 +124,7 @@ fn asserts_mfa(assertion: &Assertion) -> bool {
 /// Every scoped value (the identifier, each affiliation) must pass `rules`.
 pub fn read(
     assertion: &Assertion,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     idp_entity_id: &str,
     rules: &ScopeRules<'_>,
 ) -> Result<AcceptedIdentity, IdentityRefusal> {

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::AcceptedIdentity;
 use super::acs::Refusal;
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::domain::InstitutionId;
 use crate::state::AppState;
 
 pub enum LinkOutcome {
@@ -108,7 +109,7 @@ pub async fn record_refusal(
     state: &AppState,
     meta: &RequestMeta,
     idp_entity_id: Option<&str>,
-    institution_id: Option<Uuid>,
+    institution_id: Option<InstitutionId>,
     refusal: Refusal,
 ) -> anyhow::Result<()> {
     let mut tx = state.db.begin().await?;

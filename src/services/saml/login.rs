@@ -3,6 +3,7 @@
 use samael::metadata::HTTP_REDIRECT_BINDING;
 use uuid::Uuid;
 
+use crate::domain::InstitutionId;
 use crate::state::AppState;
 
 /// How long a person may take at their IdP.
@@ -27,7 +28,7 @@ pub struct Started {
 /// trusted.
 pub async fn start(
     state: &AppState,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     idp_entity_id: &str,
     purpose: Purpose,
 ) -> anyhow::Result<Option<Started>> {

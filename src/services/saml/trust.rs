@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::idp_metadata::{self, MetadataError, TrustedIdp};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
+use crate::domain::InstitutionId;
 use crate::mail::Mail;
 use crate::mail::templates::{MetadataRefreshFailedMail, subject};
 use crate::state::AppState;
@@ -270,7 +271,7 @@ pub async fn set_institution_idps(
     state: &AppState,
     meta: &RequestMeta,
     staff: &StaffAdmin,
-    institution_id: Uuid,
+    institution_id: InstitutionId,
     entity_ids: &[String],
 ) -> anyhow::Result<()> {
     let mut tx = state.db.begin().await?;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::{InstitutionScope, Read};
 use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
+use crate::domain::InstitutionId;
 use crate::domain::OrderStatus;
 use crate::error::AppError;
 use crate::i18n::format;
@@ -148,7 +149,11 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn new(line: OrderLine, institution_id: Uuid, institution: Option<String>) -> Self {
+    pub fn new(
+        line: OrderLine,
+        institution_id: InstitutionId,
+        institution: Option<String>,
+    ) -> Self {
         Self {
             href: format!("/institutions/{institution_id}/orders/{}", line.id),
             institution,

@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::auth::CurrentAccount;
 use crate::auth::cookies;
 use crate::auth::csrf::CsrfForm;
 use crate::db::saml::InstitutionIdp;
+use crate::domain::InstitutionId;
 use crate::error::AppError;
 use crate::services::saml::login::{Purpose, Started};
 use crate::state::AppState;
@@ -74,9 +74,9 @@ pub struct ChoiceForm {
 }
 
 impl ChoiceForm {
-    fn parse(&self) -> Option<(Uuid, &str)> {
+    fn parse(&self) -> Option<(InstitutionId, &str)> {
         let (institution, entity_id) = self.choice.split_once(' ')?;
-        Some((Uuid::parse_str(institution).ok()?, entity_id))
+        Some((institution.parse().ok()?, entity_id))
     }
 }
 

@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::audit::RequestMeta;
 use crate::auth::StaffAdmin;
@@ -14,6 +13,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::db::domains::AddDomain;
 use crate::db::institutions::InstitutionDetail;
 use crate::domain::DomainName;
+use crate::domain::InstitutionId;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::forms::{FieldErrors, REASON_MAX_CHARS, audit_reason};
@@ -57,7 +57,7 @@ fn render(
 async fn institution(
     state: &AppState,
     staff: &StaffAdmin,
-    id: Uuid,
+    id: InstitutionId,
 ) -> Result<InstitutionDetail, AppError> {
     crate::db::institutions::staff_detail(&state.db, staff, id)
         .await?
@@ -67,7 +67,7 @@ async fn institution(
 pub async fn show(
     State(state): State<AppState>,
     WithPage(staff, page): WithPage<StaffAdmin>,
-    Path(institution_id): Path<Uuid>,
+    Path(institution_id): Path<InstitutionId>,
 ) -> Result<Response, AppError> {
     let institution = institution(&state, &staff, institution_id).await?;
     let errors = FieldErrors::new(page.lang);
@@ -84,7 +84,7 @@ pub async fn assign(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(staff, page): WithPage<StaffAdmin>,
-    Path(institution_id): Path<Uuid>,
+    Path(institution_id): Path<InstitutionId>,
     CsrfForm(form): CsrfForm<AssignForm>,
 ) -> Result<Response, AppError> {
     let institution = institution(&state, &staff, institution_id).await?;

@@ -11,6 +11,7 @@ use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{StaffAdmin, StaffScope};
 use crate::db::institutions::{Collision, InstitutionFilter, InstitutionListItem};
+use crate::domain::InstitutionId;
 use crate::domain::institution::{NewInstitution, parse_name};
 use crate::domain::{RegistrationNumber, Slug, TcsStatus};
 use crate::error::AppError;
@@ -59,7 +60,10 @@ pub async fn list(
                 .collect()
         }),
         status: TcsStatus::from_db(query.status.trim()),
-        after: Uuid::parse_str(query.after_id.trim())
+        after: query
+            .after_id
+            .trim()
+            .parse::<InstitutionId>()
             .ok()
             .map(|id| (query.after_name.clone(), id)),
     };
@@ -173,7 +177,7 @@ fn collision_error(collision: Collision, errors: &mut FieldErrors) {
 struct FormTemplate<'a> {
     page: &'a PageContext,
     /// `None` when registering a new institution.
-    institution_id: Option<Uuid>,
+    institution_id: Option<InstitutionId>,
     form: InstitutionForm,
     errors: FieldErrors,
 }
@@ -181,7 +185,7 @@ struct FormTemplate<'a> {
 fn render_form(
     page: &PageContext,
     status: StatusCode,
-    institution_id: Option<Uuid>,
+    institution_id: Option<InstitutionId>,
     form: InstitutionForm,
     errors: FieldErrors,
 ) -> Result<Response, AppError> {
@@ -235,7 +239,7 @@ pub async fn create(
 pub async fn edit_form(
     State(state): State<AppState>,
     WithPage(staff, page): WithPage<StaffAdmin>,
-    Path(institution_id): Path<Uuid>,
+    Path(institution_id): Path<InstitutionId>,
 ) -> Result<Response, AppError> {
     let detail = crate::db::institutions::staff_detail(&state.db, &staff, institution_id)
         .await?
@@ -260,7 +264,7 @@ pub async fn update(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(staff, page): WithPage<StaffAdmin>,
-    Path(institution_id): Path<Uuid>,
+    Path(institution_id): Path<InstitutionId>,
     CsrfForm(form): CsrfForm<InstitutionForm>,
 ) -> Result<Response, AppError> {
     let mut errors = FieldErrors::new(page.lang);
@@ -320,7 +324,7 @@ pub async fn set_institution_status(
     State(state): State<AppState>,
     meta: RequestMeta,
     staff: StaffAdmin,
-    Path(institution_id): Path<Uuid>,
+    Path(institution_id): Path<InstitutionId>,
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> Result<Response, AppError> {
     let (suspend, reason) = form.parse()?;

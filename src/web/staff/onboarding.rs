@@ -3,11 +3,11 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::audit::RequestMeta;
 use crate::auth::StaffAdmin;
 use crate::auth::csrf::CsrfForm;
+use crate::domain::InstitutionId;
 use crate::error::AppError;
 use crate::services::dcv::organization;
 use crate::state::AppState;
@@ -19,7 +19,7 @@ pub async fn submit_validation(
     State(state): State<AppState>,
     meta: RequestMeta,
     staff: StaffAdmin,
-    Path(institution_id): Path<Uuid>,
+    Path(institution_id): Path<InstitutionId>,
     CsrfForm(_): CsrfForm<SubmitForm>,
 ) -> Result<Response, AppError> {
     let notice = organization::submit_validation(&state, &meta, &staff, institution_id)

@@ -4,10 +4,10 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::auth::StaffScope;
 use crate::db::order_list::{self, Cursor, InstitutionOrderLine, OrderFilter};
+use crate::domain::InstitutionId;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::institution::orders_csv;
@@ -42,7 +42,7 @@ async fn institution_named(
     state: &AppState,
     staff: &StaffScope,
     text: &str,
-) -> Result<Result<Option<Uuid>, &'static str>, AppError> {
+) -> Result<Result<Option<InstitutionId>, &'static str>, AppError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(Ok(None));
@@ -62,7 +62,7 @@ async fn selection(
     staff: &StaffScope,
     query: &StaffListQuery,
     now: time::OffsetDateTime,
-) -> Result<Result<(Option<Uuid>, OrderFilter, Option<Cursor>), &'static str>, AppError> {
+) -> Result<Result<(Option<InstitutionId>, OrderFilter, Option<Cursor>), &'static str>, AppError> {
     let (filter, after) = match query.list.parse(now) {
         Ok(parsed) => parsed,
         Err(key) => return Ok(Err(key)),

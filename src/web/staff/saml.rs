@@ -12,6 +12,7 @@ use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{StaffAdmin, StaffScope};
 use crate::db::saml::{InstitutionIdpList, SourceRow};
+use crate::domain::InstitutionId;
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::saml::idp_metadata;
@@ -177,7 +178,7 @@ pub async fn set_institution_idps(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(staff, page): WithPage<StaffAdmin>,
-    Path(institution_id): Path<Uuid>,
+    Path(institution_id): Path<InstitutionId>,
     CsrfForm(form): CsrfForm<InstitutionIdpsForm>,
 ) -> Result<Response, AppError> {
     if !crate::db::saml::staff_institution_exists(&state.db, &staff, institution_id).await? {

@@ -7,6 +7,7 @@ use sqlx::postgres::PgArguments;
 use tcs_portal::db::order_list::{
     ALL_INSTITUTIONS_SQL, Cursor, LIST_SQL, OrderFilter, list_arguments,
 };
+use tcs_portal::domain::InstitutionId;
 use time::Duration;
 use uuid::Uuid;
 
@@ -89,7 +90,14 @@ async fn the_list_uses_an_index_at_100_000_orders(pool: PgPool) {
     ];
     for (list, sql, institution) in lists {
         for (what, filter, after) in &cases {
-            let args = list_arguments(institution, filter, *after, now, 50).unwrap();
+            let args = list_arguments(
+                institution.map(InstitutionId::from),
+                filter,
+                *after,
+                now,
+                50,
+            )
+            .unwrap();
             let plan = plan(&app.pool, sql, args).await;
             assert!(
                 !plan.contains("Seq Scan on certificate_orders"),
