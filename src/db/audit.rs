@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::domain::InstitutionId;
+use crate::domain::{InstitutionId, OrderId};
 
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
@@ -154,7 +154,7 @@ pub async fn count(pool: &PgPool) -> sqlx::Result<i64> {
 pub async fn list_for_order<R: crate::auth::scope::RequiredRole>(
     pool: &PgPool,
     scope: &crate::auth::scope::InstitutionScope<R>,
-    order_id: Uuid,
+    order_id: OrderId,
 ) -> sqlx::Result<Vec<AuditRow>> {
     sqlx::query_as!(
         AuditRow,
@@ -166,7 +166,7 @@ pub async fn list_for_order<R: crate::auth::scope::RequiredRole>(
              AND EXISTS (SELECT 1 FROM certificate_orders o WHERE o.institution_id = $1 AND o.id = $2)
            ORDER BY e.id"#,
         scope.institution_id() as InstitutionId,
-        order_id
+        order_id as OrderId
     )
     .fetch_all(pool)
     .await

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::InstitutionId;
-use crate::domain::{DomainName, ValidationStatus};
+use crate::domain::{DomainName, OrderId, ValidationStatus};
 
 #[derive(Debug, Clone)]
 pub struct Domain {
@@ -198,7 +198,7 @@ pub async fn remove(
 /// uses a domain; domains in use cannot be removed.
 #[derive(Debug, Clone)]
 pub struct LiveCertificate {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub common_name: String,
     pub email: String,
     pub status: String,

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope};
-use crate::domain::InstitutionId;
+use crate::domain::{InstitutionId, OrderId};
 
 /// Pickup attempts allowed before the throttle starts.
 pub const FREE_PICKUP_ATTEMPTS: i32 = 5;
@@ -18,7 +18,7 @@ pub const FREE_PICKUP_ATTEMPTS: i32 = 5;
 pub struct Enrollment {
     pub id: Uuid,
     pub institution_id: InstitutionId,
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub link_expires_at: OffsetDateTime,
     pub confirmed_at: Option<OffsetDateTime>,
     pub key_origin: Option<String>,
@@ -32,7 +32,7 @@ pub struct Enrollment {
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    order_id: Uuid,
+    order_id: OrderId,
     link_token_hash: &[u8],
     link_expires_at: OffsetDateTime,
     now: OffsetDateTime,
@@ -53,7 +53,7 @@ pub async fn insert(
 pub async fn unscoped_insert(
     tx: &mut Transaction<'_, Postgres>,
     institution_id: InstitutionId,
-    order_id: Uuid,
+    order_id: OrderId,
     link_token_hash: &[u8],
     link_expires_at: OffsetDateTime,
     now: OffsetDateTime,
@@ -63,7 +63,7 @@ pub async fn unscoped_insert(
                                     link_sent_at, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id"#,
         institution_id as InstitutionId,
-        order_id,
+        order_id as OrderId,
         link_token_hash,
         link_expires_at,
         now
@@ -78,7 +78,7 @@ pub async fn unscoped_insert(
 pub async fn replace_link(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    order_id: Uuid,
+    order_id: OrderId,
     link_token_hash: &[u8],
     link_expires_at: OffsetDateTime,
     now: OffsetDateTime,
@@ -94,7 +94,7 @@ pub async fn replace_link(
                               'issued')
            RETURNING e.id"#,
         scope.institution_id() as InstitutionId,
-        order_id,
+        order_id as OrderId,
         link_token_hash,
         link_expires_at,
         now
@@ -106,7 +106,7 @@ pub async fn replace_link(
 pub async fn get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Enrollment>> {
     sqlx::query_as!(
         Enrollment,
-        r#"SELECT id, institution_id AS "institution_id: InstitutionId", order_id, link_expires_at, confirmed_at, key_origin,
+        r#"SELECT id, institution_id AS "institution_id: InstitutionId", order_id AS "order_id: OrderId", link_expires_at, confirmed_at, key_origin,
                   key_type, sealed_private_key, key_wiped_at, picked_up_at, pickup_blocked_until
            FROM enrollments WHERE id = $1"#,
         id
@@ -123,7 +123,7 @@ pub async fn by_link_token(
 ) -> sqlx::Result<Option<Enrollment>> {
     sqlx::query_as!(
         Enrollment,
-        r#"SELECT id, institution_id AS "institution_id: InstitutionId", order_id, link_expires_at, confirmed_at, key_origin,
+        r#"SELECT id, institution_id AS "institution_id: InstitutionId", order_id AS "order_id: OrderId", link_expires_at, confirmed_at, key_origin,
                   key_type, sealed_private_key, key_wiped_at, picked_up_at, pickup_blocked_until
            FROM enrollments WHERE link_token_hash = $1 AND link_expires_at > $2"#,
         token_hash,
@@ -144,7 +144,7 @@ pub async fn spend_link(
         r#"UPDATE enrollments
            SET link_token_hash = NULL, confirmed_at = COALESCE(confirmed_at, $2), updated_at = $2
            WHERE link_token_hash = $1 AND link_expires_at > $2
-           RETURNING id, institution_id AS "institution_id: InstitutionId", order_id, link_expires_at, confirmed_at, key_origin,
+           RETURNING id, institution_id AS "institution_id: InstitutionId", order_id AS "order_id: OrderId", link_expires_at, confirmed_at, key_origin,
                      key_type, sealed_private_key, key_wiped_at, picked_up_at,
                      pickup_blocked_until"#,
         token_hash,
@@ -301,14 +301,14 @@ pub async fn wipe_key(
 pub async fn wipe_key_of_order(
     tx: &mut Transaction<'_, Postgres>,
     institution_id: InstitutionId,
-    order_id: Uuid,
+    order_id: OrderId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"UPDATE enrollments SET sealed_private_key = NULL, key_wiped_at = $3, updated_at = $3
            WHERE institution_id = $1 AND order_id = $2 AND sealed_private_key IS NOT NULL"#,
         institution_id as InstitutionId,
-        order_id,
+        order_id as OrderId,
         now
     )
     .execute(&mut **tx)
@@ -344,17 +344,17 @@ pub async fn keys_due_for_wipe(
 /// enrollment when this call was the one to do it.
 pub async fn claim_issued_mail(
     tx: &mut Transaction<'_, Postgres>,
-    order_id: Uuid,
+    order_id: OrderId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<Enrollment>> {
     sqlx::query_as!(
         Enrollment,
         r#"UPDATE enrollments SET issued_mail_sent_at = $2, updated_at = $2
            WHERE order_id = $1 AND issued_mail_sent_at IS NULL
-           RETURNING id, institution_id AS "institution_id: InstitutionId", order_id, link_expires_at, confirmed_at, key_origin,
+           RETURNING id, institution_id AS "institution_id: InstitutionId", order_id AS "order_id: OrderId", link_expires_at, confirmed_at, key_origin,
                      key_type, sealed_private_key, key_wiped_at, picked_up_at,
                      pickup_blocked_until"#,
-        order_id,
+        order_id as OrderId,
         now
     )
     .fetch_optional(&mut **tx)

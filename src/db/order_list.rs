@@ -7,11 +7,10 @@
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::auth::StaffScope;
 use crate::auth::scope::{InstitutionScope, RequiredRole};
-use crate::domain::InstitutionId;
+use crate::domain::{InstitutionId, OrderId};
 
 /// One list statement: `$columns` and `$join` add to the order's own columns,
 /// `$within` says whose orders ($1 is an institution id). The filters ($2-$7),
@@ -77,13 +76,13 @@ pub struct OrderFilter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub created_at: OffsetDateTime,
-    pub id: Uuid,
+    pub id: OrderId,
 }
 
 /// One order as the list and the CSV export show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderLine {
-    pub id: Uuid,
+    pub id: OrderId,
     pub created_at: OffsetDateTime,
     pub status: String,
     pub product: String,

@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
-use crate::domain::InstitutionId;
 use crate::domain::OrderStatus;
+use crate::domain::{InstitutionId, OrderId};
 
 /// What an admin asked for, as written to the order row.
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ pub async fn insert(
     scope: &InstitutionScope<Admin>,
     order: &NewOrderRow<'_>,
     now: OffsetDateTime,
-) -> sqlx::Result<Option<Uuid>> {
+) -> sqlx::Result<Option<OrderId>> {
     sqlx::query_scalar!(
         r#"INSERT INTO certificate_orders
                (institution_id, status, common_name, requested_by, product, profile_type,
@@ -42,7 +42,7 @@ pub async fn insert(
                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
                    order_search_text($6, $7, $2, $14, $13::text[]))
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
-           RETURNING id"#,
+           RETURNING id AS "id: OrderId""#,
         scope.institution_id() as InstitutionId,
         order.common_name,
         order.requested_by,
@@ -72,9 +72,9 @@ pub async fn id_for_idempotency_key(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
     key: &str,
-) -> sqlx::Result<Option<Uuid>> {
+) -> sqlx::Result<Option<OrderId>> {
     sqlx::query_scalar!(
-        "SELECT id FROM certificate_orders WHERE institution_id = $1 AND idempotency_key = $2",
+        r#"SELECT id AS "id: OrderId" FROM certificate_orders WHERE institution_id = $1 AND idempotency_key = $2"#,
         scope.institution_id() as InstitutionId,
         key
     )
@@ -87,14 +87,14 @@ pub async fn id_for_idempotency_key(
 pub async fn insert_email(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    order_id: Uuid,
+    order_id: OrderId,
     email: &str,
     domain_id: Uuid,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO order_emails (institution_id, order_id, email, domain_id) VALUES ($1, $2, $3, $4)",
         scope.institution_id() as InstitutionId,
-        order_id,
+        order_id as OrderId,
         email,
         domain_id
     )
@@ -106,7 +106,7 @@ pub async fn insert_email(
 /// An order with everything the jobs and the pages need.
 #[derive(Debug, Clone)]
 pub struct OrderRecord {
-    pub id: Uuid,
+    pub id: OrderId,
     pub institution_id: InstitutionId,
     pub status: OrderStatus,
     pub product: String,
@@ -134,7 +134,7 @@ pub struct OrderRecord {
 pub async fn get<R: RequiredRole>(
     pool: &PgPool,
     scope: &InstitutionScope<R>,
-    id: Uuid,
+    id: OrderId,
 ) -> sqlx::Result<Option<OrderRecord>> {
     let found = unscoped_get(pool, id).await?;
     Ok(found.filter(|order| order.institution_id == scope.institution_id()))
@@ -143,7 +143,7 @@ pub async fn get<R: RequiredRole>(
 /// A live certificate an address already holds: issued, not yet expired.
 #[derive(Debug, Clone)]
 pub struct LiveCertificate {
-    pub id: Uuid,
+    pub id: OrderId,
     pub email: String,
     pub not_after: Option<OffsetDateTime>,
 }
@@ -159,7 +159,7 @@ pub async fn live_for_addresses<R: RequiredRole>(
 ) -> sqlx::Result<Vec<LiveCertificate>> {
     sqlx::query_as!(
         LiveCertificate,
-        r#"SELECT o.id, e.email, o.not_after
+        r#"SELECT o.id AS "id: OrderId", e.email, o.not_after
            FROM certificate_orders o JOIN order_emails e ON e.order_id = o.id
            WHERE o.institution_id = $1 AND o.product = $2 AND o.status = 'issued'
              AND o.not_after > $4 AND e.email = ANY($3)
@@ -173,9 +173,9 @@ pub async fn live_for_addresses<R: RequiredRole>(
     .await
 }
 
-pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderRecord>> {
+pub async fn unscoped_get(pool: &PgPool, id: OrderId) -> sqlx::Result<Option<OrderRecord>> {
     let row = sqlx::query!(
-        r#"SELECT o.id, o.institution_id AS "institution_id: InstitutionId", o.status AS "status: OrderStatus", o.product,
+        r#"SELECT o.id AS "id: OrderId", o.institution_id AS "institution_id: InstitutionId", o.status AS "status: OrderStatus", o.product,
                   o.profile_type, o.given_name,
                   o.surname, o.common_name, o.validity_years, o.csr_pem, o.reference,
                   o.requested_by, i.digicert_org_id, o.digicert_order_id, o.digicert_status,
@@ -185,7 +185,7 @@ pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderR
                         WHERE e.order_id = o.id ORDER BY e.email) AS "emails!"
            FROM certificate_orders o JOIN institutions i ON i.id = o.institution_id
            WHERE o.id = $1"#,
-        id
+        id as OrderId
     )
     .fetch_optional(pool)
     .await?;
@@ -222,13 +222,13 @@ pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderR
 /// attempts, so exactly one of the two wins).
 pub async fn unscoped_record_attempt(
     pool: &PgPool,
-    id: Uuid,
+    id: OrderId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"UPDATE certificate_orders SET submit_attempts = submit_attempts + 1, updated_at = $2
            WHERE id = $1 AND status = 'queued'"#,
-        id,
+        id as OrderId,
         now
     )
     .execute(pool)
@@ -241,7 +241,7 @@ pub async fn unscoped_record_attempt(
 pub async fn cancel_before_submission(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    id: Uuid,
+    id: OrderId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
@@ -249,7 +249,7 @@ pub async fn cancel_before_submission(
            WHERE institution_id = $1 AND id = $2 AND digicert_order_id IS NULL
              AND (status = 'awaiting_person' OR (status = 'queued' AND submit_attempts = 0))"#,
         scope.institution_id() as InstitutionId,
-        id,
+        id as OrderId,
         now
     )
     .execute(&mut **tx)
@@ -260,12 +260,12 @@ pub async fn cancel_before_submission(
 pub async fn exists<R: RequiredRole>(
     pool: &PgPool,
     scope: &InstitutionScope<R>,
-    id: Uuid,
+    id: OrderId,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM certificate_orders WHERE institution_id = $1 AND id = $2) AS "exists!""#,
         scope.institution_id() as InstitutionId,
-        id
+        id as OrderId
     )
     .fetch_one(pool)
     .await
@@ -275,7 +275,7 @@ pub async fn exists<R: RequiredRole>(
 /// swap the order it is following.
 pub async fn unscoped_mark_submitted(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: OrderId,
     digicert_order_id: i64,
     digicert_request_id: Option<i64>,
     now: OffsetDateTime,
@@ -285,7 +285,7 @@ pub async fn unscoped_mark_submitted(
            SET digicert_order_id = $2, digicert_request_id = $3, status = 'submitted',
                submitted_at = $4, updated_at = $4, last_error = NULL
            WHERE id = $1 AND digicert_order_id IS NULL"#,
-        id,
+        id as OrderId,
         digicert_order_id,
         digicert_request_id,
         now
@@ -297,13 +297,13 @@ pub async fn unscoped_mark_submitted(
 
 pub async fn unscoped_record_error(
     pool: &PgPool,
-    id: Uuid,
+    id: OrderId,
     error: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE certificate_orders SET last_error = $2, updated_at = $3 WHERE id = $1",
-        id,
+        id as OrderId,
         error,
         now
     )
@@ -316,7 +316,7 @@ pub async fn unscoped_record_error(
 /// state that [`OrderStatus::can_become`] it (otherwise nothing changes).
 pub async fn unscoped_set_status(
     pool: &PgPool,
-    id: Uuid,
+    id: OrderId,
     status: OrderStatus,
     digicert_status: Option<&str>,
     last_error: Option<&str>,
@@ -327,7 +327,7 @@ pub async fn unscoped_set_status(
            SET status = $2, digicert_status = COALESCE($3, digicert_status),
                last_error = COALESCE($4, last_error), updated_at = $5
            WHERE id = $1 AND status = ANY($6)"#,
-        id,
+        id as OrderId,
         status.as_str(),
         digicert_status,
         last_error,
@@ -341,13 +341,13 @@ pub async fn unscoped_set_status(
 
 pub async fn unscoped_set_email_validation(
     pool: &PgPool,
-    id: Uuid,
+    id: OrderId,
     state: &serde_json::Value,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE certificate_orders SET email_validation = $2, updated_at = $3 WHERE id = $1",
-        id,
+        id as OrderId,
         state,
         now
     )
@@ -369,7 +369,7 @@ pub struct Issued<'a> {
 
 pub async fn unscoped_store_issued(
     pool: &PgPool,
-    id: Uuid,
+    id: OrderId,
     issued: &Issued<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
@@ -379,7 +379,7 @@ pub async fn unscoped_store_issued(
                chain_pem = $4, serial_number = $5, not_before = $6, not_after = $7,
                issued_at = $8, updated_at = $8, last_error = NULL
            WHERE id = $1"#,
-        id,
+        id as OrderId,
         issued.digicert_status,
         issued.certificate_id,
         issued.chain_pem,
@@ -405,7 +405,7 @@ pub async fn mark_revoked(
                updated_at = $3
            WHERE institution_id = $1 AND id = $2 AND status = 'issued'"#,
         order.institution_id as InstitutionId,
-        order.id,
+        order.id as OrderId,
         now
     )
     .execute(&mut **tx)
@@ -414,11 +414,11 @@ pub async fn mark_revoked(
 }
 
 /// Where to tell the admin who placed the order that it stopped.
-pub async fn unscoped_requester_email(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<String>> {
+pub async fn unscoped_requester_email(pool: &PgPool, id: OrderId) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         r#"SELECT a.email FROM certificate_orders o JOIN accounts a ON a.id = o.requested_by
            WHERE o.id = $1"#,
-        id
+        id as OrderId
     )
     .fetch_optional(pool)
     .await
@@ -428,7 +428,7 @@ pub async fn unscoped_requester_email(pool: &PgPool, id: Uuid) -> sqlx::Result<O
 /// from a state that [`OrderStatus::can_become`] it.
 pub async fn unscoped_stop(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: OrderId,
     status: OrderStatus,
     digicert_status: &str,
     reason: &str,
@@ -438,7 +438,7 @@ pub async fn unscoped_stop(
         r#"UPDATE certificate_orders
            SET status = $2, digicert_status = $3, last_error = $4, updated_at = $5
            WHERE id = $1 AND status = ANY($6)"#,
-        id,
+        id as OrderId,
         status.as_str(),
         digicert_status,
         reason,
@@ -483,7 +483,7 @@ pub async fn unscoped_wake_followers(
 /// An order whose DigiCert status the portal does not know.
 #[derive(Debug, Clone)]
 pub struct UnknownStatusOrder {
-    pub id: Uuid,
+    pub id: OrderId,
     pub institution_id: InstitutionId,
     pub reference: Option<String>,
     pub digicert_order_id: Option<i64>,
@@ -500,7 +500,7 @@ pub async fn unscoped_in_unknown_status(
 ) -> sqlx::Result<Vec<UnknownStatusOrder>> {
     sqlx::query_as!(
         UnknownStatusOrder,
-        r#"SELECT id, institution_id AS "institution_id: InstitutionId", reference, digicert_order_id,
+        r#"SELECT id AS "id: OrderId", institution_id AS "institution_id: InstitutionId", reference, digicert_order_id,
                   digicert_status AS "digicert_status!", updated_at
            FROM certificate_orders
            WHERE digicert_status IS NOT NULL AND NOT (digicert_status = ANY($1))

@@ -3,14 +3,13 @@
 //! every institution.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use crate::domain::InstitutionId;
+use crate::domain::{InstitutionId, OrderId};
 
 /// An issued certificate ending within the reminder window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ending {
-    pub order_id: Uuid,
+    pub order_id: OrderId,
     pub institution_id: InstitutionId,
     pub given_name: String,
     pub surname: String,
@@ -32,7 +31,7 @@ pub async fn unscoped_ending(
 ) -> sqlx::Result<Vec<Ending>> {
     sqlx::query_as!(
         Ending,
-        r#"SELECT o.id AS order_id, o.institution_id AS "institution_id: InstitutionId", o.given_name, o.surname, o.product,
+        r#"SELECT o.id AS "order_id: OrderId", o.institution_id AS "institution_id: InstitutionId", o.given_name, o.surname, o.product,
                   o.profile_type,
                   o.not_after AS "not_after!",
                   ARRAY(SELECT e.email FROM order_emails e
@@ -62,7 +61,7 @@ pub async fn claim(
            VALUES ($1, $2, $3, $4)
            ON CONFLICT (order_id, threshold_days) DO NOTHING"#,
         ending.institution_id as InstitutionId,
-        ending.order_id,
+        ending.order_id as OrderId,
         threshold_days,
         now
     )

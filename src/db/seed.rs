@@ -5,8 +5,8 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::domain::InstitutionId;
 use crate::domain::OrderStatus;
+use crate::domain::{InstitutionId, OrderId};
 
 pub struct DemoInstitution<'a> {
     pub slug: &'a str,
@@ -137,7 +137,7 @@ pub async fn order(
     institution_id: InstitutionId,
     demo: &DemoOrder<'_>,
     now: OffsetDateTime,
-) -> sqlx::Result<Option<Uuid>> {
+) -> sqlx::Result<Option<OrderId>> {
     let id = sqlx::query_scalar!(
         r#"INSERT INTO certificate_orders
                (institution_id, status, product, given_name, surname, common_name, validity_years,
@@ -148,7 +148,7 @@ pub async fn order(
                    CASE WHEN $10::text IS NOT NULL THEN $16::timestamptz END, $14, $16, $16,
                    order_search_text($4, $5, $6, $18, ARRAY[$17::text]), $19)
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
-           RETURNING id"#,
+           RETURNING id AS "id: OrderId""#,
         institution_id as InstitutionId,
         demo.status.as_str(),
         demo.product,
@@ -179,7 +179,7 @@ pub async fn order(
            SELECT $1, $2, $3, d.id FROM domains d
            WHERE d.institution_id = $1 AND d.name = $4 AND d.removed_at IS NULL"#,
         institution_id as InstitutionId,
-        id,
+        id as OrderId,
         demo.email,
         demo.domain_name
     )

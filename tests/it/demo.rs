@@ -108,7 +108,7 @@ async fn an_issued_demo_order_is_known_to_digicert_and_can_be_revoked(pool: PgPo
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    let order = tcs_portal::db::orders::unscoped_get(&app.pool, id)
+    let order = tcs_portal::db::orders::unscoped_get(&app.pool, id.into())
         .await
         .unwrap()
         .unwrap();

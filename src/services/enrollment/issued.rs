@@ -3,10 +3,10 @@
 use askama::Template;
 use sqlx::PgPool;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::crypto::tokens;
 use crate::db::enrollments as db;
+use crate::domain::OrderId;
 use crate::mail::Mail;
 use crate::mail::templates::{CertificateIssuedMail, subject};
 
@@ -15,7 +15,7 @@ use crate::mail::templates::{CertificateIssuedMail, subject};
 /// placed with an admin's CSR have no enrollment and get no mail.
 pub async fn mail_issued(
     pool: &PgPool,
-    order_id: Uuid,
+    order_id: OrderId,
     public_url: &str,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {

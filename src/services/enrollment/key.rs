@@ -48,7 +48,7 @@ pub async fn make_server_key(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| anyhow::anyhow!("stored address: {error}"))?;
     let common_name = view.order.common_name.clone();
-    let context = *view.order.id.as_bytes();
+    let context = *view.order.id.as_uuid().as_bytes();
     let (passphrase, sealed, csr_pem) = state
         .hasher
         .run(move || {

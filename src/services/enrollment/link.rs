@@ -12,7 +12,7 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::crypto::tokens;
 use crate::db::enrollments as db;
 use crate::db::institutions::InstitutionDetail;
-use crate::domain::InstitutionId;
+use crate::domain::{InstitutionId, OrderId};
 use crate::i18n::Lang;
 use crate::mail::Mail;
 use crate::mail::templates::{EnrollmentLinkMail, subject};
@@ -40,7 +40,7 @@ pub async fn start(
     tx: &mut Transaction<'_, Postgres>,
     state: &AppState,
     scope: &InstitutionScope<Admin>,
-    order_id: Uuid,
+    order_id: OrderId,
     to: Recipient<'_>,
     now: OffsetDateTime,
 ) -> anyhow::Result<Uuid> {
@@ -61,7 +61,7 @@ pub async fn unscoped_start(
     tx: &mut Transaction<'_, Postgres>,
     state: &AppState,
     institution_id: InstitutionId,
-    order_id: Uuid,
+    order_id: OrderId,
     to: Recipient<'_>,
     now: OffsetDateTime,
 ) -> anyhow::Result<Started> {
@@ -91,7 +91,7 @@ pub async fn resend_link(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    order_id: Uuid,
+    order_id: OrderId,
 ) -> anyhow::Result<ResendOutcome> {
     let Some(order) = crate::db::orders::get(&state.db, scope, order_id).await? else {
         return Ok(ResendOutcome::NotFound);

@@ -115,7 +115,7 @@ pub async fn pickup(
             _ => PickupOutcome::Wiped,
         });
     }
-    let context = *view.order.id.as_bytes();
+    let context = *view.order.id.as_uuid().as_bytes();
     let friendly = format!("{} <{}>", view.order.common_name, view.mailbox());
     let built = state
         .hasher

@@ -2,11 +2,11 @@
 //! one UPDATE, and the submit job counts its attempt with the opposite
 //! condition, so a cancel and a submission can never both win.
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::orders as db;
+use crate::domain::OrderId;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub async fn cancel(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    order_id: Uuid,
+    order_id: OrderId,
 ) -> anyhow::Result<CancelOutcome> {
     let mut tx = state.db.begin().await?;
     if !db::cancel_before_submission(&mut tx, scope, order_id, state.clock.now()).await? {

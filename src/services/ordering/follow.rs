@@ -10,15 +10,15 @@
 //! and staff see such orders ([`in_unknown_status`]).
 use askama::Template;
 use async_trait::async_trait;
-use digicert::{CertificateFormat, Order, OrderId, OrderStatus};
+use digicert::{CertificateFormat, Order, OrderStatus};
 use serde_json::json;
 use time::Duration;
-use uuid::Uuid;
 
 use super::call::{Halt, retry};
 use super::request::{PromisedUse, RequestSpec};
 use super::{OrderJob, Pipeline, verify};
 use crate::db::orders::{self as db, Issued, OrderRecord};
+use crate::domain::OrderId;
 use crate::domain::OrderStatus as Ours;
 use crate::jobs::{Job, JobHandler, JobOutcome};
 use crate::mail::Mail;
@@ -46,7 +46,7 @@ impl JobHandler for FollowOrder {
 }
 
 impl Pipeline {
-    async fn follow(&self, order_id: Uuid, age: Duration) -> Result<JobOutcome, Halt> {
+    async fn follow(&self, order_id: OrderId, age: Duration) -> Result<JobOutcome, Halt> {
         let Some(order) = db::unscoped_get(&self.pool, order_id).await? else {
             return Ok(JobOutcome::Fail("no such order".to_owned()));
         };
@@ -56,7 +56,7 @@ impl Pipeline {
         else {
             return Ok(JobOutcome::Fail("the order was never placed".to_owned()));
         };
-        let digicert_id = OrderId(digicert_id);
+        let digicert_id = digicert::OrderId(digicert_id);
         let theirs = self.client.order(digicert_id).await?;
         let now = self.clock.now();
         let raw = theirs.status.as_str().to_owned();

@@ -150,5 +150,5 @@ impl Pipeline {
 /// The payload of both ordering jobs.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct OrderJob {
-    pub order_id: uuid::Uuid,
+    pub order_id: crate::domain::OrderId,
 }

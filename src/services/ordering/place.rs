@@ -11,7 +11,7 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::orders::{self as db, NewOrderRow};
-use crate::domain::{EmailAddress, InvalidFields, NewOrder, ProfileType};
+use crate::domain::{EmailAddress, InvalidFields, NewOrder, OrderId, ProfileType};
 use crate::jobs::{self, NewJob};
 use crate::services::enrollment::{self, link::Recipient};
 use crate::services::preconditions::{self, Unmet};
@@ -19,11 +19,11 @@ use crate::state::AppState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlaceOutcome {
-    Placed(Uuid),
+    Placed(OrderId),
     /// The TCS preconditions are not met; nothing was written.
     Refused(Vec<Unmet>),
     /// An order with this idempotency key exists already.
-    Duplicate(Uuid),
+    Duplicate(OrderId),
     /// The request itself is unusable (its CSR); nothing was written.
     Invalid(InvalidFields),
 }

@@ -2,7 +2,7 @@
 //! holds the certificate. Our order becomes `revoked` only when DigiCert says the
 //! certificate is revoked, not when a revoke request waits. Every answer, a refusal
 //! too, leaves an audit event on the order.
-use digicert::{self, OrderId, RevokeRequest};
+use digicert::{self, RevokeRequest};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -10,7 +10,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::enrollments;
 use crate::db::orders::{self as db, OrderRecord};
-use crate::domain::{InvalidFields, OrderStatus, Revocation, RevocationReason};
+use crate::domain::{InvalidFields, OrderId, OrderStatus, Revocation, RevocationReason};
 use crate::services::enrollment::{self, revoked::RevokedBy};
 use crate::state::AppState;
 
@@ -58,7 +58,7 @@ pub async fn revoke(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    order_id: Uuid,
+    order_id: OrderId,
     revocation: &Revocation,
 ) -> anyhow::Result<RevokeOutcome> {
     // Another institution's order is not found, whatever else is true.
@@ -83,7 +83,7 @@ pub async fn refuse_revocation(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    order_id: Uuid,
+    order_id: OrderId,
     invalid: &InvalidFields,
 ) -> anyhow::Result<bool> {
     let Some(order) = db::get(&state.db, scope, order_id).await? else {
@@ -187,7 +187,10 @@ async fn ask_digicert(
         revocation_reason: Some(digicert::RevocationReason::from(reason.as_str())),
         skip_approval: true,
     };
-    match client.revoke_order(OrderId(digicert_id), &request).await {
+    match client
+        .revoke_order(digicert::OrderId(digicert_id), &request)
+        .await
+    {
         Ok(digicert::RevokeOutcome::Revoked) => RevokeOutcome::Revoked,
         Ok(digicert::RevokeOutcome::Requested(_)) => RevokeOutcome::AwaitingApproval,
         Err(error) => RevokeOutcome::Failed(error.to_string()),

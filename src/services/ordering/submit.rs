@@ -34,7 +34,7 @@ impl JobHandler for SubmitOrder {
 }
 
 impl Pipeline {
-    async fn submit(&self, order_id: uuid::Uuid) -> Result<(), Halt> {
+    async fn submit(&self, order_id: crate::domain::OrderId) -> Result<(), Halt> {
         let Some(order) = db::unscoped_get(&self.pool, order_id).await? else {
             return Err(Halt::Job(JobOutcome::Fail("no such order".to_owned())));
         };
@@ -98,7 +98,7 @@ impl Pipeline {
     /// Records DigiCert's order and starts following it, in one transaction.
     async fn adopt(
         &self,
-        order_id: uuid::Uuid,
+        order_id: crate::domain::OrderId,
         digicert_order_id: i64,
         request_id: Option<i64>,
     ) -> Result<(), Halt> {
@@ -113,7 +113,7 @@ impl Pipeline {
         Ok(())
     }
 
-    async fn fail_order(&self, order_id: uuid::Uuid, error: &str) -> sqlx::Result<()> {
+    async fn fail_order(&self, order_id: crate::domain::OrderId, error: &str) -> sqlx::Result<()> {
         db::unscoped_set_status(
             &self.pool,
             order_id,
@@ -127,7 +127,11 @@ impl Pipeline {
 
     /// A DigiCert error while placing. Ambiguous and transient ones are retried
     /// (the next attempt reconciles first); a refusal fails the order for good.
-    async fn after_failure(&self, order_id: uuid::Uuid, error: &DigicertError) -> JobOutcome {
+    async fn after_failure(
+        &self,
+        order_id: crate::domain::OrderId,
+        error: &DigicertError,
+    ) -> JobOutcome {
         let text = error.to_string();
         let now = self.clock.now();
         if error.may_have_taken_effect() || error.is_transient() {

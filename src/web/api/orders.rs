@@ -6,13 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::problem::{ApiLang, Kind, Problem};
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{Admin, InstitutionScope};
-use crate::domain::{NewOrder, OrderForm, Revocation, RevocationForm};
+use crate::domain::{InstitutionId, NewOrder, OrderForm, OrderId, Revocation, RevocationForm};
 use crate::error::AppError;
 use crate::services::ordering::{self, PlaceOutcome, RevokeOutcome};
 use crate::state::AppState;
@@ -50,7 +49,7 @@ pub async fn revoke(
     meta: RequestMeta,
     ApiLang(lang): ApiLang,
     scope: InstitutionScope<Admin>,
-    Path((_, order_id)): Path<(Uuid, Uuid)>,
+    Path((_, order_id)): Path<(InstitutionId, OrderId)>,
     CsrfForm(form): CsrfForm<RevocationForm>,
 ) -> Result<Response, AppError> {
     let revocation = match Revocation::try_from(&form) {

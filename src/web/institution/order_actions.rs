@@ -3,19 +3,18 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use uuid::Uuid;
 
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{Admin, InstitutionScope};
-use crate::domain::{Revocation, RevocationForm};
+use crate::domain::{InstitutionId, OrderId, Revocation, RevocationForm};
 use crate::error::AppError;
 use crate::services::ordering::{self, CancelOutcome, RevokeOutcome};
 use crate::state::AppState;
 use crate::web::institution::order_page::{self, Message, Refused};
 use crate::web::page::{PageContext, WithPage};
 
-fn back(scope: &InstitutionScope<Admin>, order_id: Uuid, done: &str) -> Response {
+fn back(scope: &InstitutionScope<Admin>, order_id: OrderId, done: &str) -> Response {
     Redirect::to(&format!(
         "/institutions/{}/orders/{order_id}?done={done}",
         scope.institution_id()
@@ -27,7 +26,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
-    Path((_, order_id)): Path<(Uuid, Uuid)>,
+    Path((_, order_id)): Path<(InstitutionId, OrderId)>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     match ordering::cancel(&state, &meta, &scope, order_id)
@@ -47,7 +46,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
-    Path((_, order_id)): Path<(Uuid, Uuid)>,
+    Path((_, order_id)): Path<(InstitutionId, OrderId)>,
     CsrfForm(form): CsrfForm<RevocationForm>,
 ) -> Result<Response, AppError> {
     let revocation = match Revocation::try_from(&form) {
@@ -109,7 +108,7 @@ async fn refuse(
     state: &AppState,
     scope: &InstitutionScope<Admin>,
     page: &PageContext,
-    order_id: Uuid,
+    order_id: OrderId,
     status: StatusCode,
     key: &'static str,
 ) -> Result<Response, AppError> {

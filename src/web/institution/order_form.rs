@@ -16,7 +16,7 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::db::orders::OrderRecord;
 use crate::domain::order::MAX_VALIDITY_DAYS;
 use crate::domain::{
-    EmailAddress, InvalidFields, NewOrder, OrderForm, PersonName, Product, ProfileType,
+    EmailAddress, InvalidFields, NewOrder, OrderForm, OrderId, PersonName, Product, ProfileType,
 };
 use crate::error::AppError;
 use crate::i18n::{Lang, format};
@@ -200,7 +200,7 @@ pub async fn show(
         None | Some("") => fresh(),
         Some(text) => {
             // Another institution's order, or no order at all: the same 404.
-            let id = Uuid::parse_str(text).map_err(|_| AppError::NotFound)?;
+            let id = text.parse::<OrderId>().map_err(|_| AppError::NotFound)?;
             let order = crate::db::orders::get(&state.db, &scope, id)
                 .await?
                 .ok_or(AppError::NotFound)?;

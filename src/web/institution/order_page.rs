@@ -5,13 +5,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::auth::scope::RequiredRole;
 use crate::auth::{InstitutionScope, Read};
 use crate::db::orders::OrderRecord;
 use crate::domain::OrderStatus;
-use crate::domain::{InvalidFields, RevocationForm, RevocationReason};
+use crate::domain::{InstitutionId, InvalidFields, OrderId, RevocationForm, RevocationReason};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::products::{self, ProductText};
@@ -84,7 +83,7 @@ pub async fn render<R: RequiredRole>(
     state: &AppState,
     scope: &InstitutionScope<R>,
     page: &PageContext,
-    order_id: Uuid,
+    order_id: OrderId,
     status: StatusCode,
     message: Option<Message>,
     refused: Refused,
@@ -126,7 +125,7 @@ pub struct DoneQuery {
 pub async fn show(
     State(state): State<AppState>,
     WithPage(scope, page): WithPage<InstitutionScope<Read>>,
-    Path((_, order_id)): Path<(Uuid, Uuid)>,
+    Path((_, order_id)): Path<(InstitutionId, OrderId)>,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     // Only our own words come back from the query string.

@@ -6,7 +6,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 use crate::auth::{InstitutionScope, Read};
 use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
@@ -131,7 +130,7 @@ fn parse_cursor(text: &str) -> Option<Cursor> {
     let created_at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
     Some(Cursor {
         created_at,
-        id: Uuid::parse_str(id).ok()?,
+        id: id.parse().ok()?,
     })
 }
 

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::session::PickedFile;
 use super::{bound_view, gone, session};
+use crate::domain::OrderId;
 use crate::error::AppError;
 use crate::services::enrollment::{PersonView, pickup};
 use crate::state::AppState;
@@ -111,7 +112,7 @@ struct ProfileTemplate<'a> {
     pkcs12_base64: &'a str,
     name: &'a str,
     description: &'a str,
-    order_id: Uuid,
+    order_id: OrderId,
     payload_uuid: Uuid,
 }
 

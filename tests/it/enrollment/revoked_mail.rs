@@ -90,7 +90,13 @@ async fn a_revocation_by_digicert_seen_by_the_status_sync_is_mailed_once(pool: P
     for _ in 0..2 {
         enqueue(
             &world.app.pool,
-            &NewJob::new(FOLLOW_ORDER, &OrderJob { order_id: order }).unwrap(),
+            &NewJob::new(
+                FOLLOW_ORDER,
+                &OrderJob {
+                    order_id: order.into(),
+                },
+            )
+            .unwrap(),
             world.app.clock.now(),
         )
         .await

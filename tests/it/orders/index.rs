@@ -39,7 +39,7 @@ async fn the_list_uses_an_index_at_100_000_orders(pool: PgPool) {
     let now = SystemClock.now();
     let cursor = Cursor {
         created_at: now - Duration::days(30),
-        id: Uuid::new_v4(),
+        id: Uuid::new_v4().into(),
     };
     let text = |value: &str| Some(value.to_owned());
     let cases: Vec<(&str, OrderFilter, Option<Cursor>)> = vec![

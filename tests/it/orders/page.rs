@@ -128,14 +128,14 @@ async fn cancel_and_the_submit_job_never_both_win(pool: PgPool) {
         )
         .await;
     assert_eq!(canceled.status, StatusCode::SEE_OTHER, "{}", canceled.body);
-    let attempted = tcs_portal::db::orders::unscoped_record_attempt(&app.pool, first, now)
+    let attempted = tcs_portal::db::orders::unscoped_record_attempt(&app.pool, first.into(), now)
         .await
         .unwrap();
     assert!(!attempted, "a canceled order counted a submission attempt");
     // The submit job went first: it is too late to cancel.
     let second = queued(&app, client, world.a, "drugi").await;
     assert!(
-        tcs_portal::db::orders::unscoped_record_attempt(&app.pool, second, now)
+        tcs_portal::db::orders::unscoped_record_attempt(&app.pool, second.into(), now)
             .await
             .unwrap()
     );
