@@ -3,17 +3,16 @@
 //! Domain statements filter by the scope's institution.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope};
-use crate::domain::InstitutionId;
 use crate::domain::ValidationStatus;
+use crate::domain::{DomainId, InstitutionId};
 
 /// One of the scope's domains as DCV needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DcvDomain {
-    pub id: Uuid,
+    pub id: DomainId,
     pub name: String,
     pub validation_status: ValidationStatus,
     pub digicert_domain_id: Option<i64>,
@@ -23,15 +22,15 @@ pub struct DcvDomain {
 pub async fn domain(
     pool: &PgPool,
     scope: &InstitutionScope<Admin>,
-    id: Uuid,
+    id: DomainId,
 ) -> sqlx::Result<Option<DcvDomain>> {
     sqlx::query_as!(
         DcvDomain,
-        r#"SELECT id, name, validation_status AS "validation_status: ValidationStatus",
+        r#"SELECT id AS "id: DomainId", name, validation_status AS "validation_status: ValidationStatus",
                   digicert_domain_id, dcv_token_expires_at
            FROM domains WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL"#,
         scope.institution_id() as InstitutionId,
-        id
+        id as DomainId
     )
     .fetch_optional(pool)
     .await
@@ -48,7 +47,7 @@ pub struct IssuedToken<'a> {
 pub async fn store_submitted(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    id: Uuid,
+    id: DomainId,
     digicert_domain_id: i64,
     token: &IssuedToken<'_>,
     now: OffsetDateTime,
@@ -59,7 +58,7 @@ pub async fn store_submitted(
                dcv_token = $4, dcv_token_expires_at = $5, updated_at = $6
            WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL"#,
         scope.institution_id() as InstitutionId,
-        id,
+        id as DomainId,
         digicert_domain_id,
         token.token,
         token.expires_at,
@@ -73,7 +72,7 @@ pub async fn store_submitted(
 pub async fn store_token(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    id: Uuid,
+    id: DomainId,
     token: &IssuedToken<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
@@ -81,7 +80,7 @@ pub async fn store_token(
         r#"UPDATE domains SET dcv_token = $3, dcv_token_expires_at = $4, updated_at = $5
            WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL"#,
         scope.institution_id() as InstitutionId,
-        id,
+        id as DomainId,
         token.token,
         token.expires_at,
         now
@@ -95,7 +94,7 @@ pub async fn store_token(
 pub async fn store_checked(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    id: Uuid,
+    id: DomainId,
     status: &str,
     validated_until: Option<OffsetDateTime>,
     now: OffsetDateTime,
@@ -107,7 +106,7 @@ pub async fn store_checked(
                dcv_token_expires_at = CASE WHEN $3 = 'validated' THEN NULL ELSE dcv_token_expires_at END
            WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL"#,
         scope.institution_id() as InstitutionId,
-        id,
+        id as DomainId,
         status,
         validated_until,
         now

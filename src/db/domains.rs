@@ -2,16 +2,15 @@
 //! institutions hold the same name, nor one a name above the other's.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::InstitutionId;
-use crate::domain::{DomainName, OrderId, ValidationStatus};
+use crate::domain::{DomainId, DomainName, OrderId, ValidationStatus};
 
 #[derive(Debug, Clone)]
 pub struct Domain {
-    pub id: Uuid,
+    pub id: DomainId,
     pub name: DomainName,
     pub validation_status: ValidationStatus,
     pub validated_until: Option<OffsetDateTime>,
@@ -28,7 +27,7 @@ pub async fn list<R: RequiredRole>(
     scope: &InstitutionScope<R>,
 ) -> sqlx::Result<Vec<Domain>> {
     let rows = sqlx::query!(
-        r#"SELECT id, name, validation_status AS "validation_status: ValidationStatus",
+        r#"SELECT id AS "id: DomainId", name, validation_status AS "validation_status: ValidationStatus",
                   validated_until, dcv_method, digicert_domain_id, dcv_token,
                   dcv_token_expires_at, created_at
            FROM domains WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name"#,
@@ -55,7 +54,7 @@ pub async fn list<R: RequiredRole>(
 /// Why a domain could not be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddDomain {
-    Added(Uuid),
+    Added(DomainId),
     AlreadyOurs,
     /// Registered to another institution; which one is deliberately not said.
     TakenElsewhere,
@@ -125,7 +124,7 @@ async fn insert(
         r#"INSERT INTO domains (institution_id, name, staff_assigned, created_at, updated_at)
            VALUES ($1, $2, $3, $4, $4)
            ON CONFLICT (name) WHERE removed_at IS NULL DO NOTHING
-           RETURNING id"#,
+           RETURNING id AS "id: DomainId""#,
         institution_id as InstitutionId,
         name.as_str(),
         staff_assigned,
@@ -163,12 +162,12 @@ async fn insert(
 pub async fn lock(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    id: Uuid,
+    id: DomainId,
 ) -> sqlx::Result<Option<DomainName>> {
     let name = sqlx::query_scalar!(
         "SELECT name FROM domains WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL FOR UPDATE",
         scope.institution_id() as InstitutionId,
-        id
+        id as DomainId
     )
     .fetch_optional(&mut **tx)
     .await?;
@@ -180,13 +179,13 @@ pub async fn lock(
 pub async fn remove(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    id: Uuid,
+    id: DomainId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let removed = sqlx::query!(
         "UPDATE domains SET removed_at = $3, updated_at = $3 WHERE institution_id = $1 AND id = $2 AND removed_at IS NULL",
         scope.institution_id() as InstitutionId,
-        id,
+        id as DomainId,
         now
     )
     .execute(&mut **tx)
@@ -207,7 +206,7 @@ pub struct LiveCertificate {
 pub async fn live_certificates_using(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    domain_id: Uuid,
+    domain_id: DomainId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<LiveCertificate>> {
     sqlx::query_as!(
@@ -221,7 +220,7 @@ pub async fn live_certificates_using(
            ORDER BY o.created_at DESC
            LIMIT 20"#,
         scope.institution_id() as InstitutionId,
-        domain_id,
+        domain_id as DomainId,
         now
     )
     .fetch_all(&mut **tx)

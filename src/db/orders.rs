@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::OrderStatus;
-use crate::domain::{InstitutionId, OrderId};
+use crate::domain::{DomainId, InstitutionId, OrderId};
 
 /// What an admin asked for, as written to the order row.
 #[derive(Debug, Clone)]
@@ -89,14 +89,14 @@ pub async fn insert_email(
     scope: &InstitutionScope<Admin>,
     order_id: OrderId,
     email: &str,
-    domain_id: Uuid,
+    domain_id: DomainId,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO order_emails (institution_id, order_id, email, domain_id) VALUES ($1, $2, $3, $4)",
         scope.institution_id() as InstitutionId,
         order_id as OrderId,
         email,
-        domain_id
+        domain_id as DomainId
     )
     .execute(&mut **tx)
     .await?;

@@ -3,10 +3,9 @@
 //! row, its DigiCert organization, so a link changed meanwhile is never overwritten).
 use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::db::institutions::SyncTarget;
-use crate::domain::InstitutionId;
+use crate::domain::{DomainId, InstitutionId};
 
 /// The cached organization validation, locked for the sync's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +58,7 @@ pub async fn store_organization(
 /// One of our current domains as cached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedDomain {
-    pub id: Uuid,
+    pub id: DomainId,
     pub name: String,
     pub validation_status: String,
     pub validated_until: Option<OffsetDateTime>,
@@ -71,7 +70,7 @@ pub async fn lock_domains(
 ) -> sqlx::Result<Vec<CachedDomain>> {
     sqlx::query_as!(
         CachedDomain,
-        r#"SELECT id, name, validation_status, validated_until FROM domains
+        r#"SELECT id AS "id: DomainId", name, validation_status, validated_until FROM domains
            WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name FOR UPDATE"#,
         target.institution_id() as InstitutionId
     )
@@ -92,7 +91,7 @@ pub struct DomainValidation<'a> {
 pub async fn store_domain(
     tx: &mut Transaction<'_, Postgres>,
     target: &SyncTarget,
-    domain_id: Uuid,
+    domain_id: DomainId,
     validation: &DomainValidation<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
@@ -103,7 +102,7 @@ pub async fn store_domain(
                synced_at = $7, updated_at = $7
            WHERE institution_id = $1 AND id = $2"#,
         target.institution_id() as InstitutionId,
-        domain_id,
+        domain_id as DomainId,
         validation.status,
         validation.validated_until,
         validation.dcv_method,

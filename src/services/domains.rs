@@ -3,14 +3,13 @@
 //! assigning a name despite another institution's names above or below it, and
 //! removing (never while a live certificate uses the domain).
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope};
 use crate::db::domains::{AddDomain, LiveCertificate};
 use crate::domain::InstitutionId;
-use crate::domain::{DomainName, DomainNameError};
+use crate::domain::{DomainId, DomainName, DomainNameError};
 use crate::state::AppState;
 
 /// Parses a typed domain by the rule of whoever adds it: institution admins only
@@ -94,7 +93,7 @@ pub async fn remove(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    domain_id: Uuid,
+    domain_id: DomainId,
     confirmation: &str,
 ) -> anyhow::Result<RemoveOutcome> {
     let now = state.clock.now();

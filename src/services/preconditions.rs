@@ -142,7 +142,7 @@ mod tests {
 
     fn domain(name: &str, status: &str, until: Option<OffsetDateTime>) -> Domain {
         Domain {
-            id: Uuid::nil(),
+            id: Uuid::nil().into(),
             name: DomainName::from_trusted(name.into()),
             validation_status: stored(status),
             validated_until: until,

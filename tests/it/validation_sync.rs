@@ -208,7 +208,7 @@ async fn unmet_for(app: &TestApp, institution: Uuid, email: &str) -> Vec<Unmet> 
         .into_iter()
         .map(
             |(id, name, status, until, created_at)| tcs_portal::db::domains::Domain {
-                id,
+                id: id.into(),
                 name: DomainName::parse(&name).unwrap(),
                 validation_status: status,
                 validated_until: until,

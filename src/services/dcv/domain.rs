@@ -1,16 +1,15 @@
 //! A domain's DCV with DigiCert: submit it with `dns-txt-token`, then "check
 //! now" asks DigiCert to look for the TXT record (or issues a new value once the
 //! old one expired).
-use digicert::types::{DcvMethod, DcvToken, DomainId, NewDomain, OrganizationId, ValidationType};
+use digicert::types::{DcvMethod, DcvToken, NewDomain, OrganizationId, ValidationType};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::{DcvNotice, notice_for};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::dcv::{self as db, DcvDomain, IssuedToken};
 use crate::db::institutions::SyncTarget;
-use crate::domain::ValidationStatus;
+use crate::domain::{DomainId, ValidationStatus};
 use crate::services::validation_sync::{Syncer, observed};
 use crate::state::AppState;
 
@@ -39,7 +38,7 @@ pub async fn submit_new(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    domain_id: Uuid,
+    domain_id: DomainId,
 ) -> anyhow::Result<Option<DcvNotice>> {
     let (syncer, target) = match prepare(state, scope).await? {
         Ok(ready) => ready,
@@ -58,7 +57,7 @@ pub async fn check(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    domain_id: Uuid,
+    domain_id: DomainId,
 ) -> anyhow::Result<Option<DcvNotice>> {
     let Some(domain) = db::domain(&state.db, scope, domain_id).await? else {
         return Ok(None);
@@ -79,7 +78,7 @@ async fn check_domain(
     let Some(digicert_id) = domain
         .digicert_domain_id
         .and_then(|id| u64::try_from(id).ok())
-        .map(DomainId)
+        .map(digicert::types::DomainId)
     else {
         return Ok(submit(&syncer, &target, meta, scope, &domain).await?);
     };
@@ -174,7 +173,7 @@ async fn renew_token(
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
     domain: &DcvDomain,
-    digicert_id: DomainId,
+    digicert_id: digicert::types::DomainId,
 ) -> anyhow::Result<DcvNotice> {
     let fresh = match syncer
         .call(|| syncer.client().new_dcv_token(digicert_id))

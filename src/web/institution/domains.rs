@@ -4,13 +4,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{Admin, InstitutionScope, Read};
 use crate::db::domains::{AddDomain, Domain, LiveCertificate};
+use crate::domain::{DomainId, InstitutionId};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::dcv::{self, DcvNotice};
@@ -182,7 +182,7 @@ pub async fn check(
     State(state): State<AppState>,
     meta: RequestMeta,
     scope: InstitutionScope<Admin>,
-    Path((_, domain_id)): Path<(Uuid, Uuid)>,
+    Path((_, domain_id)): Path<(InstitutionId, DomainId)>,
     CsrfForm(_): CsrfForm<EmptyForm>,
 ) -> Result<Response, AppError> {
     let notice = dcv::domain::check(&state, &meta, &scope, domain_id)
@@ -205,7 +205,7 @@ pub async fn remove(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
-    Path((_, domain_id)): Path<(Uuid, Uuid)>,
+    Path((_, domain_id)): Path<(InstitutionId, DomainId)>,
     CsrfForm(form): CsrfForm<RemoveForm>,
 ) -> Result<Response, AppError> {
     let (status, notice, in_use) = match crate::services::domains::remove(
