@@ -10,9 +10,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
 use sqlx::{Postgres, Transaction};
-use uuid::Uuid;
 
-use crate::domain::InstitutionId;
+use crate::domain::{AccountId, InstitutionId};
 
 use crate::config::Settings;
 
@@ -46,7 +45,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
 #[derive(Debug, Clone)]
 pub struct AuditEvent {
     pub action: &'static str,
-    pub actor: Option<Uuid>,
+    pub actor: Option<AccountId>,
     pub actor_label: Option<String>,
     pub institution: Option<InstitutionId>,
     pub target: Option<String>,
@@ -65,7 +64,7 @@ impl AuditEvent {
         }
     }
 
-    pub fn actor(mut self, account: Uuid) -> Self {
+    pub fn actor(mut self, account: AccountId) -> Self {
         self.actor = Some(account);
         self
     }

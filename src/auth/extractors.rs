@@ -121,7 +121,7 @@ impl StaffScope {
         self.role
     }
 
-    pub fn account_id(&self) -> uuid::Uuid {
+    pub fn account_id(&self) -> crate::domain::AccountId {
         self.current.account.id
     }
 }

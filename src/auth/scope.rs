@@ -12,11 +12,10 @@ use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use uuid::Uuid;
 
 use crate::auth::CurrentAccount;
 use crate::db::institutions::InstitutionHeader;
-use crate::domain::{InstitutionId, InstitutionRole, StaffRole, TcsStatus};
+use crate::domain::{AccountId, InstitutionId, InstitutionRole, StaffRole, TcsStatus};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -64,7 +63,7 @@ impl<R: RequiredRole> InstitutionScope<R> {
         self.acting
     }
 
-    pub fn account_id(&self) -> Uuid {
+    pub fn account_id(&self) -> AccountId {
         self.current.account.id
     }
 

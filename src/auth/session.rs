@@ -14,8 +14,8 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
-use uuid::Uuid;
 
+use crate::domain::AccountId;
 use crate::error::AppError;
 
 pub const COOKIE_NAME: &str = "__Host-tcs_session";
@@ -30,7 +30,7 @@ const AUTH_KEY: &str = "auth";
 /// Who is logged in on this session, and how far they got.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthState {
-    pub account_id: Uuid,
+    pub account_id: AccountId,
     pub session_epoch: i32,
     /// False between a correct password and a correct second factor.
     pub mfa_done: bool,
@@ -61,7 +61,7 @@ pub async fn renew(session: &Session) -> Result<(), AppError> {
 /// Starts a logged-in (but not yet MFA-verified) session, renewed.
 pub async fn begin_login(
     session: &Session,
-    account_id: Uuid,
+    account_id: AccountId,
     session_epoch: i32,
     now: OffsetDateTime,
 ) -> Result<(), AppError> {

@@ -1,13 +1,12 @@
 //! Accounts: credentials, second factor state, login counters and session epochs.
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-use crate::domain::StaffRole;
+use crate::domain::{AccountId, StaffRole};
 
 #[derive(Debug, Clone)]
 pub struct Account {
-    pub id: Uuid,
+    pub id: AccountId,
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
@@ -39,7 +38,7 @@ impl Account {
 }
 
 struct AccountRow {
-    id: Uuid,
+    id: AccountId,
     email: String,
     display_name: String,
     password_hash: String,
@@ -77,7 +76,7 @@ impl From<AccountRow> for Account {
 pub async fn find_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Account>> {
     let row = sqlx::query_as!(
         AccountRow,
-        r#"SELECT id, email, display_name, password_hash, staff_role, status, session_epoch,
+        r#"SELECT id AS "id: AccountId", email, display_name, password_hash, staff_role, status, session_epoch,
                   failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
                   totp_last_step, password_check_blocked_until
            FROM accounts WHERE email = $1"#,
@@ -88,14 +87,17 @@ pub async fn find_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Ac
     Ok(row.map(Account::from))
 }
 
-pub async fn find_by_id(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Account>> {
+pub async fn find_by_id(
+    executor: impl PgExecutor<'_>,
+    id: AccountId,
+) -> sqlx::Result<Option<Account>> {
     let row = sqlx::query_as!(
         AccountRow,
-        r#"SELECT id, email, display_name, password_hash, staff_role, status, session_epoch,
+        r#"SELECT id AS "id: AccountId", email, display_name, password_hash, staff_role, status, session_epoch,
                   failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
                   totp_last_step, password_check_blocked_until
            FROM accounts WHERE id = $1"#,
-        id
+        id as AccountId
     )
     .fetch_optional(executor)
     .await?;
@@ -106,15 +108,15 @@ pub async fn find_by_id(executor: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result
 /// concurrent second-factor checks cannot both accept the same code.
 pub async fn lock_by_id(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: AccountId,
 ) -> sqlx::Result<Option<Account>> {
     let row = sqlx::query_as!(
         AccountRow,
-        r#"SELECT id, email, display_name, password_hash, staff_role, status, session_epoch,
+        r#"SELECT id AS "id: AccountId", email, display_name, password_hash, staff_role, status, session_epoch,
                   failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
                   totp_last_step, password_check_blocked_until
            FROM accounts WHERE id = $1 FOR UPDATE"#,
-        id
+        id as AccountId
     )
     .fetch_optional(&mut **tx)
     .await?;
@@ -132,12 +134,12 @@ pub struct NewAccount<'a> {
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
     account: NewAccount<'_>,
-) -> sqlx::Result<Option<Uuid>> {
+) -> sqlx::Result<Option<AccountId>> {
     sqlx::query_scalar!(
         r#"INSERT INTO accounts (email, display_name, password_hash, staff_role)
            VALUES ($1, $2, $3, $4)
            ON CONFLICT (email) DO NOTHING
-           RETURNING id"#,
+           RETURNING id AS "id: AccountId""#,
         account.email,
         account.display_name,
         account.password_hash,
@@ -152,7 +154,7 @@ pub async fn insert(
 /// 2 min, 4 min… capped at an hour). Returns the new lock end, if any.
 pub async fn record_failure(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<OffsetDateTime>> {
     sqlx::query_scalar!(
@@ -164,17 +166,17 @@ pub async fn record_failure(
                updated_at = $2
            WHERE id = $1
            RETURNING locked_until"#,
-        id,
+        id as AccountId,
         now
     )
     .fetch_one(&mut **tx)
     .await
 }
 
-pub async fn clear_failures(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> sqlx::Result<()> {
+pub async fn clear_failures(tx: &mut Transaction<'_, Postgres>, id: AccountId) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0",
-        id
+        id as AccountId
     )
     .execute(&mut **tx)
     .await?;
@@ -187,7 +189,7 @@ pub async fn clear_failures(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> sql
 /// failure started one.
 pub async fn record_password_check_failure(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<OffsetDateTime>> {
     let row = sqlx::query!(
@@ -199,7 +201,7 @@ pub async fn record_password_check_failure(
                updated_at = $2
            WHERE id = $1
            RETURNING password_check_failures, password_check_blocked_until"#,
-        id,
+        id as AccountId,
         now
     )
     .fetch_one(&mut **tx)
@@ -211,21 +213,21 @@ pub async fn record_password_check_failure(
 
 pub async fn clear_password_check_failures(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: AccountId,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE accounts SET password_check_failures = 0 WHERE id = $1 AND password_check_failures > 0",
-        id
+        id as AccountId
     )
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-pub async fn set_pending_totp(pool: &PgPool, id: Uuid, sealed: &[u8]) -> sqlx::Result<()> {
+pub async fn set_pending_totp(pool: &PgPool, id: AccountId, sealed: &[u8]) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE accounts SET totp_pending_sealed = $2, updated_at = now() WHERE id = $1 AND totp_secret_sealed IS NULL",
-        id,
+        id as AccountId,
         sealed
     )
     .execute(pool)
@@ -237,7 +239,7 @@ pub async fn set_pending_totp(pool: &PgPool, id: Uuid, sealed: &[u8]) -> sqlx::R
 /// confirming code so it cannot be replayed at the next login.
 pub async fn confirm_totp(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: AccountId,
     sealed: &[u8],
     step: i64,
     now: OffsetDateTime,
@@ -247,7 +249,7 @@ pub async fn confirm_totp(
            SET totp_secret_sealed = $2, totp_pending_sealed = NULL, totp_last_step = $3,
                mfa_enrolled_at = $4, updated_at = $4
            WHERE id = $1 AND totp_secret_sealed IS NULL AND totp_pending_sealed = $2"#,
-        id,
+        id as AccountId,
         sealed,
         step,
         now
@@ -259,12 +261,12 @@ pub async fn confirm_totp(
 
 pub async fn set_totp_last_step(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: AccountId,
     step: i64,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE accounts SET totp_last_step = $2 WHERE id = $1",
-        id,
+        id as AccountId,
         step
     )
     .execute(&mut **tx)
@@ -276,7 +278,7 @@ pub async fn set_totp_last_step(
 /// the account. Returns the new epoch.
 pub async fn change_password(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: AccountId,
     password_hash: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<i32> {
@@ -285,7 +287,7 @@ pub async fn change_password(
            SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = $3
            WHERE id = $1
            RETURNING session_epoch"#,
-        id,
+        id as AccountId,
         password_hash,
         now
     )
@@ -297,7 +299,7 @@ pub async fn change_password(
 /// Only `demo` uses it, to print a working login.
 pub async fn replace_totp(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: AccountId,
     sealed: &[u8],
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
@@ -306,7 +308,7 @@ pub async fn replace_totp(
            SET totp_secret_sealed = $2, totp_pending_sealed = NULL, totp_last_step = NULL,
                mfa_enrolled_at = $3, failed_logins = 0, locked_until = NULL, updated_at = $3
            WHERE id = $1"#,
-        id,
+        id as AccountId,
         sealed,
         now
     )
@@ -320,7 +322,7 @@ pub async fn replace_totp(
 pub async fn staff_set_active(
     tx: &mut Transaction<'_, Postgres>,
     _staff: &crate::auth::StaffAdmin,
-    id: Uuid,
+    id: AccountId,
     active: bool,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
@@ -330,7 +332,7 @@ pub async fn staff_set_active(
                session_epoch = session_epoch + CASE WHEN $2 THEN 0 ELSE 1 END,
                updated_at = $3
            WHERE id = $1 AND status <> CASE WHEN $2 THEN 'active' ELSE 'disabled' END"#,
-        id,
+        id as AccountId,
         active,
         now
     )

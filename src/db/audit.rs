@@ -2,10 +2,9 @@
 use serde_json::Value;
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::domain::{InstitutionId, OrderId};
+use crate::domain::{AccountId, InstitutionId, OrderId};
 
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
@@ -17,7 +16,7 @@ pub async fn insert(
                (actor_account_id, actor_label, institution_id, action, target, ip, request_id, details, hash)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ''::bytea)
            RETURNING id"#,
-        event.actor,
+        event.actor as Option<AccountId>,
         event.actor_label,
         event.institution as Option<InstitutionId>,
         event.action,
@@ -35,7 +34,7 @@ pub async fn insert(
 pub struct AuditRow {
     pub id: i64,
     pub at: OffsetDateTime,
-    pub actor_account_id: Option<Uuid>,
+    pub actor_account_id: Option<AccountId>,
     pub actor_email: Option<String>,
     pub actor_label: Option<String>,
     pub institution_id: Option<InstitutionId>,
@@ -79,7 +78,7 @@ async fn query_events(
 ) -> sqlx::Result<Vec<AuditRow>> {
     sqlx::query_as!(
         AuditRow,
-        r#"SELECT e.id, e.at, e.actor_account_id, a.email AS "actor_email?", e.actor_label,
+        r#"SELECT e.id, e.at, e.actor_account_id AS "actor_account_id: AccountId", a.email AS "actor_email?", e.actor_label,
                   e.institution_id AS "institution_id: InstitutionId", e.action, e.target, host(e.ip) AS ip, e.request_id, e.details
            FROM audit_events e
            LEFT JOIN accounts a ON a.id = e.actor_account_id
@@ -158,7 +157,7 @@ pub async fn list_for_order<R: crate::auth::scope::RequiredRole>(
 ) -> sqlx::Result<Vec<AuditRow>> {
     sqlx::query_as!(
         AuditRow,
-        r#"SELECT e.id, e.at, e.actor_account_id, a.email AS "actor_email?", e.actor_label,
+        r#"SELECT e.id, e.at, e.actor_account_id AS "actor_account_id: AccountId", a.email AS "actor_email?", e.actor_label,
                   e.institution_id AS "institution_id: InstitutionId", e.action, e.target, host(e.ip) AS ip, e.request_id, e.details
            FROM audit_events e
            LEFT JOIN accounts a ON a.id = e.actor_account_id

@@ -2,12 +2,11 @@
 //! changing institutions across the board are staff functions.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::auth::{StaffAdmin, StaffScope};
 use crate::domain::institution::NewInstitution;
-use crate::domain::{InstitutionId, TcsStatus, ValidationStatus};
+use crate::domain::{AccountId, InstitutionId, TcsStatus, ValidationStatus};
 
 /// What every page of an institution needs to know about it.
 #[derive(Debug, Clone)]
@@ -343,14 +342,14 @@ pub async fn staff_reactivate(
 /// The institutions an account is an active member of, for the switcher.
 pub async fn memberships_of(
     pool: &PgPool,
-    account_id: Uuid,
+    account_id: AccountId,
 ) -> sqlx::Result<Vec<(InstitutionId, String, String)>> {
     let rows = sqlx::query!(
         r#"SELECT i.id AS "id: InstitutionId", i.short_name, m.role
            FROM memberships m JOIN institutions i ON i.id = m.institution_id
            WHERE m.account_id = $1 AND m.status = 'active'
            ORDER BY lower(i.short_name)"#,
-        account_id
+        account_id as AccountId
     )
     .fetch_all(pool)
     .await?;

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::InstitutionId;
-use crate::domain::{InstitutionRole, StaffRole};
+use crate::domain::{AccountId, InstitutionRole, StaffRole};
 
 /// What accepting an invitation makes of the invitee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub struct NewInvitation<'a> {
     pub token_hash: &'a [u8],
     pub email: &'a str,
     pub display_name: &'a str,
-    pub invited_by: Option<Uuid>,
+    pub invited_by: Option<AccountId>,
     pub expires_at: OffsetDateTime,
 }
 
@@ -112,7 +112,7 @@ async fn insert(
         invitation.display_name,
         kind.as_str(),
         institution_id as Option<InstitutionId>,
-        invitation.invited_by,
+        invitation.invited_by as Option<AccountId>,
         invitation.expires_at,
     )
     .fetch_one(&mut **tx)

@@ -1,11 +1,10 @@
 //! Who administers or audits an institution.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
-use crate::domain::InstitutionId;
 use crate::domain::InstitutionRole;
+use crate::domain::{AccountId, InstitutionId};
 
 /// The scope extractor's membership check: the role of an *active* membership
 /// of an *active* account, or nothing.
@@ -21,14 +20,14 @@ use crate::domain::InstitutionRole;
 pub async fn active_role(
     pool: &PgPool,
     institution_id: InstitutionId,
-    account_id: Uuid,
+    account_id: AccountId,
 ) -> sqlx::Result<Option<InstitutionRole>> {
     let role = sqlx::query_scalar!(
         r#"SELECT m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
            WHERE m.institution_id = $1 AND m.account_id = $2
              AND m.status = 'active' AND a.status = 'active'"#,
         institution_id as InstitutionId,
-        account_id
+        account_id as AccountId
     )
     .fetch_optional(pool)
     .await?;
@@ -37,7 +36,7 @@ pub async fn active_role(
 
 #[derive(Debug, Clone)]
 pub struct Member {
-    pub account_id: Uuid,
+    pub account_id: AccountId,
     pub email: String,
     pub display_name: String,
     pub role: InstitutionRole,
@@ -51,7 +50,7 @@ pub async fn list<R: RequiredRole>(
     scope: &InstitutionScope<R>,
 ) -> sqlx::Result<Vec<Member>> {
     let rows = sqlx::query!(
-        r#"SELECT a.id, a.email, a.display_name, m.role, a.status, a.totp_secret_sealed IS NOT NULL AS "mfa!",
+        r#"SELECT a.id AS "id: AccountId", a.email, a.display_name, m.role, a.status, a.totp_secret_sealed IS NOT NULL AS "mfa!",
                   m.created_at
            FROM memberships m JOIN accounts a ON a.id = m.account_id
            WHERE m.institution_id = $1 AND m.status = 'active'
@@ -83,7 +82,7 @@ pub async fn list<R: RequiredRole>(
 pub async fn add_from_invitation(
     tx: &mut Transaction<'_, Postgres>,
     invitation: &crate::db::invitations::Invitation,
-    account_id: Uuid,
+    account_id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let (Some(institution_id), Some(role)) = (
@@ -100,7 +99,7 @@ pub async fn add_from_invitation(
                    updated_at = EXCLUDED.updated_at
                WHERE memberships.status <> 'active'"#,
         institution_id as InstitutionId,
-        account_id,
+        account_id as AccountId,
         role.as_str(),
         now
     )
@@ -127,7 +126,7 @@ pub enum MembershipChange {
 pub async fn change_role(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    account_id: Uuid,
+    account_id: AccountId,
     role: InstitutionRole,
     now: OffsetDateTime,
 ) -> sqlx::Result<MembershipChange> {
@@ -144,7 +143,7 @@ pub async fn change_role(
     sqlx::query!(
         "UPDATE memberships SET role = $3, updated_at = $4 WHERE institution_id = $1 AND account_id = $2",
         scope.institution_id() as InstitutionId,
-        account_id,
+        account_id as AccountId,
         role.as_str(),
         now
     )
@@ -158,7 +157,7 @@ pub async fn change_role(
 pub async fn remove(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    account_id: Uuid,
+    account_id: AccountId,
     now: OffsetDateTime,
 ) -> sqlx::Result<MembershipChange> {
     let Some((role, admins)) = lock_members(tx, scope.institution_id(), account_id).await? else {
@@ -170,7 +169,7 @@ pub async fn remove(
     sqlx::query!(
         "UPDATE memberships SET status = 'removed', updated_at = $3 WHERE institution_id = $1 AND account_id = $2",
         scope.institution_id() as InstitutionId,
-        account_id,
+        account_id as AccountId,
         now
     )
     .execute(&mut **tx)
@@ -183,10 +182,10 @@ pub async fn remove(
 async fn lock_members(
     tx: &mut Transaction<'_, Postgres>,
     institution_id: InstitutionId,
-    account_id: Uuid,
+    account_id: AccountId,
 ) -> sqlx::Result<Option<(InstitutionRole, i64)>> {
     let rows = sqlx::query!(
-        r#"SELECT account_id, role FROM memberships
+        r#"SELECT account_id AS "account_id: AccountId", role FROM memberships
            WHERE institution_id = $1 AND status = 'active'
            FOR UPDATE"#,
         institution_id as InstitutionId

@@ -2,11 +2,10 @@
 //! ordering jobs use the `unscoped_*` ones, keyed by the order id they were given.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::OrderStatus;
-use crate::domain::{DomainId, InstitutionId, OrderId};
+use crate::domain::{AccountId, DomainId, InstitutionId, OrderId};
 
 /// What an admin asked for, as written to the order row.
 #[derive(Debug, Clone)]
@@ -20,7 +19,7 @@ pub struct NewOrderRow<'a> {
     pub csr_pem: Option<&'a str>,
     pub reference: &'a str,
     pub idempotency_key: &'a str,
-    pub requested_by: Uuid,
+    pub requested_by: AccountId,
     /// Written into the search text of the list.
     pub emails: Vec<&'a str>,
 }
@@ -45,7 +44,7 @@ pub async fn insert(
            RETURNING id AS "id: OrderId""#,
         scope.institution_id() as InstitutionId,
         order.common_name,
-        order.requested_by,
+        order.requested_by as AccountId,
         order.product,
         order.profile_type,
         order.given_name,
@@ -117,7 +116,7 @@ pub struct OrderRecord {
     pub validity_years: i32,
     pub csr_pem: Option<String>,
     pub reference: Option<String>,
-    pub requested_by: Option<Uuid>,
+    pub requested_by: Option<AccountId>,
     pub digicert_org_id: Option<i64>,
     pub digicert_order_id: Option<i64>,
     pub digicert_status: Option<String>,
@@ -178,7 +177,7 @@ pub async fn unscoped_get(pool: &PgPool, id: OrderId) -> sqlx::Result<Option<Ord
         r#"SELECT o.id AS "id: OrderId", o.institution_id AS "institution_id: InstitutionId", o.status AS "status: OrderStatus", o.product,
                   o.profile_type, o.given_name,
                   o.surname, o.common_name, o.validity_years, o.csr_pem, o.reference,
-                  o.requested_by, i.digicert_org_id, o.digicert_order_id, o.digicert_status,
+                  o.requested_by AS "requested_by: AccountId", i.digicert_org_id, o.digicert_order_id, o.digicert_status,
                   o.email_validation, o.last_error, o.chain_pem, o.serial_number,
                   o.not_before, o.not_after, o.submit_attempts,
                   ARRAY(SELECT e.email FROM order_emails e

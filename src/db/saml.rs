@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::{StaffAdmin, StaffScope};
-use crate::domain::InstitutionId;
+use crate::domain::{AccountId, InstitutionId};
 
 pub struct SpKeyRow {
     pub id: Uuid,
@@ -289,7 +289,7 @@ pub struct NewRequest<'a> {
     pub browser_hash: &'a [u8],
     pub institution_id: InstitutionId,
     pub idp_entity_id: &'a str,
-    pub link_account_id: Option<Uuid>,
+    pub link_account_id: Option<AccountId>,
     pub expires_at: OffsetDateTime,
 }
 
@@ -310,7 +310,7 @@ pub async fn insert_request(
         request.browser_hash,
         request.institution_id as InstitutionId,
         request.idp_entity_id,
-        request.link_account_id,
+        request.link_account_id as Option<AccountId>,
         request.expires_at
     )
     .execute(pool)
@@ -322,7 +322,7 @@ pub struct StoredRequest {
     pub request_id: String,
     pub institution_id: InstitutionId,
     pub idp_entity_id: String,
-    pub link_account_id: Option<Uuid>,
+    pub link_account_id: Option<AccountId>,
 }
 
 /// Spends the browser's outstanding request: whatever the response turns out to be, the
@@ -334,7 +334,8 @@ pub async fn take_request(
 ) -> sqlx::Result<Option<StoredRequest>> {
     let taken = sqlx::query!(
         r#"DELETE FROM saml_requests WHERE browser_hash = $1
-           RETURNING request_id, institution_id AS "institution_id: InstitutionId", idp_entity_id, link_account_id, expires_at"#,
+           RETURNING request_id, institution_id AS "institution_id: InstitutionId", idp_entity_id,
+                     link_account_id AS "link_account_id: AccountId", expires_at"#,
         browser_hash
     )
     .fetch_optional(pool)
@@ -381,7 +382,7 @@ pub async fn link_identity(
     tx: &mut Transaction<'_, Postgres>,
     idp_entity_id: &str,
     stable_id: &str,
-    account_id: Uuid,
+    account_id: AccountId,
     institution_id: InstitutionId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
@@ -391,10 +392,10 @@ pub async fn link_identity(
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (idp_entity_id, stable_id)
              DO UPDATE SET idp_entity_id = EXCLUDED.idp_entity_id
-           RETURNING account_id"#,
+           RETURNING account_id AS "account_id: AccountId""#,
         idp_entity_id,
         stable_id,
-        account_id,
+        account_id as AccountId,
         institution_id as InstitutionId,
         now
     )
@@ -407,9 +408,10 @@ pub async fn linked_account(
     pool: &PgPool,
     idp_entity_id: &str,
     stable_id: &str,
-) -> sqlx::Result<Option<Uuid>> {
+) -> sqlx::Result<Option<AccountId>> {
     sqlx::query_scalar!(
-        "SELECT account_id FROM federated_identities WHERE idp_entity_id = $1 AND stable_id = $2",
+        r#"SELECT account_id AS "account_id: AccountId" FROM federated_identities
+           WHERE idp_entity_id = $1 AND stable_id = $2"#,
         idp_entity_id,
         stable_id
     )
@@ -418,10 +420,10 @@ pub async fn linked_account(
 }
 
 /// The identities linked to an account, for its account page.
-pub async fn identities_of(pool: &PgPool, account_id: Uuid) -> sqlx::Result<Vec<String>> {
+pub async fn identities_of(pool: &PgPool, account_id: AccountId) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
         "SELECT idp_entity_id FROM federated_identities WHERE account_id = $1 ORDER BY linked_at",
-        account_id
+        account_id as AccountId
     )
     .fetch_all(pool)
     .await

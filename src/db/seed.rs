@@ -3,10 +3,9 @@
 //! in the demo.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::domain::OrderStatus;
-use crate::domain::{InstitutionId, OrderId};
+use crate::domain::{AccountId, InstitutionId, OrderId};
 
 pub struct DemoInstitution<'a> {
     pub slug: &'a str,
@@ -77,14 +76,14 @@ pub async fn domain(
 pub async fn membership(
     tx: &mut Transaction<'_, Postgres>,
     institution_id: InstitutionId,
-    account_id: Uuid,
+    account_id: AccountId,
     role: &str,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         r#"INSERT INTO memberships (institution_id, account_id, role) VALUES ($1, $2, $3)
            ON CONFLICT (institution_id, account_id) DO UPDATE SET role = EXCLUDED.role, status = 'active'"#,
         institution_id as InstitutionId,
-        account_id,
+        account_id as AccountId,
         role
     )
     .execute(&mut **tx)
@@ -104,7 +103,7 @@ pub struct DemoOrder<'a> {
     pub common_name: &'a str,
     pub email: &'a str,
     pub domain_name: &'a str,
-    pub requested_by: Uuid,
+    pub requested_by: AccountId,
     pub csr_pem: Option<&'a str>,
     pub digicert_order_id: Option<i64>,
     pub digicert_status: Option<&'a str>,
@@ -155,7 +154,7 @@ pub async fn order(
         demo.given_name,
         demo.surname,
         demo.common_name,
-        demo.requested_by,
+        demo.requested_by as AccountId,
         demo.csr_pem,
         demo.reference,
         demo.digicert_status,

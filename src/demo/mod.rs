@@ -14,7 +14,6 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{recovery, totp};
@@ -22,7 +21,7 @@ use crate::config::{DigicertSettings, MailTransportKind, Settings};
 use crate::crypto::MasterKey;
 use crate::db::accounts::NewAccount;
 use crate::db::seed::DemoInstitution;
-use crate::domain::{InstitutionId, StaffRole};
+use crate::domain::{AccountId, InstitutionId, StaffRole};
 use crate::state::AppState;
 
 /// Options of `tcs-portal demo`.
@@ -347,7 +346,7 @@ fn institutions(now: OffsetDateTime) -> Vec<(DemoInstitution<'static>, Vec<DemoD
 struct Seeded {
     logins: Vec<DemoLogin>,
     institutions: HashMap<&'static str, InstitutionId>,
-    accounts: HashMap<&'static str, Uuid>,
+    accounts: HashMap<&'static str, AccountId>,
 }
 
 async fn seed(
@@ -420,7 +419,7 @@ async fn seed_account(
     person: &DemoPerson,
     hash: &str,
     now: OffsetDateTime,
-) -> anyhow::Result<(Uuid, DemoLogin)> {
+) -> anyhow::Result<(AccountId, DemoLogin)> {
     let id = match crate::db::accounts::find_by_email(pool, person.email).await? {
         Some(existing) => {
             crate::db::accounts::change_password(tx, existing.id, hash, now).await?;

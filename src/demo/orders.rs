@@ -16,9 +16,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::seed::{self, DemoOrder};
-use crate::domain::EmailAddress;
 use crate::domain::InstitutionId;
 use crate::domain::OrderStatus;
+use crate::domain::{AccountId, EmailAddress};
 use crate::services::enrollment::link::{self, Recipient};
 use crate::services::ordering;
 use crate::services::ordering::request::{self, RequestSpec};
@@ -131,7 +131,7 @@ const STILLS: &[Still] = &[
 pub async fn seed_stills(
     state: &AppState,
     institution_id: InstitutionId,
-    admin_id: Uuid,
+    admin_id: AccountId,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     let client = state
@@ -221,7 +221,7 @@ fn reference(still: &Still) -> String {
 pub async fn seed_awaiting_person(
     state: &AppState,
     institution_id: InstitutionId,
-    admin_id: Uuid,
+    admin_id: AccountId,
     now: OffsetDateTime,
 ) -> anyhow::Result<String> {
     let (given_name, surname) = ("Jelena", "Jovanović");

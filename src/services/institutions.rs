@@ -1,13 +1,12 @@
 //! Staff work on institutions: register, edit, suspend, reactivate; and
 //! suspending people's accounts.
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
 use crate::db::institutions::Collision;
-use crate::domain::InstitutionId;
 use crate::domain::institution::NewInstitution;
+use crate::domain::{AccountId, InstitutionId};
 use crate::state::AppState;
 
 /// Creates the institution, or says which unique field collided.
@@ -110,7 +109,7 @@ pub async fn set_account_active(
     state: &AppState,
     meta: &RequestMeta,
     staff: &StaffAdmin,
-    account_id: Uuid,
+    account_id: AccountId,
     active: bool,
     reason: &str,
 ) -> anyhow::Result<bool> {

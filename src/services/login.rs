@@ -1,16 +1,15 @@
 //! Checking an e-mail and password, with per-account lock-out and equal timing
 //! for known and unknown e-mails.
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::domain::EmailAddress;
+use crate::domain::{AccountId, EmailAddress};
 use crate::state::AppState;
 
 pub enum LoginOutcome {
     /// The password is right; the second factor comes next.
     PasswordAccepted {
-        account_id: Uuid,
+        account_id: AccountId,
         session_epoch: i32,
         mfa_enrolled: bool,
     },
@@ -89,7 +88,7 @@ pub async fn check_password(
 pub async fn record_failure(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     meta: &RequestMeta,
-    account_id: Uuid,
+    account_id: AccountId,
     now: time::OffsetDateTime,
 ) -> anyhow::Result<()> {
     if let Some(until) = crate::db::accounts::record_failure(tx, account_id, now).await?

@@ -1,15 +1,15 @@
 //! The second factor: TOTP enrolment, TOTP or recovery-code verification, and
 //! recovery-code renewal.
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{recovery, totp};
 use crate::db::accounts::Account;
+use crate::domain::AccountId;
 use crate::state::AppState;
 
 /// The associated data that ties a sealed seed to its account row.
-fn seed_context(account_id: Uuid) -> Vec<u8> {
+fn seed_context(account_id: AccountId) -> Vec<u8> {
     format!("accounts/{account_id}/totp").into_bytes()
 }
 
@@ -53,7 +53,7 @@ pub enum EnrolmentOutcome {
 pub async fn confirm_enrolment(
     state: &AppState,
     meta: &RequestMeta,
-    account_id: Uuid,
+    account_id: AccountId,
     code: &str,
 ) -> anyhow::Result<EnrolmentOutcome> {
     let now = state.clock.now();
@@ -109,7 +109,7 @@ pub enum VerifyOutcome {
 pub async fn verify_second_factor(
     state: &AppState,
     meta: &RequestMeta,
-    account_id: Uuid,
+    account_id: AccountId,
     input: &str,
 ) -> anyhow::Result<VerifyOutcome> {
     let now = state.clock.now();
@@ -190,7 +190,7 @@ pub async fn verify_second_factor(
 pub async fn regenerate_recovery_codes(
     state: &AppState,
     meta: &RequestMeta,
-    account_id: Uuid,
+    account_id: AccountId,
 ) -> anyhow::Result<Vec<String>> {
     let mut tx = state.db.begin().await?;
     let codes = replace_recovery_codes(state, &mut tx, account_id).await?;
@@ -205,7 +205,7 @@ pub async fn regenerate_recovery_codes(
 async fn replace_recovery_codes(
     state: &AppState,
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    account_id: Uuid,
+    account_id: AccountId,
 ) -> anyhow::Result<Vec<String>> {
     let codes = recovery::generate();
     let hashes: Vec<Vec<u8>> = codes

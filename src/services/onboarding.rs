@@ -5,13 +5,12 @@
 use clock::{Clock, SystemClock};
 use serde_json::json;
 use time::Duration;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::config::Settings;
 use crate::crypto::tokens;
 use crate::db::invitations::{Invitation, NewInvitation};
-use crate::domain::{DisplayName, EmailAddress, NewPassword, StaffRole};
+use crate::domain::{AccountId, DisplayName, EmailAddress, NewPassword, StaffRole};
 use crate::state::AppState;
 
 pub const INVITATION_TTL_HOURS: i64 = 72;
@@ -108,7 +107,7 @@ pub async fn addressee_has_account(
 
 pub enum AcceptOutcome {
     Accepted {
-        account_id: Uuid,
+        account_id: AccountId,
         session_epoch: i32,
     },
     /// Used, expired, revoked or unknown: the same answer for all.

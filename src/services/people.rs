@@ -10,7 +10,7 @@ use crate::auth::scope::{Admin, InstitutionScope};
 use crate::crypto::tokens;
 use crate::db::invitations::{NewInvitation, Withdrawal};
 use crate::db::memberships::MembershipChange;
-use crate::domain::{DisplayName, EmailAddress, InstitutionRole};
+use crate::domain::{AccountId, DisplayName, EmailAddress, InstitutionRole};
 use crate::mail::Mail;
 use crate::mail::templates::{InvitationMail, role_words, subject};
 use crate::services::onboarding::{INVITATION_TTL_HOURS, invitation_link};
@@ -118,7 +118,7 @@ pub async fn change_role(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    account_id: Uuid,
+    account_id: AccountId,
     role: InstitutionRole,
 ) -> anyhow::Result<MembershipChange> {
     let mut tx = state.db.begin().await?;
@@ -142,7 +142,7 @@ pub async fn remove(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    account_id: Uuid,
+    account_id: AccountId,
 ) -> anyhow::Result<MembershipChange> {
     let mut tx = state.db.begin().await?;
     let outcome =

@@ -117,7 +117,7 @@ async fn an_issued_demo_order_is_known_to_digicert_and_can_be_revoked(pool: PgPo
         &state,
         &RequestMeta::default(),
         &order,
-        Revoker::Admin(requested_by),
+        Revoker::Admin(requested_by.into()),
         RevocationReason::Superseded,
         "trying the demo",
     )

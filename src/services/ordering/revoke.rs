@@ -4,13 +4,12 @@
 //! too, leaves an audit event on the order.
 use digicert::{self, RevokeRequest};
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::enrollments;
 use crate::db::orders::{self as db, OrderRecord};
-use crate::domain::{InvalidFields, OrderId, OrderStatus, Revocation, RevocationReason};
+use crate::domain::{AccountId, InvalidFields, OrderId, OrderStatus, Revocation, RevocationReason};
 use crate::services::enrollment::{self, revoked::RevokedBy};
 use crate::state::AppState;
 
@@ -49,7 +48,7 @@ impl RevokeOutcome {
 /// Who asked for a revocation, as the audit log names them.
 #[derive(Debug, Clone)]
 pub enum Revoker {
-    Admin(Uuid),
+    Admin(AccountId),
     /// The certificate's holder, through their link; labelled by mailbox.
     Person(String),
 }

@@ -8,12 +8,11 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use samael::schema::Assertion;
-use uuid::Uuid;
 
 use super::AcceptedIdentity;
 use super::attributes::IdentityRefusal;
 use super::scope::ScopeRules;
-use crate::domain::InstitutionId;
+use crate::domain::{AccountId, InstitutionId};
 use crate::state::AppState;
 
 /// How long an assertion ID is kept when the assertion names no end of validity.
@@ -68,7 +67,7 @@ impl Refusal {
 /// An identity, and the account that asked to link it (when one did).
 pub struct Accepted {
     pub identity: AcceptedIdentity,
-    pub link_account_id: Option<Uuid>,
+    pub link_account_id: Option<AccountId>,
 }
 
 /// What the ACS learned, refused or not, for the audit log.

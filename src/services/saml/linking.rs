@@ -1,12 +1,11 @@
 //! Admins and their federated identity (issue 15 §3): linking it while logged in with
 //! password and second factor, and logging in with it afterwards. Everything is audited.
 use serde_json::json;
-use uuid::Uuid;
 
 use super::AcceptedIdentity;
 use super::acs::Refusal;
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::domain::InstitutionId;
+use crate::domain::{AccountId, InstitutionId};
 use crate::state::AppState;
 
 pub enum LinkOutcome {
@@ -28,7 +27,7 @@ fn identity_details(identity: &AcceptedIdentity) -> serde_json::Value {
 pub async fn link(
     state: &AppState,
     meta: &RequestMeta,
-    account_id: Uuid,
+    account_id: AccountId,
     identity: &AcceptedIdentity,
 ) -> anyhow::Result<LinkOutcome> {
     let mut tx = state.db.begin().await?;
@@ -63,7 +62,7 @@ pub async fn link(
 
 /// An account the identity may log in to.
 pub struct FederatedLogin {
-    pub account_id: Uuid,
+    pub account_id: AccountId,
     pub session_epoch: i32,
     /// The IdP asserted REFEDS MFA, so the portal's own second factor is not asked for.
     pub mfa_done: bool,

@@ -1,9 +1,8 @@
 //! Sending a person to their IdP: an AuthnRequest (HTTP-Redirect) whose ID the portal
 //! stores once, bound to this browser by the hash of a random value kept in its cookie.
 use samael::metadata::HTTP_REDIRECT_BINDING;
-use uuid::Uuid;
 
-use crate::domain::InstitutionId;
+use crate::domain::{AccountId, InstitutionId};
 use crate::state::AppState;
 
 /// How long a person may take at their IdP.
@@ -15,7 +14,7 @@ pub enum Purpose {
     /// Log in to the account linked to the identity.
     Login,
     /// Link the identity to this (fully logged-in) account.
-    Link(Uuid),
+    Link(AccountId),
 }
 
 /// Where to send the browser, and the value its cookie must bring back to the ACS.

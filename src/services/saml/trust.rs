@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::idp_metadata::{self, MetadataError, TrustedIdp};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
-use crate::domain::InstitutionId;
+use crate::domain::{AccountId, InstitutionId};
 use crate::mail::Mail;
 use crate::mail::templates::{MetadataRefreshFailedMail, subject};
 use crate::state::AppState;
@@ -177,7 +177,7 @@ pub enum Refreshed {
 pub async fn refresh(
     state: &AppState,
     meta: &RequestMeta,
-    actor: Option<Uuid>,
+    actor: Option<AccountId>,
     source_id: Uuid,
 ) -> anyhow::Result<Refreshed> {
     let Some(source) = crate::db::saml::source(&state.db, source_id).await? else {

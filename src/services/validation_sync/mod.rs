@@ -15,12 +15,12 @@ use digicert::types::{Domain, DomainListQuery, OrganizationId, Paging};
 use digicert::{CertCentral, Error as DigicertError};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::institutions::SyncTarget;
 use crate::db::validation_sync::{self as db, DomainValidation};
+use crate::domain::AccountId;
 use crate::state::AppState;
 
 mod notice;
@@ -35,7 +35,7 @@ const MAX_PAGES: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
     /// A person pressed "sync now".
-    Manual(Uuid),
+    Manual(AccountId),
     /// The recurring job.
     Schedule,
 }

@@ -12,7 +12,7 @@ use crate::auth::scope::RequiredRole;
 use crate::auth::{Admin, InstitutionScope, Read};
 use crate::db::invitations::{PendingInvitation, Withdrawal};
 use crate::db::memberships::{Member, MembershipChange};
-use crate::domain::{DisplayName, EmailAddress, InstitutionRole};
+use crate::domain::{AccountId, DisplayName, EmailAddress, InstitutionId, InstitutionRole};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::people::InviteOutcome;
@@ -194,7 +194,7 @@ pub async fn change_role(
     State(state): State<AppState>,
     meta: RequestMeta,
     scope: InstitutionScope<Admin>,
-    Path((_, account_id)): Path<(Uuid, Uuid)>,
+    Path((_, account_id)): Path<(InstitutionId, AccountId)>,
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> Result<Response, AppError> {
     let role = parse_role(&form.role).ok_or(AppError::Unprocessable("error.role.invalid"))?;
@@ -207,7 +207,7 @@ pub async fn remove(
     State(state): State<AppState>,
     meta: RequestMeta,
     scope: InstitutionScope<Admin>,
-    Path((_, account_id)): Path<(Uuid, Uuid)>,
+    Path((_, account_id)): Path<(InstitutionId, AccountId)>,
     CsrfForm(_): CsrfForm<crate::auth::csrf::NoFields>,
 ) -> Result<Response, AppError> {
     let outcome = crate::services::people::remove(&state, &meta, &scope, account_id).await?;

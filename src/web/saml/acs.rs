@@ -69,7 +69,7 @@ async fn answer(
 async fn link(
     state: &AppState,
     meta: &RequestMeta,
-    account_id: uuid::Uuid,
+    account_id: crate::domain::AccountId,
     identity: &AcceptedIdentity,
 ) -> Result<Response, AppError> {
     match linking::link(state, meta, account_id, identity).await? {

@@ -5,7 +5,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
@@ -13,7 +12,7 @@ use crate::auth::{StaffAdmin, StaffScope};
 use crate::db::institutions::{Collision, InstitutionFilter, InstitutionListItem};
 use crate::domain::InstitutionId;
 use crate::domain::institution::{NewInstitution, parse_name};
-use crate::domain::{RegistrationNumber, Slug, TcsStatus};
+use crate::domain::{AccountId, RegistrationNumber, Slug, TcsStatus};
 use crate::error::AppError;
 use crate::services::institutions::UpdateOutcome;
 use crate::state::AppState;
@@ -348,7 +347,7 @@ pub async fn set_account_status(
     State(state): State<AppState>,
     meta: RequestMeta,
     staff: StaffAdmin,
-    Path(account_id): Path<Uuid>,
+    Path(account_id): Path<AccountId>,
     CsrfForm(form): CsrfForm<StatusForm>,
 ) -> Result<Response, AppError> {
     let (suspend, reason) = form.parse()?;
