@@ -6,17 +6,16 @@
 //! token hash or by the enrollment id kept in that session.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope};
-use crate::domain::{InstitutionId, OrderId};
+use crate::domain::{EnrollmentId, InstitutionId, OrderId};
 
 /// Pickup attempts allowed before the throttle starts.
 pub const FREE_PICKUP_ATTEMPTS: i32 = 5;
 
 #[derive(Debug, Clone)]
 pub struct Enrollment {
-    pub id: Uuid,
+    pub id: EnrollmentId,
     pub institution_id: InstitutionId,
     pub order_id: OrderId,
     pub link_expires_at: OffsetDateTime,
@@ -36,7 +35,7 @@ pub async fn insert(
     link_token_hash: &[u8],
     link_expires_at: OffsetDateTime,
     now: OffsetDateTime,
-) -> sqlx::Result<Uuid> {
+) -> sqlx::Result<EnrollmentId> {
     unscoped_insert(
         tx,
         scope.institution_id(),
@@ -57,11 +56,11 @@ pub async fn unscoped_insert(
     link_token_hash: &[u8],
     link_expires_at: OffsetDateTime,
     now: OffsetDateTime,
-) -> sqlx::Result<Uuid> {
+) -> sqlx::Result<EnrollmentId> {
     sqlx::query_scalar!(
         r#"INSERT INTO enrollments (institution_id, order_id, link_token_hash, link_expires_at,
                                     link_sent_at, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id"#,
+           VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id AS "id: EnrollmentId""#,
         institution_id as InstitutionId,
         order_id as OrderId,
         link_token_hash,
@@ -82,7 +81,7 @@ pub async fn replace_link(
     link_token_hash: &[u8],
     link_expires_at: OffsetDateTime,
     now: OffsetDateTime,
-) -> sqlx::Result<Option<Uuid>> {
+) -> sqlx::Result<Option<EnrollmentId>> {
     sqlx::query_scalar!(
         r#"UPDATE enrollments e
            SET link_token_hash = $3, link_expires_at = $4, link_sent_at = $5, updated_at = $5
@@ -92,7 +91,7 @@ pub async fn replace_link(
              AND e.picked_up_at IS NULL AND e.key_wiped_at IS NULL
              AND o.status IN ('awaiting_person', 'queued', 'submitted', 'pending_validation',
                               'issued')
-           RETURNING e.id"#,
+           RETURNING e.id AS "id: EnrollmentId""#,
         scope.institution_id() as InstitutionId,
         order_id as OrderId,
         link_token_hash,
@@ -103,13 +102,13 @@ pub async fn replace_link(
     .await
 }
 
-pub async fn get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Enrollment>> {
+pub async fn get(pool: &PgPool, id: EnrollmentId) -> sqlx::Result<Option<Enrollment>> {
     sqlx::query_as!(
         Enrollment,
         r#"SELECT id, institution_id AS "institution_id: InstitutionId", order_id AS "order_id: OrderId", link_expires_at, confirmed_at, key_origin,
                   key_type, sealed_private_key, key_wiped_at, picked_up_at, pickup_blocked_until
            FROM enrollments WHERE id = $1"#,
-        id
+        id as EnrollmentId
     )
     .fetch_optional(pool)
     .await
@@ -159,9 +158,10 @@ pub async fn by_access_token(
     pool: &PgPool,
     token_hash: &[u8],
     now: OffsetDateTime,
-) -> sqlx::Result<Option<Uuid>> {
+) -> sqlx::Result<Option<EnrollmentId>> {
     sqlx::query_scalar!(
-        "SELECT enrollment_id FROM enrollment_access_tokens WHERE token_hash = $1 AND expires_at > $2",
+        r#"SELECT enrollment_id AS "enrollment_id: EnrollmentId" FROM enrollment_access_tokens
+           WHERE token_hash = $1 AND expires_at > $2"#,
         token_hash,
         now
     )
@@ -182,7 +182,7 @@ pub async fn insert_access_token(
            VALUES ($1, $2, $3, $4, $5)"#,
         token_hash,
         enrollment.institution_id as InstitutionId,
-        enrollment.id,
+        enrollment.id as EnrollmentId,
         expires_at,
         now
     )
@@ -205,7 +205,7 @@ pub struct KeyRecord<'a> {
 /// longer waits for the person: the caller rolls back.
 pub async fn record_key(
     tx: &mut Transaction<'_, Postgres>,
-    enrollment_id: Uuid,
+    enrollment_id: EnrollmentId,
     key: &KeyRecord<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
@@ -221,7 +221,7 @@ pub async fn record_key(
            WHERE o.institution_id = r.institution_id AND o.id = r.order_id
              AND o.status = 'awaiting_person'
            RETURNING o.id"#,
-        enrollment_id,
+        enrollment_id as EnrollmentId,
         key.origin,
         key.key_type,
         key.sealed_private_key,
@@ -239,7 +239,7 @@ pub async fn record_key(
 /// the enrollment is blocked right now (or holds no key).
 pub async fn count_pickup_attempt(
     pool: &PgPool,
-    id: Uuid,
+    id: EnrollmentId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<i32>> {
     sqlx::query_scalar!(
@@ -253,7 +253,7 @@ pub async fn count_pickup_attempt(
            WHERE id = $1 AND sealed_private_key IS NOT NULL
              AND (pickup_blocked_until IS NULL OR pickup_blocked_until <= $2)
            RETURNING pickup_attempts"#,
-        id,
+        id as EnrollmentId,
         now,
         FREE_PICKUP_ATTEMPTS
     )
@@ -264,7 +264,7 @@ pub async fn count_pickup_attempt(
 /// A right passphrase: the count starts again and the pickup is on record.
 pub async fn pickup_succeeded(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: EnrollmentId,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
@@ -272,7 +272,7 @@ pub async fn pickup_succeeded(
            SET pickup_attempts = 0, pickup_blocked_until = NULL,
                picked_up_at = COALESCE(picked_up_at, $2), updated_at = $2
            WHERE id = $1"#,
-        id,
+        id as EnrollmentId,
         now
     )
     .execute(&mut **tx)
@@ -283,13 +283,13 @@ pub async fn pickup_succeeded(
 /// Forgets the sealed key for good; `false` when it was gone already.
 pub async fn wipe_key(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: EnrollmentId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"UPDATE enrollments SET sealed_private_key = NULL, key_wiped_at = $2, updated_at = $2
            WHERE id = $1 AND sealed_private_key IS NOT NULL"#,
-        id,
+        id as EnrollmentId,
         now
     )
     .execute(&mut **tx)

@@ -13,6 +13,8 @@ pub struct Expiring {
     pub institution_id: InstitutionId,
     /// `organization` or `domain`.
     pub subject_kind: String,
+    /// The institution's or the domain's id, as `subject_kind` says: one column of the
+    /// warnings table holds both, so it stays a plain uuid here.
     pub subject_id: Uuid,
     /// The domain's name; `None` for the organization.
     pub domain: Option<String>,

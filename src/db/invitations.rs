@@ -1,11 +1,10 @@
 //! Invitations: single-use, expiring, stored by the hash of their token.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::InstitutionId;
-use crate::domain::{AccountId, InstitutionRole, StaffRole};
+use crate::domain::{AccountId, InstitutionRole, InvitationId, StaffRole};
 
 /// What accepting an invitation makes of the invitee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +44,7 @@ impl InvitationKind {
 
 #[derive(Debug, Clone)]
 pub struct Invitation {
-    pub id: Uuid,
+    pub id: InvitationId,
     pub email: String,
     pub display_name: String,
     pub kind: InvitationKind,
@@ -78,7 +77,7 @@ pub async fn insert_staff(
     tx: &mut Transaction<'_, Postgres>,
     invitation: NewInvitation<'_>,
     role: StaffRole,
-) -> sqlx::Result<Uuid> {
+) -> sqlx::Result<InvitationId> {
     insert(tx, invitation, InvitationKind::Staff(role), None).await
 }
 
@@ -88,7 +87,7 @@ pub async fn insert_for_institution(
     scope: &InstitutionScope<Admin>,
     invitation: NewInvitation<'_>,
     role: InstitutionRole,
-) -> sqlx::Result<Uuid> {
+) -> sqlx::Result<InvitationId> {
     insert(
         tx,
         invitation,
@@ -103,10 +102,10 @@ async fn insert(
     invitation: NewInvitation<'_>,
     kind: InvitationKind,
     institution_id: Option<InstitutionId>,
-) -> sqlx::Result<Uuid> {
+) -> sqlx::Result<InvitationId> {
     sqlx::query_scalar!(
         r#"INSERT INTO invitations (token_hash, email, display_name, kind, institution_id, invited_by, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"#,
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id AS "id: InvitationId""#,
         invitation.token_hash,
         invitation.email,
         invitation.display_name,
@@ -142,7 +141,7 @@ pub async fn lock_by_token_hash(
 /// accepts, cannot both go through. Another address's invitation is never found.
 pub async fn lock_addressed_to(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: InvitationId,
     email: &str,
 ) -> sqlx::Result<Option<Invitation>> {
     let row = sqlx::query_as!(
@@ -152,7 +151,7 @@ pub async fn lock_addressed_to(
            FROM invitations
            WHERE id = $1 AND email = $2 AND institution_id IS NOT NULL
            FOR UPDATE"#,
-        id,
+        id as InvitationId,
         email
     )
     .fetch_optional(&mut **tx)
@@ -161,7 +160,7 @@ pub async fn lock_addressed_to(
 }
 
 struct InvitationRow {
-    id: Uuid,
+    id: InvitationId,
     email: String,
     display_name: String,
     kind: String,
@@ -190,12 +189,12 @@ impl InvitationRow {
 
 pub async fn mark_accepted(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: InvitationId,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE invitations SET accepted_at = $2 WHERE id = $1",
-        id,
+        id as InvitationId,
         now
     )
     .execute(&mut **tx)
@@ -205,12 +204,12 @@ pub async fn mark_accepted(
 
 pub async fn mark_declined(
     tx: &mut Transaction<'_, Postgres>,
-    id: Uuid,
+    id: InvitationId,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE invitations SET declined_at = $2 WHERE id = $1",
-        id,
+        id as InvitationId,
         now
     )
     .execute(&mut **tx)
@@ -254,7 +253,7 @@ pub enum Withdrawal {
 pub async fn withdraw(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
-    id: Uuid,
+    id: InvitationId,
     now: OffsetDateTime,
 ) -> sqlx::Result<Withdrawal> {
     let open = sqlx::query_scalar!(
@@ -262,7 +261,7 @@ pub async fn withdraw(
                    AND expires_at > $3) AS "open!"
            FROM invitations WHERE institution_id = $1 AND id = $2 FOR UPDATE"#,
         scope.institution_id() as InstitutionId,
-        id,
+        id as InvitationId,
         now
     )
     .fetch_optional(&mut **tx)
@@ -274,7 +273,7 @@ pub async fn withdraw(
             sqlx::query!(
                 "UPDATE invitations SET revoked_at = $3 WHERE institution_id = $1 AND id = $2",
                 scope.institution_id() as InstitutionId,
-                id,
+                id as InvitationId,
                 now
             )
             .execute(&mut **tx)
@@ -289,7 +288,7 @@ pub async fn withdraw(
 /// have: the page must not tell whether the person already uses the portal.
 #[derive(Debug, Clone)]
 pub struct PendingInvitation {
-    pub id: Uuid,
+    pub id: InvitationId,
     pub email: String,
     pub kind: String,
     pub expires_at: OffsetDateTime,
@@ -317,7 +316,7 @@ pub async fn pending<R: RequiredRole>(
 /// An open invitation addressed to the logged-in account, with what it needs to decide.
 #[derive(Debug, Clone)]
 pub struct InvitationForYou {
-    pub id: Uuid,
+    pub id: InvitationId,
     pub institution_name_sr: String,
     pub institution_name_en: String,
     pub role: InstitutionRole,
@@ -350,7 +349,7 @@ pub async fn open_for_address(
     now: OffsetDateTime,
 ) -> sqlx::Result<Vec<InvitationForYou>> {
     let rows = sqlx::query!(
-        r#"SELECT v.id, i.name_sr, i.name_en, v.kind, a.display_name AS "invited_by?", v.expires_at
+        r#"SELECT v.id AS "id: InvitationId", i.name_sr, i.name_en, v.kind, a.display_name AS "invited_by?", v.expires_at
            FROM invitations v
            JOIN institutions i ON i.id = v.institution_id
            LEFT JOIN accounts a ON a.id = v.invited_by

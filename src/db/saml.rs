@@ -6,13 +6,12 @@
 //! federated login need.
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use crate::auth::{StaffAdmin, StaffScope};
-use crate::domain::{AccountId, InstitutionId};
+use crate::domain::{AccountId, InstitutionId, SamlSourceId, SamlSpKeyId};
 
 pub struct SpKeyRow {
-    pub id: Uuid,
+    pub id: SamlSpKeyId,
     pub certificate_der: Vec<u8>,
     pub sealed_private_key: Vec<u8>,
 }
@@ -20,7 +19,7 @@ pub struct SpKeyRow {
 pub async fn active_sp_key(pool: &PgPool) -> sqlx::Result<Option<SpKeyRow>> {
     sqlx::query_as!(
         SpKeyRow,
-        "SELECT id, certificate_der, sealed_private_key FROM saml_sp_keys WHERE active"
+        r#"SELECT id AS "id: SamlSpKeyId", certificate_der, sealed_private_key FROM saml_sp_keys WHERE active"#
     )
     .fetch_optional(pool)
     .await
@@ -29,7 +28,7 @@ pub async fn active_sp_key(pool: &PgPool) -> sqlx::Result<Option<SpKeyRow>> {
 /// Inserts the first active key unless another process got there first.
 pub async fn insert_first_sp_key(
     pool: &PgPool,
-    id: Uuid,
+    id: SamlSpKeyId,
     certificate_der: &[u8],
     sealed_private_key: &[u8],
     now: OffsetDateTime,
@@ -38,7 +37,7 @@ pub async fn insert_first_sp_key(
         r#"INSERT INTO saml_sp_keys (id, certificate_der, sealed_private_key, active, created_at)
            VALUES ($1, $2, $3, true, $4)
            ON CONFLICT (active) WHERE active DO NOTHING"#,
-        id,
+        id as SamlSpKeyId,
         certificate_der,
         sealed_private_key,
         now
@@ -49,7 +48,7 @@ pub async fn insert_first_sp_key(
 }
 
 pub struct NewSourceRow<'a> {
-    pub id: Uuid,
+    pub id: SamlSourceId,
     pub name: &'a str,
     pub kind: &'a str,
     pub url: Option<&'a str>,
@@ -66,7 +65,7 @@ pub async fn insert_source(
         r#"INSERT INTO saml_metadata_sources
              (id, name, kind, url, pinned_certificate_der, metadata_xml, refreshed_at, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"#,
-        source.id,
+        source.id as SamlSourceId,
         source.name,
         source.kind,
         source.url,
@@ -91,19 +90,22 @@ pub struct NewIdp<'a> {
 /// provides stays with that source: the first staff trusted for it wins.
 pub async fn replace_source_idps(
     tx: &mut Transaction<'_, Postgres>,
-    source_id: Uuid,
+    source_id: SamlSourceId,
     idps: &[NewIdp<'_>],
 ) -> sqlx::Result<()> {
-    sqlx::query!("DELETE FROM saml_idps WHERE source_id = $1", source_id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM saml_idps WHERE source_id = $1",
+        source_id as SamlSourceId
+    )
+    .execute(&mut **tx)
+    .await?;
     for idp in idps {
         sqlx::query!(
             r#"INSERT INTO saml_idps (entity_id, source_id, display_name, descriptor_xml, scopes)
                VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (entity_id) DO NOTHING"#,
             idp.entity_id,
-            source_id,
+            source_id as SamlSourceId,
             idp.display_name,
             idp.descriptor_xml,
             idp.scopes
@@ -116,7 +118,7 @@ pub async fn replace_source_idps(
 
 pub async fn store_refreshed(
     tx: &mut Transaction<'_, Postgres>,
-    source_id: Uuid,
+    source_id: SamlSourceId,
     metadata_xml: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
@@ -124,7 +126,7 @@ pub async fn store_refreshed(
         r#"UPDATE saml_metadata_sources
            SET metadata_xml = $2, refreshed_at = $3, last_error = NULL, last_error_at = NULL
            WHERE id = $1"#,
-        source_id,
+        source_id as SamlSourceId,
         metadata_xml,
         now
     )
@@ -135,13 +137,13 @@ pub async fn store_refreshed(
 
 pub async fn record_refresh_failure(
     tx: &mut Transaction<'_, Postgres>,
-    source_id: Uuid,
+    source_id: SamlSourceId,
     error: &str,
     now: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE saml_metadata_sources SET last_error = $2, last_error_at = $3 WHERE id = $1",
-        source_id,
+        source_id as SamlSourceId,
         error,
         now
     )
@@ -151,7 +153,7 @@ pub async fn record_refresh_failure(
 }
 
 pub struct SourceRow {
-    pub id: Uuid,
+    pub id: SamlSourceId,
     pub name: String,
     pub kind: String,
     pub url: Option<String>,
@@ -162,14 +164,14 @@ pub struct SourceRow {
     pub idp_count: i64,
 }
 
-pub async fn source(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<SourceRow>> {
+pub async fn source(pool: &PgPool, id: SamlSourceId) -> sqlx::Result<Option<SourceRow>> {
     sqlx::query_as!(
         SourceRow,
-        r#"SELECT s.id, s.name, s.kind, s.url, s.pinned_certificate_der, s.refreshed_at,
+        r#"SELECT s.id AS "id: SamlSourceId", s.name, s.kind, s.url, s.pinned_certificate_der, s.refreshed_at,
                   s.last_error, s.last_error_at,
                   (SELECT count(*) FROM saml_idps i WHERE i.source_id = s.id) AS "idp_count!"
            FROM saml_metadata_sources s WHERE s.id = $1"#,
-        id
+        id as SamlSourceId
     )
     .fetch_optional(pool)
     .await
@@ -178,7 +180,7 @@ pub async fn source(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<SourceRow>> 
 pub async fn staff_sources(pool: &PgPool, _staff: &StaffScope) -> sqlx::Result<Vec<SourceRow>> {
     sqlx::query_as!(
         SourceRow,
-        r#"SELECT s.id, s.name, s.kind, s.url, s.pinned_certificate_der, s.refreshed_at,
+        r#"SELECT s.id AS "id: SamlSourceId", s.name, s.kind, s.url, s.pinned_certificate_der, s.refreshed_at,
                   s.last_error, s.last_error_at,
                   (SELECT count(*) FROM saml_idps i WHERE i.source_id = s.id) AS "idp_count!"
            FROM saml_metadata_sources s ORDER BY s.name"#
@@ -478,8 +480,10 @@ pub async fn untrusted_among(pool: &PgPool, entity_ids: &[String]) -> sqlx::Resu
 }
 
 /// The sources refreshed from a URL, for the scheduled refresh.
-pub async fn sources_with_url(pool: &PgPool) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar!("SELECT id FROM saml_metadata_sources WHERE url IS NOT NULL ORDER BY name")
+pub async fn sources_with_url(pool: &PgPool) -> sqlx::Result<Vec<SamlSourceId>> {
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id: SamlSourceId" FROM saml_metadata_sources WHERE url IS NOT NULL ORDER BY name"#
+    )
         .fetch_all(pool)
         .await
 }

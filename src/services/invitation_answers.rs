@@ -2,11 +2,10 @@
 //! someone who already has an account joins an institution: logged in, with the second
 //! factor done, by their own choice. Declining closes the invitation.
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::accounts::Account;
-use crate::domain::InstitutionId;
+use crate::domain::{InstitutionId, InvitationId};
 use crate::state::AppState;
 
 pub enum Answer {
@@ -30,7 +29,7 @@ pub async fn answer(
     state: &AppState,
     meta: &RequestMeta,
     account: &Account,
-    invitation_id: Uuid,
+    invitation_id: InvitationId,
     choice: Choice,
 ) -> anyhow::Result<Answer> {
     let now = state.clock.now();

@@ -3,14 +3,13 @@
 use askama::Template;
 use serde_json::json;
 use time::Duration;
-use uuid::Uuid;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::scope::{Admin, InstitutionScope};
 use crate::crypto::tokens;
 use crate::db::invitations::{NewInvitation, Withdrawal};
 use crate::db::memberships::MembershipChange;
-use crate::domain::{AccountId, DisplayName, EmailAddress, InstitutionRole};
+use crate::domain::{AccountId, DisplayName, EmailAddress, InstitutionRole, InvitationId};
 use crate::mail::Mail;
 use crate::mail::templates::{InvitationMail, role_words, subject};
 use crate::services::onboarding::{INVITATION_TTL_HOURS, invitation_link};
@@ -97,7 +96,7 @@ pub async fn withdraw(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
-    invitation_id: Uuid,
+    invitation_id: InvitationId,
 ) -> anyhow::Result<Withdrawal> {
     let mut tx = state.db.begin().await?;
     let outcome =

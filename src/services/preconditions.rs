@@ -101,7 +101,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{DomainName, ValidationStatus};
+    use crate::domain::{DomainId, DomainName, InstitutionId, ValidationStatus};
     use time::Duration;
     use uuid::Uuid;
 
@@ -116,7 +116,7 @@ mod tests {
         until: Option<OffsetDateTime>,
     ) -> InstitutionDetail {
         InstitutionDetail {
-            id: Uuid::nil().into(),
+            id: InstitutionId::from(Uuid::nil()),
             slug: "etf-bg".into(),
             name_sr: "ETF".into(),
             name_en: "ETF".into(),
@@ -142,7 +142,7 @@ mod tests {
 
     fn domain(name: &str, status: &str, until: Option<OffsetDateTime>) -> Domain {
         Domain {
-            id: Uuid::nil().into(),
+            id: DomainId::from(Uuid::nil()),
             name: DomainName::from_trusted(name.into()),
             validation_status: stored(status),
             validated_until: until,

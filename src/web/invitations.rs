@@ -4,12 +4,12 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use uuid::Uuid;
 
 use crate::audit::RequestMeta;
 use crate::auth::CurrentAccount;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::db::invitations::InvitationForYou;
+use crate::domain::InvitationId;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::i18n::format;
@@ -75,7 +75,7 @@ pub async fn accept(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(current, page): WithPage<CurrentAccount>,
-    Path(invitation_id): Path<Uuid>,
+    Path(invitation_id): Path<InvitationId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     answer(
@@ -93,7 +93,7 @@ pub async fn decline(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(current, page): WithPage<CurrentAccount>,
-    Path(invitation_id): Path<Uuid>,
+    Path(invitation_id): Path<InvitationId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     answer(
@@ -112,7 +112,7 @@ async fn answer(
     meta: &RequestMeta,
     current: &CurrentAccount,
     page: &PageContext,
-    invitation_id: Uuid,
+    invitation_id: InvitationId,
     choice: Choice,
 ) -> Result<Response, AppError> {
     match crate::services::invitation_answers::answer(

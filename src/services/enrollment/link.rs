@@ -4,7 +4,6 @@ use askama::Template;
 use serde_json::json;
 use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 use super::PersonView;
 use crate::audit::{AuditEvent, RequestMeta};
@@ -12,7 +11,7 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::crypto::tokens;
 use crate::db::enrollments as db;
 use crate::db::institutions::InstitutionDetail;
-use crate::domain::{InstitutionId, OrderId};
+use crate::domain::{EnrollmentId, InstitutionId, OrderId};
 use crate::i18n::Lang;
 use crate::mail::Mail;
 use crate::mail::templates::{EnrollmentLinkMail, subject};
@@ -43,7 +42,7 @@ pub async fn start(
     order_id: OrderId,
     to: Recipient<'_>,
     now: OffsetDateTime,
-) -> anyhow::Result<Uuid> {
+) -> anyhow::Result<EnrollmentId> {
     let started = unscoped_start(tx, state, scope.institution_id(), order_id, to, now).await?;
     Ok(started.enrollment_id)
 }
@@ -51,7 +50,7 @@ pub async fn start(
 /// A started enrollment, and the link its mail carries.
 #[derive(Debug, Clone)]
 pub struct Started {
-    pub enrollment_id: Uuid,
+    pub enrollment_id: EnrollmentId,
     pub link: String,
 }
 
@@ -161,7 +160,7 @@ pub enum Opened {
     /// The first link, not yet used: the person is asked to confirm.
     Link(Box<PersonView>),
     /// An access token from a later mail: the enrollment it opens.
-    Access(Uuid),
+    Access(EnrollmentId),
     /// Used, expired, replaced or never issued.
     Unusable,
 }
@@ -191,7 +190,7 @@ pub async fn confirm(
     state: &AppState,
     meta: &RequestMeta,
     token: &str,
-) -> anyhow::Result<Option<Uuid>> {
+) -> anyhow::Result<Option<EnrollmentId>> {
     if !tokens::looks_valid(token) {
         return Ok(None);
     }

@@ -42,10 +42,9 @@ pub mod revoke;
 pub mod revoked;
 pub mod wipe;
 
-use uuid::Uuid;
-
 use crate::db::enrollments::{self as db, Enrollment};
 use crate::db::orders::{self as orders, OrderRecord};
+use crate::domain::EnrollmentId;
 use crate::state::AppState;
 
 /// Where a person's certificate stands, as their page shows it.
@@ -73,7 +72,10 @@ impl PersonView {
 }
 
 /// The enrollment a person's session is bound to, with its order.
-pub async fn load(state: &AppState, enrollment_id: Uuid) -> sqlx::Result<Option<PersonView>> {
+pub async fn load(
+    state: &AppState,
+    enrollment_id: EnrollmentId,
+) -> sqlx::Result<Option<PersonView>> {
     let Some(enrollment) = db::get(&state.db, enrollment_id).await? else {
         return Ok(None);
     };

@@ -3,9 +3,9 @@
 //! key and opened only when a response must be decrypted.
 use openssl::pkey::{PKey, Private};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, PKCS_RSA_SHA256, RsaKeySize};
-use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::domain::SamlSpKeyId;
 use crate::state::AppState;
 
 /// How long the SP certificate says it lasts; SAML ignores it, a rollover replaces the key.
@@ -25,7 +25,7 @@ impl SpKey {
 }
 
 /// What the sealed key is bound to: a blob copied into another row does not open there.
-fn seal_context(id: Uuid) -> Vec<u8> {
+fn seal_context(id: SamlSpKeyId) -> Vec<u8> {
     format!("saml_sp_keys:{id}:private_key").into_bytes()
 }
 
@@ -41,7 +41,7 @@ pub async fn active(state: &AppState) -> anyhow::Result<SpKey> {
         tokio::task::spawn_blocking(move || generate(&host, now))
             .await
             .map_err(|error| anyhow::anyhow!("SAML key generation: {error}"))??;
-    let id = Uuid::new_v4();
+    let id = SamlSpKeyId::new_v4();
     let sealed = state.master_key.seal(&private_key_pkcs8, &seal_context(id));
     crate::db::saml::insert_first_sp_key(&state.db, id, &certificate_der, &sealed, now).await?;
     load(state)

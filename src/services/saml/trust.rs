@@ -5,12 +5,11 @@
 //! copy and records the failure where staff see it.
 use askama::Template;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::idp_metadata::{self, MetadataError, TrustedIdp};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
-use crate::domain::{AccountId, InstitutionId};
+use crate::domain::{AccountId, InstitutionId, SamlSourceId};
 use crate::mail::Mail;
 use crate::mail::templates::{MetadataRefreshFailedMail, subject};
 use crate::state::AppState;
@@ -115,7 +114,7 @@ pub async fn add_source(
     meta: &RequestMeta,
     staff: &StaffAdmin,
     source: NewSource,
-) -> anyhow::Result<Result<Uuid, SourceError>> {
+) -> anyhow::Result<Result<SamlSourceId, SourceError>> {
     let (xml, url) = match source.text {
         SourceText::Pasted(xml) => (Ok(xml), None),
         SourceText::Url(url) => (fetch(&url).await, Some(url)),
@@ -128,7 +127,7 @@ pub async fn add_source(
         Ok(checked) => checked,
         Err(error) => return Ok(Err(error)),
     };
-    let id = Uuid::new_v4();
+    let id = SamlSourceId::new_v4();
     let now = state.clock.now();
     let (kind, pinned) = match &source.kind {
         SourceKind::Federation {
@@ -178,7 +177,7 @@ pub async fn refresh(
     state: &AppState,
     meta: &RequestMeta,
     actor: Option<AccountId>,
-    source_id: Uuid,
+    source_id: SamlSourceId,
 ) -> anyhow::Result<Refreshed> {
     let Some(source) = crate::db::saml::source(&state.db, source_id).await? else {
         return Ok(Refreshed::NoSuchSource);

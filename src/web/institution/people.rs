@@ -4,7 +4,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
@@ -12,7 +11,9 @@ use crate::auth::scope::RequiredRole;
 use crate::auth::{Admin, InstitutionScope, Read};
 use crate::db::invitations::{PendingInvitation, Withdrawal};
 use crate::db::memberships::{Member, MembershipChange};
-use crate::domain::{AccountId, DisplayName, EmailAddress, InstitutionId, InstitutionRole};
+use crate::domain::{
+    AccountId, DisplayName, EmailAddress, InstitutionId, InstitutionRole, InvitationId,
+};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::people::InviteOutcome;
@@ -163,7 +164,7 @@ pub async fn withdraw(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
-    Path((_, invitation_id)): Path<(Uuid, Uuid)>,
+    Path((_, invitation_id)): Path<(InstitutionId, InvitationId)>,
     CsrfForm(_): CsrfForm<crate::auth::csrf::NoFields>,
 ) -> Result<Response, AppError> {
     let notice =

@@ -6,11 +6,10 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
-use uuid::Uuid;
 
 use super::session::PickedFile;
 use super::{bound_view, gone, session};
-use crate::domain::OrderId;
+use crate::domain::{EnrollmentId, OrderId};
 use crate::error::AppError;
 use crate::services::enrollment::{PersonView, pickup};
 use crate::state::AppState;
@@ -113,7 +112,8 @@ struct ProfileTemplate<'a> {
     name: &'a str,
     description: &'a str,
     order_id: OrderId,
-    payload_uuid: Uuid,
+    /// The payload's UUID: the enrollment's id, the same on every download.
+    payload_uuid: EnrollmentId,
 }
 
 /// An Apple configuration profile with the picked-up PKCS#12 as its one payload

@@ -7,9 +7,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use tower_sessions::Session;
-use uuid::Uuid;
 
 use crate::auth::cookies::ENROLLMENT_LINK;
+use crate::domain::EnrollmentId;
 use crate::error::AppError;
 use crate::services::enrollment::revoke::RevokeCode;
 
@@ -21,7 +21,7 @@ const REVOKE_NOTE: &str = "person.revoke_note";
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct PersonSession {
-    enrollment: Option<Uuid>,
+    enrollment: Option<EnrollmentId>,
     /// Opened by the reusable link of the "issued" mail rather than by the mailbox proof.
     #[serde(default)]
     by_reusable_link: bool,
@@ -54,7 +54,7 @@ pub(super) fn forget_token() -> HeaderValue {
 /// renewed so an id planted before (session fixation) does not gain the access.
 pub(super) async fn bind(
     session: &Session,
-    enrollment: Uuid,
+    enrollment: EnrollmentId,
     opened: Opened,
 ) -> Result<(), AppError> {
     crate::auth::session::renew(session).await?;
@@ -76,7 +76,7 @@ pub(super) async fn needs_revoke_code(session: &Session) -> Result<bool, AppErro
     Ok(person.is_some_and(|person| person.by_reusable_link))
 }
 
-pub(super) async fn bound(session: &Session) -> Result<Option<Uuid>, AppError> {
+pub(super) async fn bound(session: &Session) -> Result<Option<EnrollmentId>, AppError> {
     let person: Option<PersonSession> = session.get(KEY).await?;
     Ok(person.and_then(|person| person.enrollment))
 }

@@ -6,13 +6,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{StaffAdmin, StaffScope};
 use crate::db::saml::{InstitutionIdpList, SourceRow};
-use crate::domain::InstitutionId;
+use crate::domain::{InstitutionId, SamlSourceId};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::saml::idp_metadata;
@@ -146,7 +145,7 @@ pub async fn refresh_source(
     State(state): State<AppState>,
     meta: RequestMeta,
     WithPage(staff, page): WithPage<StaffAdmin>,
-    Path(source_id): Path<Uuid>,
+    Path(source_id): Path<SamlSourceId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let refreshed =
