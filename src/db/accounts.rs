@@ -2,7 +2,7 @@
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::domain::{AccountId, StaffRole};
+use crate::domain::{AccountId, AccountStatus, StaffRole};
 
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -43,7 +43,7 @@ struct AccountRow {
     display_name: String,
     password_hash: String,
     staff_role: Option<String>,
-    status: String,
+    status: AccountStatus,
     session_epoch: i32,
     failed_logins: i32,
     locked_until: Option<OffsetDateTime>,
@@ -61,7 +61,7 @@ impl From<AccountRow> for Account {
             display_name: row.display_name,
             password_hash: row.password_hash,
             staff_role: row.staff_role.as_deref().and_then(StaffRole::from_db),
-            active: row.status == "active",
+            active: row.status == AccountStatus::Active,
             session_epoch: row.session_epoch,
             failed_logins: row.failed_logins,
             locked_until: row.locked_until,
@@ -76,7 +76,7 @@ impl From<AccountRow> for Account {
 pub async fn find_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Account>> {
     let row = sqlx::query_as!(
         AccountRow,
-        r#"SELECT id AS "id: AccountId", email, display_name, password_hash, staff_role, status, session_epoch,
+        r#"SELECT id AS "id: AccountId", email, display_name, password_hash, staff_role, status AS "status: AccountStatus", session_epoch,
                   failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
                   totp_last_step, password_check_blocked_until
            FROM accounts WHERE email = $1"#,
@@ -93,7 +93,7 @@ pub async fn find_by_id(
 ) -> sqlx::Result<Option<Account>> {
     let row = sqlx::query_as!(
         AccountRow,
-        r#"SELECT id AS "id: AccountId", email, display_name, password_hash, staff_role, status, session_epoch,
+        r#"SELECT id AS "id: AccountId", email, display_name, password_hash, staff_role, status AS "status: AccountStatus", session_epoch,
                   failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
                   totp_last_step, password_check_blocked_until
            FROM accounts WHERE id = $1"#,
@@ -112,7 +112,7 @@ pub async fn lock_by_id(
 ) -> sqlx::Result<Option<Account>> {
     let row = sqlx::query_as!(
         AccountRow,
-        r#"SELECT id AS "id: AccountId", email, display_name, password_hash, staff_role, status, session_epoch,
+        r#"SELECT id AS "id: AccountId", email, display_name, password_hash, staff_role, status AS "status: AccountStatus", session_epoch,
                   failed_logins, locked_until, totp_secret_sealed, totp_pending_sealed,
                   totp_last_step, password_check_blocked_until
            FROM accounts WHERE id = $1 FOR UPDATE"#,

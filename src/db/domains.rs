@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::InstitutionId;
-use crate::domain::{DomainId, DomainName, OrderId, ValidationStatus};
+use crate::domain::{DomainId, DomainName, OrderId, OrderStatus, ValidationStatus};
 
 #[derive(Debug, Clone)]
 pub struct Domain {
@@ -200,7 +200,7 @@ pub struct LiveCertificate {
     pub order_id: OrderId,
     pub common_name: String,
     pub email: String,
-    pub status: String,
+    pub status: OrderStatus,
 }
 
 pub async fn live_certificates_using(
@@ -211,7 +211,7 @@ pub async fn live_certificates_using(
 ) -> sqlx::Result<Vec<LiveCertificate>> {
     sqlx::query_as!(
         LiveCertificate,
-        r#"SELECT o.id AS order_id, o.common_name, e.email, o.status
+        r#"SELECT o.id AS order_id, o.common_name, e.email, o.status AS "status: OrderStatus"
            FROM order_emails e
            JOIN certificate_orders o ON o.institution_id = e.institution_id AND o.id = e.order_id
            WHERE e.institution_id = $1 AND e.domain_id = $2

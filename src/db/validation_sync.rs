@@ -5,12 +5,12 @@ use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::db::institutions::SyncTarget;
-use crate::domain::{DomainId, InstitutionId};
+use crate::domain::{DomainId, InstitutionId, ValidationStatus};
 
 /// The cached organization validation, locked for the sync's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedOrganization {
-    pub status: String,
+    pub status: ValidationStatus,
     pub validated_until: Option<OffsetDateTime>,
 }
 
@@ -20,7 +20,8 @@ pub async fn lock_organization(
     target: &SyncTarget,
 ) -> sqlx::Result<Option<CachedOrganization>> {
     let row = sqlx::query!(
-        r#"SELECT org_validation_status, org_validated_until FROM institutions
+        r#"SELECT org_validation_status AS "org_validation_status: ValidationStatus", org_validated_until
+           FROM institutions
            WHERE id = $1 AND digicert_org_id = $2 FOR UPDATE"#,
         target.institution_id() as InstitutionId,
         target.digicert_org_id()
@@ -60,7 +61,7 @@ pub async fn store_organization(
 pub struct CachedDomain {
     pub id: DomainId,
     pub name: String,
-    pub validation_status: String,
+    pub validation_status: ValidationStatus,
     pub validated_until: Option<OffsetDateTime>,
 }
 
@@ -70,7 +71,8 @@ pub async fn lock_domains(
 ) -> sqlx::Result<Vec<CachedDomain>> {
     sqlx::query_as!(
         CachedDomain,
-        r#"SELECT id AS "id: DomainId", name, validation_status, validated_until FROM domains
+        r#"SELECT id AS "id: DomainId", name, validation_status AS "validation_status: ValidationStatus",
+                  validated_until FROM domains
            WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name FOR UPDATE"#,
         target.institution_id() as InstitutionId
     )

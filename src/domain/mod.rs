@@ -1,4 +1,5 @@
 //! Pure value types, parsed once at the edge and trusted everywhere after. No I/O here.
+pub mod account_status;
 pub mod display_name;
 pub mod domain_name;
 pub mod email;
@@ -16,6 +17,7 @@ pub mod staff_role;
 pub mod transliterate;
 pub mod validation;
 
+pub use account_status::AccountStatus;
 pub use display_name::DisplayName;
 pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;

@@ -282,22 +282,22 @@ impl Syncer {
                     digicert_domain_id: None,
                 },
             };
-            if ours.validation_status != validation.status
+            if ours.validation_status.as_str() != validation.status
                 || ours.validated_until != validation.validated_until
             {
                 domains_changed.push(json!({
                     "domain": ours.name,
-                    "from": ours.validation_status,
+                    "from": ours.validation_status.as_str(),
                     "to": validation.status,
                 }));
             }
             db::store_domain(&mut tx, target, ours.id, &validation, now).await?;
         }
-        let org_changed =
-            cached.status != organization.status || cached.validated_until != organization.until;
+        let org_changed = cached.status.as_str() != organization.status
+            || cached.validated_until != organization.until;
         let changes = json!({
             "org": organization.status,
-            "org_changed": org_changed.then(|| json!({"from": cached.status, "to": organization.status})),
+            "org_changed": org_changed.then(|| json!({"from": cached.status.as_str(), "to": organization.status})),
             "domains_changed": domains_changed,
             "registration_number_sent": fetched.registration_number_sent,
             "trigger": match trigger { Trigger::Manual(_) => "manual", Trigger::Schedule => "schedule" },
