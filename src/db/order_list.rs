@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::auth::StaffScope;
 use crate::auth::scope::{InstitutionScope, RequiredRole};
-use crate::domain::{InstitutionId, OrderId};
+use crate::domain::{InstitutionId, OrderId, OrderStatus, Product};
 
 /// One list statement: `$columns` and `$join` add to the order's own columns,
 /// `$within` says whose orders ($1 is an institution id). The filters ($2-$7),
@@ -84,8 +84,8 @@ pub struct Cursor {
 pub struct OrderLine {
     pub id: OrderId,
     pub created_at: OffsetDateTime,
-    pub status: String,
-    pub product: String,
+    pub status: OrderStatus,
+    pub product: Product,
     /// The Secure Email profile (`strict`, `multipurpose`); none for the older products.
     pub profile_type: Option<String>,
     pub given_name: String,

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::OrderStatus;
-use crate::domain::{AccountId, DomainId, InstitutionId, OrderId};
+use crate::domain::{AccountId, DomainId, InstitutionId, OrderId, Product};
 
 /// What an admin asked for, as written to the order row.
 #[derive(Debug, Clone)]
@@ -108,7 +108,7 @@ pub struct OrderRecord {
     pub id: OrderId,
     pub institution_id: InstitutionId,
     pub status: OrderStatus,
-    pub product: String,
+    pub product: Product,
     pub profile_type: Option<String>,
     pub given_name: String,
     pub surname: String,
@@ -174,7 +174,7 @@ pub async fn live_for_addresses<R: RequiredRole>(
 
 pub async fn unscoped_get(pool: &PgPool, id: OrderId) -> sqlx::Result<Option<OrderRecord>> {
     let row = sqlx::query!(
-        r#"SELECT o.id AS "id: OrderId", o.institution_id AS "institution_id: InstitutionId", o.status AS "status: OrderStatus", o.product,
+        r#"SELECT o.id AS "id: OrderId", o.institution_id AS "institution_id: InstitutionId", o.status AS "status: OrderStatus", o.product AS "product: Product",
                   o.profile_type, o.given_name,
                   o.surname, o.common_name, o.validity_years, o.csr_pem, o.reference,
                   o.requested_by AS "requested_by: AccountId", i.digicert_org_id, o.digicert_order_id, o.digicert_status,

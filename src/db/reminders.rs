@@ -4,7 +4,7 @@
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::domain::{InstitutionId, OrderId};
+use crate::domain::{InstitutionId, OrderId, Product};
 
 /// An issued certificate ending within the reminder window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +13,7 @@ pub struct Ending {
     pub institution_id: InstitutionId,
     pub given_name: String,
     pub surname: String,
-    pub product: String,
+    pub product: Product,
     pub profile_type: Option<String>,
     pub not_after: OffsetDateTime,
     pub emails: Vec<String>,
@@ -31,7 +31,7 @@ pub async fn unscoped_ending(
 ) -> sqlx::Result<Vec<Ending>> {
     sqlx::query_as!(
         Ending,
-        r#"SELECT o.id AS "order_id: OrderId", o.institution_id AS "institution_id: InstitutionId", o.given_name, o.surname, o.product,
+        r#"SELECT o.id AS "order_id: OrderId", o.institution_id AS "institution_id: InstitutionId", o.given_name, o.surname, o.product AS "product: Product",
                   o.profile_type,
                   o.not_after AS "not_after!",
                   ARRAY(SELECT e.email FROM order_emails e

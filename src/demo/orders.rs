@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::db::seed::{self, DemoOrder};
 use crate::domain::InstitutionId;
 use crate::domain::OrderStatus;
-use crate::domain::{AccountId, EmailAddress};
+use crate::domain::{AccountId, EmailAddress, Product};
 use crate::services::enrollment::link::{self, Recipient};
 use crate::services::ordering;
 use crate::services::ordering::request::{self, RequestSpec};
@@ -261,7 +261,7 @@ pub async fn seed_awaiting_person(
         mailbox: &email,
         name: &common_name,
         institution: &institution,
-        product: crate::services::products::of_order("client_email_security_plus", None),
+        product: crate::services::products::of_order(Product::ClientEmailSecurityPlus, None),
     };
     let started = link::unscoped_start(&mut tx, state, institution_id, order_id, to, now).await?;
     tx.commit().await?;

@@ -12,8 +12,10 @@ pub const MAX_VALIDITY_DAYS: u32 = 825;
 /// The longest idempotency key kept; the form's own keys are 32 characters.
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
 
-/// The products institutions order for their people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The products institutions order for their people, stored as DigiCert's `name_id`
+/// (the database's CHECK on `certificate_orders.product` allows exactly these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "snake_case")]
 pub enum Product {
     ClientDigitalSignaturePlus,
     ClientEmailSecurityPlus,

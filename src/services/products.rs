@@ -116,8 +116,8 @@ pub fn text(product: Option<Product>, profile: Option<&str>) -> ProductText {
 }
 
 /// The description of an order as stored: its `name_id` and profile.
-pub fn of_order(product: &str, profile: Option<&str>) -> ProductText {
-    text(Product::parse(product).ok(), profile)
+pub fn of_order(product: Product, profile: Option<&str>) -> ProductText {
+    text(Some(product), profile)
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ impl Reminder<'_> {
 
     fn person_body(&self, texts: &Texts<'_>) -> Result<String, askama::Error> {
         let product = crate::services::products::of_order(
-            &self.ending.product,
+            self.ending.product,
             self.ending.profile_type.as_deref(),
         );
         ReminderPersonMail {

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use sqlx::PgPool;
-use tcs_portal::domain::{AccountStatus, OrderStatus, ValidationStatus};
+use tcs_portal::domain::{AccountStatus, OrderStatus, Product, ValidationStatus};
 
 /// The words a CHECK constraint of `table` on `column` allows (`column IN ('a', 'b')`).
 async fn allowed(pool: &PgPool, table: &str, column: &str) -> BTreeSet<String> {
@@ -69,5 +69,13 @@ async fn the_database_allows_exactly_the_account_states_the_code_knows(pool: PgP
     assert_eq!(
         allowed(&pool, "accounts", "status").await,
         words(AccountStatus::ALL.map(AccountStatus::as_str))
+    );
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_database_allows_exactly_the_products_the_code_knows(pool: PgPool) {
+    assert_eq!(
+        allowed(&pool, "certificate_orders", "product").await,
+        words(Product::ALL.map(Product::as_str))
     );
 }

@@ -31,8 +31,7 @@ pub async fn mail_issued(
     };
     let token = tokens::generate();
     db::insert_access_token(&mut tx, &enrollment, &token.hash, not_after, now).await?;
-    let product =
-        crate::services::products::of_order(&order.product, order.profile_type.as_deref());
+    let product = crate::services::products::of_order(order.product, order.profile_type.as_deref());
     let body = CertificateIssuedMail {
         name: &order.common_name,
         guides: &format!("{public_url}/guides"),

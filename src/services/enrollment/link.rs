@@ -112,7 +112,7 @@ pub async fn resend_link(
         mailbox,
         name: &order.common_name,
         institution: &institution,
-        product: products::of_order(&order.product, order.profile_type.as_deref()),
+        product: products::of_order(order.product, order.profile_type.as_deref()),
     };
     send(&mut tx, state, to, &token.secret, expires, now).await?;
     AuditEvent::new("enrollment.link_resent")

@@ -62,7 +62,7 @@ impl PersonView {
 
     /// What was ordered, as the person's pages describe it.
     pub fn product(&self) -> crate::services::products::ProductText {
-        crate::services::products::of_order(&self.order.product, self.order.profile_type.as_deref())
+        crate::services::products::of_order(self.order.product, self.order.profile_type.as_deref())
     }
 
     /// Whether a portal-made key still waits, sealed, for pickup.

@@ -51,7 +51,7 @@ fn fresh() -> OrderForm {
 /// "Order again": what the earlier order asked for, under a new key.
 fn again(order: &OrderRecord) -> OrderForm {
     OrderForm {
-        product: order.product.clone(),
+        product: order.product.as_str().to_owned(),
         // Orders from before profiles were recorded went out as strict.
         profile_type: order
             .profile_type

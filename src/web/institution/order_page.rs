@@ -101,7 +101,7 @@ pub async fn render<R: RequiredRole>(
         &OrderTemplate {
             page,
             nav: InstitutionNav::new(scope, page.lang),
-            product: products::of_order(&order.product, order.profile_type.as_deref()),
+            product: products::of_order(order.product, order.profile_type.as_deref()),
             status_key: order.status.message_key(),
             order,
             timeline,

@@ -43,9 +43,9 @@ pub fn push_line(out: &mut String, line: &OrderLine, institution: Option<&str>) 
         institution.map(str::to_owned).into_iter().chain([
             line.id.to_string(),
             when(Some(line.created_at)),
-            line.status.clone(),
+            line.status.as_str().to_owned(),
             line.digicert_status.clone().unwrap_or_default(),
-            line.product.clone(),
+            line.product.as_str().to_owned(),
             line.given_name.clone(),
             line.surname.clone(),
             line.emails.join(" "),

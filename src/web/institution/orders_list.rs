@@ -158,8 +158,8 @@ impl Row {
             institution,
             created: format::datetime(line.created_at),
             not_after: format::optional_date(line.not_after),
-            product: products::of_order(&line.product, line.profile_type.as_deref()),
-            status_key: status_key(&line.status),
+            product: products::of_order(line.product, line.profile_type.as_deref()),
+            status_key: line.status.message_key(),
             line,
         }
     }
