@@ -62,8 +62,8 @@ JOIN institutions i ON i.id = o.institution_id",
 /// What the list may be narrowed to; every part is optional.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
-    pub status: Option<String>,
-    pub product: Option<String>,
+    pub status: Option<OrderStatus>,
+    pub product: Option<Product>,
     /// One person's address, exactly (any case).
     pub person: Option<String>,
     /// Issued certificates ending between now and this moment.
@@ -116,8 +116,8 @@ pub fn list_arguments(
 ) -> Result<PgArguments, sqlx::error::BoxDynError> {
     let mut args = PgArguments::default();
     args.add(institution_id)?;
-    args.add(filter.status.as_deref())?;
-    args.add(filter.product.as_deref())?;
+    args.add(filter.status)?;
+    args.add(filter.product)?;
     args.add(filter.person.as_deref())?;
     args.add(filter.expiring_before)?;
     args.add(now)?;

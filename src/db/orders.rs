@@ -486,6 +486,8 @@ pub struct UnknownStatusOrder {
     pub institution_id: InstitutionId,
     pub reference: Option<String>,
     pub digicert_order_id: Option<i64>,
+    /// DigiCert's own word, which is foreign data and by definition one the portal does
+    /// not know: text, not an enum.
     pub digicert_status: String,
     pub updated_at: OffsetDateTime,
 }

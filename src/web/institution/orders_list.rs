@@ -9,8 +9,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::auth::{InstitutionScope, Read};
 use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
-use crate::domain::InstitutionId;
 use crate::domain::OrderStatus;
+use crate::domain::{InstitutionId, Product};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::products::{self, ProductText};
@@ -30,7 +30,9 @@ pub fn status_key(status: &str) -> &'static str {
     OrderStatus::parse(status).map_or("order.status.unknown", OrderStatus::message_key)
 }
 
-/// The query string as typed; bad values get a message, not an error page.
+/// The query string as typed; bad values get a message, not an error page. So status and
+/// product stay text here (the form shows them back as typed) and become `OrderStatus` and
+/// `Product` in [`ListQuery::parse`].
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct ListQuery {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -59,20 +61,14 @@ impl ListQuery {
             let value = value.trim();
             (!value.is_empty()).then(|| value.chars().take(200).collect::<String>())
         };
-        let status = text(&self.status);
-        if status
-            .as_deref()
-            .is_some_and(|s| OrderStatus::parse(s).is_none())
-        {
-            return Err("orders.bad_status");
-        }
-        let product = text(&self.product);
-        if product
-            .as_deref()
-            .is_some_and(|p| !products::orderable().iter().any(|known| known.id == p))
-        {
-            return Err("orders.bad_product");
-        }
+        let status = match text(&self.status) {
+            None => None,
+            Some(status) => Some(OrderStatus::parse(&status).ok_or("orders.bad_status")?),
+        };
+        let product = match text(&self.product) {
+            None => None,
+            Some(product) => Some(Product::parse(&product).map_err(|_| "orders.bad_product")?),
+        };
         let expiring_before = match self.expiring.as_str() {
             "" => None,
             "1" => Some(now + Duration::days(EXPIRING_DAYS)),

@@ -25,6 +25,7 @@ const PAGE_SIZE: i64 = 50;
 pub struct ListQuery {
     #[serde(default)]
     q: String,
+    /// As typed, shown back in the form; a `TcsStatus` once parsed for the filter.
     #[serde(default)]
     status: String,
     #[serde(default)]

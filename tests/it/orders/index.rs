@@ -7,7 +7,7 @@ use sqlx::postgres::PgArguments;
 use tcs_portal::db::order_list::{
     ALL_INSTITUTIONS_SQL, Cursor, LIST_SQL, OrderFilter, list_arguments,
 };
-use tcs_portal::domain::InstitutionId;
+use tcs_portal::domain::{InstitutionId, OrderStatus, Product};
 use time::Duration;
 use uuid::Uuid;
 
@@ -56,8 +56,8 @@ async fn the_list_uses_an_index_at_100_000_orders(pool: PgPool) {
         (
             "status and product",
             OrderFilter {
-                status: text("revoked"),
-                product: text("client_premium"),
+                status: Some(OrderStatus::Revoked),
+                product: Some(Product::ClientPremium),
                 ..OrderFilter::default()
             },
             Some(cursor),
