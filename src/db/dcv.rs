@@ -6,8 +6,7 @@ use time::OffsetDateTime;
 
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope};
-use crate::domain::ValidationStatus;
-use crate::domain::{DomainId, InstitutionId};
+use crate::domain::{DomainId, InstitutionId, ValidationStatus};
 
 /// One of the scope's domains as DCV needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,7 @@ use time::OffsetDateTime;
 
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
-use crate::domain::InstitutionId;
-use crate::domain::{DomainId, DomainName, OrderId, OrderStatus, ValidationStatus};
+use crate::domain::{DomainId, DomainName, InstitutionId, OrderId, OrderStatus, ValidationStatus};
 
 #[derive(Debug, Clone)]
 pub struct Domain {

@@ -3,8 +3,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
-use crate::domain::InstitutionId;
-use crate::domain::{AccountId, InstitutionRole, InvitationId, StaffRole};
+use crate::domain::{AccountId, InstitutionId, InstitutionRole, InvitationId, StaffRole};
 
 /// What accepting an invitation makes of the invitee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

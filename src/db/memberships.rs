@@ -3,8 +3,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
-use crate::domain::InstitutionRole;
-use crate::domain::{AccountId, InstitutionId};
+use crate::domain::{AccountId, InstitutionId, InstitutionRole};
 
 /// The scope extractor's membership check: the role of an *active* membership
 /// of an *active* account, or nothing.

@@ -4,8 +4,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
-use crate::domain::OrderStatus;
-use crate::domain::{AccountId, DomainId, InstitutionId, OrderId, Product};
+use crate::domain::{AccountId, DomainId, InstitutionId, OrderId, OrderStatus, Product};
 
 /// What an admin asked for, as written to the order row.
 #[derive(Debug, Clone)]

@@ -4,8 +4,7 @@
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::domain::OrderStatus;
-use crate::domain::{AccountId, InstitutionId, OrderId};
+use crate::domain::{AccountId, InstitutionId, OrderId, OrderStatus};
 
 pub struct DemoInstitution<'a> {
     pub slug: &'a str,

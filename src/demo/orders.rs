@@ -16,9 +16,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::seed::{self, DemoOrder};
-use crate::domain::InstitutionId;
-use crate::domain::OrderStatus;
-use crate::domain::{AccountId, EmailAddress, Product};
+use crate::domain::{AccountId, EmailAddress, InstitutionId, OrderStatus, Product};
 use crate::services::enrollment::link::{self, Recipient};
 use crate::services::ordering;
 use crate::services::ordering::request::{self, RequestSpec};

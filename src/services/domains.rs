@@ -8,8 +8,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope};
 use crate::db::domains::{AddDomain, LiveCertificate};
-use crate::domain::InstitutionId;
-use crate::domain::{DomainId, DomainName, DomainNameError};
+use crate::domain::{DomainId, DomainName, DomainNameError, InstitutionId};
 use crate::state::AppState;
 
 /// Parses a typed domain by the rule of whoever adds it: institution admins only

@@ -4,8 +4,7 @@
 use samael::schema::Assertion;
 
 use super::scope::ScopeRules;
-use crate::domain::EmailAddress;
-use crate::domain::InstitutionId;
+use crate::domain::{EmailAddress, InstitutionId};
 
 const PERSISTENT_NAME_ID: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
 

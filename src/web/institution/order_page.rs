@@ -9,8 +9,9 @@ use serde::Deserialize;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{InstitutionScope, Read};
 use crate::db::orders::OrderRecord;
-use crate::domain::OrderStatus;
-use crate::domain::{InstitutionId, InvalidFields, OrderId, RevocationForm, RevocationReason};
+use crate::domain::{
+    InstitutionId, InvalidFields, OrderId, OrderStatus, RevocationForm, RevocationReason,
+};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::products::{self, ProductText};

@@ -9,8 +9,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::auth::{InstitutionScope, Read};
 use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
-use crate::domain::OrderStatus;
-use crate::domain::{InstitutionId, Product};
+use crate::domain::{InstitutionId, OrderStatus, Product};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::products::{self, ProductText};
