@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::StaffAdmin;
-use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::auth::scope::{Admin, InstitutionScope, TenantScope};
 use crate::domain::{DomainName, ValidationStatus};
 
 #[derive(Debug, Clone)]
@@ -22,16 +22,23 @@ pub struct Domain {
     pub created_at: OffsetDateTime,
 }
 
-pub async fn list<R: RequiredRole>(
-    pool: &PgPool,
-    scope: &InstitutionScope<R>,
-) -> sqlx::Result<Vec<Domain>> {
+pub async fn list(pool: &PgPool, scope: &impl TenantScope) -> sqlx::Result<Vec<Domain>> {
+    list_by_id(pool, scope.institution_id()).await
+}
+
+/// For the self-service login, checked before the person has a scope: the institution is
+/// the one whose IdP's signed answer the ACS accepted.
+pub async fn unscoped_list(pool: &PgPool, institution_id: Uuid) -> sqlx::Result<Vec<Domain>> {
+    list_by_id(pool, institution_id).await
+}
+
+async fn list_by_id(pool: &PgPool, institution_id: Uuid) -> sqlx::Result<Vec<Domain>> {
     let rows = sqlx::query!(
         r#"SELECT id, name, validation_status AS "validation_status: ValidationStatus",
                   validated_until, dcv_method, digicert_domain_id, dcv_token,
                   dcv_token_expires_at, created_at
            FROM domains WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name"#,
-        scope.institution_id()
+        institution_id
     )
     .fetch_all(pool)
     .await?;

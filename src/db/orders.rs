@@ -4,7 +4,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::auth::scope::{Admin, InstitutionScope, OrderingScope, RequiredRole};
 use crate::domain::OrderStatus;
 
 /// What an admin asked for, as written to the order row.
@@ -19,7 +19,10 @@ pub struct NewOrderRow<'a> {
     pub csr_pem: Option<&'a str>,
     pub reference: &'a str,
     pub idempotency_key: &'a str,
-    pub requested_by: Uuid,
+    /// The admin who ordered; `None` for a self-service person's own order.
+    pub requested_by: Option<Uuid>,
+    /// A self-service person's IdP and stable identifier there (issue 15 §2).
+    pub holder: Option<(&'a str, &'a str)>,
     /// Written into the search text of the list.
     pub emails: Vec<&'a str>,
 }
@@ -28,7 +31,7 @@ pub struct NewOrderRow<'a> {
 /// idempotency key; `None` then.
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
-    scope: &InstitutionScope<Admin>,
+    scope: &impl OrderingScope,
     order: &NewOrderRow<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<Uuid>> {
@@ -36,10 +39,11 @@ pub async fn insert(
         r#"INSERT INTO certificate_orders
                (institution_id, status, common_name, requested_by, product, profile_type,
                 given_name, surname, validity_years, csr_pem, reference, idempotency_key,
-                created_at, updated_at, search_text)
+                created_at, updated_at, search_text, self_service, holder_idp, holder_stable_id)
            VALUES ($1, CASE WHEN $9::text IS NULL THEN 'awaiting_person' ELSE 'queued' END,
                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
-                   order_search_text($6, $7, $2, $14, $13::text[]))
+                   order_search_text($6, $7, $2, $14, $13::text[]),
+                   $16::text IS NOT NULL, $15, $16)
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id"#,
         scope.institution_id(),
@@ -55,7 +59,9 @@ pub async fn insert(
         order.idempotency_key,
         now,
         &order.emails as &[&str],
-        ascii_spelling(order.common_name)
+        ascii_spelling(order.common_name),
+        order.holder.map(|(idp, _)| idp),
+        order.holder.map(|(_, stable_id)| stable_id)
     )
     .fetch_optional(&mut **tx)
     .await
@@ -69,7 +75,7 @@ pub(crate) fn ascii_spelling(common_name: &str) -> String {
 
 pub async fn id_for_idempotency_key(
     tx: &mut Transaction<'_, Postgres>,
-    scope: &InstitutionScope<Admin>,
+    scope: &impl OrderingScope,
     key: &str,
 ) -> sqlx::Result<Option<Uuid>> {
     sqlx::query_scalar!(
@@ -85,7 +91,7 @@ pub async fn id_for_idempotency_key(
 /// the composite keys refuse a domain of another institution.
 pub async fn insert_email(
     tx: &mut Transaction<'_, Postgres>,
-    scope: &InstitutionScope<Admin>,
+    scope: &impl OrderingScope,
     order_id: Uuid,
     email: &str,
     domain_id: Uuid,
@@ -128,6 +134,8 @@ pub struct OrderRecord {
     pub not_after: Option<OffsetDateTime>,
     pub submit_attempts: i32,
     pub emails: Vec<String>,
+    /// Requested by the person through self-service (issue 15 §2).
+    pub self_service: bool,
 }
 
 pub async fn get<R: RequiredRole>(
@@ -179,7 +187,7 @@ pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderR
                   o.surname, o.common_name, o.validity_years, o.csr_pem, o.reference,
                   o.requested_by, i.digicert_org_id, o.digicert_order_id, o.digicert_status,
                   o.email_validation, o.last_error, o.chain_pem, o.serial_number,
-                  o.not_before, o.not_after, o.submit_attempts,
+                  o.not_before, o.not_after, o.submit_attempts, o.self_service,
                   ARRAY(SELECT e.email FROM order_emails e
                         WHERE e.order_id = o.id ORDER BY e.email) AS "emails!"
            FROM certificate_orders o JOIN institutions i ON i.id = o.institution_id
@@ -212,6 +220,7 @@ pub async fn unscoped_get(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<OrderR
         not_after: row.not_after,
         submit_attempts: row.submit_attempts,
         emails: row.emails,
+        self_service: row.self_service,
     }))
 }
 

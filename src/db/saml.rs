@@ -289,6 +289,8 @@ pub struct NewRequest<'a> {
     pub institution_id: Uuid,
     pub idp_entity_id: &'a str,
     pub link_account_id: Option<Uuid>,
+    /// `login`, `link` or `self_service` (services::saml::login::Purpose).
+    pub purpose: &'a str,
     pub expires_at: OffsetDateTime,
 }
 
@@ -303,14 +305,16 @@ pub async fn insert_request(
         .await?;
     sqlx::query!(
         r#"INSERT INTO saml_requests
-             (request_id, browser_hash, institution_id, idp_entity_id, link_account_id, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6)"#,
+             (request_id, browser_hash, institution_id, idp_entity_id, link_account_id, expires_at,
+              purpose)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
         request.request_id,
         request.browser_hash,
         request.institution_id,
         request.idp_entity_id,
         request.link_account_id,
-        request.expires_at
+        request.expires_at,
+        request.purpose
     )
     .execute(pool)
     .await?;
@@ -322,6 +326,7 @@ pub struct StoredRequest {
     pub institution_id: Uuid,
     pub idp_entity_id: String,
     pub link_account_id: Option<Uuid>,
+    pub purpose: String,
 }
 
 /// Spends the browser's outstanding request: whatever the response turns out to be, the
@@ -333,7 +338,8 @@ pub async fn take_request(
 ) -> sqlx::Result<Option<StoredRequest>> {
     let taken = sqlx::query!(
         r#"DELETE FROM saml_requests WHERE browser_hash = $1
-           RETURNING request_id, institution_id, idp_entity_id, link_account_id, expires_at"#,
+           RETURNING request_id, institution_id, idp_entity_id, link_account_id, expires_at,
+                     purpose"#,
         browser_hash
     )
     .fetch_optional(pool)
@@ -345,6 +351,7 @@ pub async fn take_request(
             institution_id: row.institution_id,
             idp_entity_id: row.idp_entity_id,
             link_account_id: row.link_account_id,
+            purpose: row.purpose,
         }))
 }
 
