@@ -184,3 +184,65 @@ async fn my_certificates_shows_only_my_own_orders_and_opens_only_them(pool: PgPo
         Some("/self-service")
     );
 }
+
+/// `displayName` as IdPs send it.
+const DISPLAY_NAME: &str = "urn:oid:2.16.840.1.113730.3.1.241";
+
+/// `subject` logs in at ETF with the attributes `spoil` leaves, and requests Secure Email.
+async fn request_as(
+    world: &SelfService,
+    subject: &str,
+    spoil: impl FnOnce(&mut testkit::saml_idp::ResponseSpec),
+) -> crate::helpers::TestResponse {
+    let federation = &world.federation;
+    let client = federation.app.client();
+    let mut spec = world
+        .answer(&client, federation.etf, &federation.etf_idp, subject)
+        .await;
+    spoil(&mut spec);
+    let landed = world.post(&client, &federation.etf_idp, &spec).await;
+    assert_eq!(
+        landed.location(),
+        Some("/self-service/certificates"),
+        "{}",
+        landed.body
+    );
+    SelfService::request(&client, "key").await
+}
+
+#[sqlx::test]
+async fn a_cyrillic_display_name_from_the_idp_is_the_certificates_name(pool: PgPool) {
+    let world = SelfService::new(pool, "idp_mail").await;
+    let requested = request_as(&world, ANA, |spec| {
+        spec.remove(testkit::saml_idp::GIVEN_NAME);
+        spec.remove(testkit::saml_idp::SURNAME);
+        spec.set(DISPLAY_NAME, &["Ана Анић"]);
+    })
+    .await;
+    assert_eq!(requested.location(), Some("/enroll"), "{}", requested.body);
+    let (given_name, surname, common_name): (String, String, String) =
+        sqlx::query_as("SELECT given_name, surname, common_name FROM certificate_orders")
+            .fetch_one(&world.federation.app.pool)
+            .await
+            .unwrap();
+    assert_eq!((given_name.as_str(), surname.as_str()), ("Ана", "Анић"));
+    assert_eq!(common_name, "Ана Анић");
+}
+
+#[sqlx::test]
+async fn a_name_the_order_parser_refuses_is_explained_not_ordered(pool: PgPool) {
+    let world = SelfService::new(pool, "idp_mail").await;
+    let requested = request_as(&world, ANA, |spec| {
+        spec.set(testkit::saml_idp::GIVEN_NAME, &["R2D2"]);
+    })
+    .await;
+    assert_eq!(requested.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html_unescape(&requested.body).contains(Lang::Serbian.t("self_service.request.no_name"))
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM certificate_orders")
+        .fetch_one(&world.federation.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+}
