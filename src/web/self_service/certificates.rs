@@ -17,7 +17,7 @@ use crate::domain::self_service::MailboxProof;
 use crate::error::AppError;
 use crate::i18n::{Lang, format};
 use crate::services::one_time_code::{Attempt, OneTimeCode};
-use crate::services::products;
+use crate::services::products::{self, ProductText};
 use crate::services::self_service::request::{self, Placed};
 use crate::state::AppState;
 use crate::web::page::{self, Page, PageContext};
@@ -48,15 +48,20 @@ struct Row {
     can_open: bool,
 }
 
+/// A product's name with its profile, as the person's lists show it.
+fn title(product: ProductText, lang: Lang) -> String {
+    match product.profile_key {
+        Some(profile) => format!("{} ({})", lang.t(product.title_key), lang.t(profile)),
+        None => lang.t(product.title_key).to_owned(),
+    }
+}
+
 impl Row {
     fn of(order: &OwnOrder, lang: Lang, now: OffsetDateTime) -> Self {
         let product = products::of_order(&order.product, order.profile_type.as_deref());
         Self {
             id: order.id,
-            product: match product.profile_key {
-                Some(profile) => format!("{} ({})", lang.t(product.title_key), lang.t(profile)),
-                None => lang.t(product.title_key).to_owned(),
-            },
+            product: title(product, lang),
             status_key: order.status.message_key(),
             status: order.status.as_str().to_owned(),
             requested: format::date(order.created_at),
@@ -70,7 +75,9 @@ impl Row {
 
 struct Offer {
     value: String,
-    label: String,
+    title: String,
+    /// What it does and what it cannot.
+    what: String,
 }
 
 #[derive(Template)]
@@ -102,9 +109,17 @@ pub async fn show(
     let offers = policy
         .iter()
         .flat_map(|policy| policy.choices())
-        .map(|(product, profile)| Offer {
-            value: request::choice_value(product, profile),
-            label: products::text(Some(product), profile.map(|p| p.as_str())).describe(page.lang),
+        .map(|(product, profile)| {
+            let text = products::text(Some(product), profile.map(|p| p.as_str()));
+            Offer {
+                value: request::choice_value(product, profile),
+                title: title(text, page.lang),
+                what: format!(
+                    "{} {}",
+                    page.lang.t(text.what_key),
+                    page.lang.t(text.cannot_key)
+                ),
+            }
         })
         .collect();
     page::ok(&CertificatesTemplate {
