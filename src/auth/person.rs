@@ -68,6 +68,13 @@ pub async fn begin(session: &Session, login: PersonLogin) -> Result<(), AppError
     Ok(())
 }
 
+/// Whether the session holds a live self-service login (the person's pages then lead back
+/// to "My certificates").
+pub async fn logged_in(session: &Session, now: OffsetDateTime) -> Result<bool, AppError> {
+    let login: Option<PersonLogin> = session.get(KEY).await?;
+    Ok(login.is_some_and(|login| login.expires_at > now))
+}
+
 /// Ends the person's session (and only theirs).
 pub async fn end(session: &Session) -> Result<(), AppError> {
     session.remove::<PersonLogin>(KEY).await?;

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::person::{self, SelfServicePerson};
+use crate::auth::rate_limit::CredentialAttempt;
 use crate::db::self_service::OwnOrder;
 use crate::domain::self_service::MailboxProof;
 use crate::error::AppError;
@@ -231,8 +232,10 @@ pub struct CodeForm {
     code: String,
 }
 
-/// The mailed code: right, and the waiting request is placed.
+/// The mailed code: right, and the waiting request is placed. Guesses count against the
+/// client's budget of credential attempts, as passwords and TOTP codes do.
 pub async fn confirm_code(
+    _attempt: CredentialAttempt,
     State(state): State<AppState>,
     meta: RequestMeta,
     session: Session,

@@ -176,6 +176,8 @@ async fn my_certificates_shows_only_my_own_orders_and_opens_only_them(pool: PgPo
     let opened = fresh.post_form(&open, &[]).await;
     assert_eq!(opened.location(), Some("/enroll"));
     on_the_key_page(&fresh).await;
+    let back = fresh.get("/enroll").await;
+    assert!(back.body.contains(r#"href="/self-service/certificates""#));
 
     let out = fresh.post_form("/self-service/logout", &[]).await;
     assert_eq!(out.location(), Some("/self-service"));
