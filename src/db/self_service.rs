@@ -121,7 +121,10 @@ pub async fn set_policy(
         policy.entitlement.as_deref(),
         &names(policy.products.iter().map(|p| p.as_str()).collect()),
         &names(policy.profiles.iter().map(|p| p.as_str()).collect()),
-        i32::try_from(policy.validity.years()).unwrap_or(1),
+        match policy.validity {
+            Validity::OneYear => 1,
+            Validity::TwoYears => 2,
+        },
         policy.mailbox_proof == MailboxProof::IdpMail,
         now
     )

@@ -14,6 +14,7 @@ use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::person::{self, SelfServicePerson};
 use crate::auth::rate_limit::CredentialAttempt;
 use crate::db::self_service::OwnOrder;
+use crate::domain::NewOrder;
 use crate::domain::self_service::MailboxProof;
 use crate::error::AppError;
 use crate::i18n::{Lang, format};
@@ -153,19 +154,15 @@ async fn into_enrollment(session: &Session, enrollment: Uuid) -> Result<Response
     Ok(Redirect::to("/enroll").into_response())
 }
 
+/// Places the order whose mailbox `proof` just held, and sends the browser on to it.
 async fn place(
     state: &AppState,
     meta: &RequestMeta,
     session: &Session,
     person: &SelfServicePerson,
-    choice: &str,
-    idempotency_key: &str,
+    order: NewOrder,
     proof: MailboxProof,
 ) -> Result<Response, AppError> {
-    let order = match request::prepare(state, person, choice, idempotency_key).await? {
-        Ok((order, _)) => order,
-        Err(message_key) => return Err(AppError::Unprocessable(message_key)),
-    };
     match request::place(state, meta, person, order, proof).await? {
         Placed::Enrollment(enrollment) => into_enrollment(session, enrollment).await,
         Placed::Refused(unmet) => Err(AppError::Conflict(
@@ -176,6 +173,18 @@ async fn place(
                 }),
         )),
     }
+}
+
+/// The order `choice` asks for under the policy in force now, or the 422 saying why not.
+async fn prepare(
+    state: &AppState,
+    person: &SelfServicePerson,
+    choice: &str,
+    idempotency_key: &str,
+) -> Result<(NewOrder, MailboxProof), AppError> {
+    request::prepare(state, person, choice, idempotency_key)
+        .await?
+        .map_err(AppError::Unprocessable)
 }
 
 #[derive(Deserialize)]
@@ -195,24 +204,9 @@ pub async fn request(
     person: SelfServicePerson,
     CsrfForm(form): CsrfForm<RequestForm>,
 ) -> Result<Response, AppError> {
-    let proof = match request::prepare(&state, &person, &form.choice, &form.idempotency_key).await?
-    {
-        Ok((_, proof)) => proof,
-        Err(message_key) => return Err(AppError::Unprocessable(message_key)),
-    };
+    let (order, proof) = prepare(&state, &person, &form.choice, &form.idempotency_key).await?;
     match proof {
-        MailboxProof::IdpMail => {
-            place(
-                &state,
-                &meta,
-                &session,
-                &person,
-                &form.choice,
-                &form.idempotency_key,
-                proof,
-            )
-            .await
-        }
+        MailboxProof::IdpMail => place(&state, &meta, &session, &person, order, proof).await,
         MailboxProof::MailedCode => {
             let code = request::mail_code(&state, &meta, &person).await?;
             let pending = PendingRequest {
@@ -257,13 +251,14 @@ pub async fn confirm_code(
         }
     }
     session.remove::<PendingRequest>(PENDING).await?;
+    // The policy may have changed since the code was mailed: the request is checked again.
+    let (order, _) = prepare(&state, &person, &pending.choice, &pending.idempotency_key).await?;
     place(
         &state,
         &meta,
         &session,
         &person,
-        &pending.choice,
-        &pending.idempotency_key,
+        order,
         MailboxProof::MailedCode,
     )
     .await
