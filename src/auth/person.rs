@@ -75,8 +75,13 @@ pub async fn logged_in(session: &Session, now: OffsetDateTime) -> Result<bool, A
     Ok(login.is_some_and(|login| login.expires_at > now))
 }
 
-/// Ends the person's session (and only theirs).
+/// Ends the person's login. Without an account logged in as well, the whole session goes,
+/// with the enrollment it was bound to: on a shared computer, "Log out" leaves nothing
+/// behind. An account's login in the same browser is left alone.
 pub async fn end(session: &Session) -> Result<(), AppError> {
+    if crate::auth::session::auth_state(session).await?.is_none() {
+        return crate::auth::session::end(session).await;
+    }
     session.remove::<PersonLogin>(KEY).await?;
     Ok(())
 }

@@ -185,6 +185,8 @@ async fn my_certificates_shows_only_my_own_orders_and_opens_only_them(pool: PgPo
         fresh.get("/self-service/certificates").await.location(),
         Some("/self-service")
     );
+    // Nothing is left behind: the order's pages are closed to this browser too.
+    assert_eq!(fresh.get("/enroll").await.status, StatusCode::GONE);
 }
 
 /// `displayName` as IdPs send it.
