@@ -250,3 +250,21 @@ async fn a_name_the_order_parser_refuses_is_explained_not_ordered(pool: PgPool) 
         .unwrap();
     assert_eq!(count, 0);
 }
+
+#[sqlx::test]
+async fn my_certificates_shows_each_orders_state_and_marks_one_about_to_expire(pool: PgPool) {
+    let world = SelfService::new(pool, "idp_mail").await;
+    let ana = world.etf_person(ANA).await;
+    SelfService::request(&ana, "first").await;
+    let waiting = ana.get("/self-service/certificates").await;
+    assert!(html_unescape(&waiting.body).contains(Lang::Serbian.t("order.status.awaiting_person")));
+    sqlx::query(
+        "UPDATE certificate_orders SET status = 'issued', not_after = now() + interval '10 days'",
+    )
+    .execute(&world.federation.app.pool)
+    .await
+    .unwrap();
+    let issued = html_unescape(&ana.get("/self-service/certificates").await.body);
+    assert!(issued.contains(Lang::Serbian.t("order.status.issued")));
+    assert!(issued.contains(Lang::Serbian.t("self_service.certificates.expiring")));
+}
