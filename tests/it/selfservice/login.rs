@@ -8,6 +8,9 @@ use tcs_portal::i18n::Lang;
 use testkit::saml_idp::{MAIL, SCOPED_AFFILIATION};
 
 use super::world::{ANA, SelfService, policy_fields};
+
+/// `eduPersonEntitlement` as IdPs send it.
+const ENTITLEMENT: &str = "urn:oid:1.3.6.1.4.1.5923.1.1.1.7";
 use crate::helpers::html_unescape;
 use crate::saml::world::assert_refused;
 
@@ -43,6 +46,9 @@ async fn the_choice_lists_only_institutions_with_self_service_and_remembers_the_
     assert!(!page.body.contains(&world.federation.fon.to_string()));
     let none = client.get("/self-service?q=nowhere").await;
     assert!(!none.body.contains(&world.federation.etf.to_string()));
+    // Typed in Cyrillic, the search still finds the Latin name.
+    let cyrillic = client.get("/self-service?q=%D0%95%D0%A2%D0%A4").await;
+    assert!(cyrillic.body.contains(&world.federation.etf.to_string()));
     let fon_choice = format!(
         "{} {}",
         world.federation.fon, world.federation.fon_idp.entity_id
@@ -235,5 +241,51 @@ async fn one_institutions_idp_asserting_anothers_scope_is_refused(pool: PgPool) 
     assert_eq!(
         client.get("/self-service/certificates").await.location(),
         Some("/self-service")
+    );
+}
+
+#[sqlx::test]
+async fn the_required_entitlement_admits_whatever_the_affiliation(pool: PgPool) {
+    let world = SelfService::new(pool, "idp_mail").await;
+    let mut fields = policy_fields("idp_mail");
+    fields.retain(|(name, _)| !name.starts_with("affiliation.") && *name != "entitlement");
+    fields.push(("entitlement", "urn:mace:etf.bg.ac.rs:tcs"));
+    let set = world
+        .set_policy(world.federation.etf, &world.etf_admin.client, &fields)
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let client = world.federation.app.client();
+    let mut spec = world
+        .answer(
+            &client,
+            world.federation.etf,
+            &world.federation.etf_idp,
+            ANA,
+        )
+        .await;
+    spec.set(ENTITLEMENT, &["urn:mace:etf.bg.ac.rs:tcs"]);
+    let admitted = world.post(&client, &world.federation.etf_idp, &spec).await;
+    assert_eq!(
+        admitted.location(),
+        Some("/self-service/certificates"),
+        "{}",
+        admitted.body
+    );
+    assert_eq!(
+        world.audit_details("self_service.login").await["entitlements"][0],
+        "urn:mace:etf.bg.ac.rs:tcs"
+    );
+
+    let other = world.federation.app.client();
+    let without = world
+        .answer(&other, world.federation.etf, &world.federation.etf_idp, ANA)
+        .await;
+    let refused = world
+        .post(&other, &world.federation.etf_idp, &without)
+        .await;
+    assert_refused(
+        &refused,
+        StatusCode::FORBIDDEN,
+        "self_service.refused.affiliation",
     );
 }
