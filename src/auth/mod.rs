@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod extractors;
 pub mod password;
+pub mod person;
 pub mod rate_limit;
 pub mod recovery;
 pub mod scope;

@@ -131,3 +131,57 @@ impl<R: RequiredRole> FromRequestParts<AppState> for InstitutionScope<R> {
         })
     }
 }
+
+/// A proof that the caller may read one institution's own data (its detail, its
+/// domains): any [`InstitutionScope`], or a self-service person of that institution.
+pub trait TenantScope {
+    fn institution_id(&self) -> InstitutionId;
+}
+
+impl<R: RequiredRole> TenantScope for InstitutionScope<R> {
+    fn institution_id(&self) -> InstitutionId {
+        self.institution.id
+    }
+}
+
+impl TenantScope for crate::auth::person::SelfServicePerson {
+    fn institution_id(&self) -> InstitutionId {
+        crate::auth::person::SelfServicePerson::institution_id(self)
+    }
+}
+
+/// Who asks for an order, as the order row and the audit log record it.
+#[derive(Debug, Clone, Copy)]
+pub enum Requester<'a> {
+    /// An admin (or full staff) of the institution.
+    Account(AccountId),
+    /// A self-service person, for themselves: their identity at their IdP, and what
+    /// proved the mailbox.
+    Person {
+        idp_entity_id: &'a str,
+        stable_id: &'a str,
+        mail: &'a str,
+    },
+}
+
+/// A proof that the caller may place orders for one institution: an admin's scope, or a
+/// self-service person (whose orders are their own). Reading scopes do not have it.
+pub trait OrderingScope: TenantScope {
+    fn requester(&self) -> Requester<'_>;
+}
+
+impl OrderingScope for InstitutionScope<Admin> {
+    fn requester(&self) -> Requester<'_> {
+        Requester::Account(self.account_id())
+    }
+}
+
+impl OrderingScope for crate::auth::person::SelfServicePerson {
+    fn requester(&self) -> Requester<'_> {
+        Requester::Person {
+            idp_entity_id: self.idp_entity_id(),
+            stable_id: self.stable_id(),
+            mail: &self.login().mail,
+        }
+    }
+}

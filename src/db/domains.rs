@@ -4,7 +4,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::auth::StaffAdmin;
-use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::auth::scope::{Admin, InstitutionScope, TenantScope};
 use crate::domain::{DomainId, DomainName, InstitutionId, OrderId, OrderStatus, ValidationStatus};
 
 #[derive(Debug, Clone)]
@@ -21,16 +21,26 @@ pub struct Domain {
     pub created_at: OffsetDateTime,
 }
 
-pub async fn list<R: RequiredRole>(
+pub async fn list(pool: &PgPool, scope: &impl TenantScope) -> sqlx::Result<Vec<Domain>> {
+    list_by_id(pool, scope.institution_id()).await
+}
+
+/// For the self-service login, checked before the person has a scope: the institution is
+/// the one whose IdP's signed answer the ACS accepted.
+pub async fn unscoped_list(
     pool: &PgPool,
-    scope: &InstitutionScope<R>,
+    institution_id: InstitutionId,
 ) -> sqlx::Result<Vec<Domain>> {
+    list_by_id(pool, institution_id).await
+}
+
+async fn list_by_id(pool: &PgPool, institution_id: InstitutionId) -> sqlx::Result<Vec<Domain>> {
     let rows = sqlx::query!(
         r#"SELECT id AS "id: DomainId", name, validation_status AS "validation_status: ValidationStatus",
                   validated_until, dcv_method, digicert_domain_id, dcv_token,
                   dcv_token_expires_at, created_at
            FROM domains WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name"#,
-        scope.institution_id() as InstitutionId
+        institution_id as InstitutionId
     )
     .fetch_all(pool)
     .await?;

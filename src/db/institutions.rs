@@ -3,7 +3,7 @@
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::auth::scope::{Admin, InstitutionScope, TenantScope};
 use crate::auth::{StaffAdmin, StaffScope};
 use crate::domain::institution::NewInstitution;
 use crate::domain::{AccountId, InstitutionId, TcsStatus, ValidationStatus};
@@ -59,10 +59,7 @@ pub struct InstitutionDetail {
     pub org_synced_at: Option<OffsetDateTime>,
 }
 
-pub async fn detail<R: RequiredRole>(
-    pool: &PgPool,
-    scope: &InstitutionScope<R>,
-) -> sqlx::Result<InstitutionDetail> {
+pub async fn detail(pool: &PgPool, scope: &impl TenantScope) -> sqlx::Result<InstitutionDetail> {
     detail_by_id(pool, scope.institution_id()).await
 }
 

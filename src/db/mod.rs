@@ -28,6 +28,7 @@ pub mod recovery_codes;
 pub mod reminders;
 pub mod saml;
 pub mod seed;
+pub mod self_service;
 pub mod validation_sync;
 
 use std::str::FromStr;

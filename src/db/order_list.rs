@@ -20,6 +20,7 @@ macro_rules! list_sql {
         concat!(
             "
 SELECT o.id, o.created_at, o.status, o.product, o.profile_type, o.given_name, o.surname, o.validity_years,
+       o.self_service,
        o.not_after, o.serial_number, o.digicert_status,
        ARRAY(SELECT e.email FROM order_emails e WHERE e.order_id = o.id ORDER BY e.email) AS emails",
             $columns,
@@ -95,6 +96,8 @@ pub struct OrderLine {
     pub serial_number: Option<String>,
     pub digicert_status: Option<String>,
     pub emails: Vec<String>,
+    /// Requested by the person through self-service (issue 15 §2).
+    pub self_service: bool,
 }
 
 impl OrderLine {

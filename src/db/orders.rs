@@ -3,7 +3,7 @@
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
+use crate::auth::scope::{Admin, InstitutionScope, OrderingScope, RequiredRole};
 use crate::domain::{AccountId, DomainId, InstitutionId, OrderId, OrderStatus, Product};
 
 /// What an admin asked for, as written to the order row.
@@ -18,7 +18,10 @@ pub struct NewOrderRow<'a> {
     pub csr_pem: Option<&'a str>,
     pub reference: &'a str,
     pub idempotency_key: &'a str,
-    pub requested_by: AccountId,
+    /// The admin who ordered; `None` for a self-service person's own order.
+    pub requested_by: Option<AccountId>,
+    /// A self-service person's IdP and stable identifier there (issue 15 §2).
+    pub holder: Option<(&'a str, &'a str)>,
     /// Written into the search text of the list.
     pub emails: Vec<&'a str>,
 }
@@ -27,7 +30,7 @@ pub struct NewOrderRow<'a> {
 /// idempotency key; `None` then.
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
-    scope: &InstitutionScope<Admin>,
+    scope: &impl OrderingScope,
     order: &NewOrderRow<'_>,
     now: OffsetDateTime,
 ) -> sqlx::Result<Option<OrderId>> {
@@ -35,15 +38,16 @@ pub async fn insert(
         r#"INSERT INTO certificate_orders
                (institution_id, status, common_name, requested_by, product, profile_type,
                 given_name, surname, validity_years, csr_pem, reference, idempotency_key,
-                created_at, updated_at, search_text)
+                created_at, updated_at, search_text, self_service, holder_idp, holder_stable_id)
            VALUES ($1, CASE WHEN $9::text IS NULL THEN 'awaiting_person' ELSE 'queued' END,
                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
-                   order_search_text($6, $7, $2, $14, $13::text[]))
+                   order_search_text($6, $7, $2, $14, $13::text[]),
+                   $16::text IS NOT NULL, $15, $16)
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id AS "id: OrderId""#,
         scope.institution_id() as InstitutionId,
         order.common_name,
-        order.requested_by as AccountId,
+        order.requested_by as Option<AccountId>,
         order.product,
         order.profile_type,
         order.given_name,
@@ -54,7 +58,9 @@ pub async fn insert(
         order.idempotency_key,
         now,
         &order.emails as &[&str],
-        ascii_spelling(order.common_name)
+        ascii_spelling(order.common_name),
+        order.holder.map(|(idp, _)| idp),
+        order.holder.map(|(_, stable_id)| stable_id)
     )
     .fetch_optional(&mut **tx)
     .await
@@ -68,7 +74,7 @@ pub(crate) fn ascii_spelling(common_name: &str) -> String {
 
 pub async fn id_for_idempotency_key(
     tx: &mut Transaction<'_, Postgres>,
-    scope: &InstitutionScope<Admin>,
+    scope: &impl OrderingScope,
     key: &str,
 ) -> sqlx::Result<Option<OrderId>> {
     sqlx::query_scalar!(
@@ -84,7 +90,7 @@ pub async fn id_for_idempotency_key(
 /// the composite keys refuse a domain of another institution.
 pub async fn insert_email(
     tx: &mut Transaction<'_, Postgres>,
-    scope: &InstitutionScope<Admin>,
+    scope: &impl OrderingScope,
     order_id: OrderId,
     email: &str,
     domain_id: DomainId,
@@ -127,6 +133,8 @@ pub struct OrderRecord {
     pub not_after: Option<OffsetDateTime>,
     pub submit_attempts: i32,
     pub emails: Vec<String>,
+    /// Requested by the person through self-service (issue 15 §2).
+    pub self_service: bool,
 }
 
 pub async fn get<R: RequiredRole>(
@@ -178,7 +186,7 @@ pub async fn unscoped_get(pool: &PgPool, id: OrderId) -> sqlx::Result<Option<Ord
                   o.surname, o.common_name, o.validity_years, o.csr_pem, o.reference,
                   o.requested_by AS "requested_by: AccountId", i.digicert_org_id, o.digicert_order_id, o.digicert_status,
                   o.email_validation, o.last_error, o.chain_pem, o.serial_number,
-                  o.not_before, o.not_after, o.submit_attempts,
+                  o.not_before, o.not_after, o.submit_attempts, o.self_service,
                   ARRAY(SELECT e.email FROM order_emails e
                         WHERE e.order_id = o.id ORDER BY e.email) AS "emails!"
            FROM certificate_orders o JOIN institutions i ON i.id = o.institution_id
@@ -211,6 +219,7 @@ pub async fn unscoped_get(pool: &PgPool, id: OrderId) -> sqlx::Result<Option<Ord
         not_after: row.not_after,
         submit_attempts: row.submit_attempts,
         emails: row.emails,
+        self_service: row.self_service,
     }))
 }
 

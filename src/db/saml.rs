@@ -292,6 +292,8 @@ pub struct NewRequest<'a> {
     pub institution_id: InstitutionId,
     pub idp_entity_id: &'a str,
     pub link_account_id: Option<AccountId>,
+    /// `login`, `link` or `self_service` (services::saml::login::Purpose).
+    pub purpose: &'a str,
     pub expires_at: OffsetDateTime,
 }
 
@@ -306,14 +308,16 @@ pub async fn insert_request(
         .await?;
     sqlx::query!(
         r#"INSERT INTO saml_requests
-             (request_id, browser_hash, institution_id, idp_entity_id, link_account_id, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6)"#,
+             (request_id, browser_hash, institution_id, idp_entity_id, link_account_id, expires_at,
+              purpose)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
         request.request_id,
         request.browser_hash,
         request.institution_id as InstitutionId,
         request.idp_entity_id,
         request.link_account_id as Option<AccountId>,
-        request.expires_at
+        request.expires_at,
+        request.purpose
     )
     .execute(pool)
     .await?;
@@ -325,6 +329,7 @@ pub struct StoredRequest {
     pub institution_id: InstitutionId,
     pub idp_entity_id: String,
     pub link_account_id: Option<AccountId>,
+    pub purpose: String,
 }
 
 /// Spends the browser's outstanding request: whatever the response turns out to be, the
@@ -337,7 +342,7 @@ pub async fn take_request(
     let taken = sqlx::query!(
         r#"DELETE FROM saml_requests WHERE browser_hash = $1
            RETURNING request_id, institution_id AS "institution_id: InstitutionId", idp_entity_id,
-                     link_account_id AS "link_account_id: AccountId", expires_at"#,
+                     link_account_id AS "link_account_id: AccountId", expires_at, purpose"#,
         browser_hash
     )
     .fetch_optional(pool)
@@ -349,6 +354,7 @@ pub async fn take_request(
             institution_id: row.institution_id,
             idp_entity_id: row.idp_entity_id,
             link_account_id: row.link_account_id,
+            purpose: row.purpose,
         }))
 }
 

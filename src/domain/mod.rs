@@ -13,6 +13,7 @@ pub mod password;
 pub mod password_strength;
 pub mod person_name;
 pub mod revocation;
+pub mod self_service;
 pub mod staff_role;
 pub mod transliterate;
 pub mod validation;

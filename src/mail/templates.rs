@@ -144,6 +144,16 @@ pub struct RevokeCodeMail<'a> {
     pub minutes: i64,
 }
 
+/// To a self-service person whose institution wants the mailbox proved by a code
+/// before their order (issue 15 §2).
+#[derive(Template)]
+#[template(path = "mail/self_service_code.txt", escape = "none")]
+pub struct SelfServiceCodeMail<'a> {
+    pub name: &'a str,
+    pub code: &'a str,
+    pub minutes: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

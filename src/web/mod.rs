@@ -13,6 +13,7 @@ pub mod public;
 pub mod qr;
 pub mod routes;
 pub mod saml;
+pub mod self_service;
 pub mod staff;
 
 use axum::routing::{get, post};
@@ -42,6 +43,37 @@ pub fn routes() -> RouteTable {
             "POST",
             crate::services::saml::ACS_PATH,
             post(saml::acs::consume),
+        )
+        .add("GET", "/self-service", get(self_service::login::show))
+        .add(
+            "POST",
+            "/self-service/login",
+            post(self_service::login::start),
+        )
+        .add(
+            "GET",
+            self_service::certificates::PATH,
+            get(self_service::certificates::show),
+        )
+        .add(
+            "POST",
+            self_service::certificates::PATH,
+            post(self_service::certificates::request),
+        )
+        .add(
+            "POST",
+            "/self-service/code",
+            post(self_service::certificates::confirm_code),
+        )
+        .add(
+            "POST",
+            "/self-service/orders/{order_id}/open",
+            post(self_service::certificates::open),
+        )
+        .add(
+            "POST",
+            "/self-service/logout",
+            post(self_service::certificates::log_out),
         )
         .add("GET", "/mfa", get(public::mfa::show))
         .add("POST", "/mfa", post(public::mfa::submit))
@@ -293,5 +325,15 @@ pub fn routes() -> RouteTable {
             "GET",
             "/institutions/{institution_id}/audit",
             get(institution::audit::list),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/self-service",
+            get(institution::self_service::show),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/self-service",
+            post(institution::self_service::save),
         )
 }

@@ -34,6 +34,7 @@ mod passwords;
 mod reminders;
 mod saml;
 mod security;
+mod selfservice;
 mod staff_operations;
 mod stored_states;
 mod tenancy;

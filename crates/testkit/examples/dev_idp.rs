@@ -1,5 +1,6 @@
 //! A real SAML IdP for the demo (`scripts/dev-idp.sh`): SimpleSAMLphp on loopback, trusting
-//! the portal whose URL is the first argument, with a user for each demo institution's admin.
+//! the portal whose URL is the first argument, with a user for each demo institution's admin
+//! and an ETF person without an account, for self-service.
 //!
 //!   cargo run -p testkit --example dev_idp -- [PORTAL_URL] [PORT]
 use testkit::simplesamlphp::{IdpUser, SimpleSamlPhp, installed};
@@ -35,6 +36,7 @@ async fn main() {
     let users = [
         IdpUser::person("ana.admin", PASSWORD, "etf.bg.ac.rs", "Ana", "Anić"),
         IdpUser::person("boris.admin", PASSWORD, "pmf.uns.ac.rs", "Boris", "Babić"),
+        IdpUser::person("petar", PASSWORD, "etf.bg.ac.rs", "Petar", "Petrović"),
     ];
     let idp = SimpleSamlPhp::start(
         port,
@@ -46,7 +48,8 @@ async fn main() {
     println!(
         "\n================ SimpleSAMLphp for the tcs-portal demo ================\n\
          IdP metadata (its URL is also its entityID): {metadata}\n\
-         Users (password {PASSWORD}): ana.admin (ETF), boris.admin (PMF)\n\
+         Users (password {PASSWORD}): ana.admin (ETF), boris.admin (PMF), petar (ETF, no\n\
+         account: self-service once ETF's admins switch it on)\n\
          \n\
          1. As staff@amres.ac.rs: Staff → Federated login (SAML) → add trusted metadata:\n\
             kind \"A single IdP\", URL {metadata}\n\

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::PersonView;
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::scope::OrderingScope;
 use crate::auth::{Admin, InstitutionScope};
 use crate::crypto::tokens;
 use crate::db::enrollments as db;
@@ -38,13 +39,41 @@ pub fn link(public_url: &str, token: &str) -> String {
 pub async fn start(
     tx: &mut Transaction<'_, Postgres>,
     state: &AppState,
-    scope: &InstitutionScope<Admin>,
+    scope: &impl OrderingScope,
     order_id: OrderId,
     to: Recipient<'_>,
     now: OffsetDateTime,
 ) -> anyhow::Result<EnrollmentId> {
     let started = unscoped_start(tx, state, scope.institution_id(), order_id, to, now).await?;
     Ok(started.enrollment_id)
+}
+
+/// Creates the enrollment of a self-service order, inside the order's transaction. The
+/// person proved the mailbox before ordering (the IdP's `mail`, or a mailed code), so the
+/// enrollment starts confirmed and no link is mailed: its link token is made and spent at
+/// once, as a redeemed link would be, and the person's browser is bound to it instead.
+pub async fn start_proven(
+    tx: &mut Transaction<'_, Postgres>,
+    state: &AppState,
+    scope: &impl OrderingScope,
+    order_id: OrderId,
+    now: OffsetDateTime,
+) -> anyhow::Result<EnrollmentId> {
+    let token = tokens::generate();
+    let expires = now + state.settings.enrollment.link_ttl;
+    db::unscoped_insert(
+        tx,
+        scope.institution_id(),
+        order_id,
+        &token.hash,
+        expires,
+        now,
+    )
+    .await?;
+    let spent = db::spend_link(tx, &token.hash, now).await?;
+    spent
+        .map(|enrollment| enrollment.id)
+        .ok_or_else(|| anyhow::anyhow!("a new enrollment's link could not be spent"))
 }
 
 /// A started enrollment, and the link its mail carries.

@@ -7,24 +7,16 @@
 //! asks for a fresh one-time code mailed to the certificate's address.
 use askama::Template;
 
-use rand::Rng;
 use serde_json::json;
-use subtle::ConstantTimeEq;
-use time::{Duration, OffsetDateTime};
 
 use super::PersonView;
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::crypto::tokens;
 use crate::domain::RevocationReason;
 use crate::mail::Mail;
 use crate::mail::templates::{RevokeCodeMail, subject};
+use crate::services::one_time_code::{self, OneTimeCode};
 use crate::services::ordering::{self, RevokeOutcome, Revoker};
 use crate::state::AppState;
-
-/// How long a mailed revocation code works.
-pub const CODE_LIFETIME: Duration = Duration::minutes(15);
-/// Wrong codes accepted before a new one must be mailed.
-pub const CODE_ATTEMPTS: u8 = 5;
 
 pub async fn revoke_own(
     state: &AppState,
@@ -42,32 +34,18 @@ pub async fn revoke_own(
     .await
 }
 
-/// A one-time code mailed before a revocation: only its hash is kept, with its end.
-#[derive(Debug, Clone)]
-pub struct RevokeCode {
-    pub hash: Vec<u8>,
-    pub expires: OffsetDateTime,
-}
-
-impl RevokeCode {
-    /// Whether `typed` is this code, still in time. Spaces around it are forgiven.
-    pub fn accepts(&self, typed: &str, now: OffsetDateTime) -> bool {
-        now < self.expires && bool::from(tokens::hash(typed.trim()).ct_eq(&self.hash))
-    }
-}
-
 /// Mails a fresh eight-digit code to the certificate's address, audited.
 pub async fn mail_revoke_code(
     state: &AppState,
     meta: &RequestMeta,
     view: &PersonView,
-) -> anyhow::Result<RevokeCode> {
-    let code = format!("{:08}", rand::rngs::OsRng.gen_range(0..100_000_000u32));
+) -> anyhow::Result<OneTimeCode> {
     let now = state.clock.now();
+    let (code, kept) = OneTimeCode::generate(now);
     let body = RevokeCodeMail {
         name: &view.order.common_name,
         code: &code,
-        minutes: CODE_LIFETIME.whole_minutes(),
+        minutes: one_time_code::LIFETIME.whole_minutes(),
     }
     .render()?;
     let mut tx = state.db.begin().await?;
@@ -86,8 +64,5 @@ pub async fn mail_revoke_code(
         .record(&mut tx, meta)
         .await?;
     tx.commit().await?;
-    Ok(RevokeCode {
-        hash: tokens::hash(&code),
-        expires: now + CODE_LIFETIME,
-    })
+    Ok(kept)
 }

@@ -6,8 +6,7 @@ use uuid::Uuid;
 
 use super::{OrderJob, SUBMIT_ORDER};
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::auth::scope::RequiredRole;
-use crate::auth::{Admin, InstitutionScope};
+use crate::auth::scope::{OrderingScope, Requester, TenantScope};
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::orders::{self as db, NewOrderRow};
@@ -52,9 +51,9 @@ pub(super) struct Vetted {
 
 /// The checks of the request and the TCS preconditions, shared by the preview
 /// and the placement so both refuse the same orders with the same messages.
-pub(super) async fn vet<R: RequiredRole>(
+pub(super) async fn vet(
     state: &AppState,
-    scope: &InstitutionScope<R>,
+    scope: &impl TenantScope,
     order: &NewOrder,
 ) -> anyhow::Result<Result<Vetted, Refusal>> {
     if let Err(invalid) = check_csr(order) {
@@ -77,10 +76,12 @@ pub(super) async fn vet<R: RequiredRole>(
     }))
 }
 
+/// Places an order for an admin, or for a self-service person themselves (whose mailbox
+/// was proved before, so their enrollment starts confirmed and no link is mailed).
 pub async fn place(
     state: &AppState,
     meta: &RequestMeta,
-    scope: &InstitutionScope<Admin>,
+    scope: &impl OrderingScope,
     order: NewOrder,
 ) -> anyhow::Result<PlaceOutcome> {
     let Vetted {
@@ -99,6 +100,15 @@ pub async fn place(
         return Ok(PlaceOutcome::Duplicate(existing));
     }
     let common_name = order.name.common_name();
+    let requester = scope.requester();
+    let (requested_by, holder) = match requester {
+        Requester::Account(account_id) => (Some(account_id), None),
+        Requester::Person {
+            idp_entity_id,
+            stable_id,
+            ..
+        } => (None, Some((idp_entity_id, stable_id))),
+    };
     let row = NewOrderRow {
         product: order.product.as_str(),
         profile_type: order.profile_type.map(|profile| profile.as_str()),
@@ -109,7 +119,8 @@ pub async fn place(
         csr_pem: order.csr_pem.as_deref(),
         reference: &reference,
         idempotency_key: &order.idempotency_key,
-        requested_by: scope.account_id(),
+        requested_by,
+        holder,
         emails: order.emails.iter().map(EmailAddress::as_str).collect(),
     };
     let Some(order_id) = db::insert(&mut tx, scope, &row, now).await? else {
@@ -130,7 +141,9 @@ pub async fn place(
         };
         db::insert_email(&mut tx, scope, order_id, email.as_str(), domain.id).await?;
     }
-    if order.csr_pem.is_some() {
+    if let Requester::Person { .. } = requester {
+        enrollment::link::start_proven(&mut tx, state, scope, order_id, now).await?;
+    } else if order.csr_pem.is_some() {
         jobs::enqueue(
             &mut *tx,
             &NewJob::new(SUBMIT_ORDER, &OrderJob { order_id })?,
@@ -150,8 +163,11 @@ pub async fn place(
         };
         enrollment::link::start(&mut tx, state, scope, order_id, to, now).await?;
     }
-    AuditEvent::new("order.placed")
-        .actor(scope.account_id())
+    let event = match requester {
+        Requester::Account(account_id) => AuditEvent::new("order.placed").actor(account_id),
+        Requester::Person { mail, .. } => AuditEvent::new("order.placed").actor_label(mail),
+    };
+    event
         .institution(scope.institution_id())
         .target(format!("order:{order_id}"))
         .details(json!({
@@ -159,6 +175,10 @@ pub async fn place(
             "product": order.product.as_str(),
             "emails": order.emails.iter().map(EmailAddress::as_str).collect::<Vec<_>>(),
             "validity_years": order.validity.years(),
+            "self_service": holder.map(|(idp, stable_id)| json!({
+                "idp": idp,
+                "stable_id": stable_id,
+            })),
         }))
         .record(&mut tx, meta)
         .await?;

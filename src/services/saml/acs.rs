@@ -11,8 +11,9 @@ use samael::schema::Assertion;
 
 use super::AcceptedIdentity;
 use super::attributes::IdentityRefusal;
+use super::login::Purpose;
 use super::scope::ScopeRules;
-use crate::domain::{AccountId, InstitutionId};
+use crate::domain::InstitutionId;
 use crate::state::AppState;
 
 /// How long an assertion ID is kept when the assertion names no end of validity.
@@ -64,10 +65,10 @@ impl Refusal {
     }
 }
 
-/// An identity, and the account that asked to link it (when one did).
+/// An identity, and what its request was for.
 pub struct Accepted {
     pub identity: AcceptedIdentity,
-    pub link_account_id: Option<AccountId>,
+    pub purpose: Purpose,
 }
 
 /// What the ACS learned, refused or not, for the audit log.
@@ -101,6 +102,9 @@ pub async fn accept(
     };
     let hash = crate::crypto::tokens::hash(secret);
     let Some(request) = crate::db::saml::take_request(&state.db, &hash, now).await? else {
+        return Ok(Outcome::refused(Refusal::Unsolicited));
+    };
+    let Some(purpose) = Purpose::of_request(&request.purpose, request.link_account_id) else {
         return Ok(Outcome::refused(Refusal::Unsolicited));
     };
     let mut outcome = Outcome {
@@ -175,10 +179,7 @@ pub async fn accept(
     };
     outcome.result =
         super::attributes::read(&assertion, request.institution_id, &idp.entity_id, &rules)
-            .map(|identity| Accepted {
-                identity,
-                link_account_id: request.link_account_id,
-            })
+            .map(|identity| Accepted { identity, purpose })
             .map_err(Refusal::Identity);
     Ok(outcome)
 }

@@ -15,6 +15,29 @@ pub enum Purpose {
     Login,
     /// Link the identity to this (fully logged-in) account.
     Link(AccountId),
+    /// A person's self-service login (issue 15 §2): no account, the institution's policy.
+    SelfService,
+}
+
+impl Purpose {
+    /// As the request row keeps it.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::Link(_) => "link",
+            Self::SelfService => "self_service",
+        }
+    }
+
+    /// Back from the request row; the table's CHECK ties `link` to the account.
+    pub(super) fn of_request(purpose: &str, link_account_id: Option<AccountId>) -> Option<Self> {
+        match (purpose, link_account_id) {
+            ("login", None) => Some(Self::Login),
+            ("link", Some(account_id)) => Some(Self::Link(account_id)),
+            ("self_service", None) => Some(Self::SelfService),
+            _ => None,
+        }
+    }
 }
 
 /// Where to send the browser, and the value its cookie must bring back to the ACS.
@@ -62,8 +85,8 @@ pub async fn start(
         .to_string();
     let browser = crate::crypto::tokens::generate();
     let link_account_id = match purpose {
-        Purpose::Login => None,
         Purpose::Link(account_id) => Some(account_id),
+        Purpose::Login | Purpose::SelfService => None,
     };
     crate::db::saml::insert_request(
         &state.db,
@@ -73,6 +96,7 @@ pub async fn start(
             institution_id,
             idp_entity_id,
             link_account_id,
+            purpose: purpose.as_str(),
             expires_at: state.clock.now() + REQUEST_LIFETIME,
         },
         state.clock.now(),

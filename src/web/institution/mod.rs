@@ -9,6 +9,7 @@ pub mod order_page;
 pub mod orders_csv;
 pub mod orders_list;
 pub mod people;
+pub mod self_service;
 pub mod switcher;
 pub mod sync;
 

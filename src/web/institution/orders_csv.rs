@@ -4,7 +4,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::db::order_list::OrderLine;
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "order_id",
     "created_at",
     "status",
@@ -16,6 +16,8 @@ const COLUMNS: [&str; 11] = [
     "validity_years",
     "not_after",
     "serial_number",
+    // Requested by the person through self-service (issue 15 §2).
+    "self_service",
 ];
 
 /// The header row; lists that span institutions start with the institution.
@@ -52,6 +54,7 @@ pub fn push_line(out: &mut String, line: &OrderLine, institution: Option<&str>) 
             line.validity_years.to_string(),
             when(line.not_after),
             line.serial_number.clone().unwrap_or_default(),
+            line.self_service.to_string(),
         ]),
     );
 }

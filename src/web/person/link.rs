@@ -71,7 +71,7 @@ async fn status_or_gone(
     page: &PageContext,
 ) -> Result<Response, AppError> {
     match bound_view(state, session).await? {
-        Some(view) => status::show(page, session, &view).await,
+        Some(view) => status::show(page, session, &view, state.clock.now()).await,
         None => gone(page, "person.link_unusable"),
     }
 }

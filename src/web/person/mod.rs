@@ -71,3 +71,12 @@ impl FromRequestParts<AppState> for BoundEnrollment {
         }
     }
 }
+
+/// Binds the browser to a self-service order's enrollment, exactly as redeeming a mail link
+/// does: the mailbox was proved before the order (the IdP's `mail` or a mailed code).
+pub(crate) async fn bind_proven(
+    session: &Session,
+    enrollment: crate::domain::EnrollmentId,
+) -> Result<(), AppError> {
+    session::bind(session, enrollment, session::Opened::MailboxProof).await
+}

@@ -7,11 +7,12 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::BoundEnrollment;
-use super::session::{self, PendingCode};
+use super::session;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::error::AppError;
-use crate::services::enrollment::revoke::{CODE_ATTEMPTS, mail_revoke_code, revoke_own};
+use crate::services::enrollment::revoke::{mail_revoke_code, revoke_own};
+use crate::services::one_time_code::Attempt;
 use crate::services::ordering::RevokeOutcome;
 use crate::state::AppState;
 
@@ -42,7 +43,7 @@ pub async fn send_code(
     let code = mail_revoke_code(&state, &meta, &view)
         .await
         .map_err(AppError::internal)?;
-    session::keep_code(&session, &PendingCode::new(code)).await?;
+    session::keep_code(&session, &code).await?;
     back_with_note(&session, "person.revoke_code_sent").await
 }
 
@@ -58,14 +59,16 @@ pub async fn revoke(
             return back_with_note(&session, "person.revoke_code_needed").await;
         };
         let typed = form.code.as_deref().unwrap_or_default();
-        if !pending.code().accepts(typed, state.clock.now()) {
-            pending.wrong += 1;
-            if pending.wrong >= CODE_ATTEMPTS {
+        match pending.attempt(typed, state.clock.now()) {
+            Attempt::Accepted => {}
+            Attempt::UsedUp => {
                 session::forget_code(&session).await?;
                 return back_with_note(&session, "person.revoke_code_used_up").await;
             }
-            session::keep_code(&session, &pending).await?;
-            return back_with_note(&session, "person.revoke_code_wrong").await;
+            Attempt::Wrong => {
+                session::keep_code(&session, &pending).await?;
+                return back_with_note(&session, "person.revoke_code_wrong").await;
+            }
         }
         session::forget_code(&session).await?;
     }

@@ -5,13 +5,12 @@ use axum::http::{HeaderMap, HeaderValue};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use crate::auth::cookies::ENROLLMENT_LINK;
 use crate::domain::EnrollmentId;
 use crate::error::AppError;
-use crate::services::enrollment::revoke::RevokeCode;
+use crate::services::one_time_code::OneTimeCode;
 
 const KEY: &str = "person";
 const PICKUP_REFUSAL: &str = "person.pickup_refusal";
@@ -150,43 +149,18 @@ pub(super) async fn forget_file(session: &Session) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The revocation code mailed to this session's person, and the wrong tries so far.
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct PendingCode {
-    hash: Vec<u8>,
-    #[serde(with = "time::serde::rfc3339")]
-    expires: OffsetDateTime,
-    pub wrong: u8,
-}
-
-impl PendingCode {
-    pub(super) fn new(code: RevokeCode) -> Self {
-        Self {
-            hash: code.hash,
-            expires: code.expires,
-            wrong: 0,
-        }
-    }
-
-    pub(super) fn code(&self) -> RevokeCode {
-        RevokeCode {
-            hash: self.hash.clone(),
-            expires: self.expires,
-        }
-    }
-}
-
-pub(super) async fn keep_code(session: &Session, code: &PendingCode) -> Result<(), AppError> {
+/// The revocation code mailed to this session's person, with the wrong tries so far.
+pub(super) async fn keep_code(session: &Session, code: &OneTimeCode) -> Result<(), AppError> {
     session.insert(REVOKE_CODE, code).await?;
     Ok(())
 }
 
-pub(super) async fn pending_code(session: &Session) -> Result<Option<PendingCode>, AppError> {
+pub(super) async fn pending_code(session: &Session) -> Result<Option<OneTimeCode>, AppError> {
     Ok(session.get(REVOKE_CODE).await?)
 }
 
 pub(super) async fn forget_code(session: &Session) -> Result<(), AppError> {
-    session.remove::<PendingCode>(REVOKE_CODE).await?;
+    session.remove::<OneTimeCode>(REVOKE_CODE).await?;
     Ok(())
 }
 

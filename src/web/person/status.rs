@@ -34,6 +34,8 @@ pub(super) struct Notes {
     pub code_pending: bool,
     /// A catalogue key about the revocation, shown once.
     pub revoke_note: Option<String>,
+    /// The person came through self-service: the page leads back to "My certificates".
+    pub self_service: bool,
 }
 
 #[derive(Debug)]
@@ -54,8 +56,12 @@ pub(super) async fn show(
     page: &PageContext,
     session: &Session,
     view: &PersonView,
+    now: time::OffsetDateTime,
 ) -> Result<Response, AppError> {
-    let mut notes = Notes::default();
+    let mut notes = Notes {
+        self_service: crate::auth::person::logged_in(session, now).await?,
+        ..Notes::default()
+    };
     if let Some(refusal) = session::take_refusal(session).await? {
         notes.pickup_error = Some(refusal.message_key);
         notes.retry_at = refusal.retry_at;

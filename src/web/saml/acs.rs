@@ -2,7 +2,8 @@
 //! without the session cookie, and exempt from the cross-site check: the response's
 //! signature and the request cookie stand in for it). An accepted identity either links to
 //! the account that asked, or logs in to the account it is linked to: straight in when the
-//! IdP asserted REFEDS MFA, else on to the portal's second factor.
+//! IdP asserted REFEDS MFA, else on to the portal's second factor; or, for a self-service
+//! request, goes to the institution's self-service policy (`web::self_service`).
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,6 +17,7 @@ use crate::error::{AppError, error_response};
 use crate::services::saml::AcceptedIdentity;
 use crate::services::saml::acs::Accepted;
 use crate::services::saml::linking::{self, LinkOutcome};
+use crate::services::saml::login::Purpose;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -60,9 +62,13 @@ async fn answer(
     session: &Session,
     accepted: Accepted,
 ) -> Result<Response, AppError> {
-    match accepted.link_account_id {
-        Some(account_id) => link(state, meta, account_id, &accepted.identity).await,
-        None => log_in(state, meta, session, &accepted.identity).await,
+    match accepted.purpose {
+        Purpose::Link(account_id) => link(state, meta, account_id, &accepted.identity).await,
+        Purpose::Login => log_in(state, meta, session, &accepted.identity).await,
+        Purpose::SelfService => {
+            crate::web::self_service::login::admitted(state, meta, session, &accepted.identity)
+                .await
+        }
     }
 }
 

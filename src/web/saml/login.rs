@@ -74,13 +74,18 @@ pub struct ChoiceForm {
 }
 
 impl ChoiceForm {
-    fn parse(&self) -> Option<(InstitutionId, &str)> {
+    pub(crate) fn parse(&self) -> Option<(InstitutionId, &str)> {
         let (institution, entity_id) = self.choice.split_once(' ')?;
         Some((institution.parse().ok()?, entity_id))
     }
 }
 
-async fn go(state: &AppState, form: &ChoiceForm, purpose: Purpose) -> Result<Response, AppError> {
+/// Sends the browser to the chosen IdP with a request for `purpose`, and its cookie.
+pub(crate) async fn go(
+    state: &AppState,
+    form: &ChoiceForm,
+    purpose: Purpose,
+) -> Result<Response, AppError> {
     let Some((institution_id, entity_id)) = form.parse() else {
         return Err(AppError::Unprocessable("saml.login.choose"));
     };

@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { launchBrowser, pathOf, screenshotter, submitForm, waitForPath } from '../lib/browser.mjs';
 import { catalogue, linkFromMail, newPageIn, textOf } from '../lib/institution.mjs';
+import { downloadPkcs12, makeKey } from '../lib/person.mjs';
 import { ARTIFACTS, buildBinary, startDemo } from '../lib/server.mjs';
 import { stepAt, totp } from '../lib/totp.mjs';
 
@@ -120,19 +121,7 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
     p.locator('form[action="/enroll/confirm"] button[type="submit"]').click(),
   ]);
   assert.ok(confirmed.status() < 400, `confirming the mailbox answered ${confirmed.status()}`);
-  await p.locator('form[action="/enroll/key"]').waitFor();
-  await shot(p, 'person-choose-key');
-  await Promise.all([
-    p.waitForResponse((r) => r.request().method() === 'POST'),
-    p.locator('form[action="/enroll/key"] button[type="submit"]').click(),
-  ]);
-  const passphrase = (await p.locator('#passphrase').innerText()).trim();
-  assert.ok(passphrase.length >= 20, `a long passphrase is shown (${passphrase.length} characters)`);
-  assert.equal(await p.locator('#passphrase .group').count(), 5, 'five groups for reading aloud');
-  assert.ok(await p.locator('button[data-copy="passphrase"]').isVisible(), 'app.js shows the copy button');
-  await shot(p, 'person-passphrase');
-  await p.locator('main a.button[href="/enroll"]').click();
-  await waitForPath(p, '/enroll');
+  const passphrase = await makeKey(p, shot);
 
   // 4. The pipeline takes the order to the sandbox, which issues it; the status page
   //    refreshes itself until the pickup form appears.
@@ -150,15 +139,7 @@ test('an admin orders, the person collects a working PKCS#12 from the mailed lin
   await shot(p, 'person-wrong-passphrase');
   await p.reload();
   assert.equal(await p.locator('section .alert').count(), 0, 'the error is not shown again after a reload');
-  await p.locator('#passphrase').fill(passphrase);
-  const [download] = await Promise.all([
-    p.waitForEvent('download'),
-    p.locator('form[action="/enroll/pickup"] button[type="submit"]').click(),
-  ]);
-  assert.match(download.suggestedFilename(), /\.p12$/, 'the file is offered as a .p12');
-  const saved = join(ARTIFACTS, 'screenshots', 'journey', download.suggestedFilename());
-  await download.saveAs(saved);
-  await p.locator('.picked-up').waitFor();
+  const saved = await downloadPkcs12(p, passphrase, join(ARTIFACTS, 'screenshots', 'journey'));
   assert.ok((await textOf(p.locator('.picked-up .filename'))).endsWith('.p12'), 'the page names the file');
   assert.equal(await p.locator('section .alert').count(), 0, 'no earlier error on the success page');
   await shot(p, 'person-downloaded');

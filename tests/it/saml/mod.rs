@@ -4,4 +4,4 @@ mod acs;
 mod admin_login;
 mod federation;
 mod simplesamlphp;
-mod world;
+pub mod world;
