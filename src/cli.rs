@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
 
 use crate::audit::ChainCheck;
 use crate::config::Settings;
@@ -36,6 +37,9 @@ pub enum Command {
     /// Inspect the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage institutions' API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Everything on one machine for a first look: database, DigiCert sandbox, demo data, and the portal.
     Demo(DemoArgs),
     /// Run the DigiCert sandbox: a local CertCentral Services API v2 that issues real certificates.
@@ -56,6 +60,29 @@ pub enum StaffCommand {
         /// Create a read-only staff auditor instead of full staff.
         #[arg(long)]
         auditor: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for an institution and print it (it is shown only once). The
+    /// token acts for the institution's earliest active admin, and stops when they go.
+    Create {
+        /// The institution's slug.
+        #[arg(long)]
+        institution: String,
+        /// A name for the token, as lists show it.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: orders:read, orders:write, orders:revoke, domains:read, people:write.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Days until it expires (1 to 365).
+        #[arg(long, default_value_t = crate::auth::api_token::DEFAULT_DAYS)]
+        expires_in: i64,
+        /// Comma-separated source networks (CIDR) it may be used from; anywhere if none.
+        #[arg(long, value_delimiter = ',')]
+        networks: Vec<ipnet::IpNet>,
     },
 }
 
@@ -116,6 +143,24 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::services::onboarding::INVITATION_TTL_HOURS
             );
             println!("{link}");
+        }
+        Command::Token(TokenCommand::Create {
+            institution,
+            name,
+            scopes,
+            expires_in,
+            networks,
+        }) => {
+            let token = crate::services::api_tokens::create_from_cli(
+                &settings()?,
+                &institution,
+                &name,
+                &scopes,
+                expires_in,
+                networks,
+            )
+            .await?;
+            println!("{}", token.expose_secret());
         }
         Command::Audit(AuditCommand::Verify) => match crate::audit::verify(&settings()?).await? {
             ChainCheck::Intact { events } => {

@@ -1,6 +1,7 @@
 //! Authentication: passwords, TOTP, recovery codes, sessions, who is asking (the
 //! client's address and its share of the server), the portal's cookies, and the
 //! extractors that decide who may see a page.
+pub mod api_token;
 pub mod client;
 pub mod cookies;
 pub mod csrf;

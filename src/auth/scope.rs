@@ -14,6 +14,7 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 
 use crate::auth::CurrentAccount;
+use crate::auth::api_token::VerifiedToken;
 use crate::db::institutions::InstitutionHeader;
 use crate::domain::{AccountId, InstitutionId, InstitutionRole, StaffRole, TcsStatus};
 use crate::error::AppError;
@@ -43,10 +44,17 @@ pub enum Acting {
     Staff(StaffRole),
 }
 
+/// How the caller came in: a logged-in session, or an institution's API token, which
+/// acts for the admin who made it and is checked as they would be on every request.
+pub enum WayIn {
+    Session(Box<CurrentAccount>),
+    Token(VerifiedToken),
+}
+
 pub struct InstitutionScope<R: RequiredRole> {
     institution: InstitutionHeader,
     acting: Acting,
-    pub current: CurrentAccount,
+    way_in: WayIn,
     _role: PhantomData<R>,
 }
 
@@ -64,7 +72,46 @@ impl<R: RequiredRole> InstitutionScope<R> {
     }
 
     pub fn account_id(&self) -> AccountId {
-        self.current.account.id
+        match &self.way_in {
+            WayIn::Session(current) => current.account.id,
+            WayIn::Token(token) => token.acts_for(),
+        }
+    }
+
+    /// The acting account's name, as mails and pages show who did something.
+    pub fn display_name(&self) -> &str {
+        match &self.way_in {
+            WayIn::Session(current) => &current.account.display_name,
+            WayIn::Token(token) => token.name(),
+        }
+    }
+
+    /// The logged-in session, when the caller came in by one (pages always do).
+    pub fn session_account(&self) -> Option<&CurrentAccount> {
+        match &self.way_in {
+            WayIn::Session(current) => Some(current),
+            WayIn::Token(_) => None,
+        }
+    }
+
+    /// The API token the caller came in with, if any.
+    pub fn token(&self) -> Option<&VerifiedToken> {
+        match &self.way_in {
+            WayIn::Session(_) => None,
+            WayIn::Token(token) => Some(token),
+        }
+    }
+
+    /// The scope an API token opens: only [`authenticate`](crate::auth::api_token::authenticate) makes a
+    /// [`VerifiedToken`], after checking the token, its institution (not suspended), its
+    /// creator (still an active admin there) and its scopes, so this is no bypass.
+    pub fn from_token(institution: InstitutionHeader, token: VerifiedToken) -> Self {
+        Self {
+            institution,
+            acting: Acting::Member(InstitutionRole::Admin),
+            way_in: WayIn::Token(token),
+            _role: PhantomData,
+        }
     }
 
     /// Whether the person may change things here (shows or hides forms).
@@ -126,7 +173,7 @@ impl<R: RequiredRole> FromRequestParts<AppState> for InstitutionScope<R> {
         Ok(Self {
             institution,
             acting,
-            current,
+            way_in: WayIn::Session(Box::new(current)),
             _role: PhantomData,
         })
     }

@@ -11,6 +11,7 @@
 //! are one thing seen from two sides. Every other import points down (README,
 //! "Architecture"; `tests/it/architecture.rs` checks that nothing here reaches `app` or `web`).
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod dcv;
 pub mod domains;

@@ -114,6 +114,10 @@ uuid_id! {
     /// A SAML metadata source staff trust (`saml_metadata_sources.id`).
     SamlSourceId, made_here
 }
+uuid_id! {
+    /// An institution's API token (`api_tokens.id`).
+    ApiTokenId, made_here
+}
 
 #[cfg(test)]
 mod tests {

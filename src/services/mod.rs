@@ -1,6 +1,7 @@
 //! Workflows that span the database, crypto and mail. Handlers call these; these
 //! call `db::` and never touch HTTP.
 pub mod account;
+pub mod api_tokens;
 pub mod background;
 pub mod dcv;
 pub mod digicert_connection;

@@ -60,7 +60,7 @@ pub async fn invite(
     .await?;
     let body = InvitationMail {
         name: name.as_str(),
-        inviter: scope.current.account.display_name.as_str(),
+        inviter: scope.display_name(),
         role_sr,
         role_en,
         institution_sr: &institution.name_sr,

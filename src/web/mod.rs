@@ -307,6 +307,16 @@ pub fn routes() -> RouteTable {
             post(api::orders::place),
         )
         .add(
+            "GET",
+            "/api/v1/institutions/{institution_id}/orders/{order_id}",
+            get(api::orders::show),
+        )
+        .add(
+            "POST",
+            "/api/v1/institutions/{institution_id}/orders/{order_id}/cancel",
+            post(api::orders::cancel),
+        )
+        .add(
             "POST",
             "/api/v1/institutions/{institution_id}/orders/{order_id}/revoke",
             post(api::orders::revoke),

@@ -123,7 +123,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
 pub trait Visitor {
     /// The fully logged-in account the header names; `None` while the second factor is owed.
     fn signed_in(&self) -> Option<&CurrentAccount>;
-    fn session(&self) -> &Session;
+    /// `None` for a caller without a session (an API token), who gets no page.
+    fn session(&self) -> Option<&Session>;
 }
 
 impl Visitor for CurrentAccount {
@@ -131,8 +132,8 @@ impl Visitor for CurrentAccount {
         Some(self)
     }
 
-    fn session(&self) -> &Session {
-        &self.session
+    fn session(&self) -> Option<&Session> {
+        Some(&self.session)
     }
 }
 
@@ -141,8 +142,8 @@ impl Visitor for PendingLogin {
         None
     }
 
-    fn session(&self) -> &Session {
-        &self.session
+    fn session(&self) -> Option<&Session> {
+        Some(&self.session)
     }
 }
 
@@ -151,8 +152,8 @@ impl Visitor for StaffScope {
         Some(self.current())
     }
 
-    fn session(&self) -> &Session {
-        &self.current().session
+    fn session(&self) -> Option<&Session> {
+        Some(&self.current().session)
     }
 }
 
@@ -161,18 +162,18 @@ impl Visitor for StaffAdmin {
         Some(self.current())
     }
 
-    fn session(&self) -> &Session {
-        &self.current().session
+    fn session(&self) -> Option<&Session> {
+        Some(&self.current().session)
     }
 }
 
 impl<R: RequiredRole> Visitor for InstitutionScope<R> {
     fn signed_in(&self) -> Option<&CurrentAccount> {
-        Some(&self.current)
+        self.session_account()
     }
 
-    fn session(&self) -> &Session {
-        &self.current.session
+    fn session(&self) -> Option<&Session> {
+        self.session_account().map(|current| &current.session)
     }
 }
 
@@ -196,7 +197,10 @@ where
             Some(current) => Some(Nav::of(state, &current.account).await?),
             None => None,
         };
-        let page = PageContext::build(parts, visitor.session(), nav).await?;
+        let session = visitor
+            .session()
+            .ok_or_else(|| AppError::bug("a page for a caller without a session"))?;
+        let page = PageContext::build(parts, session, nav).await?;
         Ok(Self(visitor, page))
     }
 }

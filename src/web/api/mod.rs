@@ -1,5 +1,6 @@
-//! The JSON API under `/api/v1`: the same services as the HTML pages, behind the same
-//! extractors (`InstitutionScope`, the CSRF token), answering JSON instead of pages and
-//! problem details ([`problem`]) for every error.
+//! The JSON API under `/api/v1`, for an institution's own systems: an API token
+//! ([`bearer`]) opens the same `InstitutionScope` a logged-in admin gets, the same
+//! services answer, in JSON, and every error is a problem detail ([`problem`]).
+pub mod bearer;
 pub mod orders;
 pub mod problem;

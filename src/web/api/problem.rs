@@ -25,8 +25,16 @@ const TYPE_PREFIX: &str = "tag:tcs.amres.ac.rs,2026:problem:";
 pub enum Kind {
     /// The request could not be read (malformed, or a NUL byte or invalid UTF-8).
     BadRequest,
+    /// No bearer token, or one that is unknown, expired or revoked.
+    Unauthorized,
     /// Not allowed, or the CSRF check failed.
     Forbidden,
+    /// The token lacks the scope the operation needs.
+    InsufficientScope,
+    /// The token may not be used from the caller's address.
+    NetworkNotAllowed,
+    /// The institution is suspended.
+    InstitutionSuspended,
     /// Nothing here, or not this caller's to see.
     NotFound,
     MethodNotAllowed,
@@ -51,7 +59,11 @@ impl Kind {
     pub fn slug(self) -> &'static str {
         match self {
             Self::BadRequest => "bad-request",
+            Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
+            Self::InsufficientScope => "insufficient-scope",
+            Self::NetworkNotAllowed => "network-not-allowed",
+            Self::InstitutionSuspended => "institution-suspended",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict => "conflict",
@@ -69,7 +81,11 @@ impl Kind {
     pub fn status(self) -> StatusCode {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden
+            | Self::InsufficientScope
+            | Self::NetworkNotAllowed
+            | Self::InstitutionSuspended => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
@@ -87,6 +103,7 @@ impl Kind {
     /// rejection, a layer, an `AppError`).
     pub fn of_status(status: StatusCode) -> Self {
         match status {
+            StatusCode::UNAUTHORIZED => Self::Unauthorized,
             StatusCode::FORBIDDEN => Self::Forbidden,
             StatusCode::NOT_FOUND => Self::NotFound,
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
@@ -105,7 +122,11 @@ impl Kind {
     fn title_key(self) -> &'static str {
         match self {
             Self::BadRequest => "problem.bad_request",
+            Self::Unauthorized => "problem.unauthorized",
             Self::Forbidden => "problem.forbidden",
+            Self::InsufficientScope => "problem.insufficient_scope",
+            Self::NetworkNotAllowed => "problem.network_not_allowed",
+            Self::InstitutionSuspended => "problem.institution_suspended",
             Self::NotFound => "problem.not_found",
             Self::MethodNotAllowed => "problem.method_not_allowed",
             Self::Conflict => "problem.conflict",
@@ -205,6 +226,13 @@ impl IntoResponse for Problem {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        if self.kind == Kind::Unauthorized {
+            // RFC 6750 §3: a 401 names the scheme it wants.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"tcs-portal\""),
+            );
+        }
         response
     }
 }
