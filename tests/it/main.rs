@@ -15,6 +15,7 @@
 mod helpers;
 
 mod anonymous;
+mod api;
 mod architecture;
 mod audit;
 mod auth;

@@ -1,7 +1,6 @@
 //! What institution admins do with orders in the browser: the order form with
 //! its preview, the list with filters, search, pages and CSV, and the order
 //! page with its timeline and actions.
-mod api;
 mod form;
 mod index;
 mod list;

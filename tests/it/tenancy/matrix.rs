@@ -42,6 +42,9 @@ enum Access {
     PersonsOwnOrder,
     /// Ending a self-service login: everyone ends on "Log in with your institution".
     PersonLogout,
+    /// The API: a bearer token only, so every visitor here (who brings cookies at most) is
+    /// unauthenticated. Tokens have their own matrix (`api::matrix`).
+    Bearer,
 }
 
 const EXPECTED: &[(&str, &str, Access)] = &[
@@ -257,12 +260,22 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/api/v1/institutions/{institution_id}/orders",
-        Access::TenantWrite,
+        Access::Bearer,
+    ),
+    (
+        "GET",
+        "/api/v1/institutions/{institution_id}/orders/{order_id}",
+        Access::Bearer,
+    ),
+    (
+        "POST",
+        "/api/v1/institutions/{institution_id}/orders/{order_id}/cancel",
+        Access::Bearer,
     ),
     (
         "POST",
         "/api/v1/institutions/{institution_id}/orders/{order_id}/revoke",
-        Access::TenantWrite,
+        Access::Bearer,
     ),
     (
         "POST",
@@ -318,6 +331,8 @@ enum Outcome {
     PersonLogin,
     Forbidden,
     NotFound,
+    /// 401: no credentials this route accepts.
+    Unauthenticated,
 }
 
 fn expected(access: Access, persona: Persona) -> Outcome {
@@ -330,6 +345,9 @@ fn expected(access: Access, persona: Persona) -> Outcome {
     }
     if access == Access::PersonLogout {
         return Outcome::PersonLogin;
+    }
+    if access == Access::Bearer {
+        return Outcome::Unauthenticated;
     }
     match (access, persona) {
         (Access::Person, PersonA | PersonB) | (Access::PersonsOwnOrder, PersonA) => {
@@ -368,7 +386,7 @@ fn expected(access: Access, persona: Persona) -> Outcome {
             _ => Outcome::NotFound,
         },
         Access::IdpAnswer => Outcome::Forbidden,
-        Access::Person | Access::PersonsOwnOrder | Access::PersonLogout => {
+        Access::Person | Access::PersonsOwnOrder | Access::PersonLogout | Access::Bearer => {
             unreachable!("decided above")
         }
     }
@@ -376,6 +394,7 @@ fn expected(access: Access, persona: Persona) -> Outcome {
 
 fn classify(response: &TestResponse) -> Outcome {
     match response.status {
+        StatusCode::UNAUTHORIZED => Outcome::Unauthenticated,
         StatusCode::FORBIDDEN => Outcome::Forbidden,
         StatusCode::NOT_FOUND => Outcome::NotFound,
         StatusCode::SEE_OTHER if matches!(response.location(), Some("/login")) => Outcome::Login,
