@@ -4,7 +4,7 @@
 # pkg-config and libclang for bindgen; SimpleSAMLphp with PHP (a real IdP for the SAML tests
 # and scripts/dev-idp.sh); Debian's chromium (browser tests), libnss3-tools
 # (pk12util/certutil) and wrk (bench);
-# pkilint from PyPI (certificate lint); the browser tests' npm packages. Quiet when all is there.
+# pkilint (certificate lint) and schemathesis (API fuzzing) from PyPI; the browser tests' npm packages. Quiet when all is there.
 #   bash scripts/install-tools.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -306,6 +306,7 @@ pub fn routes() -> RouteTable {
             "/api/v1/institutions/{institution_id}/orders",
             post(api::orders::place),
         )
+        .add("GET", "/api/v1/openapi.json", get(api::openapi::document))
         .add(
             "GET",
             "/api/v1/institutions/{institution_id}/orders/{order_id}",

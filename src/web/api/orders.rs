@@ -6,8 +6,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
 
 use super::bearer::{Bearer, OrdersRead, OrdersRevoke, OrdersWrite};
 use super::problem::{ApiLang, Kind, Problem};
@@ -24,16 +25,22 @@ use crate::state::AppState;
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// An order, as JSON.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderBody {
+    /// `secure_email_sponsor`, `client_digital_signature_plus`, `client_email_security_plus`
+    /// or `client_premium`.
     pub product: String,
+    /// For Secure Email: `strict` or `multipurpose`.
     #[serde(default)]
     pub profile_type: Option<String>,
+    /// The person's addresses, all in the institution's validated domains.
     pub emails: Vec<String>,
     pub given_name: String,
     pub surname: String,
+    /// 1 or 2.
     pub validity_years: u8,
+    /// A PEM CSR; without it the person brings or makes a key through their link.
     #[serde(default)]
     pub csr: Option<String>,
 }
@@ -55,14 +62,95 @@ impl OrderBody {
 }
 
 /// A revocation, as JSON.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevocationBody {
+    /// `keyCompromise`, `affiliationChanged`, `superseded` or `cessationOfOperation`.
     pub reason: String,
     #[serde(default)]
     pub comment: Option<String>,
 }
 
+/// What placing an order did: `placed` (201) or `duplicate` (200, the same
+/// `Idempotency-Key` again: the first order).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Placed {
+    pub outcome: &'static str,
+    #[schema(value_type = uuid::Uuid)]
+    pub order_id: OrderId,
+}
+
+/// What an action did: `canceled`, `revoked`, `awaiting_approval`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Done {
+    pub outcome: &'static str,
+}
+
+/// An order as a client sees it: no CSR, chain or internal error text. Times are Unix
+/// seconds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderView {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: OrderId,
+    #[schema(value_type = uuid::Uuid)]
+    pub institution_id: InstitutionId,
+    pub status: &'static str,
+    pub product: &'static str,
+    pub profile_type: Option<String>,
+    pub given_name: String,
+    pub surname: String,
+    pub emails: Vec<String>,
+    pub validity_years: i32,
+    pub self_service: bool,
+    pub serial_number: Option<String>,
+    pub not_before: Option<i64>,
+    pub not_after: Option<i64>,
+}
+
+impl From<&OrderRecord> for OrderView {
+    fn from(order: &OrderRecord) -> Self {
+        Self {
+            id: order.id,
+            institution_id: order.institution_id,
+            status: order.status.as_str(),
+            product: order.product.as_str(),
+            profile_type: order.profile_type.clone(),
+            given_name: order.given_name.clone(),
+            surname: order.surname.clone(),
+            emails: order.emails.clone(),
+            validity_years: order.validity_years,
+            self_service: order.self_service,
+            serial_number: order.serial_number.clone(),
+            not_before: order.not_before.map(|at| at.unix_timestamp()),
+            not_after: order.not_after.map(|at| at.unix_timestamp()),
+        }
+    }
+}
+
+/// Places an order: the person is mailed their link, as from the form.
+#[utoipa::path(
+    post,
+    path = "/api/v1/institutions/{institution_id}/orders",
+    tag = "orders",
+    params(
+        ("institution_id" = uuid::Uuid, Path, description = "The token's institution"),
+        ("Idempotency-Key" = String, Header, description = "Required, 1 to 64 characters; the same key again returns the first order"),
+    ),
+    request_body = OrderBody,
+    responses(
+        (status = 201, description = "Placed", body = Placed),
+        (status = 200, description = "The same key again: the first order", body = Placed),
+        (status = 400, description = "Not JSON", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not this token's institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or unmet preconditions", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["orders:write"]))
+)]
 pub async fn place(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -95,17 +183,40 @@ pub async fn place(
     Ok(match outcome {
         PlaceOutcome::Placed(id) => (
             StatusCode::CREATED,
-            Json(json!({"outcome": "placed", "order_id": id})),
+            Json(Placed {
+                outcome: "placed",
+                order_id: id,
+            }),
         )
             .into_response(),
-        PlaceOutcome::Duplicate(id) => {
-            Json(json!({"outcome": "duplicate", "order_id": id})).into_response()
-        }
+        PlaceOutcome::Duplicate(id) => Json(Placed {
+            outcome: "duplicate",
+            order_id: id,
+        })
+        .into_response(),
         PlaceOutcome::Refused(unmet) => Problem::unmet(lang, &unmet).into_response(),
         PlaceOutcome::Invalid(invalid) => Problem::invalid(lang, &invalid).into_response(),
     })
 }
 
+/// One order of the institution.
+#[utoipa::path(
+    get,
+    path = "/api/v1/institutions/{institution_id}/orders/{order_id}",
+    tag = "orders",
+    params(
+        ("institution_id" = uuid::Uuid, Path, description = "The token's institution"),
+        ("order_id" = uuid::Uuid, Path, description = "The order"),
+    ),
+    responses(
+        (status = 200, description = "The order", body = OrderView),
+        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such order here", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["orders:read"]))
+)]
 pub async fn show(
     State(state): State<AppState>,
     ApiLang(lang): ApiLang,
@@ -114,31 +225,31 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     Ok(
         match crate::db::orders::get(&state.db, &scope, order_id).await? {
-            Some(order) => Json(order_json(&order)).into_response(),
+            Some(order) => Json(OrderView::from(&order)).into_response(),
             None => not_found(lang),
         },
     )
 }
 
-/// What a client sees of an order: no CSR, chain or internal error text.
-fn order_json(order: &OrderRecord) -> Value {
-    json!({
-        "id": order.id,
-        "institution_id": order.institution_id,
-        "status": order.status.as_str(),
-        "product": order.product.as_str(),
-        "profile_type": order.profile_type,
-        "given_name": order.given_name,
-        "surname": order.surname,
-        "emails": order.emails,
-        "validity_years": order.validity_years,
-        "self_service": order.self_service,
-        "serial_number": order.serial_number,
-        "not_before": order.not_before.map(|at| at.unix_timestamp()),
-        "not_after": order.not_after.map(|at| at.unix_timestamp()),
-    })
-}
-
+/// Cancels an order DigiCert has not received yet.
+#[utoipa::path(
+    post,
+    path = "/api/v1/institutions/{institution_id}/orders/{order_id}/cancel",
+    tag = "orders",
+    params(
+        ("institution_id" = uuid::Uuid, Path, description = "The token's institution"),
+        ("order_id" = uuid::Uuid, Path, description = "The order"),
+    ),
+    responses(
+        (status = 200, description = "Canceled", body = Done),
+        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such order here", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Sent to DigiCert already, or ended", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["orders:write"]))
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -150,7 +261,10 @@ pub async fn cancel(
         .await
         .map_err(AppError::internal)?;
     Ok(match outcome {
-        CancelOutcome::Canceled => Json(json!({"outcome": "canceled"})).into_response(),
+        CancelOutcome::Canceled => Json(Done {
+            outcome: "canceled",
+        })
+        .into_response(),
         CancelOutcome::NotFound => not_found(lang),
         CancelOutcome::TooLate => {
             Problem::new(Kind::Conflict, lang, "api.cancel_too_late").into_response()
@@ -158,6 +272,33 @@ pub async fn cancel(
     })
 }
 
+/// Revokes an issued certificate at DigiCert.
+#[utoipa::path(
+    post,
+    path = "/api/v1/institutions/{institution_id}/orders/{order_id}/revoke",
+    tag = "orders",
+    params(
+        ("institution_id" = uuid::Uuid, Path, description = "The token's institution"),
+        ("order_id" = uuid::Uuid, Path, description = "The order"),
+    ),
+    request_body = RevocationBody,
+    responses(
+        (status = 200, description = "Revoked", body = Done),
+        (status = 202, description = "Waiting for DigiCert's approval", body = Done),
+        (status = 400, description = "Not JSON", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such order here", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "Not issued", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 502, description = "DigiCert refused", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "DigiCert not configured", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["orders:revoke"]))
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -188,10 +329,15 @@ pub async fn revoke(
         .map_err(AppError::internal)?;
     let problem = |kind, detail_key| Problem::new(kind, lang, detail_key).into_response();
     Ok(match outcome {
-        RevokeOutcome::Revoked => Json(json!({"outcome": outcome.as_str()})).into_response(),
+        RevokeOutcome::Revoked => Json(Done {
+            outcome: outcome.as_str(),
+        })
+        .into_response(),
         RevokeOutcome::AwaitingApproval => (
             StatusCode::ACCEPTED,
-            Json(json!({"outcome": outcome.as_str()})),
+            Json(Done {
+                outcome: outcome.as_str(),
+            }),
         )
             .into_response(),
         RevokeOutcome::NotFound => not_found(lang),

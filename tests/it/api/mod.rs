@@ -3,6 +3,7 @@
 mod bad_input;
 mod matrix;
 mod orders;
+mod schemathesis;
 mod tokens;
 
 use reqwest::StatusCode;

@@ -257,6 +257,7 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         "/institutions/{institution_id}/orders/{order_id}/revoke",
         Access::TenantWrite,
     ),
+    ("GET", "/api/v1/openapi.json", Access::Public),
     (
         "POST",
         "/api/v1/institutions/{institution_id}/orders",
