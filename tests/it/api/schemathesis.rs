@@ -3,19 +3,27 @@
 //! by the command line; no server error and no answer outside its documented schema.
 use sqlx::PgPool;
 
-use super::{ALL_SCOPES, token};
+use super::{ALL_SCOPES, placed, token};
 use crate::helpers::TestApp;
 use crate::orders::etf;
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn schemathesis_finds_no_server_error_and_no_schema_violation(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    etf(&app).await;
+    let world = etf(&app).await;
     let token = token(&app, "etf-bg", ALL_SCOPES);
+    let order = placed(&app, &token, world.a, "mila@etf.bg.ac.rs").await;
     let schema = format!("{}/api/v1/openapi.json", app.base);
     let run = tokio::task::spawn_blocking(move || {
         std::process::Command::new("schemathesis")
+            .env("TCS_INSTITUTION_ID", world.a.to_string())
+            .env("TCS_ORDER_ID", order.to_string())
             .args([
+                "--config-file",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/it/api/schemathesis.toml"
+                ),
                 "run",
                 &schema,
                 "--checks",
