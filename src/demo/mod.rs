@@ -80,6 +80,10 @@ pub struct Prepared {
     logins: Vec<DemoLogin>,
     /// The link a person opens to get their certificate (mailed, too).
     pub person_link: String,
+    /// An API token of ETF, acting for its admin, with every order and domain scope.
+    pub api_token: SecretString,
+    /// ETF's id, for the API's paths.
+    pub api_institution: crate::domain::InstitutionId,
 }
 
 /// Everything `demo` does before serving: starts the sandbox (and points
@@ -108,11 +112,51 @@ pub async fn prepare(
     let seeded = seed(pool, &key, &demo_institutions, now).await?;
     let state = crate::app::build_state(pool.clone(), settings.clone(), Arc::new(SystemClock))?;
     let person_link = seed_orders(&state, &seeded, now).await?;
+    let (api_institution, api_token) = demo_api_token(pool, now).await?;
     Ok(Prepared {
         sandbox,
         logins: seeded.logins,
         person_link,
+        api_token,
+        api_institution,
     })
+}
+
+/// A fresh API token for ETF's admin (every start makes one; earlier ones expire as usual).
+async fn demo_api_token(
+    pool: &PgPool,
+    now: OffsetDateTime,
+) -> anyhow::Result<(crate::domain::InstitutionId, SecretString)> {
+    use crate::auth::api_token::{self, TokenRequest, TokenScope};
+    let institution_id = crate::db::api_tokens::institution_by_slug(pool, "etf-bg")
+        .await?
+        .context("the demo's ETF")?;
+    let created_by = crate::db::api_tokens::first_admin(pool, institution_id)
+        .await?
+        .context("the demo's ETF admin")?;
+    let request = TokenRequest {
+        institution_id,
+        name: "demo".to_owned(),
+        scopes: vec![
+            TokenScope::OrdersRead,
+            TokenScope::OrdersWrite,
+            TokenScope::OrdersRevoke,
+            TokenScope::DomainsRead,
+        ],
+        expires_in_days: api_token::DEFAULT_DAYS,
+        allowed_networks: Vec::new(),
+        created_by,
+    };
+    let issued = api_token::issue(
+        pool,
+        &crate::audit::RequestMeta::default(),
+        &request,
+        crate::audit::AuditEvent::new("api_token.created").actor_label("demo"),
+        now,
+    )
+    .await?
+    .map_err(|refused| anyhow::anyhow!("{refused}"))?;
+    Ok((institution_id, issued.token))
 }
 
 /// Starts the DigiCert sandbox in this process with one account holding the demo
@@ -485,6 +529,8 @@ fn banner(settings: &Settings, prepared: &Prepared) -> String {
          vts-ni is suspended: its admin can log in but is blocked.\n\
          {orders_admin} sees an order of {orders_institution} in every state.\n\
          A person's link (as mailed to them; single use): {person_link}\n\
+         API token of ETF (its admin's; see README \"API\"): {api_token}\n\
+           orders: {url}/api/v1/institutions/{api_institution}/orders\n\
          DigiCert sandbox (in this process): {sandbox_api}\n\
            API key {sandbox_key}\n\
            state page {sandbox_page}/state?key={control_key}\n\
@@ -495,6 +541,8 @@ fn banner(settings: &Settings, prepared: &Prepared) -> String {
         rows = rows.join("\n"),
         orders_admin = orders::ADMIN,
         person_link = prepared.person_link,
+        api_token = secrecy::ExposeSecret::expose_secret(&prepared.api_token),
+        api_institution = prepared.api_institution,
         orders_institution = orders::INSTITUTION,
         mail = settings.mail.dir.display(),
         sandbox_api = sandbox.base_url(),

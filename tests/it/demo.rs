@@ -136,3 +136,28 @@ async fn an_issued_demo_order_is_known_to_digicert_and_can_be_revoked(pool: PgPo
         "Stefan's from the seeding, Petar's now"
     );
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_printed_api_token_reads_an_etf_order_through_the_api(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let mut settings = (*app.state.settings).clone();
+    let demo = tcs_portal::demo::prepare(&app.pool, &mut settings, None, app.clock.now())
+        .await
+        .unwrap();
+    let order: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM certificate_orders WHERE institution_id = $1 LIMIT 1")
+            .bind(demo.api_institution.as_uuid())
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let answer = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/institutions/{}/orders/{order}",
+            app.base, demo.api_institution
+        ))
+        .bearer_auth(secrecy::ExposeSecret::expose_secret(&demo.api_token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+}
