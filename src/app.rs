@@ -23,7 +23,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::PasswordHasher;
-use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, QUEUE_PATIENCE};
+use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, QUEUE_PATIENCE, WindowLimiter};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::error::error_response;
@@ -71,6 +71,10 @@ pub fn build_state(
         clients.login_attempts_per_minute,
         time::Duration::minutes(1),
     ));
+    let api_limiter = Arc::new(WindowLimiter::new(
+        clients.api_requests_per_minute,
+        time::Duration::minutes(1),
+    ));
     let requests_in_flight = Arc::new(InFlightLimiter::new(
         clients.requests_in_flight_per_ip,
         QUEUE_PATIENCE,
@@ -83,6 +87,7 @@ pub fn build_state(
         master_key: Arc::new(master_key),
         clock,
         login_limiter,
+        api_limiter,
         requests_in_flight,
     })
 }

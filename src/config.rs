@@ -46,6 +46,9 @@ pub struct ClientSettings {
     /// Requests one client address may have in progress at once; more are
     /// refused at once with 429 (`TCS_REQUESTS_IN_FLIGHT_PER_IP`).
     pub requests_in_flight_per_ip: u32,
+    /// API requests one token may make per minute; more get 429 with `Retry-After`
+    /// (`TCS_API_REQUESTS_PER_MINUTE`).
+    pub api_requests_per_minute: u32,
 }
 
 impl Default for ClientSettings {
@@ -56,6 +59,7 @@ impl Default for ClientSettings {
             trusted_proxies: Vec::new(),
             login_attempts_per_minute: 20,
             requests_in_flight_per_ip: 32,
+            api_requests_per_minute: 600,
         }
     }
 }
@@ -135,6 +139,7 @@ struct FileSettings {
     trusted_proxies: Option<Vec<String>>,
     login_attempts_per_minute: Option<u32>,
     requests_in_flight_per_ip: Option<u32>,
+    api_requests_per_minute: Option<u32>,
     #[serde(default)]
     mail: FileMailSettings,
     #[serde(default)]
@@ -406,6 +411,11 @@ fn client_settings(
             "TCS_REQUESTS_IN_FLIGHT_PER_IP",
             file.requests_in_flight_per_ip,
             defaults.requests_in_flight_per_ip,
+        )?,
+        api_requests_per_minute: budget(
+            "TCS_API_REQUESTS_PER_MINUTE",
+            file.api_requests_per_minute,
+            defaults.api_requests_per_minute,
         )?,
     })
 }

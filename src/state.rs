@@ -11,7 +11,7 @@ use sqlx::PgPool;
 // The hasher and the limiter come from leaf files of `auth` that import nothing of the
 // portal, so naming them here makes no cycle.
 use crate::auth::password::PasswordHasher;
-use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter};
+use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, WindowLimiter};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 
@@ -23,6 +23,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
     pub login_limiter: Arc<IpRateLimiter>,
+    /// Each API token's budget of requests per minute.
+    pub api_limiter: Arc<WindowLimiter<crate::domain::ApiTokenId>>,
     pub requests_in_flight: Arc<InFlightLimiter>,
     /// The CertCentral client, when DigiCert is configured.
     pub digicert: Option<Arc<dyn CertCentral>>,

@@ -18,14 +18,18 @@ use crate::auth::client::ClientIp;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// A budget of events per fixed window, per key: a client address for credential checks
+/// ([`IpRateLimiter`]), an API token for API requests.
 #[derive(Debug)]
-pub struct IpRateLimiter {
+pub struct WindowLimiter<K> {
     budget: u32,
     window: Duration,
-    windows: Mutex<HashMap<IpAddr, (OffsetDateTime, u32)>>,
+    windows: Mutex<HashMap<K, (OffsetDateTime, u32)>>,
 }
 
-impl IpRateLimiter {
+pub type IpRateLimiter = WindowLimiter<IpAddr>;
+
+impl<K: std::hash::Hash + Eq> WindowLimiter<K> {
     pub fn new(budget: u32, window: Duration) -> Self {
         Self {
             budget,
@@ -34,19 +38,24 @@ impl IpRateLimiter {
         }
     }
 
-    /// Counts one attempt from `ip`; false when the address is over its budget.
-    pub fn allow(&self, ip: IpAddr, now: OffsetDateTime) -> bool {
+    /// Counts one attempt from `key`; false when it is over its budget.
+    pub fn allow(&self, key: K, now: OffsetDateTime) -> bool {
+        self.check(key, now).is_none()
+    }
+
+    /// Counts one attempt from `key`; over budget, how long until its window ends.
+    pub fn check(&self, key: K, now: OffsetDateTime) -> Option<Duration> {
         let mut windows = lock(&self.windows);
         // Forget finished windows now and then, so the map cannot grow without bound.
         if windows.len() > 10_000 {
             windows.retain(|_, (start, _)| now - *start < self.window);
         }
-        let entry = windows.entry(ip).or_insert((now, 0));
+        let entry = windows.entry(key).or_insert((now, 0));
         if now - entry.0 >= self.window {
             *entry = (now, 0);
         }
-        entry.1 += 1;
-        entry.1 <= self.budget
+        entry.1 = entry.1.saturating_add(1);
+        (entry.1 > self.budget).then(|| entry.0 + self.window - now)
     }
 }
 

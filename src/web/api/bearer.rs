@@ -109,10 +109,22 @@ impl<N: Needs> FromRequestParts<AppState> for Bearer<N> {
         .await
         .map_err(internal)?;
         match verified {
-            Ok(token) => Ok(Self(
-                InstitutionScope::from_token(institution, token),
-                PhantomData,
-            )),
+            Ok(token) => {
+                if let Some(wait) = state.api_limiter.check(token.id(), state.clock.now()) {
+                    let seconds = wait.whole_seconds().max(1);
+                    let mut refused = Problem::new(Kind::TooManyRequests, lang, "api.too_many")
+                        .with("retry_after", serde_json::json!(seconds))
+                        .into_response();
+                    refused
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+                    return Err(refused);
+                }
+                Ok(Self(
+                    InstitutionScope::from_token(institution, token),
+                    PhantomData,
+                ))
+            }
             Err(Refusal::Unauthenticated) => Err(unauthorized()),
             Err(Refusal::NotFound) => Err(not_found()),
             Err(Refusal::MissingScope) => {

@@ -283,3 +283,27 @@ async fn another_institutions_order_is_not_found_with_a_token_and_the_refusal_sp
         "{body}"
     );
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_token_over_its_budget_gets_429_with_retry_after_and_another_token_does_not(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn_configured(pool, |settings| {
+        settings.clients.api_requests_per_minute = 2;
+    })
+    .await;
+    let world = etf(&app).await;
+    let busy = token(&app, "etf-bg", "orders:read");
+    let calm = token(&app, "etf-bg", "orders:read");
+    let path = format!("{}/{}", orders_path(world.a), uuid::Uuid::new_v4());
+    for _ in 0..2 {
+        let answer = call(&app, "GET", &path, Some(&busy), &[], None).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.body);
+    }
+    let refused = call(&app, "GET", &path, Some(&busy), &[], None).await;
+    refused.problem(StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+    let wait: i64 = refused.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let other = call(&app, "GET", &path, Some(&calm), &[], None).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
+}
