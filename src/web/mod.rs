@@ -324,6 +324,11 @@ pub fn routes() -> RouteTable {
         )
         .add(
             "POST",
+            "/api/v1/institutions/{institution_id}/orders/{order_id}/resend-link",
+            post(api::orders::resend_link),
+        )
+        .add(
+            "POST",
             "/institutions/{institution_id}/orders/{order_id}/resend-link",
             post(institution::enrollment_links::resend),
         )

@@ -30,7 +30,13 @@ pub struct ProblemDoc {
         version = "1",
         description = "Orders of GÉANT TCS client certificates for one institution, with an API token (Authorization: Bearer tcs_…) made on the institution's API access page or by `tcs-portal token create`. Errors are RFC 9457 problem details."
     ),
-    paths(orders::place, orders::show, orders::cancel, orders::revoke),
+    paths(
+        orders::place,
+        orders::show,
+        orders::cancel,
+        orders::revoke,
+        orders::resend_link
+    ),
     components(schemas(ProblemDoc)),
     modifiers(&BearerAuth),
     tags((name = "orders", description = "Certificate orders"))

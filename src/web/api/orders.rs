@@ -1,5 +1,5 @@
 //! Orders over the API (`/api/v1/institutions/{id}/orders…`): place, read, cancel,
-//! revoke. Bodies are JSON objects of known fields only; they are read by the same
+//! revoke, re-send the person's link. Bodies are JSON objects of known fields only; they are read by the same
 //! parsers as the pages' forms and go through the same services, so an order placed
 //! here mails the person the same link. Refusals are problem details ([`super::problem`]).
 use axum::Json;
@@ -17,6 +17,7 @@ use crate::db::orders::OrderRecord;
 use crate::domain::{InstitutionId, NewOrder, OrderForm, OrderId, Revocation, RevocationForm};
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::services::enrollment::link::{self, ResendOutcome};
 use crate::services::ordering::{self, CancelOutcome, PlaceOutcome, RevokeOutcome};
 use crate::state::AppState;
 
@@ -355,4 +356,42 @@ pub async fn revoke(
 /// Another institution's order, or none: the same answer.
 fn not_found(lang: Lang) -> Response {
     Problem::new(Kind::NotFound, lang, "error.page.not_found").into_response()
+}
+
+/// Mails the person a new link to their enrollment; the old one stops working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/institutions/{institution_id}/orders/{order_id}/resend-link",
+    tag = "orders",
+    params(
+        ("institution_id" = uuid::Uuid, Path, description = "The token's institution"),
+        ("order_id" = uuid::Uuid, Path, description = "The order"),
+    ),
+    responses(
+        (status = 200, description = "Sent", body = Done),
+        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such order here", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "The person's enrollment is past the link", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["orders:write"]))
+)]
+pub async fn resend_link(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiLang(lang): ApiLang,
+    Bearer(scope, _): Bearer<OrdersWrite>,
+    Path((_, order_id)): Path<(InstitutionId, OrderId)>,
+) -> Result<Response, AppError> {
+    let outcome = link::resend_link(&state, &meta, &scope, order_id)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(match outcome {
+        ResendOutcome::Sent => Json(Done { outcome: "sent" }).into_response(),
+        ResendOutcome::NotFound => not_found(lang),
+        ResendOutcome::NotResendable => {
+            Problem::new(Kind::Conflict, lang, "person.not_resendable").into_response()
+        }
+    })
 }

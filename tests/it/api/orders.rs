@@ -110,3 +110,21 @@ async fn an_order_not_yet_sent_can_be_canceled_once_and_then_it_is_a_conflict(po
         .await
         .problem(StatusCode::CONFLICT, "conflict");
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn resending_the_link_through_the_api_mails_the_person_a_new_one(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    let token = token(&app, "etf-bg", ALL_SCOPES);
+    let id = placed(&app, &token, world.a, "mila@etf.bg.ac.rs").await;
+    let path = format!("{}/{id}/resend-link", orders_path(world.a));
+    let sent = call(&app, "POST", &path, Some(&token), &[], None).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert_eq!(sent.json()["outcome"], "sent");
+    let mails = super::count(
+        &app,
+        "SELECT count(*) FROM outbox WHERE recipient = 'mila@etf.bg.ac.rs'",
+    )
+    .await;
+    assert_eq!(mails, 2, "the order's link, then the new one");
+}

@@ -280,6 +280,11 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/api/v1/institutions/{institution_id}/orders/{order_id}/resend-link",
+        Access::Bearer,
+    ),
+    (
+        "POST",
         "/institutions/{institution_id}/orders/{order_id}/resend-link",
         Access::TenantWrite,
     ),
