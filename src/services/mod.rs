@@ -2,6 +2,7 @@
 //! call `db::` and never touch HTTP.
 pub mod account;
 pub mod background;
+pub mod bulk;
 pub mod dcv;
 pub mod digicert_connection;
 pub mod domains;
