@@ -431,7 +431,7 @@ pub async fn result_csv<R: RequiredRole>(
             status,
             error,
         ];
-        out.write_record(cells.iter().map(|cell| bulk_csv::defused(cell)))?;
+        out.write_record(cells.iter().map(|cell| bulk_csv::defused(cell).into_owned()))?;
     }
     Ok(Some(String::from_utf8(out.into_inner()?)?))
 }
