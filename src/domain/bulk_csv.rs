@@ -270,7 +270,10 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<BulkRow>, CsvRefusal> {
     {
         return Err(CsvRefusal::Binary);
     }
-    let header_line = text.split(['\r', '\n']).next().unwrap_or_default();
+    // One line break, so the reader's line numbers are the ones an editor shows whatever
+    // the file's mix; inside a quoted cell a break stays a break.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let header_line = text.split('\n').next().unwrap_or_default();
     let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
         b';'
     } else {

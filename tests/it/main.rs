@@ -18,6 +18,7 @@ mod anonymous;
 mod architecture;
 mod audit;
 mod auth;
+mod bulk;
 mod clients;
 mod dcv_onboarding;
 mod demo;
