@@ -354,7 +354,7 @@ pub struct Progress {
     pub orders: usize,
     /// Rows not placed (refused when placing the valid rows only).
     pub not_placed: usize,
-    /// Every order has reached a state no job moves on its own.
+    /// Every order has reached an end: issued, rejected, canceled, failed or revoked.
     pub settled: bool,
 }
 
@@ -380,7 +380,10 @@ pub async fn progress<R: RequiredRole>(
         settled: placed.iter().all(|order| {
             !matches!(
                 order.status,
-                OrderStatus::Queued | OrderStatus::Submitted | OrderStatus::PendingValidation
+                OrderStatus::AwaitingPerson
+                    | OrderStatus::Queued
+                    | OrderStatus::Submitted
+                    | OrderStatus::PendingValidation
             )
         }),
     }))
