@@ -4,7 +4,9 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::auth::scope::{Admin, InstitutionScope, OrderingScope, RequiredRole};
-use crate::domain::{AccountId, BulkUploadId, DomainId, InstitutionId, OrderId, OrderStatus, Product};
+use crate::domain::{
+    AccountId, BulkUploadId, DomainId, InstitutionId, OrderId, OrderStatus, Product,
+};
 
 /// What an admin asked for, as written to the order row.
 #[derive(Debug, Clone)]

@@ -463,6 +463,9 @@ async fn seed_account(
     ))
 }
 
+/// The sample CSV of bulk orders in the checkout, addresses in ETF's validated domain.
+const BULK_SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bulk-orders-etf.csv");
+
 fn banner(settings: &Settings, prepared: &Prepared) -> String {
     let sandbox = &prepared.sandbox;
     let rows: Vec<String> = prepared
@@ -485,6 +488,7 @@ fn banner(settings: &Settings, prepared: &Prepared) -> String {
          vts-ni is suspended: its admin can log in but is blocked.\n\
          {orders_admin} sees an order of {orders_institution} in every state.\n\
          A person's link (as mailed to them; single use): {person_link}\n\
+         A CSV for bulk orders at {orders_institution} (Orders → Bulk orders): {bulk_csv}\n\
          DigiCert sandbox (in this process): {sandbox_api}\n\
            API key {sandbox_key}\n\
            state page {sandbox_page}/state?key={control_key}\n\
@@ -495,6 +499,7 @@ fn banner(settings: &Settings, prepared: &Prepared) -> String {
         rows = rows.join("\n"),
         orders_admin = orders::ADMIN,
         person_link = prepared.person_link,
+        bulk_csv = BULK_SAMPLE,
         orders_institution = orders::INSTITUTION,
         mail = settings.mail.dir.display(),
         sandbox_api = sandbox.base_url(),

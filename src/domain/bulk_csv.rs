@@ -428,10 +428,7 @@ mod tests {
         );
         let long = format!("{HEADER}\n{},A,B,client_premium,,1\n", "a".repeat(5000));
         assert_eq!(parse(long.as_bytes()), Err(CsvRefusal::CellTooLong(2)));
-        assert_eq!(
-            parse(&vec![b'a'; MAX_BYTES + 1]),
-            Err(CsvRefusal::TooLarge)
-        );
+        assert_eq!(parse(&vec![b'a'; MAX_BYTES + 1]), Err(CsvRefusal::TooLarge));
     }
 
     #[test]

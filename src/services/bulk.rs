@@ -115,10 +115,9 @@ impl Verdict {
                     None => lang.t(unmet.message_key()).to_owned(),
                 })
                 .collect(),
-            Self::Repeated { email, first_line } => vec![format!(
-                "{email}: {} {first_line}",
-                lang.t("bulk.repeated")
-            )],
+            Self::Repeated { email, first_line } => {
+                vec![format!("{email}: {} {first_line}", lang.t("bulk.repeated"))]
+            }
         }
     }
 }
@@ -176,14 +175,9 @@ pub async fn preview<R: RequiredRole>(
     }
     let mut live: HashMap<(Product, String), Vec<LiveCertificate>> = HashMap::new();
     for (product, emails) in by_product {
-        let found = crate::db::orders::live_for_addresses(
-            &state.db,
-            scope,
-            product.as_str(),
-            &emails,
-            now,
-        )
-        .await?;
+        let found =
+            crate::db::orders::live_for_addresses(&state.db, scope, product.as_str(), &emails, now)
+                .await?;
         for certificate in found {
             live.entry((product, certificate.email.clone()))
                 .or_default()
@@ -434,7 +428,11 @@ pub async fn result_csv<R: RequiredRole>(
             status,
             error,
         ];
-        out.write_record(cells.iter().map(|cell| bulk_csv::defused(cell).into_owned()))?;
+        out.write_record(
+            cells
+                .iter()
+                .map(|cell| bulk_csv::defused(cell).into_owned()),
+        )?;
     }
     Ok(Some(String::from_utf8(out.into_inner()?)?))
 }

@@ -226,9 +226,10 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let id = upload_id(&path.1)?;
     let mut response = render_upload(&state, &scope, &page, id, StatusCode::OK, None).await?;
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     Ok(response)
 }
 

@@ -49,8 +49,11 @@ async fn each_bad_file_is_refused_with_its_message_and_nothing_is_kept(pool: PgP
         ),
         (
             "a 1 MB cell",
-            format!("{HEADER}{},Ana,Anić,client_premium,,1\n", "a".repeat(1024 * 1024))
-                .into_bytes(),
+            format!(
+                "{HEADER}{},Ana,Anić,client_premium,,1\n",
+                "a".repeat(1024 * 1024)
+            )
+            .into_bytes(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "longer than 4 KB, on line (2)",
         ),
@@ -105,10 +108,15 @@ async fn bad_rows_are_refused_each_with_the_message_of_its_field(pool: PgPool) {
          ana@rcub.bg.ac.rs,Ana,Anić,client_premium,,1\n"
     );
     let id = uploaded(admin, world.a, &file).await;
-    let preview = admin.get(&format!("/institutions/{}/bulk/{id}", world.a)).await;
+    let preview = admin
+        .get(&format!("/institutions/{}/bulk/{id}", world.a))
+        .await;
     preview.assert_ok();
     let body = crate::helpers::html_unescape(&preview.body);
-    assert!(body.contains(r#"<strong class="refused-count">7</strong>"#), "{body}");
+    assert!(
+        body.contains(r#"<strong class="refused-count">7</strong>"#),
+        "{body}"
+    );
     for expected in [
         "email: Starts with =, +, - or @",
         "given name: Starts with =, +, - or @",

@@ -2,6 +2,7 @@
 //! placed once in one transaction, followed to DigiCert by the job worker, and its result
 //! downloaded; every bad file refused with its message and nothing kept.
 mod bad_input;
+mod bench;
 mod placing;
 
 use reqwest::StatusCode;
@@ -65,9 +66,11 @@ pub(crate) async fn confirm(
 }
 
 pub(crate) async fn orders_of(pool: &sqlx::PgPool, upload: Uuid) -> Vec<Uuid> {
-    sqlx::query_scalar("SELECT id FROM certificate_orders WHERE bulk_upload_id = $1 ORDER BY bulk_row")
-        .bind(upload)
-        .fetch_all(pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT id FROM certificate_orders WHERE bulk_upload_id = $1 ORDER BY bulk_row",
+    )
+    .bind(upload)
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }

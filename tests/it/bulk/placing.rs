@@ -8,8 +8,8 @@ use sqlx::PgPool;
 
 use super::{confirm, orders_of, uploaded};
 use crate::enrollment::{confirmed_person, server_key};
-use crate::orders::{DOMAIN, etf};
 use crate::ordering::{until_all, world};
+use crate::orders::{DOMAIN, etf};
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
@@ -33,11 +33,16 @@ async fn an_excel_file_is_previewed_placed_once_and_its_orders_reach_digicert(po
         .await;
     preview.assert_ok();
     assert!(
-        preview.body.contains(r#"<strong class="ready-count">2</strong>"#),
+        preview
+            .body
+            .contains(r#"<strong class="ready-count">2</strong>"#),
         "{}",
         preview.body
     );
-    assert!(orders_of(&pool, id).await.is_empty(), "placed before confirming");
+    assert!(
+        orders_of(&pool, id).await.is_empty(),
+        "placed before confirming"
+    );
 
     let placed = confirm(admin, world.institution, id, false).await;
     assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.body);
@@ -46,11 +51,19 @@ async fn an_excel_file_is_previewed_placed_once_and_its_orders_reach_digicert(po
     let orders = orders_of(&pool, id).await;
     assert_eq!(orders.len(), 2, "a second confirm placed more");
     assert_eq!(
-        count(&pool, "SELECT count(*) FROM audit_events WHERE action = 'bulk.placed'").await,
+        count(
+            &pool,
+            "SELECT count(*) FROM audit_events WHERE action = 'bulk.placed'"
+        )
+        .await,
         1
     );
     assert_eq!(
-        count(&pool, "SELECT count(*) FROM audit_events WHERE action = 'bulk.uploaded'").await,
+        count(
+            &pool,
+            "SELECT count(*) FROM audit_events WHERE action = 'bulk.uploaded'"
+        )
+        .await,
         1
     );
 
@@ -62,7 +75,11 @@ async fn an_excel_file_is_previewed_placed_once_and_its_orders_reach_digicert(po
         "{}",
         progress.body
     );
-    assert!(progress.body.contains(r#"class="count-awaiting_person">2<"#));
+    assert!(
+        progress
+            .body
+            .contains(r#"class="count-awaiting_person">2<"#)
+    );
 
     // Each person goes through their link; the job worker sends their orders.
     for local in ["mika", "zika"] {
@@ -96,9 +113,7 @@ async fn an_excel_file_is_previewed_placed_once_and_its_orders_reach_digicert(po
 }
 
 #[sqlx::test]
-async fn a_file_with_refused_rows_places_its_valid_rows_only_when_the_admin_says_so(
-    pool: PgPool,
-) {
+async fn a_file_with_refused_rows_places_its_valid_rows_only_when_the_admin_says_so(pool: PgPool) {
     let app = crate::helpers::TestApp::spawn(pool.clone()).await;
     let world = etf(&app).await;
     let admin = &world.admin_a.client;
@@ -109,9 +124,19 @@ async fn a_file_with_refused_rows_places_its_valid_rows_only_when_the_admin_says
          pera@elsewhere.ac.rs,Pera,Perić,client_premium,,1\n"
     );
     let id = uploaded(admin, world.a, &file).await;
-    let preview = admin.get(&format!("/institutions/{}/bulk/{id}", world.a)).await;
-    assert!(preview.body.contains(r#"<strong class="refused-count">2</strong>"#));
-    assert!(preview.body.contains("is already ordered on line 2"), "{}", preview.body);
+    let preview = admin
+        .get(&format!("/institutions/{}/bulk/{id}", world.a))
+        .await;
+    assert!(
+        preview
+            .body
+            .contains(r#"<strong class="refused-count">2</strong>"#)
+    );
+    assert!(
+        preview.body.contains("is already ordered on line 2"),
+        "{}",
+        preview.body
+    );
     assert!(preview.body.contains("elsewhere.ac.rs"));
 
     let refused = confirm(admin, world.a, id, false).await;
@@ -170,9 +195,40 @@ async fn the_template_in_each_language_reads_back_as_one_ready_row(pool: PgPool)
             .get(&format!("/institutions/{}/bulk/template.csv", world.a))
             .await;
         template.assert_ok();
-        assert!(template.body.starts_with(&format!("\u{FEFF}{header}\r\n")), "{}", template.body);
+        assert!(
+            template.body.starts_with(&format!("\u{FEFF}{header}\r\n")),
+            "{}",
+            template.body
+        );
         let id = uploaded(admin, world.a, &template.body).await;
-        let preview = admin.get(&format!("/institutions/{}/bulk/{id}", world.a)).await;
-        assert!(preview.body.contains(r#"<strong class="ready-count">1</strong>"#), "{lang}");
+        let preview = admin
+            .get(&format!("/institutions/{}/bulk/{id}", world.a))
+            .await;
+        assert!(
+            preview
+                .body
+                .contains(r#"<strong class="ready-count">1</strong>"#),
+            "{lang}"
+        );
     }
+}
+
+#[sqlx::test]
+async fn the_demo_sample_file_previews_with_every_row_ready(pool: PgPool) {
+    let app = crate::helpers::TestApp::spawn(pool.clone()).await;
+    let world = etf(&app).await;
+    let sample = include_str!("../../../examples/bulk-orders-etf.csv");
+    let id = uploaded(&world.admin_a.client, world.a, sample).await;
+    let preview = world
+        .admin_a
+        .client
+        .get(&format!("/institutions/{}/bulk/{id}", world.a))
+        .await;
+    assert!(
+        preview
+            .body
+            .contains(r#"<strong class="ready-count">5</strong>"#),
+        "{}",
+        preview.body
+    );
 }

@@ -254,9 +254,17 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         "/institutions/{institution_id}/orders/{order_id}/revoke",
         Access::TenantWrite,
     ),
-    ("GET", "/institutions/{institution_id}/bulk", Access::TenantRead),
+    (
+        "GET",
+        "/institutions/{institution_id}/bulk",
+        Access::TenantRead,
+    ),
     // An empty URL-encoded form: refused as not an upload (415) to those who may upload.
-    ("POST", "/institutions/{institution_id}/bulk", Access::TenantWrite),
+    (
+        "POST",
+        "/institutions/{institution_id}/bulk",
+        Access::TenantWrite,
+    ),
     (
         "GET",
         "/institutions/{institution_id}/bulk/template.csv",
