@@ -295,9 +295,24 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<BulkRow>, CsvRefusal> {
     };
     let columns = columns_of(&header)?;
     let mut rows = Vec::new();
+    // The reader does not count the blank lines it skips: lines are counted here, up to
+    // the first byte of each record.
+    let (mut line, mut counted_to) = (1, 0);
     for record in records {
         let record = record.map_err(|error| malformed(&error))?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let start = record
+            .position()
+            .and_then(|position| usize::try_from(position.byte()).ok())
+            .unwrap_or(counted_to)
+            .clamp(counted_to, text.len());
+        // A record's position is where reading it began, before the blank lines skipped.
+        let start = start
+            + text.as_bytes()[start..]
+                .iter()
+                .take_while(|byte| **byte == b'\n')
+                .count();
+        line += bytecount(&text.as_bytes()[counted_to..start]);
+        counted_to = start;
         if let Some(_long) = record.iter().find(|cell| cell.len() > MAX_CELL_BYTES) {
             return Err(CsvRefusal::CellTooLong(line));
         }
@@ -324,6 +339,10 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<BulkRow>, CsvRefusal> {
         return Err(CsvRefusal::NoRows);
     }
     Ok(rows)
+}
+
+fn bytecount(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|byte| **byte == b'\n').count() as u64
 }
 
 fn malformed(error: &csv::Error) -> CsvRefusal {
