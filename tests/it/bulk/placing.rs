@@ -232,3 +232,30 @@ async fn the_demo_sample_file_previews_with_every_row_ready(pool: PgPool) {
         preview.body
     );
 }
+
+#[sqlx::test]
+async fn two_confirms_at_once_place_the_upload_once(pool: PgPool) {
+    let app = crate::helpers::TestApp::spawn(pool.clone()).await;
+    let world = etf(&app).await;
+    let admin = &world.admin_a.client;
+    let mut file = String::from("email,given name,surname,product,profile,validity\n");
+    for n in 0..20 {
+        file.push_str(&format!("osoba{n}@{DOMAIN},Ana,Anić,client_premium,,1\n"));
+    }
+    let id = uploaded(admin, world.a, &file).await;
+    let (first, second) = tokio::join!(
+        confirm(admin, world.a, id, false),
+        confirm(admin, world.a, id, false)
+    );
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    assert_eq!(second.status, StatusCode::SEE_OTHER, "{}", second.body);
+    assert_eq!(orders_of(&pool, id).await.len(), 20);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM outbox WHERE body_text LIKE '%/enroll/%'"
+        )
+        .await,
+        20
+    );
+}
