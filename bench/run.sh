@@ -6,6 +6,7 @@
 # bounded in time.
 # First, the PKI figures (crates/pki/examples/pki_bench.rs): key generation + CSR per key type and the
 # PKCS#12 build, as ratios against openssl in the same run (BENCH_PKI_RSA/EC/P12 samples).
+# Then the bulk-order figures (a 10,000-row CSV previewed and placed).
 #   bash bench/run.sh                    # 10 s per wrk run
 #   BENCH_DURATION=30 BENCH_CONNECTIONS=64 bash bench/run.sh
 set -euo pipefail
@@ -26,6 +27,17 @@ target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import js
 cargo build --release -p pki --example pki_bench
 "$target_dir/release/examples/pki_bench" artifacts/bench/pki.json
 # ---- end PKI ----
+
+# ---- Bulk orders (issue 14 §4): preview of a 10,000-row CSV (ms, rows/s) and placing it (ms),
+# measured in one run by an ignored integration test (debug test build, through HTTP) ----
+mkdir -p artifacts/bench
+bulk_db=${TCS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tcs_portal_test}
+psql -X -q -d "${bulk_db%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '${bulk_db##*/}'" | grep -q 1 \
+  || psql -X -q -d "${bulk_db%/*}/postgres" -c "CREATE DATABASE \"${bulk_db##*/}\""
+DATABASE_URL=$bulk_db cargo test --test it -- --ignored --exact --nocapture \
+  bulk::bench::bench_a_10000_row_file_is_previewed_and_placed 2>&1 | grep '^BENCH bulk' \
+  | tee artifacts/bench/bulk.txt
+# ---- end bulk ----
 
 # The login flood of issue 11 §5 (posts from chosen loopback source addresses).
 cargo build --release --example login_flood

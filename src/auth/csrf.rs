@@ -209,22 +209,99 @@ where
             .map_err(|_| AppError::BadForm)?
             .csrf_token
             .ok_or(AppError::CsrfFailed)?;
-        let expected = match session.get::<String>(SESSION_KEY).await? {
-            Some(secret) => Some(secret),
-            None => context
-                .sent
-                .as_deref()
-                .zip(purpose.as_deref())
-                .map(|(nonce, purpose)| anonymous_token(&context.key, nonce, purpose)),
-        };
-        let valid = expected
-            .is_some_and(|expected| bool::from(presented.as_bytes().ct_eq(expected.as_bytes())));
-        if !valid {
-            return Err(AppError::CsrfFailed);
-        }
+        check(&session, &context, purpose.as_deref(), &presented).await?;
         serde_urlencoded::from_bytes(&body)
             .map(Self)
             .map_err(|_| AppError::BadForm)
+    }
+}
+
+/// Whether `presented` is the session's token, or without a session the anonymous
+/// token of this browser for the route `purpose`.
+async fn check(
+    session: &Session,
+    context: &CsrfContext,
+    purpose: Option<&str>,
+    presented: &str,
+) -> Result<(), AppError> {
+    let expected = match session.get::<String>(SESSION_KEY).await? {
+        Some(secret) => Some(secret),
+        None => context
+            .sent
+            .as_deref()
+            .zip(purpose)
+            .map(|(nonce, purpose)| anonymous_token(&context.key, nonce, purpose)),
+    };
+    let valid = expected
+        .is_some_and(|expected| bool::from(presented.as_bytes().ct_eq(expected.as_bytes())));
+    if valid {
+        Ok(())
+    } else {
+        Err(AppError::CsrfFailed)
+    }
+}
+
+/// A `multipart/form-data` upload whose `csrf_token` field, sent before the file,
+/// matched as for [`CsrfForm`]: its text fields by name, and its one file (name and
+/// bytes). The body limit is the route's (`DefaultBodyLimit`); a body over it is
+/// [`AppError::PayloadTooLarge`].
+pub struct CsrfUpload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file_name: String,
+    pub file: Bytes,
+}
+
+impl FromRequest<AppState> for CsrfUpload {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = request
+            .extensions()
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| AppError::bug("session layer missing"))?;
+        let context = context_of(request.extensions())?;
+        let purpose = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|path| path.as_str().to_owned());
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|_| AppError::UnsupportedMediaType)?;
+        let too_large = |error: axum::extract::multipart::MultipartError| {
+            if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::BadForm
+            }
+        };
+        let mut upload = Self {
+            fields: std::collections::HashMap::new(),
+            file_name: String::new(),
+            file: Bytes::new(),
+        };
+        let mut checked = false;
+        while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+            let name = field.name().unwrap_or_default().to_owned();
+            if let Some(file_name) = field.file_name() {
+                if !checked {
+                    return Err(AppError::CsrfFailed);
+                }
+                upload.file_name = file_name.to_owned();
+                upload.file = field.bytes().await.map_err(too_large)?;
+                continue;
+            }
+            let value = field.text().await.map_err(too_large)?;
+            if name == FIELD_NAME {
+                check(&session, &context, purpose.as_deref(), &value).await?;
+                checked = true;
+            }
+            upload.fields.insert(name, value);
+        }
+        if !checked {
+            return Err(AppError::CsrfFailed);
+        }
+        Ok(upload)
     }
 }
 

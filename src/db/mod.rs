@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
+pub mod bulk;
 pub mod dcv;
 pub mod domains;
 pub mod enrollments;

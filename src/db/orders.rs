@@ -4,7 +4,9 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::auth::scope::{Admin, InstitutionScope, OrderingScope, RequiredRole};
-use crate::domain::{AccountId, DomainId, InstitutionId, OrderId, OrderStatus, Product};
+use crate::domain::{
+    AccountId, BulkUploadId, DomainId, InstitutionId, OrderId, OrderStatus, Product,
+};
 
 /// What an admin asked for, as written to the order row.
 #[derive(Debug, Clone)]
@@ -24,6 +26,8 @@ pub struct NewOrderRow<'a> {
     pub holder: Option<(&'a str, &'a str)>,
     /// Written into the search text of the list.
     pub emails: Vec<&'a str>,
+    /// The bulk upload and the index of its row the order was placed from.
+    pub bulk: Option<(BulkUploadId, i32)>,
 }
 
 /// Inserts the order unless the institution already has one with the same
@@ -38,11 +42,12 @@ pub async fn insert(
         r#"INSERT INTO certificate_orders
                (institution_id, status, common_name, requested_by, product, profile_type,
                 given_name, surname, validity_years, csr_pem, reference, idempotency_key,
-                created_at, updated_at, search_text, self_service, holder_idp, holder_stable_id)
+                created_at, updated_at, search_text, self_service, holder_idp, holder_stable_id,
+                bulk_upload_id, bulk_row)
            VALUES ($1, CASE WHEN $9::text IS NULL THEN 'awaiting_person' ELSE 'queued' END,
                    $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12,
                    order_search_text($6, $7, $2, $14, $13::text[]),
-                   $16::text IS NOT NULL, $15, $16)
+                   $16::text IS NOT NULL, $15, $16, $17, $18)
            ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id AS "id: OrderId""#,
         scope.institution_id() as InstitutionId,
@@ -60,7 +65,9 @@ pub async fn insert(
         &order.emails as &[&str],
         ascii_spelling(order.common_name),
         order.holder.map(|(idp, _)| idp),
-        order.holder.map(|(_, stable_id)| stable_id)
+        order.holder.map(|(_, stable_id)| stable_id),
+        order.bulk.map(|(upload, _)| upload) as Option<BulkUploadId>,
+        order.bulk.map(|(_, row)| row)
     )
     .fetch_optional(&mut **tx)
     .await

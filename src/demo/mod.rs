@@ -507,6 +507,9 @@ async fn seed_account(
     ))
 }
 
+/// The sample CSV of bulk orders in the checkout, addresses in ETF's validated domain.
+const BULK_SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bulk-orders-etf.csv");
+
 fn banner(settings: &Settings, prepared: &Prepared) -> String {
     let sandbox = &prepared.sandbox;
     let rows: Vec<String> = prepared
@@ -531,6 +534,7 @@ fn banner(settings: &Settings, prepared: &Prepared) -> String {
          A person's link (as mailed to them; single use): {person_link}\n\
          API token of ETF (its admin's; see README \"API\"): {api_token}\n\
            orders: {url}/api/v1/institutions/{api_institution}/orders\n\
+         A CSV for bulk orders at {orders_institution} (Orders → Bulk orders): {bulk_csv}\n\
          DigiCert sandbox (in this process): {sandbox_api}\n\
            API key {sandbox_key}\n\
            state page {sandbox_page}/state?key={control_key}\n\
@@ -543,6 +547,7 @@ fn banner(settings: &Settings, prepared: &Prepared) -> String {
         person_link = prepared.person_link,
         api_token = secrecy::ExposeSecret::expose_secret(&prepared.api_token),
         api_institution = prepared.api_institution,
+        bulk_csv = BULK_SAMPLE,
         orders_institution = orders::INSTITUTION,
         mail = settings.mail.dir.display(),
         sandbox_api = sandbox.base_url(),

@@ -106,6 +106,10 @@ uuid_id! {
     EnrollmentId
 }
 uuid_id! {
+    /// An admin's CSV of orders, previewed before it is placed (`bulk_uploads.id`).
+    BulkUploadId
+}
+uuid_id! {
     /// One of the portal's SAML signing keys (`saml_sp_keys.id`); its private key is sealed
     /// to this id before the row is written.
     SamlSpKeyId, made_here

@@ -1,5 +1,6 @@
 //! Pure value types, parsed once at the edge and trusted everywhere after. No I/O here.
 pub mod account_status;
+pub mod bulk_csv;
 pub mod display_name;
 pub mod domain_name;
 pub mod email;
@@ -23,7 +24,8 @@ pub use display_name::DisplayName;
 pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, ApiTokenId, DomainId, EnrollmentId, InstitutionId, InvitationId, OrderId,
+    AccountId, ApiTokenId, BulkUploadId, DomainId, EnrollmentId, InstitutionId, InvitationId,
+    OrderId,
     SamlSourceId, SamlSpKeyId,
 };
 pub use institution::{InstitutionRole, RegistrationNumber, Slug, TcsStatus};

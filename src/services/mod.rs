@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api_tokens;
 pub mod background;
+pub mod bulk;
 pub mod dcv;
 pub mod digicert_connection;
 pub mod domains;

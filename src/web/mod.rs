@@ -302,6 +302,38 @@ pub fn routes() -> RouteTable {
             post(institution::order_actions::revoke),
         )
         .add(
+            "GET",
+            "/institutions/{institution_id}/bulk",
+            get(institution::bulk::list),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/bulk",
+            post(institution::bulk::upload).layer(axum::extract::DefaultBodyLimit::max(
+                institution::bulk::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/bulk/template.csv",
+            get(institution::bulk::template),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/bulk/{upload_id}",
+            get(institution::bulk::show),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/bulk/{upload_id}/place",
+            post(institution::bulk::place),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/bulk/{upload_id}/result.csv",
+            get(institution::bulk::result),
+        )
+        .add(
             "POST",
             "/api/v1/institutions/{institution_id}/orders",
             post(api::orders::place),

@@ -19,6 +19,7 @@ mod api;
 mod architecture;
 mod audit;
 mod auth;
+mod bulk;
 mod clients;
 mod dcv_onboarding;
 mod demo;

@@ -7,7 +7,7 @@
 mod call;
 mod cancel;
 pub mod follow;
-mod place;
+pub(crate) mod place;
 mod preview;
 pub mod request;
 mod revoke;

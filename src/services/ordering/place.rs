@@ -2,6 +2,8 @@
 //! its addresses, its submit job and the audit event in one transaction.
 use pki::csr::Csr;
 use serde_json::json;
+use sqlx::{Postgres, Transaction};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{OrderJob, SUBMIT_ORDER};
@@ -10,7 +12,7 @@ use crate::auth::scope::{OrderingScope, Requester, TenantScope};
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::orders::{self as db, NewOrderRow};
-use crate::domain::{EmailAddress, InvalidFields, NewOrder, OrderId, ProfileType};
+use crate::domain::{BulkUploadId, EmailAddress, InvalidFields, NewOrder, OrderId, ProfileType};
 use crate::jobs::{self, NewJob};
 use crate::services::enrollment::{self, link::Recipient};
 use crate::services::preconditions::{self, Unmet};
@@ -44,9 +46,29 @@ impl From<Refusal> for PlaceOutcome {
 }
 
 /// What the checks looked at, for the caller to go on with.
-pub(super) struct Vetted {
-    pub(super) institution: InstitutionDetail,
-    pub(super) domains: Vec<Domain>,
+pub(crate) struct Vetted {
+    pub(crate) institution: InstitutionDetail,
+    pub(crate) domains: Vec<Domain>,
+}
+
+impl Vetted {
+    /// The institution and its domains, read once for any number of orders.
+    pub(crate) async fn load(state: &AppState, scope: &impl TenantScope) -> anyhow::Result<Self> {
+        Ok(Self {
+            institution: crate::db::institutions::detail(&state.db, scope).await?,
+            domains: crate::db::domains::list(&state.db, scope).await?,
+        })
+    }
+
+    /// The TCS preconditions `order` does not meet now; empty when it may be placed.
+    pub(crate) fn unmet(&self, order: &NewOrder, now: OffsetDateTime) -> Vec<Unmet> {
+        preconditions::evaluate(
+            &self.institution,
+            &self.domains,
+            order.emails.as_slice(),
+            now,
+        )
+    }
 }
 
 /// The checks of the request and the TCS preconditions, shared by the preview
@@ -59,21 +81,12 @@ pub(super) async fn vet(
     if let Err(invalid) = check_csr(order) {
         return Ok(Err(Refusal::Invalid(invalid)));
     }
-    let institution = crate::db::institutions::detail(&state.db, scope).await?;
-    let domains = crate::db::domains::list(&state.db, scope).await?;
-    let unmet = preconditions::evaluate(
-        &institution,
-        &domains,
-        order.emails.as_slice(),
-        state.clock.now(),
-    );
+    let vetted = Vetted::load(state, scope).await?;
+    let unmet = vetted.unmet(order, state.clock.now());
     if !unmet.is_empty() {
         return Ok(Err(Refusal::Unmet(unmet)));
     }
-    Ok(Ok(Vetted {
-        institution,
-        domains,
-    }))
+    Ok(Ok(vetted))
 }
 
 /// Places an order for an admin, or for a self-service person themselves (whose mailbox
@@ -84,21 +97,80 @@ pub async fn place(
     scope: &impl OrderingScope,
     order: NewOrder,
 ) -> anyhow::Result<PlaceOutcome> {
-    let Vetted {
-        institution,
-        domains,
-    } = match vet(state, scope, &order).await? {
+    let vetted = match vet(state, scope, &order).await? {
         Ok(vetted) => vetted,
         Err(refusal) => return Ok(refusal.into()),
     };
     let now = state.clock.now();
-    let reference = format!("tcs-{}", Uuid::new_v4().simple());
     let mut tx = state.db.begin().await?;
     if let Some(existing) =
         db::id_for_idempotency_key(&mut tx, scope, &order.idempotency_key).await?
     {
         return Ok(PlaceOutcome::Duplicate(existing));
     }
+    let context = WriteContext {
+        vetted: &vetted,
+        bulk: None,
+        now,
+    };
+    match write(&mut tx, state, meta, scope, &order, &context).await? {
+        Written::Placed(order_id) => {
+            tx.commit().await?;
+            Ok(PlaceOutcome::Placed(order_id))
+        }
+        Written::Unmet(unmet) => Ok(PlaceOutcome::Refused(unmet)),
+        Written::KeyTaken => {
+            // A concurrent submit with the same key won the insert.
+            tx.rollback().await?;
+            let mut tx = state.db.begin().await?;
+            let existing =
+                db::id_for_idempotency_key(&mut tx, scope, &order.idempotency_key).await?;
+            existing.map(PlaceOutcome::Duplicate).ok_or_else(|| {
+                anyhow::anyhow!("an order with this idempotency key was neither written nor found")
+            })
+        }
+    }
+}
+
+/// Where an order is written from: what vetting read, the bulk upload's row, the time.
+#[derive(Clone, Copy)]
+pub(crate) struct WriteContext<'a> {
+    pub(crate) vetted: &'a Vetted,
+    pub(crate) bulk: Option<(BulkUploadId, i32)>,
+    pub(crate) now: OffsetDateTime,
+}
+
+/// What [`write`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Written {
+    Placed(OrderId),
+    /// An order with the same idempotency key won the insert; the caller rolls back.
+    KeyTaken,
+    /// An address is outside the domains; the caller rolls back.
+    Unmet(Vec<Unmet>),
+}
+
+/// Writes one accepted order inside `tx`: the order row (tied to its bulk upload's row,
+/// if any), its addresses, then its submit job (with a CSR) or its person's link, and
+/// the audit event. The caller vetted the order and commits; one order from the form,
+/// or every order of a bulk upload in one transaction.
+pub(crate) async fn write(
+    tx: &mut Transaction<'_, Postgres>,
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &impl OrderingScope,
+    order: &NewOrder,
+    context: &WriteContext<'_>,
+) -> anyhow::Result<Written> {
+    let WriteContext {
+        vetted: Vetted {
+            institution,
+            domains,
+        },
+        bulk,
+        now,
+    } = *context;
+    let reference = format!("tcs-{}", Uuid::new_v4().simple());
     let common_name = order.name.common_name();
     let requester = scope.requester();
     let (requested_by, holder) = match requester {
@@ -122,30 +194,25 @@ pub async fn place(
         requested_by,
         holder,
         emails: order.emails.iter().map(EmailAddress::as_str).collect(),
+        bulk,
     };
-    let Some(order_id) = db::insert(&mut tx, scope, &row, now).await? else {
-        // A concurrent submit with the same key won the insert.
-        tx.rollback().await?;
-        let mut tx = state.db.begin().await?;
-        let existing = db::id_for_idempotency_key(&mut tx, scope, &order.idempotency_key).await?;
-        return existing.map(PlaceOutcome::Duplicate).ok_or_else(|| {
-            anyhow::anyhow!("an order with this idempotency key was neither written nor found")
-        });
+    let Some(order_id) = db::insert(tx, scope, &row, now).await? else {
+        return Ok(Written::KeyTaken);
     };
     for email in order.emails.iter() {
         // The preconditions passed, so a covering domain exists.
-        let Some(domain) = covering(&domains, email) else {
-            return Ok(PlaceOutcome::Refused(vec![Unmet::EmailOutsideDomains {
+        let Some(domain) = covering(domains, email) else {
+            return Ok(Written::Unmet(vec![Unmet::EmailOutsideDomains {
                 email: email.as_str().to_owned(),
             }]));
         };
-        db::insert_email(&mut tx, scope, order_id, email.as_str(), domain.id).await?;
+        db::insert_email(tx, scope, order_id, email.as_str(), domain.id).await?;
     }
     if let Requester::Person { .. } = requester {
-        enrollment::link::start_proven(&mut tx, state, scope, order_id, now).await?;
+        enrollment::link::start_proven(tx, state, scope, order_id, now).await?;
     } else if order.csr_pem.is_some() {
         jobs::enqueue(
-            &mut *tx,
+            &mut **tx,
             &NewJob::new(SUBMIT_ORDER, &OrderJob { order_id })?,
             now,
         )
@@ -155,13 +222,13 @@ pub async fn place(
         let to = Recipient {
             mailbox: order.emails.first().as_str(),
             name: &common_name,
-            institution: &institution,
+            institution,
             product: crate::services::products::text(
                 Some(order.product),
                 order.profile_type.map(ProfileType::as_str),
             ),
         };
-        enrollment::link::start(&mut tx, state, scope, order_id, to, now).await?;
+        enrollment::link::start(tx, state, scope, order_id, to, now).await?;
     }
     let event = match requester {
         Requester::Account(account_id) => AuditEvent::new("order.placed").actor(account_id),
@@ -179,11 +246,11 @@ pub async fn place(
                 "idp": idp,
                 "stable_id": stable_id,
             })),
+            "bulk_upload": bulk.map(|(upload, _)| upload),
         }))
-        .record(&mut tx, meta)
+        .record(tx, meta)
         .await?;
-    tx.commit().await?;
-    Ok(PlaceOutcome::Placed(order_id))
+    Ok(Written::Placed(order_id))
 }
 
 /// The most specific of the institution's domains that covers the address, as

@@ -1,5 +1,6 @@
 //! An institution's own pages, reached through `InstitutionScope` only.
 pub mod audit;
+pub mod bulk;
 pub mod dashboard;
 pub mod domains;
 pub mod enrollment_links;

@@ -72,17 +72,11 @@ fn push_record(out: &mut String, cells: impl IntoIterator<Item = String>) {
 /// One cell: formula triggers neutralised, then quoted when it holds a comma,
 /// a quote, a line break or edge spaces.
 fn cell(value: &str) -> String {
-    // OWASP "CSV injection": = + - @ start formulas, and so do a tab or a
-    // carriage return in some spreadsheets.
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
+    let value = crate::domain::bulk_csv::defused(value);
     if value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ') {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value
+        value.into_owned()
     }
 }
 

@@ -259,6 +259,38 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/api/v1/openapi.json", Access::Public),
     (
+        "GET",
+        "/institutions/{institution_id}/bulk",
+        Access::TenantRead,
+    ),
+    // An empty URL-encoded form: refused as not an upload (415) to those who may upload.
+    (
+        "POST",
+        "/institutions/{institution_id}/bulk",
+        Access::TenantWrite,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/bulk/template.csv",
+        Access::TenantRead,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/bulk/{upload_id}",
+        Access::TenantRead,
+    ),
+    // A's upload has no valid row: confirming it places nothing.
+    (
+        "POST",
+        "/institutions/{institution_id}/bulk/{upload_id}/place",
+        Access::TenantWrite,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/bulk/{upload_id}/result.csv",
+        Access::TenantRead,
+    ),
+    (
         "POST",
         "/api/v1/institutions/{institution_id}/orders",
         Access::Bearer,
@@ -515,6 +547,22 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .await
             .unwrap();
 
+    // A bulk upload of A whose one row is empty, so nothing of it can be placed.
+    let upload_a: uuid::Uuid = sqlx::query_scalar(
+        r#"INSERT INTO bulk_uploads
+               (institution_id, uploaded_by, file_name, rows, row_count, state, created_at)
+           VALUES ($1, $2, 'matrix.csv',
+                   '[{"line": 2, "emails": "", "given_name": "", "surname": "", "product": "",
+                      "profile_type": "", "validity_years": ""}]',
+                   1, 'uploaded', now())
+           RETURNING id"#,
+    )
+    .bind(world.a)
+    .bind(world.admin_a.account_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
     // A metadata source whose URL answers nothing: refreshing it fails and says so.
     let source: uuid::Uuid = sqlx::query_scalar(
         "INSERT INTO saml_metadata_sources
@@ -623,6 +671,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{order_id}", &order.to_string())
             .replace("{invitation_id}", &invitation_a.to_string())
             .replace("{source_id}", &source.to_string())
+            .replace("{upload_id}", &upload_a.to_string())
     };
     // Logging out ends the persona's session, and opening an order binds the person's
     // session to it, so those routes go last.
