@@ -32,6 +32,12 @@ pub struct PersonLogin {
     pub surname: Option<String>,
     pub display_name: Option<String>,
     pub assertion_id: String,
+    /// The scoped affiliations and entitlements the admission was decided on, so the
+    /// order-placing requests check them against the policy in force then (issue 15 §4).
+    #[serde(default)]
+    pub scoped_affiliations: Vec<String>,
+    #[serde(default)]
+    pub entitlements: Vec<String>,
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
 }

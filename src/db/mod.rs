@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod dcv;
+pub mod departures;
 pub mod domains;
 pub mod enrollments;
 pub mod expiry_warnings;

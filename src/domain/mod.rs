@@ -23,8 +23,8 @@ pub use display_name::DisplayName;
 pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, DomainId, EnrollmentId, InstitutionId, InvitationId, OrderId, SamlSourceId,
-    SamlSpKeyId,
+    AccountId, DepartureId, DomainId, EnrollmentId, InstitutionId, InvitationId, OrderId,
+    SamlSourceId, SamlSpKeyId,
 };
 pub use institution::{InstitutionRole, RegistrationNumber, Slug, TcsStatus};
 pub use invalid::InvalidFields;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod background;
 pub mod dcv;
+pub mod departures;
 pub mod digicert_connection;
 pub mod domains;
 pub mod enrollment;

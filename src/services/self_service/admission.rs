@@ -116,6 +116,23 @@ pub async fn admit(
         }
     };
     let mut tx = state.db.begin().await?;
+    // A person whose affiliation is gone keeps certificates their admins should know of;
+    // one admitted again clears the flag.
+    if matches!(refusal, None | Some(Refusal::AffiliationNotAllowed)) {
+        let flagged = crate::db::departures::unscoped_flag_lost_affiliation(
+            &mut tx,
+            identity.institution_id,
+            &identity.idp_entity_id,
+            &identity.stable_id,
+            refusal.is_some(),
+            state.clock.now(),
+        )
+        .await?;
+        if !flagged.is_empty() {
+            details["flagged_orders"] =
+                json!(flagged.iter().map(ToString::to_string).collect::<Vec<_>>());
+        }
+    }
     event
         .actor_label(identity.mail.as_str())
         .institution(identity.institution_id)
@@ -136,6 +153,8 @@ pub async fn admit(
         surname: identity.surname.clone(),
         display_name: identity.display_name.clone(),
         assertion_id: identity.assertion_id.clone(),
+        scoped_affiliations: identity.scoped_affiliations.clone(),
+        entitlements: identity.entitlements.clone(),
         expires_at: state.clock.now() + person::LIFETIME,
     }))
 }

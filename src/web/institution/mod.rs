@@ -1,6 +1,7 @@
 //! An institution's own pages, reached through `InstitutionScope` only.
 pub mod audit;
 pub mod dashboard;
+pub mod departures;
 pub mod domains;
 pub mod enrollment_links;
 pub mod order_actions;

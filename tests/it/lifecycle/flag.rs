@@ -1,0 +1,44 @@
+//! A self-service login that no longer shows an allowed affiliation is refused, and the
+//! person's self-service certificates are flagged for their admins; admitted again, the
+//! flag goes.
+use reqwest::StatusCode;
+use sqlx::PgPool;
+use testkit::saml_idp::SCOPED_AFFILIATION;
+
+use crate::selfservice::world::{ANA, SelfService};
+
+async fn flagged(world: &SelfService) -> bool {
+    sqlx::query_scalar("SELECT affiliation_lost_at IS NOT NULL FROM certificate_orders")
+        .fetch_one(&world.federation.app.pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn logging_in_without_an_allowed_affiliation_flags_the_persons_certificates(pool: PgPool) {
+    let world = SelfService::new(pool, "idp_mail").await;
+    let person = world.etf_person(ANA).await;
+    let requested = SelfService::request(&person, "first").await;
+    assert_eq!(requested.location(), Some("/enroll"), "{}", requested.body);
+    assert!(!flagged(&world).await);
+
+    let client = world.federation.app.client();
+    let mut spec = world
+        .answer(
+            &client,
+            world.federation.etf,
+            &world.federation.etf_idp,
+            ANA,
+        )
+        .await;
+    spec.set(SCOPED_AFFILIATION, &["alum@etf.bg.ac.rs"]);
+    let answer = world.post(&client, &world.federation.etf_idp, &spec).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert!(flagged(&world).await);
+    let refused = world.audit_details("self_service.login_refused").await;
+    assert_eq!(refused["flagged_orders"].as_array().map(Vec::len), Some(1));
+
+    // The affiliation back at the IdP, the next login clears the flag.
+    world.etf_person(ANA).await;
+    assert!(!flagged(&world).await);
+}
