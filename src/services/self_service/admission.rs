@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::person::{self, PersonLogin};
-use crate::domain::self_service::NotAdmitted;
+use crate::domain::self_service::{MailboxProof, NotAdmitted};
 use crate::services::preconditions::{self, Unmet};
 use crate::services::saml::AcceptedIdentity;
 use crate::state::AppState;
@@ -144,6 +144,10 @@ pub async fn admit(
     if let Some(refusal) = refusal {
         return Ok(Err(refusal));
     }
+    let trusts_idp_mail =
+        crate::db::self_service::unscoped_policy(&state.db, identity.institution_id)
+            .await?
+            .is_some_and(|policy| policy.mailbox_proof == MailboxProof::IdpMail);
     Ok(Ok(PersonLogin {
         institution_id: identity.institution_id,
         idp_entity_id: identity.idp_entity_id.clone(),
@@ -155,6 +159,7 @@ pub async fn admit(
         assertion_id: identity.assertion_id.clone(),
         scoped_affiliations: identity.scoped_affiliations.clone(),
         entitlements: identity.entitlements.clone(),
+        mailbox_proved: trusts_idp_mail,
         expires_at: state.clock.now() + person::LIFETIME,
     }))
 }

@@ -42,3 +42,30 @@ async fn logging_in_without_an_allowed_affiliation_flags_the_persons_certificate
     world.etf_person(ANA).await;
     assert!(!flagged(&world).await);
 }
+
+#[sqlx::test]
+async fn a_person_whose_affiliation_the_policy_no_longer_admits_cannot_order_in_the_same_session(
+    pool: PgPool,
+) {
+    let world = SelfService::new(pool, "idp_mail").await;
+    let person = world.etf_person(ANA).await;
+    // The IdP's users are staff; the admins narrow the policy to students.
+    let mut fields = crate::selfservice::world::policy_fields("idp_mail");
+    fields.retain(|(name, _)| *name != "affiliation.staff");
+    let set = world
+        .set_policy(world.federation.etf, &world.etf_admin.client, &fields)
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let refused = SelfService::request(&person, "late").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM certificate_orders")
+        .fetch_one(&world.federation.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(orders, 0);
+}

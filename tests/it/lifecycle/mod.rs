@@ -2,6 +2,7 @@
 //! at DigiCert (the sandbox) with reason "affiliation changed" when the grace period ends,
 //! after mails to them and their admins; an admin can undo in time; a self-service login
 //! without an allowed affiliation flags the person's certificates.
+mod admin_orders;
 mod flag;
 
 use reqwest::StatusCode;
