@@ -228,6 +228,19 @@ where
     }
 }
 
+/// Checks the token of a form read otherwise than by [`CsrfForm`] (a file upload, sent
+/// as multipart): only sessions hold such forms, so only the session's secret is taken.
+pub async fn check_session_token(session: &Session, presented: &str) -> Result<(), AppError> {
+    let expected = session.get::<String>(SESSION_KEY).await?;
+    let valid = expected
+        .is_some_and(|expected| bool::from(presented.as_bytes().ct_eq(expected.as_bytes())));
+    if valid {
+        Ok(())
+    } else {
+        Err(AppError::CsrfFailed)
+    }
+}
+
 /// The body of a form that carries nothing but its CSRF token (logout…).
 #[derive(Deserialize)]
 pub struct NoFields {}

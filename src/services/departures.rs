@@ -73,7 +73,7 @@ pub async fn mark(
         .render()?;
         Mail {
             to,
-            subject: subject("mail.subject.departure", &[("email", &address)]),
+            subject: subject("mail.subject.departure", &[("emails", &address)]),
             body,
         }
         .enqueue(&mut tx, now)
@@ -205,4 +205,107 @@ async fn revoke_departed(state: &AppState, meta: &RequestMeta, due: &Due) -> any
         .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The largest departure list taken in one upload.
+pub const MAX_CSV_BYTES: usize = 48 * 1024;
+
+/// One row of an uploaded departure list: its line and the address, or why not.
+#[derive(Debug, Clone)]
+pub struct CsvRow {
+    pub line: u64,
+    pub text: String,
+    pub address: Result<EmailAddress, &'static str>,
+}
+
+/// Reads a departure list: one address per row in the first column, `;` or `,` as the
+/// delimiter (whichever the first line uses), an optional UTF-8 BOM, and an optional
+/// header row (a first cell without `@`). Bad rows are reported, not dropped.
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, &'static str> {
+    if bytes.len() > MAX_CSV_BYTES {
+        return Err("departures.csv_too_large");
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|_| "departures.csv_not_utf8")?;
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.contains(';') { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        // The line as an editor numbers it (the reader's own count skips blank lines).
+        let line = record
+            .as_ref()
+            .ok()
+            .and_then(|record| record.position())
+            .and_then(|position| usize::try_from(position.byte()).ok())
+            .and_then(|byte| {
+                // The record's position is where the blank lines before it begin.
+                let rest = text.get(byte..)?;
+                let blank = rest.len() - rest.trim_start_matches(['\r', '\n']).len();
+                text.get(..byte + blank)
+            })
+            .map_or(index as u64 + 1, |before| {
+                before.matches('\n').count() as u64 + 1
+            });
+        let cell = match &record {
+            Ok(record) => record.get(0).unwrap_or_default().trim().to_owned(),
+            Err(_) => String::new(),
+        };
+        if index == 0 && !cell.contains('@') && record.is_ok() && !cell.is_empty() {
+            continue;
+        }
+        if record.is_ok() && cell.is_empty() {
+            continue;
+        }
+        let address = match record {
+            Err(_) => Err("departures.csv_bad_row"),
+            Ok(_) => EmailAddress::parse(&cell).map_err(|_| "departures.bad_address"),
+        };
+        rows.push(CsvRow {
+            line,
+            text: cell.chars().take(254).collect(),
+            address,
+        });
+    }
+    if rows.is_empty() {
+        return Err("departures.csv_empty");
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_with_a_bom_a_header_and_semicolons_is_read_row_by_row() {
+        let rows =
+            parse_csv("\u{feff}E-mail;Ime\nana@etf.bg.ac.rs;Ana\n\nnije adresa;X\n".as_bytes())
+                .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].address.as_ref().unwrap().as_str(),
+            "ana@etf.bg.ac.rs"
+        );
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[1].address, Err("departures.bad_address"));
+        assert_eq!(rows[1].line, 4);
+    }
+
+    #[test]
+    fn a_list_too_large_empty_or_not_utf8_is_refused_whole() {
+        assert_eq!(
+            parse_csv(&vec![b'a'; MAX_CSV_BYTES + 1]).unwrap_err(),
+            "departures.csv_too_large"
+        );
+        assert_eq!(parse_csv(b"email\n\n").unwrap_err(), "departures.csv_empty");
+        assert_eq!(
+            parse_csv(b"\xff\xfe").unwrap_err(),
+            "departures.csv_not_utf8"
+        );
+    }
 }

@@ -338,6 +338,11 @@ pub fn routes() -> RouteTable {
         )
         .add(
             "POST",
+            "/institutions/{institution_id}/departures/upload",
+            post(institution::departures::upload),
+        )
+        .add(
+            "POST",
             "/institutions/{institution_id}/departures/grace",
             post(institution::departures::set_grace),
         )

@@ -2,10 +2,11 @@
 //! grace period running, undo a departure made by mistake, and set the grace period.
 //! Admins and full staff only.
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tower_sessions::Session;
 
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
@@ -29,6 +30,14 @@ struct DeparturesTemplate<'a> {
     max_grace_days: i32,
     notice: Option<&'static str>,
     error: Option<&'static str>,
+    uploaded: Vec<UploadLine>,
+}
+
+/// What became of one row of an uploaded list.
+struct UploadLine {
+    line: u64,
+    text: String,
+    outcome: &'static str,
 }
 
 impl DeparturesTemplate<'_> {
@@ -59,6 +68,18 @@ async fn render(
     notice: Option<&'static str>,
     error: Option<&'static str>,
 ) -> Result<Response, AppError> {
+    render_with(state, scope, page, status, notice, error, Vec::new()).await
+}
+
+async fn render_with(
+    state: &AppState,
+    scope: &InstitutionScope<Admin>,
+    page: &PageContext,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+    uploaded: Vec<UploadLine>,
+) -> Result<Response, AppError> {
     page::render(
         status,
         &DeparturesTemplate {
@@ -69,6 +90,7 @@ async fn render(
             max_grace_days: MAX_GRACE_DAYS,
             notice,
             error,
+            uploaded,
         },
     )
 }
@@ -184,4 +206,68 @@ pub async fn set_grace(
         )
         .await
     }
+}
+
+/// The file and token of the upload form, read from its multipart body.
+async fn read_upload(mut multipart: Multipart) -> Result<(String, Vec<u8>), AppError> {
+    let mut token = String::new();
+    let mut file = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadForm)?
+    {
+        match field.name() {
+            Some("csrf_token") => token = field.text().await.map_err(|_| AppError::BadForm)?,
+            Some("file") => file = field.bytes().await.map_err(|_| AppError::BadForm)?.to_vec(),
+            _ => {}
+        }
+    }
+    Ok((token, file))
+}
+
+/// `POST …/departures/upload`: a CSV of addresses, one per row; each row is marked
+/// departed on its own and its outcome reported by line.
+pub async fn upload(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    session: Session,
+    WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let (token, file) = read_upload(multipart).await?;
+    crate::auth::csrf::check_session_token(&session, &token).await?;
+    let rows = match departures::parse_csv(&file) {
+        Ok(rows) => rows,
+        Err(key) => {
+            return render(
+                &state,
+                &scope,
+                &page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(key),
+            )
+            .await;
+        }
+    };
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in rows {
+        let outcome = match &row.address {
+            Err(key) => key,
+            Ok(email) => {
+                match departures::mark(&state, &meta, &scope, scope.account_id(), email).await? {
+                    Marked::Opened(_) => "departures.row_marked",
+                    Marked::AlreadyOpen => "departures.already_open",
+                    Marked::UnknownAddress => "departures.unknown_address",
+                }
+            }
+        };
+        lines.push(UploadLine {
+            line: row.line,
+            text: row.text,
+            outcome,
+        });
+    }
+    render_with(&state, &scope, &page, StatusCode::OK, None, None, lines).await
 }

@@ -3,6 +3,7 @@
 //! after mails to them and their admins; an admin can undo in time; a self-service login
 //! without an allowed affiliation flags the person's certificates.
 mod admin_orders;
+mod csv_upload;
 mod flag;
 
 use reqwest::StatusCode;

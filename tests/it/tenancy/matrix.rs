@@ -291,6 +291,11 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/institutions/{institution_id}/departures/upload",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
         "/institutions/{institution_id}/departures/grace",
         Access::TenantWrite,
     ),
