@@ -163,6 +163,31 @@ pub async fn open_for(
     .await
 }
 
+/// A live order flagged because its holder's login showed the affiliation gone.
+#[derive(Debug, Clone)]
+pub struct Flagged {
+    pub order_id: OrderId,
+    pub email: String,
+    pub flagged_at: OffsetDateTime,
+}
+
+/// The institution's flagged live orders, newest flag first.
+pub async fn flagged(pool: &PgPool, scope: &impl TenantScope) -> sqlx::Result<Vec<Flagged>> {
+    sqlx::query_as!(
+        Flagged,
+        r#"SELECT o.id AS "order_id: OrderId",
+                  (SELECT min(e.email) FROM order_emails e WHERE e.order_id = o.id) AS "email!",
+                  o.affiliation_lost_at AS "flagged_at!"
+           FROM certificate_orders o
+           WHERE o.institution_id = $1 AND o.affiliation_lost_at IS NOT NULL
+             AND o.status NOT IN ('revoked', 'canceled', 'rejected', 'failed')
+           ORDER BY o.affiliation_lost_at DESC LIMIT 500"#,
+        scope.institution_id() as InstitutionId
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// A departure whose grace period is over.
 #[derive(Debug, Clone)]
 pub struct Due {

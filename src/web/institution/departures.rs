@@ -11,7 +11,7 @@ use tower_sessions::Session;
 use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, NoFields};
 use crate::auth::{Admin, InstitutionScope};
-use crate::db::departures::Departure;
+use crate::db::departures::{Departure, Flagged};
 use crate::domain::{DepartureId, EmailAddress, InstitutionId};
 use crate::error::AppError;
 use crate::i18n::format;
@@ -26,6 +26,7 @@ struct DeparturesTemplate<'a> {
     page: &'a PageContext,
     nav: InstitutionNav,
     departures: Vec<Departure>,
+    flagged: Vec<Flagged>,
     grace_days: i32,
     max_grace_days: i32,
     notice: Option<&'static str>,
@@ -86,6 +87,7 @@ async fn render_with(
             page,
             nav: InstitutionNav::new(scope, page.lang),
             departures: crate::db::departures::list(&state.db, scope).await?,
+            flagged: crate::db::departures::flagged(&state.db, scope).await?,
             grace_days: crate::db::departures::grace_days(&state.db, scope).await?,
             max_grace_days: MAX_GRACE_DAYS,
             notice,

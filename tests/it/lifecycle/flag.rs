@@ -37,6 +37,18 @@ async fn logging_in_without_an_allowed_affiliation_flags_the_persons_certificate
     assert!(flagged(&world).await);
     let refused = world.audit_details("self_service.login_refused").await;
     assert_eq!(refused["flagged_orders"].as_array().map(Vec::len), Some(1));
+    // The admins see it on their Departures page, with a way to mark the person departed.
+    let page = world
+        .etf_admin
+        .client
+        .get(&format!(
+            "/institutions/{}/departures",
+            world.federation.etf
+        ))
+        .await;
+    page.assert_ok();
+    assert!(page.body.contains("class=\"flagged\""), "{}", page.body);
+    assert!(page.body.contains(ANA), "{}", page.body);
 
     // The affiliation back at the IdP, the next login clears the flag.
     world.etf_person(ANA).await;
