@@ -47,18 +47,7 @@ async fn with_a_mailed_code_the_admins_order_shows_only_after_the_code(pool: PgP
 
     let requested = SelfService::request(&person, "first").await;
     assert_eq!(requested.location(), Some("/self-service/certificates"));
-    let body: String = sqlx::query_scalar(
-        "SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(ANA)
-    .fetch_one(&world.federation.app.pool)
-    .await
-    .unwrap();
-    let code = body
-        .split_whitespace()
-        .find(|word| word.len() == 8 && word.chars().all(|c| c.is_ascii_digit()))
-        .unwrap()
-        .to_owned();
+    let code = world.mailed_code(ANA).await;
     let accepted = person
         .post_form("/self-service/code", &[("code", &code)])
         .await;
