@@ -32,6 +32,17 @@ pub struct PersonLogin {
     pub surname: Option<String>,
     pub display_name: Option<String>,
     pub assertion_id: String,
+    /// The scoped affiliations and entitlements the admission was decided on, so the
+    /// order-placing requests check them against the policy in force then (issue 15 §4).
+    #[serde(default)]
+    pub scoped_affiliations: Vec<String>,
+    #[serde(default)]
+    pub entitlements: Vec<String>,
+    /// Whether the person proved they read `mail` (the policy trusts the IdP's `mail`,
+    /// or they typed a mailed code back): only then does "My certificates" also show
+    /// the orders admins placed for the address.
+    #[serde(default)]
+    pub mailbox_proved: bool,
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
 }
@@ -65,6 +76,16 @@ impl SelfServicePerson {
 pub async fn begin(session: &Session, login: PersonLogin) -> Result<(), AppError> {
     crate::auth::session::renew(session).await?;
     session.insert(KEY, login).await?;
+    Ok(())
+}
+
+/// Records in the session that the person proved their mailbox with a mailed code.
+pub async fn mailbox_proved(session: &Session) -> Result<(), AppError> {
+    let login: Option<PersonLogin> = session.get(KEY).await?;
+    if let Some(mut login) = login {
+        login.mailbox_proved = true;
+        session.insert(KEY, login).await?;
+    }
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod bulk;
 pub mod dcv;
+pub mod departures;
 pub mod domains;
 pub mod enrollments;
 pub mod expiry_warnings;

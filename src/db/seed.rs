@@ -90,6 +90,32 @@ pub async fn membership(
     Ok(())
 }
 
+/// The demo's self-service policy: on for employees, faculty and staff, Secure Email
+/// strict for a year, the mailbox proved by a mailed code (issue 15 §2's default).
+/// Rewritten on every run, so the demo starts from it.
+pub async fn self_service_policy(
+    tx: &mut Transaction<'_, Postgres>,
+    institution_id: InstitutionId,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO self_service_policies
+             (institution_id, enabled, affiliations, entitlement, products, profiles,
+              validity_years, trust_idp_mail, updated_at)
+           VALUES ($1, true, ARRAY['employee', 'faculty', 'staff'], NULL,
+                   ARRAY['secure_email_sponsor'], ARRAY['strict'], 1, false, $2)
+           ON CONFLICT (institution_id) DO UPDATE
+           SET enabled = true, affiliations = EXCLUDED.affiliations, entitlement = NULL,
+               products = EXCLUDED.products, profiles = EXCLUDED.profiles,
+               validity_years = 1, trust_idp_mail = false, updated_at = $2"#,
+        institution_id as InstitutionId,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A demo order, written as it would stand in one of the order states. No job
 /// goes with it, so it stays in that state: a still life for a first look.
 pub struct DemoOrder<'a> {

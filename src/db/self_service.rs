@@ -153,24 +153,35 @@ pub struct OwnOrder {
     pub profile_type: Option<String>,
     pub created_at: OffsetDateTime,
     pub not_after: Option<OffsetDateTime>,
-    /// Whether the person can still open it (it has an enrollment: no admin's CSR).
+    /// Whether the person can still open it: their own self-service order with an
+    /// enrollment. An admin's order for their address is shown, not opened: its own
+    /// mailed link is the way in.
     pub has_enrollment: bool,
 }
 
-/// The orders the person placed through self-service at this institution, newest first.
+/// The orders the person placed through self-service at this institution, newest first;
+/// with `mailbox_proved`, also those its admins placed for the person's address.
 pub async fn own_orders(pool: &PgPool, person: &SelfServicePerson) -> sqlx::Result<Vec<OwnOrder>> {
+    let login = person.login();
     sqlx::query_as!(
         OwnOrder,
         r#"SELECT o.id AS "id: OrderId", o.status AS "status: OrderStatus", o.product AS "product: Product", o.profile_type,
                   o.created_at, o.not_after,
-                  EXISTS (SELECT 1 FROM enrollments e WHERE e.order_id = o.id) AS "has_enrollment!"
+                  (o.self_service AND EXISTS (SELECT 1 FROM enrollments e WHERE e.order_id = o.id))
+                      AS "has_enrollment!"
            FROM certificate_orders o
-           WHERE o.institution_id = $1 AND o.holder_idp = $2 AND o.holder_stable_id = $3
+           WHERE o.institution_id = $1
+             AND ((o.holder_idp = $2 AND o.holder_stable_id = $3)
+                  OR ($4 AND NOT o.self_service
+                      AND EXISTS (SELECT 1 FROM order_emails m
+                                  WHERE m.order_id = o.id AND lower(m.email) = lower($5))))
            ORDER BY o.created_at DESC, o.id DESC
            LIMIT 100"#,
         person.institution_id() as InstitutionId,
         person.idp_entity_id(),
-        person.stable_id()
+        person.stable_id(),
+        login.mailbox_proved,
+        login.mail
     )
     .fetch_all(pool)
     .await

@@ -411,6 +411,9 @@ async fn seed(
         }
         slugs.insert(institution.slug, id);
     }
+    if let Some(etf) = slugs.get(orders::INSTITUTION) {
+        crate::db::seed::self_service_policy(&mut tx, *etf, now).await?;
+    }
     let mut logins = Vec::new();
     let mut accounts = HashMap::new();
     for person in PEOPLE {

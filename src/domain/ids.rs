@@ -98,6 +98,10 @@ uuid_id! {
     OrderId
 }
 uuid_id! {
+    /// A person marked as having left an institution (`departures.id`).
+    DepartureId
+}
+uuid_id! {
     /// An invitation to become a member (`invitations.id`).
     InvitationId
 }

@@ -24,8 +24,8 @@ pub use display_name::DisplayName;
 pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, ApiTokenId, BulkUploadId, DomainId, EnrollmentId, InstitutionId, InvitationId,
-    OrderId,
+    AccountId, ApiTokenId, BulkUploadId, DepartureId, DomainId, EnrollmentId, InstitutionId,
+    InvitationId, OrderId,
     SamlSourceId, SamlSpKeyId,
 };
 pub use institution::{InstitutionRole, RegistrationNumber, Slug, TcsStatus};

@@ -154,6 +154,18 @@ pub struct SelfServiceCodeMail<'a> {
     pub minutes: i64,
 }
 
+/// To a person marked as departed, and to their institution's admins (issue 15 §4):
+/// when the certificates will be revoked and that an admin can still undo it.
+#[derive(Template)]
+#[template(path = "mail/departure.txt", escape = "none")]
+pub struct DepartureMail<'a> {
+    pub to_admin: bool,
+    pub email: &'a str,
+    pub institution_sr: &'a str,
+    pub institution_en: &'a str,
+    pub until: &'a str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,13 @@ pub const REFRESH_SAML_METADATA: &str = "saml.refresh_metadata";
 /// Federations publish new aggregates a few times a day; eduGAIN's are valid for days.
 const REFRESH_SAML_METADATA_EVERY: Duration = Duration::hours(6);
 
+/// Revokes the certificates of people whose departure's grace period ended (issue 15 §4).
+pub const REVOKE_DEPARTED: &str = "people.revoke_departed";
+
+/// Grace periods are counted in days; a quarter of an hour is close enough to their end,
+/// and a grace period of 0 revokes at the next run.
+const REVOKE_DEPARTED_EVERY: Duration = Duration::minutes(15);
+
 /// The worker for the portal's own jobs, which need nothing but the database: it runs
 /// whether DigiCert is configured or not.
 pub fn portal_worker(state: &AppState) -> Worker {
@@ -92,7 +99,13 @@ pub fn digicert_worker(state: &AppState) -> Option<Worker> {
             .register(SYNC_VALIDATIONS, SyncValidations { syncer })
             .register(EXPIRY_WARNINGS, warnings)
             .register(CERTIFICATE_REMINDERS, Reminders::from_state(state))
-            .register(WIPE_KEYS, wipe_keys),
+            .register(WIPE_KEYS, wipe_keys)
+            .register(
+                REVOKE_DEPARTED,
+                RevokeDeparted {
+                    state: state.clone(),
+                },
+            ),
     );
     let worker = Worker::new(
         state.db.clone(),
@@ -103,7 +116,8 @@ pub fn digicert_worker(state: &AppState) -> Option<Worker> {
     .with_recurring(Recurring::new(SYNC_VALIDATIONS, settings.sync_every))
     .with_recurring(Recurring::new(EXPIRY_WARNINGS, EXPIRY_WARNINGS_EVERY))
     .with_recurring(Recurring::new(CERTIFICATE_REMINDERS, EXPIRY_WARNINGS_EVERY))
-    .with_recurring(Recurring::new(WIPE_KEYS, WIPE_KEYS_EVERY));
+    .with_recurring(Recurring::new(WIPE_KEYS, WIPE_KEYS_EVERY))
+    .with_recurring(Recurring::new(REVOKE_DEPARTED, REVOKE_DEPARTED_EVERY));
     Some(match sweep {
         Some(sweep) => worker.with_recurring(sweep),
         None => worker,
@@ -149,6 +163,21 @@ impl JobHandler for SyncValidations {
         } else {
             // Visible to staff on the operations page; the next run comes anyway.
             JobOutcome::Fail(failures.join("; "))
+        }
+    }
+}
+
+/// The scheduled revocation of departed people's certificates.
+struct RevokeDeparted {
+    state: AppState,
+}
+
+#[async_trait]
+impl JobHandler for RevokeDeparted {
+    async fn run(&self, _job: &Job) -> JobOutcome {
+        match crate::services::departures::revoke_due(&self.state).await {
+            Ok(_) => JobOutcome::Ok,
+            Err(error) => retry(error.to_string()),
         }
     }
 }

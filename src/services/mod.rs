@@ -5,6 +5,7 @@ pub mod api_tokens;
 pub mod background;
 pub mod bulk;
 pub mod dcv;
+pub mod departures;
 pub mod digicert_connection;
 pub mod domains;
 pub mod enrollment;

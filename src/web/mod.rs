@@ -376,6 +376,31 @@ pub fn routes() -> RouteTable {
         )
         .add(
             "GET",
+            "/institutions/{institution_id}/departures",
+            get(institution::departures::show),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/departures",
+            post(institution::departures::mark),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/departures/upload",
+            post(institution::departures::upload),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/departures/grace",
+            post(institution::departures::set_grace),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/departures/{departure_id}/undo",
+            post(institution::departures::undo),
+        )
+        .add(
+            "GET",
             "/institutions/{institution_id}/self-service",
             get(institution::self_service::show),
         )

@@ -28,6 +28,7 @@ mod enrollment;
 mod input;
 mod invitations;
 mod jobs;
+mod lifecycle;
 mod operations;
 mod ordering;
 mod orders;

@@ -48,14 +48,16 @@ async fn main() {
     println!(
         "\n================ SimpleSAMLphp for the tcs-portal demo ================\n\
          IdP metadata (its URL is also its entityID): {metadata}\n\
-         Users (password {PASSWORD}): ana.admin (ETF), boris.admin (PMF), petar (ETF, no\n\
-         account: self-service once ETF's admins switch it on)\n\
+         Users (password {PASSWORD}): ana.admin (ETF), boris.admin (PMF), petar (ETF staff,\n\
+         no account: the demo seeds ETF's self-service policy for employees, faculty, staff)\n\
          \n\
          1. As staff@amres.ac.rs: Staff → Federated login (SAML) → add trusted metadata:\n\
             kind \"A single IdP\", URL {metadata}\n\
          2. In the same page name {metadata} as the IdP of etf and pmf.\n\
          3. As ana.admin@etf.bg.ac.rs: My account → Link my institution's login; log in at\n\
             the IdP as ana.admin. From then on: Log in → Log in with your institution.\n\
+         4. Self-service: open /self-service, choose ETF, log in as petar → My certificates\n\
+            (the mailed code is in .demo/mail/).\n\
          Stop with Ctrl-C.\n\
          =======================================================================\n",
         metadata = idp.metadata_url(),

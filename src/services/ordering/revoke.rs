@@ -9,7 +9,9 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::enrollments;
 use crate::db::orders::{self as db, OrderRecord};
-use crate::domain::{AccountId, InvalidFields, OrderId, OrderStatus, Revocation, RevocationReason};
+use crate::domain::{
+    AccountId, DepartureId, InvalidFields, OrderId, OrderStatus, Revocation, RevocationReason,
+};
 use crate::services::enrollment::{self, revoked::RevokedBy};
 use crate::state::AppState;
 
@@ -51,6 +53,8 @@ pub enum Revoker {
     Admin(AccountId),
     /// The certificate's holder, through their link; labelled by mailbox.
     Person(String),
+    /// The end of a departure's grace period (issue 15 §4), by the scheduled job.
+    Departure(DepartureId),
 }
 
 pub async fn revoke(
@@ -111,6 +115,7 @@ fn audit_event(order: &OrderRecord, by: &Revoker, action: &'static str) -> Audit
     let event = match by {
         Revoker::Admin(account) => AuditEvent::new(action).actor(*account),
         Revoker::Person(mailbox) => AuditEvent::new(action).actor_label(mailbox.clone()),
+        Revoker::Departure(id) => AuditEvent::new(action).actor_label(format!("departure:{id}")),
     };
     event
         .institution(order.institution_id)
@@ -134,7 +139,7 @@ pub async fn revoke_order(
     if outcome == RevokeOutcome::Revoked {
         if db::mark_revoked(&mut tx, order, now).await? {
             let why = match &by {
-                Revoker::Admin(_) => RevokedBy::ByAdmin(reason),
+                Revoker::Admin(_) | Revoker::Departure(_) => RevokedBy::ByAdmin(reason),
                 Revoker::Person(_) => RevokedBy::ByPerson,
             };
             enrollment::revoked::mail_revoked(&mut tx, order, why, now).await?;

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::person::{self, PersonLogin};
-use crate::domain::self_service::NotAdmitted;
+use crate::domain::self_service::{MailboxProof, NotAdmitted};
 use crate::services::preconditions::{self, Unmet};
 use crate::services::saml::AcceptedIdentity;
 use crate::state::AppState;
@@ -116,6 +116,23 @@ pub async fn admit(
         }
     };
     let mut tx = state.db.begin().await?;
+    // A person whose affiliation is gone keeps certificates their admins should know of;
+    // one admitted again clears the flag.
+    if matches!(refusal, None | Some(Refusal::AffiliationNotAllowed)) {
+        let flagged = crate::db::departures::unscoped_flag_lost_affiliation(
+            &mut tx,
+            identity.institution_id,
+            &identity.idp_entity_id,
+            &identity.stable_id,
+            refusal.is_some(),
+            state.clock.now(),
+        )
+        .await?;
+        if !flagged.is_empty() {
+            details["flagged_orders"] =
+                json!(flagged.iter().map(ToString::to_string).collect::<Vec<_>>());
+        }
+    }
     event
         .actor_label(identity.mail.as_str())
         .institution(identity.institution_id)
@@ -127,6 +144,10 @@ pub async fn admit(
     if let Some(refusal) = refusal {
         return Ok(Err(refusal));
     }
+    let trusts_idp_mail =
+        crate::db::self_service::unscoped_policy(&state.db, identity.institution_id)
+            .await?
+            .is_some_and(|policy| policy.mailbox_proof == MailboxProof::IdpMail);
     Ok(Ok(PersonLogin {
         institution_id: identity.institution_id,
         idp_entity_id: identity.idp_entity_id.clone(),
@@ -136,6 +157,9 @@ pub async fn admit(
         surname: identity.surname.clone(),
         display_name: identity.display_name.clone(),
         assertion_id: identity.assertion_id.clone(),
+        scoped_affiliations: identity.scoped_affiliations.clone(),
+        entitlements: identity.entitlements.clone(),
+        mailbox_proved: trusts_idp_mail,
         expires_at: state.clock.now() + person::LIFETIME,
     }))
 }

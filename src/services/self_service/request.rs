@@ -65,6 +65,15 @@ pub async fn prepare(
     let Some(policy) = policy(state, person).await? else {
         return Ok(Err("self_service.refused.off"));
     };
+    // Admission was decided at login; the policy may have changed since. The affiliations
+    // the IdP asserted then are checked against it on every request that orders (a change
+    // at the IdP itself shows only at the next login).
+    let login = person.login();
+    if let Err(not) = policy.admits(&login.scoped_affiliations, &login.entitlements) {
+        return Ok(Err(
+            crate::services::self_service::admission::Refusal::from(not).message_key(),
+        ));
+    }
     if idempotency_key.trim().is_empty() {
         return Ok(Err("error.order.stale_form"));
     }

@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod dashboard;
+pub mod departures;
 pub mod domains;
 pub mod enrollment_links;
 pub mod order_actions;

@@ -254,6 +254,7 @@ pub async fn confirm_code(
         }
     }
     session.remove::<PendingRequest>(PENDING).await?;
+    person::mailbox_proved(&session).await?;
     // The policy may have changed since the code was mailed: the request is checked again.
     let (order, _) = prepare(&state, &person, &pending.choice, &pending.idempotency_key).await?;
     place(

@@ -97,18 +97,7 @@ async fn otherwise_a_mailed_code_proves_the_mailbox_before_the_order(pool: PgPoo
         .await
         .unwrap();
     assert_eq!(none, 0);
-    let body: String = sqlx::query_scalar(
-        "SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(ANA)
-    .fetch_one(&world.federation.app.pool)
-    .await
-    .unwrap();
-    let code = body
-        .split_whitespace()
-        .find(|word| word.len() == 8 && word.chars().all(|c| c.is_ascii_digit()))
-        .unwrap()
-        .to_owned();
+    let code = world.mailed_code(ANA).await;
     let wrong = if code == "00000000" {
         "11111111"
     } else {

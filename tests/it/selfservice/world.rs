@@ -213,6 +213,21 @@ impl SelfService {
             .await
     }
 
+    /// The eight-digit code of the newest mail to `recipient`.
+    pub async fn mailed_code(&self, recipient: &str) -> String {
+        let body: String = sqlx::query_scalar(
+            "SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(recipient)
+        .fetch_one(&self.federation.app.pool)
+        .await
+        .unwrap();
+        body.split_whitespace()
+            .find(|word| word.len() == 8 && word.chars().all(|c| c.is_ascii_digit()))
+            .unwrap()
+            .to_owned()
+    }
+
     /// The details of the newest audit event `action`.
     pub async fn audit_details(&self, action: &str) -> serde_json::Value {
         sqlx::query_scalar(

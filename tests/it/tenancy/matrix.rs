@@ -332,6 +332,31 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     (
         "GET",
+        "/institutions/{institution_id}/departures",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/departures",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/departures/upload",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/departures/grace",
+        Access::TenantWrite,
+    ),
+    (
+        "POST",
+        "/institutions/{institution_id}/departures/{departure_id}/undo",
+        Access::TenantWrite,
+    ),
+    (
+        "GET",
         "/institutions/{institution_id}/self-service",
         Access::TenantWrite,
     ),
@@ -575,6 +600,18 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
     .await
     .unwrap();
 
+    // A departure of A in its grace period: A's admin undoes it, staff then find it
+    // closed (409), everybody else is refused.
+    let departure_a: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO departures (institution_id, email, marked_at, revoke_at, state)
+         VALUES ($1, 'ana@etf.bg.ac.rs', now(), now() + interval '7 days', 'grace')
+         RETURNING id",
+    )
+    .bind(world.a)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
     // Suspending C left its admin's session alive, and every door of C closed to it.
     let admin_c_client = admin_c.client.clone();
 
@@ -672,6 +709,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{invitation_id}", &invitation_a.to_string())
             .replace("{source_id}", &source.to_string())
             .replace("{upload_id}", &upload_a.to_string())
+            .replace("{departure_id}", &departure_a.to_string())
     };
     // Logging out ends the persona's session, and opening an order binds the person's
     // session to it, so those routes go last.
