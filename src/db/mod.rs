@@ -12,6 +12,7 @@
 //! "Architecture"; `tests/it/architecture.rs` checks that nothing here reaches `app` or `web`).
 pub mod accounts;
 pub mod audit;
+pub mod dashboard;
 pub mod dcv;
 pub mod domains;
 pub mod enrollments;

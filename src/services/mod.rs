@@ -2,7 +2,9 @@
 //! call `db::` and never touch HTTP.
 pub mod account;
 pub mod background;
+pub mod dashboard;
 pub mod dcv;
+pub mod digicert_calls;
 pub mod digicert_connection;
 pub mod domains;
 pub mod enrollment;
