@@ -103,20 +103,8 @@ async fn endings(
     let next_start = next_month.midnight().assume_utc();
     // The later months come from the counts; the current month is split at now by the
     // not_after index, which holds at most a month of endings in that range.
-    let rows = sqlx::query!(
-        r#"SELECT month AS "month!", n AS "n!" FROM (
-               SELECT month, sum(n)::bigint AS n
-               FROM certificate_end_counts
-               WHERE month > $1 AND ($2::uuid IS NULL OR institution_id = $2)
-               GROUP BY month
-               UNION ALL
-               SELECT $1::date, count(*)
-               FROM certificate_orders
-               WHERE status = 'issued' AND not_after > $3 AND not_after < $4
-                 AND ($2::uuid IS NULL OR institution_id = $2)
-           ) AS months
-           WHERE n > 0
-           ORDER BY month"#,
+    let rows = sqlx::query_file!(
+        "queries/dashboard/endings.sql",
         this_month,
         institution as Option<InstitutionId>,
         now,
@@ -340,40 +328,9 @@ pub async fn institution_figures(
 ) -> sqlx::Result<Vec<InstitutionFigures>> {
     let (this_month, next_month) = month_bounds(now);
     let next_start = next_month.midnight().assume_utc();
-    sqlx::query_as!(
+    sqlx::query_file_as!(
         InstitutionFigures,
-        r#"WITH live AS (
-               SELECT institution_id, sum(n)::bigint AS n FROM (
-                   SELECT institution_id, sum(n)::bigint AS n FROM certificate_end_counts
-                   WHERE month > $1 GROUP BY institution_id
-                   UNION ALL
-                   SELECT institution_id, count(*) FROM certificate_orders
-                   WHERE status = 'issued' AND not_after > $2 AND not_after < $3
-                   GROUP BY institution_id
-               ) AS parts GROUP BY institution_id
-           ), month AS (
-               SELECT institution_id, sum(n)::bigint AS n,
-                      (sum(n) FILTER (WHERE self_service))::bigint AS self_service
-               FROM order_month_counts WHERE month = $1 GROUP BY institution_id
-           )
-           SELECT i.id AS "id: InstitutionId", i.short_name, i.name_sr, i.name_en,
-                  coalesce(live.n, 0) AS "live!",
-                  coalesce(month.n, 0) AS "orders_this_month!",
-                  coalesce(month.self_service, 0) AS "self_service_this_month!",
-                  (SELECT max(o.created_at) FROM certificate_orders o
-                    WHERE o.institution_id = i.id) AS last_order_at
-           FROM institutions i
-           LEFT JOIN live ON live.institution_id = i.id
-           LEFT JOIN month ON month.institution_id = i.id
-           ORDER BY
-             CASE WHEN $4 = 'name' THEN lower(i.short_name) END,
-             CASE WHEN $4 = 'live' THEN coalesce(live.n, 0) END DESC,
-             CASE WHEN $4 = 'month' THEN coalesce(month.n, 0) END DESC,
-             CASE WHEN $4 = 'share' THEN coalesce(month.self_service::float8 / nullif(month.n, 0), -1) END DESC,
-             CASE WHEN $4 = 'activity' THEN (SELECT max(o.created_at) FROM certificate_orders o
-                                               WHERE o.institution_id = i.id) END DESC NULLS LAST,
-             lower(i.short_name), i.id
-           LIMIT $5"#,
+        "queries/dashboard/institutions.sql",
         this_month,
         now,
         next_start,
@@ -401,13 +358,9 @@ pub async fn failed_orders(
     limit: i64,
 ) -> sqlx::Result<(Vec<FailedOrder>, i64)> {
     let institution = scope.institution_id();
-    let orders = sqlx::query_as!(
+    let orders = sqlx::query_file_as!(
         FailedOrder,
-        r#"SELECT id AS "id: OrderId", common_name, product, last_error, updated_at
-           FROM certificate_orders
-           WHERE institution_id = $1 AND status = 'failed'
-           ORDER BY updated_at DESC, id DESC
-           LIMIT $2"#,
+        "queries/dashboard/failed.sql",
         institution as InstitutionId,
         limit
     )

@@ -19,6 +19,7 @@ mod architecture;
 mod audit;
 mod auth;
 mod clients;
+mod dashboards;
 mod dcv_onboarding;
 mod demo;
 mod drills;

@@ -4,7 +4,7 @@
 mod api;
 mod form;
 mod index;
-mod list;
+pub mod list;
 mod page;
 mod staff;
 
