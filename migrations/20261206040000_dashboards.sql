@@ -43,23 +43,50 @@ CREATE TABLE certificate_end_counts (
 );
 CREATE INDEX certificate_end_counts_month_idx ON certificate_end_counts (month);
 
--- Adds `delta` (1 or -1) for one order to every count it is part of. A -1 always finds
--- its row (the +1 made it); the CHECKs turn a drift into an error instead of a lie.
+-- Counts one order in (delta 1) or out of (delta -1) every count it is part of. Taking
+-- one out updates the row its counting in made (a CHECK is tested on the row an INSERT
+-- proposes, before ON CONFLICT, so a -1 cannot go through the upsert); a row that is not
+-- there, or a count below zero, is a drift, and fails the statement instead of lying.
 CREATE FUNCTION order_counts_add(o certificate_orders, delta integer)
 RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    in_week  date := date_trunc('week', o.created_at AT TIME ZONE 'UTC')::date;
+    in_month date := date_trunc('month', o.created_at AT TIME ZONE 'UTC')::date;
+    ends_in  date := date_trunc('month', o.not_after AT TIME ZONE 'UTC')::date;
+    is_live  boolean := o.status = 'issued' AND o.not_after IS NOT NULL;
 BEGIN
-    INSERT INTO order_week_counts AS c (institution_id, week, product, status, n)
-    VALUES (o.institution_id, date_trunc('week', o.created_at AT TIME ZONE 'UTC')::date,
-            o.product, o.status, delta)
-    ON CONFLICT (institution_id, week, product, status) DO UPDATE SET n = c.n + EXCLUDED.n;
-    INSERT INTO order_month_counts AS c (institution_id, month, self_service, n)
-    VALUES (o.institution_id, date_trunc('month', o.created_at AT TIME ZONE 'UTC')::date,
-            o.self_service, delta)
-    ON CONFLICT (institution_id, month, self_service) DO UPDATE SET n = c.n + EXCLUDED.n;
-    IF o.status = 'issued' AND o.not_after IS NOT NULL THEN
-        INSERT INTO certificate_end_counts AS c (institution_id, month, n)
-        VALUES (o.institution_id, date_trunc('month', o.not_after AT TIME ZONE 'UTC')::date, delta)
-        ON CONFLICT (institution_id, month) DO UPDATE SET n = c.n + EXCLUDED.n;
+    IF delta > 0 THEN
+        INSERT INTO order_week_counts AS c (institution_id, week, product, status, n)
+        VALUES (o.institution_id, in_week, o.product, o.status, delta)
+        ON CONFLICT (institution_id, week, product, status) DO UPDATE SET n = c.n + EXCLUDED.n;
+        INSERT INTO order_month_counts AS c (institution_id, month, self_service, n)
+        VALUES (o.institution_id, in_month, o.self_service, delta)
+        ON CONFLICT (institution_id, month, self_service) DO UPDATE SET n = c.n + EXCLUDED.n;
+        IF is_live THEN
+            INSERT INTO certificate_end_counts AS c (institution_id, month, n)
+            VALUES (o.institution_id, ends_in, delta)
+            ON CONFLICT (institution_id, month) DO UPDATE SET n = c.n + EXCLUDED.n;
+        END IF;
+        RETURN;
+    END IF;
+    UPDATE order_week_counts c SET n = c.n + delta
+    WHERE c.institution_id = o.institution_id AND c.week = in_week
+      AND c.product = o.product AND c.status = o.status;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'order_week_counts has no row for order %', o.id;
+    END IF;
+    UPDATE order_month_counts c SET n = c.n + delta
+    WHERE c.institution_id = o.institution_id AND c.month = in_month
+      AND c.self_service = o.self_service;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'order_month_counts has no row for order %', o.id;
+    END IF;
+    IF is_live THEN
+        UPDATE certificate_end_counts c SET n = c.n + delta
+        WHERE c.institution_id = o.institution_id AND c.month = ends_in;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'certificate_end_counts has no row for order %', o.id;
+        END IF;
     END IF;
 END $$;
 

@@ -5,10 +5,10 @@ use axum::response::Response;
 use time::{Date, OffsetDateTime};
 
 use crate::db::dashboard::EndingValidation;
+use crate::domain::Product;
 use crate::i18n::{Lang, format};
 use crate::services::dashboard::{OTHER_PRODUCT, Outcome, Table, VALIDATION_DAYS};
 use crate::services::products;
-use crate::domain::Product;
 use crate::web::chart::{Bar, HorizontalBars, Series, StackedBars};
 use crate::web::institution::orders_csv::push_record;
 use crate::web::institution::orders_list::csv_response;
@@ -51,7 +51,10 @@ fn column_label(lang: Lang, column: &str) -> String {
     Outcome::ALL
         .into_iter()
         .find(|outcome| outcome.as_str() == column)
-        .map_or_else(|| column.to_owned(), |outcome| lang.t(outcome.message_key()).to_owned())
+        .map_or_else(
+            || column.to_owned(),
+            |outcome| lang.t(outcome.message_key()).to_owned(),
+        )
 }
 
 /// A table of weeks as a stacked bar chart.
@@ -90,7 +93,12 @@ pub fn column_labels(lang: Lang, table: &Table) -> Vec<String> {
 }
 
 /// Certificates ending per month as a bar chart.
-pub fn months_chart(lang: Lang, id: &'static str, months: &[(Date, u64)], live: i64) -> StackedBars {
+pub fn months_chart(
+    lang: Lang,
+    id: &'static str,
+    months: &[(Date, u64)],
+    live: i64,
+) -> StackedBars {
     StackedBars {
         id,
         title: lang.t("dashboard.ending_title").to_owned(),
@@ -160,7 +168,11 @@ pub fn validations_chart(
                     ),
                     href: Some(format!("/institutions/{}", validation.institution_id)),
                     value: days,
-                    note: format!("{} ({days} {})", format::date(validation.until), lang.t("dashboard.days")),
+                    note: format!(
+                        "{} ({days} {})",
+                        format::date(validation.until),
+                        lang.t("dashboard.days")
+                    ),
                     class: if validation.domain.is_some() {
                         "domain"
                     } else {
@@ -207,8 +219,15 @@ pub fn validations_csv(validations: &[EndingValidation], now: OffsetDateTime) ->
     let mut out = String::new();
     push_record(
         &mut out,
-        ["institution", "institution_id", "kind", "domain", "valid_until", "days_left"]
-            .map(str::to_owned),
+        [
+            "institution",
+            "institution_id",
+            "kind",
+            "domain",
+            "valid_until",
+            "days_left",
+        ]
+        .map(str::to_owned),
     );
     for validation in validations {
         push_record(

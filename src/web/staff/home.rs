@@ -69,7 +69,10 @@ impl HomeTemplate<'_> {
     }
 
     fn seconds(&self, value: &Option<f64>) -> String {
-        value.map_or_else(|| "—".to_owned(), |seconds| format!("{:.0} ms", seconds * 1000.0))
+        value.map_or_else(
+            || "—".to_owned(),
+            |seconds| format!("{:.0} ms", seconds * 1000.0),
+        )
     }
 
     fn share(&self, line: &InstitutionFigures) -> String {
@@ -87,13 +90,7 @@ impl HomeTemplate<'_> {
     fn sort_options(&self) -> Vec<(&'static str, &'static str, bool)> {
         FiguresOrder::ALL
             .iter()
-            .map(|order| {
-                (
-                    order.as_str(),
-                    sort_label(*order),
-                    *order == self.sort,
-                )
-            })
+            .map(|order| (order.as_str(), sort_label(*order), *order == self.sort))
             .collect()
     }
 }
@@ -133,8 +130,18 @@ pub async fn show(
         is_auditor: !staff.role().can_write(),
         readiness,
         reasons,
-        by_product_chart: shared::weeks_chart(lang, "orders-product", "dashboard.by_product_title", &by_product),
-        by_outcome_chart: shared::weeks_chart(lang, "orders-outcome", "dashboard.by_outcome_title", &by_outcome),
+        by_product_chart: shared::weeks_chart(
+            lang,
+            "orders-product",
+            "dashboard.by_product_title",
+            &by_product,
+        ),
+        by_outcome_chart: shared::weeks_chart(
+            lang,
+            "orders-outcome",
+            "dashboard.by_outcome_title",
+            &by_outcome,
+        ),
         product_labels: shared::column_labels(lang, &by_product),
         outcome_labels: shared::column_labels(lang, &by_outcome),
         by_product,
