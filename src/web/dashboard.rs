@@ -23,14 +23,18 @@ pub enum Dataset {
 }
 
 impl Dataset {
-    /// The file name, also the last segment of its route.
-    pub fn file(self) -> &'static str {
+    /// The file's name without its `.csv`, also the last segment of its route.
+    pub fn name(self) -> &'static str {
         match self {
-            Self::OrdersByProduct => "orders-by-product.csv",
-            Self::OrdersByOutcome => "orders-by-outcome.csv",
-            Self::CertificatesEnding => "certificates-ending.csv",
-            Self::ValidationsEnding => "validations-ending.csv",
+            Self::OrdersByProduct => "orders-by-product",
+            Self::OrdersByOutcome => "orders-by-outcome",
+            Self::CertificatesEnding => "certificates-ending",
+            Self::ValidationsEnding => "validations-ending",
         }
+    }
+
+    pub fn file(self) -> String {
+        format!("{}.csv", self.name())
     }
 }
 
@@ -201,7 +205,7 @@ pub fn weeks_csv(dataset: Dataset, table: &Table) -> Response {
                 .chain(std::iter::once(total.to_string())),
         );
     }
-    csv_response(dataset.file(), out)
+    csv_response(&dataset.file(), out)
 }
 
 /// Certificates ending per month as CSV.
@@ -211,7 +215,7 @@ pub fn months_csv(months: &[(Date, u64)]) -> Response {
     for (month, n) in months {
         push_record(&mut out, [iso(*month), n.to_string()]);
     }
-    csv_response(Dataset::CertificatesEnding.file(), out)
+    csv_response(&Dataset::CertificatesEnding.file(), out)
 }
 
 /// Validations ending soon as CSV.
@@ -247,5 +251,5 @@ pub fn validations_csv(validations: &[EndingValidation], now: OffsetDateTime) ->
             ],
         );
     }
-    csv_response(Dataset::ValidationsEnding.file(), out)
+    csv_response(&Dataset::ValidationsEnding.file(), out)
 }
