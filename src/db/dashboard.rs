@@ -401,3 +401,59 @@ pub async fn prune_calls(pool: &PgPool, before: OffsetDateTime) -> sqlx::Result<
         .await?;
     Ok(done.rows_affected())
 }
+
+/// The figures Prometheus gets as gauges, for every institution together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gauges {
+    /// Orders of all time by (product, status).
+    pub orders: Vec<(String, String, i64)>,
+    pub live: i64,
+    pub validations_ending_30d: i64,
+    pub validations_ending_90d: i64,
+    pub jobs_queued: i64,
+    pub jobs_failed: i64,
+}
+
+/// Reads the gauges' figures (for the scheduled metrics refresh, no one's scope).
+pub async fn unscoped_gauges(pool: &PgPool, now: OffsetDateTime) -> sqlx::Result<Gauges> {
+    let orders = sqlx::query!(
+        r#"SELECT product AS "product!", status AS "status!", sum(n)::bigint AS "n!"
+           FROM order_week_counts GROUP BY product, status ORDER BY product, status"#
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|row| (row.product, row.status, row.n))
+    .collect();
+    let live = endings(pool, None, now).await?.live;
+    let ending = |days: i64| {
+        let horizon = now + time::Duration::days(days);
+        sqlx::query_scalar!(
+            r#"SELECT (SELECT count(*) FROM institutions
+                       WHERE org_validation_status = 'validated'
+                         AND org_validated_until > $1 AND org_validated_until <= $2)
+                    + (SELECT count(*) FROM domains
+                       WHERE removed_at IS NULL AND validation_status = 'validated'
+                         AND validated_until > $1 AND validated_until <= $2) AS "n!""#,
+            now,
+            horizon
+        )
+        .fetch_one(pool)
+    };
+    let validations_ending_30d = ending(30).await?;
+    let validations_ending_90d = ending(90).await?;
+    let jobs = sqlx::query!(
+        r#"SELECT (SELECT count(*) FROM jobs WHERE state = 'queued') AS "queued!",
+                  (SELECT count(*) FROM jobs WHERE state = 'failed') AS "failed!""#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Gauges {
+        orders,
+        live,
+        validations_ending_30d,
+        validations_ending_90d,
+        jobs_queued: jobs.queued,
+        jobs_failed: jobs.failed,
+    })
+}

@@ -60,3 +60,27 @@ impl RequestGate for CallTimes {
         }
     }
 }
+
+/// The job that refreshes the dashboards' Prometheus gauges and prunes old call samples.
+pub const REFRESH_METRICS: &str = "dashboard.refresh_metrics";
+
+/// Gauges a minute old are fresh enough for a scrape every 15–60 s; the queries read the
+/// counts tables and indexes only.
+pub const REFRESH_METRICS_EVERY: time::Duration = time::Duration::minutes(1);
+
+/// Sets the gauges from the database and deletes call samples older than [`KEPT`].
+pub async fn refresh_metrics(pool: &PgPool, now: time::OffsetDateTime) -> sqlx::Result<()> {
+    let gauges = crate::db::dashboard::unscoped_gauges(pool, now).await?;
+    for (product, status, n) in gauges.orders {
+        metrics::gauge!("tcs_orders", "product" => product, "status" => status).set(n as f64);
+    }
+    metrics::gauge!("tcs_certificates_live").set(gauges.live as f64);
+    metrics::gauge!("tcs_validations_ending", "within" => "30d")
+        .set(gauges.validations_ending_30d as f64);
+    metrics::gauge!("tcs_validations_ending", "within" => "90d")
+        .set(gauges.validations_ending_90d as f64);
+    metrics::gauge!("tcs_jobs_queued").set(gauges.jobs_queued as f64);
+    metrics::gauge!("tcs_jobs_failed").set(gauges.jobs_failed as f64);
+    crate::db::dashboard::prune_calls(pool, now - KEPT).await?;
+    Ok(())
+}
