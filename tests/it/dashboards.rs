@@ -9,6 +9,9 @@ use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use digicert_sim::{AccountSeed, SandboxOptions};
+use tcs_portal::domain::StaffRole;
+
 use crate::helpers::{TestApp, TestClient, html_unescape};
 use crate::orders::list::seed_in;
 use crate::orders::{DOMAIN, etf};
@@ -429,4 +432,45 @@ async fn the_dashboards_read_no_order_table_sequentially_at_scale(pool: PgPool) 
         .get(&format!("/institutions/{}", world.a))
         .await;
     own.assert_ok();
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn staff_see_how_long_digicert_took_in_the_last_hour(pool: PgPool) {
+    let sandbox = digicert_sim::start_in_process(
+        SandboxOptions::default().with_account(AccountSeed::new("right-key")),
+    )
+    .await
+    .unwrap();
+    let app = TestApp::spawn_with_digicert(pool, sandbox.base_url(), "right-key").await;
+    let staff = app
+        .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
+        .await;
+    staff.client.post_form("/lang", &[("lang", "en")]).await;
+    staff
+        .client
+        .post_form("/staff/operations/digicert-check", &[])
+        .await
+        .assert_ok();
+    let calls: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM digicert_calls WHERE outcome = 'answered'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(calls >= 1);
+    let page = staff.client.get("/staff").await;
+    page.assert_ok();
+    assert!(
+        page.body.contains(&format!("({calls} calls)")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("p50 ") && !page.body.contains("p50 —"));
+    // A call of two hours ago is outside the last hour.
+    sqlx::query("INSERT INTO digicert_calls (at, seconds, outcome) VALUES ($1, 9, 'rate_limited')")
+        .bind(app.clock.now() - Duration::hours(2))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let later = staff.client.get("/staff").await;
+    assert!(later.body.contains(&format!("({calls} calls)")));
 }
