@@ -6,10 +6,14 @@ use askama::Template;
 
 /// The drawing area of every chart, in SVG user units (the CSS scales it to the page).
 const WIDTH: f64 = 720.0;
-const STACK_HEIGHT: f64 = 240.0;
-/// Room on the left for the scale, at the bottom for the category labels.
+const STACK_HEIGHT: f64 = 262.0;
+/// Room on the left for the scale, at the bottom for the category labels and the legend.
 const LEFT: f64 = 44.0;
-const BOTTOM: f64 = 28.0;
+const BOTTOM: f64 = 50.0;
+/// A legend entry's swatch, and the width its label takes per character (an estimate:
+/// the SVG is laid out without measuring text).
+const SWATCH: f64 = 10.0;
+const CHAR_WIDTH: f64 = 6.2;
 const TOP: f64 = 8.0;
 /// Horizontal bars: one row each, with room for the label on the left.
 const ROW: f64 = 22.0;
@@ -45,6 +49,15 @@ pub struct Rect {
     pub height: f64,
     pub class: &'static str,
     pub tip: String,
+}
+
+/// One entry of a chart's legend: a swatch of the series' colour and its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    pub x: f64,
+    pub y: f64,
+    pub class: &'static str,
+    pub label: String,
 }
 
 /// A category label under its bar.
@@ -101,11 +114,29 @@ impl StackedBars {
         rects
     }
 
+    /// The legend, one line under the category labels.
+    pub fn legend(&self) -> Vec<LegendEntry> {
+        let mut x = LEFT;
+        self.series
+            .iter()
+            .map(|series| {
+                let entry = LegendEntry {
+                    x,
+                    y: STACK_HEIGHT - SWATCH - 4.0,
+                    class: series.class,
+                    label: series.label.clone(),
+                };
+                x += SWATCH + 6.0 + series.label.chars().count() as f64 * CHAR_WIDTH + 14.0;
+                entry
+            })
+            .collect()
+    }
+
     /// Category labels; with many categories only every few are written, so they do not
     /// overlap (the table beside the chart has every one).
     pub fn labels(&self) -> Vec<Label> {
         let slot = self.slot();
-        let every = (self.categories.len() / 9).max(1);
+        let every = self.categories.len().div_ceil(7).max(1);
         self.categories
             .iter()
             .enumerate()
@@ -294,11 +325,17 @@ mod tests {
         };
         assert_eq!(text_of("title").as_deref(), Some("Orders <per> week"));
         assert_eq!(text_of("desc").as_deref(), Some("A & B"));
-        let bars = document
+        // Three bars (each with its tip) and a legend swatch per series.
+        let rects: Vec<_> = document
             .descendants()
             .filter(|node| node.has_tag_name("rect"))
+            .collect();
+        let bars = rects
+            .iter()
+            .filter(|rect| rect.children().any(|child| child.has_tag_name("title")))
             .count();
         assert_eq!(bars, 3);
+        assert_eq!(rects.len() - bars, 2);
         assert!(svg.contains("Secure &#34;Email&#34;") || svg.contains("Secure &quot;Email&quot;"));
     }
 
