@@ -5,7 +5,8 @@ Run through bench/run.sh, which builds the binary and passes --binary. It:
   1. creates a fresh database and starts `tcs-portal serve` on free loopback ports;
   2. seeds a staff account through the real flow (staff create -> invitation -> password ->
      TOTP enrolment), computing TOTP codes itself, then logs in for a session cookie;
-  3. runs wrk against /healthz (the baseline), GET /login and GET /staff (authenticated), the
+  3. runs `pgbench -S` (prepared, wrk's connections) as the database anchor, then wrk against
+     /healthz (the baseline), GET /login and GET /staff (authenticated), the
      staff institution list at 5,000 institutions and an institution's orders list at 100,000
      orders (as its admin, and in staff's list of every institution), and reports requests/s and p99 latency, each also as a ratio
      against /healthz of the same run;
@@ -213,6 +214,26 @@ def free_port() -> int:
 def psql(pg_url: str, sql: str) -> None:
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", f"{pg_url}/postgres", "-c", sql],
                    check=True)
+
+
+def pgbench_select(pg_url: str, args) -> dict:
+    """The database anchor (issue 16 §2): `pgbench -S` (single-row SELECTs by primary key,
+    prepared) with wrk's connection count and duration, on a scratch database dropped after."""
+    name = f"tcs_bench_pgbench_{secrets.token_hex(4)}"
+    psql(pg_url, f'CREATE DATABASE "{name}"')
+    try:
+        subprocess.run(["pgbench", "-i", "-q", "-s", "1", f"{pg_url}/{name}"], check=True,
+                       capture_output=True, text=True)
+        out = subprocess.run(
+            ["pgbench", "-S", "-M", "prepared", "-n", "-c", str(args.connections), "-j", str(args.threads),
+             "-T", str(args.duration), f"{pg_url}/{name}"],
+            check=True, capture_output=True, text=True).stdout
+    finally:
+        psql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
+    if not tps:
+        raise SystemExit(f"pgbench printed no tps:\n{out}")
+    return {"tps": float(tps.group(1)), "clients": args.connections}
 
 
 class Server:
@@ -599,6 +620,8 @@ def main() -> int:
         account = seed_staff(server)
 
         print(f"wrk: {args.threads} threads, {args.connections} connections, {args.duration} s per path")
+        print(f"pgbench -S (prepared, {args.connections} clients, {args.duration} s): the database anchor …")
+        results["pgbench"] = pgbench_select(args.pg_url.rstrip("/"), args)
         healthz = wrk(server.port, "/healthz", args)
         login_page = wrk(server.port, "/login", args)
 
@@ -690,7 +713,10 @@ def report(results: dict, healthz_seq_ms: float) -> None:
     healthz = results["wrk"][0]
     print(f"\n== tcs-portal benchmark: {results['cores']} cores, wrk {results['connections']} connections, "
           f"{results['duration_s']} s per path ==")
-    print(f"{'path':<42}{'req/s':>10}{'p99 ms':>10}{'req/s vs healthz':>19}{'p99 vs healthz':>17}  notes")
+    anchor = results["pgbench"]["tps"]
+    print(f"database anchor: pgbench -S, prepared, {results['pgbench']['clients']} clients: {anchor:,.0f} tps")
+    print(f"{'path':<42}{'req/s':>10}{'p99 ms':>10}{'req/s vs healthz':>19}{'p99 vs healthz':>17}"
+          f"{'req/s vs pgbench -S':>21}  notes")
     for run in results["wrk"]:
         notes = []
         if run["non_2xx_3xx"]:
@@ -700,7 +726,8 @@ def report(results: dict, healthz_seq_ms: float) -> None:
         label = run.get("label") or run["path"] + (" (auth)" if run["path"] == "/staff" else "")
         label = label if len(label) <= 40 else label[:37] + "..."
         print(f"{label:<42}{run['rps']:>10.0f}{run['p99_ms']:>10.2f}"
-              f"{run['rps'] / healthz['rps']:>19.3f}{run['p99_ms'] / healthz['p99_ms']:>17.1f}  {'; '.join(notes)}")
+              f"{run['rps'] / healthz['rps']:>19.3f}{run['p99_ms'] / healthz['p99_ms']:>17.1f}"
+              f"{run['rps'] / anchor:>21.3f}  {'; '.join(notes)}")
 
     print(f"\nlogin cost (sequential POST /login, one client; baseline: one sequential GET /healthz "
           f"= {healthz_seq_ms:.3f} ms median)")

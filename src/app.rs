@@ -29,6 +29,7 @@ use crate::crypto::MasterKey;
 use crate::error::error_response;
 use crate::jobs::rate_limit::{RateKey, RateLimits, SharedLimit};
 use crate::mail::transport::Outgoing;
+use crate::services::digicert_calls::CallTimes;
 use crate::services::digicert_connection::KeyWatch;
 use crate::state::AppState;
 use crate::telemetry::REQUEST_ID_HEADER;
@@ -60,7 +61,8 @@ pub fn build_state(
                 HttpCertCentral::new(config)
                     .context("the DigiCert client")?
                     .with_gate(Arc::new(gate))
-                    .with_gate(Arc::new(KeyWatch::new(db.clone(), clock.clone()))),
+                    .with_gate(Arc::new(KeyWatch::new(db.clone(), clock.clone())))
+                    .with_gate(Arc::new(CallTimes::new(db.clone(), clock.clone()))),
             );
             Some(client)
         }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::extract::MatchedPath;
 use axum::http::{Request, Response};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio_util::sync::CancellationToken;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::TraceLayer;
@@ -17,6 +17,9 @@ use crate::config::{LogFormat, Settings};
 /// echoed in the response, written in every log line and audit event, and shown on error
 /// pages. It lives here, low in the tree, so `audit` and the logs read it without `web`.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The histogram buckets of a DigiCert call's duration, in seconds.
+const DIGICERT_CALL_BUCKETS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
 
 static METRICS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -36,7 +39,25 @@ pub fn init_tracing(settings: &Settings) {
 /// Installs the process-wide Prometheus recorder (once) and returns its handle.
 pub fn install_metrics_recorder() -> Option<&'static PrometheusHandle> {
     METRICS
-        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+        .get_or_init(|| {
+            let handle = PrometheusBuilder::new()
+                // DigiCert's answers take from tens of milliseconds to tens of seconds.
+                .set_buckets_for_metric(
+                    Matcher::Full("tcs_digicert_call_seconds".to_owned()),
+                    &DIGICERT_CALL_BUCKETS,
+                )
+                .ok()?
+                .install_recorder()
+                .ok()?;
+            // Series that exist before their first event, so dashboards and alerts
+            // read 0 rather than "no data".
+            metrics::counter!("tcs_digicert_rate_limited_total").increment(0);
+            for outcome in ["answered", "rate_limited", "failed"] {
+                let _registered =
+                    metrics::histogram!("tcs_digicert_call_seconds", "outcome" => outcome);
+            }
+            Some(handle)
+        })
         .as_ref()
 }
 

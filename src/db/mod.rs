@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
 pub mod bulk;
+pub mod dashboard;
 pub mod dcv;
 pub mod departures;
 pub mod domains;

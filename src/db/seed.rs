@@ -211,3 +211,63 @@ pub async fn order(
     .await?;
     Ok(Some(id))
 }
+
+/// Fills an institution's past with `count` orders spread over the `days` before `now`
+/// (products, outcomes and end dates varied), so the dashboards' charts have months of
+/// history to show. Idempotent: each order's reference is fixed, a second run adds
+/// nothing. The addresses are in the institution's `domain`.
+pub async fn order_history(
+    pool: &PgPool,
+    institution_id: InstitutionId,
+    domain: &str,
+    count: i32,
+    days: i32,
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        r#"WITH d AS (
+               SELECT id FROM domains
+               WHERE institution_id = $1 AND name = $2 AND removed_at IS NULL
+           ), placed AS (
+               SELECT n, $5::timestamptz - ((n * 7919) % ($4 * 24)) * interval '1 hour' AS at,
+                      (ARRAY['issued', 'issued', 'issued', 'issued', 'issued', 'revoked',
+                             'canceled', 'failed', 'rejected', 'issued'])[1 + (n * 31) % 10] AS status,
+                      (ARRAY['secure_email_sponsor', 'client_premium', 'secure_email_sponsor',
+                             'client_email_security_plus', 'client_digital_signature_plus'])[1 + (n * 13) % 5]
+                          AS product
+               FROM generate_series(1, $3::int) AS n
+           ), inserted AS (
+               INSERT INTO certificate_orders
+                   (institution_id, status, common_name, product, profile_type, given_name, surname,
+                    validity_years, reference, idempotency_key, created_at, updated_at, not_after,
+                    last_error, search_text)
+               SELECT $1, p.status, 'Demo Osoba ' || p.n, p.product,
+                      CASE WHEN p.product = 'secure_email_sponsor' THEN 'strict' END,
+                      'Demo', 'Osoba ' || p.n, 1 + p.n % 2,
+                      'demo-history-' || $1::uuid || '-' || p.n, 'demo-history-' || p.n,
+                      p.at, p.at,
+                      CASE WHEN p.status IN ('issued', 'revoked')
+                           THEN p.at + (1 + p.n % 2) * interval '365 days' END,
+                      CASE WHEN p.status = 'failed' THEN 'DigiCert refused the request (demo)' END,
+                      order_search_text('Demo', 'Osoba ' || p.n, 'Demo Osoba ' || p.n,
+                                        'Demo Osoba ' || p.n,
+                                        ARRAY['demo.osoba' || p.n || '@' || $2::text])
+               FROM placed p
+               WHERE EXISTS (SELECT 1 FROM d)
+               ON CONFLICT DO NOTHING
+               RETURNING id, reference
+           )
+           INSERT INTO order_emails (institution_id, order_id, email, domain_id)
+           SELECT $1, i.id, 'demo.osoba' || substring(i.reference FROM '[0-9]+$') || '@' || $2::text,
+                  (SELECT id FROM d)
+           FROM inserted i"#,
+        institution_id as InstitutionId,
+        domain,
+        count,
+        days,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -454,8 +454,24 @@ async fn seed_orders(
         .get(orders::ADMIN)
         .context("the demo admin of the orders")?;
     orders::seed_stills(state, institution, admin, now).await?;
+    // Half a year of orders in two institutions, for the dashboards' charts.
+    for (slug, domain, count) in HISTORY {
+        let id = *seeded
+            .institutions
+            .get(slug)
+            .context("a demo institution with history")?;
+        crate::db::seed::order_history(&state.db, id, domain, count, HISTORY_DAYS, now).await?;
+    }
     orders::seed_awaiting_person(state, institution, admin, now).await
 }
+
+/// The institutions whose past the demo fills: slug, validated domain, orders.
+const HISTORY: [(&str, &str, i32); 2] = [
+    (orders::INSTITUTION, orders::DOMAIN, 400),
+    ("pmf-ns", "pmf.uns.ac.rs", 150),
+];
+/// Over how many days before now.
+const HISTORY_DAYS: i32 = 180;
 
 /// Creates (or resets) a demo account with the demo password, a fresh TOTP
 /// seed and fresh recovery codes.

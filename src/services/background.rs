@@ -5,6 +5,7 @@ use time::Duration;
 
 use crate::audit::RequestMeta;
 use crate::jobs::{Job, JobHandler, JobOutcome, Recurring, Registry, Worker, WorkerConfig};
+use crate::services::digicert_calls::{REFRESH_METRICS, REFRESH_METRICS_EVERY, refresh_metrics};
 use crate::services::enrollment::wipe::{WIPE_KEYS, WIPE_KEYS_EVERY, WipeKeys};
 use crate::services::reminders::Reminders;
 use crate::services::validation_sync::{SyncOutcome, Syncer, Trigger};
@@ -42,12 +43,20 @@ const REVOKE_DEPARTED_EVERY: Duration = Duration::minutes(15);
 /// The worker for the portal's own jobs, which need nothing but the database: it runs
 /// whether DigiCert is configured or not.
 pub fn portal_worker(state: &AppState) -> Worker {
-    let registry = Registry::new().register(
-        REFRESH_SAML_METADATA,
-        RefreshSamlMetadata {
-            state: state.clone(),
-        },
-    );
+    let registry = Registry::new()
+        .register(
+            REFRESH_SAML_METADATA,
+            RefreshSamlMetadata {
+                state: state.clone(),
+            },
+        )
+        .register(
+            REFRESH_METRICS,
+            RefreshMetrics {
+                pool: state.db.clone(),
+                clock: state.clock.clone(),
+            },
+        );
     Worker::new(
         state.db.clone(),
         state.clock.clone(),
@@ -58,6 +67,23 @@ pub fn portal_worker(state: &AppState) -> Worker {
         REFRESH_SAML_METADATA,
         REFRESH_SAML_METADATA_EVERY,
     ))
+    .with_recurring(Recurring::new(REFRESH_METRICS, REFRESH_METRICS_EVERY))
+}
+
+/// The scheduled refresh of the dashboards' Prometheus gauges.
+struct RefreshMetrics {
+    pool: sqlx::PgPool,
+    clock: std::sync::Arc<dyn clock::Clock>,
+}
+
+#[async_trait]
+impl JobHandler for RefreshMetrics {
+    async fn run(&self, _job: &Job) -> JobOutcome {
+        match refresh_metrics(&self.pool, self.clock.now()).await {
+            Ok(()) => JobOutcome::Ok,
+            Err(error) => retry(error.to_string()),
+        }
+    }
 }
 
 /// The scheduled refresh of trusted SAML metadata.

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
-use crate::domain::{EmailAddress, TcsStatus};
+use crate::domain::{EmailAddress, TcsStatus, ValidationStatus};
 
 /// One condition that stops an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +50,29 @@ impl Unmet {
     }
 }
 
+/// The unmet conditions of the institution itself, whatever the addresses: its TCS
+/// status, its DigiCert organization (`linked`) and that organization's validation.
+pub fn for_institution(
+    status: TcsStatus,
+    linked: bool,
+    validation: ValidationStatus,
+    validated_until: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Vec<Unmet> {
+    let mut unmet = Vec::new();
+    match status {
+        TcsStatus::Registered => {}
+        TcsStatus::Applied => unmet.push(Unmet::NotRegistered),
+        TcsStatus::Suspended => unmet.push(Unmet::Suspended),
+    }
+    if !linked {
+        unmet.push(Unmet::NoDigicertOrganization);
+    } else if !validation.is_current(validated_until, now) {
+        unmet.push(Unmet::OrganizationNotValidated);
+    }
+    unmet
+}
+
 /// Every unmet condition for ordering a certificate for `emails`, in the order a
 /// person would fix them. Empty when the order may go ahead.
 pub fn evaluate(
@@ -58,20 +81,13 @@ pub fn evaluate(
     emails: &[EmailAddress],
     now: OffsetDateTime,
 ) -> Vec<Unmet> {
-    let mut unmet = Vec::new();
-    match institution.status {
-        TcsStatus::Registered => {}
-        TcsStatus::Applied => unmet.push(Unmet::NotRegistered),
-        TcsStatus::Suspended => unmet.push(Unmet::Suspended),
-    }
-    if institution.digicert_org_id.is_none() {
-        unmet.push(Unmet::NoDigicertOrganization);
-    } else if !institution
-        .org_validation_status
-        .is_current(institution.org_validated_until, now)
-    {
-        unmet.push(Unmet::OrganizationNotValidated);
-    }
+    let mut unmet = for_institution(
+        institution.status,
+        institution.digicert_org_id.is_some(),
+        institution.org_validation_status,
+        institution.org_validated_until,
+        now,
+    );
     for email in emails {
         // The most specific of our domains that covers the address decides.
         let covering = domains
@@ -101,7 +117,7 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{DomainId, DomainName, InstitutionId, ValidationStatus};
+    use crate::domain::{DomainId, DomainName, InstitutionId};
     use time::Duration;
     use uuid::Uuid;
 

@@ -2,6 +2,8 @@
 pub mod account;
 pub mod api;
 pub mod audit_view;
+pub mod chart;
+pub mod dashboard;
 pub mod forms;
 pub mod input;
 pub mod institution;
@@ -138,6 +140,26 @@ pub fn routes() -> RouteTable {
             post(invitations::decline),
         )
         .add("GET", "/staff", get(staff::home::show))
+        .add(
+            "GET",
+            "/staff/dashboard/orders-by-product.csv",
+            get(staff::home::orders_by_product_csv),
+        )
+        .add(
+            "GET",
+            "/staff/dashboard/orders-by-outcome.csv",
+            get(staff::home::orders_by_outcome_csv),
+        )
+        .add(
+            "GET",
+            "/staff/dashboard/certificates-ending.csv",
+            get(staff::home::certificates_ending_csv),
+        )
+        .add(
+            "GET",
+            "/staff/dashboard/validations-ending.csv",
+            get(staff::home::validations_ending_csv),
+        )
         .add("GET", "/staff/audit", get(staff::audit::list))
         .add("GET", "/staff/institutions", get(staff::institutions::list))
         .add(
@@ -220,6 +242,26 @@ pub fn routes() -> RouteTable {
             "GET",
             "/institutions/{institution_id}",
             get(institution::dashboard::show),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/dashboard/orders-by-product.csv",
+            get(institution::dashboard::orders_by_product_csv),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/dashboard/orders-by-outcome.csv",
+            get(institution::dashboard::orders_by_outcome_csv),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/dashboard/certificates-ending.csv",
+            get(institution::dashboard::certificates_ending_csv),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/dashboard/validations-ending.csv",
+            get(institution::dashboard::validations_ending_csv),
         )
         .add(
             "GET",

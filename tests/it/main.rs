@@ -21,6 +21,7 @@ mod audit;
 mod auth;
 mod bulk;
 mod clients;
+mod dashboards;
 mod dcv_onboarding;
 mod demo;
 mod drills;

@@ -1,4 +1,5 @@
 //! Probes and metrics as operators use them.
+use clock::Clock;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -129,4 +130,70 @@ async fn tcs_portal_digicert_sim_serves_the_sandbox_until_sigterm() {
         &["digicert-sim"],
     )
     .await;
+}
+
+/// The metric names a PromQL expression reads (every portal metric starts with `tcs_`).
+fn metric_names(expr: &str) -> Vec<String> {
+    expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| word.starts_with("tcs_"))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_grafana_dashboard_reads_only_metrics_the_portal_exports(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    tcs_portal::telemetry::install_metrics_recorder();
+    let staff = app
+        .enrolled_staff("staff@amres.ac.rs", tcs_portal::domain::StaffRole::Staff)
+        .await;
+    let institution = app
+        .create_institution(&staff.client, "etf-bg", "ETF", true)
+        .await;
+    sqlx::query(
+        "INSERT INTO certificate_orders (institution_id, status, common_name) VALUES ($1, 'queued', 'X')",
+    )
+    .bind(institution)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    // What the scheduled job does every minute.
+    tcs_portal::services::digicert_calls::refresh_metrics(&app.pool, app.clock.now())
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(tcs_portal::telemetry::serve_metrics(listener, stop.clone()));
+    let metrics = reqwest::get(format!("http://{address}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    stop.cancel();
+    server.await.unwrap();
+    let exported: std::collections::BTreeSet<&str> = metrics
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split(['{', ' ']).next())
+        .collect();
+
+    let dashboard: serde_json::Value =
+        serde_json::from_str(include_str!("../../ops/grafana/tcs-portal.json")).unwrap();
+    let mut used = std::collections::BTreeSet::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            used.extend(metric_names(target["expr"].as_str().unwrap()));
+        }
+    }
+    assert!(used.len() >= 8, "{used:?}");
+    let missing: Vec<_> = used
+        .iter()
+        .filter(|name| !exported.contains(name.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in /metrics: {missing:?}\n{metrics}"
+    );
 }

@@ -173,11 +173,15 @@ impl HttpCertCentral {
             for gate in &self.gates {
                 gate.admit().await?;
             }
+            let sent = std::time::Instant::now();
             let result = self.send_once(&call, url.clone()).await;
-            if let Some(answered) = Answered::of(&result) {
-                for gate in &self.gates {
+            let took = sent.elapsed();
+            let answered = Answered::of(&result);
+            for gate in &self.gates {
+                if let Some(answered) = answered {
                     gate.answered(answered).await;
                 }
+                gate.timed(took, answered).await;
             }
             let error = match result {
                 Ok(answer) => return Ok(answer),

@@ -22,6 +22,11 @@ pub trait RequestGate: Send + Sync + std::fmt::Debug {
     /// DigiCert answered a request. Not called when no answer came (a timeout,
     /// a dropped connection) or a 5xx says nothing about the key.
     async fn answered(&self, answer: Answered);
+
+    /// A request came back after `took`, with DigiCert's answer (`None`: no answer
+    /// arrived, or a 5xx). Called for every request that left, after [`Self::answered`];
+    /// for gates that watch how long DigiCert takes.
+    async fn timed(&self, _took: Duration, _answer: Option<Answered>) {}
 }
 
 /// How DigiCert answered a request, as far as gates care.

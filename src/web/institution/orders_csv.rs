@@ -59,7 +59,8 @@ pub fn push_line(out: &mut String, line: &OrderLine, institution: Option<&str>) 
     );
 }
 
-fn push_record(out: &mut String, cells: impl IntoIterator<Item = String>) {
+/// One CSV record (RFC 4180) of `cells`, each made safe by [`cell`].
+pub fn push_record(out: &mut String, cells: impl IntoIterator<Item = String>) {
     for (index, value) in cells.into_iter().enumerate() {
         if index > 0 {
             out.push(',');

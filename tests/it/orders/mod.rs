@@ -3,7 +3,7 @@
 //! page with its timeline and actions.
 mod form;
 mod index;
-mod list;
+pub mod list;
 mod page;
 mod staff;
 

@@ -110,6 +110,26 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         Access::LoggedIn,
     ),
     ("GET", "/staff", Access::StaffRead),
+    (
+        "GET",
+        "/staff/dashboard/orders-by-product.csv",
+        Access::StaffRead,
+    ),
+    (
+        "GET",
+        "/staff/dashboard/orders-by-outcome.csv",
+        Access::StaffRead,
+    ),
+    (
+        "GET",
+        "/staff/dashboard/certificates-ending.csv",
+        Access::StaffRead,
+    ),
+    (
+        "GET",
+        "/staff/dashboard/validations-ending.csv",
+        Access::StaffRead,
+    ),
     ("GET", "/staff/audit", Access::StaffRead),
     ("GET", "/staff/institutions", Access::StaffRead),
     ("POST", "/staff/institutions", Access::StaffWrite),
@@ -177,6 +197,26 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/institutions", Access::LoggedIn),
     ("GET", "/institutions/{institution_id}", Access::TenantRead),
+    (
+        "GET",
+        "/institutions/{institution_id}/dashboard/orders-by-product.csv",
+        Access::TenantRead,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/dashboard/orders-by-outcome.csv",
+        Access::TenantRead,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/dashboard/certificates-ending.csv",
+        Access::TenantRead,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/dashboard/validations-ending.csv",
+        Access::TenantRead,
+    ),
     (
         "GET",
         "/institutions/{institution_id}/domains",

@@ -1,0 +1,476 @@
+//! The dashboards (issue 16 §1): the staff overview and the institution dashboard show the
+//! figures of the orders that exist, in their tables, charts and CSV files alike; the counts
+//! behind them follow every change of an order; one institution never sees another's
+//! figures; and at scale the dashboards read indexes, not every order.
+use clock::Clock;
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use digicert_sim::{AccountSeed, SandboxOptions};
+use tcs_portal::domain::StaffRole;
+
+use crate::helpers::{TestApp, TestClient, html_unescape};
+use crate::orders::list::seed_in;
+use crate::orders::{DOMAIN, etf};
+use crate::tenancy::{TwoInstitutions, two_institutions};
+
+async fn insert_order(
+    app: &TestApp,
+    institution: Uuid,
+    product: &str,
+    status: &str,
+    created_at: OffsetDateTime,
+    not_after: Option<OffsetDateTime>,
+) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO certificate_orders (institution_id, status, common_name, product, created_at,
+                                         updated_at, not_after)
+         VALUES ($1, $2, 'Osoba', $3, $4, $4, $5) RETURNING id",
+    )
+    .bind(institution)
+    .bind(status)
+    .bind(product)
+    .bind(created_at)
+    .bind(not_after)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+/// Known orders: in A, three Premium issued a minute ago (ending in 40 days), one Secure
+/// Email failed a minute ago and two Premium canceled three weeks ago; in B, one Premium
+/// issued a minute ago (ending in 400 days) and one placed 30 weeks ago, outside the chart.
+async fn seeded(app: &TestApp) -> TwoInstitutions {
+    let world = two_institutions(app).await;
+    let now = app.clock.now();
+    let recent = now - Duration::minutes(1);
+    for _ in 0..3 {
+        insert_order(
+            app,
+            world.a,
+            "client_premium",
+            "issued",
+            recent,
+            Some(now + Duration::days(40)),
+        )
+        .await;
+    }
+    insert_order(app, world.a, "secure_email_sponsor", "failed", recent, None).await;
+    for _ in 0..2 {
+        insert_order(
+            app,
+            world.a,
+            "client_premium",
+            "canceled",
+            now - Duration::weeks(3),
+            None,
+        )
+        .await;
+    }
+    insert_order(
+        app,
+        world.b,
+        "client_premium",
+        "issued",
+        recent,
+        Some(now + Duration::days(400)),
+    )
+    .await;
+    insert_order(
+        app,
+        world.b,
+        "client_premium",
+        "queued",
+        now - Duration::weeks(30),
+        None,
+    )
+    .await;
+    world
+}
+
+/// A CSV download as rows of cells (the figures' files hold no quoted cells).
+async fn csv(client: &TestClient, path: &str) -> Vec<Vec<String>> {
+    let response = client.get(path).await;
+    response.assert_ok();
+    assert!(
+        response.header("content-type").starts_with("text/csv"),
+        "{path}"
+    );
+    response
+        .body
+        .lines()
+        .map(|line| line.split(',').map(str::to_owned).collect())
+        .collect()
+}
+
+/// The cell of `column` (by header) in the last row, the current week or month.
+fn cell(rows: &[Vec<String>], row: usize, column: &str) -> u64 {
+    let index = rows[0].iter().position(|name| name == column).unwrap();
+    rows[row][index].parse().unwrap()
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn staff_see_orders_per_week_by_product_and_outcome_as_seeded(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = seeded(&app).await;
+    let staff = &world.staff.client;
+
+    let by_product = csv(staff, "/staff/dashboard/orders-by-product.csv").await;
+    // A header and 26 weeks, the current one last.
+    assert_eq!(by_product.len(), 27);
+    let this_week = by_product.len() - 1;
+    assert_eq!(cell(&by_product, this_week, "client_premium"), 4);
+    assert_eq!(cell(&by_product, this_week, "secure_email_sponsor"), 1);
+    assert_eq!(cell(&by_product, this_week, "total"), 5);
+    assert_eq!(cell(&by_product, this_week - 3, "client_premium"), 2);
+    let all: u64 = (1..by_product.len())
+        .map(|row| cell(&by_product, row, "total"))
+        .sum();
+    assert_eq!(all, 7, "the order of 30 weeks ago is outside the chart");
+
+    let by_outcome = csv(staff, "/staff/dashboard/orders-by-outcome.csv").await;
+    assert_eq!(cell(&by_outcome, this_week, "issued"), 4);
+    assert_eq!(cell(&by_outcome, this_week, "stopped"), 1);
+    assert_eq!(cell(&by_outcome, this_week - 3, "stopped"), 2);
+
+    // The page's table has the same numbers as the CSV.
+    let page = staff.get("/staff").await;
+    page.assert_ok();
+    let current = &by_product[this_week];
+    let row: String = current[1..]
+        .iter()
+        .map(|n| format!("<td>{n}</td>"))
+        .collect();
+    let row = format!("<th scope=\"row\">{}</th>{row}</tr>", current[0]);
+    assert!(page.body.contains(&row), "{row} in {}", page.body);
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn staff_see_live_certificates_by_the_month_they_end_and_each_institution(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = seeded(&app).await;
+    let staff = &world.staff.client;
+    let page = staff.get("/staff").await;
+    page.assert_ok();
+    assert!(
+        page.body.contains("<span id=\"live\">4</span>"),
+        "{}",
+        page.body
+    );
+
+    let months = csv(staff, "/staff/dashboard/certificates-ending.csv").await;
+    assert_eq!(months.len(), 13);
+    let ending = app.clock.now() + Duration::days(40);
+    let month = format!("{}-{:02}-01", ending.year(), u8::from(ending.month()));
+    let row = months.iter().position(|row| row[0] == month).unwrap();
+    assert_eq!(cell(&months, row, "certificates"), 3);
+    let in_year: u64 = (1..months.len())
+        .map(|row| cell(&months, row, "certificates"))
+        .sum();
+    assert_eq!(in_year, 3, "B's certificate ends after the 12 months");
+
+    // The table of institutions: live certificates and orders this month, sortable.
+    let by_live = html_unescape(&staff.get("/staff?sort=live").await.body);
+    let a_row = format!("<a href=\"/institutions/{}\"", world.a);
+    let b_row = format!("<a href=\"/institutions/{}\"", world.b);
+    let a_at = by_live.find(&a_row).unwrap();
+    let b_at = by_live.find(&b_row).unwrap();
+    assert!(
+        a_at < b_at,
+        "A has more live certificates, so it comes first"
+    );
+    assert!(by_live[a_at..].contains("etf-bg</a></th><td>3</td><td>4</td><td>0 %</td>"));
+    let by_name = html_unescape(&staff.get("/staff?sort=name").await.body);
+    assert!(by_name.find(&a_row).unwrap() < by_name.find(&b_row).unwrap());
+    // An unknown sort is the default one, not an error.
+    staff.get("/staff?sort=%3Cscript%3E").await.assert_ok();
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn validations_ending_within_90_days_link_to_their_institution(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    let now = app.clock.now();
+    sqlx::query("UPDATE institutions SET org_validated_until = $1 WHERE id = $2")
+        .bind(now + Duration::days(20))
+        .bind(world.a)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = world.staff.client.get("/staff").await;
+    page.assert_ok();
+    let body = html_unescape(&page.body);
+    // In the timeline (SVG) and in the table, each linking to ETF.
+    let link = format!("<a href=\"/institutions/{}\">", world.a);
+    assert!(body.matches(&link).count() >= 2, "{body}");
+    let rows = csv(
+        &world.staff.client,
+        "/staff/dashboard/validations-ending.csv",
+    )
+    .await;
+    // ETF's organization ends in 20 days; its domain's validation (300 days) is not listed.
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][2], "organization");
+    let days: u64 = rows[1][5].parse().unwrap();
+    assert!((19..=20).contains(&days), "{days} whole days left");
+    let own = csv(
+        &world.admin_a.client,
+        &format!("/institutions/{}/dashboard/validations-ending.csv", world.a),
+    )
+    .await;
+    assert_eq!(own, rows);
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn an_institution_sees_its_own_figures_and_never_anothers(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = seeded(&app).await;
+    let own = world
+        .admin_a
+        .client
+        .get(&format!("/institutions/{}", world.a))
+        .await;
+    own.assert_ok();
+    assert!(own.body.contains("<span id=\"live\">3</span>"));
+    assert!(own.body.contains("<span id=\"failed-total\">1</span>"));
+    let by_product = csv(
+        &world.admin_a.client,
+        &format!("/institutions/{}/dashboard/orders-by-product.csv", world.a),
+    )
+    .await;
+    let this_week = by_product.len() - 1;
+    assert_eq!(cell(&by_product, this_week, "client_premium"), 3);
+    assert_eq!(cell(&by_product, this_week, "total"), 4);
+
+    let theirs = world
+        .admin_b
+        .client
+        .get(&format!("/institutions/{}", world.b))
+        .await;
+    assert!(theirs.body.contains("<span id=\"live\">1</span>"));
+    for file in [
+        "orders-by-product.csv",
+        "orders-by-outcome.csv",
+        "certificates-ending.csv",
+        "validations-ending.csv",
+    ] {
+        let other = world
+            .admin_b
+            .client
+            .get(&format!("/institutions/{}/dashboard/{file}", world.a))
+            .await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "{file}");
+        assert!(!other.body.contains("client_premium"));
+    }
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn every_chart_is_well_formed_svg_with_a_title_and_a_description(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = seeded(&app).await;
+    sqlx::query(
+        "UPDATE institutions SET org_validation_status = 'validated', org_validated_until = $1",
+    )
+    .bind(app.clock.now() + Duration::days(10))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for (client, path) in [
+        (&world.staff.client, "/staff".to_owned()),
+        (&world.admin_a.client, format!("/institutions/{}", world.a)),
+    ] {
+        let page = client.get(&path).await;
+        page.assert_ok();
+        let charts = page.all_between("<svg", "</svg>");
+        assert_eq!(
+            charts.len(),
+            4,
+            "{path}: two weekly charts, endings, validations"
+        );
+        for chart in charts {
+            let svg = format!("<svg{chart}</svg>");
+            let document =
+                roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
+            let root = document.root_element();
+            assert_eq!(root.attribute("role"), Some("img"));
+            for tag in ["title", "desc"] {
+                let text = root
+                    .children()
+                    .find(|node| node.has_tag_name(tag))
+                    .and_then(|node| node.text())
+                    .unwrap_or_default();
+                assert!(!text.trim().is_empty(), "{path}: no {tag} in {svg}");
+            }
+        }
+    }
+}
+
+/// Every (institution, week, product, status) count, from the orders themselves and
+/// from the table the trigger keeps.
+async fn counts(app: &TestApp) -> (Vec<(Uuid, i64)>, Vec<(Uuid, i64)>) {
+    let truth = sqlx::query_as(
+        "SELECT institution_id, count(*) FROM certificate_orders
+         GROUP BY institution_id, date_trunc('week', created_at AT TIME ZONE 'UTC'), product, status
+         ORDER BY 1, 2",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let kept = sqlx::query_as(
+        "SELECT institution_id, n::bigint FROM order_week_counts WHERE n > 0 ORDER BY 1, 2",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    (truth, kept)
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_counts_follow_every_change_of_an_order(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = seeded(&app).await;
+    let (truth, kept) = counts(&app).await;
+    assert_eq!(truth, kept);
+
+    // An order moves on, one is revoked, one ends sooner, one goes away.
+    sqlx::query("UPDATE certificate_orders SET status = 'submitted' WHERE status = 'queued'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE certificate_orders SET status = 'revoked'
+         WHERE id = (SELECT id FROM certificate_orders WHERE institution_id = $1 AND status = 'issued' LIMIT 1)",
+    )
+    .bind(world.a)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM certificate_orders WHERE status = 'failed'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (truth, kept) = counts(&app).await;
+    assert_eq!(truth, kept);
+    let page = world.staff.client.get("/staff").await;
+    assert!(
+        page.body.contains("<span id=\"live\">3</span>"),
+        "one of four revoked"
+    );
+    let month_total: i64 = sqlx::query_scalar("SELECT sum(n)::bigint FROM order_month_counts")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(month_total, 7, "eight orders, one deleted");
+}
+
+/// Whether a JSON plan scans `certificate_orders` sequentially anywhere.
+fn seq_scans_orders(plan: &Value) -> bool {
+    let here = plan["Node Type"] == "Seq Scan" && plan["Relation Name"] == "certificate_orders";
+    here || plan["Plans"]
+        .as_array()
+        .is_some_and(|plans| plans.iter().any(seq_scans_orders))
+}
+
+type Explain<'q> = sqlx::query::QueryScalar<'q, sqlx::Postgres, Value, sqlx::postgres::PgArguments>;
+
+async fn plan(app: &TestApp, query: Explain<'_>) -> Value {
+    let plans: Value = query.fetch_one(&app.pool).await.unwrap();
+    plans[0]["Plan"].clone()
+}
+
+fn explain(sql: &str) -> String {
+    format!("EXPLAIN (FORMAT JSON) {sql}")
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_dashboards_read_no_order_table_sequentially_at_scale(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed_in(&app, world.a, DOMAIN, 40_000).await;
+    sqlx::query("ANALYZE").execute(&app.pool).await.unwrap();
+    let now = app.clock.now();
+    let (this_month, next_month) = tcs_portal::db::dashboard::month_bounds(now);
+    let next_start = next_month.midnight().assume_utc();
+
+    let endings = explain(include_str!("../../queries/dashboard/endings.sql"));
+    for institution in [None, Some(world.a)] {
+        let query = sqlx::query_scalar(&endings)
+            .bind(this_month)
+            .bind(institution)
+            .bind(now)
+            .bind(next_start);
+        let plan = plan(&app, query).await;
+        assert!(
+            !seq_scans_orders(&plan),
+            "endings ({institution:?}): {plan:#}"
+        );
+    }
+    let institutions = explain(include_str!("../../queries/dashboard/institutions.sql"));
+    for sort in ["live", "activity"] {
+        let query = sqlx::query_scalar(&institutions)
+            .bind(this_month)
+            .bind(now)
+            .bind(next_start)
+            .bind(sort)
+            .bind(200_i64);
+        let plan = plan(&app, query).await;
+        assert!(!seq_scans_orders(&plan), "institutions by {sort}: {plan:#}");
+    }
+    let failed = explain(include_str!("../../queries/dashboard/failed.sql"));
+    let query = sqlx::query_scalar(&failed).bind(world.a).bind(10_i64);
+    let plan = plan(&app, query).await;
+    assert!(!seq_scans_orders(&plan), "failed orders: {plan:#}");
+
+    // And the pages built on them answer.
+    world.staff.client.get("/staff").await.assert_ok();
+    let own = world
+        .admin_a
+        .client
+        .get(&format!("/institutions/{}", world.a))
+        .await;
+    own.assert_ok();
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn staff_see_how_long_digicert_took_in_the_last_hour(pool: PgPool) {
+    let sandbox = digicert_sim::start_in_process(
+        SandboxOptions::default().with_account(AccountSeed::new("right-key")),
+    )
+    .await
+    .unwrap();
+    let app = TestApp::spawn_with_digicert(pool, sandbox.base_url(), "right-key").await;
+    let staff = app
+        .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
+        .await;
+    staff.client.post_form("/lang", &[("lang", "en")]).await;
+    staff
+        .client
+        .post_form("/staff/operations/digicert-check", &[])
+        .await
+        .assert_ok();
+    let calls: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM digicert_calls WHERE outcome = 'answered'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(calls >= 1);
+    let page = staff.client.get("/staff").await;
+    page.assert_ok();
+    assert!(
+        page.body.contains(&format!("({calls} calls)")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("p50 ") && !page.body.contains("p50 —"));
+    // A call of two hours ago is outside the last hour.
+    sqlx::query("INSERT INTO digicert_calls (at, seconds, outcome) VALUES ($1, 9, 'rate_limited')")
+        .bind(app.clock.now() - Duration::hours(2))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let later = staff.client.get("/staff").await;
+    assert!(later.body.contains(&format!("({calls} calls)")));
+}
