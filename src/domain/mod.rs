@@ -25,8 +25,7 @@ pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;
 pub use ids::{
     AccountId, ApiTokenId, BulkUploadId, DepartureId, DomainId, EnrollmentId, InstitutionId,
-    InvitationId, OrderId,
-    SamlSourceId, SamlSpKeyId,
+    InvitationId, OrderId, SamlSourceId, SamlSpKeyId,
 };
 pub use institution::{InstitutionRole, RegistrationNumber, Slug, TcsStatus};
 pub use invalid::InvalidFields;
