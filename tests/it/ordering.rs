@@ -389,19 +389,18 @@ async fn revocation_reaches_digicert_and_only_then_marks_the_order_revoked(pool:
     let id = place(&world, "opozvan").await;
     until_all(&world, &[id], "issued", StdDuration::from_secs(30)).await;
     let reference = row(&world, id).await.reference;
-    let answer = world
-        .admin
-        .client
-        .post_form(
-            &format!(
-                "/api/v1/institutions/{}/orders/{id}/revoke",
-                world.institution
-            ),
-            &[("reason", "keyCompromise"), ("comment", "lost laptop")],
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    let (status, body) = crate::api::api_post(
+        &world.app,
+        world.institution,
+        &format!(
+            "/api/v1/institutions/{}/orders/{id}/revoke",
+            world.institution
+        ),
+        None,
+        &serde_json::json!({"reason": "keyCompromise", "comment": "lost laptop"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["outcome"], "revoked", "{body}");
     assert_eq!(
         sandbox_status(&world.sandbox, &reference).await,

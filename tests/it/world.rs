@@ -124,24 +124,20 @@ impl Drill {
         csr: &str,
         idempotency_key: &str,
     ) -> (StatusCode, Value) {
-        let answer = self
-            .admin
-            .client
-            .post_form(
-                &format!("/api/v1/institutions/{}/orders", self.institution),
-                &[
-                    ("product", "client_premium"),
-                    ("emails", email),
-                    ("given_name", "Petar"),
-                    ("surname", "Petrović"),
-                    ("validity_years", "1"),
-                    ("csr", csr),
-                    ("idempotency_key", idempotency_key),
-                ],
-            )
-            .await;
-        let body = serde_json::from_str(&answer.body).unwrap_or_else(|_| json!(answer.body));
-        (answer.status, body)
+        crate::api::api_order(
+            &self.app,
+            self.institution,
+            idempotency_key,
+            &json!({
+                "product": "client_premium",
+                "emails": [email],
+                "given_name": "Petar",
+                "surname": "Petrović",
+                "validity_years": 1,
+                "csr": csr,
+            }),
+        )
+        .await
     }
 
     /// What DigiCert (the sandbox) holds for `orders`, counted on its side.

@@ -165,3 +165,79 @@ pub async fn placed(app: &TestApp, token: &str, institution: Uuid, email: &str) 
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.pool).await.unwrap()
 }
+
+/// A token with every scope for `institution`, acting for its first admin, made in
+/// process: for the tests that need an order placed, not the command line tried.
+pub async fn admin_token(app: &TestApp, institution: Uuid) -> String {
+    use clock::Clock;
+    use secrecy::ExposeSecret;
+    use tcs_portal::auth::api_token::{self, TokenRequest, TokenScope};
+    let institution_id = institution.into();
+    let created_by = tcs_portal::db::api_tokens::first_admin(&app.pool, institution_id)
+        .await
+        .unwrap()
+        .expect("the institution has an admin");
+    let request = TokenRequest {
+        institution_id,
+        name: "tests".to_owned(),
+        scopes: TokenScope::ALL.to_vec(),
+        expires_in_days: 365,
+        allowed_networks: Vec::new(),
+        created_by,
+    };
+    let issued = api_token::issue(
+        &app.pool,
+        &tcs_portal::audit::RequestMeta::default(),
+        &request,
+        tcs_portal::audit::AuditEvent::new("api_token.created").actor_label("tests"),
+        app.clock.now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    issued.token.expose_secret().to_owned()
+}
+
+/// `POST`s `body` (JSON) to `path` under `institution`'s API with a fresh admin token;
+/// the status and the JSON answer (or the body as a JSON string when it is not JSON).
+pub async fn api_post(
+    app: &TestApp,
+    institution: Uuid,
+    path: &str,
+    idempotency_key: Option<&str>,
+    body: &Value,
+) -> (StatusCode, Value) {
+    let token = admin_token(app, institution).await;
+    let mut headers = vec![("accept-language", "en")];
+    if let Some(key) = idempotency_key {
+        headers.push(("idempotency-key", key));
+    }
+    let answer = call(
+        app,
+        "POST",
+        path,
+        Some(&token),
+        &headers,
+        Some(("application/json", body.to_string().into_bytes())),
+    )
+    .await;
+    let json = serde_json::from_str(&answer.body).unwrap_or_else(|_| json!(answer.body));
+    (answer.status, json)
+}
+
+/// Places `order` (the API's JSON) for `institution`; the status and the answer.
+pub async fn api_order(
+    app: &TestApp,
+    institution: Uuid,
+    idempotency_key: &str,
+    order: &Value,
+) -> (StatusCode, Value) {
+    api_post(
+        app,
+        institution,
+        &orders_path(institution),
+        Some(idempotency_key),
+        order,
+    )
+    .await
+}

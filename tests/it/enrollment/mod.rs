@@ -15,7 +15,6 @@ mod status;
 use digicert_sim::EmailValidationMode;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use serde_json::Value;
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
 
@@ -29,23 +28,20 @@ pub(crate) async fn world_issuing(pool: sqlx::PgPool) -> World {
 /// The admin orders `product` for `local@etf.bg.ac.rs` without a CSR.
 pub(crate) async fn order_for_person(world: &World, local: &str, product: &str) -> Uuid {
     let email = format!("{local}@{DOMAIN}");
-    let answer = world
-        .admin
-        .client
-        .post_form(
-            &format!("/api/v1/institutions/{}/orders", world.institution),
-            &[
-                ("product", product),
-                ("emails", &email),
-                ("given_name", "Đorđe"),
-                ("surname", "Petrović"),
-                ("validity_years", "1"),
-                ("idempotency_key", &format!("person-{local}")),
-            ],
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    let (status, body) = crate::api::api_order(
+        &world.app,
+        world.institution,
+        &format!("person-{local}"),
+        &serde_json::json!({
+            "product": product,
+            "emails": [email],
+            "given_name": "Đorđe",
+            "surname": "Petrović",
+            "validity_years": 1,
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     Uuid::parse_str(body["order_id"].as_str().unwrap()).unwrap()
 }
 

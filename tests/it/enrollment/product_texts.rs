@@ -90,23 +90,21 @@ async fn a_digital_signature_plus_holder_is_told_it_cannot_encrypt_and_never_pro
 #[sqlx::test]
 async fn the_orders_list_names_the_secure_email_profile(pool: PgPool) {
     let world = world_issuing(pool).await;
-    let answer = world
-        .admin
-        .client
-        .post_form(
-            &format!("/api/v1/institutions/{}/orders", world.institution),
-            &[
-                ("product", "secure_email_sponsor"),
-                ("profile_type", "multipurpose"),
-                ("emails", &format!("profil@{DOMAIN}")),
-                ("given_name", "Ana"),
-                ("surname", "Anić"),
-                ("validity_years", "1"),
-                ("idempotency_key", "profile-in-list"),
-            ],
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let (status, answer) = crate::api::api_order(
+        &world.app,
+        world.institution,
+        "profile-in-list",
+        &serde_json::json!({
+            "product": "secure_email_sponsor",
+            "profile_type": "multipurpose",
+            "emails": [format!("profil@{DOMAIN}")],
+            "given_name": "Ana",
+            "surname": "Anić",
+            "validity_years": 1,
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
     let list = world
         .admin
         .client

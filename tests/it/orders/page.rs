@@ -84,7 +84,7 @@ async fn an_order_waiting_for_the_person_is_canceled_once_and_the_timeline_says_
 }
 
 /// Places an order with a CSR through the JSON API: it is queued for DigiCert.
-async fn queued(app: &TestApp, client: &TestClient, institution: Uuid, local: &str) -> Uuid {
+async fn queued(app: &TestApp, institution: Uuid, local: &str) -> Uuid {
     let email = format!("{local}@{DOMAIN}");
     let key = keygen::generate(
         KeyType::EcdsaP256,
@@ -92,22 +92,21 @@ async fn queued(app: &TestApp, client: &TestClient, institution: Uuid, local: &s
         &[EmailAddress::parse(&email).unwrap()],
     )
     .unwrap();
-    let placed = client
-        .post_form(
-            &format!("/api/v1/institutions/{institution}/orders"),
-            &[
-                ("product", "client_premium"),
-                ("emails", &email),
-                ("given_name", "Ana"),
-                ("surname", "Anić"),
-                ("validity_years", "1"),
-                ("csr", key.csr_pem()),
-                ("idempotency_key", local),
-            ],
-        )
-        .await;
-    assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.body);
-    let id: serde_json::Value = serde_json::from_str(&placed.body).unwrap();
+    let (status, id) = crate::api::api_order(
+        app,
+        institution,
+        local,
+        &serde_json::json!({
+            "product": "client_premium",
+            "emails": [email],
+            "given_name": "Ana",
+            "surname": "Anić",
+            "validity_years": 1,
+            "csr": key.csr_pem(),
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{id}");
     let id = Uuid::parse_str(id["order_id"].as_str().unwrap()).unwrap();
     assert_eq!(status_of(app, id).await, "queued");
     id
@@ -120,7 +119,7 @@ async fn cancel_and_the_submit_job_never_both_win(pool: PgPool) {
     let client = &world.admin_a.client;
     let now = SystemClock.now();
     // Canceled first: the submit job's attempt finds nothing to send.
-    let first = queued(&app, client, world.a, "prvi").await;
+    let first = queued(&app, world.a, "prvi").await;
     let canceled = client
         .post_form(
             &format!("/institutions/{}/orders/{first}/cancel", world.a),
@@ -133,7 +132,7 @@ async fn cancel_and_the_submit_job_never_both_win(pool: PgPool) {
         .unwrap();
     assert!(!attempted, "a canceled order counted a submission attempt");
     // The submit job went first: it is too late to cancel.
-    let second = queued(&app, client, world.a, "drugi").await;
+    let second = queued(&app, world.a, "drugi").await;
     assert!(
         tcs_portal::db::orders::unscoped_record_attempt(&app.pool, second.into(), now)
             .await
