@@ -94,6 +94,7 @@ struct CertificatesTemplate<'a> {
     idempotency_key: String,
     code_pending: bool,
     note: Option<String>,
+    departing: bool,
 }
 
 pub async fn show(
@@ -104,7 +105,11 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let institution = crate::db::institutions::detail(&state.db, &person).await?;
-    let policy = request::policy(&state, &person).await?;
+    // A departing person sees why they cannot request, and no form to try.
+    let departing = request::departing(&state, &person).await?;
+    let policy = request::policy(&state, &person)
+        .await?
+        .filter(|_| !departing);
     let orders = crate::db::self_service::own_orders(&state.db, &person).await?;
     let pending: Option<PendingRequest> = session.get(PENDING).await?;
     let note: Option<String> = session.remove(NOTE).await?;
@@ -140,6 +145,7 @@ pub async fn show(
         idempotency_key: Uuid::new_v4().simple().to_string(),
         code_pending: pending.is_some(),
         note,
+        departing,
     })
 }
 
