@@ -82,8 +82,10 @@ async fn at_the_end_of_the_grace_period_orders_not_yet_issued_are_canceled_here_
         Some(SandboxStatus::Canceled)
     );
     // The link of the first mail no longer opens anything.
-    let opened = world.app.client().get(&format!("/enroll/{link}")).await;
-    assert_gone(&opened);
+    let stranger = world.app.client();
+    let opened = stranger.get(&format!("/enroll/{link}")).await;
+    assert_eq!(opened.location(), Some("/enroll"));
+    assert_gone(&stranger.get("/enroll").await);
     assert_eq!(audited(&world, "order.canceled").await, 2);
     let closed: serde_json::Value = sqlx::query_scalar(
         "SELECT details FROM audit_events WHERE action = 'person.departure_revoked'",
