@@ -134,8 +134,8 @@ async fn load(state: &AppState) -> anyhow::Result<Vec<SpKey>> {
 /// What asking for a rollover gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rollover {
-    /// The next key is made and published; its fingerprint.
-    Started(String),
+    /// The next key is made and published.
+    Started,
     /// One is under way already, or the page showed another active key: nothing changed.
     Stale,
 }
@@ -178,7 +178,7 @@ pub async fn start_rollover(
         .record(&mut tx, meta)
         .await?;
     tx.commit().await?;
-    Ok(Rollover::Started(next))
+    Ok(Rollover::Started)
 }
 
 /// Staff finish the rollover whose next key's fingerprint their page showed: that key

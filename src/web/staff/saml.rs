@@ -256,7 +256,7 @@ pub async fn start_key_rollover(
     CsrfForm(form): CsrfForm<KeyForm>,
 ) -> Result<Response, AppError> {
     match sp_key::start_rollover(&state, &meta, &staff, form.fingerprint.trim()).await? {
-        Rollover::Started(_) => Ok(Redirect::to("/staff/saml").into_response()),
+        Rollover::Started => Ok(Redirect::to("/staff/saml").into_response()),
         Rollover::Stale => {
             let key = "saml.staff.sp_key.stale";
             render(&state, &staff, &page, StatusCode::CONFLICT, Some(key)).await

@@ -4,6 +4,8 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
+use tcs_portal::domain::StaffRole;
+
 use crate::helpers::TestClient;
 use crate::selfservice::world::{ANA, SelfService};
 
@@ -95,4 +97,30 @@ async fn staff_publish_the_next_sp_key_beside_the_active_one_then_switch_to_it_a
     world.etf_person(ANA).await;
     assert_eq!(audited(&world, "saml.sp_key_rollover_started").await, 1);
     assert_eq!(audited(&world, "saml.sp_key_rollover_finished").await, 1);
+}
+
+#[sqlx::test]
+async fn a_staff_auditor_sees_the_sp_key_but_cannot_roll_it_over(pool: PgPool) {
+    let world = SelfService::new(pool, "idp_mail").await;
+    let active = offered(&world.federation.staff).await;
+    let auditor = world
+        .federation
+        .app
+        .enrolled_staff("revizor@amres.ac.rs", StaffRole::StaffAuditor)
+        .await;
+    let page = auditor.client.get("/staff/saml").await;
+    page.assert_ok();
+    assert!(page.body.contains(&active[0]), "{}", page.body);
+    assert!(!page.body.contains("/staff/saml/sp-key/"), "{}", page.body);
+    let before = published(&world.federation.app.client()).await;
+    let refused = auditor
+        .client
+        .post_form(
+            "/staff/saml/sp-key/rollover",
+            &[("fingerprint", &active[0])],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(published(&world.federation.app.client()).await, before);
+    assert_eq!(audited(&world, "saml.sp_key_rollover_started").await, 0);
 }
