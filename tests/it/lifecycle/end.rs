@@ -37,20 +37,26 @@ async fn sandbox_status(world: &World, digicert_id: u64) -> Option<SandboxStatus
     .await
 }
 
+/// An order of `local`@etf.bg.ac.rs that DigiCert has and has not issued: in a world
+/// with manual e-mail validation, addresses wait at the sandbox.
+async fn submitted_for(world: &World, local: &str) -> Uuid {
+    let order = order_for_person(world, local, "client_premium").await;
+    let browser = confirmed_person(world, local).await;
+    server_key(&browser, "ecdsa-p256").await;
+    eventually("DigiCert has the order", || async {
+        digicert_id(world, order).await.is_some()
+    })
+    .await;
+    order
+}
+
 #[sqlx::test]
 async fn at_the_end_of_the_grace_period_orders_not_yet_issued_are_canceled_here_and_at_digicert_and_the_links_stop_working(
     pool: PgPool,
 ) {
-    // Addresses wait for validation at the sandbox: a submitted order stays unissued.
     let world = world(pool, EmailValidationMode::Manual).await;
     let person = format!("odlazi@{DOMAIN}");
-    let submitted = order_for_person(&world, "odlazi", "client_premium").await;
-    let browser = confirmed_person(&world, "odlazi").await;
-    server_key(&browser, "ecdsa-p256").await;
-    eventually("DigiCert has the order", || async {
-        digicert_id(&world, submitted).await.is_some()
-    })
-    .await;
+    let submitted = submitted_for(&world, "odlazi").await;
     let (status, body) = crate::api::api_order(
         &world.app,
         world.institution,
@@ -148,4 +154,31 @@ async fn the_worker_schedules_the_departures_job_itself_and_its_run_revokes_afte
     stop.cancel();
     running.await.unwrap();
     assert_eq!(audited(&world, "person.departure_revoked").await, 1);
+}
+
+#[sqlx::test]
+async fn a_departure_whose_order_digicert_cannot_cancel_stays_open_until_a_later_run_cancels_it(
+    pool: PgPool,
+) {
+    let world = world(pool, EmailValidationMode::Manual).await;
+    let submitted = submitted_for(&world, "kasni").await;
+    assert_eq!(set_grace(&world, "0").await.status, StatusCode::SEE_OTHER);
+    mark_departed(&world, &format!("kasni@{DOMAIN}")).await;
+
+    world
+        .set_faults(serde_json::json!({ "error_share": 1.0, "error_statuses": [503] }))
+        .await;
+    assert_eq!(job_run(&world).await, 0);
+    world.set_faults(serde_json::json!({})).await;
+    assert_ne!(status_of(&world, submitted).await, "canceled");
+    assert_eq!(audited(&world, "order.cancel_refused").await, 1);
+    assert_eq!(audited(&world, "person.departure_revoked").await, 0);
+
+    assert_eq!(job_run(&world).await, 1);
+    assert_eq!(status_of(&world, submitted).await, "canceled");
+    let at_digicert = digicert_id(&world, submitted).await.unwrap();
+    assert_eq!(
+        sandbox_status(&world, at_digicert).await,
+        Some(SandboxStatus::Canceled)
+    );
 }
