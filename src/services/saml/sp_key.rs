@@ -5,11 +5,10 @@
 //! while IdPs pick it up, then it replaces the active one, which is dropped.
 use openssl::pkey::{PKey, Private};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, PKCS_RSA_SHA256, RsaKeySize};
-use zeroize::Zeroizing;
-
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::StaffAdmin;
@@ -50,7 +49,7 @@ fn fingerprint(certificate_der: &[u8]) -> String {
         .join(":")
 }
 
-/// What the seal is bound to: a blob copied into another row does not open there.
+/// What the sealed key is bound to: a blob copied into another row does not open there.
 fn seal_context(id: SamlSpKeyId) -> Vec<u8> {
     format!("saml_sp_keys:{id}:private_key").into_bytes()
 }

@@ -94,7 +94,8 @@ struct CertificatesTemplate<'a> {
     idempotency_key: String,
     code_pending: bool,
     note: Option<String>,
-    departing: bool,
+    /// Why a departing person may not request, instead of the request form.
+    departing: Option<&'static str>,
 }
 
 pub async fn show(
@@ -145,7 +146,7 @@ pub async fn show(
         idempotency_key: Uuid::new_v4().simple().to_string(),
         code_pending: pending.is_some(),
         note,
-        departing,
+        departing: departing.then_some(request::DEPARTING),
     })
 }
 
