@@ -163,6 +163,29 @@ pub async fn open_for(
     .await
 }
 
+/// Whether a departure of this person (by address, or by their self-service identity)
+/// is in its grace period at the institution: they may not start new requests then.
+pub async fn is_departing(
+    pool: &PgPool,
+    scope: &impl TenantScope,
+    email: &str,
+    holder_idp: &str,
+    holder_stable_id: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM departures
+                          WHERE institution_id = $1 AND state = 'grace'
+                            AND (email = lower($2)
+                                 OR (holder_idp = $3 AND holder_stable_id = $4))) AS "found!""#,
+        scope.institution_id() as InstitutionId,
+        email,
+        holder_idp,
+        holder_stable_id
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// A live order flagged because its holder's login showed the affiliation gone.
 #[derive(Debug, Clone)]
 pub struct Flagged {
@@ -194,15 +217,13 @@ pub struct Due {
     pub id: DepartureId,
     pub institution_id: InstitutionId,
     pub email: String,
-    pub holder_idp: Option<String>,
-    pub holder_stable_id: Option<String>,
 }
 
 pub async fn unscoped_due(pool: &PgPool, now: OffsetDateTime) -> sqlx::Result<Vec<Due>> {
     sqlx::query_as!(
         Due,
         r#"SELECT id AS "id: DepartureId", institution_id AS "institution_id: InstitutionId",
-                  email, holder_idp, holder_stable_id
+                  email
            FROM departures WHERE state = 'grace' AND revoke_at <= $1
            ORDER BY revoke_at LIMIT 100"#,
         now
@@ -211,23 +232,47 @@ pub async fn unscoped_due(pool: &PgPool, now: OffsetDateTime) -> sqlx::Result<Ve
     .await
 }
 
-/// The issued orders of the departed person at their institution: those for their
-/// address and those their self-service identity placed.
+/// The live orders (not ended yet: issued, or on their way) the departure covers
+/// (the SQL function `departure_orders`), oldest first.
 pub async fn unscoped_live_orders(pool: &PgPool, due: &Due) -> sqlx::Result<Vec<OrderId>> {
     sqlx::query_scalar!(
-        r#"SELECT o.id AS "id: OrderId" FROM certificate_orders o
-           WHERE o.institution_id = $1 AND o.status = 'issued'
-             AND (EXISTS (SELECT 1 FROM order_emails e
-                          WHERE e.order_id = o.id AND lower(e.email) = $2)
-                  OR (o.holder_idp = $3 AND o.holder_stable_id = $4))
+        r#"SELECT o.id AS "id: OrderId"
+           FROM departure_orders($1) d JOIN certificate_orders o ON o.id = d.order_id
+           WHERE o.status NOT IN ('revoked', 'canceled', 'rejected', 'failed')
            ORDER BY o.created_at"#,
-        due.institution_id as InstitutionId,
-        due.email,
-        due.holder_idp,
-        due.holder_stable_id
+        due.id as DepartureId
     )
     .fetch_all(pool)
     .await
+}
+
+/// Ends every link of the enrollments the departure covers: the first mail's link and
+/// the access links of later mails stop opening anything. Returns how many it ended.
+pub async fn unscoped_end_links(
+    tx: &mut Transaction<'_, Postgres>,
+    id: DepartureId,
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
+    let first = sqlx::query!(
+        r#"UPDATE enrollments SET link_expires_at = $2, updated_at = $2
+           WHERE order_id IN (SELECT order_id FROM departure_orders($1))
+             AND link_token_hash IS NOT NULL AND link_expires_at > $2"#,
+        id as DepartureId,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    let later = sqlx::query!(
+        r#"UPDATE enrollment_access_tokens SET expires_at = $2
+           WHERE expires_at > $2
+             AND enrollment_id IN (SELECT n.id FROM enrollments n
+                                   WHERE n.order_id IN (SELECT order_id FROM departure_orders($1)))"#,
+        id as DepartureId,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(first.rows_affected() + later.rows_affected())
 }
 
 /// Closes a departure whose certificates are all revoked; `false` when it was closed

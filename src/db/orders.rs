@@ -258,11 +258,22 @@ pub async fn cancel_before_submission(
     id: OrderId,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
+    unscoped_cancel_before_submission(tx, scope.institution_id(), id, now).await
+}
+
+/// [`cancel_before_submission`] for the departures job, which serves every institution
+/// and names the order's own.
+pub async fn unscoped_cancel_before_submission(
+    tx: &mut Transaction<'_, Postgres>,
+    institution_id: InstitutionId,
+    id: OrderId,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"UPDATE certificate_orders SET status = 'canceled', updated_at = $3
            WHERE institution_id = $1 AND id = $2 AND digicert_order_id IS NULL
              AND (status = 'awaiting_person' OR (status = 'queued' AND submit_attempts = 0))"#,
-        scope.institution_id() as InstitutionId,
+        institution_id as InstitutionId,
         id as OrderId,
         now
     )
@@ -439,7 +450,7 @@ pub async fn unscoped_requester_email(pool: &PgPool, id: OrderId) -> sqlx::Resul
 }
 
 /// Ends an order that DigiCert rejected or canceled, with DigiCert's reason; only
-/// from a state that [`OrderStatus::can_become`] it.
+/// from a state that [`OrderStatus::can_become`] it. `false` when it had ended already.
 pub async fn unscoped_stop(
     tx: &mut Transaction<'_, Postgres>,
     id: OrderId,
@@ -447,8 +458,8 @@ pub async fn unscoped_stop(
     digicert_status: &str,
     reason: &str,
     now: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query!(
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
         r#"UPDATE certificate_orders
            SET status = $2, digicert_status = $3, last_error = $4, updated_at = $5
            WHERE id = $1 AND status = ANY($6)"#,
@@ -461,7 +472,7 @@ pub async fn unscoped_stop(
     )
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Makes the follow jobs due at `now` of the orders whose DigiCert status (as

@@ -14,14 +14,20 @@ pub struct SpKeyRow {
     pub id: SamlSpKeyId,
     pub certificate_der: Vec<u8>,
     pub sealed_private_key: Vec<u8>,
+    /// The key in use; otherwise the next one of a rollover under way.
+    pub active: bool,
+    pub created_at: OffsetDateTime,
 }
 
-pub async fn active_sp_key(pool: &PgPool) -> sqlx::Result<Option<SpKeyRow>> {
+/// The SP's keys as its metadata publishes them: the active one first, then the next
+/// one while a rollover is under way.
+pub async fn published_sp_keys(pool: &PgPool) -> sqlx::Result<Vec<SpKeyRow>> {
     sqlx::query_as!(
         SpKeyRow,
-        r#"SELECT id AS "id: SamlSpKeyId", certificate_der, sealed_private_key FROM saml_sp_keys WHERE active"#
+        r#"SELECT id AS "id: SamlSpKeyId", certificate_der, sealed_private_key, active, created_at
+           FROM saml_sp_keys WHERE active OR next ORDER BY active DESC"#
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await
 }
 
@@ -45,6 +51,55 @@ pub async fn insert_first_sp_key(
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Inserts the next key of a rollover; `false` when one is under way already.
+pub async fn insert_next_sp_key(
+    tx: &mut Transaction<'_, Postgres>,
+    _staff: &StaffAdmin,
+    id: SamlSpKeyId,
+    certificate_der: &[u8],
+    sealed_private_key: &[u8],
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"INSERT INTO saml_sp_keys
+               (id, certificate_der, sealed_private_key, active, next, created_at)
+           VALUES ($1, $2, $3, false, true, $4)
+           ON CONFLICT (next) WHERE next DO NOTHING"#,
+        id as SamlSpKeyId,
+        certificate_der,
+        sealed_private_key,
+        now
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Finishes a rollover: the next key becomes the active one and the old active key is
+/// dropped. `None` when no rollover is under way; else the old and the new key's ids.
+pub async fn finish_sp_key_rollover(
+    tx: &mut Transaction<'_, Postgres>,
+    _staff: &StaffAdmin,
+) -> sqlx::Result<Option<(SamlSpKeyId, SamlSpKeyId)>> {
+    let Some(old) = sqlx::query_scalar!(
+        r#"DELETE FROM saml_sp_keys
+           WHERE active AND EXISTS (SELECT 1 FROM saml_sp_keys WHERE next)
+           RETURNING id AS "id: SamlSpKeyId""#
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let new = sqlx::query_scalar!(
+        r#"UPDATE saml_sp_keys SET active = true, next = false WHERE next
+           RETURNING id AS "id: SamlSpKeyId""#
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Some((old, new)))
 }
 
 pub struct NewSourceRow<'a> {

@@ -4,6 +4,7 @@ pub mod bulk_csv;
 pub mod display_name;
 pub mod domain_name;
 pub mod email;
+pub mod grace_days;
 pub mod hidden_chars;
 pub mod ids;
 pub mod institution;
@@ -23,6 +24,7 @@ pub use account_status::AccountStatus;
 pub use display_name::DisplayName;
 pub use domain_name::{DomainName, DomainNameError};
 pub use email::EmailAddress;
+pub use grace_days::GraceDays;
 pub use ids::{
     AccountId, ApiTokenId, BulkUploadId, DepartureId, DomainId, EnrollmentId, InstitutionId,
     InvitationId, OrderId, SamlSourceId, SamlSpKeyId,

@@ -2,27 +2,34 @@
 //! or by CSV), which starts the institution's grace period with a mail to the person and
 //! the admins; an admin may undo it during the grace period; at its end the scheduled job
 //! revokes the person's issued certificates at DigiCert with reason "affiliation
-//! changed", through the one revocation path. Every step is audited.
+//! changed", through the one revocation path, cancels their orders not issued yet (at
+//! DigiCert too when it has them) and ends their enrollment links. Every step is audited.
 //!
 //! The functions an admin calls take the tenant's scope and the acting account apart,
 //! so an API door (a `people:write` token acting for an account) can call them as the
 //! pages do.
 use askama::Template;
 use serde_json::json;
+use sqlx::{Postgres, Transaction};
 use time::Duration;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::departures::{self as db, Due};
-use crate::domain::{AccountId, DepartureId, EmailAddress, RevocationReason};
+use crate::db::orders::OrderRecord;
+use crate::domain::{
+    AccountId, DepartureId, EmailAddress, GraceDays, OrderId, OrderStatus, RevocationReason,
+};
 use crate::i18n::format;
 use crate::mail::Mail;
 use crate::mail::templates::{DepartureMail, subject};
-use crate::services::ordering::{RevokeOutcome, Revoker, revoke_order};
+use crate::services::ordering::{
+    RevokeOutcome, Revoker, Withdrawn, revoke_order, withdraw_for_departure,
+};
 use crate::state::AppState;
 
 /// The longest grace period an institution may set.
-pub const MAX_GRACE_DAYS: i32 = 90;
+pub const MAX_GRACE_DAYS: i32 = GraceDays::MAX;
 
 /// What marking a person departed gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,40 +134,99 @@ pub async fn set_grace_days(
     actor: AccountId,
     days: i32,
 ) -> anyhow::Result<bool> {
-    if !(0..=MAX_GRACE_DAYS).contains(&days) {
+    let Ok(days) = GraceDays::new(days) else {
         return Ok(false);
-    }
+    };
     let mut tx = state.db.begin().await?;
-    let old = db::set_grace_days(&mut tx, scope, days).await?;
-    AuditEvent::new("institution.departure_grace_set")
-        .actor(actor)
-        .institution(scope.institution_id())
-        .target("departure_grace_days")
-        .details(json!({ "old": old, "new": days }))
-        .record(&mut tx, meta)
-        .await?;
+    record_grace_days(&mut tx, meta, scope, actor, days).await?;
     tx.commit().await?;
     Ok(true)
 }
 
-/// Revokes the certificates of every departure whose grace period is over; returns how
-/// many departures it closed. A departure stays open while DigiCert has not confirmed
-/// every revocation, so the next run tries again; orders already revoked are no longer
-/// `issued` and are not asked for twice.
+/// The one way the grace period changes, inside the caller's transaction (the
+/// Departures page's own, or the self-service policy saved with it): written, and
+/// audited with the old value when it changed.
+pub async fn record_grace_days(
+    tx: &mut Transaction<'_, Postgres>,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+    actor: AccountId,
+    days: GraceDays,
+) -> anyhow::Result<()> {
+    let old = db::set_grace_days(tx, scope, days.days()).await?;
+    if old != days.days() {
+        AuditEvent::new("institution.departure_grace_set")
+            .actor(actor)
+            .institution(scope.institution_id())
+            .target("departure_grace_days")
+            .details(json!({ "old": old, "new": days.days() }))
+            .record(tx, meta)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Ends every departure whose grace period is over; returns how many it closed. Issued
+/// certificates are revoked; orders on their way (waiting for the person, queued,
+/// submitted, waiting for validation) are canceled, at DigiCert when it has them, so
+/// none is issued later; the person's enrollment links stop working. A departure stays
+/// open while any of that is not done (DigiCert failed, or a submission is under way),
+/// so the next run tries again; orders already ended are not asked for twice.
 pub async fn revoke_due(state: &AppState) -> anyhow::Result<usize> {
     let meta = RequestMeta::default();
     let mut closed = 0;
     for due in db::unscoped_due(&state.db, state.clock.now()).await? {
-        if revoke_departed(state, &meta, &due).await? {
+        if end_departure(state, &meta, &due).await? {
             closed += 1;
         }
     }
     Ok(closed)
 }
 
-async fn revoke_departed(state: &AppState, meta: &RequestMeta, due: &Due) -> anyhow::Result<bool> {
+/// What became of one live order at the departure's end.
+enum Ended {
+    Revoked,
+    Canceled,
+    /// Gone meanwhile, or ended on its own.
+    Nothing,
+    /// Not done yet: the departure stays open.
+    Pending,
+}
+
+async fn end_order(
+    state: &AppState,
+    meta: &RequestMeta,
+    order: &OrderRecord,
+    departure: DepartureId,
+) -> anyhow::Result<Ended> {
+    if order.status != OrderStatus::Issued {
+        return Ok(
+            match withdraw_for_departure(state, meta, order, departure).await? {
+                Withdrawn::Canceled => Ended::Canceled,
+                Withdrawn::InFlight | Withdrawn::Failed(_) => Ended::Pending,
+            },
+        );
+    }
+    let outcome = revoke_order(
+        state,
+        meta,
+        order,
+        Revoker::Departure(departure),
+        RevocationReason::AffiliationChanged,
+        "the holder left the institution",
+    )
+    .await?;
+    Ok(match outcome {
+        RevokeOutcome::Revoked | RevokeOutcome::AwaitingApproval => Ended::Revoked,
+        RevokeOutcome::NotFound | RevokeOutcome::NotIssued => Ended::Nothing,
+        RevokeOutcome::NotConfigured | RevokeOutcome::Failed(_) => Ended::Pending,
+    })
+}
+
+async fn end_departure(state: &AppState, meta: &RequestMeta, due: &Due) -> anyhow::Result<bool> {
     let mut revoked = Vec::new();
-    let mut failed = Vec::new();
+    let mut canceled = Vec::new();
+    let mut pending = false;
     for order_id in db::unscoped_live_orders(&state.db, due).await? {
         // An admin may undo the departure while this runs: checked before each order.
         if !db::unscoped_still_open(&state.db, due.id).await? {
@@ -169,22 +235,14 @@ async fn revoke_departed(state: &AppState, meta: &RequestMeta, due: &Due) -> any
         let Some(order) = crate::db::orders::unscoped_get(&state.db, order_id).await? else {
             continue;
         };
-        let outcome = revoke_order(
-            state,
-            meta,
-            &order,
-            Revoker::Departure(due.id),
-            RevocationReason::AffiliationChanged,
-            "the holder left the institution",
-        )
-        .await?;
-        match outcome {
-            RevokeOutcome::Revoked | RevokeOutcome::AwaitingApproval => revoked.push(order_id),
-            RevokeOutcome::NotFound | RevokeOutcome::NotIssued => {}
-            RevokeOutcome::NotConfigured | RevokeOutcome::Failed(_) => failed.push(order_id),
+        match end_order(state, meta, &order, due.id).await? {
+            Ended::Revoked => revoked.push(order_id),
+            Ended::Canceled => canceled.push(order_id),
+            Ended::Nothing => {}
+            Ended::Pending => pending = true,
         }
     }
-    if !failed.is_empty() {
+    if pending {
         return Ok(false);
     }
     let now = state.clock.now();
@@ -192,6 +250,8 @@ async fn revoke_departed(state: &AppState, meta: &RequestMeta, due: &Due) -> any
     if !db::unscoped_close_revoked(&mut tx, due.id, now).await? {
         return Ok(false);
     }
+    let links_ended = db::unscoped_end_links(&mut tx, due.id, now).await?;
+    let ids = |orders: &[OrderId]| orders.iter().map(ToString::to_string).collect::<Vec<_>>();
     AuditEvent::new("person.departure_revoked")
         .actor_label(format!("departure:{}", due.id))
         .institution(due.institution_id)
@@ -199,7 +259,9 @@ async fn revoke_departed(state: &AppState, meta: &RequestMeta, due: &Due) -> any
         .details(json!({
             "email": due.email,
             "reason": RevocationReason::AffiliationChanged.as_str(),
-            "orders": revoked.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "orders": ids(&revoked),
+            "canceled": ids(&canceled),
+            "links_ended": links_ended,
         }))
         .record(&mut tx, meta)
         .await?;

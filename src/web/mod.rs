@@ -219,6 +219,16 @@ pub fn routes() -> RouteTable {
             "/staff/institutions/{institution_id}/idps",
             post(staff::saml::set_institution_idps),
         )
+        .add(
+            "POST",
+            "/staff/saml/sp-key/rollover",
+            post(staff::saml::start_key_rollover),
+        )
+        .add(
+            "POST",
+            "/staff/saml/sp-key/finish",
+            post(staff::saml::finish_key_rollover),
+        )
         .add("GET", "/staff/orders", get(staff::orders::list))
         .add("GET", "/staff/orders.csv", get(staff::orders::csv))
         .add("GET", "/staff/operations", get(staff::operations::show))

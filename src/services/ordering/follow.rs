@@ -186,8 +186,10 @@ impl Pipeline {
         let now = self.clock.now();
         let recipient = db::unscoped_requester_email(&self.pool, order.id).await?;
         let mut tx = self.pool.begin().await?;
-        db::unscoped_stop(&mut tx, order.id, ours, raw, reason, now).await?;
-        if let Some(to) = recipient {
+        // Canceled here already (a departure's end cancels at DigiCert itself): the
+        // requester heard nothing new.
+        let stopped = db::unscoped_stop(&mut tx, order.id, ours, raw, reason, now).await?;
+        if let Some(to) = recipient.filter(|_| stopped) {
             let (status_sr, status_en, subject_key) = if ours == Ours::Rejected {
                 ("odbijena", "rejected", "mail.subject.order_rejected")
             } else {

@@ -24,7 +24,7 @@ use time::Duration;
 use crate::jobs::{Recurring, Registry};
 use crate::state::AppState;
 
-pub use cancel::{CancelOutcome, cancel};
+pub use cancel::{CancelOutcome, Withdrawn, cancel, withdraw_for_departure};
 pub use place::{PlaceOutcome, Refusal, place};
 pub use preview::preview;
 pub use revoke::{RevokeOutcome, Revoker, refuse_revocation, revoke, revoke_order};

@@ -129,8 +129,13 @@ pub async fn accept(
     }) else {
         return Ok(outcome);
     };
-    let key = super::sp_key::active(state).await?;
-    let sp = super::service_provider(state, &key, descriptor)?;
+    // During a key rollover an IdP may encrypt to either published key: the active one
+    // is tried first, then the next one. Nothing is remembered before one of them passes.
+    let sps = super::sp_key::published(state)
+        .await?
+        .iter()
+        .map(|key| super::service_provider(state, key, descriptor.clone()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let response = saml_response.to_owned();
     let request_id = request.request_id.clone();
     let checked = tokio::task::spawn_blocking(move || {
@@ -140,8 +145,16 @@ pub async fn accept(
             .decode(response.trim())
             .map_err(|error| error.to_string())
             .and_then(|bytes| String::from_utf8(bytes).map_err(|error| error.to_string()))?;
-        sp.parse_xml_response(&xml, Some(&[request_id.as_str()]))
-            .map_err(|error| error.to_string())
+        let mut first_error = None;
+        for sp in &sps {
+            match sp.parse_xml_response(&xml, Some(&[request_id.as_str()])) {
+                Ok(assertion) => return Ok(assertion),
+                Err(error) => {
+                    first_error.get_or_insert_with(|| error.to_string());
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| "the SP has no key".to_owned()))
     })
     .await
     .map_err(|error| anyhow::anyhow!("SAML response check: {error}"))?;

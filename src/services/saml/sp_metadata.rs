@@ -1,5 +1,5 @@
 //! The SP's metadata, as IdPs and federations read it: entityID, the ACS (HTTP-POST), and
-//! the certificate for signing and encryption. No logout endpoint: the portal has none.
+//! the certificate for signing and encryption (both certificates during a rollover). No logout endpoint: the portal has none.
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use samael::key_info::{KeyInfo, X509Data};
@@ -13,23 +13,30 @@ use crate::state::AppState;
 const PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 
 pub async fn xml(state: &AppState) -> anyhow::Result<String> {
-    let key = super::sp_key::active(state).await?;
-    let certificate = STANDARD.encode(&key.certificate_der);
-    let key_for = |key_use: &str| KeyDescriptor {
+    // During a rollover both keys are published, the active one first, so IdPs learn
+    // the next key before it is used.
+    let keys = super::sp_key::published(state).await?;
+    let key_for = |certificate_der: &[u8], key_use: &str| KeyDescriptor {
         key_use: Some(key_use.to_owned()),
         key_info: KeyInfo {
             id: None,
             x509_data: Some(X509Data {
-                certificates: vec![certificate.clone()],
+                certificates: vec![STANDARD.encode(certificate_der)],
             }),
         },
         encryption_methods: None,
     };
+    let key_descriptors = keys
+        .iter()
+        .flat_map(|key| {
+            ["signing", "encryption"].map(|key_use| key_for(&key.certificate_der, key_use))
+        })
+        .collect();
     let descriptor = EntityDescriptor {
         entity_id: Some(super::entity_id(state)),
         sp_sso_descriptors: Some(vec![SpSsoDescriptor {
             protocol_support_enumeration: Some(PROTOCOL.to_owned()),
-            key_descriptors: Some(vec![key_for("signing"), key_for("encryption")]),
+            key_descriptors: Some(key_descriptors),
             authn_requests_signed: Some(false),
             want_assertions_signed: Some(true),
             assertion_consumer_services: vec![IndexedEndpoint {

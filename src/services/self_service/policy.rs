@@ -1,9 +1,11 @@
 //! Admins set their institution's self-service policy; the audit keeps the old and the
-//! new values side by side.
+//! new values side by side. The departures' grace period is saved with it, through the
+//! departures' own function.
 use serde_json::json;
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::{Admin, InstitutionScope};
+use crate::domain::GraceDays;
 use crate::domain::self_service::Policy;
 use crate::state::AppState;
 
@@ -19,13 +21,18 @@ fn as_json(policy: &Policy) -> serde_json::Value {
     })
 }
 
+/// Saves the policy and, with it, the departures' grace period shown on the same page
+/// (issue 15 §4): both or neither.
 pub async fn set(
     state: &AppState,
     meta: &RequestMeta,
     scope: &InstitutionScope<Admin>,
     policy: &Policy,
+    grace: GraceDays,
 ) -> anyhow::Result<()> {
     let mut tx = state.db.begin().await?;
+    crate::services::departures::record_grace_days(&mut tx, meta, scope, scope.account_id(), grace)
+        .await?;
     let old =
         crate::db::self_service::set_policy(&mut tx, scope, policy, state.clock.now()).await?;
     AuditEvent::new("self_service.policy_set")

@@ -55,6 +55,23 @@ pub async fn policy(
     Ok(policy.filter(|policy| policy.enabled))
 }
 
+/// Why a departing person may not request: in their language, with what to do.
+pub const DEPARTING: &str = "lifecycle.departing";
+
+/// Whether an admin marked the person departed and the grace period runs: their
+/// certificates are about to be revoked, so they may not request new ones.
+pub async fn departing(state: &AppState, person: &SelfServicePerson) -> anyhow::Result<bool> {
+    let login = person.login();
+    Ok(crate::db::departures::is_departing(
+        &state.db,
+        person,
+        &login.mail,
+        &login.idp_entity_id,
+        &login.stable_id,
+    )
+    .await?)
+}
+
 /// The order the person may request with `choice`, or the catalogue key saying why not.
 pub async fn prepare(
     state: &AppState,
@@ -65,6 +82,9 @@ pub async fn prepare(
     let Some(policy) = policy(state, person).await? else {
         return Ok(Err("self_service.refused.off"));
     };
+    if departing(state, person).await? {
+        return Ok(Err(DEPARTING));
+    }
     // Admission was decided at login; the policy may have changed since. The affiliations
     // the IdP asserted then are checked against it on every request that orders (a change
     // at the IdP itself shows only at the next login).

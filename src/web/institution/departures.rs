@@ -11,7 +11,7 @@ use crate::audit::RequestMeta;
 use crate::auth::csrf::{CsrfForm, CsrfUpload, NoFields};
 use crate::auth::{Admin, InstitutionScope};
 use crate::db::departures::{Departure, Flagged};
-use crate::domain::{DepartureId, EmailAddress, InstitutionId};
+use crate::domain::{DepartureId, EmailAddress, GraceDays, InstitutionId};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::departures::{self, MAX_GRACE_DAYS, Marked};
@@ -60,25 +60,31 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
+/// What the page shows above its lists besides the usual: a notice, a refusal, or the
+/// rows of an uploaded list.
+#[derive(Default)]
+struct Outcome {
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+    uploaded: Vec<UploadLine>,
+}
+
+impl Outcome {
+    fn refused(key: &'static str) -> Self {
+        Self {
+            error: Some(key),
+            ..Self::default()
+        }
+    }
+}
+
+/// The page, the one way every handler shows it.
 async fn render(
     state: &AppState,
     scope: &InstitutionScope<Admin>,
     page: &PageContext,
     status: StatusCode,
-    notice: Option<&'static str>,
-    error: Option<&'static str>,
-) -> Result<Response, AppError> {
-    render_with(state, scope, page, status, notice, error, Vec::new()).await
-}
-
-async fn render_with(
-    state: &AppState,
-    scope: &InstitutionScope<Admin>,
-    page: &PageContext,
-    status: StatusCode,
-    notice: Option<&'static str>,
-    error: Option<&'static str>,
-    uploaded: Vec<UploadLine>,
+    outcome: Outcome,
 ) -> Result<Response, AppError> {
     page::render(
         status,
@@ -89,9 +95,9 @@ async fn render_with(
             flagged: crate::db::departures::flagged(&state.db, scope).await?,
             grace_days: crate::db::departures::grace_days(&state.db, scope).await?,
             max_grace_days: MAX_GRACE_DAYS,
-            notice,
-            error,
-            uploaded,
+            notice: outcome.notice,
+            error: outcome.error,
+            uploaded: outcome.uploaded,
         },
     )
 }
@@ -111,7 +117,11 @@ pub async fn show(
         Some("grace") => Some("departures.grace_saved"),
         _ => None,
     };
-    render(&state, &scope, &page, StatusCode::OK, notice, None).await
+    let outcome = Outcome {
+        notice,
+        ..Outcome::default()
+    };
+    render(&state, &scope, &page, StatusCode::OK, outcome).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,36 +136,24 @@ pub async fn mark(
     WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     CsrfForm(form): CsrfForm<MarkForm>,
 ) -> Result<Response, AppError> {
-    let refuse = |key| {
-        render(
-            &state,
-            &scope,
-            &page,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            Some(key),
-        )
-    };
-    let Ok(email) = EmailAddress::parse(&form.email) else {
-        return refuse("departures.bad_address").await;
-    };
-    match departures::mark(&state, &meta, &scope, scope.account_id(), &email).await? {
-        Marked::Opened(_) => {
-            Ok(Redirect::to(&format!("{}?notice=marked", path(&scope))).into_response())
+    let (status, key) = match EmailAddress::parse(&form.email) {
+        Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, "departures.bad_address"),
+        Ok(email) => {
+            match departures::mark(&state, &meta, &scope, scope.account_id(), &email).await? {
+                Marked::Opened(_) => {
+                    return Ok(
+                        Redirect::to(&format!("{}?notice=marked", path(&scope))).into_response()
+                    );
+                }
+                Marked::AlreadyOpen => (StatusCode::CONFLICT, "departures.already_open"),
+                Marked::UnknownAddress => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "departures.unknown_address",
+                ),
+            }
         }
-        Marked::AlreadyOpen => {
-            render(
-                &state,
-                &scope,
-                &page,
-                StatusCode::CONFLICT,
-                None,
-                Some("departures.already_open"),
-            )
-            .await
-        }
-        Marked::UnknownAddress => refuse("departures.unknown_address").await,
-    }
+    };
+    render(&state, &scope, &page, status, Outcome::refused(key)).await
 }
 
 pub async fn undo(
@@ -188,28 +186,17 @@ pub async fn set_grace(
     WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     CsrfForm(form): CsrfForm<GraceForm>,
 ) -> Result<Response, AppError> {
-    let saved = match form.days.trim().parse::<i32>() {
-        Ok(days) => {
-            departures::set_grace_days(&state, &meta, &scope, scope.account_id(), days).await?
+    let days = match GraceDays::parse(&form.days) {
+        Ok(days) => days,
+        Err(key) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&state, &scope, &page, status, Outcome::refused(key)).await;
         }
-        Err(_) => false,
     };
-    if saved {
-        Ok(Redirect::to(&format!("{}?notice=grace", path(&scope))).into_response())
-    } else {
-        render(
-            &state,
-            &scope,
-            &page,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            Some("departures.bad_grace"),
-        )
-        .await
-    }
+    departures::set_grace_days(&state, &meta, &scope, scope.account_id(), days.days()).await?;
+    Ok(Redirect::to(&format!("{}?notice=grace", path(&scope))).into_response())
 }
 
-/// The file and token of the upload form, read from its multipart body.
 /// `POST …/departures/upload`: a CSV of addresses, one per row; each row is marked
 /// departed on its own and its outcome reported by line.
 pub async fn upload(
@@ -221,15 +208,8 @@ pub async fn upload(
     let rows = match departures::parse_csv(&upload.file) {
         Ok(rows) => rows,
         Err(key) => {
-            return render(
-                &state,
-                &scope,
-                &page,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(key),
-            )
-            .await;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&state, &scope, &page, status, Outcome::refused(key)).await;
         }
     };
     let mut lines = Vec::with_capacity(rows.len());
@@ -250,5 +230,9 @@ pub async fn upload(
             outcome,
         });
     }
-    render_with(&state, &scope, &page, StatusCode::OK, None, None, lines).await
+    let outcome = Outcome {
+        uploaded: lines,
+        ..Outcome::default()
+    };
+    render(&state, &scope, &page, StatusCode::OK, outcome).await
 }

@@ -1,6 +1,7 @@
 //! The institution's self-service policy (issue 15 §2): whether its people may request
 //! their own certificates after logging in at its IdP, who, which products and profiles,
-//! for how long, and what proves their mailbox. Admins and full staff only.
+//! for how long, and what proves their mailbox; and how long a person marked departed
+//! keeps their certificates. Admins and full staff only.
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,13 +11,16 @@ use crate::audit::RequestMeta;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{Admin, InstitutionScope};
 use crate::domain::self_service::{Affiliation, Policy, PolicyForm};
-use crate::domain::{Product, ProfileType};
+use crate::domain::{GraceDays, Product, ProfileType};
 use crate::error::AppError;
 use crate::services::products;
 use crate::state::AppState;
 use crate::web::forms::FieldErrors;
 use crate::web::institution::InstitutionNav;
 use crate::web::page::{self, PageContext, WithPage};
+
+/// The departures' grace period, set here as on the Departures page (issue 15 §4).
+const GRACE_FIELD: &str = "grace_days";
 
 /// One checkbox of the form.
 struct Tick {
@@ -35,6 +39,7 @@ struct PolicyTemplate<'a> {
     profiles: Vec<Tick>,
     errors: FieldErrors,
     saved: bool,
+    max_grace_days: i32,
 }
 
 fn render(
@@ -79,6 +84,7 @@ fn render(
                 .collect(),
             errors,
             saved,
+            max_grace_days: GraceDays::MAX,
         },
     )
 }
@@ -97,11 +103,18 @@ pub async fn show(
     let policy = crate::db::self_service::policy(&state.db, &scope)
         .await?
         .unwrap_or_default();
+    let mut form = policy.to_form();
+    form.fields.insert(
+        GRACE_FIELD.to_owned(),
+        crate::db::departures::grace_days(&state.db, &scope)
+            .await?
+            .to_string(),
+    );
     render(
         &scope,
         &page,
         StatusCode::OK,
-        &policy.to_form(),
+        &form,
         FieldErrors::new(page.lang),
         query.saved.is_some(),
     )
@@ -113,9 +126,13 @@ pub async fn save(
     WithPage(scope, page): WithPage<InstitutionScope<Admin>>,
     CsrfForm(form): CsrfForm<PolicyForm>,
 ) -> Result<Response, AppError> {
-    let policy = match Policy::try_from(&form) {
-        Ok(policy) => policy,
-        Err(invalid) => {
+    let policy = Policy::try_from(&form);
+    let grace = GraceDays::parse(form.value(GRACE_FIELD));
+    let (policy, grace) = match (policy, grace) {
+        (Ok(policy), Ok(grace)) => (policy, grace),
+        (policy, grace) => {
+            let mut invalid = policy.err().unwrap_or_default();
+            invalid.check(GRACE_FIELD, grace);
             return render(
                 &scope,
                 &page,
@@ -126,7 +143,7 @@ pub async fn save(
             );
         }
     };
-    crate::services::self_service::policy::set(&state, &meta, &scope, &policy).await?;
+    crate::services::self_service::policy::set(&state, &meta, &scope, &policy, grace).await?;
     Ok(Redirect::to(&format!(
         "/institutions/{}/self-service?saved=1",
         scope.institution_id()

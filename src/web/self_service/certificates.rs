@@ -94,6 +94,8 @@ struct CertificatesTemplate<'a> {
     idempotency_key: String,
     code_pending: bool,
     note: Option<String>,
+    /// Why a departing person may not request, instead of the request form.
+    departing: Option<&'static str>,
 }
 
 pub async fn show(
@@ -104,7 +106,11 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let institution = crate::db::institutions::detail(&state.db, &person).await?;
-    let policy = request::policy(&state, &person).await?;
+    // A departing person sees why they cannot request, and no form to try.
+    let departing = request::departing(&state, &person).await?;
+    let policy = request::policy(&state, &person)
+        .await?
+        .filter(|_| !departing);
     let orders = crate::db::self_service::own_orders(&state.db, &person).await?;
     let pending: Option<PendingRequest> = session.get(PENDING).await?;
     let note: Option<String> = session.remove(NOTE).await?;
@@ -140,6 +146,7 @@ pub async fn show(
         idempotency_key: Uuid::new_v4().simple().to_string(),
         code_pending: pending.is_some(),
         note,
+        departing: departing.then_some(request::DEPARTING),
     })
 }
 

@@ -15,6 +15,7 @@ use crate::domain::{InstitutionId, SamlSourceId};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::saml::idp_metadata;
+use crate::services::saml::sp_key::{self, Rollover};
 use crate::services::saml::trust::{NewSource, Refreshed, SourceKind, SourceText};
 use crate::state::AppState;
 use crate::web::page::{self, PageContext, WithPage};
@@ -24,13 +25,26 @@ use crate::web::page::{self, PageContext, WithPage};
 struct SamlTemplate<'a> {
     page: &'a PageContext,
     metadata_url: String,
+    keys: Vec<KeyRow>,
     sources: Vec<SourceRow>,
     institutions: Vec<InstitutionIdpList>,
     can_write: bool,
     error: Option<&'static str>,
 }
 
+/// One of the SP's published keys, as staff compare it with an IdP's or a registry's.
+struct KeyRow {
+    fingerprint: String,
+    created_at: time::OffsetDateTime,
+    active: bool,
+}
+
 impl SamlTemplate<'_> {
+    /// Whether a rollover is under way (the next key is published beside the active one).
+    fn rolling_over(&self) -> bool {
+        self.keys.len() > 1
+    }
+
     fn when(&self, at: &time::OffsetDateTime) -> String {
         format::datetime(*at)
     }
@@ -48,6 +62,15 @@ async fn render(
         &SamlTemplate {
             page,
             metadata_url: crate::services::saml::entity_id(state),
+            keys: sp_key::published(state)
+                .await?
+                .iter()
+                .map(|key| KeyRow {
+                    fingerprint: key.fingerprint(),
+                    created_at: key.created_at,
+                    active: key.active,
+                })
+                .collect(),
             sources: crate::db::saml::staff_sources(&state.db, staff).await?,
             institutions: crate::db::saml::staff_institution_idp_lists(&state.db, staff).await?,
             can_write: staff.role().can_write(),
@@ -214,4 +237,44 @@ pub async fn set_institution_idps(
     )
     .await?;
     Ok(Redirect::to("/staff/saml").into_response())
+}
+
+/// The fingerprint of the key the page showed, so a stale page (another rollover started
+/// or finished meanwhile) changes nothing.
+#[derive(Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    fingerprint: String,
+}
+
+/// `POST /staff/saml/sp-key/rollover`: the next SP key is made and published beside the
+/// active one.
+pub async fn start_key_rollover(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    WithPage(staff, page): WithPage<StaffAdmin>,
+    CsrfForm(form): CsrfForm<KeyForm>,
+) -> Result<Response, AppError> {
+    match sp_key::start_rollover(&state, &meta, &staff, form.fingerprint.trim()).await? {
+        Rollover::Started => Ok(Redirect::to("/staff/saml").into_response()),
+        Rollover::Stale => {
+            let key = "saml.staff.sp_key.stale";
+            render(&state, &staff, &page, StatusCode::CONFLICT, Some(key)).await
+        }
+    }
+}
+
+/// `POST /staff/saml/sp-key/finish`: the next key replaces the active one, which is dropped.
+pub async fn finish_key_rollover(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    WithPage(staff, page): WithPage<StaffAdmin>,
+    CsrfForm(form): CsrfForm<KeyForm>,
+) -> Result<Response, AppError> {
+    if sp_key::finish_rollover(&state, &meta, &staff, form.fingerprint.trim()).await? {
+        Ok(Redirect::to("/staff/saml").into_response())
+    } else {
+        let key = "saml.staff.sp_key.stale";
+        render(&state, &staff, &page, StatusCode::CONFLICT, Some(key)).await
+    }
 }

@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::{KIND, another_process, job, manual_clock, state_of};
+use crate::helpers::eventually;
 
 fn fast_config() -> WorkerConfig {
     WorkerConfig {
@@ -40,21 +41,6 @@ fn start(
         config,
     );
     tokio::spawn(worker.run(stop.clone()))
-}
-
-/// Polls `check` until it holds, failing the test after ten seconds.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..500 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 /// Records which jobs ran.

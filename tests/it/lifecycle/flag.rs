@@ -22,17 +22,11 @@ async fn logging_in_without_an_allowed_affiliation_flags_the_persons_certificate
     assert_eq!(requested.location(), Some("/enroll"), "{}", requested.body);
     assert!(!flagged(&world).await);
 
-    let client = world.federation.app.client();
-    let mut spec = world
-        .answer(
-            &client,
-            world.federation.etf,
-            &world.federation.etf_idp,
-            ANA,
-        )
+    let (_, answer) = world
+        .etf_login(ANA, |spec| {
+            spec.set(SCOPED_AFFILIATION, &["alum@etf.bg.ac.rs"])
+        })
         .await;
-    spec.set(SCOPED_AFFILIATION, &["alum@etf.bg.ac.rs"]);
-    let answer = world.post(&client, &world.federation.etf_idp, &spec).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
     assert!(flagged(&world).await);
     let refused = world.audit_details("self_service.login_refused").await;

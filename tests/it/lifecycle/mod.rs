@@ -3,7 +3,10 @@
 //! after mails to them and their admins; an admin can undo in time; a self-service login
 //! without an allowed affiliation flags the person's certificates.
 mod admin_orders;
+mod cross_tenant;
 mod csv_upload;
+mod departing_person;
+mod end;
 mod flag;
 
 use reqwest::StatusCode;

@@ -3,5 +3,6 @@
 mod acs;
 mod admin_login;
 mod federation;
+mod rollover;
 mod simplesamlphp;
 pub mod world;

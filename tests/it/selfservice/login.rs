@@ -108,17 +108,11 @@ async fn self_service_switched_off_meanwhile_is_refused_in_the_persons_language(
 #[sqlx::test]
 async fn an_affiliation_outside_the_policy_is_refused(pool: PgPool) {
     let world = SelfService::new(pool, "idp_mail").await;
-    let client = world.federation.app.client();
-    let mut spec = world
-        .answer(
-            &client,
-            world.federation.etf,
-            &world.federation.etf_idp,
-            ANA,
-        )
+    let (client, answer) = world
+        .etf_login(ANA, |spec| {
+            spec.set(SCOPED_AFFILIATION, &["affiliate@etf.bg.ac.rs"])
+        })
         .await;
-    spec.set(SCOPED_AFFILIATION, &["affiliate@etf.bg.ac.rs"]);
-    let answer = world.post(&client, &world.federation.etf_idp, &spec).await;
     assert_refused(
         &answer,
         StatusCode::FORBIDDEN,
@@ -135,17 +129,7 @@ async fn an_affiliation_outside_the_policy_is_refused(pool: PgPool) {
 #[sqlx::test]
 async fn an_answer_without_mail_is_refused(pool: PgPool) {
     let world = SelfService::new(pool, "idp_mail").await;
-    let client = world.federation.app.client();
-    let mut spec = world
-        .answer(
-            &client,
-            world.federation.etf,
-            &world.federation.etf_idp,
-            ANA,
-        )
-        .await;
-    spec.remove(MAIL);
-    let answer = world.post(&client, &world.federation.etf_idp, &spec).await;
+    let (client, answer) = world.etf_login(ANA, |spec| spec.remove(MAIL)).await;
     assert_refused(&answer, StatusCode::FORBIDDEN, "saml.refused.no_mail");
     assert_eq!(
         client.get("/self-service/certificates").await.location(),
@@ -156,17 +140,9 @@ async fn an_answer_without_mail_is_refused(pool: PgPool) {
 #[sqlx::test]
 async fn a_mail_outside_the_validated_domains_is_refused(pool: PgPool) {
     let world = SelfService::new(pool, "idp_mail").await;
-    let client = world.federation.app.client();
-    let mut spec = world
-        .answer(
-            &client,
-            world.federation.etf,
-            &world.federation.etf_idp,
-            ANA,
-        )
+    let (_, answer) = world
+        .etf_login(ANA, |spec| spec.set(MAIL, &["ana@gmail.com"]))
         .await;
-    spec.set(MAIL, &["ana@gmail.com"]);
-    let answer = world.post(&client, &world.federation.etf_idp, &spec).await;
     assert_refused(
         &answer,
         StatusCode::FORBIDDEN,
@@ -188,16 +164,7 @@ async fn an_institution_without_the_tcs_preconditions_admits_no_one(pool: PgPool
     .execute(&world.federation.app.pool)
     .await
     .unwrap();
-    let client = world.federation.app.client();
-    let spec = world
-        .answer(
-            &client,
-            world.federation.etf,
-            &world.federation.etf_idp,
-            ANA,
-        )
-        .await;
-    let answer = world.post(&client, &world.federation.etf_idp, &spec).await;
+    let (_, answer) = world.etf_login(ANA, |_| {}).await;
     assert_refused(
         &answer,
         StatusCode::FORBIDDEN,
@@ -254,17 +221,11 @@ async fn the_required_entitlement_admits_whatever_the_affiliation(pool: PgPool) 
         .set_policy(world.federation.etf, &world.etf_admin.client, &fields)
         .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
-    let client = world.federation.app.client();
-    let mut spec = world
-        .answer(
-            &client,
-            world.federation.etf,
-            &world.federation.etf_idp,
-            ANA,
-        )
+    let (_, admitted) = world
+        .etf_login(ANA, |spec| {
+            spec.set(ENTITLEMENT, &["urn:mace:etf.bg.ac.rs:tcs"])
+        })
         .await;
-    spec.set(ENTITLEMENT, &["urn:mace:etf.bg.ac.rs:tcs"]);
-    let admitted = world.post(&client, &world.federation.etf_idp, &spec).await;
     assert_eq!(
         admitted.location(),
         Some("/self-service/certificates"),
@@ -276,13 +237,7 @@ async fn the_required_entitlement_admits_whatever_the_affiliation(pool: PgPool) 
         "urn:mace:etf.bg.ac.rs:tcs"
     );
 
-    let other = world.federation.app.client();
-    let without = world
-        .answer(&other, world.federation.etf, &world.federation.etf_idp, ANA)
-        .await;
-    let refused = world
-        .post(&other, &world.federation.etf_idp, &without)
-        .await;
+    let (_, refused) = world.etf_login(ANA, |_| {}).await;
     assert_refused(
         &refused,
         StatusCode::FORBIDDEN,

@@ -97,3 +97,65 @@ async fn another_institutions_admin_finds_no_policy_page(pool: PgPool) {
         .await;
     assert_eq!(changed.status, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test]
+async fn the_grace_period_set_on_the_policy_page_is_the_departures_one_and_out_of_bounds_is_explained(
+    pool: PgPool,
+) {
+    let world = SelfService::new(pool, "mailed_code").await;
+    let admin = &world.etf_admin.client;
+    let departures = format!("/institutions/{}/departures", world.federation.etf);
+    let policy_page = format!("/institutions/{}/self-service", world.federation.etf);
+    let shown = admin.get(&policy_page).await;
+    assert!(
+        shown
+            .body
+            .contains(r#"name="grace_days" type="number" min="0" max="90" value="7""#),
+        "{}",
+        shown.body
+    );
+
+    let mut fields = policy_fields("mailed_code");
+    fields.retain(|(name, _)| *name != "grace_days");
+    fields.push(("grace_days", "0"));
+    let set = world.set_policy(world.federation.etf, admin, &fields).await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let on_departures = admin.get(&departures).await;
+    assert!(
+        on_departures.body.contains(r#"value="0" required"#),
+        "{}",
+        on_departures.body
+    );
+    assert_eq!(
+        world.audit_details("institution.departure_grace_set").await,
+        serde_json::json!({ "old": 7, "new": 0 })
+    );
+
+    for lang in [Lang::Serbian, Lang::English] {
+        admin.post_form("/lang", &[("lang", lang.code())]).await;
+        for days in ["91", "-1", "sedam"] {
+            let mut bad = policy_fields("idp_mail");
+            bad.retain(|(name, _)| *name != "grace_days");
+            bad.push(("grace_days", days));
+            let refused = world.set_policy(world.federation.etf, admin, &bad).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{days}");
+            assert!(
+                html_unescape(&refused.body).contains(lang.t("departures.bad_grace")),
+                "{}",
+                refused.body
+            );
+        }
+    }
+    // Neither the grace period nor the policy changed.
+    assert!(
+        admin
+            .get(&departures)
+            .await
+            .body
+            .contains(r#"value="0" required"#)
+    );
+    assert_eq!(
+        world.audit_details("self_service.policy_set").await["new"]["mailbox_proof"],
+        "mailed_code"
+    );
+}

@@ -30,7 +30,8 @@ pub async fn meets_preconditions(pool: &PgPool, institution: Uuid) {
     .unwrap();
 }
 
-/// The policy form's fields: students and staff, Secure Email strict, one year.
+/// The policy form's fields: students and staff, Secure Email strict, one year; the
+/// departures' grace period left at its default.
 pub fn policy_fields(mailbox_proof: &'static str) -> Vec<(&'static str, &'static str)> {
     vec![
         ("enabled", "on"),
@@ -41,6 +42,7 @@ pub fn policy_fields(mailbox_proof: &'static str) -> Vec<(&'static str, &'static
         ("entitlement", ""),
         ("validity_years", "1"),
         ("mailbox_proof", mailbox_proof),
+        ("grace_days", "7"),
     ]
 }
 
@@ -179,18 +181,26 @@ impl SelfService {
             .await
     }
 
+    /// `subject` logs in at ETF through self-service in a fresh browser, with the IdP's
+    /// honest answer changed by `spoil` first: the browser and the ACS's answer.
+    pub async fn etf_login(
+        &self,
+        subject: &str,
+        spoil: impl FnOnce(&mut ResponseSpec),
+    ) -> (TestClient, TestResponse) {
+        let client = self.federation.app.client();
+        let idp = &self.federation.etf_idp;
+        let mut spec = self
+            .answer(&client, self.federation.etf, idp, subject)
+            .await;
+        spoil(&mut spec);
+        let answer = self.post(&client, idp, &spec).await;
+        (client, answer)
+    }
+
     /// A browser in which `subject` logged in at ETF through self-service.
     pub async fn etf_person(&self, subject: &str) -> TestClient {
-        let client = self.federation.app.client();
-        let spec = self
-            .answer(
-                &client,
-                self.federation.etf,
-                &self.federation.etf_idp,
-                subject,
-            )
-            .await;
-        let landed = self.post(&client, &self.federation.etf_idp, &spec).await;
+        let (client, landed) = self.etf_login(subject, |_| {}).await;
         assert_eq!(
             landed.location(),
             Some("/self-service/certificates"),

@@ -181,6 +181,8 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         "/staff/institutions/{institution_id}/idps",
         Access::StaffWrite,
     ),
+    ("POST", "/staff/saml/sp-key/rollover", Access::StaffWrite),
+    ("POST", "/staff/saml/sp-key/finish", Access::StaffWrite),
     ("GET", "/staff/orders", Access::StaffRead),
     ("GET", "/staff/orders.csv", Access::StaffRead),
     ("GET", "/staff/operations", Access::StaffRead),
