@@ -140,7 +140,7 @@ async fn another_institutions_departure_is_not_found_and_bad_addresses_are_field
         ),
         (json!({}), StatusCode::UNPROCESSABLE_ENTITY, "invalid-input"),
         (
-            json!(["mila@etf.bg.ac.rs"]),
+            json!("mila@etf.bg.ac.rs"),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-input",
         ),

@@ -123,7 +123,7 @@ async fn the_enrollment_follows_the_person_from_link_to_pickup_and_never_shows_a
     let world = world_issuing(pool).await;
     let app = &world.app;
     let token = admin_token(app, world.institution).await;
-    let order = order_for_person(&world, "ana", "secure_email_sponsor").await;
+    let order = order_for_person(&world, "ana", "client_premium").await;
     let path = format!("{}/{order}/enrollment", orders_path(world.institution));
     let state = || async { get(app, &token, &path).await };
 
