@@ -66,6 +66,7 @@ pub struct MarkedView {
 #[utoipa::path(
     get,
     path = "/api/v1/institutions/{institution_id}/departures",
+    operation_id = "list_departures",
     tag = "people",
     params(("institution_id" = uuid::Uuid, Path, description = "The token's institution")),
     responses(
@@ -90,6 +91,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/institutions/{institution_id}/departures",
+    operation_id = "mark_departure",
     tag = "people",
     params(("institution_id" = uuid::Uuid, Path, description = "The token's institution")),
     request_body = DepartureBody,
@@ -140,6 +142,7 @@ pub async fn mark(
 #[utoipa::path(
     post,
     path = "/api/v1/institutions/{institution_id}/departures/{departure_id}/undo",
+    operation_id = "undo_departure",
     tag = "people",
     params(
         ("institution_id" = uuid::Uuid, Path, description = "The token's institution"),

@@ -84,6 +84,7 @@ impl EnrollmentView {
 #[utoipa::path(
     get,
     path = "/api/v1/institutions/{institution_id}/orders/{order_id}/enrollment",
+    operation_id = "get_enrollment",
     tag = "orders",
     params(
         ("institution_id" = uuid::Uuid, Path, description = "The token's institution"),

@@ -80,6 +80,7 @@ impl DomainView {
 #[utoipa::path(
     get,
     path = "/api/v1/institutions/{institution_id}",
+    operation_id = "get_institution",
     tag = "institution",
     params(("institution_id" = uuid::Uuid, Path, description = "The token's institution")),
     responses(
@@ -116,6 +117,7 @@ pub async fn show(
 #[utoipa::path(
     get,
     path = "/api/v1/institutions/{institution_id}/domains",
+    operation_id = "list_domains",
     tag = "institution",
     params(("institution_id" = uuid::Uuid, Path, description = "The token's institution")),
     responses(

@@ -162,6 +162,7 @@ pub struct OrderPage {
 #[utoipa::path(
     get,
     path = "/api/v1/institutions/{institution_id}/orders",
+    operation_id = "list_orders",
     tag = "orders",
     params(
         ("institution_id" = uuid::Uuid, Path, description = "The token's institution"),

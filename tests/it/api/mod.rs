@@ -3,6 +3,7 @@
 mod bad_input;
 mod bench;
 mod departures;
+mod document;
 mod matrix;
 mod order_list;
 mod orders;
