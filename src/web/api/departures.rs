@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::bearer::{Bearer, PeopleWrite};
+use super::body::JsonObject;
 use super::openapi::{BodyRefusals, Refusals};
 use super::orders::Done;
 use super::problem::{ApiLang, Kind, Problem, not_found};
@@ -109,7 +110,7 @@ pub async fn mark(
     meta: RequestMeta,
     ApiLang(lang): ApiLang,
     Bearer(scope, _): Bearer<PeopleWrite>,
-    Json(body): Json<DepartureBody>,
+    JsonObject(body): JsonObject<DepartureBody>,
 ) -> Result<Response, AppError> {
     let refuse = |key| {
         let mut invalid = InvalidFields::default();

@@ -11,6 +11,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::bearer::{Bearer, OrdersRead, OrdersRevoke, OrdersWrite};
+use super::body::JsonObject;
 use super::openapi::{BodyRefusals, Refusals};
 use super::problem::{ApiLang, Kind, Problem, not_found};
 use crate::audit::RequestMeta;
@@ -153,7 +154,7 @@ pub async fn place(
     ApiLang(lang): ApiLang,
     Bearer(scope, _): Bearer<OrdersWrite>,
     headers: HeaderMap,
-    Json(body): Json<OrderBody>,
+    JsonObject(body): JsonObject<OrderBody>,
 ) -> Result<Response, AppError> {
     let Some(key) = headers
         .get(IDEMPOTENCY_KEY)
@@ -290,7 +291,7 @@ pub async fn revoke(
     ApiLang(lang): ApiLang,
     Bearer(scope, _): Bearer<OrdersRevoke>,
     Path((_, order_id)): Path<(InstitutionId, OrderId)>,
-    Json(body): Json<RevocationBody>,
+    JsonObject(body): JsonObject<RevocationBody>,
 ) -> Result<Response, AppError> {
     let form = RevocationForm {
         reason: body.reason,

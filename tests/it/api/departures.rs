@@ -144,6 +144,11 @@ async fn another_institutions_departure_is_not_found_and_bad_addresses_are_field
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-input",
         ),
+        (
+            json!(["mila@etf.bg.ac.rs"]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-input",
+        ),
     ] {
         let answer = send(&app, &people, "POST", &path, Some(&body)).await;
         answer.problem(status, kind);
