@@ -6,7 +6,8 @@
 # bounded in time.
 # First, the PKI figures (crates/pki/examples/pki_bench.rs): key generation + CSR per key type and the
 # PKCS#12 build, as ratios against openssl in the same run (BENCH_PKI_RSA/EC/P12 samples).
-# Then the bulk-order figures (a 10,000-row CSV previewed and placed).
+# Then the bulk-order figures (a 10,000-row CSV previewed and placed), and the API's order
+# list page against /healthz.
 #   bash bench/run.sh                    # 10 s per wrk run
 #   BENCH_DURATION=30 BENCH_CONNECTIONS=64 bash bench/run.sh
 set -euo pipefail
@@ -38,6 +39,13 @@ DATABASE_URL=$bulk_db cargo test --test it -- --ignored --exact --nocapture \
   bulk::bench::bench_a_10000_row_file_is_previewed_and_placed 2>&1 | grep '^BENCH bulk' \
   | tee artifacts/bench/bulk.txt
 # ---- end bulk ----
+
+# ---- API (issue 14 §4): GET of an order list page with a token, as a ratio to /healthz,
+# measured in one run by an ignored integration test (debug test build, through HTTP) ----
+DATABASE_URL=$bulk_db cargo test --test it -- --ignored --exact --nocapture \
+  api::bench::bench_an_api_order_list_page_against_healthz 2>&1 | grep '^BENCH api' \
+  | tee artifacts/bench/api.txt
+# ---- end API ----
 
 # The login flood of issue 11 §5 (posts from chosen loopback source addresses).
 cargo build --release --example login_flood

@@ -33,7 +33,7 @@ pub enum TokenScope {
     OrdersWrite,
     OrdersRevoke,
     DomainsRead,
-    /// Reserved for the people lifecycle; grantable now so tokens need not be remade.
+    /// Marking people as departed and undoing it (issue 15 §4).
     PeopleWrite,
 }
 
@@ -222,7 +222,8 @@ pub enum Refusal {
     Suspended,
 }
 
-/// Checks `bearer` for an operation on `institution` that needs `needs`, from `from`.
+/// Checks `bearer` for an operation on `institution` that needs `needs` (`None`: any
+/// scope, for what every client of the institution must see), from `from`.
 /// Everything is read afresh on every request, so a revocation, a suspension or the
 /// creator's removal takes effect at once. A use is noted on the token; a use from an
 /// address other than the last one is also audited (every use would flood the log).
@@ -231,7 +232,7 @@ pub async fn authenticate(
     meta: &RequestMeta,
     bearer: &str,
     institution: &InstitutionHeader,
-    needs: TokenScope,
+    needs: Option<TokenScope>,
     now: OffsetDateTime,
 ) -> anyhow::Result<Result<VerifiedToken, Refusal>> {
     let Some(stored) = live_token(pool, bearer, now).await? else {
@@ -255,7 +256,7 @@ pub async fn authenticate(
         .iter()
         .filter_map(|scope| TokenScope::parse(scope))
         .collect();
-    if !scopes.contains(&needs) {
+    if needs.is_some_and(|needs| !scopes.contains(&needs)) {
         return Ok(Err(Refusal::MissingScope));
     }
     if db::touch(pool, stored.id, now, meta.ip).await? {

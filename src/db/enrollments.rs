@@ -7,7 +7,7 @@
 use sqlx::{PgPool, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
 
-use crate::auth::scope::{Admin, InstitutionScope};
+use crate::auth::scope::{Admin, InstitutionScope, TenantScope};
 use crate::domain::{EnrollmentId, InstitutionId, OrderId};
 
 /// Pickup attempts allowed before the throttle starts.
@@ -358,5 +358,41 @@ pub async fn claim_issued_mail(
         now
     )
     .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Where the person of an order stands, as an admin or the API may see it: dates and
+/// choices only, never the link, the key or the pickup counters' secrets.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub link_sent_at: OffsetDateTime,
+    pub link_expires_at: OffsetDateTime,
+    /// The link was spent (the mailbox proved) and no new one sent since.
+    pub link_used: bool,
+    pub confirmed_at: Option<OffsetDateTime>,
+    pub key_origin: Option<String>,
+    pub key_type: Option<String>,
+    pub key_wiped_at: Option<OffsetDateTime>,
+    pub picked_up_at: Option<OffsetDateTime>,
+    pub pickup_blocked_until: Option<OffsetDateTime>,
+}
+
+/// The enrollment of one order of the scope's institution; `None` when the order has
+/// none (it was placed with a CSR) or is not the institution's.
+pub async fn progress_of_order(
+    pool: &PgPool,
+    scope: &impl TenantScope,
+    order_id: OrderId,
+) -> sqlx::Result<Option<Progress>> {
+    sqlx::query_as!(
+        Progress,
+        r#"SELECT link_sent_at, link_expires_at, link_token_hash IS NULL AS "link_used!",
+                  confirmed_at, key_origin, key_type, key_wiped_at, picked_up_at,
+                  pickup_blocked_until
+           FROM enrollments WHERE institution_id = $1 AND order_id = $2"#,
+        scope.institution_id() as InstitutionId,
+        order_id as OrderId
+    )
+    .fetch_optional(pool)
     .await
 }

@@ -393,6 +393,41 @@ pub fn routes() -> RouteTable {
         .add("GET", "/api/v1/openapi.json", get(api::openapi::document))
         .add(
             "GET",
+            "/api/v1/institutions/{institution_id}",
+            get(api::institution::show),
+        )
+        .add(
+            "GET",
+            "/api/v1/institutions/{institution_id}/domains",
+            get(api::institution::domains),
+        )
+        .add(
+            "GET",
+            "/api/v1/institutions/{institution_id}/orders",
+            get(api::order_list::list),
+        )
+        .add(
+            "GET",
+            "/api/v1/institutions/{institution_id}/orders/{order_id}/enrollment",
+            get(api::enrollment::show),
+        )
+        .add(
+            "GET",
+            "/api/v1/institutions/{institution_id}/departures",
+            get(api::departures::list),
+        )
+        .add(
+            "POST",
+            "/api/v1/institutions/{institution_id}/departures",
+            post(api::departures::mark),
+        )
+        .add(
+            "POST",
+            "/api/v1/institutions/{institution_id}/departures/{departure_id}/undo",
+            post(api::departures::undo),
+        )
+        .add(
+            "GET",
             "/api/v1/institutions/{institution_id}/orders/{order_id}",
             get(api::orders::show),
         )

@@ -16,16 +16,16 @@ use crate::auth::{Admin, InstitutionScope};
 use crate::domain::InstitutionId;
 use crate::state::AppState;
 
-/// The scope an operation needs, as a type.
+/// The scope an operation needs, as a type; `None` for any scope.
 pub trait Needs: Send + Sync + 'static {
-    const SCOPE: TokenScope;
+    const SCOPE: Option<TokenScope>;
 }
 
 macro_rules! needs {
     ($($name:ident => $scope:ident),* $(,)?) => {$(
         pub struct $name;
         impl Needs for $name {
-            const SCOPE: TokenScope = TokenScope::$scope;
+            const SCOPE: Option<TokenScope> = Some(TokenScope::$scope);
         }
     )*};
 }
@@ -35,6 +35,15 @@ needs! {
     OrdersWrite => OrdersWrite,
     OrdersRevoke => OrdersRevoke,
     DomainsRead => DomainsRead,
+    PeopleWrite => PeopleWrite,
+}
+
+/// Any token of the institution: what every client must know before it acts (the
+/// institution's TCS state and what blocks ordering) needs no scope of its own.
+pub struct AnyScope;
+
+impl Needs for AnyScope {
+    const SCOPE: Option<TokenScope> = None;
 }
 
 /// An institution's scope opened by a token that has the scope `N`.

@@ -2,6 +2,11 @@
 //! ([`bearer`]) opens the same `InstitutionScope` a logged-in admin gets, the same
 //! services answer, in JSON, and every error is a problem detail ([`problem`]).
 pub mod bearer;
+pub mod body;
+pub mod departures;
+pub mod enrollment;
+pub mod institution;
 pub mod openapi;
+pub mod order_list;
 pub mod orders;
 pub mod problem;

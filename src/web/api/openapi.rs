@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::orders;
+use super::{departures, enrollment, institution, order_list, orders};
 
 /// An RFC 9457 problem, as every error of the API is answered.
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,6 +23,40 @@ pub struct ProblemDoc {
     pub errors: Option<serde_json::Value>,
 }
 
+/// The refusals every operation may answer with before its handler runs (the bearer
+/// check and the per-token limit): one list, named by every operation.
+#[derive(utoipa::IntoResponses)]
+pub enum Refusals {
+    /// No token, or one that is unknown, expired or revoked.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(ProblemDoc),
+    /// The token lacks the scope, is used from outside its networks, or the institution
+    /// is suspended.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(ProblemDoc),
+    /// Not the token's institution, or nothing with that id there.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(ProblemDoc),
+    /// Too many requests for this token; `Retry-After` says when to try again.
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(ProblemDoc),
+}
+
+/// The refusals of a JSON body before the handler reads it, for every operation that
+/// takes one.
+#[derive(utoipa::IntoResponses)]
+pub enum BodyRefusals {
+    /// Not JSON, or nested too deep.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(ProblemDoc),
+    /// The body is too large.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(ProblemDoc),
+    /// Not `application/json`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(ProblemDoc),
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -31,15 +65,26 @@ pub struct ProblemDoc {
         description = "Orders of GÉANT TCS client certificates for one institution, with an API token (Authorization: Bearer tcs_…) made on the institution's API access page or by `tcs-portal token create`. Errors are RFC 9457 problem details."
     ),
     paths(
+        institution::show,
+        institution::domains,
+        order_list::list,
         orders::place,
         orders::show,
         orders::cancel,
         orders::revoke,
-        orders::resend_link
+        orders::resend_link,
+        enrollment::show,
+        departures::list,
+        departures::mark,
+        departures::undo
     ),
     components(schemas(ProblemDoc)),
     modifiers(&BearerAuth),
-    tags((name = "orders", description = "Certificate orders"))
+    tags(
+        (name = "institution", description = "The institution, its TCS preconditions and its domains"),
+        (name = "orders", description = "Certificate orders and their people's enrollment"),
+        (name = "people", description = "People who left the institution (departures)")
+    )
 )]
 pub struct ApiDoc;
 

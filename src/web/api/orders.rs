@@ -11,12 +11,13 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::bearer::{Bearer, OrdersRead, OrdersRevoke, OrdersWrite};
-use super::problem::{ApiLang, Kind, Problem};
+use super::body::JsonObject;
+use super::openapi::{BodyRefusals, Refusals};
+use super::problem::{ApiLang, Kind, Problem, not_found};
 use crate::audit::RequestMeta;
 use crate::db::orders::OrderRecord;
 use crate::domain::{InstitutionId, NewOrder, OrderForm, OrderId, Revocation, RevocationForm};
 use crate::error::AppError;
-use crate::i18n::Lang;
 use crate::services::enrollment::link::{self, ResendOutcome};
 use crate::services::ordering::{self, CancelOutcome, PlaceOutcome, RevokeOutcome};
 use crate::state::AppState;
@@ -141,14 +142,9 @@ impl From<&OrderRecord> for OrderView {
     responses(
         (status = 201, description = "Placed", body = Placed),
         (status = 200, description = "The same key again: the first order", body = Placed),
-        (status = 400, description = "Not JSON", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "Not this token's institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or unmet preconditions", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        BodyRefusals,
+        Refusals,
     ),
     security(("bearer" = ["orders:write"]))
 )]
@@ -158,7 +154,7 @@ pub async fn place(
     ApiLang(lang): ApiLang,
     Bearer(scope, _): Bearer<OrdersWrite>,
     headers: HeaderMap,
-    Json(body): Json<OrderBody>,
+    JsonObject(body): JsonObject<OrderBody>,
 ) -> Result<Response, AppError> {
     let Some(key) = headers
         .get(IDEMPOTENCY_KEY)
@@ -211,10 +207,7 @@ pub async fn place(
     ),
     responses(
         (status = 200, description = "The order", body = OrderView),
-        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such order here", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = ["orders:read"]))
 )]
@@ -243,11 +236,8 @@ pub async fn show(
     ),
     responses(
         (status = 200, description = "Canceled", body = Done),
-        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such order here", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Sent to DigiCert already, or ended", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = ["orders:write"]))
 )]
@@ -286,17 +276,12 @@ pub async fn cancel(
     responses(
         (status = 200, description = "Revoked", body = Done),
         (status = 202, description = "Waiting for DigiCert's approval", body = Done),
-        (status = 400, description = "Not JSON", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such order here", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "Not issued", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 502, description = "DigiCert refused", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 503, description = "DigiCert not configured", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        BodyRefusals,
+        Refusals,
     ),
     security(("bearer" = ["orders:revoke"]))
 )]
@@ -306,7 +291,7 @@ pub async fn revoke(
     ApiLang(lang): ApiLang,
     Bearer(scope, _): Bearer<OrdersRevoke>,
     Path((_, order_id)): Path<(InstitutionId, OrderId)>,
-    Json(body): Json<RevocationBody>,
+    JsonObject(body): JsonObject<RevocationBody>,
 ) -> Result<Response, AppError> {
     let form = RevocationForm {
         reason: body.reason,
@@ -353,11 +338,6 @@ pub async fn revoke(
     })
 }
 
-/// Another institution's order, or none: the same answer.
-fn not_found(lang: Lang) -> Response {
-    Problem::new(Kind::NotFound, lang, "error.page.not_found").into_response()
-}
-
 /// Mails the person a new link to their enrollment; the old one stops working.
 #[utoipa::path(
     post,
@@ -369,11 +349,8 @@ fn not_found(lang: Lang) -> Response {
     ),
     responses(
         (status = 200, description = "Sent", body = Done),
-        (status = 401, description = "No valid token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 403, description = "Scope, network or suspended institution", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such order here", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "The person's enrollment is past the link", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests for this token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        Refusals,
     ),
     security(("bearer" = ["orders:write"]))
 )]

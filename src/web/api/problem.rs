@@ -7,7 +7,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
 
 use crate::domain::InvalidFields;
 use crate::i18n::Lang;
@@ -142,6 +144,30 @@ impl Kind {
     }
 }
 
+/// One unmet TCS precondition: its stable code (`message`), the address or domain it is
+/// about (`subject`) and what to do (`detail`, in the caller's language). Problems and
+/// the institution's own resource show them alike.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnmetView {
+    /// A stable code, such as `precondition.org_not_validated`.
+    pub message: &'static str,
+    pub subject: Option<String>,
+    pub detail: &'static str,
+}
+
+impl UnmetView {
+    pub fn all(lang: Lang, unmet: &[Unmet]) -> Vec<Self> {
+        unmet
+            .iter()
+            .map(|unmet| Self {
+                message: unmet.message_key(),
+                subject: unmet.subject().map(str::to_owned),
+                detail: lang.t(unmet.message_key()),
+            })
+            .collect()
+    }
+}
+
 /// One problem, built up and then answered.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -178,19 +204,10 @@ impl Problem {
     /// Unmet preconditions: `unmet` lists each with its stable code (`message`), the
     /// address or domain it is about (`subject`) and what to do (`detail`).
     pub fn unmet(lang: Lang, unmet: &[Unmet]) -> Self {
-        let unmet: Vec<Value> = unmet
-            .iter()
-            .map(|unmet| {
-                json!({
-                    "message": unmet.message_key(),
-                    "subject": unmet.subject(),
-                    "detail": lang.t(unmet.message_key()),
-                })
-            })
-            .collect();
+        let unmet = json!(UnmetView::all(lang, unmet));
         Self::new(Kind::PreconditionsUnmet, lang, "order.blocked")
             .with("outcome", json!("refused"))
-            .with("unmet", Value::Array(unmet))
+            .with("unmet", unmet)
     }
 
     /// The status of an answer that was already decided, when it is not the kind's own.
@@ -235,6 +252,11 @@ impl IntoResponse for Problem {
         }
         response
     }
+}
+
+/// Another institution's object, or none: the same answer.
+pub fn not_found(lang: Lang) -> Response {
+    Problem::new(Kind::NotFound, lang, "error.page.not_found").into_response()
 }
 
 /// The caller's language for problems: `Accept-Language` first, since an API client

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::auth::{InstitutionScope, Read};
 use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
-use crate::domain::{InstitutionId, OrderStatus, Product};
+use crate::domain::{InstitutionId, InvalidFields, OrderStatus, Product};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::products::{self, ProductText};
@@ -51,49 +51,72 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    /// The filter and the cursor, or the catalogue key of what is wrong.
+    /// The filters, each wrong one keyed by its parameter: the one reading of the list's
+    /// filters, for the list pages and the API alike.
+    pub fn filter(&self, now: OffsetDateTime) -> Result<OrderFilter, InvalidFields> {
+        let mut invalid = InvalidFields::default();
+        let status = invalid
+            .check(
+                "status",
+                text(&self.status)
+                    .map(|status| OrderStatus::parse(&status).ok_or("orders.bad_status"))
+                    .transpose(),
+            )
+            .flatten();
+        let product = invalid
+            .check(
+                "product",
+                text(&self.product)
+                    .map(|product| Product::parse(&product).map_err(|_| "orders.bad_product"))
+                    .transpose(),
+            )
+            .flatten();
+        let expiring_before = invalid
+            .check(
+                "expiring",
+                match self.expiring.as_str() {
+                    "" => Ok(None),
+                    "1" => Ok(Some(now + Duration::days(EXPIRING_DAYS))),
+                    _ => Err("orders.bad_expiring"),
+                },
+            )
+            .flatten();
+        if !invalid.is_empty() {
+            return Err(invalid);
+        }
+        Ok(OrderFilter {
+            status,
+            product,
+            person: text(&self.person),
+            expiring_before,
+            search: text(&self.q),
+        })
+    }
+
+    /// The filter and the cursor, or the catalogue key of what is wrong (a page shows
+    /// one message).
     pub fn parse(
         &self,
         now: OffsetDateTime,
     ) -> Result<(OrderFilter, Option<Cursor>), &'static str> {
-        let text = |value: &str| {
-            let value = value.trim();
-            (!value.is_empty()).then(|| value.chars().take(200).collect::<String>())
-        };
-        let status = match text(&self.status) {
-            None => None,
-            Some(status) => Some(OrderStatus::parse(&status).ok_or("orders.bad_status")?),
-        };
-        let product = match text(&self.product) {
-            None => None,
-            Some(product) => Some(Product::parse(&product).map_err(|_| "orders.bad_product")?),
-        };
-        let expiring_before = match self.expiring.as_str() {
-            "" => None,
-            "1" => Some(now + Duration::days(EXPIRING_DAYS)),
-            _ => return Err("orders.bad_expiring"),
-        };
+        let filter = self.filter(now).map_err(|invalid| {
+            invalid
+                .iter()
+                .next()
+                .map_or("orders.bad_status", |(_, key)| key)
+        })?;
         let after = match text(&self.after) {
             None => None,
             Some(after) => Some(parse_cursor(&after).ok_or("orders.bad_cursor")?),
         };
-        Ok((
-            OrderFilter {
-                status,
-                product,
-                person: text(&self.person),
-                expiring_before,
-                search: text(&self.q),
-            },
-            after,
-        ))
+        Ok((filter, after))
     }
 
     /// This query with the cursor moved to `cursor`.
     #[must_use]
     pub fn at(&self, cursor: Cursor) -> Self {
         Self {
-            after: format!("{}.{}", cursor.created_at.unix_timestamp_nanos(), cursor.id),
+            after: cursor_text(cursor),
             ..self.clone()
         }
     }
@@ -120,7 +143,19 @@ pub fn next_page<T>(lines: &[T], page_size: i64, at: impl Fn(&T) -> String) -> O
         .flatten()
 }
 
-fn parse_cursor(text: &str) -> Option<Cursor> {
+/// A filter value as typed, trimmed and cut to a sane length; `None` when empty.
+fn text(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.chars().take(200).collect())
+}
+
+/// Where a page ended, as the next page's link carries it: `<unix nanoseconds>.<order id>`.
+pub fn cursor_text(cursor: Cursor) -> String {
+    format!("{}.{}", cursor.created_at.unix_timestamp_nanos(), cursor.id)
+}
+
+/// The cursor [`cursor_text`] wrote, or `None` for anything else.
+pub fn parse_cursor(text: &str) -> Option<Cursor> {
     let (nanos, id) = text.split_once('.')?;
     let created_at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
     Some(Cursor {

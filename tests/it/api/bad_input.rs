@@ -36,6 +36,15 @@ async fn malformed_orders_are_refused_by_kind_and_nothing_is_ordered(pool: PgPoo
     huge["validity_years"] = json!(1e300);
     let mut big_integer = order_body("mila@etf.bg.ac.rs");
     big_integer["validity_years"] = json!(u64::MAX);
+    let positional = json!([
+        "secure_email_sponsor",
+        "strict",
+        ["mila@etf.bg.ac.rs"],
+        "Ana",
+        "Anić",
+        1,
+        null
+    ]);
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     for (what, content_type, body, status, kind) in [
         (
@@ -56,6 +65,13 @@ async fn malformed_orders_are_refused_by_kind_and_nothing_is_ordered(pool: PgPoo
             "huge float",
             "application/json",
             huge.to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-input",
+        ),
+        (
+            "an array of the fields in order",
+            "application/json",
+            positional.to_string(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-input",
         ),

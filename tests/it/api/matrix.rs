@@ -4,36 +4,78 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use super::{ALL_SCOPES, Answer, call, order_body, orders_path, placed, token};
+use super::{ALL_SCOPES, Answer, call, departed, order_body, orders_path, placed, token};
 use crate::helpers::TestApp;
 use crate::orders::etf;
 
 /// Every operation of the API: method, path under institution A (`{order}` is A's
-/// order), the scope it needs, and its JSON body.
+/// order, `{departure}` A's departure), the scope it needs (`None`: any), and its JSON
+/// body.
 fn operations(
     a: uuid::Uuid,
     order: uuid::Uuid,
-) -> Vec<(&'static str, String, &'static str, Option<String>)> {
+    departure: &str,
+) -> Vec<(&'static str, String, Option<&'static str>, Option<String>)> {
+    let institution = format!("/api/v1/institutions/{a}");
     let orders = orders_path(a);
+    let departures = format!("{institution}/departures");
     vec![
+        ("GET", institution.clone(), None, None),
+        (
+            "GET",
+            format!("{institution}/domains"),
+            Some("domains:read"),
+            None,
+        ),
+        ("GET", orders.clone(), Some("orders:read"), None),
         (
             "POST",
             orders.clone(),
-            "orders:write",
+            Some("orders:write"),
             Some(order_body("nova@etf.bg.ac.rs").to_string()),
         ),
-        ("GET", format!("{orders}/{order}"), "orders:read", None),
+        (
+            "GET",
+            format!("{orders}/{order}"),
+            Some("orders:read"),
+            None,
+        ),
+        (
+            "GET",
+            format!("{orders}/{order}/enrollment"),
+            Some("orders:read"),
+            None,
+        ),
+        (
+            "POST",
+            format!("{orders}/{order}/resend-link"),
+            Some("orders:write"),
+            None,
+        ),
         (
             "POST",
             format!("{orders}/{order}/cancel"),
-            "orders:write",
+            Some("orders:write"),
             None,
         ),
         (
             "POST",
             format!("{orders}/{order}/revoke"),
-            "orders:revoke",
+            Some("orders:revoke"),
             Some(r#"{"reason":"keyCompromise"}"#.to_owned()),
+        ),
+        ("GET", departures.clone(), Some("people:write"), None),
+        (
+            "POST",
+            departures.clone(),
+            Some("people:write"),
+            Some(r#"{"email":"mila@etf.bg.ac.rs"}"#.to_owned()),
+        ),
+        (
+            "POST",
+            format!("{departures}/{departure}/undo"),
+            Some("people:write"),
+            None,
         ),
     ]
 }
@@ -71,7 +113,19 @@ async fn every_api_operation_refuses_every_bad_token_and_admits_a_good_one(pool:
     let world = etf(&app).await;
     let setup = token(&app, "etf-bg", ALL_SCOPES);
     let order = placed(&app, &setup, world.a, "mila@etf.bg.ac.rs").await;
-    for (method, path, scope, body) in operations(world.a, order) {
+    placed(&app, &setup, world.a, "nada@etf.bg.ac.rs").await;
+    let departure = departed(&app, &setup, world.a, "nada@etf.bg.ac.rs").await;
+    let operations = operations(world.a, order, &departure);
+    assert_eq!(
+        operations.len(),
+        tcs_portal::web::routes()
+            .list()
+            .iter()
+            .filter(|route| route.path.starts_with("/api/v1/institutions/"))
+            .count(),
+        "every API operation is in the matrix"
+    );
+    for (method, path, scope, body) in operations {
         let body = body.as_ref();
         let what = format!("{method} {path}");
         send(&app, method, &path, None, body)
@@ -104,12 +158,17 @@ async fn every_api_operation_refuses_every_bad_token_and_admits_a_good_one(pool:
             .await
             .problem(StatusCode::NOT_FOUND, "not-found");
 
-        let short = token(&app, "etf-bg", &all_but(scope));
-        send(&app, method, &path, Some(&short), body)
-            .await
-            .problem(StatusCode::FORBIDDEN, "insufficient-scope");
-
-        let valid = token(&app, "etf-bg", scope);
+        let valid = match scope {
+            Some(scope) => {
+                let short = token(&app, "etf-bg", &all_but(scope));
+                send(&app, method, &path, Some(&short), body)
+                    .await
+                    .problem(StatusCode::FORBIDDEN, "insufficient-scope");
+                token(&app, "etf-bg", scope)
+            }
+            // Any scope will do: the narrowest token there is, one scope, no more.
+            None => token(&app, "etf-bg", "domains:read"),
+        };
         sqlx::query("UPDATE institutions SET tcs_status = 'suspended' WHERE id = $1")
             .bind(world.a)
             .execute(&app.pool)
@@ -135,11 +194,16 @@ async fn every_api_operation_refuses_every_bad_token_and_admits_a_good_one(pool:
             admitted.body
         );
     }
-    // Nothing a refused token asked for happened: one order (the setup's), one more from
-    // the valid token, canceled by it in turn.
+    // Nothing a refused token asked for happened: the setup's two orders and one more
+    // from the valid token; the setup's departure and one more from the valid token.
     let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM certificate_orders")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(orders, 2);
+    assert_eq!(orders, 3);
+    let departures: i64 = sqlx::query_scalar("SELECT count(*) FROM departures")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(departures, 2);
 }

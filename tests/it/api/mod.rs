@@ -1,8 +1,13 @@
 //! The REST API under `/api/v1` as an institution's systems use it: tokens made at the
 //! command line, bearer requests, problem details for every refusal.
 mod bad_input;
+mod bench;
+mod departures;
+mod document;
 mod matrix;
+mod order_list;
 mod orders;
+mod reads;
 mod schemathesis;
 mod tokens;
 
@@ -53,7 +58,7 @@ pub fn token(app: &TestApp, slug: &str, scopes: &str) -> String {
     token
 }
 
-pub const ALL_SCOPES: &str = "orders:read,orders:write,orders:revoke,domains:read";
+pub const ALL_SCOPES: &str = "orders:read,orders:write,orders:revoke,domains:read,people:write";
 
 /// An answer of the API.
 pub struct Answer {
@@ -240,4 +245,46 @@ pub async fn api_order(
         order,
     )
     .await
+}
+
+/// A request in English with `token` and, if any, a JSON body.
+pub async fn send(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Answer {
+    call(
+        app,
+        method,
+        path,
+        Some(token),
+        &[("accept-language", "en")],
+        body.map(|body| ("application/json", body.to_string().into_bytes())),
+    )
+    .await
+}
+
+pub async fn get(app: &TestApp, token: &str, path: &str) -> Answer {
+    send(app, token, "GET", path, None).await
+}
+
+pub fn departures_path(institution: Uuid) -> String {
+    format!("/api/v1/institutions/{institution}/departures")
+}
+
+/// Marks the holder of `email` at `institution` as departed with `token`; the
+/// departure's id.
+pub async fn departed(app: &TestApp, token: &str, institution: Uuid, email: &str) -> String {
+    let marked = send(
+        app,
+        token,
+        "POST",
+        &departures_path(institution),
+        Some(&json!({ "email": email })),
+    )
+    .await;
+    assert_eq!(marked.status, StatusCode::CREATED, "{}", marked.body);
+    marked.json()["departure_id"].as_str().unwrap().to_owned()
 }

@@ -3,7 +3,7 @@
 //! by the command line; no server error and no answer outside its documented schema.
 use sqlx::PgPool;
 
-use super::{ALL_SCOPES, placed, token};
+use super::{ALL_SCOPES, departed, placed, token};
 use crate::helpers::TestApp;
 use crate::orders::etf;
 
@@ -13,11 +13,13 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation(pool: PgPool
     let world = etf(&app).await;
     let token = token(&app, "etf-bg", ALL_SCOPES);
     let order = placed(&app, &token, world.a, "mila@etf.bg.ac.rs").await;
+    let departure = departed(&app, &token, world.a, "mila@etf.bg.ac.rs").await;
     let schema = format!("{}/api/v1/openapi.json", app.base);
     let run = tokio::task::spawn_blocking(move || {
         std::process::Command::new("schemathesis")
             .env("TCS_INSTITUTION_ID", world.a.to_string())
             .env("TCS_ORDER_ID", order.to_string())
+            .env("TCS_DEPARTURE_ID", departure)
             .args([
                 "--config-file",
                 concat!(

@@ -31,7 +31,7 @@ pub async fn seed_in(app: &TestApp, institution: Uuid, domain_name: &str, count:
 }
 
 /// The order ids linked from a list page, in page order.
-fn ids(body: &str, institution: Uuid) -> Vec<Uuid> {
+pub fn ids(body: &str, institution: Uuid) -> Vec<Uuid> {
     let marker = format!("href=\"/institutions/{institution}/orders/");
     body.split(&marker)
         .skip(1)
@@ -39,7 +39,7 @@ fn ids(body: &str, institution: Uuid) -> Vec<Uuid> {
         .collect()
 }
 
-async fn list(client: &TestClient, institution: Uuid, query: &str) -> (StatusCode, String) {
+pub async fn list(client: &TestClient, institution: Uuid, query: &str) -> (StatusCode, String) {
     let page = client
         .get(&format!("/institutions/{institution}/orders?{query}"))
         .await;

@@ -358,6 +358,41 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         Access::Bearer,
     ),
     (
+        "GET",
+        "/api/v1/institutions/{institution_id}",
+        Access::Bearer,
+    ),
+    (
+        "GET",
+        "/api/v1/institutions/{institution_id}/domains",
+        Access::Bearer,
+    ),
+    (
+        "GET",
+        "/api/v1/institutions/{institution_id}/orders",
+        Access::Bearer,
+    ),
+    (
+        "GET",
+        "/api/v1/institutions/{institution_id}/orders/{order_id}/enrollment",
+        Access::Bearer,
+    ),
+    (
+        "GET",
+        "/api/v1/institutions/{institution_id}/departures",
+        Access::Bearer,
+    ),
+    (
+        "POST",
+        "/api/v1/institutions/{institution_id}/departures",
+        Access::Bearer,
+    ),
+    (
+        "POST",
+        "/api/v1/institutions/{institution_id}/departures/{departure_id}/undo",
+        Access::Bearer,
+    ),
+    (
         "POST",
         "/institutions/{institution_id}/orders/{order_id}/resend-link",
         Access::TenantWrite,
