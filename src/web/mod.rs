@@ -219,6 +219,12 @@ pub fn routes() -> RouteTable {
             "/staff/institutions/{institution_id}/idps",
             post(staff::saml::set_institution_idps),
         )
+        .add("GET", "/staff/api-tokens", get(staff::api_tokens::list))
+        .add(
+            "POST",
+            "/staff/api-tokens/{token_id}/revoke",
+            post(staff::api_tokens::revoke),
+        )
         .add("GET", "/staff/orders", get(staff::orders::list))
         .add("GET", "/staff/orders.csv", get(staff::orders::csv))
         .add("GET", "/staff/operations", get(staff::operations::show))
@@ -282,6 +288,21 @@ pub fn routes() -> RouteTable {
             "POST",
             "/institutions/{institution_id}/domains/{domain_id}/check",
             post(institution::domains::check),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/api-tokens",
+            get(institution::api_tokens::show),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/api-tokens",
+            post(institution::api_tokens::create),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/api-tokens/{token_id}/revoke",
+            post(institution::api_tokens::revoke),
         )
         .add(
             "GET",
@@ -381,6 +402,7 @@ pub fn routes() -> RouteTable {
             post(api::orders::place),
         )
         .add("GET", "/api/v1/openapi.json", get(api::openapi::document))
+        .add("GET", "/api/docs", get(api::docs::show))
         .add(
             "GET",
             "/api/v1/institutions/{institution_id}/orders/{order_id}",

@@ -1,10 +1,12 @@
 //! The REST API under `/api/v1` as an institution's systems use it: tokens made at the
 //! command line, bearer requests, problem details for every refusal.
 mod bad_input;
+mod docs;
 mod matrix;
 mod orders;
 mod schemathesis;
 mod tokens;
+mod tokens_page;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
