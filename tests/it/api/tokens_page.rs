@@ -32,6 +32,15 @@ fn shown_token(answer: &TestResponse) -> String {
     format!("tcs_{}", shown[0])
 }
 
+/// A token named `name` with one `scope`, made on the page by `client`: the token shown.
+async fn made(client: &TestClient, institution: Uuid, name: &str, scope: &str) -> String {
+    shown_token(&create(client, institution, &[("name", name), ("scope", scope)]).await)
+}
+
+fn revoke_path(institution: Uuid, token: Uuid) -> String {
+    format!("{}/{token}/revoke", page_path(institution))
+}
+
 async fn token_id(app: &TestApp) -> Uuid {
     sqlx::query_scalar("SELECT id FROM api_tokens ORDER BY created_at DESC LIMIT 1")
         .fetch_one(&app.pool)
@@ -43,19 +52,23 @@ async fn token_id(app: &TestApp) -> Uuid {
 async fn an_admin_creates_a_token_sees_it_once_and_afterwards_only_its_prefix(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
-    let made = create(
+    let answer = create(
         &world.admin_a.client,
         world.a,
         &[
             ("name", "IDM"),
             ("scope", "orders:read"),
             ("expires_in_days", "30"),
-            ("networks", ""),
+            ("networks", "192.0.2.0/24"),
         ],
     )
     .await;
-    let token = shown_token(&made);
-    assert!(made.body.contains("shown only this once"), "{}", made.body);
+    let token = shown_token(&answer);
+    assert!(
+        answer.body.contains("shown only this once"),
+        "{}",
+        answer.body
+    );
     let prefix = token.split('_').nth(1).unwrap().to_owned();
     let list = world.admin_a.client.get(&page_path(world.a)).await;
     list.assert_ok();
@@ -69,6 +82,10 @@ async fn an_admin_creates_a_token_sees_it_once_and_afterwards_only_its_prefix(po
         list.body
     );
     assert!(list.body.contains("IDM") && list.body.contains("orders:read"));
+    assert!(
+        list.body.contains("192.0.2.0/24"),
+        "the source networks are listed"
+    );
     let created: (Option<Uuid>, Value) = sqlx::query_as(
         "SELECT actor_account_id, details FROM audit_events WHERE action = 'api_token.created'",
     )
@@ -92,14 +109,7 @@ async fn a_token_from_the_page_works_with_exactly_its_scopes_and_stops_at_once_w
 ) {
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
-    let token = shown_token(
-        &create(
-            &world.admin_a.client,
-            world.a,
-            &[("name", "IDM"), ("scope", "orders:write")],
-        )
-        .await,
-    );
+    let token = made(&world.admin_a.client, world.a, "IDM", "orders:write").await;
     let placed = place(
         &app,
         &token,
@@ -125,7 +135,7 @@ async fn a_token_from_the_page_works_with_exactly_its_scopes_and_stops_at_once_w
     let revoked = world
         .admin_a
         .client
-        .post_form(&format!("{}/{id}/revoke", page_path(world.a)), &[])
+        .post_form(&revoke_path(world.a, id), &[])
         .await;
     assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
     let after = place(
@@ -153,14 +163,7 @@ async fn a_token_from_the_page_works_with_exactly_its_scopes_and_stops_at_once_w
 async fn an_auditor_sees_the_tokens_but_can_neither_create_nor_revoke_one(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
-    shown_token(
-        &create(
-            &world.admin_a.client,
-            world.a,
-            &[("name", "IDM"), ("scope", "orders:read")],
-        )
-        .await,
-    );
+    made(&world.admin_a.client, world.a, "IDM", "orders:read").await;
     let auditor = app
         .enrolled_member(
             &world.staff.client,
@@ -184,7 +187,7 @@ async fn an_auditor_sees_the_tokens_but_can_neither_create_nor_revoke_one(pool: 
     let id = token_id(&app).await;
     let refused = auditor
         .client
-        .post_form(&format!("{}/{id}/revoke", page_path(world.a)), &[])
+        .post_form(&revoke_path(world.a, id), &[])
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(count(&app, "SELECT count(*) FROM api_tokens").await, 1);
@@ -202,20 +205,10 @@ async fn an_auditor_sees_the_tokens_but_can_neither_create_nor_revoke_one(pool: 
 async fn another_institutions_admin_finds_nothing_of_institution_a_tokens(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
-    shown_token(
-        &create(
-            &world.admin_a.client,
-            world.a,
-            &[("name", "IDM"), ("scope", "orders:read")],
-        )
-        .await,
-    );
+    made(&world.admin_a.client, world.a, "IDM", "orders:read").await;
     let id = token_id(&app).await;
     // Through B's own page, and through A's.
-    for path in [
-        format!("{}/{id}/revoke", page_path(world.b)),
-        format!("{}/{id}/revoke", page_path(world.a)),
-    ] {
+    for path in [revoke_path(world.b, id), revoke_path(world.a, id)] {
         let refused = world.admin_b.client.post_form(&path, &[]).await;
         assert_eq!(refused.status, StatusCode::NOT_FOUND, "{path}");
     }
@@ -341,22 +334,8 @@ async fn staff_see_every_institutions_tokens_and_revoke_any_but_staff_auditors_o
 ) {
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
-    let token = shown_token(
-        &create(
-            &world.admin_a.client,
-            world.a,
-            &[("name", "IDM"), ("scope", "orders:write")],
-        )
-        .await,
-    );
-    shown_token(
-        &create(
-            &world.admin_b.client,
-            world.b,
-            &[("name", "PMF sync"), ("scope", "orders:read")],
-        )
-        .await,
-    );
+    let token = made(&world.admin_a.client, world.a, "IDM", "orders:write").await;
+    made(&world.admin_b.client, world.b, "PMF sync", "orders:read").await;
     let id_a: Uuid = sqlx::query_scalar("SELECT id FROM api_tokens WHERE name = 'IDM'")
         .fetch_one(&app.pool)
         .await
