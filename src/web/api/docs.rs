@@ -157,6 +157,11 @@ impl Operation {
             .map(|scope| string(Some(scope)))
             .collect();
         let method = method.to_uppercase();
+        let summary = string(operation.get("summary"));
+        // A one-line doc comment is both; shown once.
+        let description = Some(string(operation.get("description")))
+            .filter(|description| *description != summary)
+            .unwrap_or_default();
         Self {
             anchor: format!(
                 "{}-{}",
@@ -166,8 +171,8 @@ impl Operation {
             curl: curl(&method, path, &parameters, body.as_ref(), base_url),
             method,
             path: path.to_owned(),
-            summary: string(operation.get("summary")),
-            description: string(operation.get("description")),
+            summary,
+            description,
             scopes,
             parameters,
             body,
