@@ -100,8 +100,8 @@ pub async fn touch(
     Ok(new_source)
 }
 
-/// Revokes a token of `institution` (any institution's for staff, when `None`); `false`
-/// when there is no such live token.
+/// Revokes a token of `institution` (staff name the token's own, from
+/// [`staff_institution_of`]); `false` when there is no such unrevoked token.
 pub async fn revoke(
     tx: &mut Transaction<'_, Postgres>,
     institution: InstitutionId,
@@ -170,6 +170,7 @@ const LIST_LIMIT: i64 = 500;
 
 /// The institution's tokens, newest first.
 pub async fn list(pool: &PgPool, scope: &impl TenantScope) -> sqlx::Result<Vec<TokenLine>> {
+    // Without a state to filter by, the query never reads the instant.
     lines(
         pool,
         Some(scope.institution_id()),

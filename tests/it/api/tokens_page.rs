@@ -356,6 +356,18 @@ async fn staff_see_every_institutions_tokens_and_revoke_any_but_staff_auditors_o
         ))
         .await;
     assert!(only_b.body.contains("PMF sync") && !only_b.body.contains("IDM"));
+    // On A's own page staff see and may revoke its tokens, but make none: a token acts
+    // for one of A's admins.
+    let on_a = world.staff.client.get(&page_path(world.a)).await;
+    assert!(on_a.body.contains("IDM") && on_a.body.contains("/revoke\""));
+    assert!(!on_a.body.contains("name=\"expires_in_days\""), "no form");
+    let refused = create(
+        &world.staff.client,
+        world.a,
+        &[("name", "Staff's"), ("scope", "orders:read")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let bad = world
         .staff
         .client
