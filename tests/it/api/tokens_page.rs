@@ -413,7 +413,7 @@ async fn staff_see_every_institutions_tokens_and_revoke_any_but_staff_auditors_o
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
-async fn a_tokens_expiry_is_audited_once_by_the_schedule_and_not_for_live_or_revoked_tokens(
+async fn a_tokens_expiry_is_audited_once_however_often_the_audit_runs_and_never_for_a_live_or_revoked_token(
     pool: PgPool,
 ) {
     use clock::Clock;
