@@ -24,46 +24,10 @@ use time::{Duration, OffsetDateTime};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::db::api_tokens::{self as db, NewToken};
 use crate::db::institutions::InstitutionHeader;
+use crate::domain::api_token::{TokenLifetime, TokenName};
 use crate::domain::{AccountId, ApiTokenId, InstitutionId, InstitutionRole, TcsStatus};
 
-/// What a token may do; each API operation needs one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TokenScope {
-    OrdersRead,
-    OrdersWrite,
-    OrdersRevoke,
-    DomainsRead,
-    /// Marking people as departed and undoing it (issue 15 §4).
-    PeopleWrite,
-}
-
-impl TokenScope {
-    pub const ALL: [Self; 5] = [
-        Self::OrdersRead,
-        Self::OrdersWrite,
-        Self::OrdersRevoke,
-        Self::DomainsRead,
-        Self::PeopleWrite,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OrdersRead => "orders:read",
-            Self::OrdersWrite => "orders:write",
-            Self::OrdersRevoke => "orders:revoke",
-            Self::DomainsRead => "domains:read",
-            Self::PeopleWrite => "people:write",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|scope| scope.as_str() == text)
-    }
-}
-
-/// How long a token lives unless told otherwise, and at most.
-pub const DEFAULT_DAYS: i64 = 90;
-pub const MAX_DAYS: i64 = 365;
+pub use crate::domain::api_token::{DEFAULT_DAYS, MAX_DAYS, TokenScope};
 
 const PREFIX_LEN: usize = 12;
 const PREFIX_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -105,25 +69,29 @@ pub async fn issue(
     audit: AuditEvent,
     now: OffsetDateTime,
 ) -> anyhow::Result<Result<IssuedToken, TokenRequestError>> {
-    let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    let Ok(name) = TokenName::parse(&request.name) else {
         return Ok(Err(TokenRequestError::Name));
-    }
+    };
+    let name = name.as_str();
     if request.scopes.is_empty() {
         return Ok(Err(TokenRequestError::NoScope));
     }
-    if !(1..=MAX_DAYS).contains(&request.expires_in_days) {
+    let Ok(lifetime) = TokenLifetime::days(request.expires_in_days) else {
         return Ok(Err(TokenRequestError::Expiry));
-    }
-    let mut rng = rand::thread_rng();
-    let prefix: String = (0..PREFIX_LEN)
-        .map(|_| char::from(PREFIX_ALPHABET[rng.gen_range(0..PREFIX_ALPHABET.len())]))
-        .collect();
-    let mut secret = [0u8; 32];
-    rng.fill_bytes(&mut secret);
-    let secret = URL_SAFE_NO_PAD.encode(secret);
+    };
+    // The thread's generator is not `Send`: it is dropped before the first await, so a
+    // handler's future can make tokens.
+    let (prefix, secret) = {
+        let mut rng = rand::thread_rng();
+        let prefix: String = (0..PREFIX_LEN)
+            .map(|_| char::from(PREFIX_ALPHABET[rng.gen_range(0..PREFIX_ALPHABET.len())]))
+            .collect();
+        let mut secret = [0u8; 32];
+        rng.fill_bytes(&mut secret);
+        (prefix, URL_SAFE_NO_PAD.encode(secret))
+    };
     let id = ApiTokenId::new_v4();
-    let expires_at = now + Duration::days(request.expires_in_days);
+    let expires_at = now + Duration::days(lifetime.in_days());
     let mut scopes: Vec<String> = request
         .scopes
         .iter()

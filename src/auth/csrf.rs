@@ -186,16 +186,7 @@ where
         if !is_form {
             return Err(AppError::UnsupportedMediaType);
         }
-        let session = request
-            .extensions()
-            .get::<Session>()
-            .cloned()
-            .ok_or_else(|| AppError::bug("session layer missing"))?;
-        let context = context_of(request.extensions())?;
-        let purpose = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|path| path.as_str().to_owned());
+        let expected = Expected::of(&request)?;
         let body = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
@@ -209,35 +200,56 @@ where
             .map_err(|_| AppError::BadForm)?
             .csrf_token
             .ok_or(AppError::CsrfFailed)?;
-        check(&session, &context, purpose.as_deref(), &presented).await?;
+        expected.check(&presented).await?;
         serde_urlencoded::from_bytes(&body)
             .map(Self)
             .map_err(|_| AppError::BadForm)
     }
 }
 
-/// Whether `presented` is the session's token, or without a session the anonymous
-/// token of this browser for the route `purpose`.
-async fn check(
-    session: &Session,
-    context: &CsrfContext,
-    purpose: Option<&str>,
-    presented: &str,
-) -> Result<(), AppError> {
-    let expected = match session.get::<String>(SESSION_KEY).await? {
-        Some(secret) => Some(secret),
-        None => context
-            .sent
-            .as_deref()
-            .zip(purpose)
-            .map(|(nonce, purpose)| anonymous_token(&context.key, nonce, purpose)),
-    };
-    let valid = expected
-        .is_some_and(|expected| bool::from(presented.as_bytes().ct_eq(expected.as_bytes())));
-    if valid {
-        Ok(())
-    } else {
-        Err(AppError::CsrfFailed)
+/// What a form's token is checked against, read from the request before its body is
+/// consumed: the session, this browser's nonce, and the route the form posts to. Both
+/// [`CsrfForm`] and [`CsrfUpload`] read it here, so the two cannot drift apart.
+struct Expected {
+    session: Session,
+    context: CsrfContext,
+    purpose: Option<String>,
+}
+
+impl Expected {
+    fn of(request: &Request) -> Result<Self, AppError> {
+        let extensions = request.extensions();
+        Ok(Self {
+            session: extensions
+                .get::<Session>()
+                .cloned()
+                .ok_or_else(|| AppError::bug("session layer missing"))?,
+            context: context_of(extensions)?,
+            purpose: extensions
+                .get::<MatchedPath>()
+                .map(|path| path.as_str().to_owned()),
+        })
+    }
+
+    /// Whether `presented` is the session's token, or without a session the anonymous
+    /// token of this browser for the route the form posts to.
+    async fn check(&self, presented: &str) -> Result<(), AppError> {
+        let expected = match self.session.get::<String>(SESSION_KEY).await? {
+            Some(secret) => Some(secret),
+            None => self
+                .context
+                .sent
+                .as_deref()
+                .zip(self.purpose.as_deref())
+                .map(|(nonce, purpose)| anonymous_token(&self.context.key, nonce, purpose)),
+        };
+        let valid = expected
+            .is_some_and(|expected| bool::from(presented.as_bytes().ct_eq(expected.as_bytes())));
+        if valid {
+            Ok(())
+        } else {
+            Err(AppError::CsrfFailed)
+        }
     }
 }
 
@@ -255,16 +267,7 @@ impl FromRequest<AppState> for CsrfUpload {
     type Rejection = AppError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let session = request
-            .extensions()
-            .get::<Session>()
-            .cloned()
-            .ok_or_else(|| AppError::bug("session layer missing"))?;
-        let context = context_of(request.extensions())?;
-        let purpose = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|path| path.as_str().to_owned());
+        let expected = Expected::of(&request)?;
         let mut multipart = axum::extract::Multipart::from_request(request, state)
             .await
             .map_err(|_| AppError::UnsupportedMediaType)?;
@@ -293,7 +296,7 @@ impl FromRequest<AppState> for CsrfUpload {
             }
             let value = field.text().await.map_err(too_large)?;
             if name == FIELD_NAME {
-                check(&session, &context, purpose.as_deref(), &value).await?;
+                expected.check(&value).await?;
                 checked = true;
             }
             upload.fields.insert(name, value);

@@ -1,5 +1,6 @@
 //! Pure value types, parsed once at the edge and trusted everywhere after. No I/O here.
 pub mod account_status;
+pub mod api_token;
 pub mod bulk_csv;
 pub mod display_name;
 pub mod domain_name;

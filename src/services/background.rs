@@ -5,6 +5,7 @@ use time::Duration;
 
 use crate::audit::RequestMeta;
 use crate::jobs::{Job, JobHandler, JobOutcome, Recurring, Registry, Worker, WorkerConfig};
+use crate::services::api_tokens::{AUDIT_EXPIRED, AUDIT_EXPIRED_EVERY, audit_expired};
 use crate::services::digicert_calls::{REFRESH_METRICS, REFRESH_METRICS_EVERY, refresh_metrics};
 use crate::services::enrollment::wipe::{WIPE_KEYS, WIPE_KEYS_EVERY, WipeKeys};
 use crate::services::reminders::Reminders;
@@ -56,6 +57,13 @@ pub fn portal_worker(state: &AppState) -> Worker {
                 pool: state.db.clone(),
                 clock: state.clock.clone(),
             },
+        )
+        .register(
+            AUDIT_EXPIRED,
+            AuditExpiredTokens {
+                pool: state.db.clone(),
+                clock: state.clock.clone(),
+            },
         );
     Worker::new(
         state.db.clone(),
@@ -68,6 +76,23 @@ pub fn portal_worker(state: &AppState) -> Worker {
         REFRESH_SAML_METADATA_EVERY,
     ))
     .with_recurring(Recurring::new(REFRESH_METRICS, REFRESH_METRICS_EVERY))
+    .with_recurring(Recurring::new(AUDIT_EXPIRED, AUDIT_EXPIRED_EVERY))
+}
+
+/// The scheduled audit of API tokens' expiries.
+struct AuditExpiredTokens {
+    pool: sqlx::PgPool,
+    clock: std::sync::Arc<dyn clock::Clock>,
+}
+
+#[async_trait]
+impl JobHandler for AuditExpiredTokens {
+    async fn run(&self, _job: &Job) -> JobOutcome {
+        match audit_expired(&self.pool, self.clock.now()).await {
+            Ok(_) => JobOutcome::Ok,
+            Err(error) => retry(error.to_string()),
+        }
+    }
 }
 
 /// The scheduled refresh of the dashboards' Prometheus gauges.

@@ -229,6 +229,12 @@ pub fn routes() -> RouteTable {
             "/staff/saml/sp-key/finish",
             post(staff::saml::finish_key_rollover),
         )
+        .add("GET", "/staff/api-tokens", get(staff::api_tokens::list))
+        .add(
+            "POST",
+            "/staff/api-tokens/{token_id}/revoke",
+            post(staff::api_tokens::revoke),
+        )
         .add("GET", "/staff/orders", get(staff::orders::list))
         .add("GET", "/staff/orders.csv", get(staff::orders::csv))
         .add("GET", "/staff/operations", get(staff::operations::show))
@@ -292,6 +298,21 @@ pub fn routes() -> RouteTable {
             "POST",
             "/institutions/{institution_id}/domains/{domain_id}/check",
             post(institution::domains::check),
+        )
+        .add(
+            "GET",
+            "/institutions/{institution_id}/api-tokens",
+            get(institution::api_tokens::show),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/api-tokens",
+            post(institution::api_tokens::create),
+        )
+        .add(
+            "POST",
+            "/institutions/{institution_id}/api-tokens/{token_id}/revoke",
+            post(institution::api_tokens::revoke),
         )
         .add(
             "GET",
@@ -391,6 +412,7 @@ pub fn routes() -> RouteTable {
             post(api::orders::place),
         )
         .add("GET", "/api/v1/openapi.json", get(api::openapi::document))
+        .add("GET", "/api/docs", get(api::docs::show))
         .add(
             "GET",
             "/api/v1/institutions/{institution_id}",

@@ -4,6 +4,7 @@
 pub mod bearer;
 pub mod body;
 pub mod departures;
+pub mod docs;
 pub mod enrollment;
 pub mod institution;
 pub mod openapi;

@@ -57,6 +57,32 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, as the reference page lists them.
+    pub const ALL: [Self; 17] = [
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::InsufficientScope,
+        Self::NetworkNotAllowed,
+        Self::InstitutionSuspended,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Conflict,
+        Self::TooLarge,
+        Self::UnsupportedMediaType,
+        Self::InvalidInput,
+        Self::PreconditionsUnmet,
+        Self::TooManyRequests,
+        Self::DigicertFailed,
+        Self::DigicertNotConfigured,
+        Self::Internal,
+    ];
+
+    /// The problem's `type`.
+    pub fn type_uri(self) -> String {
+        format!("{TYPE_PREFIX}{}", self.slug())
+    }
+
     /// The last part of the `type` URI.
     pub fn slug(self) -> &'static str {
         match self {
@@ -121,7 +147,7 @@ impl Kind {
         }
     }
 
-    fn title_key(self) -> &'static str {
+    pub fn title_key(self) -> &'static str {
         match self {
             Self::BadRequest => "problem.bad_request",
             Self::Unauthorized => "problem.unauthorized",
@@ -229,10 +255,7 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let mut body = self.members;
         let status = self.status;
-        body.insert(
-            "type".to_owned(),
-            json!(format!("{TYPE_PREFIX}{}", self.kind.slug())),
-        );
+        body.insert("type".to_owned(), json!(self.kind.type_uri()));
         body.insert(
             "title".to_owned(),
             json!(self.lang.t(self.kind.title_key())),

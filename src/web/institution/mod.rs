@@ -1,4 +1,5 @@
 //! An institution's own pages, reached through `InstitutionScope` only.
+pub mod api_tokens;
 pub mod audit;
 pub mod bulk;
 pub mod dashboard;

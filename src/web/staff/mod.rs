@@ -1,4 +1,5 @@
 //! Pages for AMRES staff.
+pub mod api_tokens;
 pub mod audit;
 pub mod domains;
 pub mod home;

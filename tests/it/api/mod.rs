@@ -3,6 +3,7 @@
 mod bad_input;
 mod bench;
 mod departures;
+mod docs;
 mod document;
 mod matrix;
 mod order_list;
@@ -10,6 +11,7 @@ mod orders;
 mod reads;
 mod schemathesis;
 mod tokens;
+mod tokens_page;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

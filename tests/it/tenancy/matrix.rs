@@ -32,6 +32,9 @@ enum Access {
     TenantRead,
     /// Institution A's admins and full staff.
     TenantWrite,
+    /// Institution A's own admins only: a token acts for the admin who made it, so staff
+    /// (no admin of A) see A's tokens and revoke them but make none.
+    TenantOwnAdmin,
     /// The IdP's answer (SAML ACS): refused to everyone who brings no answer to a request
     /// of theirs, whoever they are.
     IdpAnswer,
@@ -183,6 +186,13 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     ("POST", "/staff/saml/sp-key/rollover", Access::StaffWrite),
     ("POST", "/staff/saml/sp-key/finish", Access::StaffWrite),
+    ("GET", "/staff/api-tokens", Access::StaffRead),
+    // A's token: staff revoke it here, or find it revoked already (409).
+    (
+        "POST",
+        "/staff/api-tokens/{token_id}/revoke",
+        Access::StaffWrite,
+    ),
     ("GET", "/staff/orders", Access::StaffRead),
     ("GET", "/staff/orders.csv", Access::StaffRead),
     ("GET", "/staff/operations", Access::StaffRead),
@@ -237,6 +247,23 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     (
         "POST",
         "/institutions/{institution_id}/domains/{domain_id}/check",
+        Access::TenantWrite,
+    ),
+    (
+        "GET",
+        "/institutions/{institution_id}/api-tokens",
+        Access::TenantRead,
+    ),
+    // An empty form: refused as invalid (422) to A's admin, and nothing is made.
+    (
+        "POST",
+        "/institutions/{institution_id}/api-tokens",
+        Access::TenantOwnAdmin,
+    ),
+    // A's token: A's admin revokes it, staff then find it revoked already (409).
+    (
+        "POST",
+        "/institutions/{institution_id}/api-tokens/{token_id}/revoke",
         Access::TenantWrite,
     ),
     (
@@ -300,6 +327,7 @@ const EXPECTED: &[(&str, &str, Access)] = &[
         Access::TenantWrite,
     ),
     ("GET", "/api/v1/openapi.json", Access::Public),
+    ("GET", "/api/docs", Access::Public),
     (
         "GET",
         "/institutions/{institution_id}/bulk",
@@ -525,6 +553,11 @@ fn expected(access: Access, persona: Persona) -> Outcome {
             AuditorA | StaffAuditor => Outcome::Forbidden,
             _ => Outcome::NotFound,
         },
+        Access::TenantOwnAdmin => match persona {
+            AdminA => Outcome::Allowed,
+            AuditorA | Staff | StaffAuditor => Outcome::Forbidden,
+            _ => Outcome::NotFound,
+        },
         Access::IdpAnswer => Outcome::Forbidden,
         Access::Person | Access::PersonsOwnOrder | Access::PersonLogout | Access::Bearer => {
             unreachable!("decided above")
@@ -689,6 +722,13 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
     .await
     .unwrap();
 
+    // An API token of A, acting for A's admin.
+    crate::api::admin_token(&app, world.a).await;
+    let token_a: uuid::Uuid = sqlx::query_scalar("SELECT id FROM api_tokens")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+
     // Suspending C left its admin's session alive, and every door of C closed to it.
     let admin_c_client = admin_c.client.clone();
 
@@ -787,6 +827,7 @@ async fn every_route_answers_every_kind_of_visitor_as_the_matrix_says(pool: PgPo
             .replace("{source_id}", &source.to_string())
             .replace("{upload_id}", &upload_a.to_string())
             .replace("{departure_id}", &departure_a.to_string())
+            .replace("{token_id}", &token_a.to_string())
     };
     // Logging out ends the persona's session, and opening an order binds the person's
     // session to it, so those routes go last.
