@@ -28,18 +28,32 @@ async fn the_api_reference_shows_every_operation_of_the_openapi_document_with_it
             for scope in operation["security"][0]["bearer"].as_array().unwrap() {
                 assert!(body.contains(scope.as_str().unwrap()), "{scope}");
             }
-            let curl_path = path.replace("{institution_id}", "${INSTITUTION_ID}");
-            let curl_path = curl_path.replace("{order_id}", "${ORDER_ID}");
+            // Every path parameter becomes a shell variable: `{order_id}` → `${ORDER_ID}`;
+            // a query string may follow, so the URL is matched up to the path's end.
+            let curl_path = path
+                .split('/')
+                .map(
+                    |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(name) => format!("${{{}}}", name.to_uppercase()),
+                        None => segment.to_owned(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("/");
             assert!(
                 body.contains(&format!(
-                    "curl -X {method} \"{}{curl_path}\"",
+                    "curl -X {method} \"{}{curl_path}",
                     app.state.settings.public_url
                 )),
                 "{method} {path}: no curl example"
             );
         }
     }
-    assert_eq!(operations, 5, "the document's operations");
+    assert_eq!(
+        body.matches("curl -X ").count(),
+        operations,
+        "one example per operation of the document, and no other"
+    );
     // The order's fields, the idempotency header in the example, a problem type.
     for expected in [
         "validity_years",
