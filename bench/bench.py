@@ -357,8 +357,9 @@ def seed_orders(db_url: str, orders: int, institutions: int, biggest: int) -> st
     """Seeds `orders` orders over the first `institutions` seeded institutions (inst-1 …),
     `biggest` of them in inst-1 and the rest evenly over the others, with
     bench/seed_orders.sql (the statement the tests run too) once per institution, all in
-    one psql session; each institution's first domain is validated and holds the
-    addresses. Returns inst-1's id."""
+    one psql session, counted for the dashboards once at the end (bench/seed_bulk.sql);
+    each institution's first domain is validated and holds the addresses. Returns inst-1's
+    id."""
     psql_value(db_url, f"""
         UPDATE institutions SET tcs_status = 'registered'
         WHERE slug IN (SELECT 'inst-' || n FROM generate_series(1, {institutions}) AS n);
@@ -366,13 +367,14 @@ def seed_orders(db_url: str, orders: int, institutions: int, biggest: int) -> st
         WHERE name IN (SELECT 'inst-' || n || '-1.ac.rs' FROM generate_series(1, {institutions}) AS n)""")
     rest = (orders - biggest) // max(institutions - 1, 1)
     seed = (REPO / "bench" / "seed_orders.sql").read_text()
-    commands = ["-c", f"PREPARE seed(uuid, uuid, text, int) AS {seed}"]
+    before, after = (REPO / "bench" / "seed_bulk.sql").read_text().split("-- SEED HERE")
+    commands = ["-c", before, "-c", f"PREPARE seed(uuid, uuid, text, int) AS {seed}"]
     for n in range(1, institutions + 1):
         name = f"inst-{n}-1.ac.rs"
         count = biggest if n == 1 else rest
         commands += ["-c", f"""EXECUTE seed((SELECT id FROM institutions WHERE slug = 'inst-{n}'),
                                           (SELECT id FROM domains WHERE name = '{name}'), '{name}', {count})"""]
-    commands += ["-c", "ANALYZE"]
+    commands += ["-c", after, "-c", "ANALYZE"]
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url, *commands], check=True)
     return psql_value(db_url, "SELECT id FROM institutions WHERE slug = 'inst-1'")
 

@@ -1,8 +1,11 @@
--- The staff institution search (issue 16 §2): a trigram index on each field the search
--- matches, so a search term finds its few institutions by a bitmap of index scans
--- instead of testing every institution's four names (db::institutions::staff_list runs
--- a statement of its own when a term is given, so the plan can use these).
-CREATE INDEX institutions_name_sr_trgm_idx ON institutions USING gin (name_sr gin_trgm_ops);
-CREATE INDEX institutions_name_en_trgm_idx ON institutions USING gin (name_en gin_trgm_ops);
-CREATE INDEX institutions_short_name_trgm_idx ON institutions USING gin (short_name gin_trgm_ops);
-CREATE INDEX institutions_slug_trgm_idx ON institutions USING gin (slug gin_trgm_ops);
+-- The staff institution search (issue 16 §2). Its four ILIKEs per institution cost about
+-- 4 µs a row, so a search of 5,000 institutions took some 20 ms whatever its plan. The
+-- names it matches are kept here once, lower-cased, joined by a character nobody types
+-- (so a term never matches across two of them), and searched with one LIKE; the trigram
+-- index finds a term with rare trigrams (a number, a slug) without reading the table.
+-- db::institutions::staff_list runs a statement of its own when a term is given, so its
+-- plan is made for a term.
+ALTER TABLE institutions ADD COLUMN search_text text GENERATED ALWAYS AS (
+    lower(name_sr || chr(31) || name_en || chr(31) || short_name || chr(31) || slug)
+) STORED;
+CREATE INDEX institutions_search_idx ON institutions USING gin (search_text gin_trgm_ops);

@@ -1,10 +1,9 @@
 -- The staff institution search (db::institutions::staff_list), a statement of its own so the
--- trigram indexes serve it. $1 the term as a LIKE pattern, $2 the term (a registration
+-- trigram index can serve it (migration 20261207040100). $1 the term as a LIKE pattern, $2 the term (a registration
 -- number matches whole), $3 the status or NULL, $4 and $5 the keyset cursor, $6 the limit.
 WITH found AS MATERIALIZED (
     SELECT id FROM institutions
-    WHERE name_sr ILIKE $1 OR name_en ILIKE $1 OR short_name ILIKE $1
-       OR slug ILIKE $1 OR registration_number = $2
+    WHERE search_text LIKE lower($1) OR registration_number = $2
 )
 SELECT i.id AS "id: InstitutionId", i.slug, i.name_sr, i.short_name, i.registration_number, i.tcs_status,
        i.org_validation_status AS "org_validation_status: ValidationStatus",

@@ -162,9 +162,10 @@ impl From<ListRow> for InstitutionListItem {
 /// `(lower(name_sr), id)` index keep later pages as cheap as the first.
 ///
 /// A search is a statement of its own: in one statement with `$1 IS NULL OR …`, a
-/// prepared (generic) plan cannot know whether there is a term and walks every
-/// institution testing four patterns; alone, the matches come from the trigram indexes
-/// (migration 20261207040100) and only they are sorted.
+/// prepared (generic) plan cannot know whether there is a term and walked every
+/// institution in name order testing four ILIKEs; alone, it tests one LIKE on the
+/// lower-cased names (or asks their trigram index, migration 20261207040100) and sorts
+/// only the matches.
 pub async fn staff_list(
     pool: &PgPool,
     _staff: &StaffScope,
