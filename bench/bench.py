@@ -369,15 +369,17 @@ def seed_orders(db_url: str, orders: int, institutions: int, biggest: int) -> st
     seed = (REPO / "bench" / "seed_orders.sql").read_text()
     before, after = (REPO / "bench" / "seed_bulk.sql").read_text().split("-- SEED HERE")
     commands = ["-c", before, "-c", f"PREPARE seed(uuid, uuid, text, int) AS {seed}"]
+    ids = dict(line.split("|") for line in psql_value(db_url, f"""
+        SELECT i.slug, i.id || ',' || d.id FROM institutions i JOIN domains d ON d.name = i.slug || '-1.ac.rs'
+        WHERE i.slug IN (SELECT 'inst-' || n FROM generate_series(1, {institutions}) AS n)""").splitlines())
     for n in range(1, institutions + 1):
-        name = f"inst-{n}-1.ac.rs"
+        institution, domain = ids[f"inst-{n}"].split(",")
         count = biggest if n == 1 else rest
-        commands += ["-c", f"""EXECUTE seed((SELECT id FROM institutions WHERE slug = 'inst-{n}'),
-                                          (SELECT id FROM domains WHERE name = '{name}'), '{name}', {count})"""]
+        commands += ["-c", f"EXECUTE seed('{institution}', '{domain}', 'inst-{n}-1.ac.rs', {count})"]
     # As autovacuum would leave them: statistics, and the trigram indexes' pending lists merged.
     commands += ["-c", after, "-c", "VACUUM ANALYZE"]
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url, *commands], check=True)
-    return psql_value(db_url, "SELECT id FROM institutions WHERE slug = 'inst-1'")
+    return ids["inst-1"].split(",")[0]
 
 
 def invite_admin(server: Server, staff_cookie: str, institution: str, domain: str) -> dict:
