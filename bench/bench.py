@@ -6,10 +6,12 @@ Run through bench/run.sh, which builds the binary and passes --binary. It:
   2. seeds a staff account through the real flow (staff create -> invitation -> password ->
      TOTP enrolment), computing TOTP codes itself, then logs in for a session cookie;
   3. runs `pgbench -S` (prepared, wrk's connections) as the database anchor, then wrk against
-     /healthz (the baseline), GET /login and GET /staff (authenticated), the
-     staff institution list at 5,000 institutions and an institution's orders list at 100,000
-     orders (as its admin, and in staff's list of every institution), and reports requests/s and p99 latency, each also as a ratio
-     against /healthz of the same run;
+     /healthz (the baseline) and GET /login; seeds 5,000 institutions and 1,000,000 orders
+     over 100 of them (200,000 in one; BENCH_ORDERS for fewer) and measures both dashboards,
+     the orders list's pages, filters, search and CSV, staff's list of every institution's
+     orders and the institution list and search: requests/s and p99 latency, each also as a
+     ratio against /healthz and pgbench -S of the same run, and the SQL statements each page
+     runs (PostgreSQL's transaction count); then the whole biggest list as CSV, 4 at once;
   4. times sequential POST /login attempts (argon2id), right and wrong password, as ms per
      login, logins/s per core, and a ratio against a sequential /healthz request;
   5. prints the server's peak RSS (VmHWM), stops it with SIGTERM and drops the database;

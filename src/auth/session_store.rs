@@ -15,6 +15,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
 use crate::auth::session::AuthState;
+use crate::db::sessions::StoredSession;
 use crate::domain::AccountId;
 
 tokio::task_local! {
@@ -37,8 +38,15 @@ fn backend(error: sqlx::Error) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
 
-fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
-    rmp_serde::to_vec(record).map_err(|error| session_store::Error::Encode(error.to_string()))
+/// The row that stores `record`.
+fn stored(record: &Record) -> session_store::Result<StoredSession> {
+    Ok(StoredSession {
+        id: record.id.to_string(),
+        data: rmp_serde::to_vec(record)
+            .map_err(|error| session_store::Error::Encode(error.to_string()))?,
+        expiry_date: record.expiry_date,
+        account_id: account_of(record),
+    })
 }
 
 /// Decodes a row's record.
@@ -74,15 +82,9 @@ impl SessionStore for PortalStore {
         // A fresh random 128-bit id is practically never taken; if it is, draw again
         // rather than overwrite someone's session.
         loop {
-            let inserted = crate::db::sessions::insert(
-                &self.pool,
-                &record.id.to_string(),
-                &encode(record)?,
-                record.expiry_date,
-                account_of(record),
-            )
-            .await
-            .map_err(backend)?;
+            let inserted = crate::db::sessions::insert(&self.pool, &stored(record)?)
+                .await
+                .map_err(backend)?;
             if inserted {
                 return Ok(());
             }
@@ -91,15 +93,9 @@ impl SessionStore for PortalStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        crate::db::sessions::upsert(
-            &self.pool,
-            &record.id.to_string(),
-            &encode(record)?,
-            record.expiry_date,
-            account_of(record),
-        )
-        .await
-        .map_err(backend)
+        crate::db::sessions::upsert(&self.pool, &stored(record)?)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {

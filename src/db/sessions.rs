@@ -12,21 +12,26 @@ use crate::db::accounts::{Account, AccountRow};
 use crate::db::institutions::InstitutionHeader;
 use crate::domain::{AccountId, AccountStatus, InstitutionId, InstitutionRole, TcsStatus};
 
+/// A session row as the store writes it.
+#[derive(Debug)]
+pub struct StoredSession {
+    pub id: String,
+    /// The encoded record.
+    pub data: Vec<u8>,
+    pub expiry_date: OffsetDateTime,
+    /// The account the record's `auth` entry names, if any.
+    pub account_id: Option<AccountId>,
+}
+
 /// Inserts a new session; `false` when its id is taken (the store then draws another).
-pub async fn insert(
-    pool: &PgPool,
-    id: &str,
-    data: &[u8],
-    expiry_date: OffsetDateTime,
-    account_id: Option<AccountId>,
-) -> sqlx::Result<bool> {
+pub async fn insert(pool: &PgPool, session: &StoredSession) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         r#"INSERT INTO tower_sessions.session (id, data, expiry_date, account_id)
            VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING"#,
-        id,
-        data,
-        expiry_date,
-        account_id as Option<AccountId>
+        session.id,
+        session.data,
+        session.expiry_date,
+        session.account_id as Option<AccountId>
     )
     .execute(pool)
     .await?;
@@ -34,23 +39,17 @@ pub async fn insert(
 }
 
 /// Writes a session, whether or not it exists yet.
-pub async fn upsert(
-    pool: &PgPool,
-    id: &str,
-    data: &[u8],
-    expiry_date: OffsetDateTime,
-    account_id: Option<AccountId>,
-) -> sqlx::Result<()> {
+pub async fn upsert(pool: &PgPool, session: &StoredSession) -> sqlx::Result<()> {
     sqlx::query!(
         r#"INSERT INTO tower_sessions.session (id, data, expiry_date, account_id)
            VALUES ($1, $2, $3, $4)
            ON CONFLICT (id) DO UPDATE
            SET data = EXCLUDED.data, expiry_date = EXCLUDED.expiry_date,
                account_id = EXCLUDED.account_id"#,
-        id,
-        data,
-        expiry_date,
-        account_id as Option<AccountId>
+        session.id,
+        session.data,
+        session.expiry_date,
+        session.account_id as Option<AccountId>
     )
     .execute(pool)
     .await?;
