@@ -6,10 +6,12 @@ Run through bench/run.sh, which builds the binary and passes --binary. It:
   2. seeds a staff account through the real flow (staff create -> invitation -> password ->
      TOTP enrolment), computing TOTP codes itself, then logs in for a session cookie;
   3. runs `pgbench -S` (prepared, wrk's connections) as the database anchor, then wrk against
-     /healthz (the baseline), GET /login and GET /staff (authenticated), the
-     staff institution list at 5,000 institutions and an institution's orders list at 100,000
-     orders (as its admin, and in staff's list of every institution), and reports requests/s and p99 latency, each also as a ratio
-     against /healthz of the same run;
+     /healthz (the baseline) and GET /login; seeds 5,000 institutions and 1,000,000 orders
+     over 100 of them (200,000 in one; BENCH_ORDERS for fewer) and measures both dashboards,
+     the orders list's pages, filters, search and CSV, staff's list of every institution's
+     orders and the institution list and search: requests/s and p99 latency, each also as a
+     ratio against /healthz and pgbench -S of the same run, and the SQL statements each page
+     runs (PostgreSQL's transaction count); then the whole biggest list as CSV, 4 at once;
   4. times sequential POST /login attempts (argon2id), right and wrong password, as ms per
      login, logins/s per core, and a ratio against a sequential /healthz request;
   5. prints the server's peak RSS (VmHWM), stops it with SIGTERM and drops the database;
@@ -184,25 +186,12 @@ def expect(status: int, location: str | None, want_status: int, want_path: str |
 # ---- the server under test -------------------------------------------------------------------
 
 def seed_institutions(db_url: str, count: int) -> None:
-    """Inserts `count` institutions straight into the database, one in ten suspended, each with
-    two domains and a valid matični broj (mod-11 check digit over weights 8..2)."""
-    sql = f"""
-        INSERT INTO institutions (slug, name_sr, name_en, short_name, registration_number, tcs_status)
-        SELECT 'inst-' || n, 'Ustanova ' || lpad(n::text, 5, '0'), 'Institution ' || n, 'U' || n,
-               base || CASE WHEN 11 - (s % 11) > 9 THEN 0 ELSE 11 - (s % 11) END,
-               CASE WHEN n % 10 = 0 THEN 'suspended' ELSE 'registered' END
-        FROM (
-            SELECT n, lpad((1000000 + n)::text, 7, '0') AS base,
-                   (SELECT sum(substr(lpad((1000000 + n)::text, 7, '0'), i, 1)::int * (9 - i))
-                    FROM generate_series(1, 7) AS i) AS s
-            FROM generate_series(1, {count}) AS n
-        ) numbers;
-        INSERT INTO domains (institution_id, name)
-        SELECT id, slug || '-' || k || '.ac.rs' FROM institutions, generate_series(1, 2) AS k
-        WHERE slug LIKE 'inst-%';
-        ANALYZE;
-    """
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url, "-c", sql], check=True)
+    """Inserts `count` institutions straight into the database (bench/seed_institutions.sql,
+    the statement the plan test runs too): one in ten suspended, each with two domains."""
+    seed = (REPO / "bench" / "seed_institutions.sql").read_text()
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url,
+                    "-c", f"PREPARE seed(int) AS {seed}", "-c", f"EXECUTE seed({count})",
+                    "-c", "VACUUM ANALYZE institutions", "-c", "VACUUM ANALYZE domains"], check=True)
 
 
 def free_port() -> int:
@@ -358,10 +347,7 @@ def log_in(server: Server, account: dict, home: str = "/staff") -> tuple[str, in
     return client.cookies[SESSION_COOKIE], step
 
 
-# ---- issue 6: the orders list at 100,000 orders in one institution -----------------------------
-
-ORDERS = 100_000
-
+# ---- issue 16 §2: national scale, 1,000,000 orders over 100 institutions ----------------------
 
 def psql_value(db_url: str, sql: str) -> str:
     run = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db_url, "-c", sql],
@@ -369,33 +355,41 @@ def psql_value(db_url: str, sql: str) -> str:
     return run.stdout.strip()
 
 
-def orders_list_section(server: Server, args, staff_cookie: str) -> tuple[list[dict], str, str]:
-    """Seeds one institution with 100,000 orders (bench/seed_orders.sql, the statement the
-    index test runs too), makes an admin of it through the real invitation and TOTP flow,
-    and measures its orders list: the first page, a page deep in the keyset pagination, a
-    search and a filter. Returns the runs, the admin's session cookie and the list's path."""
-    db_url = f"{server.pg_url}/{server.db_name}"
-    print(f"seeding one institution with {ORDERS:,} orders …")
-    institution = psql_value(db_url, """
-        INSERT INTO institutions (slug, name_sr, name_en, short_name, registration_number, tcs_status)
-        VALUES ('bench-orders', 'Ustanova porudžbina', 'Orders institution', 'BO', '17000009',
-                'registered') RETURNING id""").splitlines()[0]
-    domain = psql_value(db_url, f"""
-        INSERT INTO domains (institution_id, name, validation_status, validated_until)
-        VALUES ('{institution}', 'orders-bench.ac.rs', 'validated', now() + interval '300 days')
-        RETURNING id""").splitlines()[0]
+def seed_orders(db_url: str, orders: int, institutions: int, biggest: int) -> str:
+    """Seeds `orders` orders over the first `institutions` seeded institutions (inst-1 …),
+    `biggest` of them in inst-1 and the rest evenly over the others, with
+    bench/seed_orders.sql (the statement the tests run too) once per institution, all in
+    one psql session, counted for the dashboards once at the end (bench/seed_bulk.sql);
+    each institution's first domain is validated and holds the addresses. Returns inst-1's
+    id."""
+    psql_value(db_url, f"""
+        UPDATE institutions SET tcs_status = 'registered'
+        WHERE slug IN (SELECT 'inst-' || n FROM generate_series(1, {institutions}) AS n);
+        UPDATE domains SET validation_status = 'validated', validated_until = now() + interval '300 days'
+        WHERE name IN (SELECT 'inst-' || n || '-1.ac.rs' FROM generate_series(1, {institutions}) AS n)""")
+    rest = (orders - biggest) // max(institutions - 1, 1)
     seed = (REPO / "bench" / "seed_orders.sql").read_text()
-    started = time.perf_counter()
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url, "-c",
-                    f"PREPARE seed(uuid, uuid, text, int) AS {seed}",
-                    "-c", f"EXECUTE seed('{institution}', '{domain}', 'orders-bench.ac.rs', {ORDERS})",
-                    "-c", "ANALYZE certificate_orders", "-c", "ANALYZE order_emails"], check=True)
-    print(f"  seeded in {time.perf_counter() - started:.1f} s")
+    before, after = (REPO / "bench" / "seed_bulk.sql").read_text().split("-- SEED HERE")
+    commands = ["-c", before, "-c", f"PREPARE seed(uuid, uuid, text, int) AS {seed}"]
+    ids = dict(line.split("|") for line in psql_value(db_url, f"""
+        SELECT i.slug, i.id || ',' || d.id FROM institutions i JOIN domains d ON d.name = i.slug || '-1.ac.rs'
+        WHERE i.slug IN (SELECT 'inst-' || n FROM generate_series(1, {institutions}) AS n)""").splitlines())
+    for n in range(1, institutions + 1):
+        institution, domain = ids[f"inst-{n}"].split(",")
+        count = biggest if n == 1 else rest
+        commands += ["-c", f"EXECUTE seed('{institution}', '{domain}', 'inst-{n}-1.ac.rs', {count})"]
+    # As autovacuum would leave them: statistics, and the trigram indexes' pending lists merged.
+    commands += ["-c", after, "-c", "VACUUM ANALYZE"]
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db_url, *commands], check=True)
+    return ids["inst-1"].split(",")[0]
 
-    print("inviting an admin of that institution through the people page …")
+
+def invite_admin(server: Server, staff_cookie: str, institution: str, domain: str) -> dict:
+    """An admin of `institution` through the people page, the mailed link, password and TOTP."""
+    db_url = f"{server.pg_url}/{server.db_name}"
     staff = Client(server.port)
     staff.cookies[SESSION_COOKIE] = staff_cookie
-    email = f"admin-{secrets.token_hex(3)}@orders-bench.ac.rs"
+    email = f"admin-{secrets.token_hex(3)}@{domain}"
     page = staff.get_form(f"/institutions/{institution}/people")
     status, location, _ = staff.request("POST", f"/institutions/{institution}/people", {
         "csrf_token": page.token(f"/institutions/{institution}/people"), "email": email,
@@ -407,26 +401,109 @@ def orders_list_section(server: Server, args, staff_cookie: str) -> tuple[list[d
     match = re.search(r"/invite/\S+", mail)
     if not match:
         raise RuntimeError("no invitation link in the admin's mail")
-    admin = accept_invitation(server, match.group(0), email)
+    return accept_invitation(server, match.group(0), email)
+
+
+def national_section(server: Server, args, staff_cookie: str) -> tuple[list[tuple[str, str, str]], str, str]:
+    """Seeds 5,000 institutions and `args.orders` orders over `args.order_institutions` of them
+    (`args.biggest` in one), makes an admin of the biggest, and returns the pages to measure
+    as (path, label, who), the admin's cookie and the admin's orders list path."""
+    db_url = f"{server.pg_url}/{server.db_name}"
+    print(f"seeding {args.institutions:,} institutions …")
+    seed_institutions(db_url, args.institutions)
+    print(f"seeding {args.orders:,} orders over {args.order_institutions} institutions "
+          f"({args.biggest:,} in one) …")
+    started = time.perf_counter()
+    institution = seed_orders(db_url, args.orders, args.order_institutions, args.biggest)
+    print(f"  seeded in {time.perf_counter() - started:.1f} s")
+    admin = invite_admin(server, staff_cookie, institution, "inst-1-1.ac.rs")
     orders = f"/institutions/{institution}/orders"
     cookie, _ = log_in(server, admin, home=orders)
 
-    # A cursor 90,000 orders deep: the seed made order n at now() - n minutes.
+    # A cursor 90 % of the way down the biggest institution's list.
     deep = psql_value(db_url, f"""
         SELECT (extract(epoch FROM created_at) * 1000000)::bigint * 1000 || '.' || id
         FROM certificate_orders WHERE institution_id = '{institution}'
-        ORDER BY created_at DESC, id DESC OFFSET 90000 LIMIT 1""")
-    runs = []
-    for path, label in ((orders, "orders list, 100k (admin)"),
-                        (f"{orders}?after={deep}", "orders list, page 1,800 (admin)"),
-                        (f"{orders}?q=osoba4242%40", "orders search, 100k (admin)"),
-                        (f"{orders}?status=issued&expiring=1", "orders expiring soon (admin)")):
-        runs.append(labelled_wrk(server.port, path, label, args, cookie))
-    # Staff's list spans every institution: the same 100,000 orders, no institution given.
-    for path, label in (("/staff/orders", "all institutions' orders, 100k (staff)"),
-                        ("/staff/orders?q=osoba4242%40", "all institutions' search, 100k (staff)")):
-        runs.append(labelled_wrk(server.port, path, label, args, staff_cookie))
-    return runs, cookie, orders
+        ORDER BY created_at DESC, id DESC OFFSET {args.biggest * 9 // 10} LIMIT 1""")
+    big = f"{args.biggest // 1000}k"
+    pages = [
+        (f"/institutions/{institution}", f"institution dashboard, {big} (admin)", "admin"),
+        ("/staff", f"staff overview, {args.orders // 1000}k (staff)", "staff"),
+        (orders, f"orders list, {big} (admin)", "admin"),
+        (f"{orders}?after={deep}", f"orders list, 90 % deep, {big} (admin)", "admin"),
+        (f"{orders}?status=issued&product=client_premium", f"orders status+product, {big} (admin)", "admin"),
+        (f"{orders}?status=issued&expiring=1", f"orders expiring soon, {big} (admin)", "admin"),
+        (f"{orders}?q=osoba4242%40", f"orders search, {big} (admin)", "admin"),
+        (f"{orders}.csv?status=issued&expiring=1", f"orders CSV expiring soon, {big} (admin)", "admin"),
+        ("/staff/orders", f"all institutions' orders, {args.orders // 1000}k (staff)", "staff"),
+        ("/staff/orders?q=osoba4242%40", f"all institutions' search, {args.orders // 1000}k (staff)", "staff"),
+        ("/staff/institutions", f"institutions, {args.institutions:,} (staff)", "staff"),
+        ("/staff/institutions?after_name=ustanova+04900&after_id=ffffffff-ffff-ffff-ffff-ffffffffffff",
+         "institutions, deep page (staff)", "staff"),
+        ("/staff/institutions?q=ustanova+04242", f"institution search, {args.institutions:,} (staff)", "staff"),
+        ("/staff/institutions?status=suspended", "institutions, suspended (staff)", "staff"),
+    ]
+    return pages, cookie, orders
+
+
+def full_export(server: Server, orders: str, cookie: str) -> dict:
+    """The biggest institution's whole list as CSV, on 4 connections at once (the server
+    streams it slice by slice, so its memory should not grow with the file)."""
+    print("exporting the biggest institution's whole list as CSV, 4 at once …")
+    before = server.memory_kib()
+    started = time.perf_counter()
+    procs = [subprocess.Popen(["curl", "-sS", "-o", "/dev/null", "-w", "%{size_download}", "-H",
+                               f"Host: localhost:{server.port}", "-H", f"Cookie: {SESSION_COOKIE}={cookie}",
+                               f"http://{HOST}:{server.port}{orders}.csv"], stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    sizes = [int(proc.communicate(timeout=600)[0] or 0) for proc in procs]
+    seconds = time.perf_counter() - started
+    after = server.memory_kib()
+    return {"seconds": seconds, "bytes": sizes[0], "rss_before_kib": before["VmRSS"],
+            "hwm_after_kib": after["VmHWM"]}
+
+
+def xacts(db_url: str) -> int:
+    """Transactions committed and rolled back in the bench database so far: every statement
+    the portal runs outside an explicit transaction is one."""
+    db = db_url.rsplit("/", 1)[1]
+    return int(psql_value(db_url.rsplit("/", 1)[0] + "/postgres",
+                          f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{db}'"))
+
+
+# A backend reports its statistics when idle, at the latest this long after its last statement.
+STATS_SETTLE_S = 11
+
+
+def statements_per_request(server: Server, pages: list[tuple[str, str, str]], cookies: dict[str, str],
+                           count: int = 40) -> dict[str, float]:
+    """The SQL statements each page runs, from PostgreSQL's own count of the bench
+    database's transactions (pg_stat_database): `count` sequential requests of a page, the
+    statistics settled, minus what the portal's background workers ran in a window as
+    long with no request (measured first)."""
+    db_url = f"{server.pg_url}/{server.db_name}"
+    print(f"counting SQL statements per page ({count} sequential requests each, "
+          f"{STATS_SETTLE_S} s for PostgreSQL's statistics each) …")
+    time.sleep(STATS_SETTLE_S)
+    before = xacts(db_url)
+    started = time.monotonic()
+    time.sleep(STATS_SETTLE_S)
+    idle_rate = (xacts(db_url) - before) / (time.monotonic() - started)
+    found = {}
+    for path, label, who in pages:
+        client = Client(server.port)
+        client.cookies[SESSION_COOKIE] = cookies[who]
+        client.request("GET", path)  # the first visit may write the session
+        time.sleep(STATS_SETTLE_S)
+        before = xacts(db_url)
+        started = time.monotonic()
+        for _ in range(count):
+            client.request("GET", path)
+        client.close()
+        time.sleep(STATS_SETTLE_S)
+        ran = xacts(db_url) - before - idle_rate * (time.monotonic() - started)
+        found[label] = max(ran / count, 0.0)
+    return found
 
 
 def labelled_wrk(port: int, path: str, label: str, args, cookie: str) -> dict:
@@ -602,8 +679,16 @@ def main() -> int:
     parser.add_argument("--flood-connections", type=int, default=200, help="connections of the flood")
     parser.add_argument("--flood-page-connections", type=int, default=4,
                         help="connections fetching the authenticated page meanwhile")
+    parser.add_argument("--orders", type=int, default=int(os.environ.get("BENCH_ORDERS", "1000000")),
+                        help="orders seeded (default 1,000,000; BENCH_ORDERS=100000 for a quicker run)")
+    parser.add_argument("--order-institutions", type=int, default=100, help="institutions holding them")
+    parser.add_argument("--biggest", type=int, default=None,
+                        help="orders of the biggest institution (default a fifth of --orders)")
+    parser.add_argument("--institutions", type=int, default=5000, help="institutions seeded in all")
     parser.add_argument("--json", type=Path, default=REPO / "artifacts" / "bench" / "results.json")
     args = parser.parse_args()
+    if args.biggest is None:
+        args.biggest = args.orders // 5
     if args.duration > 300 or args.logins > 1000 or args.flood_duration > 120:
         parser.error("bounded on purpose: --duration <= 300, --logins <= 1000, --flood-duration <= 120")
 
@@ -627,21 +712,15 @@ def main() -> int:
 
         print("logging in with password and TOTP for a session cookie …")
         cookie, account["step"] = log_in(server, account)
-        staff_page = wrk(server.port, "/staff", args, cookie=cookie)
-        results["wrk"] = [healthz, login_page, staff_page]
+        results["wrk"] = [healthz, login_page]
 
-        # Issue 3: the staff institution list must stay fast at 5,000 institutions, on the
-        # first page, deep in the keyset pagination, with a search and with a status filter.
-        print("seeding 5,000 institutions …")
-        seed_institutions(args.pg_url.rstrip("/") + "/" + server.db_name, 5000)
-        for path in ("/staff/institutions",
-                     "/staff/institutions?after_name=ustanova+04900&after_id=ffffffff-ffff-ffff-ffff-ffffffffffff",
-                     "/staff/institutions?q=ustanova+04242",
-                     "/staff/institutions?status=suspended"):
-            results["wrk"].append(wrk(server.port, path, args, cookie=cookie))
-
-        orders_runs, admin_cookie, orders_page = orders_list_section(server, args, cookie)
-        results["wrk"].extend(orders_runs)
+        # Issue 16 §2: every page at national scale.
+        pages, admin_cookie, orders_page = national_section(server, args, cookie)
+        cookies = {"staff": cookie, "admin": admin_cookie}
+        for path, label, who in pages:
+            results["wrk"].append(labelled_wrk(server.port, path, label, args, cookies[who]))
+        results["statements"] = statements_per_request(server, pages, cookies)
+        results["full_export"] = full_export(server, orders_page, admin_cookie)
 
         # Issue 11 §5: the same admin page while the login form is flooded.
         results["flood"] = flood_section(server, args, admin_cookie, orders_page)
@@ -715,19 +794,22 @@ def report(results: dict, healthz_seq_ms: float) -> None:
           f"{results['duration_s']} s per path ==")
     anchor = results["pgbench"]["tps"]
     print(f"database anchor: pgbench -S, prepared, {results['pgbench']['clients']} clients: {anchor:,.0f} tps")
+    statements = results.get("statements", {})
     print(f"{'path':<42}{'req/s':>10}{'p99 ms':>10}{'req/s vs healthz':>19}{'p99 vs healthz':>17}"
-          f"{'req/s vs pgbench -S':>21}  notes")
+          f"{'req/s vs pgbench -S':>21}{'SQL/page':>10}  notes")
     for run in results["wrk"]:
         notes = []
         if run["non_2xx_3xx"]:
             notes.append(f"{run['non_2xx_3xx']} non-2xx/3xx")
         if run["socket_errors"]:
             notes.append(f"socket errors: {run['socket_errors']}")
-        label = run.get("label") or run["path"] + (" (auth)" if run["path"] == "/staff" else "")
+        label = run.get("label") or run["path"]
+        count = statements.get(label)
+        count = f"{count:>10.1f}" if count is not None else f"{'-':>10}"
         label = label if len(label) <= 40 else label[:37] + "..."
         print(f"{label:<42}{run['rps']:>10.0f}{run['p99_ms']:>10.2f}"
               f"{run['rps'] / healthz['rps']:>19.3f}{run['p99_ms'] / healthz['p99_ms']:>17.1f}"
-              f"{run['rps'] / anchor:>21.3f}  {'; '.join(notes)}")
+              f"{run['rps'] / anchor:>21.3f}{count}  {'; '.join(notes)}")
 
     print(f"\nlogin cost (sequential POST /login, one client; baseline: one sequential GET /healthz "
           f"= {healthz_seq_ms:.3f} ms median)")
@@ -746,6 +828,10 @@ def report(results: dict, healthz_seq_ms: float) -> None:
     if known is not None and unknown is not None:
         print(f"timing oracle (median wrong password, known minus unknown e-mail): {known - unknown:+.1f} ms")
 
+    export = results.get("full_export")
+    if export:
+        print(f"\nwhole list as CSV ({export['bytes'] / 1e6:.1f} MB each), 4 at once: {export['seconds']:.1f} s; "
+              f"RSS before {export['rss_before_kib'] / 1024:.1f} MiB, peak after {export['hwm_after_kib'] / 1024:.1f} MiB")
     memory = results["memory_kib"]
     print(f"\npeak RSS (VmHWM): {memory['VmHWM'] / 1024:.1f} MiB (RSS at the end: {memory['VmRSS'] / 1024:.1f} MiB)")
     print(f"server exit status after SIGTERM: {results['server_exit_after_sigterm']}")

@@ -20,10 +20,10 @@ use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::PasswordHasher;
 use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, QUEUE_PATIENCE, WindowLimiter};
+use crate::auth::session_store::PortalStore;
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::error::error_response;
@@ -106,7 +106,7 @@ pub fn router(state: AppState) -> Router {
 /// the client's admission (cheap refusals come before any session or database
 /// work), the text check, the session, CSRF, and finally the handler.
 fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
-    let session_layer = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+    let session_layer = SessionManagerLayer::new(PortalStore::new(state.db.clone()))
         .with_name(crate::auth::session::COOKIE_NAME)
         .with_secure(true)
         .with_http_only(true)
@@ -247,7 +247,7 @@ async fn shutdown_signal() {
 /// Expired sessions are never loaded, but their rows would pile up; sweep them.
 async fn delete_expired_sessions(pool: PgPool, stop: CancellationToken) {
     use tower_sessions::ExpiredDeletion;
-    let store = PostgresStore::new(pool);
+    let store = PortalStore::new(pool);
     loop {
         if let Err(error) = store.delete_expired().await {
             tracing::warn!(error = %error, "could not delete expired sessions");

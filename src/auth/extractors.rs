@@ -8,7 +8,8 @@ use tower_sessions::Session;
 
 use crate::auth::session::{self, AuthState};
 use crate::db::accounts::Account;
-use crate::domain::StaffRole;
+use crate::db::institutions::InstitutionHeader;
+use crate::domain::{InstitutionId, InstitutionRole, StaffRole};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -21,27 +22,63 @@ pub fn session_of(parts: &Parts) -> Result<Session, AppError> {
         .ok_or_else(|| AppError::bug("session layer missing"))
 }
 
-/// Loads the session's account and checks everything except the second factor:
-/// the account exists and is active, the session epoch still matches, and the
-/// session is within its idle and absolute lifetimes. Any failure ends the session.
-async fn load_session_account(
+/// What one statement read about the request's session: its account, checked, and,
+/// when asked, the institution of the path with the account's role there.
+pub(crate) struct SignedIn {
+    pub(crate) session: Session,
+    pub(crate) auth: AuthState,
+    pub(crate) account: Account,
+    pub(crate) memberships: Vec<(InstitutionId, String)>,
+    pub(crate) institution: Option<InstitutionHeader>,
+    pub(crate) role: Option<InstitutionRole>,
+}
+
+/// Loads the session with its account (and, for a tenant page, `institution` and the
+/// account's membership there) in one round trip, and checks everything except the
+/// second factor: the account exists and is active, the session epoch still matches,
+/// and the session is within its idle and absolute lifetimes. Any failure ends the
+/// session. Everything is read afresh on every request, so a logout, a suspension, a
+/// password change or a role taken away counts from the very next request.
+pub(crate) async fn load_signed_in(
     parts: &Parts,
     state: &AppState,
-) -> Result<(Session, AuthState, Account), AppError> {
+    institution: Option<InstitutionId>,
+) -> Result<SignedIn, AppError> {
     let session = session_of(parts)?;
-    let Some(auth) = session::auth_state(&session).await? else {
+    let Some(id) = session.id() else {
+        return Err(AppError::LoginRequired);
+    };
+    // The row's own expiry is tower-sessions' (the database's clock); the portal's idle
+    // and absolute limits below follow the portal's clock.
+    let Some(row) = crate::db::sessions::signed_in(&state.db, &id.to_string(), institution).await?
+    else {
+        return Err(AppError::LoginRequired);
+    };
+    let record = crate::auth::session_store::decode(&row.data).map_err(|error| {
+        AppError::Internal(anyhow::anyhow!("a stored session does not decode: {error}"))
+    })?;
+    let auth: Option<AuthState> =
+        crate::auth::session_store::hydrate(&session, record, session::AUTH_KEY).await?;
+    let Some(auth) = auth else {
         return Err(AppError::LoginRequired);
     };
     let now = state.clock.now();
-    let account = crate::db::accounts::find_by_id(&state.db, auth.account_id).await?;
-    match account {
+    match row.account {
         Some(account)
-            if account.active
+            if account.id == auth.account_id
+                && account.active
                 && account.session_epoch == auth.session_epoch
                 && !auth.is_expired(now) =>
         {
             session::touch(&session, auth.clone(), now).await?;
-            Ok((session, auth, account))
+            Ok(SignedIn {
+                session,
+                auth,
+                account,
+                memberships: row.memberships,
+                institution: row.institution,
+                role: row.role,
+            })
         }
         _ => {
             session::end(&session).await?;
@@ -55,6 +92,33 @@ pub struct CurrentAccount {
     pub account: Account,
     pub auth: AuthState,
     pub session: Session,
+    /// The institutions the account is an active member of, as (id, short name), by
+    /// name: the page header's switcher.
+    pub memberships: Vec<(InstitutionId, String)>,
+}
+
+impl CurrentAccount {
+    /// The fully logged-in account of a signed-in session; the second factor is owed
+    /// otherwise.
+    pub(crate) fn of(
+        signed_in: SignedIn,
+    ) -> Result<(Self, Option<InstitutionHeader>, Option<InstitutionRole>), AppError> {
+        if !signed_in.auth.mfa_done {
+            return Err(AppError::MfaRequired {
+                enrolled: signed_in.account.mfa_enrolled(),
+            });
+        }
+        Ok((
+            Self {
+                account: signed_in.account,
+                auth: signed_in.auth,
+                session: signed_in.session,
+                memberships: signed_in.memberships,
+            },
+            signed_in.institution,
+            signed_in.role,
+        ))
+    }
 }
 
 impl FromRequestParts<AppState> for CurrentAccount {
@@ -64,17 +128,8 @@ impl FromRequestParts<AppState> for CurrentAccount {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let (session, auth, account) = load_session_account(parts, state).await?;
-        if !auth.mfa_done {
-            return Err(AppError::MfaRequired {
-                enrolled: account.mfa_enrolled(),
-            });
-        }
-        Ok(Self {
-            account,
-            auth,
-            session,
-        })
+        let (current, _, _) = Self::of(load_signed_in(parts, state, None).await?)?;
+        Ok(current)
     }
 }
 
@@ -93,14 +148,14 @@ impl FromRequestParts<AppState> for PendingLogin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let (session, auth, account) = load_session_account(parts, state).await?;
-        if auth.mfa_done {
+        let signed_in = load_signed_in(parts, state, None).await?;
+        if signed_in.auth.mfa_done {
             return Err(AppError::AlreadyAuthenticated);
         }
         Ok(Self {
-            account,
-            auth,
-            session,
+            account: signed_in.account,
+            auth: signed_in.auth,
+            session: signed_in.session,
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod rate_limit;
 pub mod recovery;
 pub mod scope;
 pub mod session;
+pub mod session_store;
 pub mod totp;
 
 pub use extractors::{CurrentAccount, PendingLogin, StaffAdmin, StaffScope};

@@ -142,10 +142,11 @@ impl<R: RequiredRole> FromRequestParts<AppState> for InstitutionScope<R> {
             .find(|(name, _)| *name == "institution_id")
             .and_then(|(_, value)| value.parse::<InstitutionId>().ok())
             .ok_or(AppError::NotFound)?;
-        let current = CurrentAccount::from_request_parts(parts, state).await?;
-        let institution = crate::db::institutions::load_for_scope_check(&state.db, institution_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        // The session, the account, the institution and the membership: one round trip.
+        let signed_in =
+            crate::auth::extractors::load_signed_in(parts, state, Some(institution_id)).await?;
+        let (current, institution, role) = CurrentAccount::of(signed_in)?;
+        let institution = institution.ok_or(AppError::NotFound)?;
         let acting = match current.account.staff_role {
             Some(StaffRole::Staff) => Acting::Staff(StaffRole::Staff),
             Some(StaffRole::StaffAuditor) if R::MIN == InstitutionRole::Auditor => {
@@ -154,13 +155,7 @@ impl<R: RequiredRole> FromRequestParts<AppState> for InstitutionScope<R> {
             Some(StaffRole::StaffAuditor) => return Err(AppError::Forbidden),
             None => {
                 // Not a member: the institution might as well not exist.
-                let role = crate::db::memberships::active_role(
-                    &state.db,
-                    institution_id,
-                    current.account.id,
-                )
-                .await?
-                .ok_or(AppError::NotFound)?;
+                let role = role.ok_or(AppError::NotFound)?;
                 if institution.status == TcsStatus::Suspended {
                     return Err(AppError::InstitutionSuspended);
                 }

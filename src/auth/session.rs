@@ -5,7 +5,8 @@
 //! login whatever happens, at logout, and when the account's `session_epoch` moves
 //! (password change, account disabled). A role changed or removed in one institution
 //! ends no session: it is read afresh on every request to that institution (see
-//! `db::memberships::active_role`), and the person's work elsewhere goes on.
+//! `db::sessions::signed_in`, which reads the session, the account and the membership in
+//! one statement), and the person's work elsewhere goes on.
 //!
 //! A session is created only when there is something to keep: a password
 //! accepted, or a person's link redeemed. Before that a visitor holds cookies
@@ -25,7 +26,7 @@ pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 /// once a minute keeps the idle timeout accurate to a minute at a fraction of the cost.
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 
-const AUTH_KEY: &str = "auth";
+pub(crate) const AUTH_KEY: &str = "auth";
 
 /// Who is logged in on this session, and how far they got.
 #[derive(Debug, Clone, Serialize, Deserialize)]

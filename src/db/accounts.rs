@@ -37,20 +37,21 @@ impl Account {
     }
 }
 
-struct AccountRow {
-    id: AccountId,
-    email: String,
-    display_name: String,
-    password_hash: String,
-    staff_role: Option<String>,
-    status: AccountStatus,
-    session_epoch: i32,
-    failed_logins: i32,
-    locked_until: Option<OffsetDateTime>,
-    totp_secret_sealed: Option<Vec<u8>>,
-    totp_pending_sealed: Option<Vec<u8>>,
-    totp_last_step: Option<i64>,
-    password_check_blocked_until: Option<OffsetDateTime>,
+/// An `accounts` row as read; [`crate::db::sessions`] reads one too.
+pub(crate) struct AccountRow {
+    pub(crate) id: AccountId,
+    pub(crate) email: String,
+    pub(crate) display_name: String,
+    pub(crate) password_hash: String,
+    pub(crate) staff_role: Option<String>,
+    pub(crate) status: AccountStatus,
+    pub(crate) session_epoch: i32,
+    pub(crate) failed_logins: i32,
+    pub(crate) locked_until: Option<OffsetDateTime>,
+    pub(crate) totp_secret_sealed: Option<Vec<u8>>,
+    pub(crate) totp_pending_sealed: Option<Vec<u8>>,
+    pub(crate) totp_last_step: Option<i64>,
+    pub(crate) password_check_blocked_until: Option<OffsetDateTime>,
 }
 
 impl From<AccountRow> for Account {

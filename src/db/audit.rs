@@ -30,9 +30,10 @@ pub async fn insert(
 }
 
 /// One row as shown on the audit pages.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct AuditRow {
     pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub actor_account_id: Option<AccountId>,
     pub actor_email: Option<String>,
@@ -44,6 +45,23 @@ pub struct AuditRow {
     pub request_id: Option<String>,
     pub details: Value,
 }
+
+/// The latest $8 events of institution $1, newest first, as one JSON array: the
+/// institution dashboard's one statement reads them (`db::dashboard::INSTITUTION_SQL`).
+macro_rules! recent_events_json {
+    () => {
+        "(SELECT coalesce(json_agg(r ORDER BY r.id DESC), '[]'::json)
+          FROM (SELECT e.id, e.at, e.actor_account_id, a.email AS actor_email, e.actor_label,
+                       e.institution_id, e.action, e.target, host(e.ip) AS ip, e.request_id,
+                       e.details
+                FROM audit_events e
+                LEFT JOIN accounts a ON a.id = e.actor_account_id
+                WHERE e.institution_id = $1
+                ORDER BY e.id DESC
+                LIMIT $8) AS r)"
+    };
+}
+pub(crate) use recent_events_json;
 
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {

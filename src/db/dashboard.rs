@@ -1,64 +1,208 @@
 //! The dashboards' figures, read from the counts the trigger on `certificate_orders`
 //! keeps (migration 20261206040000) and from indexed ranges, never a scan of every order.
-//! Each reader comes twice: for staff (every institution) and for one tenant's scope.
-use sqlx::PgPool;
+//!
+//! Each dashboard reads everything it shows in one statement that answers one JSON
+//! object (issue 16 §2: no page over 3 statements). The statements are built here from
+//! shared parts and run with `query_scalar_with` rather than checked macros, so that the
+//! EXPLAIN test runs these very statements; [`chart_arguments`] binds their common part.
+use serde::Deserialize;
+use sqlx::postgres::PgArguments;
+use sqlx::types::Json;
+use sqlx::{Arguments, PgPool};
 use time::{Date, OffsetDateTime};
 
 use crate::auth::StaffScope;
-use crate::auth::scope::TenantScope;
+use crate::auth::scope::{InstitutionScope, RequiredRole, TenantScope};
+use crate::db::audit::{AuditRow, recent_events_json};
+use crate::db::domains::{Domain, domains_json};
+use crate::db::institutions::{InstitutionDetail, detail_json};
+use crate::db::memberships::{Member, members_json};
 use crate::domain::{InstitutionId, OrderId, OrderStatus, ValidationStatus};
 
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
+/// The charts both dashboards draw, as one JSON object. $1 the institution (NULL for
+/// every one), $2 the first week, $3 the current month, $4 now, $5 the next month's
+/// start, $6 how far ahead validations are listed. Later months' endings come from the
+/// counts; the current month is split at now by the `not_after` index, which holds at
+/// most a month of endings in that range.
+macro_rules! charts_sql {
+    () => {
+        "'weeks', (SELECT coalesce(json_agg(w ORDER BY w.week, w.product, w.status), '[]'::json)
+          FROM (SELECT week, product, status, sum(n)::bigint AS n
+                FROM order_week_counts
+                WHERE week >= $2 AND ($1::uuid IS NULL OR institution_id = $1)
+                GROUP BY week, product, status
+                HAVING sum(n) > 0) AS w),
+  'endings', (SELECT coalesce(json_agg(e ORDER BY e.month), '[]'::json)
+          FROM (SELECT month, sum(n)::bigint AS n
+                FROM certificate_end_counts
+                WHERE month > $3 AND ($1::uuid IS NULL OR institution_id = $1)
+                GROUP BY month
+                UNION ALL
+                SELECT $3::date, count(*)
+                FROM certificate_orders
+                WHERE status = 'issued' AND not_after > $4 AND not_after < $5
+                  AND ($1::uuid IS NULL OR institution_id = $1)) AS e
+          WHERE e.n > 0),
+  'validations', (SELECT coalesce(json_agg(v ORDER BY v.until, v.institution, v.domain NULLS FIRST), '[]'::json)
+          FROM (SELECT institution_id, institution, domain, until
+                FROM (SELECT i.id AS institution_id, i.short_name AS institution, NULL::text AS domain,
+                             i.org_validated_until AS until
+                      FROM institutions i
+                      WHERE i.org_validation_status = 'validated'
+                        AND i.org_validated_until > $4 AND i.org_validated_until <= $6
+                        AND ($1::uuid IS NULL OR i.id = $1)
+                      UNION ALL
+                      SELECT i.id, i.short_name, d.name, d.validated_until
+                      FROM domains d JOIN institutions i ON i.id = d.institution_id
+                      WHERE d.removed_at IS NULL AND d.validation_status = 'validated'
+                        AND d.validated_until > $4 AND d.validated_until <= $6
+                        AND ($1::uuid IS NULL OR d.institution_id = $1)) AS ending
+                ORDER BY until, institution, domain NULLS FIRST
+                LIMIT 100) AS v)"
+    };
+}
+
+/// The charts alone: the CSV files and the Prometheus gauges.
+pub const CHARTS_SQL: &str = concat!("SELECT json_build_object(", charts_sql!(), ")");
+
+/// The staff overview: the charts of every institution, then $7 the table's sort and $8
+/// its length. The table's rows come in the sorted subquery's order, which `json_agg`
+/// keeps (PostgreSQL's documented behaviour for a sorted subquery feeding an aggregate).
+pub const STAFF_SQL: &str = concat!(
+    "SELECT json_build_object(",
+    charts_sql!(),
+    ",
+  'readiness', (SELECT coalesce(json_agg(r), '[]'::json)
+          FROM (SELECT tcs_status, digicert_org_id IS NOT NULL AS linked,
+                       org_validation_status AS validation,
+                       max(org_validated_until) AS validated_until, count(*) AS n
+                FROM institutions
+                GROUP BY tcs_status, digicert_org_id IS NOT NULL, org_validation_status,
+                         org_validated_until > $4
+                ORDER BY tcs_status) AS r),
+  'pipeline', (SELECT row_to_json(p)
+          FROM (SELECT (SELECT count(*) FROM jobs WHERE state = 'queued') AS queued,
+                       (SELECT min(run_at) FROM jobs WHERE state = 'queued' AND run_at <= $4) AS oldest_due,
+                       (SELECT count(*) FROM jobs WHERE state = 'failed') AS failed_jobs,
+                       c.calls, c.p50, c.p95, c.rate_limited,
+                       (SELECT max(org_synced_at) FROM institutions) AS last_sync,
+                       (SELECT count(*) FROM outbox WHERE given_up_at IS NOT NULL AND sent_at IS NULL)
+                           AS undeliverable
+                FROM (SELECT count(*) AS calls,
+                             percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS p50,
+                             percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds) AS p95,
+                             count(*) FILTER (WHERE outcome = 'rate_limited') AS rate_limited
+                      FROM digicert_calls WHERE at > $4 - interval '1 hour') AS c) AS p),
+  'institutions', (SELECT coalesce(json_agg(f), '[]'::json) FROM (
+      WITH live AS (
+          SELECT institution_id, sum(n)::bigint AS n FROM (
+              SELECT institution_id, sum(n)::bigint AS n FROM certificate_end_counts
+              WHERE month > $3 GROUP BY institution_id
+              UNION ALL
+              SELECT institution_id, count(*) FROM certificate_orders
+              WHERE status = 'issued' AND not_after > $4 AND not_after < $5
+              GROUP BY institution_id
+          ) AS parts GROUP BY institution_id
+      ), month AS (
+          SELECT institution_id, sum(n)::bigint AS n,
+                 (sum(n) FILTER (WHERE self_service))::bigint AS self_service
+          FROM order_month_counts WHERE month = $3 GROUP BY institution_id
+      ), lines AS (
+          SELECT i.id, i.short_name, i.name_sr, i.name_en,
+                 coalesce(live.n, 0) AS live,
+                 coalesce(month.n, 0) AS orders_this_month,
+                 coalesce(month.self_service, 0) AS self_service_this_month,
+                 (SELECT max(o.created_at) FROM certificate_orders o
+                   WHERE o.institution_id = i.id) AS last_order_at
+          FROM institutions i
+          LEFT JOIN live ON live.institution_id = i.id
+          LEFT JOIN month ON month.institution_id = i.id
+      )
+      SELECT * FROM lines
+      ORDER BY
+        CASE WHEN $7 = 'name' THEN lower(short_name) END,
+        CASE WHEN $7 = 'live' THEN live END DESC,
+        CASE WHEN $7 = 'month' THEN orders_this_month END DESC,
+        CASE WHEN $7 = 'share' THEN coalesce(self_service_this_month::float8 / nullif(orders_this_month, 0), -1) END DESC,
+        CASE WHEN $7 = 'activity' THEN last_order_at END DESC NULLS LAST,
+        lower(short_name), id
+      LIMIT $8) AS f),
+  'key_rejected_since', (SELECT rejected_since FROM digicert_key_state))"
+);
+
+/// An institution's dashboard: its charts, then its latest failed orders ($7 how many)
+/// and how many failed in all, and what the page shows beside them: the institution,
+/// its domains, its members and its latest $8 events.
+pub const INSTITUTION_SQL: &str = concat!(
+    "SELECT json_build_object(",
+    charts_sql!(),
+    ",
+  'detail', ",
+    detail_json!(),
+    ",
+  'domains', ",
+    domains_json!(),
+    ",
+  'members', ",
+    members_json!(),
+    ",
+  'audit', ",
+    recent_events_json!(),
+    ",
+  'failed', (SELECT coalesce(json_agg(f), '[]'::json)
+          FROM (SELECT id, common_name, product, last_error, updated_at
+                FROM certificate_orders
+                WHERE institution_id = $1 AND status = 'failed'
+                ORDER BY updated_at DESC, id DESC
+                LIMIT $7) AS f),
+  'failed_total', (SELECT coalesce(sum(n), 0)::bigint FROM order_week_counts
+                   WHERE institution_id = $1 AND status = 'failed'))"
+);
+
+/// How far ahead the validations timeline looks.
+pub const VALIDATION_DAYS: i64 = 90;
+
+/// The binds of [`CHARTS_SQL`]'s part of every dashboard statement ($1-$6), in order.
+pub fn chart_arguments(
+    institution: Option<InstitutionId>,
+    first_week: Date,
+    now: OffsetDateTime,
+) -> Result<PgArguments, sqlx::error::BoxDynError> {
+    let (this_month, next_month) = month_bounds(now);
+    let mut args = PgArguments::default();
+    args.add(institution)?;
+    args.add(first_week)?;
+    args.add(this_month)?;
+    args.add(now)?;
+    args.add(next_month.midnight().assume_utc())?;
+    args.add(now + time::Duration::days(VALIDATION_DAYS))?;
+    Ok(args)
+}
+
 /// Orders placed in one week, of one product, now in one status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct WeekCount {
     /// The Monday (UTC) of the week.
+    #[serde(with = "iso_date")]
     pub week: Date,
     pub product: String,
     pub status: OrderStatus,
     pub n: i64,
 }
 
-/// Orders per week since `since` (a Monday), every institution.
-pub async fn staff_weeks(
-    pool: &PgPool,
-    _staff: &StaffScope,
-    since: Date,
-) -> sqlx::Result<Vec<WeekCount>> {
-    weeks(pool, None, since).await
-}
-
-/// Orders per week since `since`, of the scope's institution.
-pub async fn institution_weeks(
-    pool: &PgPool,
-    scope: &impl TenantScope,
-    since: Date,
-) -> sqlx::Result<Vec<WeekCount>> {
-    weeks(pool, Some(scope.institution_id()), since).await
-}
-
-async fn weeks(
-    pool: &PgPool,
-    institution: Option<InstitutionId>,
-    since: Date,
-) -> sqlx::Result<Vec<WeekCount>> {
-    sqlx::query_as!(
-        WeekCount,
-        r#"SELECT week AS "week!", product AS "product!", status AS "status!: OrderStatus",
-                  sum(n)::bigint AS "n!"
-           FROM order_week_counts
-           WHERE week >= $1 AND ($2::uuid IS NULL OR institution_id = $2)
-           GROUP BY week, product, status
-           HAVING sum(n) > 0
-           ORDER BY week, product, status"#,
-        since,
-        institution as Option<InstitutionId>
-    )
-    .fetch_all(pool)
-    .await
+/// Live certificates ending in one month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+struct MonthCount {
+    #[serde(with = "iso_date")]
+    month: Date,
+    n: i64,
 }
 
 /// Live certificates and when they end.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "Vec<MonthCount>")]
 pub struct Endings {
     /// Issued certificates still valid now.
     pub live: i64,
@@ -67,20 +211,14 @@ pub struct Endings {
     pub by_month: Vec<(Date, i64)>,
 }
 
-pub async fn staff_endings(
-    pool: &PgPool,
-    _staff: &StaffScope,
-    now: OffsetDateTime,
-) -> sqlx::Result<Endings> {
-    endings(pool, None, now).await
-}
-
-pub async fn institution_endings(
-    pool: &PgPool,
-    scope: &impl TenantScope,
-    now: OffsetDateTime,
-) -> sqlx::Result<Endings> {
-    endings(pool, Some(scope.institution_id()), now).await
+impl From<Vec<MonthCount>> for Endings {
+    fn from(months: Vec<MonthCount>) -> Self {
+        let by_month: Vec<(Date, i64)> = months.iter().map(|m| (m.month, m.n)).collect();
+        Self {
+            live: by_month.iter().map(|(_, n)| n).sum(),
+            by_month,
+        }
+    }
 }
 
 /// The first day of the month of `at` (UTC) and of the next month.
@@ -94,136 +232,46 @@ pub fn month_bounds(at: OffsetDateTime) -> (Date, Date) {
     (first, next)
 }
 
-async fn endings(
-    pool: &PgPool,
-    institution: Option<InstitutionId>,
-    now: OffsetDateTime,
-) -> sqlx::Result<Endings> {
-    let (this_month, next_month) = month_bounds(now);
-    let next_start = next_month.midnight().assume_utc();
-    // The later months come from the counts; the current month is split at now by the
-    // not_after index, which holds at most a month of endings in that range.
-    let rows = sqlx::query_file!(
-        "queries/dashboard/endings.sql",
-        this_month,
-        institution as Option<InstitutionId>,
-        now,
-        next_start
-    )
-    .fetch_all(pool)
-    .await?;
-    let by_month: Vec<(Date, i64)> = rows.into_iter().map(|row| (row.month, row.n)).collect();
-    Ok(Endings {
-        live: by_month.iter().map(|(_, n)| n).sum(),
-        by_month,
-    })
-}
-
 /// An organization or domain validation that ends soon.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct EndingValidation {
     pub institution_id: InstitutionId,
     pub institution: String,
     /// The domain; `None` for the organization's S/MIME validation.
     pub domain: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     pub until: OffsetDateTime,
 }
 
-/// At most this many validations are listed (the soonest first).
-const VALIDATIONS_SHOWN: i64 = 100;
-
-pub async fn staff_validations_ending(
-    pool: &PgPool,
-    _staff: &StaffScope,
-    now: OffsetDateTime,
-    horizon: OffsetDateTime,
-) -> sqlx::Result<Vec<EndingValidation>> {
-    validations_ending(pool, None, now, horizon).await
-}
-
-pub async fn institution_validations_ending(
-    pool: &PgPool,
-    scope: &impl TenantScope,
-    now: OffsetDateTime,
-    horizon: OffsetDateTime,
-) -> sqlx::Result<Vec<EndingValidation>> {
-    validations_ending(pool, Some(scope.institution_id()), now, horizon).await
-}
-
-async fn validations_ending(
-    pool: &PgPool,
-    institution: Option<InstitutionId>,
-    now: OffsetDateTime,
-    horizon: OffsetDateTime,
-) -> sqlx::Result<Vec<EndingValidation>> {
-    sqlx::query_as!(
-        EndingValidation,
-        r#"SELECT institution_id AS "institution_id!: InstitutionId", institution AS "institution!",
-                  domain, until AS "until!"
-           FROM (
-               SELECT i.id AS institution_id, i.short_name AS institution, NULL::text AS domain,
-                      i.org_validated_until AS until
-               FROM institutions i
-               WHERE i.org_validation_status = 'validated'
-                 AND i.org_validated_until > $1 AND i.org_validated_until <= $2
-                 AND ($3::uuid IS NULL OR i.id = $3)
-               UNION ALL
-               SELECT i.id, i.short_name, d.name, d.validated_until
-               FROM domains d JOIN institutions i ON i.id = d.institution_id
-               WHERE d.removed_at IS NULL AND d.validation_status = 'validated'
-                 AND d.validated_until > $1 AND d.validated_until <= $2
-                 AND ($3::uuid IS NULL OR d.institution_id = $3)
-           ) AS ending
-           ORDER BY until, institution, domain NULLS FIRST
-           LIMIT $4"#,
-        now,
-        horizon,
-        institution as Option<InstitutionId>,
-        VALIDATIONS_SHOWN
-    )
-    .fetch_all(pool)
-    .await
+/// What both dashboards chart.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ChartRows {
+    pub weeks: Vec<WeekCount>,
+    pub endings: Endings,
+    /// At most 100, the soonest first.
+    pub validations: Vec<EndingValidation>,
 }
 
 /// Institutions alike in everything that decides whether they may order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ReadinessGroup {
     pub tcs_status: String,
     pub linked: bool,
     pub validation: ValidationStatus,
     /// The latest end of the group's validations; all of a group end on the same side of
     /// now, so this one decides for all of them.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub validated_until: Option<OffsetDateTime>,
     pub n: i64,
 }
 
-/// Every institution, grouped by what the ordering preconditions read.
-pub async fn readiness(
-    pool: &PgPool,
-    _staff: &StaffScope,
-    now: OffsetDateTime,
-) -> sqlx::Result<Vec<ReadinessGroup>> {
-    sqlx::query_as!(
-        ReadinessGroup,
-        r#"SELECT tcs_status, digicert_org_id IS NOT NULL AS "linked!",
-                  org_validation_status AS "validation: ValidationStatus",
-                  max(org_validated_until) AS validated_until, count(*) AS "n!"
-           FROM institutions
-           GROUP BY tcs_status, digicert_org_id IS NOT NULL, org_validation_status,
-                    org_validated_until > $1
-           ORDER BY tcs_status"#,
-        now
-    )
-    .fetch_all(pool)
-    .await
-}
-
-/// The health of the background pipeline, in one statement.
-#[derive(Debug, Clone, PartialEq)]
+/// The health of the background pipeline.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Pipeline {
     /// Jobs waiting to run (due or not).
     pub queued: i64,
     /// When the longest-waiting due job became due.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub oldest_due: Option<OffsetDateTime>,
     pub failed_jobs: i64,
     /// DigiCert calls in the last hour, their median and 95th percentile in seconds.
@@ -233,41 +281,14 @@ pub struct Pipeline {
     /// 429 answers from DigiCert in the last hour.
     pub rate_limited: i64,
     /// The latest validation sync of any institution.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub last_sync: Option<OffsetDateTime>,
     /// Mail the outbox gave up on.
     pub undeliverable: i64,
 }
 
-pub async fn pipeline(
-    pool: &PgPool,
-    _staff: &StaffScope,
-    now: OffsetDateTime,
-) -> sqlx::Result<Pipeline> {
-    let hour_ago = now - time::Duration::hours(1);
-    sqlx::query_as!(
-        Pipeline,
-        r#"SELECT
-             (SELECT count(*) FROM jobs WHERE state = 'queued') AS "queued!",
-             (SELECT min(run_at) FROM jobs WHERE state = 'queued' AND run_at <= $1) AS oldest_due,
-             (SELECT count(*) FROM jobs WHERE state = 'failed') AS "failed_jobs!",
-             c.calls AS "calls!", c.p50, c.p95, c.rate_limited AS "rate_limited!",
-             (SELECT max(org_synced_at) FROM institutions) AS last_sync,
-             (SELECT count(*) FROM outbox WHERE given_up_at IS NOT NULL AND sent_at IS NULL)
-                 AS "undeliverable!"
-           FROM (SELECT count(*) AS calls,
-                        percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS p50,
-                        percentile_cont(0.95) WITHIN GROUP (ORDER BY seconds) AS p95,
-                        count(*) FILTER (WHERE outcome = 'rate_limited') AS rate_limited
-                 FROM digicert_calls WHERE at > $2) AS c"#,
-        now,
-        hour_ago
-    )
-    .fetch_one(pool)
-    .await
-}
-
 /// One line of the staff table of institutions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct InstitutionFigures {
     pub id: InstitutionId,
     pub short_name: String,
@@ -277,6 +298,7 @@ pub struct InstitutionFigures {
     pub orders_this_month: i64,
     pub self_service_this_month: i64,
     /// When its newest order was placed.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub last_order_at: Option<OffsetDateTime>,
 }
 
@@ -319,61 +341,117 @@ impl FiguresOrder {
 /// At most this many institutions are in the table.
 pub const FIGURES_SHOWN: i64 = 200;
 
-/// Institutions with their figures, sorted by `order`.
-pub async fn institution_figures(
-    pool: &PgPool,
-    _staff: &StaffScope,
-    now: OffsetDateTime,
-    order: FiguresOrder,
-) -> sqlx::Result<Vec<InstitutionFigures>> {
-    let (this_month, next_month) = month_bounds(now);
-    let next_start = next_month.midnight().assume_utc();
-    sqlx::query_file_as!(
-        InstitutionFigures,
-        "queries/dashboard/institutions.sql",
-        this_month,
-        now,
-        next_start,
-        order.as_str(),
-        FIGURES_SHOWN
-    )
-    .fetch_all(pool)
-    .await
+/// Everything the staff overview shows.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StaffOverview {
+    #[serde(flatten)]
+    pub charts: ChartRows,
+    pub readiness: Vec<ReadinessGroup>,
+    pub pipeline: Pipeline,
+    /// Sorted as asked, at most [`FIGURES_SHOWN`].
+    pub institutions: Vec<InstitutionFigures>,
+    /// Since when DigiCert has refused our API key, if it does.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub key_rejected_since: Option<OffsetDateTime>,
 }
 
 /// An order that failed, for its institution's dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct FailedOrder {
     pub id: OrderId,
     pub common_name: String,
     pub product: String,
     pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
-/// The institution's latest failed orders and how many there are in all.
-pub async fn failed_orders(
+/// Everything an institution's dashboard shows.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InstitutionOverview {
+    #[serde(flatten)]
+    pub charts: ChartRows,
+    /// The latest failed orders.
+    pub failed: Vec<FailedOrder>,
+    /// How many orders failed in all.
+    pub failed_total: i64,
+    pub detail: InstitutionDetail,
+    pub domains: Vec<Domain>,
+    pub members: Vec<Member>,
+    /// The latest events, newest first.
+    pub audit: Vec<AuditRow>,
+}
+
+async fn read_json<T: serde::de::DeserializeOwned + Send + Unpin + 'static>(
+    pool: &PgPool,
+    sql: &'static str,
+    args: PgArguments,
+) -> sqlx::Result<T> {
+    let Json(value) = sqlx::query_scalar_with::<_, Json<T>, _>(sql, args)
+        .fetch_one(pool)
+        .await?;
+    Ok(value)
+}
+
+/// The charts of every institution (the staff's CSV files).
+pub async fn staff_charts(
+    pool: &PgPool,
+    _staff: &StaffScope,
+    first_week: Date,
+    now: OffsetDateTime,
+) -> sqlx::Result<ChartRows> {
+    charts(pool, None, first_week, now).await
+}
+
+/// The charts of the scope's institution (its CSV files).
+pub async fn institution_charts(
     pool: &PgPool,
     scope: &impl TenantScope,
-    limit: i64,
-) -> sqlx::Result<(Vec<FailedOrder>, i64)> {
-    let institution = scope.institution_id();
-    let orders = sqlx::query_file_as!(
-        FailedOrder,
-        "queries/dashboard/failed.sql",
-        institution as InstitutionId,
-        limit
-    )
-    .fetch_all(pool)
-    .await?;
-    let total = sqlx::query_scalar!(
-        r#"SELECT coalesce(sum(n), 0)::bigint AS "n!" FROM order_week_counts
-           WHERE institution_id = $1 AND status = 'failed'"#,
-        institution as InstitutionId
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok((orders, total))
+    first_week: Date,
+    now: OffsetDateTime,
+) -> sqlx::Result<ChartRows> {
+    charts(pool, Some(scope.institution_id()), first_week, now).await
+}
+
+async fn charts(
+    pool: &PgPool,
+    institution: Option<InstitutionId>,
+    first_week: Date,
+    now: OffsetDateTime,
+) -> sqlx::Result<ChartRows> {
+    let args = chart_arguments(institution, first_week, now).map_err(sqlx::Error::Encode)?;
+    read_json(pool, CHARTS_SQL, args).await
+}
+
+/// The staff overview in one statement, its table sorted by `order`.
+pub async fn staff_overview(
+    pool: &PgPool,
+    _staff: &StaffScope,
+    first_week: Date,
+    now: OffsetDateTime,
+    order: FiguresOrder,
+) -> sqlx::Result<StaffOverview> {
+    let mut args = chart_arguments(None, first_week, now).map_err(sqlx::Error::Encode)?;
+    args.add(order.as_str()).map_err(sqlx::Error::Encode)?;
+    args.add(FIGURES_SHOWN).map_err(sqlx::Error::Encode)?;
+    read_json(pool, STAFF_SQL, args).await
+}
+
+/// The scope's institution's dashboard in one statement, with its `failed_shown` latest
+/// failed orders and `events_shown` latest events.
+pub async fn institution_overview<R: RequiredRole>(
+    pool: &PgPool,
+    scope: &InstitutionScope<R>,
+    first_week: Date,
+    now: OffsetDateTime,
+    failed_shown: i64,
+    events_shown: i64,
+) -> sqlx::Result<InstitutionOverview> {
+    let mut args = chart_arguments(Some(scope.institution_id()), first_week, now)
+        .map_err(sqlx::Error::Encode)?;
+    args.add(failed_shown).map_err(sqlx::Error::Encode)?;
+    args.add(events_shown).map_err(sqlx::Error::Encode)?;
+    read_json(pool, INSTITUTION_SQL, args).await
 }
 
 /// Records one DigiCert request: when it left, how long it took, how it ended.
@@ -425,7 +503,8 @@ pub async fn unscoped_gauges(pool: &PgPool, now: OffsetDateTime) -> sqlx::Result
     .into_iter()
     .map(|row| (row.product, row.status, row.n))
     .collect();
-    let live = endings(pool, None, now).await?.live;
+    // The first week is immaterial here: only the endings are used.
+    let live = charts(pool, None, now.date(), now).await?.endings.live;
     let ending = |days: i64| {
         let horizon = now + time::Duration::days(days);
         sqlx::query_scalar!(

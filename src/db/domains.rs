@@ -7,19 +7,40 @@ use crate::auth::StaffAdmin;
 use crate::auth::scope::{Admin, InstitutionScope, TenantScope};
 use crate::domain::{DomainId, DomainName, InstitutionId, OrderId, OrderStatus, ValidationStatus};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Domain {
     pub id: DomainId,
+    #[serde(deserialize_with = "stored_name")]
     pub name: DomainName,
     pub validation_status: ValidationStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub validated_until: Option<OffsetDateTime>,
     pub dcv_method: Option<String>,
     pub digicert_domain_id: Option<i64>,
     /// The DNS TXT value DigiCert issued, while the domain waits for it.
     pub dcv_token: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub dcv_token_expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
+
+/// A name as stored: it was checked when it was added.
+fn stored_name<'de, D: serde::Deserializer<'de>>(names: D) -> Result<DomainName, D::Error> {
+    <String as serde::Deserialize>::deserialize(names).map(DomainName::from_trusted)
+}
+
+/// The live domains of institution $1, by name, as one JSON array: what [`list`] reads,
+/// and the institution dashboard's one statement with it.
+macro_rules! domains_json {
+    () => {
+        "(SELECT coalesce(json_agg(d ORDER BY d.name), '[]'::json)
+          FROM (SELECT id, name, validation_status, validated_until, dcv_method,
+                       digicert_domain_id, dcv_token, dcv_token_expires_at, created_at
+                FROM domains WHERE institution_id = $1 AND removed_at IS NULL) AS d)"
+    };
+}
+pub(crate) use domains_json;
 
 pub async fn list(pool: &PgPool, scope: &impl TenantScope) -> sqlx::Result<Vec<Domain>> {
     list_by_id(pool, scope.institution_id()).await
@@ -35,29 +56,11 @@ pub async fn unscoped_list(
 }
 
 async fn list_by_id(pool: &PgPool, institution_id: InstitutionId) -> sqlx::Result<Vec<Domain>> {
-    let rows = sqlx::query!(
-        r#"SELECT id AS "id: DomainId", name, validation_status AS "validation_status: ValidationStatus",
-                  validated_until, dcv_method, digicert_domain_id, dcv_token,
-                  dcv_token_expires_at, created_at
-           FROM domains WHERE institution_id = $1 AND removed_at IS NULL ORDER BY name"#,
-        institution_id as InstitutionId
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Domain {
-            id: row.id,
-            name: DomainName::from_trusted(row.name),
-            validation_status: row.validation_status,
-            validated_until: row.validated_until,
-            dcv_method: row.dcv_method,
-            digicert_domain_id: row.digicert_domain_id,
-            dcv_token: row.dcv_token,
-            dcv_token_expires_at: row.dcv_token_expires_at,
-            created_at: row.created_at,
-        })
-        .collect())
+    let sqlx::types::Json(domains) = sqlx::query_scalar(concat!("SELECT ", domains_json!()))
+        .bind(institution_id)
+        .fetch_one(pool)
+        .await?;
+    Ok(domains)
 }
 
 /// Why a domain could not be added.

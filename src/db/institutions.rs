@@ -43,7 +43,7 @@ pub async fn load_for_scope_check(
 }
 
 /// Everything the dashboard shows about one institution.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct InstitutionDetail {
     pub id: InstitutionId,
     pub slug: String,
@@ -52,10 +52,13 @@ pub struct InstitutionDetail {
     pub short_name: String,
     pub registration_number: String,
     pub status: TcsStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub tcs_registered_at: Option<OffsetDateTime>,
     pub digicert_org_id: Option<i64>,
     pub org_validation_status: ValidationStatus,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub org_validated_until: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub org_synced_at: Option<OffsetDateTime>,
 }
 
@@ -82,31 +85,28 @@ pub async fn unscoped_detail(pool: &PgPool, id: InstitutionId) -> sqlx::Result<I
     detail_by_id(pool, id).await
 }
 
+/// The institution $1 as one JSON object, or NULL: what [`detail`] reads, and the
+/// institution dashboard's one statement with it (`db::dashboard::INSTITUTION_SQL`).
+macro_rules! detail_json {
+    () => {
+        "(SELECT row_to_json(i)
+          FROM (SELECT id, slug, name_sr, name_en, short_name, registration_number,
+                       tcs_status AS status, tcs_registered_at, digicert_org_id,
+                       org_validation_status, org_validated_until, org_synced_at
+                FROM institutions WHERE id = $1) AS i)"
+    };
+}
+pub(crate) use detail_json;
+
 async fn detail_by_id(pool: &PgPool, id: InstitutionId) -> sqlx::Result<InstitutionDetail> {
-    let row = sqlx::query!(
-        r#"SELECT id AS "id: InstitutionId", slug, name_sr, name_en, short_name, registration_number, tcs_status,
-                  tcs_registered_at, digicert_org_id,
-                  org_validation_status AS "org_validation_status: ValidationStatus",
-                  org_validated_until, org_synced_at
-           FROM institutions WHERE id = $1"#,
-        id as InstitutionId
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(InstitutionDetail {
-        id: row.id,
-        slug: row.slug,
-        name_sr: row.name_sr,
-        name_en: row.name_en,
-        short_name: row.short_name,
-        registration_number: row.registration_number,
-        status: TcsStatus::from_db(&row.tcs_status).unwrap_or(TcsStatus::Suspended),
-        tcs_registered_at: row.tcs_registered_at,
-        digicert_org_id: row.digicert_org_id,
-        org_validation_status: row.org_validation_status,
-        org_validated_until: row.org_validated_until,
-        org_synced_at: row.org_synced_at,
-    })
+    let detail: Option<sqlx::types::Json<InstitutionDetail>> =
+        sqlx::query_scalar(concat!("SELECT ", detail_json!()))
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+    detail
+        .map(|sqlx::types::Json(detail)| detail)
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 #[derive(Debug, Clone)]
@@ -130,43 +130,21 @@ pub struct InstitutionFilter {
     pub after: Option<(String, InstitutionId)>,
 }
 
-/// One page of institutions by name. The keyset cursor and the
-/// `(lower(name_sr), id)` index keep later pages as cheap as the first.
-pub async fn staff_list(
-    pool: &PgPool,
-    _staff: &StaffScope,
-    filter: &InstitutionFilter,
-    limit: i64,
-) -> sqlx::Result<Vec<InstitutionListItem>> {
-    let (after_name, after_id) = filter.after.clone().unzip();
-    let rows = sqlx::query!(
-        r#"SELECT i.id AS "id: InstitutionId", i.slug, i.name_sr, i.short_name, i.registration_number, i.tcs_status,
-                  i.org_validation_status AS "org_validation_status: ValidationStatus",
-                  (SELECT count(*) FROM domains d WHERE d.institution_id = i.id) AS "domain_count!",
-                  (SELECT count(*) FROM memberships m
-                    WHERE m.institution_id = i.id AND m.status = 'active' AND m.role = 'admin') AS "admin_count!"
-           FROM institutions i
-           WHERE ($1::text IS NULL
-                  OR i.name_sr ILIKE '%' || $1 || '%' OR i.name_en ILIKE '%' || $1 || '%'
-                  OR i.short_name ILIKE '%' || $1 || '%' OR i.slug ILIKE '%' || $1 || '%'
-                  OR i.registration_number = $1)
-             AND ($2::text IS NULL OR i.tcs_status = $2)
-             -- Always a row comparison (the first page starts below every name), so even
-             -- a generic prepared plan can walk the (lower(name_sr), id) index.
-             AND (lower(i.name_sr), i.id) > (coalesce($3::text, ''), coalesce($4::uuid, '00000000-0000-0000-0000-000000000000'))
-           ORDER BY lower(i.name_sr), i.id
-           LIMIT $5"#,
-        filter.search,
-        filter.status.map(TcsStatus::as_str),
-        after_name,
-        after_id as Option<InstitutionId>,
-        limit
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| InstitutionListItem {
+struct ListRow {
+    id: InstitutionId,
+    slug: String,
+    name_sr: String,
+    short_name: String,
+    registration_number: String,
+    tcs_status: String,
+    org_validation_status: ValidationStatus,
+    domain_count: i64,
+    admin_count: i64,
+}
+
+impl From<ListRow> for InstitutionListItem {
+    fn from(row: ListRow) -> Self {
+        Self {
             id: row.id,
             slug: row.slug,
             name_sr: row.name_sr,
@@ -176,8 +154,66 @@ pub async fn staff_list(
             org_validation_status: row.org_validation_status,
             domain_count: row.domain_count,
             admin_count: row.admin_count,
-        })
-        .collect())
+        }
+    }
+}
+
+/// One page of institutions by name. The keyset cursor and the
+/// `(lower(name_sr), id)` index keep later pages as cheap as the first.
+///
+/// A search is a statement of its own: in one statement with `$1 IS NULL OR …`, a
+/// prepared (generic) plan cannot know whether there is a term and walked every
+/// institution in name order testing four ILIKEs; alone, it tests one LIKE on the
+/// lower-cased names (or asks their trigram index, migration 20261207040100) and sorts
+/// only the matches.
+pub async fn staff_list(
+    pool: &PgPool,
+    _staff: &StaffScope,
+    filter: &InstitutionFilter,
+    limit: i64,
+) -> sqlx::Result<Vec<InstitutionListItem>> {
+    let (after_name, after_id) = filter.after.clone().unzip();
+    let status = filter.status.map(TcsStatus::as_str);
+    let rows = match &filter.search {
+        Some(search) => {
+            sqlx::query_file_as!(
+                ListRow,
+                "queries/institutions/search.sql",
+                crate::db::like_pattern(search),
+                search,
+                status,
+                after_name,
+                after_id as Option<InstitutionId>,
+                limit
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        None => {
+            sqlx::query_as!(
+                ListRow,
+                r#"SELECT i.id AS "id: InstitutionId", i.slug, i.name_sr, i.short_name, i.registration_number, i.tcs_status,
+                          i.org_validation_status AS "org_validation_status: ValidationStatus",
+                          (SELECT count(*) FROM domains d WHERE d.institution_id = i.id) AS "domain_count!",
+                          (SELECT count(*) FROM memberships m
+                            WHERE m.institution_id = i.id AND m.status = 'active' AND m.role = 'admin') AS "admin_count!"
+                   FROM institutions i
+                   WHERE ($1::text IS NULL OR i.tcs_status = $1)
+                     -- Always a row comparison (the first page starts below every name), so even
+                     -- a generic prepared plan can walk the (lower(name_sr), id) index.
+                     AND (lower(i.name_sr), i.id) > (coalesce($2::text, ''), coalesce($3::uuid, '00000000-0000-0000-0000-000000000000'))
+                   ORDER BY lower(i.name_sr), i.id
+                   LIMIT $4"#,
+                status,
+                after_name,
+                after_id as Option<InstitutionId>,
+                limit
+            )
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    Ok(rows.into_iter().map(InstitutionListItem::from).collect())
 }
 
 /// The institutions whose id, slug or short name is `text` (any case), for

@@ -5,8 +5,9 @@ use time::OffsetDateTime;
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
 use crate::domain::{AccountId, InstitutionId, InstitutionRole};
 
-/// The scope extractor's membership check: the role of an *active* membership
-/// of an *active* account, or nothing.
+/// The API token's membership check: the role of an *active* membership of an
+/// *active* account, or nothing. A session's request reads the same in the statement
+/// that authenticates it (`db::sessions::signed_in`).
 ///
 /// It runs on every request to an institution's pages and API, and nothing about a
 /// membership is kept in the session. That is why a role change or a removal in one
@@ -33,7 +34,7 @@ pub async fn active_role(
     Ok(role.as_deref().and_then(InstitutionRole::from_db))
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Member {
     pub account_id: AccountId,
     pub email: String,
@@ -41,37 +42,33 @@ pub struct Member {
     pub role: InstitutionRole,
     pub account_active: bool,
     pub mfa_enrolled: bool,
+    #[serde(with = "time::serde::rfc3339")]
     pub since: OffsetDateTime,
 }
+
+/// The active members of institution $1 (admins first, then by name) as one JSON array:
+/// what [`list`] reads, and the institution dashboard's one statement with it.
+macro_rules! members_json {
+    () => {
+        "(SELECT coalesce(json_agg(x ORDER BY x.role, lower(x.display_name)), '[]'::json)
+          FROM (SELECT a.id AS account_id, a.email, a.display_name, m.role,
+                       a.status = 'active' AS account_active,
+                       a.totp_secret_sealed IS NOT NULL AS mfa_enrolled, m.created_at AS since
+                FROM memberships m JOIN accounts a ON a.id = m.account_id
+                WHERE m.institution_id = $1 AND m.status = 'active') AS x)"
+    };
+}
+pub(crate) use members_json;
 
 pub async fn list<R: RequiredRole>(
     pool: &PgPool,
     scope: &InstitutionScope<R>,
 ) -> sqlx::Result<Vec<Member>> {
-    let rows = sqlx::query!(
-        r#"SELECT a.id AS "id: AccountId", a.email, a.display_name, m.role, a.status, a.totp_secret_sealed IS NOT NULL AS "mfa!",
-                  m.created_at
-           FROM memberships m JOIN accounts a ON a.id = m.account_id
-           WHERE m.institution_id = $1 AND m.status = 'active'
-           ORDER BY m.role, lower(a.display_name)"#,
-        scope.institution_id() as InstitutionId
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            Some(Member {
-                account_id: row.id,
-                email: row.email,
-                display_name: row.display_name,
-                role: InstitutionRole::from_db(&row.role)?,
-                account_active: row.status == "active",
-                mfa_enrolled: row.mfa,
-                since: row.created_at,
-            })
-        })
-        .collect())
+    let sqlx::types::Json(members) = sqlx::query_scalar(concat!("SELECT ", members_json!()))
+        .bind(scope.institution_id())
+        .fetch_one(pool)
+        .await?;
+    Ok(members)
 }
 
 /// The membership an accepted invitation grants, the only way a membership begins:
@@ -121,7 +118,7 @@ pub enum MembershipChange {
 /// pass the last-admin check.
 ///
 /// The change takes effect at the person's next request without ending any of
-/// their sessions: see [`active_role`], which every tenant request goes through.
+/// their sessions: every tenant request reads the role afresh (`db::sessions::signed_in`).
 pub async fn change_role(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,

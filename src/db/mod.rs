@@ -33,6 +33,7 @@ pub mod reminders;
 pub mod saml;
 pub mod seed;
 pub mod self_service;
+pub mod sessions;
 pub mod validation_sync;
 
 use std::str::FromStr;
@@ -56,6 +57,11 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<PgPool> 
     let pool = PgPoolOptions::new()
         .max_connections(20)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings an idle connection before lending it by default: a second round trip
+        // for every statement. A connection the server dropped fails its one statement
+        // instead (the request answers 500 and the pool discards it), which on a database
+        // next to the portal is a rare restart, not the price of every page.
+        .test_before_acquire(false)
         .connect_with(
             options
                 .clone()
@@ -117,4 +123,28 @@ pub async fn is_ready(pool: &PgPool) -> bool {
             .fetch_one(pool)
             .await;
     matches!(applied, Ok(version) if version == latest)
+}
+
+/// `search` as a LIKE pattern matching it anywhere, its wildcards taken literally.
+pub fn like_pattern(search: &str) -> String {
+    let mut pattern = String::with_capacity(search.len() + 2);
+    pattern.push('%');
+    for c in search.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn wildcards_in_a_search_match_themselves() {
+        assert_eq!(like_pattern("Ana_%\\"), "%Ana\\_\\%\\\\%");
+    }
 }

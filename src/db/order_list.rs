@@ -13,10 +13,16 @@ use crate::auth::scope::{InstitutionScope, RequiredRole};
 use crate::domain::{InstitutionId, OrderId, OrderStatus, Product};
 
 /// One list statement: `$columns` and `$join` add to the order's own columns,
-/// `$within` says whose orders ($1 is an institution id). The filters ($2-$7),
-/// the cursor ($8, $9) and the page size ($10) are the same for every list.
+/// `$within` says whose orders ($1 is an institution id), `$search` whether the search
+/// ($7) is given. The filters ($2-$7), the cursor ($8, $9) and the page size ($10) are the
+/// same for every list; without a search, $7 is still named (always NULL there), so both
+/// statements take the same arguments.
+///
+/// With a search and without are two statements: in one with `$7 IS NULL OR …`, a
+/// prepared (generic) plan cannot know whether there is a term, so it cannot plan on the
+/// trigram index, and a rare term walked the whole institution's list.
 macro_rules! list_sql {
-    ($columns:literal, $join:literal, $within:literal) => {
+    ($columns:literal, $join:literal, $within:literal, $search:literal) => {
         concat!(
             "
 SELECT o.id, o.created_at, o.status, o.product, o.profile_type, o.given_name, o.surname, o.validity_years,
@@ -36,7 +42,9 @@ WHERE ",
   AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM order_emails p
                                    WHERE p.order_id = o.id AND p.email = lower($4)))
   AND ($5::timestamptz IS NULL OR (o.status = 'issued' AND o.not_after > $6 AND o.not_after <= $5))
-  AND ($7::text IS NULL OR o.search_text LIKE '%' || lower($7) || '%')
+  AND ",
+            $search,
+            "
   AND ($8::timestamptz IS NULL OR (o.created_at, o.id) < ($8, $9))
 ORDER BY o.created_at DESC, o.id DESC
 LIMIT $10"
@@ -48,7 +56,15 @@ LIMIT $10"
 /// `certificate_orders_list_idx` holds in that order, so a page stops after
 /// `LIMIT` rows. The search matches `search_text` (names and addresses, lower
 /// case) through its trigram index.
-pub const LIST_SQL: &str = list_sql!("", "", "o.institution_id = $1");
+pub const LIST_SQL: &str = list_sql!("", "", "o.institution_id = $1", "$7::text IS NULL");
+
+/// [`LIST_SQL`] with a search.
+pub const LIST_SEARCH_SQL: &str = list_sql!(
+    "",
+    "",
+    "o.institution_id = $1",
+    "o.search_text LIKE lower($7)"
+);
 
 /// Every institution's orders (or one's, when $1 is given) with the
 /// institution's short name, walking `certificate_orders_created_idx`.
@@ -57,8 +73,37 @@ pub const ALL_INSTITUTIONS_SQL: &str = list_sql!(
        o.institution_id, i.short_name AS institution",
     "
 JOIN institutions i ON i.id = o.institution_id",
-    "($1::uuid IS NULL OR o.institution_id = $1)"
+    "($1::uuid IS NULL OR o.institution_id = $1)",
+    "$7::text IS NULL"
 );
+
+/// [`ALL_INSTITUTIONS_SQL`] with a search.
+pub const ALL_INSTITUTIONS_SEARCH_SQL: &str = list_sql!(
+    ",
+       o.institution_id, i.short_name AS institution",
+    "
+JOIN institutions i ON i.id = o.institution_id",
+    "($1::uuid IS NULL OR o.institution_id = $1)",
+    "o.search_text LIKE lower($7)"
+);
+
+/// The statement of an institution's list for `filter`.
+pub fn list_sql(filter: &OrderFilter) -> &'static str {
+    if filter.search.is_some() {
+        LIST_SEARCH_SQL
+    } else {
+        LIST_SQL
+    }
+}
+
+/// The statement of staff's list of every institution for `filter`.
+pub fn all_institutions_sql(filter: &OrderFilter) -> &'static str {
+    if filter.search.is_some() {
+        ALL_INSTITUTIONS_SEARCH_SQL
+    } else {
+        ALL_INSTITUTIONS_SQL
+    }
+}
 
 /// What the list may be narrowed to; every part is optional.
 #[derive(Debug, Clone, Default)]
@@ -124,7 +169,7 @@ pub fn list_arguments(
     args.add(filter.person.as_deref())?;
     args.add(filter.expiring_before)?;
     args.add(now)?;
-    args.add(filter.search.as_deref().map(like_pattern))?;
+    args.add(filter.search.as_deref().map(super::like_pattern))?;
     args.add(after.map(|cursor| cursor.created_at))?;
     args.add(after.map(|cursor| cursor.id))?;
     args.add(limit)?;
@@ -142,7 +187,7 @@ pub async fn list<R: RequiredRole>(
 ) -> sqlx::Result<Vec<OrderLine>> {
     let args = list_arguments(Some(scope.institution_id()), filter, after, now, limit)
         .map_err(sqlx::Error::Encode)?;
-    sqlx::query_as_with::<_, OrderLine, _>(LIST_SQL, args)
+    sqlx::query_as_with::<_, OrderLine, _>(list_sql(filter), args)
         .fetch_all(pool)
         .await
 }
@@ -170,29 +215,7 @@ pub async fn list_all_institutions(
 ) -> sqlx::Result<Vec<InstitutionOrderLine>> {
     let args =
         list_arguments(institution, filter, after, now, limit).map_err(sqlx::Error::Encode)?;
-    sqlx::query_as_with::<_, InstitutionOrderLine, _>(ALL_INSTITUTIONS_SQL, args)
+    sqlx::query_as_with::<_, InstitutionOrderLine, _>(all_institutions_sql(filter), args)
         .fetch_all(pool)
         .await
-}
-
-/// The search text with LIKE's wildcards taken literally.
-fn like_pattern(search: &str) -> String {
-    let mut pattern = String::with_capacity(search.len());
-    for c in search.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like_pattern;
-
-    #[test]
-    fn wildcards_in_a_search_match_themselves() {
-        assert_eq!(like_pattern("Ana_%\\"), "Ana\\_\\%\\\\");
-    }
 }

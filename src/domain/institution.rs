@@ -154,7 +154,8 @@ impl InstitutionRole {
 }
 
 /// Where an institution stands with TCS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TcsStatus {
     Applied,
     Registered,

@@ -4,8 +4,9 @@ use std::fmt;
 
 /// The portal's order states, stored as their snake_case names (the database's CHECK
 /// on `certificate_orders.status` allows exactly these).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type, serde::Deserialize)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Placed without a key: waiting for the person to prove the mailbox.
     AwaitingPerson,

@@ -8,8 +8,9 @@ use time::OffsetDateTime;
 /// organization the portal has not learnt about yet is `unknown` (the database allows
 /// each column its own words: `domains.validation_status` and
 /// `institutions.org_validation_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type, serde::Deserialize)]
 #[sqlx(type_name = "text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ValidationStatus {
     None,
     Unknown,

@@ -13,8 +13,8 @@ use crate::services::preconditions::{self, Unmet};
 pub const WEEKS: usize = 26;
 /// Months in the endings chart.
 pub const MONTHS: usize = 12;
-/// How far ahead the validations timeline looks.
-pub const VALIDATION_DAYS: i64 = 90;
+/// How far ahead the validations timeline looks (the statement reads that far).
+pub use crate::db::dashboard::VALIDATION_DAYS;
 
 /// What became of an order, as the outcome chart stacks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,10 @@
 use axum::response::Response;
 use time::{Date, OffsetDateTime};
 
-use crate::db::dashboard::EndingValidation;
+use crate::db::dashboard::{ChartRows, EndingValidation};
 use crate::domain::Product;
 use crate::i18n::{Lang, format};
-use crate::services::dashboard::{OTHER_PRODUCT, Outcome, Table, VALIDATION_DAYS};
+use crate::services::dashboard::{self, OTHER_PRODUCT, Outcome, Table, VALIDATION_DAYS};
 use crate::services::products;
 use crate::web::chart::{Bar, HorizontalBars, Series, StackedBars};
 use crate::web::institution::orders_csv::push_record;
@@ -38,6 +38,73 @@ impl Dataset {
     }
 }
 
+/// A dashboard's charts with the tables beside them, in the page's language: the staff
+/// overview and the institution dashboard both build theirs here.
+pub struct Figures {
+    pub by_product: Table,
+    pub by_product_chart: StackedBars,
+    pub product_labels: Vec<String>,
+    pub by_outcome: Table,
+    pub by_outcome_chart: StackedBars,
+    pub outcome_labels: Vec<String>,
+    pub live: i64,
+    pub months: Vec<(Date, u64)>,
+    pub months_chart: StackedBars,
+    pub validations: Vec<EndingValidation>,
+    pub validations_chart: HorizontalBars,
+    pub now: OffsetDateTime,
+}
+
+impl Figures {
+    /// The charts of `rows`, read with the first week [`dashboard::first_week`] of `now`.
+    pub fn build(lang: Lang, rows: ChartRows, now: OffsetDateTime) -> Self {
+        let (by_product, by_outcome) = dashboard::weekly(&rows.weeks, dashboard::first_week(now));
+        let months = dashboard::monthly(&rows.endings, now);
+        Self {
+            by_product_chart: weeks_chart(
+                lang,
+                "orders-product",
+                "dashboard.by_product_title",
+                &by_product,
+            ),
+            by_outcome_chart: weeks_chart(
+                lang,
+                "orders-outcome",
+                "dashboard.by_outcome_title",
+                &by_outcome,
+            ),
+            product_labels: column_labels(lang, &by_product),
+            outcome_labels: column_labels(lang, &by_outcome),
+            by_product,
+            by_outcome,
+            live: rows.endings.live,
+            months_chart: months_chart(lang, "ending", &months, rows.endings.live),
+            months,
+            validations_chart: validations_chart(lang, "validations", &rows.validations, now),
+            validations: rows.validations,
+            now,
+        }
+    }
+}
+
+/// Serves one of a dashboard's CSV files from its charts' rows.
+pub fn csv(dataset: Dataset, rows: &ChartRows, now: OffsetDateTime) -> Response {
+    match dataset {
+        Dataset::OrdersByProduct | Dataset::OrdersByOutcome => {
+            let (by_product, by_outcome) =
+                dashboard::weekly(&rows.weeks, dashboard::first_week(now));
+            let table = if dataset == Dataset::OrdersByProduct {
+                by_product
+            } else {
+                by_outcome
+            };
+            weeks_csv(dataset, &table)
+        }
+        Dataset::CertificatesEnding => months_csv(&dashboard::monthly(&rows.endings, now)),
+        Dataset::ValidationsEnding => validations_csv(&rows.validations, now),
+    }
+}
+
 fn iso(date: Date) -> String {
     date.to_string()
 }
@@ -62,7 +129,7 @@ fn column_label(lang: Lang, column: &str) -> String {
 }
 
 /// A table of weeks as a stacked bar chart.
-pub fn weeks_chart(lang: Lang, id: &'static str, title_key: &str, table: &Table) -> StackedBars {
+fn weeks_chart(lang: Lang, id: &'static str, title_key: &str, table: &Table) -> StackedBars {
     let total: u64 = table.totals().iter().sum();
     StackedBars {
         id,
@@ -88,7 +155,7 @@ pub fn weeks_chart(lang: Lang, id: &'static str, title_key: &str, table: &Table)
 }
 
 /// The columns of a weeks table, labelled, for the table under the chart.
-pub fn column_labels(lang: Lang, table: &Table) -> Vec<String> {
+fn column_labels(lang: Lang, table: &Table) -> Vec<String> {
     table
         .columns
         .iter()
@@ -97,12 +164,7 @@ pub fn column_labels(lang: Lang, table: &Table) -> Vec<String> {
 }
 
 /// Certificates ending per month as a bar chart.
-pub fn months_chart(
-    lang: Lang,
-    id: &'static str,
-    months: &[(Date, u64)],
-    live: i64,
-) -> StackedBars {
+fn months_chart(lang: Lang, id: &'static str, months: &[(Date, u64)], live: i64) -> StackedBars {
     StackedBars {
         id,
         title: lang.t("dashboard.ending_title").to_owned(),
@@ -143,7 +205,7 @@ pub fn validation_subject(lang: Lang, validation: &EndingValidation) -> String {
 
 /// Validations ending soon as a timeline: one bar per validation, as long as its days
 /// left, each labelled with its institution and linking to it.
-pub fn validations_chart(
+fn validations_chart(
     lang: Lang,
     id: &'static str,
     validations: &[EndingValidation],
@@ -189,7 +251,7 @@ pub fn validations_chart(
 }
 
 /// A weeks table as CSV: the week, one column per product or outcome, the total.
-pub fn weeks_csv(dataset: Dataset, table: &Table) -> Response {
+fn weeks_csv(dataset: Dataset, table: &Table) -> Response {
     let mut out = String::new();
     push_record(
         &mut out,
@@ -209,7 +271,7 @@ pub fn weeks_csv(dataset: Dataset, table: &Table) -> Response {
 }
 
 /// Certificates ending per month as CSV.
-pub fn months_csv(months: &[(Date, u64)]) -> Response {
+fn months_csv(months: &[(Date, u64)]) -> Response {
     let mut out = String::new();
     push_record(&mut out, ["month".to_owned(), "certificates".to_owned()]);
     for (month, n) in months {
@@ -219,7 +281,7 @@ pub fn months_csv(months: &[(Date, u64)]) -> Response {
 }
 
 /// Validations ending soon as CSV.
-pub fn validations_csv(validations: &[EndingValidation], now: OffsetDateTime) -> Response {
+fn validations_csv(validations: &[EndingValidation], now: OffsetDateTime) -> Response {
     let mut out = String::new();
     push_record(
         &mut out,

@@ -13,7 +13,6 @@ use crate::auth::csrf::FormTokens;
 use crate::auth::extractors::session_of;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{CurrentAccount, InstitutionScope, PendingLogin, StaffAdmin, StaffScope};
-use crate::db::accounts::Account;
 use crate::domain::ValidationStatus;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -33,17 +32,17 @@ pub struct Nav {
 }
 
 impl Nav {
-    async fn of(state: &AppState, account: &Account) -> Result<Self, AppError> {
-        let institutions = crate::db::institutions::memberships_of(&state.db, account.id)
-            .await?
-            .into_iter()
-            .map(|(id, short_name, _)| (id.to_string(), short_name))
-            .collect();
-        Ok(Self {
-            display_name: account.display_name.clone(),
-            is_staff: account.staff_role.is_some(),
-            institutions,
-        })
+    /// From what the extractor read with the session: no statement of its own.
+    fn of(current: &CurrentAccount) -> Self {
+        Self {
+            display_name: current.account.display_name.clone(),
+            is_staff: current.account.staff_role.is_some(),
+            institutions: current
+                .memberships
+                .iter()
+                .map(|(id, short_name)| (id.to_string(), short_name.clone()))
+                .collect(),
+        }
     }
 }
 
@@ -193,10 +192,7 @@ where
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let visitor = V::from_request_parts(parts, state).await?;
-        let nav = match visitor.signed_in() {
-            Some(current) => Some(Nav::of(state, &current.account).await?),
-            None => None,
-        };
+        let nav = visitor.signed_in().map(Nav::of);
         let session = visitor
             .session()
             .ok_or_else(|| AppError::bug("a page for a caller without a session"))?;

@@ -1,20 +1,15 @@
 //! The dashboards (issue 16 §1): the staff overview and the institution dashboard show the
 //! figures of the orders that exist, in their tables, charts and CSV files alike; the counts
 //! behind them follow every change of an order; one institution never sees another's
-//! figures; and at scale the dashboards read indexes, not every order.
+//! figures. That at scale they read indexes, not every order, is in `plans.rs`.
 use clock::Clock;
 use reqwest::StatusCode;
-use serde_json::Value;
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use digicert_sim::{AccountSeed, SandboxOptions};
-use tcs_portal::domain::StaffRole;
-
-use crate::helpers::{TestApp, TestClient, html_unescape};
-use crate::orders::list::seed_in;
-use crate::orders::{DOMAIN, etf};
+use crate::helpers::{SANDBOX_KEY, TestApp, TestClient, html_unescape};
+use crate::orders::etf;
 use crate::tenancy::{TwoInstitutions, two_institutions};
 
 async fn insert_order(
@@ -366,86 +361,10 @@ async fn the_counts_follow_every_change_of_an_order(pool: PgPool) {
     assert_eq!(month_total, 7, "eight orders, one deleted");
 }
 
-/// Whether a JSON plan scans `certificate_orders` sequentially anywhere.
-fn seq_scans_orders(plan: &Value) -> bool {
-    let here = plan["Node Type"] == "Seq Scan" && plan["Relation Name"] == "certificate_orders";
-    here || plan["Plans"]
-        .as_array()
-        .is_some_and(|plans| plans.iter().any(seq_scans_orders))
-}
-
-type Explain<'q> = sqlx::query::QueryScalar<'q, sqlx::Postgres, Value, sqlx::postgres::PgArguments>;
-
-async fn plan(app: &TestApp, query: Explain<'_>) -> Value {
-    let plans: Value = query.fetch_one(&app.pool).await.unwrap();
-    plans[0]["Plan"].clone()
-}
-
-fn explain(sql: &str) -> String {
-    format!("EXPLAIN (FORMAT JSON) {sql}")
-}
-
-#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
-async fn the_dashboards_read_no_order_table_sequentially_at_scale(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    let world = etf(&app).await;
-    seed_in(&app, world.a, DOMAIN, 40_000).await;
-    sqlx::query("ANALYZE").execute(&app.pool).await.unwrap();
-    let now = app.clock.now();
-    let (this_month, next_month) = tcs_portal::db::dashboard::month_bounds(now);
-    let next_start = next_month.midnight().assume_utc();
-
-    let endings = explain(include_str!("../../queries/dashboard/endings.sql"));
-    for institution in [None, Some(world.a)] {
-        let query = sqlx::query_scalar(&endings)
-            .bind(this_month)
-            .bind(institution)
-            .bind(now)
-            .bind(next_start);
-        let plan = plan(&app, query).await;
-        assert!(
-            !seq_scans_orders(&plan),
-            "endings ({institution:?}): {plan:#}"
-        );
-    }
-    let institutions = explain(include_str!("../../queries/dashboard/institutions.sql"));
-    for sort in ["live", "activity"] {
-        let query = sqlx::query_scalar(&institutions)
-            .bind(this_month)
-            .bind(now)
-            .bind(next_start)
-            .bind(sort)
-            .bind(200_i64);
-        let plan = plan(&app, query).await;
-        assert!(!seq_scans_orders(&plan), "institutions by {sort}: {plan:#}");
-    }
-    let failed = explain(include_str!("../../queries/dashboard/failed.sql"));
-    let query = sqlx::query_scalar(&failed).bind(world.a).bind(10_i64);
-    let plan = plan(&app, query).await;
-    assert!(!seq_scans_orders(&plan), "failed orders: {plan:#}");
-
-    // And the pages built on them answer.
-    world.staff.client.get("/staff").await.assert_ok();
-    let own = world
-        .admin_a
-        .client
-        .get(&format!("/institutions/{}", world.a))
-        .await;
-    own.assert_ok();
-}
-
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn staff_see_how_long_digicert_took_in_the_last_hour(pool: PgPool) {
-    let sandbox = digicert_sim::start_in_process(
-        SandboxOptions::default().with_account(AccountSeed::new("right-key")),
-    )
-    .await
-    .unwrap();
-    let app = TestApp::spawn_with_digicert(pool, sandbox.base_url(), "right-key").await;
-    let staff = app
-        .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
-        .await;
-    staff.client.post_form("/lang", &[("lang", "en")]).await;
+    let (_sandbox, app) = TestApp::spawn_with_sandbox(pool, SANDBOX_KEY).await;
+    let staff = app.english_staff().await;
     staff
         .client
         .post_form("/staff/operations/digicert-check", &[])

@@ -17,6 +17,8 @@ use uuid::Uuid;
 
 pub const PASSWORD: &str = "a long test pass-phrase";
 pub const SESSION_COOKIE: &str = "__Host-tcs_session";
+/// The API key of the sandbox's account in [`TestApp::spawn_with_sandbox`].
+pub const SANDBOX_KEY: &str = "right-key";
 
 pub struct TestApp {
     pub base: String,
@@ -43,6 +45,32 @@ impl TestApp {
             sync_every: tcs_portal::config::DEFAULT_SYNC_EVERY,
         };
         Self::spawn_with(pool, Some(digicert), |_| {}).await
+    }
+
+    /// The portal talking to an in-process DigiCert sandbox whose one account's API key
+    /// is [`SANDBOX_KEY`], with `api_key` (that one, or a wrong one). The sandbox runs as
+    /// long as the returned handle is kept.
+    pub async fn spawn_with_sandbox(
+        pool: PgPool,
+        api_key: &str,
+    ) -> (digicert_sim::RunningSandbox, Self) {
+        let sandbox = digicert_sim::start_in_process(
+            digicert_sim::SandboxOptions::default()
+                .with_account(digicert_sim::AccountSeed::new(SANDBOX_KEY)),
+        )
+        .await
+        .unwrap();
+        let app = Self::spawn_with_digicert(pool, sandbox.base_url(), api_key).await;
+        (sandbox, app)
+    }
+
+    /// Full AMRES staff, logged in, reading the pages in English.
+    pub async fn english_staff(&self) -> EnrolledUser {
+        let staff = self
+            .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
+            .await;
+        staff.client.post_form("/lang", &[("lang", "en")]).await;
+        staff
     }
 
     async fn spawn_with(

@@ -1,23 +1,14 @@
 //! The staff operations page: the DigiCert connection check and failed jobs.
-use digicert_sim::{AccountSeed, SandboxOptions};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 use tcs_portal::domain::StaffRole;
 
-use crate::helpers::TestApp;
+use crate::helpers::{SANDBOX_KEY, TestApp};
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn staff_see_the_connection_work_with_the_right_api_key(pool: PgPool) {
-    let sandbox = digicert_sim::start_in_process(
-        SandboxOptions::default().with_account(AccountSeed::new("right-key")),
-    )
-    .await
-    .unwrap();
-    let app = TestApp::spawn_with_digicert(pool, sandbox.base_url(), "right-key").await;
-    let staff = app
-        .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
-        .await;
-    staff.client.post_form("/lang", &[("lang", "en")]).await;
+    let (_sandbox, app) = TestApp::spawn_with_sandbox(pool, SANDBOX_KEY).await;
+    let staff = app.english_staff().await;
     let checked = staff
         .client
         .post_form("/staff/operations/digicert-check", &[])
@@ -37,16 +28,8 @@ async fn staff_see_the_connection_work_with_the_right_api_key(pool: PgPool) {
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn a_wrong_api_key_gets_a_clear_banner(pool: PgPool) {
-    let sandbox = digicert_sim::start_in_process(
-        SandboxOptions::default().with_account(AccountSeed::new("right-key")),
-    )
-    .await
-    .unwrap();
-    let app = TestApp::spawn_with_digicert(pool, sandbox.base_url(), "revoked-key").await;
-    let staff = app
-        .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
-        .await;
-    staff.client.post_form("/lang", &[("lang", "en")]).await;
+    let (_sandbox, app) = TestApp::spawn_with_sandbox(pool, "revoked-key").await;
+    let staff = app.english_staff().await;
     let checked = staff
         .client
         .post_form("/staff/operations/digicert-check", &[])
@@ -61,10 +44,7 @@ async fn a_wrong_api_key_gets_a_clear_banner(pool: PgPool) {
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn without_a_key_the_page_says_digicert_is_not_configured(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let staff = app
-        .enrolled_staff("staff@amres.ac.rs", StaffRole::Staff)
-        .await;
-    staff.client.post_form("/lang", &[("lang", "en")]).await;
+    let staff = app.english_staff().await;
     let checked = staff
         .client
         .post_form("/staff/operations/digicert-check", &[])

@@ -1,9 +1,14 @@
 //! The institution's orders: filters, search, keyset pages, and the same
 //! selection as CSV.
+use std::future::Future;
+use std::sync::Arc;
+
 use askama::Template;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::{StreamExt, stream};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -230,7 +235,7 @@ pub fn list_status(filter_error: Option<&'static str>) -> StatusCode {
 }
 
 /// A CSV download that no cache keeps.
-pub fn csv_response(filename: &str, body: String) -> Response {
+pub fn csv_response(filename: &str, body: impl Into<Body>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -240,9 +245,46 @@ pub fn csv_response(filename: &str, body: String) -> Response {
             ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        body,
+        body.into(),
     )
         .into_response()
+}
+
+/// A CSV of orders sent while it is read: `header`, then each slice of [`CSV_BATCH`]
+/// rows that `batch` reads after the cursor (returning the slice's text and, when the
+/// slice was full, where the next one starts). Only one slice is ever in memory, so a
+/// national export of a million orders costs what one slice does.
+pub fn csv_stream<F, Fut>(filename: &str, header: String, batch: F) -> Response
+where
+    F: Fn(Option<Cursor>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = sqlx::Result<(String, Option<Cursor>)>> + Send + 'static,
+{
+    let batch = Arc::new(batch);
+    // The state: `Some(after)` while slices remain (`after` is `None` before the first).
+    let slices = stream::unfold(Some(None), move |state: Option<Option<Cursor>>| {
+        let batch = batch.clone();
+        async move {
+            let after = state?;
+            Some(match batch(after).await {
+                Ok((text, next)) => (Ok(Bytes::from(text)), next.map(Some)),
+                Err(error) => {
+                    // The answer has begun; all that is left is to cut it short.
+                    tracing::error!(error = %error, "the CSV export stopped");
+                    (Err(error), None)
+                }
+            })
+        }
+    });
+    let body = stream::once(async move { Ok(Bytes::from(header)) }).chain(slices);
+    csv_response(filename, Body::from_stream(body))
+}
+
+/// Where the slice after `lines` starts, if `lines` was a full slice.
+pub fn next_slice<T>(lines: &[T], cursor: impl Fn(&T) -> Cursor) -> Option<Cursor> {
+    match lines.last() {
+        Some(last) if lines.len() as i64 == CSV_BATCH => Some(cursor(last)),
+        _ => None,
+    }
 }
 
 #[derive(Template)]
@@ -291,7 +333,7 @@ pub async fn list(
     )
 }
 
-/// Every order the filters select, as CSV, newest first.
+/// Every order the filters select, as CSV, newest first, streamed.
 pub async fn csv(
     State(state): State<AppState>,
     scope: InstitutionScope<Read>,
@@ -302,20 +344,21 @@ pub async fn csv(
     let Ok((filter, _)) = query.parse(now) else {
         return Err(AppError::BadForm);
     };
-    let mut out = orders_csv::header(false);
-    let mut after = None;
-    loop {
-        let lines = order_list::list(&state.db, &scope, &filter, after, now, CSV_BATCH).await?;
-        for line in &lines {
-            orders_csv::push_line(&mut out, line, None);
-        }
-        match lines.last() {
-            Some(last) if lines.len() as i64 == CSV_BATCH => after = Some(last.cursor()),
-            _ => break,
-        }
-    }
-    Ok(csv_response(
-        &format!("orders-{}.csv", scope.institution_id()),
-        out,
+    let filename = format!("orders-{}.csv", scope.institution_id());
+    let scope = Arc::new(scope);
+    Ok(csv_stream(
+        &filename,
+        orders_csv::header(false),
+        move |after| {
+            let (pool, scope, filter) = (state.db.clone(), scope.clone(), filter.clone());
+            async move {
+                let lines = order_list::list(&pool, &scope, &filter, after, now, CSV_BATCH).await?;
+                let mut out = String::new();
+                for line in &lines {
+                    orders_csv::push_line(&mut out, line, None);
+                }
+                Ok((out, next_slice(&lines, OrderLine::cursor)))
+            }
+        },
     ))
 }

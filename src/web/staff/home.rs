@@ -14,10 +14,9 @@ use crate::db::dashboard::{
 };
 use crate::error::AppError;
 use crate::i18n::format;
-use crate::services::dashboard::{self, Readiness, Table, VALIDATION_DAYS};
+use crate::services::dashboard::{self, Readiness};
 use crate::state::AppState;
-use crate::web::chart::{HorizontalBars, StackedBars};
-use crate::web::dashboard::{self as shared, Dataset};
+use crate::web::dashboard::{self as shared, Dataset, Figures};
 use crate::web::page::{self, PageContext, WithPage};
 
 #[derive(Debug, Default, Deserialize)]
@@ -34,21 +33,10 @@ struct HomeTemplate<'a> {
     key_banner: Option<KeyBanner>,
     readiness: Vec<Readiness>,
     reasons: Vec<(&'static str, u64)>,
-    by_product: Table,
-    by_product_chart: StackedBars,
-    by_outcome: Table,
-    by_outcome_chart: StackedBars,
-    product_labels: Vec<String>,
-    outcome_labels: Vec<String>,
-    live: i64,
-    months: Vec<(time::Date, u64)>,
-    months_chart: StackedBars,
-    validations: Vec<EndingValidation>,
-    validations_chart: HorizontalBars,
+    figures: Figures,
     pipeline: Pipeline,
     institutions: Vec<InstitutionFigures>,
     sort: FiguresOrder,
-    now: OffsetDateTime,
 }
 
 impl HomeTemplate<'_> {
@@ -61,7 +49,7 @@ impl HomeTemplate<'_> {
     }
 
     fn days_left(&self, at: &OffsetDateTime) -> u64 {
-        shared::days_left(*at, self.now)
+        shared::days_left(*at, self.figures.now)
     }
 
     fn subject(&self, validation: &EndingValidation) -> String {
@@ -117,99 +105,54 @@ pub async fn show(
         .and_then(|sort| FiguresOrder::parse(&sort))
         .unwrap_or_default();
     let now = state.clock.now();
-    let lang = page.lang;
-    let (readiness, reasons) =
-        dashboard::readiness(&figures::readiness(&state.db, &staff, now).await?, now);
-    let (by_product, by_outcome) = weeks(&state, &staff, now).await?;
-    let endings = figures::staff_endings(&state.db, &staff, now).await?;
-    let months = dashboard::monthly(&endings, now);
-    let validations = validations(&state, &staff, now).await?;
+    let overview =
+        figures::staff_overview(&state.db, &staff, dashboard::first_week(now), now, sort).await?;
+    let (readiness, reasons) = dashboard::readiness(&overview.readiness, now);
     page::ok(&HomeTemplate {
-        key_banner: key_banner::load(&state.db).await?,
+        key_banner: key_banner::from_since(overview.key_rejected_since),
         display_name: &staff.current().account.display_name,
         is_auditor: !staff.role().can_write(),
         readiness,
         reasons,
-        by_product_chart: shared::weeks_chart(
-            lang,
-            "orders-product",
-            "dashboard.by_product_title",
-            &by_product,
-        ),
-        by_outcome_chart: shared::weeks_chart(
-            lang,
-            "orders-outcome",
-            "dashboard.by_outcome_title",
-            &by_outcome,
-        ),
-        product_labels: shared::column_labels(lang, &by_product),
-        outcome_labels: shared::column_labels(lang, &by_outcome),
-        by_product,
-        by_outcome,
-        live: endings.live,
-        months_chart: shared::months_chart(lang, "ending", &months, endings.live),
-        months,
-        validations_chart: shared::validations_chart(lang, "validations", &validations, now),
-        validations,
-        pipeline: figures::pipeline(&state.db, &staff, now).await?,
-        institutions: figures::institution_figures(&state.db, &staff, now, sort).await?,
+        figures: Figures::build(page.lang, overview.charts, now),
+        pipeline: overview.pipeline,
+        institutions: overview.institutions,
         sort,
-        now,
         page: &page,
     })
 }
 
-async fn weeks(
-    state: &AppState,
-    staff: &StaffScope,
-    now: OffsetDateTime,
-) -> Result<(Table, Table), AppError> {
-    let first = dashboard::first_week(now);
-    let counts = figures::staff_weeks(&state.db, staff, first).await?;
-    Ok(dashboard::weekly(&counts, first))
-}
-
-async fn validations(
-    state: &AppState,
-    staff: &StaffScope,
-    now: OffsetDateTime,
-) -> Result<Vec<EndingValidation>, AppError> {
-    let horizon = now + time::Duration::days(VALIDATION_DAYS);
-    Ok(figures::staff_validations_ending(&state.db, staff, now, horizon).await?)
+/// One of the overview's CSV files, from the same statement's charts.
+async fn csv(state: &AppState, staff: &StaffScope, dataset: Dataset) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let rows = figures::staff_charts(&state.db, staff, dashboard::first_week(now), now).await?;
+    Ok(shared::csv(dataset, &rows, now))
 }
 
 pub async fn orders_by_product_csv(
     State(state): State<AppState>,
     staff: StaffScope,
 ) -> Result<Response, AppError> {
-    let (by_product, _) = weeks(&state, &staff, state.clock.now()).await?;
-    Ok(shared::weeks_csv(Dataset::OrdersByProduct, &by_product))
+    csv(&state, &staff, Dataset::OrdersByProduct).await
 }
 
 pub async fn orders_by_outcome_csv(
     State(state): State<AppState>,
     staff: StaffScope,
 ) -> Result<Response, AppError> {
-    let (_, by_outcome) = weeks(&state, &staff, state.clock.now()).await?;
-    Ok(shared::weeks_csv(Dataset::OrdersByOutcome, &by_outcome))
+    csv(&state, &staff, Dataset::OrdersByOutcome).await
 }
 
 pub async fn certificates_ending_csv(
     State(state): State<AppState>,
     staff: StaffScope,
 ) -> Result<Response, AppError> {
-    let now = state.clock.now();
-    let endings = figures::staff_endings(&state.db, &staff, now).await?;
-    Ok(shared::months_csv(&dashboard::monthly(&endings, now)))
+    csv(&state, &staff, Dataset::CertificatesEnding).await
 }
 
 pub async fn validations_ending_csv(
     State(state): State<AppState>,
     staff: StaffScope,
 ) -> Result<Response, AppError> {
-    let now = state.clock.now();
-    Ok(shared::validations_csv(
-        &validations(&state, &staff, now).await?,
-        now,
-    ))
+    csv(&state, &staff, Dataset::ValidationsEnding).await
 }

@@ -13,8 +13,15 @@ pub struct KeyBanner {
 }
 
 pub async fn load(pool: &PgPool) -> Result<Option<KeyBanner>, AppError> {
-    let since = crate::db::orders::key_rejected_since(pool).await?;
-    Ok(since.map(|since| KeyBanner {
+    Ok(from_since(
+        crate::db::orders::key_rejected_since(pool).await?,
+    ))
+}
+
+/// The banner of a refusal read with other figures (the overview reads it in its one
+/// statement).
+pub fn from_since(since: Option<time::OffsetDateTime>) -> Option<KeyBanner> {
+    since.map(|since| KeyBanner {
         since: format::datetime(since),
-    }))
+    })
 }

@@ -1,5 +1,7 @@
 //! Every institution's orders for AMRES staff: the admins' filters and search,
 //! narrowed to one institution or not, as pages and as CSV.
+use std::sync::Arc;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -12,7 +14,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::institution::orders_csv;
 use crate::web::institution::orders_list::{
-    CSV_BATCH, ListQuery, ListView, PAGE_SIZE, Row, csv_response, list_status, next_page,
+    CSV_BATCH, ListQuery, ListView, PAGE_SIZE, Row, csv_stream, list_status, next_page, next_slice,
     query_string,
 };
 use crate::web::page::{self, PageContext, WithPage};
@@ -137,26 +139,29 @@ pub async fn csv(
     let Ok((institution, filter, _)) = selection(&state, &staff, &query, now).await? else {
         return Err(AppError::BadForm);
     };
-    let mut out = orders_csv::header(true);
-    let mut after = None;
-    loop {
-        let lines = order_list::list_all_institutions(
-            &state.db,
-            &staff,
-            institution,
-            &filter,
-            after,
-            now,
-            CSV_BATCH,
-        )
-        .await?;
-        for line in &lines {
-            orders_csv::push_line(&mut out, &line.line, Some(&line.institution));
-        }
-        match lines.last() {
-            Some(last) if lines.len() as i64 == CSV_BATCH => after = Some(last.line.cursor()),
-            _ => break,
-        }
-    }
-    Ok(csv_response("orders-all-institutions.csv", out))
+    let staff = Arc::new(staff);
+    Ok(csv_stream(
+        "orders-all-institutions.csv",
+        orders_csv::header(true),
+        move |after| {
+            let (pool, staff, filter) = (state.db.clone(), staff.clone(), filter.clone());
+            async move {
+                let lines = order_list::list_all_institutions(
+                    &pool,
+                    &staff,
+                    institution,
+                    &filter,
+                    after,
+                    now,
+                    CSV_BATCH,
+                )
+                .await?;
+                let mut out = String::new();
+                for line in &lines {
+                    orders_csv::push_line(&mut out, &line.line, Some(&line.institution));
+                }
+                Ok((out, next_slice(&lines, |line| line.line.cursor())))
+            }
+        },
+    ))
 }

@@ -2,7 +2,6 @@
 //! its preview, the list with filters, search, pages and CSV, and the order
 //! page with its timeline and actions.
 mod form;
-mod index;
 pub mod list;
 mod page;
 mod staff;
