@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::orders;
+use super::{bulk, orders};
 
 /// An RFC 9457 problem, as every error of the API is answered.
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,11 +35,16 @@ pub struct ProblemDoc {
         orders::show,
         orders::cancel,
         orders::revoke,
-        orders::resend_link
+        orders::resend_link,
+        bulk::submit,
+        bulk::show
     ),
     components(schemas(ProblemDoc)),
     modifiers(&BearerAuth),
-    tags((name = "orders", description = "Certificate orders"))
+    tags(
+        (name = "orders", description = "Certificate orders"),
+        (name = "bulk orders", description = "Many orders from one CSV or JSON list, previewed or placed at once")
+    )
 )]
 pub struct ApiDoc;
 

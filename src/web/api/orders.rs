@@ -52,7 +52,7 @@ impl OrderBody {
         OrderForm {
             product: self.product,
             profile_type: self.profile_type.unwrap_or_default(),
-            emails: self.emails.join(", "),
+            emails: emails_field(&self.emails),
             given_name: self.given_name,
             surname: self.surname,
             validity_years: self.validity_years.to_string(),
@@ -60,6 +60,12 @@ impl OrderBody {
             idempotency_key,
         }
     }
+}
+
+/// A list of addresses as the order form's field (and the bulk CSV's cell) holds them, for
+/// its parser to read.
+pub(super) fn emails_field(emails: &[String]) -> String {
+    emails.join(", ")
 }
 
 /// A revocation, as JSON.

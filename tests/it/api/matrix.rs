@@ -4,18 +4,30 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
+use serde_json::json;
+
+use super::bulk::{bulk_path, bulk_row};
 use super::{ALL_SCOPES, Answer, call, order_body, orders_path, placed, token};
 use crate::helpers::TestApp;
 use crate::orders::etf;
 
 /// Every operation of the API: method, path under institution A (`{order}` is A's
-/// order), the scope it needs, and its JSON body.
+/// order, `{upload}` its bulk upload), the scope it needs, and its JSON body.
 fn operations(
     a: uuid::Uuid,
     order: uuid::Uuid,
+    upload: &str,
 ) -> Vec<(&'static str, String, &'static str, Option<String>)> {
     let orders = orders_path(a);
+    let bulk = bulk_path(a);
     vec![
+        (
+            "POST",
+            bulk.clone(),
+            "orders:write",
+            Some(json!([bulk_row("bulk@etf.bg.ac.rs")]).to_string()),
+        ),
+        ("GET", format!("{bulk}/{upload}"), "orders:read", None),
         (
             "POST",
             orders.clone(),
@@ -71,7 +83,23 @@ async fn every_api_operation_refuses_every_bad_token_and_admits_a_good_one(pool:
     let world = etf(&app).await;
     let setup = token(&app, "etf-bg", ALL_SCOPES);
     let order = placed(&app, &setup, world.a, "mila@etf.bg.ac.rs").await;
-    for (method, path, scope, body) in operations(world.a, order) {
+    let upload = call(
+        &app,
+        "POST",
+        &bulk_path(world.a),
+        Some(&setup),
+        &[("idempotency-key", "setup")],
+        Some((
+            "application/json",
+            json!([bulk_row("pera@etf.bg.ac.rs")])
+                .to_string()
+                .into_bytes(),
+        )),
+    )
+    .await;
+    assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.body);
+    let upload = upload.json()["upload_id"].as_str().unwrap().to_owned();
+    for (method, path, scope, body) in operations(world.a, order, &upload) {
         let body = body.as_ref();
         let what = format!("{method} {path}");
         send(&app, method, &path, None, body)
@@ -135,11 +163,11 @@ async fn every_api_operation_refuses_every_bad_token_and_admits_a_good_one(pool:
             admitted.body
         );
     }
-    // Nothing a refused token asked for happened: one order (the setup's), one more from
-    // the valid token, canceled by it in turn.
+    // Nothing a refused token asked for happened: the setup's order and bulk upload, one
+    // more of each from the valid token (its order canceled by it in turn).
     let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM certificate_orders")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(orders, 2);
+    assert_eq!(orders, 4);
 }

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1` as an institution's systems use it: tokens made at the
 //! command line, bearer requests, problem details for every refusal.
 mod bad_input;
+mod bulk;
 mod matrix;
 mod orders;
 mod schemathesis;
