@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use super::bearer::{Bearer, OrdersRead, OrdersWrite};
-use super::orders::{IDEMPOTENCY_KEY, emails_field};
+use super::orders::{emails_field, idempotency_key};
 use super::problem::{ApiLang, Kind, Problem};
 use crate::audit::RequestMeta;
 use crate::domain::bulk_csv::{self, BulkRow, CsvRefusal};
@@ -279,12 +279,7 @@ pub async fn submit(
             .map_err(AppError::internal)?;
         return Ok(Json(Submitted::Preview(PreviewView::new(&preview, lang))).into_response());
     }
-    let Some(key) = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|key| !key.is_empty() && key.len() <= 64)
-    else {
+    let Some(key) = idempotency_key(&headers) else {
         let errors = json!({ "Idempotency-Key": lang.t("api.bulk.idempotency_key") });
         return Ok(
             Problem::new(Kind::InvalidInput, lang, "problem.invalid_input_detail")

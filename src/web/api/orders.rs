@@ -62,6 +62,15 @@ impl OrderBody {
     }
 }
 
+/// The request's `Idempotency-Key`, if it has one of 1 to 64 characters.
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|key| !key.is_empty() && key.len() <= 64)
+}
+
 /// A list of addresses as the order form's field (and the bulk CSV's cell) holds them, for
 /// its parser to read.
 pub(super) fn emails_field(emails: &[String]) -> String {
@@ -166,12 +175,7 @@ pub async fn place(
     headers: HeaderMap,
     Json(body): Json<OrderBody>,
 ) -> Result<Response, AppError> {
-    let Some(key) = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|key| !key.is_empty() && key.len() <= 64)
-    else {
+    let Some(key) = idempotency_key(&headers) else {
         let errors = json!({ "Idempotency-Key": lang.t("api.idempotency_key") });
         return Ok(
             Problem::new(Kind::InvalidInput, lang, "problem.invalid_input_detail")

@@ -3,7 +3,10 @@
 //! by the command line; no server error and no answer outside its documented schema.
 use sqlx::PgPool;
 
-use super::{ALL_SCOPES, placed, token};
+use serde_json::json;
+
+use super::bulk::{bulk_path, bulk_row};
+use super::{ALL_SCOPES, call, placed, token};
 use crate::helpers::TestApp;
 use crate::orders::etf;
 
@@ -13,11 +16,33 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation(pool: PgPool
     let world = etf(&app).await;
     let token = token(&app, "etf-bg", ALL_SCOPES);
     let order = placed(&app, &token, world.a, "mila@etf.bg.ac.rs").await;
+    let upload = call(
+        &app,
+        "POST",
+        &bulk_path(world.a),
+        Some(&token),
+        &[("idempotency-key", "schemathesis")],
+        Some((
+            "application/json",
+            json!([bulk_row("pera@etf.bg.ac.rs")])
+                .to_string()
+                .into_bytes(),
+        )),
+    )
+    .await;
+    assert_eq!(
+        upload.status,
+        reqwest::StatusCode::CREATED,
+        "{}",
+        upload.body
+    );
+    let upload = upload.json()["upload_id"].as_str().unwrap().to_owned();
     let schema = format!("{}/api/v1/openapi.json", app.base);
     let run = tokio::task::spawn_blocking(move || {
         std::process::Command::new("schemathesis")
             .env("TCS_INSTITUTION_ID", world.a.to_string())
             .env("TCS_ORDER_ID", order.to_string())
+            .env("TCS_UPLOAD_ID", upload)
             .args([
                 "--config-file",
                 concat!(
