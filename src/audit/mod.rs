@@ -100,6 +100,16 @@ impl AuditEvent {
     }
 }
 
+/// Writes `events` inside `tx`, in their order, in one statement: the audit of a change
+/// made to many rows at once (a bulk upload's orders).
+pub async fn record_all(
+    events: &[AuditEvent],
+    tx: &mut Transaction<'_, Postgres>,
+    meta: &RequestMeta,
+) -> sqlx::Result<()> {
+    crate::db::audit::insert_many(tx, meta, events).await
+}
+
 /// Text typed by visitors may hold NUL (which PostgreSQL text cannot store) or
 /// other control characters (which would garble the log's display); they are
 /// shown as U+FFFD instead, keeping the rest for the investigator.

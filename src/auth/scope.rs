@@ -13,6 +13,7 @@ use std::marker::PhantomData;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 
+use crate::audit::AuditEvent;
 use crate::auth::CurrentAccount;
 use crate::auth::api_token::VerifiedToken;
 use crate::db::institutions::InstitutionHeader;
@@ -99,6 +100,21 @@ impl<R: RequiredRole> InstitutionScope<R> {
         match &self.way_in {
             WayIn::Session(_) => None,
             WayIn::Token(token) => Some(token),
+        }
+    }
+
+    /// An audit event of something done in this scope, saying who did it: the admin,
+    /// and, when they came in by an API token, which one (the token acts for the admin
+    /// who made it, so the account alone would not tell the two ways in apart).
+    pub fn audit_event(&self, action: &'static str) -> AuditEvent {
+        let event = AuditEvent::new(action)
+            .actor(self.account_id())
+            .institution(self.institution_id());
+        match &self.way_in {
+            WayIn::Session(_) => event,
+            WayIn::Token(token) => {
+                event.actor_label(format!("API token {} ({})", token.name(), token.id()))
+            }
         }
     }
 

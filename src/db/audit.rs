@@ -29,6 +29,53 @@ pub async fn insert(
     .await
 }
 
+/// Appends `events` in their order, as [`insert`] each, in one statement; the chaining
+/// trigger links each row to the one before, earlier rows of the statement included.
+pub async fn insert_many(
+    tx: &mut Transaction<'_, Postgres>,
+    meta: &RequestMeta,
+    events: &[AuditEvent],
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO audit_events
+               (actor_account_id, actor_label, institution_id, action, target, ip, request_id, details, hash)
+           SELECT e.actor, e.actor_label, e.institution, e.action, e.target, $1, $2, e.details,
+                  ''::bytea
+           FROM UNNEST($3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::jsonb[])
+                WITH ORDINALITY AS e(actor, actor_label, institution, action, target, details, n)
+           ORDER BY e.n"#,
+        meta.ip.map(sqlx::types::ipnetwork::IpNetwork::from),
+        meta.request_id,
+        &events
+            .iter()
+            .map(|event| event.actor.map(|id| *id.as_uuid()))
+            .collect::<Vec<_>>() as &[Option<uuid::Uuid>],
+        &events
+            .iter()
+            .map(|event| event.actor_label.clone())
+            .collect::<Vec<_>>() as &[Option<String>],
+        &events
+            .iter()
+            .map(|event| event.institution.map(|id| *id.as_uuid()))
+            .collect::<Vec<_>>() as &[Option<uuid::Uuid>],
+        &events
+            .iter()
+            .map(|event| event.action.to_owned())
+            .collect::<Vec<_>>() as &[String],
+        &events
+            .iter()
+            .map(|event| event.target.clone())
+            .collect::<Vec<_>>() as &[Option<String>],
+        &events
+            .iter()
+            .map(|event| event.details.clone())
+            .collect::<Vec<_>>() as &[Value]
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// One row as shown on the audit pages.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct AuditRow {

@@ -1,7 +1,7 @@
 //! Bulk uploads: the rows of an admin's CSV kept for their preview, the lock that places
 //! them once, and the orders placed from them.
 use sqlx::types::Json;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::auth::scope::{Admin, InstitutionScope, RequiredRole};
@@ -39,29 +39,62 @@ pub struct PlacedRow {
     pub last_error: Option<String>,
 }
 
+/// The client's key of an upload placed through the API, and the fingerprint of what
+/// it sent (see the `bulk_uploads` migration of the API).
+#[derive(Debug, Clone, Copy)]
+pub struct Keyed<'a> {
+    pub key: &'a str,
+    pub fingerprint: &'a [u8],
+}
+
+/// Keeps an upload's rows; `None` when `keyed` names a key the institution used before
+/// (the insert then waits for the transaction that used it, so a concurrent retry finds
+/// the first one's upload).
 pub async fn insert(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,
     file_name: &str,
     rows: &[BulkRow],
+    keyed: Option<Keyed<'_>>,
     now: OffsetDateTime,
-) -> anyhow::Result<BulkUploadId> {
+) -> anyhow::Result<Option<BulkUploadId>> {
     let count = i32::try_from(rows.len())?;
     let id = sqlx::query_scalar!(
         r#"INSERT INTO bulk_uploads
-               (institution_id, uploaded_by, file_name, rows, row_count, state, created_at)
-           VALUES ($1, $2, $3, $4, $5, 'uploaded', $6)
+               (institution_id, uploaded_by, file_name, rows, row_count, state, created_at,
+                idempotency_key, request_fingerprint)
+           VALUES ($1, $2, $3, $4, $5, 'uploaded', $6, $7, $8)
+           ON CONFLICT (institution_id, idempotency_key) DO NOTHING
            RETURNING id AS "id: BulkUploadId""#,
         scope.institution_id() as InstitutionId,
         scope.account_id() as AccountId,
         file_name,
         Json(rows) as _,
         count,
-        now
+        now,
+        keyed.map(|keyed| keyed.key),
+        keyed.map(|keyed| keyed.fingerprint)
     )
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// The upload the institution placed under `key` before, with its fingerprint.
+pub async fn by_key(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &InstitutionScope<Admin>,
+    key: &str,
+) -> sqlx::Result<Option<(BulkUploadId, Vec<u8>)>> {
+    let found = sqlx::query!(
+        r#"SELECT id AS "id: BulkUploadId", request_fingerprint AS "fingerprint!"
+           FROM bulk_uploads WHERE institution_id = $1 AND idempotency_key = $2"#,
+        scope.institution_id() as InstitutionId,
+        key
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.map(|row| (row.id, row.fingerprint)))
 }
 
 /// The institution's upload, or `None` for another institution's or none at all.
@@ -70,17 +103,7 @@ pub async fn get<R: RequiredRole>(
     scope: &InstitutionScope<R>,
     id: BulkUploadId,
 ) -> sqlx::Result<Option<Upload>> {
-    sqlx::query_as!(
-        StoredUpload,
-        r#"SELECT id AS "id: BulkUploadId", file_name, rows AS "rows: Json<Vec<BulkRow>>",
-                  placed_at, created_at
-           FROM bulk_uploads WHERE institution_id = $1 AND id = $2"#,
-        scope.institution_id() as InstitutionId,
-        id as BulkUploadId
-    )
-    .fetch_optional(pool)
-    .await
-    .map(|found| found.map(Upload::from_stored))
+    read(pool, scope, id).await
 }
 
 /// The upload locked until the transaction ends, so one placement runs at a time and
@@ -90,17 +113,41 @@ pub async fn lock(
     scope: &InstitutionScope<Admin>,
     id: BulkUploadId,
 ) -> sqlx::Result<Option<Upload>> {
-    sqlx::query_as!(
-        StoredUpload,
-        r#"SELECT id AS "id: BulkUploadId", file_name, rows AS "rows: Json<Vec<BulkRow>>",
-                  placed_at, created_at
-           FROM bulk_uploads WHERE institution_id = $1 AND id = $2 FOR UPDATE"#,
+    let locked = sqlx::query_scalar!(
+        "SELECT 1 AS locked FROM bulk_uploads WHERE institution_id = $1 AND id = $2 FOR UPDATE",
         scope.institution_id() as InstitutionId,
         id as BulkUploadId
     )
     .fetch_optional(&mut **tx)
-    .await
-    .map(|found| found.map(Upload::from_stored))
+    .await?;
+    match locked {
+        Some(_) => read(&mut **tx, scope, id).await,
+        None => Ok(None),
+    }
+}
+
+/// The one reading of an upload's row, for [`get`] and [`lock`].
+async fn read<'e, R: RequiredRole>(
+    executor: impl PgExecutor<'e>,
+    scope: &InstitutionScope<R>,
+    id: BulkUploadId,
+) -> sqlx::Result<Option<Upload>> {
+    let found = sqlx::query!(
+        r#"SELECT id AS "id: BulkUploadId", file_name, rows AS "rows: Json<Vec<BulkRow>>",
+                  placed_at, created_at
+           FROM bulk_uploads WHERE institution_id = $1 AND id = $2"#,
+        scope.institution_id() as InstitutionId,
+        id as BulkUploadId
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(found.map(|stored| Upload {
+        id: stored.id,
+        file_name: stored.file_name,
+        rows: stored.rows.0,
+        placed_at: stored.placed_at,
+        created_at: stored.created_at,
+    }))
 }
 
 pub async fn mark_placed(
@@ -161,25 +208,4 @@ pub async fn placed_rows<R: RequiredRole>(
     )
     .fetch_all(pool)
     .await
-}
-
-/// An upload as its row reads, the rows still JSON.
-struct StoredUpload {
-    id: BulkUploadId,
-    file_name: String,
-    rows: Json<Vec<BulkRow>>,
-    placed_at: Option<OffsetDateTime>,
-    created_at: OffsetDateTime,
-}
-
-impl Upload {
-    fn from_stored(stored: StoredUpload) -> Self {
-        Self {
-            id: stored.id,
-            file_name: stored.file_name,
-            rows: stored.rows.0,
-            placed_at: stored.placed_at,
-            created_at: stored.created_at,
-        }
-    }
 }

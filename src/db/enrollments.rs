@@ -7,7 +7,7 @@
 use sqlx::{PgPool, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
 
-use crate::auth::scope::{Admin, InstitutionScope, TenantScope};
+use crate::auth::scope::{Admin, InstitutionScope, OrderingScope, TenantScope};
 use crate::domain::{EnrollmentId, InstitutionId, OrderId};
 
 /// Pickup attempts allowed before the throttle starts.
@@ -69,6 +69,37 @@ pub async fn unscoped_insert(
     )
     .fetch_one(&mut **tx)
     .await
+}
+
+/// The enrollments of many orders of the institution, as [`unscoped_insert`] each, in one
+/// statement: each order with the hash of its link's token.
+pub async fn insert_many(
+    tx: &mut Transaction<'_, Postgres>,
+    scope: &impl OrderingScope,
+    links: &[(OrderId, Vec<u8>)],
+    link_expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO enrollments (institution_id, order_id, link_token_hash, link_expires_at,
+                                  link_sent_at, created_at, updated_at)
+         SELECT $1, e.order_id, e.link_token_hash, $2, $3, $3, $3
+         FROM UNNEST($4::uuid[], $5::bytea[]) AS e(order_id, link_token_hash)",
+        scope.institution_id() as InstitutionId,
+        link_expires_at,
+        now,
+        &links
+            .iter()
+            .map(|(order, _)| *order.as_uuid())
+            .collect::<Vec<_>>() as &[uuid::Uuid],
+        &links
+            .iter()
+            .map(|(_, hash)| hash.clone())
+            .collect::<Vec<_>>() as &[Vec<u8>]
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Gives the enrollment of an order a new link, which kills the old one, while

@@ -29,6 +29,34 @@ pub async fn enqueue(
     .await
 }
 
+/// Queues many messages of one subject, as [`enqueue`] each, in one statement.
+pub async fn enqueue_many(
+    tx: &mut Transaction<'_, Postgres>,
+    subject: &str,
+    messages: &[(String, String)],
+    send_after: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO outbox (recipient, subject, body_text, send_after)
+         SELECT m.recipient, $1, m.body_text, $2
+         FROM UNNEST($3::text[], $4::text[]) WITH ORDINALITY AS m(recipient, body_text, n)
+         ORDER BY m.n",
+        subject,
+        send_after,
+        &messages
+            .iter()
+            .map(|(to, _)| to.clone())
+            .collect::<Vec<_>>() as &[String],
+        &messages
+            .iter()
+            .map(|(_, body)| body.clone())
+            .collect::<Vec<_>>() as &[String]
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Claims up to `limit` due messages for `lease`. Rows locked by another worker
 /// are skipped, and a lease that ran out (its worker died) makes a row due again.
 pub async fn claim(

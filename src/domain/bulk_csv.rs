@@ -264,10 +264,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<BulkRow>, CsvRefusal> {
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|_| CsvRefusal::NotUtf8)?;
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
+    if text.chars().any(binary) {
         return Err(CsvRefusal::Binary);
     }
     // One line break, so the reader's line numbers are the ones an editor shows whatever
@@ -337,6 +334,33 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<BulkRow>, CsvRefusal> {
     }
     if rows.is_empty() {
         return Err(CsvRefusal::NoRows);
+    }
+    Ok(rows)
+}
+
+/// A character no text file holds: a control character other than tab and line breaks.
+fn binary(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Rows that came otherwise than in a file (the API's JSON list), held to a file's
+/// limits: at least one row and at most [`MAX_ROWS`], cells of at most
+/// [`MAX_CELL_BYTES`] and free of what no text file holds.
+pub fn within_limits(rows: Vec<BulkRow>) -> Result<Vec<BulkRow>, CsvRefusal> {
+    if rows.is_empty() {
+        return Err(CsvRefusal::NoRows);
+    }
+    if rows.len() > MAX_ROWS {
+        return Err(CsvRefusal::TooManyRows);
+    }
+    for row in &rows {
+        let cells = Column::ALL.map(|column| row.cell(column));
+        if cells.iter().any(|cell| cell.len() > MAX_CELL_BYTES) {
+            return Err(CsvRefusal::CellTooLong(row.line));
+        }
+        if cells.iter().any(|cell| cell.chars().any(binary)) {
+            return Err(CsvRefusal::Binary);
+        }
     }
     Ok(rows)
 }

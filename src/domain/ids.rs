@@ -111,7 +111,7 @@ uuid_id! {
 }
 uuid_id! {
     /// An admin's CSV of orders, previewed before it is placed (`bulk_uploads.id`).
-    BulkUploadId
+    BulkUploadId, made_here
 }
 uuid_id! {
     /// One of the portal's SAML signing keys (`saml_sp_keys.id`); its private key is sealed

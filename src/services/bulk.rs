@@ -10,17 +10,18 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
+use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::audit::{AuditEvent, RequestMeta};
+use crate::audit::RequestMeta;
 use crate::auth::scope::RequiredRole;
 use crate::auth::{Admin, InstitutionScope};
-use crate::db::bulk::{self as db, Upload};
+use crate::db::bulk::{self as db, PlacedRow, Upload};
 use crate::db::orders::LiveCertificate;
 use crate::domain::bulk_csv::{self, BulkRow, Column, CsvRefusal};
 use crate::domain::{BulkUploadId, InvalidFields, NewOrder, OrderId, OrderStatus, Product};
 use crate::i18n::Lang;
-use crate::services::ordering::place::{Vetted, WriteContext, Written, write};
+use crate::services::ordering::place::{Vetted, write_bulk};
 use crate::services::preconditions::Unmet;
 use crate::state::AppState;
 
@@ -36,24 +37,20 @@ pub async fn upload(
     file_name: &str,
     bytes: &[u8],
 ) -> anyhow::Result<Result<BulkUploadId, CsvRefusal>> {
-    let file_name: String = file_name
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(FILE_NAME_CHARS)
-        .collect();
+    let file_name = listed_name(file_name);
     let now = state.clock.now();
     let parsed = bulk_csv::parse(bytes);
     let mut tx = state.db.begin().await?;
-    let event = AuditEvent::new(if parsed.is_ok() {
+    let event = scope.audit_event(if parsed.is_ok() {
         "bulk.uploaded"
     } else {
         "bulk.refused"
-    })
-    .actor(scope.account_id())
-    .institution(scope.institution_id());
+    });
     let outcome = match parsed {
         Ok(rows) => {
-            let id = db::insert(&mut tx, scope, &file_name, &rows, now).await?;
+            let id = db::insert(&mut tx, scope, &file_name, &rows, None, now)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("an upload without a key was not inserted"))?;
             event
                 .target(format!("bulk_upload:{id}"))
                 .details(json!({ "file_name": file_name, "rows": rows.len() }))
@@ -76,6 +73,15 @@ pub async fn upload(
     };
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// The name an upload is listed by: printable, and short.
+fn listed_name(file_name: &str) -> String {
+    file_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(FILE_NAME_CHARS)
+        .collect()
 }
 
 /// What one row would become.
@@ -158,9 +164,36 @@ pub async fn preview<R: RequiredRole>(
     scope: &InstitutionScope<R>,
     id: BulkUploadId,
 ) -> anyhow::Result<Option<Preview>> {
-    let Some(upload) = db::get(&state.db, scope, id).await? else {
-        return Ok(None);
+    match db::get(&state.db, scope, id).await? {
+        Some(upload) => Ok(Some(examine(state, scope, upload).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Rows checked as [`preview`] checks a kept upload's, keeping nothing: the API's
+/// preview mode.
+pub async fn preview_rows<R: RequiredRole>(
+    state: &AppState,
+    scope: &InstitutionScope<R>,
+    file_name: &str,
+    rows: Vec<BulkRow>,
+) -> anyhow::Result<Preview> {
+    let upload = Upload {
+        id: BulkUploadId::new_v4(),
+        file_name: listed_name(file_name),
+        rows,
+        placed_at: None,
+        created_at: state.clock.now(),
     };
+    examine(state, scope, upload).await
+}
+
+/// Every row's verdict, with the live certificates its addresses hold.
+async fn examine<R: RequiredRole>(
+    state: &AppState,
+    scope: &InstitutionScope<R>,
+    upload: Upload,
+) -> anyhow::Result<Preview> {
     let now = state.clock.now();
     let vetted = Vetted::load(state, scope).await?;
     let mut verdicts = verdicts(&upload, &vetted, now);
@@ -197,7 +230,7 @@ pub async fn preview<R: RequiredRole>(
     let ready = count(Verdict::is_ready);
     let live_duplicates = count(|v| matches!(v, Verdict::Ready { live, .. } if !live.is_empty()));
     let repeated = count(|v| matches!(v, Verdict::Repeated { .. }));
-    Ok(Some(Preview {
+    Ok(Preview {
         id: upload.id,
         file_name: upload.file_name,
         created_at: upload.created_at,
@@ -212,7 +245,7 @@ pub async fn preview<R: RequiredRole>(
             .zip(verdicts)
             .map(|(row, verdict)| RowPreview { row, verdict })
             .collect(),
-    }))
+    })
 }
 
 /// The idempotency key of an upload's row: one order per row, ever.
@@ -288,7 +321,6 @@ pub async fn place(
     valid_only: bool,
 ) -> anyhow::Result<PlaceBulkOutcome> {
     let vetted = Vetted::load(state, scope).await?;
-    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let Some(upload) = db::lock(&mut tx, scope, id).await? else {
         return Ok(PlaceBulkOutcome::NotFound);
@@ -296,7 +328,119 @@ pub async fn place(
     if upload.placed_at.is_some() {
         return Ok(PlaceBulkOutcome::AlreadyPlaced);
     }
-    let verdicts = verdicts(&upload, &vetted, now);
+    let outcome = place_rows(&mut tx, state, meta, scope, &upload, &vetted, valid_only).await?;
+    if matches!(outcome, PlaceBulkOutcome::Placed { .. }) {
+        tx.commit().await?;
+    }
+    Ok(outcome)
+}
+
+/// What placing rows under a client's idempotency key did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyedOutcome {
+    /// The upload was kept and its valid rows placed, in one transaction.
+    Placed {
+        id: BulkUploadId,
+        orders: usize,
+    },
+    /// The key was used before for the same rows: that upload, nothing placed now.
+    Repeated {
+        id: BulkUploadId,
+    },
+    /// The key was used before for other rows; nothing was written.
+    KeyReused,
+    /// Refused as [`place`] refuses; nothing was written.
+    HasRefusedRows {
+        refused: usize,
+    },
+    NothingToPlace,
+}
+
+/// Keeps `rows` as an upload and places its valid rows at once, in one transaction, under
+/// the client's `key`: a retry with the same key and rows finds the first upload and
+/// places nothing, whenever it comes (the key's uniqueness makes a concurrent retry wait
+/// for the first to commit or roll back).
+pub async fn place_keyed(
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+    file_name: &str,
+    rows: Vec<BulkRow>,
+    key: &str,
+    valid_only: bool,
+) -> anyhow::Result<KeyedOutcome> {
+    let fingerprint = fingerprint(&rows, valid_only)?;
+    let vetted = Vetted::load(state, scope).await?;
+    let now = state.clock.now();
+    let file_name = listed_name(file_name);
+    let keyed = db::Keyed {
+        key,
+        fingerprint: &fingerprint,
+    };
+    let mut tx = state.db.begin().await?;
+    let Some(id) = db::insert(&mut tx, scope, &file_name, &rows, Some(keyed), now).await? else {
+        let (id, first) = db::by_key(&mut tx, scope, key)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("a bulk key was neither free nor found"))?;
+        return Ok(if first == fingerprint {
+            KeyedOutcome::Repeated { id }
+        } else {
+            KeyedOutcome::KeyReused
+        });
+    };
+    scope
+        .audit_event("bulk.uploaded")
+        .target(format!("bulk_upload:{id}"))
+        .details(json!({ "file_name": file_name, "rows": rows.len(), "idempotency_key": key }))
+        .record(&mut tx, meta)
+        .await?;
+    let upload = Upload {
+        id,
+        file_name,
+        rows,
+        placed_at: None,
+        created_at: now,
+    };
+    Ok(
+        match place_rows(&mut tx, state, meta, scope, &upload, &vetted, valid_only).await? {
+            PlaceBulkOutcome::Placed { orders } => {
+                tx.commit().await?;
+                KeyedOutcome::Placed { id, orders }
+            }
+            PlaceBulkOutcome::HasRefusedRows { refused } => {
+                KeyedOutcome::HasRefusedRows { refused }
+            }
+            PlaceBulkOutcome::NothingToPlace => KeyedOutcome::NothingToPlace,
+            PlaceBulkOutcome::AlreadyPlaced | PlaceBulkOutcome::NotFound => {
+                anyhow::bail!("a new upload {id} was found placed or missing")
+            }
+        },
+    )
+}
+
+/// What a retry must repeat to count as the same request: the rows as read and the flag.
+fn fingerprint(rows: &[BulkRow], valid_only: bool) -> anyhow::Result<Vec<u8>> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(serde_json::to_vec(rows)?);
+    hash.update([u8::from(valid_only)]);
+    Ok(hash.finalize().to_vec())
+}
+
+/// Writes the upload's valid rows as orders inside `tx` and marks it placed; the caller
+/// commits only on [`PlaceBulkOutcome::Placed`].
+async fn place_rows(
+    tx: &mut Transaction<'_, Postgres>,
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+    upload: &Upload,
+    vetted: &Vetted,
+    valid_only: bool,
+) -> anyhow::Result<PlaceBulkOutcome> {
+    let id = upload.id;
+    let now = state.clock.now();
+    let verdicts = verdicts(upload, vetted, now);
     let refused = verdicts.iter().filter(|v| !v.is_ready()).count();
     if refused == verdicts.len() {
         return Ok(PlaceBulkOutcome::NothingToPlace);
@@ -304,29 +448,18 @@ pub async fn place(
     if refused > 0 && !valid_only {
         return Ok(PlaceBulkOutcome::HasRefusedRows { refused });
     }
-    let mut placed = 0;
-    for (index, verdict) in verdicts.iter().enumerate() {
-        let Verdict::Ready { order, .. } = verdict else {
-            continue;
-        };
-        let context = WriteContext {
-            vetted: &vetted,
-            bulk: Some((id, i32::try_from(index)?)),
-            now,
-        };
-        match write(&mut tx, state, meta, scope, order, &context).await? {
-            Written::Placed(_) => placed += 1,
-            // The upload is locked and its keys are its own: neither can happen; the
-            // transaction is dropped, so nothing of the upload is placed.
-            Written::KeyTaken | Written::Unmet(_) => {
-                anyhow::bail!("row {index} of bulk upload {id} could not be written")
-            }
-        }
-    }
-    db::mark_placed(&mut tx, scope, id, now).await?;
-    AuditEvent::new("bulk.placed")
-        .actor(scope.account_id())
-        .institution(scope.institution_id())
+    let ready = verdicts
+        .iter()
+        .enumerate()
+        .filter_map(|(index, verdict)| match verdict {
+            Verdict::Ready { order, .. } => Some(i32::try_from(index).map(|index| (index, order))),
+            _ => None,
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let placed = write_bulk(tx, state, meta, scope, vetted, id, &ready).await?;
+    db::mark_placed(tx, scope, id, now).await?;
+    scope
+        .audit_event("bulk.placed")
         .target(format!("bulk_upload:{id}"))
         .details(json!({
             "file_name": upload.file_name,
@@ -334,9 +467,8 @@ pub async fn place(
             "refused_rows": refused,
             "valid_only": valid_only,
         }))
-        .record(&mut tx, meta)
+        .record(tx, meta)
         .await?;
-    tx.commit().await?;
     Ok(PlaceBulkOutcome::Placed { orders: placed })
 }
 
@@ -362,24 +494,109 @@ pub async fn progress<R: RequiredRole>(
         return Ok(None);
     };
     let placed = db::placed_rows(&state.db, scope, id).await?;
-    let counts = OrderStatus::ALL
+    Ok(Some(Progress::of(upload.rows.len(), &placed)))
+}
+
+impl Progress {
+    fn of(rows: usize, placed: &[PlacedRow]) -> Self {
+        let counts = OrderStatus::ALL
+            .into_iter()
+            .map(|status| (status, placed.iter().filter(|o| o.status == status).count()))
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        Self {
+            counts,
+            orders: placed.len(),
+            not_placed: rows - placed.len(),
+            settled: placed.iter().all(|order| {
+                !matches!(
+                    order.status,
+                    OrderStatus::AwaitingPerson
+                        | OrderStatus::Queued
+                        | OrderStatus::Submitted
+                        | OrderStatus::PendingValidation
+                )
+            }),
+        }
+    }
+}
+
+/// One row's outcome, as the result CSV and the API's status show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowOutcome {
+    /// The row's line in the file (its position, from 1, in a JSON list).
+    pub line: u64,
+    pub emails: String,
+    pub order_id: Option<OrderId>,
+    /// The order's state once placed; before, `ready` or `not_placed`.
+    pub state: String,
+    /// Why the row was not placed, in `lang`, or the order's last error.
+    pub error: String,
+}
+
+/// An upload as its result CSV and the API's status resource show it: the progress page's
+/// counts and every row's outcome.
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub id: BulkUploadId,
+    pub file_name: String,
+    pub created_at: OffsetDateTime,
+    pub placed_at: Option<OffsetDateTime>,
+    pub progress: Progress,
+    pub rows: Vec<RowOutcome>,
+}
+
+/// Every row of the upload with its order (once placed), state and errors in `lang`;
+/// `None` for another institution's upload or none.
+pub async fn status<R: RequiredRole>(
+    state: &AppState,
+    scope: &InstitutionScope<R>,
+    id: BulkUploadId,
+    lang: Lang,
+) -> anyhow::Result<Option<Status>> {
+    let Some(preview) = preview(state, scope, id).await? else {
+        return Ok(None);
+    };
+    let placed_rows = db::placed_rows(&state.db, scope, id).await?;
+    let progress = Progress::of(preview.rows.len(), &placed_rows);
+    let placed: HashMap<usize, PlacedRow> = placed_rows
         .into_iter()
-        .map(|status| (status, placed.iter().filter(|o| o.status == status).count()))
-        .filter(|(_, count)| *count > 0)
+        .filter_map(|order| Some((usize::try_from(order.row).ok()?, order)))
         .collect();
-    Ok(Some(Progress {
-        counts,
-        orders: placed.len(),
-        not_placed: upload.rows.len() - placed.len(),
-        settled: placed.iter().all(|order| {
-            !matches!(
-                order.status,
-                OrderStatus::AwaitingPerson
-                    | OrderStatus::Queued
-                    | OrderStatus::Submitted
-                    | OrderStatus::PendingValidation
-            )
-        }),
+    let rows = preview
+        .rows
+        .into_iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let (order_id, state, error) = match placed.get(&index) {
+                Some(order) => (
+                    Some(order.id),
+                    order.status.as_str().to_owned(),
+                    order.last_error.clone().unwrap_or_default(),
+                ),
+                None if preview.placed_at.is_some() || !row.verdict.is_ready() => (
+                    None,
+                    "not_placed".to_owned(),
+                    row.verdict.errors(lang).join("; "),
+                ),
+                None => (None, "ready".to_owned(), String::new()),
+            };
+            RowOutcome {
+                line: row.row.line,
+                emails: row.row.emails,
+                order_id,
+                state,
+                error,
+            }
+        })
+        .collect();
+    Ok(Some(Status {
+        id: preview.id,
+        file_name: preview.file_name,
+        created_at: preview.created_at,
+        placed_at: preview.placed_at,
+        progress,
+        rows,
     }))
 }
 
@@ -391,42 +608,23 @@ pub async fn result_csv<R: RequiredRole>(
     id: BulkUploadId,
     lang: Lang,
 ) -> anyhow::Result<Option<String>> {
-    let Some(preview) = preview(state, scope, id).await? else {
+    let Some(status) = status(state, scope, id, lang).await? else {
         return Ok(None);
     };
-    let placed: HashMap<usize, (OrderId, OrderStatus, Option<String>)> =
-        db::placed_rows(&state.db, scope, id)
-            .await?
-            .into_iter()
-            .filter_map(|order| {
-                let index = usize::try_from(order.row).ok()?;
-                Some((index, (order.id, order.status, order.last_error)))
-            })
-            .collect();
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     out.write_record(["line", "emails", "order_id", "state", "error"])?;
-    for (index, row) in preview.rows.iter().enumerate() {
-        let (order_id, status, error) = match placed.get(&index) {
-            Some((order, status, last_error)) => (
-                order.to_string(),
-                status.as_str().to_owned(),
-                last_error.clone().unwrap_or_default(),
-            ),
-            None if preview.placed_at.is_some() || !row.verdict.is_ready() => (
-                String::new(),
-                "not_placed".to_owned(),
-                row.verdict.errors(lang).join("; "),
-            ),
-            None => (String::new(), "ready".to_owned(), String::new()),
-        };
+    for outcome in status.rows {
         let cells = [
-            row.row.line.to_string(),
-            row.row.emails.clone(),
-            order_id,
-            status,
-            error,
+            outcome.line.to_string(),
+            outcome.emails,
+            outcome
+                .order_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            outcome.state,
+            outcome.error,
         ];
         out.write_record(
             cells

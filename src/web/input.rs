@@ -30,14 +30,23 @@ pub async fn refuse_bad_text(request: Request, next: Next) -> Response {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
-    // Read through axum's own extractor, so the body limit is the one every
-    // extractor applies (a `DefaultBodyLimit` outside this layer).
-    let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
-        Ok(bytes) => bytes,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "error.page.too_large");
+    let bytes = if let Some(limit) = large_body_limit(parts.uri.path()) {
+        // Reading the body fails only when it passes the limit or never ends (the
+        // client left, and reads no answer).
+        match axum::body::to_bytes(body, limit).await {
+            Ok(bytes) => bytes,
+            Err(_) => return error_response(StatusCode::PAYLOAD_TOO_LARGE, "error.page.too_large"),
         }
-        Err(_) => return error_response(StatusCode::BAD_REQUEST, "error.page.bad_form"),
+    } else {
+        // Read through axum's own extractor, so the body limit is the one every
+        // extractor applies (a `DefaultBodyLimit` outside this layer).
+        match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
+            Ok(bytes) => bytes,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return error_response(StatusCode::PAYLOAD_TOO_LARGE, "error.page.too_large");
+            }
+            Err(_) => return error_response(StatusCode::BAD_REQUEST, "error.page.bad_form"),
+        }
     };
     let verdict = match kind {
         BodyKind::Form => decodes_cleanly(&bytes).then_some(()).ok_or(BAD_TEXT),
@@ -48,6 +57,18 @@ pub async fn refuse_bad_text(request: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// The limit of a route that takes JSON larger than [`BODY_LIMIT`] (its own
+/// `DefaultBodyLimit` applies only behind this layer, once it is routed): the API's bulk
+/// orders, up to a bulk file's size.
+fn large_body_limit(path: &str) -> Option<usize> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["", "api", "v1", "institutions", _, "bulk-orders"]
+    )
+    .then_some(crate::web::api::bulk::BODY_LIMIT)
 }
 
 /// The bodies read as text by anything behind this layer.

@@ -411,6 +411,17 @@ pub fn routes() -> RouteTable {
             "/api/v1/institutions/{institution_id}/orders",
             post(api::orders::place),
         )
+        .add(
+            "POST",
+            "/api/v1/institutions/{institution_id}/bulk-orders",
+            post(api::bulk::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(api::bulk::BODY_LIMIT)),
+        )
+        .add(
+            "GET",
+            "/api/v1/institutions/{institution_id}/bulk-orders/{upload_id}",
+            get(api::bulk::show),
+        )
         .add("GET", "/api/v1/openapi.json", get(api::openapi::document))
         .add("GET", "/api/docs", get(api::docs::show))
         .add(

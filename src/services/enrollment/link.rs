@@ -163,6 +163,19 @@ async fn send(
     expires: OffsetDateTime,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
+    link_mail(state, to, token, expires)?
+        .enqueue(tx, now)
+        .await?;
+    Ok(())
+}
+
+/// The person's first mail, with their link.
+fn link_mail(
+    state: &AppState,
+    to: Recipient<'_>,
+    token: &str,
+    expires: OffsetDateTime,
+) -> anyhow::Result<Mail> {
     let body = EnrollmentLinkMail {
         name: to.name,
         product_sr: &to.product.describe(Lang::Serbian),
@@ -173,13 +186,34 @@ async fn send(
         expires: &crate::i18n::format::datetime(expires),
     }
     .render()?;
-    Mail {
+    Ok(Mail {
         to: to.mailbox.to_owned(),
         subject: subject("mail.subject.enrollment_link", &[]),
         body,
+    })
+}
+
+/// [`start`] for many orders of the institution at once (a bulk upload's), inside their
+/// transaction: their enrollments and their mails in one statement each.
+pub async fn start_many(
+    tx: &mut Transaction<'_, Postgres>,
+    state: &AppState,
+    scope: &impl OrderingScope,
+    orders: &[(OrderId, Recipient<'_>)],
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let expires = now + state.settings.enrollment.link_ttl;
+    let mut links = Vec::with_capacity(orders.len());
+    let mut mails = Vec::with_capacity(orders.len());
+    for (order_id, to) in orders {
+        let token = tokens::generate();
+        let mail = link_mail(state, *to, &token.secret, expires)?;
+        links.push((*order_id, token.hash));
+        mails.push((mail.to, mail.body));
     }
-    .enqueue(tx, now)
-    .await?;
+    db::insert_many(tx, scope, &links, expires, now).await?;
+    let subject = subject("mail.subject.enrollment_link", &[]);
+    crate::db::outbox::enqueue_many(tx, &subject, &mails, now).await?;
     Ok(())
 }
 

@@ -1,5 +1,7 @@
 //! Accepting an order: preconditions, checks of what was asked, and the order row,
 //! its addresses, its submit job and the audit event in one transaction.
+use std::collections::HashMap;
+
 use pki::csr::Csr;
 use serde_json::json;
 use sqlx::{Postgres, Transaction};
@@ -9,6 +11,7 @@ use uuid::Uuid;
 use super::{OrderJob, SUBMIT_ORDER};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::scope::{OrderingScope, Requester, TenantScope};
+use crate::auth::{Admin, InstitutionScope};
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::orders::{self as db, NewOrderRow};
@@ -110,7 +113,6 @@ pub async fn place(
     }
     let context = WriteContext {
         vetted: &vetted,
-        bulk: None,
         now,
     };
     match write(&mut tx, state, meta, scope, &order, &context).await? {
@@ -132,17 +134,16 @@ pub async fn place(
     }
 }
 
-/// Where an order is written from: what vetting read, the bulk upload's row, the time.
+/// What vetting read, and the time.
 #[derive(Clone, Copy)]
-pub(crate) struct WriteContext<'a> {
-    pub(crate) vetted: &'a Vetted,
-    pub(crate) bulk: Option<(BulkUploadId, i32)>,
-    pub(crate) now: OffsetDateTime,
+struct WriteContext<'a> {
+    vetted: &'a Vetted,
+    now: OffsetDateTime,
 }
 
 /// What [`write`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Written {
+enum Written {
     Placed(OrderId),
     /// An order with the same idempotency key won the insert; the caller rolls back.
     KeyTaken,
@@ -150,11 +151,10 @@ pub(crate) enum Written {
     Unmet(Vec<Unmet>),
 }
 
-/// Writes one accepted order inside `tx`: the order row (tied to its bulk upload's row,
-/// if any), its addresses, then its submit job (with a CSR) or its person's link, and
-/// the audit event. The caller vetted the order and commits; one order from the form,
-/// or every order of a bulk upload in one transaction.
-pub(crate) async fn write(
+/// Writes one accepted order inside `tx`: the order row, its addresses, then its submit
+/// job (with a CSR) or its person's link, and the audit event. The caller vetted the
+/// order and commits ([`write_bulk`] writes a bulk upload's orders).
+async fn write(
     tx: &mut Transaction<'_, Postgres>,
     state: &AppState,
     meta: &RequestMeta,
@@ -167,7 +167,6 @@ pub(crate) async fn write(
             institution,
             domains,
         },
-        bulk,
         now,
     } = *context;
     let reference = format!("tcs-{}", Uuid::new_v4().simple());
@@ -194,7 +193,7 @@ pub(crate) async fn write(
         requested_by,
         holder,
         emails: order.emails.iter().map(EmailAddress::as_str).collect(),
-        bulk,
+        bulk: None,
     };
     let Some(order_id) = db::insert(tx, scope, &row, now).await? else {
         return Ok(Written::KeyTaken);
@@ -234,23 +233,123 @@ pub(crate) async fn write(
         Requester::Account(account_id) => AuditEvent::new("order.placed").actor(account_id),
         Requester::Person { mail, .. } => AuditEvent::new("order.placed").actor_label(mail),
     };
-    event
+    placed_event(event, order_id, &row, order)
         .institution(scope.institution_id())
-        .target(format!("order:{order_id}"))
-        .details(json!({
-            "reference": reference,
-            "product": order.product.as_str(),
-            "emails": order.emails.iter().map(EmailAddress::as_str).collect::<Vec<_>>(),
-            "validity_years": order.validity.years(),
-            "self_service": holder.map(|(idp, stable_id)| json!({
-                "idp": idp,
-                "stable_id": stable_id,
-            })),
-            "bulk_upload": bulk.map(|(upload, _)| upload),
-        }))
         .record(tx, meta)
         .await?;
     Ok(Written::Placed(order_id))
+}
+
+/// The audit event of a placed order: what was ordered, for whom, from where.
+fn placed_event(
+    event: AuditEvent,
+    order_id: OrderId,
+    row: &NewOrderRow<'_>,
+    order: &NewOrder,
+) -> AuditEvent {
+    event.target(format!("order:{order_id}")).details(json!({
+        "reference": row.reference,
+        "product": row.product,
+        "emails": row.emails,
+        "validity_years": order.validity.years(),
+        "self_service": row.holder.map(|(idp, stable_id)| json!({
+            "idp": idp,
+            "stable_id": stable_id,
+        })),
+        "bulk_upload": row.bulk.map(|(upload, _)| upload),
+    }))
+}
+
+/// Writes a bulk upload's ready rows (`(row index, order)`) as orders inside `tx`, each as
+/// [`write`] writes an admin's order without a CSR (its addresses, its person's link, its
+/// audit event), but in one statement per table for all of them: a file of 10,000 rows
+/// is otherwise some 50,000 round trips. The caller vetted the orders and commits; a row
+/// that cannot be written (its key taken, an address outside the domains) is an error,
+/// and the caller's transaction is dropped with it.
+pub(crate) async fn write_bulk(
+    tx: &mut Transaction<'_, Postgres>,
+    state: &AppState,
+    meta: &RequestMeta,
+    scope: &InstitutionScope<Admin>,
+    vetted: &Vetted,
+    upload: BulkUploadId,
+    orders: &[(i32, &NewOrder)],
+) -> anyhow::Result<usize> {
+    let now = state.clock.now();
+    let Vetted {
+        institution,
+        domains,
+    } = vetted;
+    let names: Vec<(String, String)> = orders
+        .iter()
+        .map(|(_, order)| {
+            (
+                format!("tcs-{}", Uuid::new_v4().simple()),
+                order.name.common_name(),
+            )
+        })
+        .collect();
+    let rows: Vec<NewOrderRow<'_>> = orders
+        .iter()
+        .zip(&names)
+        .map(|((index, order), (reference, common_name))| {
+            Ok(NewOrderRow {
+                product: order.product.as_str(),
+                profile_type: order.profile_type.map(|profile| profile.as_str()),
+                given_name: order.name.given_name().as_str(),
+                surname: order.name.surname().as_str(),
+                common_name,
+                validity_years: i32::try_from(order.validity.years())?,
+                csr_pem: None,
+                reference,
+                idempotency_key: &order.idempotency_key,
+                requested_by: Some(scope.account_id()),
+                holder: None,
+                emails: order.emails.iter().map(EmailAddress::as_str).collect(),
+                bulk: Some((upload, *index)),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let inserted: HashMap<i32, OrderId> = db::insert_bulk(tx, scope, &rows, now)
+        .await?
+        .into_iter()
+        .collect();
+    let mut emails = Vec::new();
+    let mut recipients = Vec::with_capacity(orders.len());
+    let mut events = Vec::with_capacity(orders.len());
+    for (((index, order), row), (_, common_name)) in orders.iter().zip(&rows).zip(&names) {
+        let order_id = *inserted
+            .get(index)
+            .ok_or_else(|| anyhow::anyhow!("row {index} of bulk upload {upload}: key taken"))?;
+        for email in order.emails.iter() {
+            let domain = covering(domains, email).ok_or_else(|| {
+                anyhow::anyhow!("row {index} of bulk upload {upload}: outside the domains")
+            })?;
+            emails.push((order_id, email.as_str(), domain.id));
+        }
+        recipients.push((
+            order_id,
+            Recipient {
+                mailbox: order.emails.first().as_str(),
+                name: common_name,
+                institution,
+                product: crate::services::products::text(
+                    Some(order.product),
+                    order.profile_type.map(ProfileType::as_str),
+                ),
+            },
+        ));
+        events.push(placed_event(
+            scope.audit_event("order.placed"),
+            order_id,
+            row,
+            order,
+        ));
+    }
+    db::insert_emails(tx, scope, &emails).await?;
+    enrollment::link::start_many(tx, state, scope, &recipients, now).await?;
+    crate::audit::record_all(&events, tx, meta).await?;
+    Ok(inserted.len())
 }
 
 /// The most specific of the institution's domains that covers the address, as

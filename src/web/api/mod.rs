@@ -3,6 +3,7 @@
 //! services answer, in JSON, and every error is a problem detail ([`problem`]).
 pub mod bearer;
 pub mod body;
+pub mod bulk;
 pub mod departures;
 pub mod docs;
 pub mod enrollment;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{departures, enrollment, institution, order_list, orders};
+use super::{bulk, departures, enrollment, institution, order_list, orders};
 
 /// An RFC 9457 problem, as every error of the API is answered.
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,13 +76,16 @@ pub enum BodyRefusals {
         enrollment::show,
         departures::list,
         departures::mark,
-        departures::undo
+        departures::undo,
+        bulk::submit,
+        bulk::show
     ),
     components(schemas(ProblemDoc)),
     modifiers(&BearerAuth),
     tags(
         (name = "institution", description = "The institution, its TCS preconditions and its domains"),
         (name = "orders", description = "Certificate orders and their people's enrollment"),
+        (name = "bulk orders", description = "Many orders from one CSV or JSON list, previewed or placed at once"),
         (name = "people", description = "People who left the institution (departures)")
     )
 )]

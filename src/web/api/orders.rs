@@ -53,7 +53,7 @@ impl OrderBody {
         OrderForm {
             product: self.product,
             profile_type: self.profile_type.unwrap_or_default(),
-            emails: self.emails.join(", "),
+            emails: emails_field(&self.emails),
             given_name: self.given_name,
             surname: self.surname,
             validity_years: self.validity_years.to_string(),
@@ -61,6 +61,21 @@ impl OrderBody {
             idempotency_key,
         }
     }
+}
+
+/// The request's `Idempotency-Key`, if it has one of 1 to 64 characters.
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|key| !key.is_empty() && key.len() <= 64)
+}
+
+/// A list of addresses as the order form's field (and the bulk CSV's cell) holds them, for
+/// its parser to read.
+pub(super) fn emails_field(emails: &[String]) -> String {
+    emails.join(", ")
 }
 
 /// A revocation, as JSON.
@@ -156,12 +171,7 @@ pub async fn place(
     headers: HeaderMap,
     JsonObject(body): JsonObject<OrderBody>,
 ) -> Result<Response, AppError> {
-    let Some(key) = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|key| !key.is_empty() && key.len() <= 64)
-    else {
+    let Some(key) = idempotency_key(&headers) else {
         let errors = json!({ "Idempotency-Key": lang.t("api.idempotency_key") });
         return Ok(
             Problem::new(Kind::InvalidInput, lang, "problem.invalid_input_detail")

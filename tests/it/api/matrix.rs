@@ -4,20 +4,25 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use super::{ALL_SCOPES, Answer, call, departed, order_body, orders_path, placed, token};
+use serde_json::json;
+
+use super::bulk::{bulk_path, bulk_row};
+use super::{ALL_SCOPES, Answer, call, departed, order_body, orders_path, placed, token, uploaded};
 use crate::helpers::TestApp;
 use crate::orders::etf;
 
 /// Every operation of the API: method, path under institution A (`{order}` is A's
-/// order, `{departure}` A's departure), the scope it needs (`None`: any), and its JSON
-/// body.
+/// order, `{departure}` A's departure, `{upload}` its bulk upload), the scope it needs
+/// (`None`: any), and its JSON body.
 fn operations(
     a: uuid::Uuid,
     order: uuid::Uuid,
     departure: &str,
+    upload: &str,
 ) -> Vec<(&'static str, String, Option<&'static str>, Option<String>)> {
     let institution = format!("/api/v1/institutions/{a}");
     let orders = orders_path(a);
+    let bulk = bulk_path(a);
     let departures = format!("{institution}/departures");
     vec![
         ("GET", institution.clone(), None, None),
@@ -28,6 +33,13 @@ fn operations(
             None,
         ),
         ("GET", orders.clone(), Some("orders:read"), None),
+        (
+            "POST",
+            bulk.clone(),
+            Some("orders:write"),
+            Some(json!([bulk_row("bulk@etf.bg.ac.rs")]).to_string()),
+        ),
+        ("GET", format!("{bulk}/{upload}"), Some("orders:read"), None),
         (
             "POST",
             orders.clone(),
@@ -115,7 +127,8 @@ async fn every_api_operation_refuses_every_bad_token_and_admits_a_good_one(pool:
     let order = placed(&app, &setup, world.a, "mila@etf.bg.ac.rs").await;
     placed(&app, &setup, world.a, "nada@etf.bg.ac.rs").await;
     let departure = departed(&app, &setup, world.a, "nada@etf.bg.ac.rs").await;
-    let operations = operations(world.a, order, &departure);
+    let upload = uploaded(&app, &setup, world.a, "pera@etf.bg.ac.rs").await;
+    let operations = operations(world.a, order, &departure, &upload);
     assert_eq!(
         operations.len(),
         tcs_portal::web::routes()
@@ -194,13 +207,14 @@ async fn every_api_operation_refuses_every_bad_token_and_admits_a_good_one(pool:
             admitted.body
         );
     }
-    // Nothing a refused token asked for happened: the setup's two orders and one more
-    // from the valid token; the setup's departure and one more from the valid token.
+    // Nothing a refused token asked for happened: the setup's two orders and its bulk
+    // upload's one, one more order and one more bulk upload from the valid token; the
+    // setup's departure and one more from the valid token.
     let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM certificate_orders")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(orders, 3);
+    assert_eq!(orders, 5);
     let departures: i64 = sqlx::query_scalar("SELECT count(*) FROM departures")
         .fetch_one(&app.pool)
         .await

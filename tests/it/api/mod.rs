@@ -2,6 +2,7 @@
 //! command line, bearer requests, problem details for every refusal.
 mod bad_input;
 mod bench;
+mod bulk;
 mod departures;
 mod docs;
 mod document;
@@ -289,4 +290,22 @@ pub async fn departed(app: &TestApp, token: &str, institution: Uuid, email: &str
     .await;
     assert_eq!(marked.status, StatusCode::CREATED, "{}", marked.body);
     marked.json()["departure_id"].as_str().unwrap().to_owned()
+}
+
+/// A bulk upload of one row for `email`, placed by `token`; its id.
+pub async fn uploaded(app: &TestApp, token: &str, institution: Uuid, email: &str) -> String {
+    let upload = call(
+        app,
+        "POST",
+        &bulk::bulk_path(institution),
+        Some(token),
+        &[("idempotency-key", "setup")],
+        Some((
+            "application/json",
+            json!([bulk::bulk_row(email)]).to_string().into_bytes(),
+        )),
+    )
+    .await;
+    assert_eq!(upload.status, StatusCode::CREATED, "{}", upload.body);
+    upload.json()["upload_id"].as_str().unwrap().to_owned()
 }

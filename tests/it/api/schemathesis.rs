@@ -3,7 +3,7 @@
 //! by the command line; no server error and no answer outside its documented schema.
 use sqlx::PgPool;
 
-use super::{ALL_SCOPES, departed, placed, token};
+use super::{ALL_SCOPES, departed, placed, token, uploaded};
 use crate::helpers::TestApp;
 use crate::orders::etf;
 
@@ -14,12 +14,14 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation(pool: PgPool
     let token = token(&app, "etf-bg", ALL_SCOPES);
     let order = placed(&app, &token, world.a, "mila@etf.bg.ac.rs").await;
     let departure = departed(&app, &token, world.a, "mila@etf.bg.ac.rs").await;
+    let upload = uploaded(&app, &token, world.a, "pera@etf.bg.ac.rs").await;
     let schema = format!("{}/api/v1/openapi.json", app.base);
     let run = tokio::task::spawn_blocking(move || {
         std::process::Command::new("schemathesis")
             .env("TCS_INSTITUTION_ID", world.a.to_string())
             .env("TCS_ORDER_ID", order.to_string())
             .env("TCS_DEPARTURE_ID", departure)
+            .env("TCS_UPLOAD_ID", upload)
             .args([
                 "--config-file",
                 concat!(

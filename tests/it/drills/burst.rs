@@ -13,8 +13,8 @@ use std::time::{Duration as StdDuration, Instant};
 use async_trait::async_trait;
 use clock::SystemClock;
 use digicert::{Answered, Error as DigicertError, RequestGate};
-use digicert_sim::EmailValidationMode;
 use digicert_sim::rate_limit::{RateLimits as SandboxLimits, RateWindow};
+use digicert_sim::{EmailValidationMode, RunningSandbox};
 use sqlx::PgPool;
 use tcs_portal::jobs::rate_limit::{RateKey, RateLimits, SharedLimit, Window};
 use time::Duration;
@@ -91,19 +91,33 @@ impl RequestGate for Counter {
     async fn answered(&self, _answer: Answered) {}
 }
 
-#[sqlx::test]
-async fn a_burst_of_three_thousand_orders_gets_no_429_and_uses_the_allowed_rate(pool: PgPool) {
-    let limits = sandbox_limits();
-    let long = *limits
+/// What a drain of queued orders at DigiCert's (shortened) limits measured over its
+/// first long windows.
+pub(crate) struct Drained {
+    pub(crate) calls: u64,
+    pub(crate) span: StdDuration,
+    pub(crate) achieved: f64,
+    pub(crate) allowed_rate: f64,
+    /// Requests the sandbox answered with 429.
+    pub(crate) refused: u64,
+    pub(crate) reached_sandbox: u64,
+    pub(crate) admitted_by_portal: u64,
+}
+
+/// The sandbox with DigiCert's limits, its windows shortened.
+pub(crate) async fn limited_sandbox() -> RunningSandbox {
+    world::sandbox(sandbox_limits(), EmailValidationMode::Automatic).await
+}
+
+/// Runs the job worker, behind the portal's shared limiter, over what the drill queued,
+/// for [`MEASURED_WINDOWS`] long windows from its first DigiCert call.
+pub(crate) async fn drain(pool: &PgPool, drill: &Drill) -> Drained {
+    let long = *sandbox_limits()
         .windows
         .iter()
         .max_by_key(|window| window.per)
         .unwrap();
-    let sandbox = world::sandbox(limits, EmailValidationMode::Automatic).await;
-    let drill = Drill::new(pool.clone(), sandbox).await;
-    let orders = drill.place_orders(ORDERS).await;
     let before = drill.sandbox.sandbox().rate_limit_counts();
-
     let limiter = SharedLimit::new(
         pool.clone(),
         RateKey::named("drill"),
@@ -115,31 +129,54 @@ async fn a_burst_of_three_thousand_orders_gets_no_429_and_uses_the_allowed_rate(
         .with_gate(Arc::new(limiter))
         .with_gate(counter.clone());
     let stop = CancellationToken::new();
-    let pipeline = world::pipeline_with(&pool, Arc::new(client));
-    let worker = world::worker(&pool, pipeline, CONCURRENCY, Duration::seconds(30));
+    let pipeline = world::pipeline_with(pool, Arc::new(client));
+    let worker = world::worker(pool, pipeline, CONCURRENCY, Duration::seconds(30));
     let running = tokio::spawn(worker.run(stop.clone()));
-    let calls = calls_in_first_windows(&drill, before.admitted, long.per * MEASURED_WINDOWS).await;
+    let span = long.per * MEASURED_WINDOWS;
+    let calls = calls_in_first_windows(drill, before.admitted, span).await;
     stop.cancel();
     running.await.unwrap();
 
     let allowed = u64::try_from(long.max_requests).unwrap() * u64::from(MEASURED_WINDOWS);
     let counts = drill.sandbox.sandbox().rate_limit_counts();
     let refused = counts.refused - before.refused;
-    let reached_sandbox = counts.admitted + refused - before.admitted;
-    let admitted_by_portal = counter.admitted.load(Ordering::SeqCst);
+    #[expect(clippy::cast_precision_loss, reason = "call counts are small")]
+    let (achieved, allowed_rate) = (
+        calls as f64 / span.as_secs_f64(),
+        allowed as f64 / span.as_secs_f64(),
+    );
+    Drained {
+        calls,
+        span,
+        achieved,
+        allowed_rate,
+        refused,
+        reached_sandbox: counts.admitted + refused - before.admitted,
+        admitted_by_portal: counter.admitted.load(Ordering::SeqCst),
+    }
+}
+
+#[sqlx::test]
+async fn a_burst_of_three_thousand_orders_gets_no_429_and_uses_the_allowed_rate(pool: PgPool) {
+    let drill = Drill::new(pool.clone(), limited_sandbox().await).await;
+    let orders = drill.place_orders(ORDERS).await;
+    let drained = drain(&pool, &drill).await;
+    let Drained {
+        calls,
+        span,
+        achieved,
+        allowed_rate,
+        refused,
+        reached_sandbox,
+        admitted_by_portal,
+    } = drained;
     let at_sandbox = drill.at_sandbox(&orders).await;
     let injected = drill.sandbox.sandbox().injected_faults().total();
     let issued = world::count_in_status(&pool, &orders, "issued").await;
     world::report("burst", ORDERS, issued, at_sandbox, injected);
-    #[expect(clippy::cast_precision_loss, reason = "call counts are small")]
-    let (achieved, allowed_rate) = (
-        calls as f64 / (long.per.as_secs_f64() * f64::from(MEASURED_WINDOWS)),
-        allowed as f64 / (long.per.as_secs_f64() * f64::from(MEASURED_WINDOWS)),
-    );
     println!(
-        "drill burst: {calls} calls in {MEASURED_WINDOWS} windows of {:?}: {achieved:.1}/s achieved \
+        "drill burst: {calls} calls in {span:?}: {achieved:.1}/s achieved \
          vs {allowed_rate:.1}/s allowed ({:.1} %), {refused} answered 429",
-        long.per,
         100.0 * achieved / allowed_rate,
     );
     println!(

@@ -5,7 +5,7 @@
 //! its counts; the assertions are on counts, never on speed, except the burst's
 //! throughput ratio.
 mod bench;
-mod burst;
+pub(crate) mod burst;
 mod cluster;
 mod faults;
 mod key_banner;
