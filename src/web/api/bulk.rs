@@ -217,7 +217,7 @@ impl From<Status> for BulkStatus {
 }
 
 const CSV_EXAMPLE: &str = "email,given name,surname,product,profile,validity\r\n\
-                           ana@etf.bg.ac.rs,Ana,Anić,secure_email_sponsor,strict,1\r\n";
+                           ana.anic@fakultet.example,Ana,Anić,secure_email_sponsor,strict,1\r\n";
 
 /// Checks rows of the bulk CSV or their JSON, or places them: the people are mailed their
 /// links, as from the bulk page.

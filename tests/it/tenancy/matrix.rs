@@ -422,6 +422,16 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ),
     (
         "POST",
+        "/api/v1/institutions/{institution_id}/bulk-orders",
+        Access::Bearer,
+    ),
+    (
+        "GET",
+        "/api/v1/institutions/{institution_id}/bulk-orders/{upload_id}",
+        Access::Bearer,
+    ),
+    (
+        "POST",
         "/institutions/{institution_id}/orders/{order_id}/resend-link",
         Access::TenantWrite,
     ),
