@@ -14,6 +14,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, WindowLimiter};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
+use crate::services::staff_figures::StaffFigures;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -28,4 +29,6 @@ pub struct AppState {
     pub requests_in_flight: Arc<InFlightLimiter>,
     /// The CertCentral client, when DigiCert is configured.
     pub digicert: Option<Arc<dyn CertCentral>>,
+    /// The staff overview's figures, kept for a few seconds.
+    pub staff_figures: Arc<StaffFigures>,
 }

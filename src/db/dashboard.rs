@@ -5,6 +5,8 @@
 //! object (issue 16 §2: no page over 3 statements). The statements are built here from
 //! shared parts and run with `query_scalar_with` rather than checked macros, so that the
 //! EXPLAIN test runs these very statements; [`chart_arguments`] binds their common part.
+//! The staff overview's figures are also kept for a few seconds
+//! (`services::staff_figures`), which [`figures_version`] tells still hold.
 use serde::Deserialize;
 use sqlx::postgres::PgArguments;
 use sqlx::types::Json;
@@ -21,29 +23,65 @@ use crate::domain::{InstitutionId, OrderId, OrderStatus, ValidationStatus};
 
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
-/// The charts both dashboards draw, as one JSON object. $1 the institution (NULL for
-/// every one), $2 the first week, $3 the current month, $4 now, $5 the next month's
-/// start, $6 how far ahead validations are listed. Later months' endings come from the
-/// counts; the current month is split at now by the `not_after` index, which holds at
-/// most a month of endings in that range.
+/// Narrows a part of a dashboard statement to the institution in $1 on its own
+/// dashboard (`one`), or leaves it whole on the staff overview (`all`). Two statements
+/// rather than one with `$1 IS NULL OR …`, so that each keeps its index in a generic plan.
+macro_rules! of_scope {
+    (all, $column:literal) => {
+        ""
+    };
+    (one, $column:literal) => {
+        concat!(" AND ", $column, " = $1")
+    };
+}
+
+/// The live certificates that end in the current month, as (institution_id, n) rows: the
+/// later days' counts, and today's endings after now, counted from the index of issued
+/// orders by their end (a day's rows, from the index alone).
+macro_rules! this_months_endings {
+    ($scope:ident) => {
+        concat!(
+            "SELECT institution_id, n::bigint AS n FROM certificate_end_day_counts
+             WHERE day >= $5 AND day < $3 + interval '1 month'",
+            of_scope!($scope, "institution_id"),
+            "
+             UNION ALL
+             SELECT institution_id, count(*) FROM certificate_orders
+             WHERE status = 'issued' AND not_after > $4 AND not_after < $5::timestamp AT TIME ZONE 'UTC'",
+            of_scope!($scope, "institution_id"),
+            "
+             GROUP BY institution_id"
+        )
+    };
+}
+
+/// The charts both dashboards draw, as the fields of one JSON object. $1 the institution
+/// (on its own dashboard), $2 the first week, $3 the current month, $4 now, $5 tomorrow
+/// (UTC), $6 how far ahead validations are listed. Endings of later months come from the
+/// month counts, those of this month from [`this_months_endings`].
 macro_rules! charts_sql {
-    () => {
-        "'weeks', (SELECT coalesce(json_agg(w ORDER BY w.week, w.product, w.status), '[]'::json)
+    ($scope:ident) => {
+        concat!(
+            "'weeks', (SELECT coalesce(json_agg(w ORDER BY w.week, w.product, w.status), '[]'::json)
           FROM (SELECT week, product, status, sum(n)::bigint AS n
                 FROM order_week_counts
-                WHERE week >= $2 AND ($1::uuid IS NULL OR institution_id = $1)
+                WHERE week >= $2",
+            of_scope!($scope, "institution_id"),
+            "
                 GROUP BY week, product, status
                 HAVING sum(n) > 0) AS w),
   'endings', (SELECT coalesce(json_agg(e ORDER BY e.month), '[]'::json)
           FROM (SELECT month, sum(n)::bigint AS n
                 FROM certificate_end_counts
-                WHERE month > $3 AND ($1::uuid IS NULL OR institution_id = $1)
+                WHERE month > $3",
+            of_scope!($scope, "institution_id"),
+            "
                 GROUP BY month
                 UNION ALL
-                SELECT $3::date, count(*)
-                FROM certificate_orders
-                WHERE status = 'issued' AND not_after > $4 AND not_after < $5
-                  AND ($1::uuid IS NULL OR institution_id = $1)) AS e
+                SELECT $3::date, coalesce(sum(n), 0)::bigint
+                FROM (",
+            this_months_endings!($scope),
+            ") AS this_month) AS e
           WHERE e.n > 0),
   'validations', (SELECT coalesce(json_agg(v ORDER BY v.until, v.institution, v.domain NULLS FIRST), '[]'::json)
           FROM (SELECT institution_id, institution, domain, until
@@ -51,28 +89,35 @@ macro_rules! charts_sql {
                              i.org_validated_until AS until
                       FROM institutions i
                       WHERE i.org_validation_status = 'validated'
-                        AND i.org_validated_until > $4 AND i.org_validated_until <= $6
-                        AND ($1::uuid IS NULL OR i.id = $1)
+                        AND i.org_validated_until > $4 AND i.org_validated_until <= $6",
+            of_scope!($scope, "i.id"),
+            "
                       UNION ALL
                       SELECT i.id, i.short_name, d.name, d.validated_until
                       FROM domains d JOIN institutions i ON i.id = d.institution_id
                       WHERE d.removed_at IS NULL AND d.validation_status = 'validated'
-                        AND d.validated_until > $4 AND d.validated_until <= $6
-                        AND ($1::uuid IS NULL OR d.institution_id = $1)) AS ending
+                        AND d.validated_until > $4 AND d.validated_until <= $6",
+            of_scope!($scope, "d.institution_id"),
+            ") AS ending
                 ORDER BY until, institution, domain NULLS FIRST
                 LIMIT 100) AS v)"
+        )
     };
 }
 
-/// The charts alone: the CSV files and the Prometheus gauges.
-pub const CHARTS_SQL: &str = concat!("SELECT json_build_object(", charts_sql!(), ")");
+/// The charts of every institution alone: the staff's CSV files and the Prometheus gauges.
+pub const STAFF_CHARTS_SQL: &str = concat!("SELECT json_build_object(", charts_sql!(all), ")");
+
+/// The charts of the institution in $1 alone: its CSV files.
+pub const INSTITUTION_CHARTS_SQL: &str =
+    concat!("SELECT json_build_object(", charts_sql!(one), ")");
 
 /// The staff overview: the charts of every institution, then $7 the table's sort and $8
 /// its length. The table's rows come in the sorted subquery's order, which `json_agg`
 /// keeps (PostgreSQL's documented behaviour for a sorted subquery feeding an aggregate).
 pub const STAFF_SQL: &str = concat!(
     "SELECT json_build_object(",
-    charts_sql!(),
+    charts_sql!(all),
     ",
   'readiness', (SELECT coalesce(json_agg(r), '[]'::json)
           FROM (SELECT tcs_status, digicert_org_id IS NOT NULL AS linked,
@@ -98,12 +143,10 @@ pub const STAFF_SQL: &str = concat!(
   'institutions', (SELECT coalesce(json_agg(f), '[]'::json) FROM (
       WITH live AS (
           SELECT institution_id, sum(n)::bigint AS n FROM (
-              SELECT institution_id, sum(n)::bigint AS n FROM certificate_end_counts
-              WHERE month > $3 GROUP BY institution_id
-              UNION ALL
-              SELECT institution_id, count(*) FROM certificate_orders
-              WHERE status = 'issued' AND not_after > $4 AND not_after < $5
-              GROUP BY institution_id
+              SELECT institution_id, n::bigint AS n FROM certificate_end_counts WHERE month > $3
+              UNION ALL ",
+    this_months_endings!(all),
+    "
           ) AS parts GROUP BY institution_id
       ), month AS (
           SELECT institution_id, sum(n)::bigint AS n,
@@ -114,11 +157,11 @@ pub const STAFF_SQL: &str = concat!(
                  coalesce(live.n, 0) AS live,
                  coalesce(month.n, 0) AS orders_this_month,
                  coalesce(month.self_service, 0) AS self_service_this_month,
-                 (SELECT max(o.created_at) FROM certificate_orders o
-                   WHERE o.institution_id = i.id) AS last_order_at
+                 activity.last_order_at
           FROM institutions i
           LEFT JOIN live ON live.institution_id = i.id
           LEFT JOIN month ON month.institution_id = i.id
+          LEFT JOIN institution_activity activity ON activity.institution_id = i.id
       )
       SELECT * FROM lines
       ORDER BY
@@ -129,7 +172,8 @@ pub const STAFF_SQL: &str = concat!(
         CASE WHEN $7 = 'activity' THEN last_order_at END DESC NULLS LAST,
         lower(short_name), id
       LIMIT $8) AS f),
-  'key_rejected_since', (SELECT rejected_since FROM digicert_key_state))"
+  'key_rejected_since', (SELECT rejected_since FROM digicert_key_state),
+  'version', (SELECT last_value FROM figures_changes))"
 );
 
 /// An institution's dashboard: its charts, then its latest failed orders ($7 how many)
@@ -137,7 +181,7 @@ pub const STAFF_SQL: &str = concat!(
 /// its domains, its members and its latest $8 events.
 pub const INSTITUTION_SQL: &str = concat!(
     "SELECT json_build_object(",
-    charts_sql!(),
+    charts_sql!(one),
     ",
   'detail', ",
     detail_json!(),
@@ -164,19 +208,23 @@ pub const INSTITUTION_SQL: &str = concat!(
 /// How far ahead the validations timeline looks.
 pub const VALIDATION_DAYS: i64 = 90;
 
-/// The binds of [`CHARTS_SQL`]'s part of every dashboard statement ($1-$6), in order.
+/// The binds of the charts' part of every dashboard statement ($1-$6), in order. The
+/// staff's statements never read $1, but bind it (a typed NULL) so both take the same
+/// binds.
 pub fn chart_arguments(
     institution: Option<InstitutionId>,
     first_week: Date,
     now: OffsetDateTime,
 ) -> Result<PgArguments, sqlx::error::BoxDynError> {
-    let (this_month, next_month) = month_bounds(now);
+    let (this_month, _) = month_bounds(now);
+    let today = now.to_offset(time::UtcOffset::UTC).date();
+    let tomorrow = today.next_day().unwrap_or(today);
     let mut args = PgArguments::default();
     args.add(institution)?;
     args.add(first_week)?;
     args.add(this_month)?;
     args.add(now)?;
-    args.add(next_month.midnight().assume_utc())?;
+    args.add(tomorrow)?;
     args.add(now + time::Duration::days(VALIDATION_DAYS))?;
     Ok(args)
 }
@@ -304,7 +352,7 @@ pub struct InstitutionFigures {
 
 /// How the staff table is sorted: by name (A–Z), or by one of its figures, largest or
 /// latest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum FiguresOrder {
     Name,
     #[default]
@@ -353,6 +401,8 @@ pub struct StaffOverview {
     /// Since when DigiCert has refused our API key, if it does.
     #[serde(with = "time::serde::rfc3339::option")]
     pub key_rejected_since: Option<OffsetDateTime>,
+    /// [`figures_version`] as the statement read it.
+    pub version: i64,
 }
 
 /// An order that failed, for its institution's dashboard.
@@ -419,8 +469,21 @@ async fn charts(
     first_week: Date,
     now: OffsetDateTime,
 ) -> sqlx::Result<ChartRows> {
+    let sql = if institution.is_some() {
+        INSTITUTION_CHARTS_SQL
+    } else {
+        STAFF_CHARTS_SQL
+    };
     let args = chart_arguments(institution, first_week, now).map_err(sqlx::Error::Encode)?;
-    read_json(pool, CHARTS_SQL, args).await
+    read_json(pool, sql, args).await
+}
+
+/// How many times what the staff overview counts has changed (migration
+/// 20261208010000): equal numbers mean figures read at the first still hold.
+pub async fn figures_version(pool: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(r#"SELECT last_value AS "version!" FROM figures_changes"#)
+        .fetch_one(pool)
+        .await
 }
 
 /// The staff overview in one statement, its table sorted by `order`.

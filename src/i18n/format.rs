@@ -8,6 +8,15 @@ pub fn datetime(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// To the second, for figures that may be a few seconds old.
+pub fn datetime_seconds(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default()
+}
+
 pub fn date(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
         .format(format_description!("[year]-[month]-[day]"))

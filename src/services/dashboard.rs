@@ -137,7 +137,7 @@ pub fn monthly(endings: &Endings, now: OffsetDateTime) -> Vec<(Date, u64)> {
     for _ in 0..MONTHS {
         let n = found.get(&month).copied().unwrap_or(0);
         months.push((month, u64::try_from(n).unwrap_or(0)));
-        month = month_bounds((month + Duration::days(32)).midnight().assume_utc()).0;
+        month = month_bounds(month.midnight().assume_utc()).1;
     }
     months
 }

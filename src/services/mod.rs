@@ -27,4 +27,5 @@ pub mod products;
 pub mod reminders;
 pub mod saml;
 pub mod self_service;
+pub mod staff_figures;
 pub mod validation_sync;

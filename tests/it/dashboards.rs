@@ -8,6 +8,8 @@ use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use tcs_portal::db::dashboard;
+
 use crate::helpers::{SANDBOX_KEY, TestApp, TestClient, html_unescape};
 use crate::orders::etf;
 use crate::tenancy::{TwoInstitutions, two_institutions};
@@ -303,6 +305,153 @@ async fn every_chart_is_well_formed_svg_with_a_title_and_a_description(pool: PgP
     }
 }
 
+/// The number the page shows in `<span id="{id}">`.
+fn figure(body: &str, id: &str) -> i64 {
+    let start = format!("<span id=\"{id}\">");
+    let at = body.find(&start).unwrap_or_else(|| panic!("no #{id} in {body}")) + start.len();
+    body[at..].split('<').next().unwrap().parse().unwrap()
+}
+
+/// The text of the staff overview's "Figures as of …" line.
+fn figures_as_of(body: &str) -> &str {
+    let at = body.find("id=\"figures-as-of\">").unwrap();
+    body[at..].split('<').next().unwrap()
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_certificate_counts_as_live_until_the_minute_it_ends_whichever_day_that_is(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let world = two_institutions(&app).await;
+    let now = app.clock.now();
+    let midnight = |date: time::Date| date.midnight().assume_utc();
+    let today = now.date();
+    let first_of_next_month = dashboard::month_bounds(now).1;
+    // Endings on either side of now, of midnight and of the month's end: counts by month
+    // and by day meet the index's count of today at each of these.
+    let ends = [
+        now - Duration::days(2),
+        now - Duration::minutes(1),
+        now + Duration::minutes(1),
+        now + Duration::minutes(90),
+        midnight(today) + Duration::days(1) - Duration::seconds(1),
+        midnight(today) + Duration::days(1),
+        now + Duration::days(1),
+        now + Duration::days(3),
+        midnight(first_of_next_month) - Duration::seconds(1),
+        midnight(first_of_next_month),
+        now + Duration::days(200),
+    ];
+    for end in ends {
+        insert_order(
+            &app,
+            world.a,
+            "client_premium",
+            "issued",
+            now - Duration::days(365),
+            Some(end),
+        )
+        .await;
+    }
+    let dashboard = format!("/institutions/{}", world.a);
+    let ending_csv = format!("/institutions/{}/dashboard/certificates-ending.csv", world.a);
+    for later in [Duration::ZERO, Duration::minutes(2), Duration::hours(2)] {
+        app.clock.advance(later);
+        let at = app.clock.now();
+        let live = ends.iter().filter(|end| **end > at).count() as i64;
+        let this_month = ends
+            .iter()
+            .filter(|end| **end > at && **end < midnight(dashboard::month_bounds(at).1))
+            .count() as u64;
+        let staff = world.staff.client.get("/staff").await;
+        assert_eq!(figure(&staff.body, "live"), live, "staff, at {at}");
+        let own = world.admin_a.client.get(&dashboard).await;
+        assert_eq!(figure(&own.body, "live"), live, "institution, at {at}");
+        let months = csv(&world.admin_a.client, &ending_csv).await;
+        assert_eq!(
+            cell(&months, 1, "certificates"),
+            this_month,
+            "this month, at {at}"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn an_order_shows_on_the_next_view_of_the_staff_overview_though_its_figures_are_kept(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let world = seeded(&app).await;
+    let staff = &world.staff.client;
+    let first = staff.get("/staff").await;
+    assert_eq!(figure(&first.body, "live"), 4);
+    let read_at = figures_as_of(&first.body).to_owned();
+
+    // Nothing changed: a second later the same figures are shown, read at the same time.
+    app.clock.advance(Duration::seconds(1));
+    let kept = staff.get("/staff").await;
+    assert_eq!(figures_as_of(&kept.body), read_at);
+
+    // An order is issued: the very next view counts it, read afresh.
+    let now = app.clock.now();
+    insert_order(
+        &app,
+        world.b,
+        "client_premium",
+        "issued",
+        now,
+        Some(now + Duration::days(30)),
+    )
+    .await;
+    let next = staff.get("/staff").await;
+    assert_eq!(figure(&next.body, "live"), 5);
+    assert_ne!(figures_as_of(&next.body), read_at);
+    let body = html_unescape(&next.body);
+    let b_row = &body[body.find(&format!("/institutions/{}\"", world.b)).unwrap()..];
+    let b_row = &b_row[..b_row.find("</tr>").unwrap()];
+    assert!(
+        b_row.ends_with(&format!(
+            "<td>{}</td>",
+            tcs_portal::i18n::format::datetime(now)
+        )),
+        "B's last activity is the new order: {b_row}"
+    );
+
+    // So does an institution that stops being able to order.
+    app.clock.advance(Duration::seconds(1));
+    sqlx::query("UPDATE institutions SET tcs_status = 'suspended' WHERE id = $1")
+        .bind(world.b)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let suspended = staff.get("/staff").await;
+    assert_ne!(
+        figures_as_of(&suspended.body),
+        figures_as_of(&next.body),
+        "{}",
+        suspended.body
+    );
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn digicerts_latency_on_the_staff_overview_is_at_most_seconds_old(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let staff = app.english_staff().await;
+    let before = staff.client.get("/staff").await;
+    assert!(before.body.contains("(0 calls)"), "{}", before.body);
+    sqlx::query("INSERT INTO digicert_calls (at, seconds, outcome) VALUES ($1, 0.2, 'answered')")
+        .bind(app.clock.now())
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // A call moves no count the overview keeps: it shows after at most five seconds.
+    app.clock
+        .advance(tcs_portal::services::staff_figures::KEPT_FOR);
+    let after = staff.client.get("/staff").await;
+    assert!(after.body.contains("(1 calls)"), "{}", after.body);
+}
+
 /// Every (institution, week, product, status) count, from the orders themselves and
 /// from the table the trigger keeps.
 async fn counts(app: &TestApp) -> (Vec<(Uuid, i64)>, Vec<(Uuid, i64)>) {
@@ -316,6 +465,33 @@ async fn counts(app: &TestApp) -> (Vec<(Uuid, i64)>, Vec<(Uuid, i64)>) {
     .unwrap();
     let kept = sqlx::query_as(
         "SELECT institution_id, n::bigint FROM order_week_counts WHERE n > 0 ORDER BY 1, 2",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    (truth, kept)
+}
+
+/// Issued certificates by the day they end, and each institution's newest order: from
+/// the orders themselves and from the tables the triggers keep.
+async fn end_days_and_activity(app: &TestApp) -> (Vec<String>, Vec<String>) {
+    let truth = sqlx::query_scalar(
+        "SELECT format('%s %s %s', institution_id, (not_after AT TIME ZONE 'UTC')::date, count(*))
+         FROM certificate_orders WHERE status = 'issued' GROUP BY institution_id, 2
+         UNION ALL
+         SELECT format('%s last %s', institution_id, max(created_at))
+         FROM certificate_orders GROUP BY institution_id
+         ORDER BY 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let kept = sqlx::query_scalar(
+        "SELECT format('%s %s %s', institution_id, day, n) FROM certificate_end_day_counts
+         WHERE n > 0
+         UNION ALL
+         SELECT format('%s last %s', institution_id, last_order_at) FROM institution_activity
+         ORDER BY 1",
     )
     .fetch_all(&app.pool)
     .await
@@ -348,6 +524,8 @@ async fn the_counts_follow_every_change_of_an_order(pool: PgPool) {
         .await
         .unwrap();
     let (truth, kept) = counts(&app).await;
+    assert_eq!(truth, kept);
+    let (truth, kept) = end_days_and_activity(&app).await;
     assert_eq!(truth, kept);
     let page = world.staff.client.get("/staff").await;
     assert!(

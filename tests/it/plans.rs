@@ -15,7 +15,8 @@ use serde_json::Value;
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgConnection, PgPool};
 use tcs_portal::db::dashboard::{
-    CHARTS_SQL, FIGURES_SHOWN, INSTITUTION_SQL, STAFF_SQL, chart_arguments,
+    FIGURES_SHOWN, INSTITUTION_CHARTS_SQL, INSTITUTION_SQL, STAFF_CHARTS_SQL, STAFF_SQL,
+    chart_arguments,
 };
 use tcs_portal::db::order_list::{
     Cursor, OrderFilter, all_institutions_sql, list_arguments, list_sql,
@@ -178,9 +179,13 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
     }
 
     let first_week = tcs_portal::services::dashboard::first_week(now);
-    for (what, institution) in [("staff's charts", None), ("an institution's charts", a)] {
+    let charts = [
+        ("staff's charts", STAFF_CHARTS_SQL, None),
+        ("an institution's charts", INSTITUTION_CHARTS_SQL, a),
+    ];
+    for (what, sql, institution) in charts {
         let args = || chart_arguments(institution, first_week, now).unwrap();
-        assert_indexed(&mut conn, what, CHARTS_SQL, args, &ORDER_TABLES).await;
+        assert_indexed(&mut conn, what, sql, args, &ORDER_TABLES).await;
     }
     for sort in ["name", "live", "month", "share", "activity"] {
         let args = || {

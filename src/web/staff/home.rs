@@ -1,6 +1,8 @@
 //! The staff overview: every institution at a glance (who can order, orders per week,
 //! live certificates and when they end, validations ending soon, the pipeline's health,
 //! a sortable table of institutions), with each chart's data as CSV.
+use std::sync::Arc;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -15,6 +17,7 @@ use crate::db::dashboard::{
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::dashboard::{self, Readiness};
+use crate::services::staff_figures::Overview;
 use crate::state::AppState;
 use crate::web::dashboard::{self as shared, Dataset, Figures};
 use crate::web::page::{self, PageContext, WithPage};
@@ -37,6 +40,8 @@ struct HomeTemplate<'a> {
     pipeline: Pipeline,
     institutions: Vec<InstitutionFigures>,
     sort: FiguresOrder,
+    /// When the figures were read (they may be kept a few seconds).
+    figures_as_of: String,
 }
 
 impl HomeTemplate<'_> {
@@ -105,11 +110,15 @@ pub async fn show(
         .and_then(|sort| FiguresOrder::parse(&sort))
         .unwrap_or_default();
     let now = state.clock.now();
-    let overview =
-        figures::staff_overview(&state.db, &staff, dashboard::first_week(now), now, sort).await?;
+    let Overview { figures, read_at } = state
+        .staff_figures
+        .overview(&state.db, &staff, dashboard::first_week(now), now, sort)
+        .await?;
+    let overview = Arc::unwrap_or_clone(figures);
     let (readiness, reasons) = dashboard::readiness(&overview.readiness, now);
     page::ok(&HomeTemplate {
         key_banner: key_banner::from_since(overview.key_rejected_since),
+        figures_as_of: format::datetime_seconds(read_at),
         display_name: &staff.current().account.display_name,
         is_auditor: !staff.role().can_write(),
         readiness,
