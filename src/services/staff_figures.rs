@@ -79,7 +79,8 @@ impl StaffFigures {
                 read_at: found.read_at,
             });
         }
-        let overview = Arc::new(figures::staff_overview(pool, staff, first_week, now, order).await?);
+        let overview =
+            Arc::new(figures::staff_overview(pool, staff, first_week, now, order).await?);
         kept.insert(
             order,
             Kept {
