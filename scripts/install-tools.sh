@@ -33,6 +33,12 @@ if ! python3 -m pip show -q pkilint >/dev/null 2>&1; then
   python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore pkilint
 fi
 
+# The API fuzzing test runs the `schemathesis` command (4.x reads tests/it/api/schemathesis.toml).
+if ! command -v schemathesis >/dev/null; then
+  echo "pip: installing schemathesis"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore 'schemathesis>=4,<5'
+fi
+
 # npm ci when a dependency of the browser tests is not installed (always, in a fresh clone).
 if ! (cd tests/browser && node -e '
   const { dependencies } = require("./package.json");
