@@ -226,11 +226,19 @@ pub enum Requester<'a> {
 /// self-service person (whose orders are their own). Reading scopes do not have it.
 pub trait OrderingScope: TenantScope {
     fn requester(&self) -> Requester<'_>;
+
+    /// An audit event of something this caller did, saying who: the admin (and the API
+    /// token they came in by), or the person.
+    fn audit_event(&self, action: &'static str) -> AuditEvent;
 }
 
 impl OrderingScope for InstitutionScope<Admin> {
     fn requester(&self) -> Requester<'_> {
         Requester::Account(self.account_id())
+    }
+
+    fn audit_event(&self, action: &'static str) -> AuditEvent {
+        InstitutionScope::audit_event(self, action)
     }
 }
 
@@ -241,5 +249,11 @@ impl OrderingScope for crate::auth::person::SelfServicePerson {
             stable_id: self.stable_id(),
             mail: &self.login().mail,
         }
+    }
+
+    fn audit_event(&self, action: &'static str) -> AuditEvent {
+        AuditEvent::new(action)
+            .actor_label(self.login().mail.as_str())
+            .institution(self.institution_id())
     }
 }

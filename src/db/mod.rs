@@ -127,9 +127,13 @@ pub async fn is_ready(pool: &PgPool) -> bool {
 
 /// `search` as a LIKE pattern matching it anywhere, its wildcards taken literally.
 pub fn like_pattern(search: &str) -> String {
-    let mut pattern = String::with_capacity(search.len() + 2);
-    pattern.push('%');
-    for c in search.chars() {
+    format!("%{}", like_prefix(search))
+}
+
+/// A LIKE pattern matching what starts with `start`, its wildcards taken literally.
+pub fn like_prefix(start: &str) -> String {
+    let mut pattern = String::with_capacity(start.len() + 2);
+    for c in start.chars() {
         if matches!(c, '%' | '_' | '\\') {
             pattern.push('\\');
         }
@@ -141,10 +145,11 @@ pub fn like_pattern(search: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::like_pattern;
+    use super::{like_pattern, like_prefix};
 
     #[test]
     fn wildcards_in_a_search_match_themselves() {
         assert_eq!(like_pattern("Ana_%\\"), "%Ana\\_\\%\\\\%");
+        assert_eq!(like_prefix("_a%"), "\\_a\\%%");
     }
 }

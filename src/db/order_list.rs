@@ -10,19 +10,19 @@ use time::OffsetDateTime;
 
 use crate::auth::StaffScope;
 use crate::auth::scope::{InstitutionScope, RequiredRole};
-use crate::domain::{InstitutionId, OrderId, OrderStatus, Product};
+use crate::domain::{InstitutionId, OrderId, OrderSearch, OrderStatus, Product};
 
 /// One list statement: `$columns` and `$join` add to the order's own columns,
-/// `$within` says whose orders ($1 is an institution id), `$search` whether the search
-/// ($7) is given. The filters ($2-$7), the cursor ($8, $9) and the page size ($10) are the
-/// same for every list; without a search, $7 is still named (always NULL there), so both
-/// statements take the same arguments.
+/// `$within` says whose orders ($1 is an institution id), `$search` is the search's
+/// condition ([`search_condition!`]). The filters ($2-$7), the cursor ($8, $9) and the
+/// page size ($10) are the same for every list; without a search, $7 is still named
+/// (always NULL there), so every statement takes them in the same places.
 ///
-/// With a search and without are two statements: in one with `$7 IS NULL OR …`, a
+/// Each shape of search is a statement of its own: in one with `$7 IS NULL OR …`, a
 /// prepared (generic) plan cannot know whether there is a term, so it cannot plan on the
-/// trigram index, and a rare term walked the whole institution's list.
+/// search's index, and a rare term walked the whole institution's list.
 macro_rules! list_sql {
-    ($columns:literal, $join:literal, $within:literal, $search:literal) => {
+    ($columns:literal, $join:literal, $within:literal, $search:expr) => {
         concat!(
             "
 SELECT o.id, o.created_at, o.status, o.product, o.profile_type, o.given_name, o.surname, o.validity_years,
@@ -52,57 +52,85 @@ LIMIT $10"
     };
 }
 
+/// The search's condition for each shape of [`OrderSearch`] ($7, and $11 for an address).
+macro_rules! search_condition {
+    (none) => {
+        "$7::text IS NULL"
+    };
+    // `search_text` holds the names and addresses in lower case, under a trigram index.
+    (text) => {
+        "o.search_text LIKE lower($7)"
+    };
+    // An address whose local part ends with the piece before the '@' (its reverse starts
+    // with $11) and whose domain starts with the piece after it ($7), through
+    // `order_emails_local_end_idx`.
+    (address) => {
+        "o.id IN (SELECT m.order_id FROM order_emails m
+                 WHERE reverse(split_part(m.email, '@', 1)) LIKE lower($11)
+                   AND split_part(m.email, '@', 2) LIKE lower($7))"
+    };
+}
+
 /// One institution's orders, newest first by (`created_at`, `id`), which
-/// `certificate_orders_list_idx` holds in that order, so a page stops after
-/// `LIMIT` rows. The search matches `search_text` (names and addresses, lower
-/// case) through its trigram index.
-pub const LIST_SQL: &str = list_sql!("", "", "o.institution_id = $1", "$7::text IS NULL");
+/// `certificate_orders_list_idx` holds in that order, so a page stops after `LIMIT` rows.
+macro_rules! admins_list_sql {
+    ($search:tt) => {
+        list_sql!("", "", "o.institution_id = $1", search_condition!($search))
+    };
+}
 
-/// [`LIST_SQL`] with a search.
-pub const LIST_SEARCH_SQL: &str = list_sql!(
-    "",
-    "",
-    "o.institution_id = $1",
-    "o.search_text LIKE lower($7)"
-);
-
-/// Every institution's orders (or one's, when $1 is given) with the
-/// institution's short name, walking `certificate_orders_created_idx`.
-pub const ALL_INSTITUTIONS_SQL: &str = list_sql!(
-    ",
+/// Every institution's orders (or one's, when $1 is given) with the institution's short
+/// name, walking `certificate_orders_created_idx`.
+macro_rules! staff_list_sql {
+    ($search:tt) => {
+        list_sql!(
+            ",
        o.institution_id, i.short_name AS institution",
-    "
+            "
 JOIN institutions i ON i.id = o.institution_id",
-    "($1::uuid IS NULL OR o.institution_id = $1)",
-    "$7::text IS NULL"
-);
+            "($1::uuid IS NULL OR o.institution_id = $1)",
+            search_condition!($search)
+        )
+    };
+}
 
-/// [`ALL_INSTITUTIONS_SQL`] with a search.
-pub const ALL_INSTITUTIONS_SEARCH_SQL: &str = list_sql!(
-    ",
-       o.institution_id, i.short_name AS institution",
-    "
-JOIN institutions i ON i.id = o.institution_id",
-    "($1::uuid IS NULL OR o.institution_id = $1)",
-    "o.search_text LIKE lower($7)"
-);
+/// One institution's orders (the admins' list).
+pub const LIST_SQL: &str = admins_list_sql!(none);
+/// [`LIST_SQL`] with a search of the text.
+pub const LIST_SEARCH_SQL: &str = admins_list_sql!(text);
+/// [`LIST_SQL`] with a search of a piece of an address.
+pub const LIST_ADDRESS_SQL: &str = admins_list_sql!(address);
+/// Every institution's orders (staff's list).
+pub const ALL_INSTITUTIONS_SQL: &str = staff_list_sql!(none);
+/// [`ALL_INSTITUTIONS_SQL`] with a search of the text.
+pub const ALL_INSTITUTIONS_SEARCH_SQL: &str = staff_list_sql!(text);
+/// [`ALL_INSTITUTIONS_SQL`] with a search of a piece of an address.
+pub const ALL_INSTITUTIONS_ADDRESS_SQL: &str = staff_list_sql!(address);
 
 /// The statement of an institution's list for `filter`.
 pub fn list_sql(filter: &OrderFilter) -> &'static str {
-    if filter.search.is_some() {
-        LIST_SEARCH_SQL
-    } else {
-        LIST_SQL
+    match filter.search {
+        None => LIST_SQL,
+        Some(OrderSearch::Text(_)) => LIST_SEARCH_SQL,
+        Some(OrderSearch::Address { .. }) => LIST_ADDRESS_SQL,
     }
 }
 
 /// The statement of staff's list of every institution for `filter`.
 pub fn all_institutions_sql(filter: &OrderFilter) -> &'static str {
-    if filter.search.is_some() {
-        ALL_INSTITUTIONS_SEARCH_SQL
-    } else {
-        ALL_INSTITUTIONS_SQL
+    match filter.search {
+        None => ALL_INSTITUTIONS_SQL,
+        Some(OrderSearch::Text(_)) => ALL_INSTITUTIONS_SEARCH_SQL,
+        Some(OrderSearch::Address { .. }) => ALL_INSTITUTIONS_ADDRESS_SQL,
     }
+}
+
+/// Whether the list's statement may be kept prepared. A search is planned anew with its
+/// term each time: whether the term is rare (read its index, sort the few) or common
+/// (walk the list until a page is full) decides the plan, and a prepared statement's
+/// generic plan, which PostgreSQL may settle on after five runs, knows no term.
+pub fn keeps_plan(filter: &OrderFilter) -> bool {
+    filter.search.is_none()
 }
 
 /// What the list may be narrowed to; every part is optional.
@@ -115,7 +143,7 @@ pub struct OrderFilter {
     /// Issued certificates ending between now and this moment.
     pub expiring_before: Option<OffsetDateTime>,
     /// A piece of a name or an address, any case.
-    pub search: Option<String>,
+    pub search: Option<OrderSearch>,
 }
 
 /// Where the previous page ended.
@@ -154,7 +182,7 @@ impl OrderLine {
     }
 }
 
-/// The binds of [`LIST_SQL`] and [`ALL_INSTITUTIONS_SQL`], in order.
+/// The binds of the statement [`list_sql`] or [`all_institutions_sql`] chose, in order.
 pub fn list_arguments(
     institution_id: Option<InstitutionId>,
     filter: &OrderFilter,
@@ -169,10 +197,18 @@ pub fn list_arguments(
     args.add(filter.person.as_deref())?;
     args.add(filter.expiring_before)?;
     args.add(now)?;
-    args.add(filter.search.as_deref().map(super::like_pattern))?;
+    args.add(match &filter.search {
+        None => None,
+        Some(OrderSearch::Text(text)) => Some(super::like_pattern(text)),
+        Some(OrderSearch::Address { domain_start, .. }) => Some(super::like_prefix(domain_start)),
+    })?;
     args.add(after.map(|cursor| cursor.created_at))?;
     args.add(after.map(|cursor| cursor.id))?;
     args.add(limit)?;
+    if let Some(OrderSearch::Address { local_end, .. }) = &filter.search {
+        let reversed: String = local_end.chars().rev().collect();
+        args.add(super::like_prefix(&reversed))?;
+    }
     Ok(args)
 }
 
@@ -188,6 +224,7 @@ pub async fn list<R: RequiredRole>(
     let args = list_arguments(Some(scope.institution_id()), filter, after, now, limit)
         .map_err(sqlx::Error::Encode)?;
     sqlx::query_as_with::<_, OrderLine, _>(list_sql(filter), args)
+        .persistent(keeps_plan(filter))
         .fetch_all(pool)
         .await
 }
@@ -216,6 +253,7 @@ pub async fn list_all_institutions(
     let args =
         list_arguments(institution, filter, after, now, limit).map_err(sqlx::Error::Encode)?;
     sqlx::query_as_with::<_, InstitutionOrderLine, _>(all_institutions_sql(filter), args)
+        .persistent(keeps_plan(filter))
         .fetch_all(pool)
         .await
 }

@@ -529,7 +529,8 @@ async fn seed_account(
 /// The sample CSV of bulk orders in the checkout, addresses in ETF's validated domain.
 const BULK_SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bulk-orders-etf.csv");
 
-fn banner(settings: &Settings, prepared: &Prepared) -> String {
+/// What `demo` prints once it serves. Public so a test can follow what it tells.
+pub fn banner(settings: &Settings, prepared: &Prepared) -> String {
     let sandbox = &prepared.sandbox;
     let rows: Vec<String> = prepared
         .logins
@@ -553,7 +554,11 @@ fn banner(settings: &Settings, prepared: &Prepared) -> String {
          A person's link (as mailed to them; single use): {person_link}\n\
          API token of ETF (its admin's; see README \"API\"): {api_token}\n\
            orders: {url}/api/v1/institutions/{api_institution}/orders\n\
+           bulk orders: {url}/api/v1/institutions/{api_institution}/bulk-orders\n\
          A CSV for bulk orders at {orders_institution} (Orders → Bulk orders): {bulk_csv}\n\
+           previewed through the API with the token above:\n\
+           curl -X POST '{url}/api/v1/institutions/{api_institution}/bulk-orders?preview=true' \\\n\
+             -H 'Authorization: Bearer <token>' -H 'Content-Type: text/csv' --data-binary @{bulk_csv}\n\
          DigiCert sandbox (in this process): {sandbox_api}\n\
            API key {sandbox_key}\n\
            state page {sandbox_page}/state?key={control_key}\n\

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod institution;
 pub mod invalid;
 pub mod order;
+pub mod order_search;
 pub mod order_status;
 pub mod password;
 pub mod password_strength;
@@ -33,6 +34,7 @@ pub use ids::{
 pub use institution::{InstitutionRole, RegistrationNumber, Slug, TcsStatus};
 pub use invalid::InvalidFields;
 pub use order::{EmailAddresses, NewOrder, OrderForm, Product, ProfileType, Validity};
+pub use order_search::OrderSearch;
 pub use order_status::OrderStatus;
 pub use password::{NewPassword, PasswordRejection};
 pub use password_strength::PersonalDetails;

@@ -177,3 +177,41 @@ async fn the_printed_api_token_reads_an_etf_order_through_the_api(pool: PgPool) 
         .unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
 }
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_printed_bulk_orders_command_previews_the_sample_file_with_the_printed_token(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let mut settings = (*app.state.settings).clone();
+    let demo = tcs_portal::demo::prepare(&app.pool, &mut settings, None, app.clock.now())
+        .await
+        .unwrap();
+    let banner = tcs_portal::demo::banner(&settings, &demo);
+    let printed = banner
+        .split_whitespace()
+        .find(|word| word.contains("/bulk-orders?preview=true"))
+        .unwrap_or_else(|| panic!("no bulk-orders command in\n{banner}"))
+        .trim_matches('\'');
+    let path = printed.strip_prefix(settings.public_url.as_str()).unwrap();
+    let sample = banner
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix('@'))
+        .unwrap();
+    let answer = reqwest::Client::new()
+        .post(format!("{}{path}", app.base))
+        .bearer_auth(secrecy::ExposeSecret::expose_secret(&demo.api_token))
+        .header("Content-Type", "text/csv")
+        .body(std::fs::read(sample).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let preview: serde_json::Value = answer.json().await.unwrap();
+    let rows = preview["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 5, "{preview}");
+    assert!(
+        rows.iter().all(|row| row["outcome"] != "invalid"),
+        "{preview}"
+    );
+}

@@ -9,7 +9,8 @@
 //! with the table, so the planner's choice is already the same at this size (the bench
 //! runs the same statements at 1M), and seeding stays within seconds on a shared machine.
 //! Each statement is planned twice: as its first executions are (with the values), and
-//! as PostgreSQL may plan it for good after five (generic, values unknown).
+//! as PostgreSQL may plan it for good after five (generic, values unknown); a search,
+//! never kept prepared, only with its term.
 use clock::{Clock, SystemClock};
 use serde_json::Value;
 use sqlx::postgres::PgArguments;
@@ -19,9 +20,9 @@ use tcs_portal::db::dashboard::{
     chart_arguments,
 };
 use tcs_portal::db::order_list::{
-    Cursor, OrderFilter, all_institutions_sql, list_arguments, list_sql,
+    Cursor, OrderFilter, all_institutions_sql, keeps_plan, list_arguments, list_sql,
 };
-use tcs_portal::domain::{InstitutionId, OrderStatus, Product};
+use tcs_portal::domain::{InstitutionId, OrderSearch, OrderStatus, Product};
 use time::Duration;
 use uuid::Uuid;
 
@@ -55,7 +56,28 @@ async fn assert_indexed(
     args: impl Fn() -> PgArguments,
     tables: &[&str],
 ) {
-    for mode in ["auto", "force_generic_plan"] {
+    assert_planned_indexed(
+        conn,
+        what,
+        sql,
+        args,
+        tables,
+        &["auto", "force_generic_plan"],
+    )
+    .await;
+}
+
+/// Plans `sql` with `args` in each of `modes` (`plan_cache_mode`), and fails if any plan
+/// reads one of `tables` whole.
+async fn assert_planned_indexed(
+    conn: &mut PgConnection,
+    what: &str,
+    sql: &str,
+    args: impl Fn() -> PgArguments,
+    tables: &[&str],
+    modes: &[&str],
+) {
+    for mode in modes {
         sqlx::query(&format!("SET plan_cache_mode = {mode}"))
             .execute(&mut *conn)
             .await
@@ -116,7 +138,7 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
         (
             "search",
             OrderFilter {
-                search: text("osoba4242@"),
+                search: OrderSearch::parse("osoba4242@"),
                 ..OrderFilter::default()
             },
             None,
@@ -148,10 +170,27 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
             None,
         ),
         (
+            "search of a domain",
+            OrderFilter {
+                search: OrderSearch::parse(&format!("@{DOMAIN}")),
+                ..OrderFilter::default()
+            },
+            Some(cursor),
+        ),
+        (
+            "search of an address's end and status",
+            OrderFilter {
+                status: Some(OrderStatus::Issued),
+                search: OrderSearch::parse("a42@"),
+                ..OrderFilter::default()
+            },
+            None,
+        ),
+        (
             "search and status",
             OrderFilter {
                 status: Some(OrderStatus::Issued),
-                search: text("broj42"),
+                search: OrderSearch::parse("broj42"),
                 ..OrderFilter::default()
             },
             Some(cursor),
@@ -167,12 +206,19 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
         for (what, filter, after) in &filters {
             let sql = statement(filter);
             let args = || list_arguments(institution, filter, *after, now, 50).unwrap();
-            assert_indexed(
+            // A search is never kept prepared, so it is only ever planned with its term.
+            let modes: &[&str] = if keeps_plan(filter) {
+                &["auto", "force_generic_plan"]
+            } else {
+                &["force_custom_plan"]
+            };
+            assert_planned_indexed(
                 &mut conn,
                 &format!("{list}, {what}"),
                 sql,
                 args,
                 &ORDER_TABLES,
+                modes,
             )
             .await;
         }

@@ -229,12 +229,7 @@ async fn write(
         };
         enrollment::link::start(tx, state, scope, order_id, to, now).await?;
     }
-    let event = match requester {
-        Requester::Account(account_id) => AuditEvent::new("order.placed").actor(account_id),
-        Requester::Person { mail, .. } => AuditEvent::new("order.placed").actor_label(mail),
-    };
-    placed_event(event, order_id, &row, order)
-        .institution(scope.institution_id())
+    placed_event(scope.audit_event("order.placed"), order_id, &row, order)
         .record(tx, meta)
         .await?;
     Ok(Written::Placed(order_id))

@@ -14,7 +14,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::auth::{InstitutionScope, Read};
 use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
-use crate::domain::{InstitutionId, InvalidFields, OrderStatus, Product};
+use crate::domain::{InstitutionId, InvalidFields, OrderSearch, OrderStatus, Product};
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::products::{self, ProductText};
@@ -94,7 +94,7 @@ impl ListQuery {
             product,
             person: text(&self.person),
             expiring_before,
-            search: text(&self.q),
+            search: OrderSearch::parse(&self.q),
         })
     }
 

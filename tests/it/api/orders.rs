@@ -30,6 +30,23 @@ async fn the_api_reads_addresses_as_the_form_does_each_once_whatever_its_case(po
             .await
             .unwrap();
     assert_eq!(kept, ["mila.milic@etf.bg.ac.rs", "mila@etf.bg.ac.rs"]);
+    // The audit says the order came through the token, and for which admin.
+    let (label, actor): (Option<String>, Option<Uuid>) = sqlx::query_as(
+        "SELECT actor_label, actor_account_id FROM audit_events
+         WHERE action = 'order.placed' AND target = 'order:' || $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        label
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("API token IDM"),
+        "{label:?}"
+    );
+    assert!(actor.is_some());
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]

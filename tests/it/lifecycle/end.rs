@@ -78,6 +78,21 @@ async fn at_the_end_of_the_grace_period_orders_not_yet_issued_are_canceled_here_
     assert_eq!(set_grace(&world, "0").await.status, StatusCode::SEE_OTHER);
     let marked = mark_departed(&world, &person).await;
     assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.body);
+    // The person is told beforehand what the end of the grace period does, in both languages.
+    let told: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(&person)
+    .fetch_one(&world.app.pool)
+    .await
+    .unwrap();
+    let told = told.split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in [
+        "your orders not issued yet will be canceled then, and your pickup links will stop working",
+        "otkazuju i vaši zahtevi koji još nisu izdati, a linkovi za preuzimanje prestaju da važe",
+    ] {
+        assert!(told.contains(words), "{told}");
+    }
     assert_eq!(job_run(&world).await, 1);
 
     assert_eq!(status_of(&world, submitted).await, "canceled");

@@ -143,6 +143,63 @@ async fn filters_and_search_narrow_the_list(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_piece_of_an_address_around_its_at_sign_finds_exactly_the_orders_whose_addresses_hold_it(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed(&app, world.a, 100).await;
+    order(
+        &world.admin_a.client,
+        world.a,
+        "petar.petrovic@etf.bg.ac.rs",
+    )
+    .await;
+    let client = &world.admin_a.client;
+    // Searched through the addresses' reversed local parts, these find what a plain
+    // substring of the names and addresses finds, in any case, wildcards literal.
+    for term in [
+        "osoba7@",
+        "A7@etf",
+        "7@",
+        "OSOBA9@ETF",
+        "c@etf.bg.ac.rs",
+        "osoba1@etf.bg.ac.r",
+        "osoba10@x",
+        "a_@",
+        "_@etf",
+        "%@",
+    ] {
+        let mut expected: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM certificate_orders
+             WHERE institution_id = $1 AND strpos(search_text, lower($2)) > 0",
+        )
+        .bind(world.a)
+        .bind(term)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        assert!(expected.len() < 50, "{term} fits on one page");
+        let query = format!("q={}", term.replace('%', "%25").replace('@', "%40"));
+        let (status, body) = list(client, world.a, &query).await;
+        assert_eq!(status, StatusCode::OK, "{term}");
+        let mut found = ids(&body, world.a);
+        found.sort();
+        expected.sort();
+        assert_eq!(found, expected, "{term}");
+    }
+    assert_eq!(
+        ids(&list(client, world.a, "q=osoba7%40").await.1, world.a).len(),
+        1
+    );
+    // A domain every address shares finds every order, newest first, a page at a time.
+    let (_, everything) = list(client, world.a, "").await;
+    let (_, domain) = list(client, world.a, "q=%40ETF.bg").await;
+    assert_eq!(ids(&domain, world.a), ids(&everything, world.a));
+    assert!(next_link(&domain).is_some());
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn the_csv_export_keeps_the_filters_quotes_cells_and_defuses_formulas(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
