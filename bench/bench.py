@@ -14,7 +14,8 @@ Run through bench/run.sh, which builds the binary and passes --binary. It:
      runs (PostgreSQL's transaction count); then the whole biggest list as CSV, 4 at once;
   4. times sequential POST /login attempts (argon2id), right and wrong password, as ms per
      login, logins/s per core, and a ratio against a sequential /healthz request;
-  5. prints the server's peak RSS (VmHWM), stops it with SIGTERM and drops the database;
+  5. prints the server's peak RSS (VmHWM), and its RSS and peak after each phase above, stops
+     it with SIGTERM and drops the database;
   6. runs the ordering pipeline's bench (an ignored test of the integration binary, against the
      in-process DigiCert sandbox with rate limits off): orders/s end to end, as a ratio against
      the same DigiCert calls made directly; and the job queue's claim overhead per job, as a
@@ -707,8 +708,17 @@ def main() -> int:
         print(f"wrk: {args.threads} threads, {args.connections} connections, {args.duration} s per path")
         print(f"pgbench -S (prepared, {args.connections} clients, {args.duration} s): the database anchor …")
         results["pgbench"] = pgbench_select(args.pg_url.rstrip("/"), args)
+        # Where the memory goes (issue 16 §2): the server's RSS and peak after each phase.
+        phases = results["memory_by_phase"] = []
+
+        def after(phase: str) -> None:
+            phases.append({"phase": phase, **server.memory_kib()})
+
+        after("started, staff seeded")
         healthz = wrk(server.port, "/healthz", args)
+        after("wrk /healthz")
         login_page = wrk(server.port, "/login", args)
+        after("wrk /login")
 
         print("logging in with password and TOTP for a session cookie …")
         cookie, account["step"] = log_in(server, account)
@@ -717,13 +727,17 @@ def main() -> int:
         # Issue 16 §2: every page at national scale.
         pages, admin_cookie, orders_page = national_section(server, args, cookie)
         cookies = {"staff": cookie, "admin": admin_cookie}
+        after("1M orders seeded, admin logged in")
         for path, label, who in pages:
             results["wrk"].append(labelled_wrk(server.port, path, label, args, cookies[who]))
+            after(f"wrk {label}")
         results["statements"] = statements_per_request(server, pages, cookies)
         results["full_export"] = full_export(server, orders_page, admin_cookie)
+        after("whole list as CSV, 4 at once")
 
         # Issue 11 §5: the same admin page while the login form is flooded.
         results["flood"] = flood_section(server, args, admin_cookie, orders_page)
+        after("login floods")
 
         # The same single client for the baseline of the login cost: one sequential GET /healthz.
         baseline = Client(server.port)
@@ -733,6 +747,7 @@ def main() -> int:
 
         print(f"timing {args.logins} sequential logins of each kind (argon2id) …")
         results["logins"] = login_attempts(server, account, args)
+        after("sequential logins")
         results["healthz_sequential_median_ms"] = healthz_seq_ms
         results["memory_kib"] = server.memory_kib()
         exit_code = 0
@@ -834,6 +849,9 @@ def report(results: dict, healthz_seq_ms: float) -> None:
               f"RSS before {export['rss_before_kib'] / 1024:.1f} MiB, peak after {export['hwm_after_kib'] / 1024:.1f} MiB")
     memory = results["memory_kib"]
     print(f"\npeak RSS (VmHWM): {memory['VmHWM'] / 1024:.1f} MiB (RSS at the end: {memory['VmRSS'] / 1024:.1f} MiB)")
+    print(f"{'after':<62}{'RSS MiB':>9}{'peak MiB':>10}")
+    for phase in results.get("memory_by_phase", []):
+        print(f"{phase['phase'][:60]:<62}{phase['VmRSS'] / 1024:>9.1f}{phase['VmHWM'] / 1024:>10.1f}")
     print(f"server exit status after SIGTERM: {results['server_exit_after_sigterm']}")
     report_flood(results.get("flood"), results["flood_connections"])
     report_pipeline(results.get("pipeline"))

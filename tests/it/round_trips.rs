@@ -66,6 +66,11 @@ async fn the_staff_overview_the_institution_dashboard_and_the_orders_list_each_t
             &world.admin_a.client,
             format!("/institutions/{}/orders?q=osoba42", world.a),
         ),
+        (
+            &world.admin_a.client,
+            format!("/institutions/{}/orders?q=osoba42%40", world.a),
+        ),
+        (&world.staff.client, "/staff/orders?q=osoba42%40".to_owned()),
         (&world.staff.client, "/staff/institutions?q=etf".to_owned()),
     ];
     for (client, path) in pages {
