@@ -92,6 +92,7 @@ pub fn build_state(
         api_limiter,
         requests_in_flight,
         staff_figures: Arc::default(),
+        institution_charts: Arc::default(),
     })
 }
 

@@ -14,7 +14,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, WindowLimiter};
 use crate::config::Settings;
 use crate::crypto::MasterKey;
-use crate::services::staff_figures::StaffFigures;
+use crate::services::kept_figures::{InstitutionCharts, StaffFigures};
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -31,4 +31,6 @@ pub struct AppState {
     pub digicert: Option<Arc<dyn CertCentral>>,
     /// The staff overview's figures, kept for a few seconds.
     pub staff_figures: Arc<StaffFigures>,
+    /// Each institution's charts, kept for a few seconds.
+    pub institution_charts: Arc<InstitutionCharts>,
 }

@@ -93,7 +93,7 @@ pub struct AuditRow {
     pub details: Value,
 }
 
-/// The latest $8 events of institution $1, newest first, as one JSON array: the
+/// The latest $3 events of institution $1, newest first, as one JSON array: the
 /// institution dashboard's one statement reads them (`db::dashboard::INSTITUTION_SQL`).
 macro_rules! recent_events_json {
     () => {
@@ -105,7 +105,7 @@ macro_rules! recent_events_json {
                 LEFT JOIN accounts a ON a.id = e.actor_account_id
                 WHERE e.institution_id = $1
                 ORDER BY e.id DESC
-                LIMIT $8) AS r)"
+                LIMIT $3) AS r)"
     };
 }
 pub(crate) use recent_events_json;

@@ -5,8 +5,8 @@
 //! object (issue 16 §2: no page over 3 statements). The statements are built here from
 //! shared parts and run with `query_scalar_with` rather than checked macros, so that the
 //! EXPLAIN test runs these very statements; [`chart_arguments`] binds their common part.
-//! The staff overview's figures are also kept for a few seconds
-//! (`services::staff_figures`), which [`figures_version`] tells still hold.
+//! The staff overview's figures and each institution's charts are also kept for a few
+//! seconds (`services::kept_figures`), which [`figures_version`] tells still hold.
 use serde::Deserialize;
 use sqlx::postgres::PgArguments;
 use sqlx::types::Json;
@@ -172,17 +172,15 @@ pub const STAFF_SQL: &str = concat!(
         CASE WHEN $7 = 'activity' THEN last_order_at END DESC NULLS LAST,
         lower(short_name), id
       LIMIT $8) AS f),
-  'key_rejected_since', (SELECT rejected_since FROM digicert_key_state),
-  'version', (SELECT last_value FROM figures_changes))"
+  'key_rejected_since', (SELECT rejected_since FROM digicert_key_state))"
 );
 
-/// An institution's dashboard: its charts, then its latest failed orders ($7 how many)
-/// and how many failed in all, and what the page shows beside them: the institution,
-/// its domains, its members and its latest $8 events.
+/// An institution's dashboard but its charts (which `services::kept_figures` keeps): the
+/// institution ($1), its domains, its members, its latest $3 events, its latest failed
+/// orders ($2 how many) and how many failed in all, and the version of what the charts
+/// count ([`figures_version`]).
 pub const INSTITUTION_SQL: &str = concat!(
-    "SELECT json_build_object(",
-    charts_sql!(one),
-    ",
+    "SELECT json_build_object(
   'detail', ",
     detail_json!(),
     ",
@@ -200,9 +198,10 @@ pub const INSTITUTION_SQL: &str = concat!(
                 FROM certificate_orders
                 WHERE institution_id = $1 AND status = 'failed'
                 ORDER BY updated_at DESC, id DESC
-                LIMIT $7) AS f),
+                LIMIT $2) AS f),
   'failed_total', (SELECT coalesce(sum(n), 0)::bigint FROM order_week_counts
-                   WHERE institution_id = $1 AND status = 'failed'))"
+                   WHERE institution_id = $1 AND status = 'failed'),
+  'version', (SELECT last_value FROM figures_changes))"
 );
 
 /// How far ahead the validations timeline looks.
@@ -401,8 +400,6 @@ pub struct StaffOverview {
     /// Since when DigiCert has refused our API key, if it does.
     #[serde(with = "time::serde::rfc3339::option")]
     pub key_rejected_since: Option<OffsetDateTime>,
-    /// [`figures_version`] as the statement read it.
-    pub version: i64,
 }
 
 /// An order that failed, for its institution's dashboard.
@@ -416,11 +413,9 @@ pub struct FailedOrder {
     pub updated_at: OffsetDateTime,
 }
 
-/// Everything an institution's dashboard shows.
+/// What an institution's dashboard reads on every view: all it shows but its charts.
 #[derive(Debug, Clone, Deserialize)]
-pub struct InstitutionOverview {
-    #[serde(flatten)]
-    pub charts: ChartRows,
+pub struct InstitutionPage {
     /// The latest failed orders.
     pub failed: Vec<FailedOrder>,
     /// How many orders failed in all.
@@ -430,6 +425,8 @@ pub struct InstitutionOverview {
     pub members: Vec<Member>,
     /// The latest events, newest first.
     pub audit: Vec<AuditRow>,
+    /// [`figures_version`] as the statement read it, before the charts are read.
+    pub version: i64,
 }
 
 async fn read_json<T: serde::de::DeserializeOwned + Send + Unpin + 'static>(
@@ -478,7 +475,7 @@ async fn charts(
     read_json(pool, sql, args).await
 }
 
-/// How many times what the staff overview counts has changed (migration
+/// How many times what the dashboards' figures count has changed (migration
 /// 20261208010000): equal numbers mean figures read at the first still hold.
 pub async fn figures_version(pool: &PgPool) -> sqlx::Result<i64> {
     sqlx::query_scalar!(r#"SELECT last_value AS "version!" FROM figures_changes"#)
@@ -500,21 +497,33 @@ pub async fn staff_overview(
     read_json(pool, STAFF_SQL, args).await
 }
 
-/// The scope's institution's dashboard in one statement, with its `failed_shown` latest
-/// failed orders and `events_shown` latest events.
-pub async fn institution_overview<R: RequiredRole>(
+/// The scope's institution's dashboard but its charts, in one statement, with its
+/// `failed_shown` latest failed orders and `events_shown` latest events.
+pub async fn institution_page<R: RequiredRole>(
     pool: &PgPool,
     scope: &InstitutionScope<R>,
-    first_week: Date,
-    now: OffsetDateTime,
     failed_shown: i64,
     events_shown: i64,
-) -> sqlx::Result<InstitutionOverview> {
-    let mut args = chart_arguments(Some(scope.institution_id()), first_week, now)
-        .map_err(sqlx::Error::Encode)?;
+) -> sqlx::Result<InstitutionPage> {
+    read_json(
+        pool,
+        INSTITUTION_SQL,
+        institution_page_arguments(scope.institution_id(), failed_shown, events_shown)?,
+    )
+    .await
+}
+
+/// The binds of [`INSTITUTION_SQL`], in order.
+pub fn institution_page_arguments(
+    institution: InstitutionId,
+    failed_shown: i64,
+    events_shown: i64,
+) -> sqlx::Result<PgArguments> {
+    let mut args = PgArguments::default();
+    args.add(institution).map_err(sqlx::Error::Encode)?;
     args.add(failed_shown).map_err(sqlx::Error::Encode)?;
     args.add(events_shown).map_err(sqlx::Error::Encode)?;
-    read_json(pool, INSTITUTION_SQL, args).await
+    Ok(args)
 }
 
 /// Records one DigiCert request: when it left, how long it took, how it ended.

@@ -315,7 +315,7 @@ fn figure(body: &str, id: &str) -> i64 {
     body[at..].split('<').next().unwrap().parse().unwrap()
 }
 
-/// The text of the staff overview's "Figures as of …" line.
+/// The text of a dashboard's "Figures as of …" line.
 fn figures_as_of(body: &str) -> &str {
     let at = body.find("id=\"figures-as-of\">").unwrap();
     body[at..].split('<').next().unwrap()
@@ -444,6 +444,65 @@ async fn an_order_shows_on_the_next_view_of_the_staff_overview_though_its_figure
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn an_order_shows_on_the_next_view_of_an_institutions_dashboard_though_its_charts_are_kept(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let world = seeded(&app).await;
+    let admin = &world.admin_a.client;
+    let dashboard = format!("/institutions/{}", world.a);
+    let first = admin.get(&dashboard).await;
+    first.assert_ok();
+    let live = figure(&first.body, "live");
+    let read_at = figures_as_of(&first.body).to_owned();
+
+    // Nothing the charts count changed: a second later they are the same, read at the same
+    // time; the rest of the page is read anew, so an event of a moment ago is listed.
+    app.clock.advance(Duration::seconds(1));
+    sqlx::query(
+        "INSERT INTO audit_events (institution_id, action, actor_label)
+         VALUES ($1, 'domain.added', 'a moment ago')",
+    )
+    .bind(world.a)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let kept = admin.get(&dashboard).await;
+    assert_eq!(figures_as_of(&kept.body), read_at);
+    assert!(kept.body.contains("a moment ago"), "{}", kept.body);
+    // Another institution's dashboard has charts of its own, never these.
+    let other = world
+        .admin_b
+        .client
+        .get(&format!("/institutions/{}", world.b))
+        .await;
+    other.assert_ok();
+    assert_eq!((live, figure(&other.body, "live")), (3, 1));
+
+    // An order is issued: the very next view counts it, read afresh.
+    let now = app.clock.now();
+    insert_order(
+        &app,
+        world.a,
+        "client_premium",
+        "issued",
+        now,
+        Some(now + Duration::days(30)),
+    )
+    .await;
+    let next = admin.get(&dashboard).await;
+    assert_eq!(figure(&next.body, "live"), live + 1);
+    assert_ne!(figures_as_of(&next.body), read_at);
+
+    // Five seconds on by the portal's clock, they are read again though nothing changed.
+    let read_at = figures_as_of(&next.body).to_owned();
+    app.clock
+        .advance(tcs_portal::services::kept_figures::KEPT_FOR);
+    let later = admin.get(&dashboard).await;
+    assert_ne!(figures_as_of(&later.body), read_at);
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn digicerts_latency_on_the_staff_overview_is_at_most_seconds_old(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let staff = app.english_staff().await;
@@ -456,7 +515,7 @@ async fn digicerts_latency_on_the_staff_overview_is_at_most_seconds_old(pool: Pg
         .unwrap();
     // A call moves no count the overview keeps: it shows after at most five seconds.
     app.clock
-        .advance(tcs_portal::services::staff_figures::KEPT_FOR);
+        .advance(tcs_portal::services::kept_figures::KEPT_FOR);
     let after = staff.client.get("/staff").await;
     assert!(after.body.contains("(1 calls)"), "{}", after.body);
 }

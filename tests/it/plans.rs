@@ -17,7 +17,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgConnection, PgPool};
 use tcs_portal::db::dashboard::{
     FIGURES_SHOWN, INSTITUTION_CHARTS_SQL, INSTITUTION_SQL, STAFF_CHARTS_SQL, STAFF_SQL,
-    chart_arguments,
+    chart_arguments, institution_page_arguments,
 };
 use tcs_portal::db::order_list::{
     Cursor, OrderFilter, all_institutions_sql, keeps_plan, list_arguments, list_sql,
@@ -243,12 +243,7 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
         let what = format!("the staff overview by {sort}");
         assert_indexed(&mut conn, &what, STAFF_SQL, args, &ORDER_TABLES).await;
     }
-    let args = || {
-        let mut args = chart_arguments(a, first_week, now).unwrap();
-        args.add(10_i64).unwrap();
-        args.add(10_i64).unwrap();
-        args
-    };
+    let args = || institution_page_arguments(world.a.into(), 10, 10).unwrap();
     let dashboard = "the institution dashboard";
     assert_indexed(&mut conn, dashboard, INSTITUTION_SQL, args, &ORDER_TABLES).await;
 

@@ -17,7 +17,7 @@ use crate::db::dashboard::{
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::dashboard::{self, Readiness};
-use crate::services::staff_figures::Overview;
+use crate::services::kept_figures::Snapshot;
 use crate::state::AppState;
 use crate::web::dashboard::{self as shared, Dataset, Figures};
 use crate::web::page::{self, PageContext, WithPage};
@@ -110,7 +110,7 @@ pub async fn show(
         .and_then(|sort| FiguresOrder::parse(&sort))
         .unwrap_or_default();
     let now = state.clock.now();
-    let Overview { figures, read_at } = state
+    let Snapshot { figures, read_at } = state
         .staff_figures
         .overview(&state.db, &staff, dashboard::first_week(now), now, sort)
         .await?;

@@ -1,0 +1,246 @@
+//! The dashboards' figures, kept for a few seconds: the staff overview's (the sum of every
+//! institution, a statement of about ten milliseconds at a million orders, the same for
+//! every member of staff) and each institution's charts (26 weeks of counts by product and
+//! outcome, a few hundred rows made into JSON, the same for every admin of it). Both are
+//! read far more often than they change.
+//!
+//! Kept figures are shown only while all of these hold, so a change is never hidden:
+//! - nothing they count has changed since: every statement that changes orders,
+//!   institutions, domains or the key's state moves a number in the database
+//!   (migration 20261208010000), which one cheap read compares with the number read
+//!   before the figures were. An order placed a moment ago is on the next view.
+//! - they are under [`KEPT_FOR`] old by the wall clock: the pipeline's figures (jobs,
+//!   DigiCert's latency, undelivered mail) and the certificates ending today change
+//!   without moving that number, and are shown at most that old. The pages say when
+//!   their figures were read.
+//! - they are under [`KEPT_FOR`] old by the portal's clock too, and not from its future,
+//!   so a clock set elsewhere (in tests, or corrected by NTP) cannot keep old figures.
+//!
+//! Each key has its own lock around its reading, so that many views arriving together
+//! after a change wait for one statement instead of each running their own, and views of
+//! other keys do not wait at all.
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::time::Instant;
+
+use sqlx::PgPool;
+use time::{Date, Duration, OffsetDateTime};
+use tokio::sync::Mutex;
+
+use crate::auth::StaffScope;
+use crate::auth::scope::{InstitutionScope, RequiredRole};
+use crate::db::dashboard::{self as db, ChartRows, FiguresOrder, InstitutionPage, StaffOverview};
+use crate::domain::InstitutionId;
+
+/// How long figures are kept at most.
+pub const KEPT_FOR: Duration = Duration::seconds(5);
+
+/// Figures of one kind, kept by key.
+#[derive(Debug)]
+pub struct KeptFigures<K, T> {
+    slots: std::sync::Mutex<HashMap<K, Slot<T>>>,
+}
+
+type Slot<T> = Arc<Mutex<Option<Kept<T>>>>;
+
+impl<K, T> Default for KeptFigures<K, T> {
+    fn default() -> Self {
+        Self {
+            slots: std::sync::Mutex::default(),
+        }
+    }
+}
+
+/// The staff overview's figures, by the sort of its table.
+pub type StaffFigures = KeptFigures<FiguresOrder, StaffOverview>;
+
+/// Each institution's charts.
+pub type InstitutionCharts = KeptFigures<InstitutionId, ChartRows>;
+
+/// Figures, the version of what they count they were read at (or after), and when.
+#[derive(Debug)]
+struct Kept<T> {
+    figures: Arc<T>,
+    version: i64,
+    read_at: OffsetDateTime,
+    read_instant: Instant,
+}
+
+impl<T> Kept<T> {
+    fn holds(&self, version: i64, now: OffsetDateTime) -> bool {
+        let age = now - self.read_at;
+        self.version == version && self.is_fresh() && age >= Duration::ZERO && age < KEPT_FOR
+    }
+
+    fn is_fresh(&self) -> bool {
+        self.read_instant.elapsed() < KEPT_FOR
+    }
+}
+
+/// Figures as a page shows them, and when they were read.
+#[derive(Debug)]
+pub struct Snapshot<T> {
+    pub figures: Arc<T>,
+    pub read_at: OffsetDateTime,
+}
+
+impl<K: Eq + Hash, T> KeptFigures<K, T> {
+    /// The figures under `key` as kept, if they were read at `version` and still hold at
+    /// `now`; or else those `read` gives, kept under `version`. `version` must have been
+    /// read before `read` runs, so that kept figures are never older than their version.
+    pub async fn get_or_read<E>(
+        &self,
+        key: K,
+        version: i64,
+        now: OffsetDateTime,
+        read: impl Future<Output = Result<T, E>>,
+    ) -> Result<Snapshot<T>, E> {
+        let slot = self.slot(key);
+        let mut kept = slot.lock().await;
+        if let Some(found) = kept.as_ref().filter(|found| found.holds(version, now)) {
+            return Ok(Snapshot {
+                figures: Arc::clone(&found.figures),
+                read_at: found.read_at,
+            });
+        }
+        let figures = Arc::new(read.await?);
+        *kept = Some(Kept {
+            figures: Arc::clone(&figures),
+            version,
+            read_at: now,
+            read_instant: Instant::now(),
+        });
+        Ok(Snapshot {
+            figures,
+            read_at: now,
+        })
+    }
+
+    /// The slot of `key`, made if missing. Slots that no view is using and whose figures
+    /// are stale go meanwhile, so only what was read in the last few seconds stays (an
+    /// institution's charts are not kept for every institution ever viewed).
+    fn slot(&self, key: K) -> Slot<T> {
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        slots.retain(|_, slot| {
+            Arc::strong_count(slot) > 1
+                || slot
+                    .try_lock()
+                    .is_ok_and(|kept| kept.as_ref().is_some_and(Kept::is_fresh))
+        });
+        Arc::clone(slots.entry(key).or_default())
+    }
+}
+
+impl StaffFigures {
+    /// The overview with its table sorted by `order`.
+    pub async fn overview(
+        &self,
+        pool: &PgPool,
+        staff: &StaffScope,
+        first_week: Date,
+        now: OffsetDateTime,
+        order: FiguresOrder,
+    ) -> sqlx::Result<Snapshot<StaffOverview>> {
+        let version = db::figures_version(pool).await?;
+        let read = db::staff_overview(pool, staff, first_week, now, order);
+        self.get_or_read(order, version, now, read).await
+    }
+}
+
+/// An institution's dashboard: its own rows, read on every view, and its charts.
+#[derive(Debug)]
+pub struct InstitutionOverview {
+    pub page: InstitutionPage,
+    pub charts: Snapshot<ChartRows>,
+}
+
+impl InstitutionCharts {
+    /// The scope's institution's dashboard. Its rows (the institution, its domains,
+    /// members, latest events and failed orders) carry the version its charts are kept by.
+    pub async fn overview<R: RequiredRole>(
+        &self,
+        pool: &PgPool,
+        scope: &InstitutionScope<R>,
+        first_week: Date,
+        now: OffsetDateTime,
+        failed_shown: i64,
+        events_shown: i64,
+    ) -> sqlx::Result<InstitutionOverview> {
+        let page = db::institution_page(pool, scope, failed_shown, events_shown).await?;
+        let read = db::institution_charts(pool, scope, first_week, now);
+        let charts = self
+            .get_or_read(scope.institution_id(), page.version, now, read)
+            .await?;
+        Ok(InstitutionOverview { page, charts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn read(n: u32) -> Result<u32, ()> {
+        Ok(n)
+    }
+
+    #[tokio::test]
+    async fn figures_are_kept_until_their_version_moves() {
+        let kept = KeptFigures::<u8, u32>::default();
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        assert_eq!(
+            *kept.get_or_read(1, 7, now, read(1)).await.unwrap().figures,
+            1
+        );
+        assert_eq!(
+            *kept.get_or_read(1, 7, now, read(2)).await.unwrap().figures,
+            1
+        );
+        assert_eq!(
+            *kept.get_or_read(2, 7, now, read(3)).await.unwrap().figures,
+            3
+        );
+        assert_eq!(
+            *kept.get_or_read(1, 8, now, read(4)).await.unwrap().figures,
+            4
+        );
+    }
+
+    #[tokio::test]
+    async fn figures_are_not_kept_past_their_time_by_the_portals_clock() {
+        let kept = KeptFigures::<u8, u32>::default();
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        kept.get_or_read(1, 7, now, read(1)).await.unwrap();
+        let later = now + KEPT_FOR;
+        let again = kept.get_or_read(1, 7, later, read(2)).await.unwrap();
+        assert_eq!((*again.figures, again.read_at), (2, later));
+        let earlier = later - Duration::seconds(1);
+        assert_eq!(
+            *kept
+                .get_or_read(1, 7, earlier, read(3))
+                .await
+                .unwrap()
+                .figures,
+            3
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_keeps_nothing() {
+        let kept = KeptFigures::<u8, u32>::default();
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        assert!(
+            kept.get_or_read(1, 7, now, async { Err(()) })
+                .await
+                .is_err()
+        );
+        assert_eq!(
+            *kept.get_or_read(1, 7, now, read(5)).await.unwrap().figures,
+            5
+        );
+    }
+}
