@@ -118,14 +118,18 @@ impl<K: Eq + Hash, T> KeptFigures<K, T> {
         })
     }
 
-    /// The slot of `key`, made if missing. Slots that no view is using and whose figures
-    /// are stale go meanwhile, so only what was read in the last few seconds stays (an
-    /// institution's charts are not kept for every institution ever viewed).
+    /// The slot of `key`, made if missing. Before one is made, slots that no view is using
+    /// and whose figures are stale go, so only what was read in the last few seconds stays
+    /// (an institution's charts are not kept for every institution ever viewed), and a
+    /// view of a key already there pays for no sweep.
     fn slot(&self, key: K) -> Slot<T> {
         let mut slots = self
             .slots
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(slot) = slots.get(&key) {
+            return Arc::clone(slot);
+        }
         slots.retain(|_, slot| {
             Arc::strong_count(slot) > 1
                 || slot

@@ -35,6 +35,9 @@ const INSTITUTIONS: i32 = 5_000;
 /// The tables that grow with the orders.
 const ORDER_TABLES: [&str; 2] = ["certificate_orders", "order_emails"];
 
+/// Both ways PostgreSQL may plan a prepared statement: with its values, and generic.
+const BOTH_WAYS: &[&str] = &["auto", "force_generic_plan"];
+
 /// Which list statement a filter runs.
 type Statement = fn(&OrderFilter) -> &'static str;
 
@@ -56,15 +59,7 @@ async fn assert_indexed(
     args: impl Fn() -> PgArguments,
     tables: &[&str],
 ) {
-    assert_planned_indexed(
-        conn,
-        what,
-        sql,
-        args,
-        tables,
-        &["auto", "force_generic_plan"],
-    )
-    .await;
+    assert_planned_indexed(conn, what, sql, args, tables, BOTH_WAYS).await;
 }
 
 /// Plans `sql` with `args` in each of `modes` (`plan_cache_mode`), and fails if any plan
@@ -208,7 +203,7 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
             let args = || list_arguments(institution, filter, *after, now, 50).unwrap();
             // A search is never kept prepared, so it is only ever planned with its term.
             let modes: &[&str] = if keeps_plan(filter) {
-                &["auto", "force_generic_plan"]
+                BOTH_WAYS
             } else {
                 &["force_custom_plan"]
             };
