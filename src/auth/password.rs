@@ -3,27 +3,140 @@
 //! Hashing is deliberately slow, so it runs in `spawn_blocking`, and a semaphore
 //! bounds how many hashes run at once: a login flood then queues behind the
 //! semaphore instead of taking every blocking thread and starving page views.
-use std::sync::{Arc, LazyLock};
+//!
+//! Each hash needs 19 MiB of working memory. The hasher hands it from one hash to the
+//! next while hashes are queued, and lets it go when none is (issue 16 §2, memory):
+//! allocated afresh for every hash, the blocks of a login flood's back-to-back hashes
+//! overlapped in the allocator (a freed block is returned to the system only after a
+//! delay, while the next hash already took a new one), and the server's peak grew by
+//! two or three blocks. Now a flood costs one block per permit, and an idle server none.
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, PoisonError};
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash;
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
 /// OWASP's first recommended argon2id setting: 19 MiB, 2 iterations, 1 lane.
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+fn params() -> Params {
+    Params::new(19 * 1024, 2, 1, None).unwrap_or_default()
 }
 
 /// A hash of a password nobody knows, verified against when the e-mail is unknown
 /// so the answer takes as long as for a real account.
 static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    argon2()
-        .hash_password(b"no account has this password; it only burns time")
-        .map(|hash| hash.to_string())
-        .unwrap_or_default()
+    let mut memory = Vec::new();
+    hash_with(
+        &mut memory,
+        b"no account has this password; it only burns time",
+    )
+    .unwrap_or_default()
 });
+
+/// A new PHC string (`$argon2id$v=19$m=…`) of `password` with a fresh salt, worked out in
+/// `memory` (grown to the size the parameters need).
+fn hash_with(memory: &mut Vec<Block>, password: &[u8]) -> password_hash::Result<String> {
+    let params = params();
+    let salt = password_hash::try_generate_salt()?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password, &salt, &mut out, sized(memory, &params))?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(Salt::new(&salt)?),
+        hash: Some(Output::new(&out)?),
+    };
+    Ok(hash.to_string())
+}
+
+/// Whether `password` gives `stored` (a PHC string with its own algorithm, version and
+/// parameters), worked out in `memory`; an error when `stored` is malformed.
+fn verify_with(
+    memory: &mut Vec<Block>,
+    password: &[u8],
+    stored: &str,
+) -> password_hash::Result<bool> {
+    let stored = PasswordHash::new(stored)?;
+    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+        return Ok(false);
+    };
+    let algorithm = Algorithm::try_from(stored.algorithm.as_str())?;
+    let version = stored
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
+    let params = Params::try_from(&stored)?;
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = out
+        .get_mut(..expected.len())
+        .ok_or(password_hash::Error::OutputSize)?;
+    Argon2::new(algorithm, version, params.clone()).hash_password_into_with_memory(
+        password,
+        salt,
+        out,
+        sized(memory, &params),
+    )?;
+    // `Output`'s equality is constant-time.
+    Ok(Output::new(out)? == *expected)
+}
+
+/// `memory` grown, if it must be, to the blocks `params` work in.
+fn sized<'a>(memory: &'a mut Vec<Block>, params: &Params) -> &'a mut [Block] {
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    &mut memory[..blocks]
+}
+
+/// Argon2's working memory, kept between hashes only while more are waiting.
+#[derive(Debug, Default)]
+struct WorkingMemory {
+    spare: std::sync::Mutex<Vec<Vec<Block>>>,
+    /// Hashes asked for and not finished yet, queued or running.
+    pending: AtomicUsize,
+}
+
+impl WorkingMemory {
+    /// Runs `work` with memory of an earlier hash, if one left some, or else new memory.
+    fn lend<T>(&self, work: impl FnOnce(&mut Vec<Block>) -> T) -> T {
+        let spare = self
+            .spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut memory = spare.unwrap_or_default();
+        let result = work(&mut memory);
+        let mut spare = self.spare.lock().unwrap_or_else(PoisonError::into_inner);
+        // This hash still counts itself: the others are the ones that will want memory.
+        let others = self.pending.load(Ordering::Acquire).saturating_sub(1);
+        if others > spare.len() {
+            spare.push(memory);
+        }
+        result
+    }
+}
+
+/// Counts a hash as pending from when it is asked for until it is done or abandoned.
+struct Pending(Arc<WorkingMemory>);
+
+impl Pending {
+    fn new(memory: &Arc<WorkingMemory>) -> Self {
+        memory.pending.fetch_add(1, Ordering::AcqRel);
+        Self(Arc::clone(memory))
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -36,21 +149,21 @@ pub enum HashError {
 #[derive(Clone, Debug)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    memory: Arc<WorkingMemory>,
 }
 
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            memory: Arc::default(),
         }
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
         let password = SecretString::from(password.to_owned());
-        self.run(move || {
-            argon2()
-                .hash_password(password.expose_secret().as_bytes())
-                .map(|hash| hash.to_string())
+        self.with_memory(move |memory| {
+            hash_with(memory, password.expose_secret().as_bytes())
                 .map_err(|error| HashError::Hashing(error.to_string()))
         })
         .await?
@@ -63,13 +176,21 @@ impl PasswordHasher {
         let known = stored.is_some();
         let stored = stored.map_or_else(|| DUMMY_HASH.clone(), str::to_owned);
         let matches = self
-            .run(move || {
-                argon2()
-                    .verify_password(password.expose_secret().as_bytes(), stored.as_str())
-                    .is_ok()
+            .with_memory(move |memory| {
+                verify_with(memory, password.expose_secret().as_bytes(), &stored).unwrap_or(false)
             })
             .await?;
         Ok(known && matches)
+    }
+
+    /// Runs a hash through [`run`](Self::run) with argon2's working memory lent by the
+    /// hasher: handed on to the next hash if one is waiting, dropped if none is.
+    async fn with_memory<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let pending = Pending::new(&self.memory);
+        self.run(move || pending.0.lend(work)).await
     }
 
     /// Runs blocking crypto on a blocking thread, at most `concurrency` jobs at
@@ -137,6 +258,65 @@ mod tests {
         assert!(second.is_err(), "a second job started beside the first");
         let _ = finish.send(());
         hasher.run(|| ()).await
+    }
+
+    #[tokio::test]
+    async fn hashes_stored_before_and_with_other_parameters_still_verify() -> Result<(), HashError>
+    {
+        use argon2::password_hash::PasswordHasher as _;
+        let hasher = PasswordHasher::new(1);
+        let older = Params::new(8 * 1024, 1, 1, None).unwrap_or_default();
+        for argon2 in [
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params()),
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, older),
+            Argon2::new(Algorithm::Argon2i, Version::V0x10, params()),
+        ] {
+            let stored = argon2
+                .hash_password(b"tri-color ferret")
+                .map_err(|error| HashError::Hashing(error.to_string()))?
+                .to_string();
+            assert!(hasher.verify("tri-color ferret", Some(&stored)).await?);
+            assert!(!hasher.verify("tri-color ferreT", Some(&stored)).await?);
+        }
+        for malformed in [
+            "",
+            "$argon2id$v=19$m=19456,t=2,p=1$",
+            "plain text",
+            "$bcrypt$x",
+        ] {
+            assert!(!hasher.verify("", Some(malformed)).await?);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn working_memory_is_kept_only_for_a_hash_that_is_waiting() {
+        let memory = Arc::new(WorkingMemory::default());
+        let grow = |blocks: &mut Vec<Block>| {
+            let fresh = blocks.is_empty();
+            blocks.resize(4, Block::default());
+            fresh
+        };
+        // A hash with another queued behind it leaves its memory to that one …
+        let first = Pending::new(&memory);
+        let second = Pending::new(&memory);
+        assert!(
+            first.0.lend(grow),
+            "the first hash had memory it did not make"
+        );
+        drop(first);
+        assert!(!second.0.lend(grow), "the queued hash made new memory");
+        drop(second);
+        // … and the last one lets it go.
+        assert!(
+            memory
+                .spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
+        );
+        let alone = Pending::new(&memory);
+        assert!(alone.0.lend(grow));
     }
 
     #[tokio::test]

@@ -93,11 +93,13 @@ pub struct AuditRow {
     pub details: Value,
 }
 
-/// The latest $3 events of institution $1, newest first, as one JSON array: the
-/// institution dashboard's one statement reads them (`db::dashboard::INSTITUTION_SQL`).
+/// The latest `$shown` (a literal) events of institution $1, newest first, as one JSON
+/// array: the institution dashboard's one statement reads them
+/// (`db::dashboard::INSTITUTION_SQL`).
 macro_rules! recent_events_json {
-    () => {
-        "(SELECT coalesce(json_agg(r ORDER BY r.id DESC), '[]'::json)
+    ($shown:expr) => {
+        concat!(
+            "(SELECT coalesce(json_agg(r ORDER BY r.id DESC), '[]'::json)
           FROM (SELECT e.id, e.at, e.actor_account_id, a.email AS actor_email, e.actor_label,
                        e.institution_id, e.action, e.target, host(e.ip) AS ip, e.request_id,
                        e.details
@@ -105,7 +107,10 @@ macro_rules! recent_events_json {
                 LEFT JOIN accounts a ON a.id = e.actor_account_id
                 WHERE e.institution_id = $1
                 ORDER BY e.id DESC
-                LIMIT $3) AS r)"
+                LIMIT ",
+            $shown,
+            ") AS r)"
+        )
     };
 }
 pub(crate) use recent_events_json;

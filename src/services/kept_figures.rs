@@ -19,10 +19,15 @@
 //! Each key has its own lock around its reading, so that many views arriving together
 //! after a change wait for one statement instead of each running their own, and views of
 //! other keys do not wait at all.
+//!
+//! What a page makes of kept figures in one language (its charts drawn as SVG, their
+//! tables' labels) is kept with them, made by the first view in that language: drawing
+//! the charts cost a dashboard view more than the rest of its page (issue 16 §2).
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use sqlx::PgPool;
@@ -33,17 +38,18 @@ use crate::auth::StaffScope;
 use crate::auth::scope::{InstitutionScope, RequiredRole};
 use crate::db::dashboard::{self as db, ChartRows, FiguresOrder, InstitutionPage, StaffOverview};
 use crate::domain::InstitutionId;
+use crate::i18n::Lang;
 
 /// How long figures are kept at most.
 pub const KEPT_FOR: Duration = Duration::seconds(5);
 
-/// Figures of one kind, kept by key.
+/// Figures of one kind, kept by key, and what a page made of them in each language.
 #[derive(Debug)]
 pub struct KeptFigures<K, T> {
     slots: std::sync::Mutex<HashMap<K, Slot<T>>>,
 }
 
-type Slot<T> = Arc<Mutex<Option<Kept<T>>>>;
+type Slot<T> = Arc<Mutex<Option<Arc<Kept<T>>>>>;
 
 impl<K, T> Default for KeptFigures<K, T> {
     fn default() -> Self {
@@ -59,10 +65,12 @@ pub type StaffFigures = KeptFigures<FiguresOrder, StaffOverview>;
 /// Each institution's charts.
 pub type InstitutionCharts = KeptFigures<InstitutionId, ChartRows>;
 
-/// Figures, the version of what they count they were read at (or after), and when.
+/// Figures, the version of what they count they were read at (or after), and when; and
+/// what pages made of them, by language.
 #[derive(Debug)]
 struct Kept<T> {
-    figures: Arc<T>,
+    figures: T,
+    views: ByLang,
     version: i64,
     read_at: OffsetDateTime,
     read_instant: Instant,
@@ -81,9 +89,54 @@ impl<T> Kept<T> {
 
 /// Figures as a page shows them, and when they were read.
 #[derive(Debug)]
-pub struct Snapshot<T> {
-    pub figures: Arc<T>,
-    pub read_at: OffsetDateTime,
+pub struct Snapshot<T>(Arc<Kept<T>>);
+
+impl<T> Snapshot<T> {
+    pub fn figures(&self) -> &T {
+        &self.0.figures
+    }
+
+    pub fn read_at(&self) -> OffsetDateTime {
+        self.0.read_at
+    }
+
+    /// What `make` makes of these figures in `lang` (given when they were read), made
+    /// once while they are kept. One page shows each kind of figures, so their views are
+    /// all of one type; one of another type would be made, not kept. Two views made at
+    /// once are both right, and the first one stays.
+    pub fn view<V: Any + Send + Sync>(
+        &self,
+        lang: Lang,
+        make: impl FnOnce(&T, OffsetDateTime) -> V,
+    ) -> Arc<V> {
+        let kept = &self.0;
+        let slot = kept.views.of(lang);
+        if let Some(view) = slot.get().and_then(|view| Arc::clone(view).downcast().ok()) {
+            return view;
+        }
+        let view = Arc::new(make(&kept.figures, kept.read_at));
+        let _first_stays = slot.set(Arc::clone(&view) as View);
+        view
+    }
+}
+
+/// What a page made of kept figures in one language.
+type View = Arc<dyn Any + Send + Sync>;
+
+/// One view per language, each made when first asked for.
+#[derive(Debug, Default)]
+struct ByLang {
+    serbian: OnceLock<View>,
+    english: OnceLock<View>,
+}
+
+impl ByLang {
+    fn of(&self, lang: Lang) -> &OnceLock<View> {
+        match lang {
+            Lang::Serbian => &self.serbian,
+            Lang::English => &self.english,
+        }
+    }
 }
 
 impl<K: Eq + Hash, T> KeptFigures<K, T> {
@@ -100,22 +153,17 @@ impl<K: Eq + Hash, T> KeptFigures<K, T> {
         let slot = self.slot(key);
         let mut kept = slot.lock().await;
         if let Some(found) = kept.as_ref().filter(|found| found.holds(version, now)) {
-            return Ok(Snapshot {
-                figures: Arc::clone(&found.figures),
-                read_at: found.read_at,
-            });
+            return Ok(Snapshot(Arc::clone(found)));
         }
-        let figures = Arc::new(read.await?);
-        *kept = Some(Kept {
-            figures: Arc::clone(&figures),
+        let fresh = Arc::new(Kept {
+            figures: read.await?,
+            views: ByLang::default(),
             version,
             read_at: now,
             read_instant: Instant::now(),
         });
-        Ok(Snapshot {
-            figures,
-            read_at: now,
-        })
+        *kept = Some(Arc::clone(&fresh));
+        Ok(Snapshot(fresh))
     }
 
     /// The slot of `key`, made if missing. Before one is made, slots that no view is using
@@ -134,7 +182,7 @@ impl<K: Eq + Hash, T> KeptFigures<K, T> {
             Arc::strong_count(slot) > 1
                 || slot
                     .try_lock()
-                    .is_ok_and(|kept| kept.as_ref().is_some_and(Kept::is_fresh))
+                    .is_ok_and(|kept| kept.as_ref().is_some_and(|kept| kept.is_fresh()))
         });
         Arc::clone(slots.entry(key).or_default())
     }
@@ -172,10 +220,8 @@ impl InstitutionCharts {
         scope: &InstitutionScope<R>,
         first_week: Date,
         now: OffsetDateTime,
-        failed_shown: i64,
-        events_shown: i64,
     ) -> sqlx::Result<InstitutionOverview> {
-        let page = db::institution_page(pool, scope, failed_shown, events_shown).await?;
+        let page = db::institution_page(pool, scope).await?;
         let read = db::institution_charts(pool, scope, first_week, now);
         let charts = self
             .get_or_read(scope.institution_id(), page.version, now, read)
@@ -197,19 +243,35 @@ mod tests {
         let kept = KeptFigures::<u8, u32>::default();
         let now = time::macros::datetime!(2026-12-06 12:00 UTC);
         assert_eq!(
-            *kept.get_or_read(1, 7, now, read(1)).await.unwrap().figures,
+            *kept
+                .get_or_read(1, 7, now, read(1))
+                .await
+                .unwrap()
+                .figures(),
             1
         );
         assert_eq!(
-            *kept.get_or_read(1, 7, now, read(2)).await.unwrap().figures,
+            *kept
+                .get_or_read(1, 7, now, read(2))
+                .await
+                .unwrap()
+                .figures(),
             1
         );
         assert_eq!(
-            *kept.get_or_read(2, 7, now, read(3)).await.unwrap().figures,
+            *kept
+                .get_or_read(2, 7, now, read(3))
+                .await
+                .unwrap()
+                .figures(),
             3
         );
         assert_eq!(
-            *kept.get_or_read(1, 8, now, read(4)).await.unwrap().figures,
+            *kept
+                .get_or_read(1, 8, now, read(4))
+                .await
+                .unwrap()
+                .figures(),
             4
         );
     }
@@ -221,16 +283,40 @@ mod tests {
         kept.get_or_read(1, 7, now, read(1)).await.unwrap();
         let later = now + KEPT_FOR;
         let again = kept.get_or_read(1, 7, later, read(2)).await.unwrap();
-        assert_eq!((*again.figures, again.read_at), (2, later));
+        assert_eq!((*again.figures(), again.read_at()), (2, later));
         let earlier = later - Duration::seconds(1);
         assert_eq!(
             *kept
                 .get_or_read(1, 7, earlier, read(3))
                 .await
                 .unwrap()
-                .figures,
+                .figures(),
             3
         );
+    }
+
+    #[tokio::test]
+    async fn a_view_is_made_once_per_language_while_its_figures_are_kept() {
+        let kept = KeptFigures::<u8, u32>::default();
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let view = |snapshot: &Snapshot<u32>, lang: Lang| {
+            snapshot.view(lang, |figures, read_at| {
+                made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                format!("{figures} {} at {read_at}", lang.code())
+            })
+        };
+        let first = kept.get_or_read(1, 7, now, read(1)).await.unwrap();
+        assert_eq!(*view(&first, Lang::English), format!("1 en at {now}"));
+        let later = now + Duration::seconds(1);
+        let again = kept.get_or_read(1, 7, later, read(2)).await.unwrap();
+        assert_eq!(*view(&again, Lang::English), format!("1 en at {now}"));
+        assert_eq!(*view(&again, Lang::Serbian), format!("1 sr at {now}"));
+        assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 2);
+        // New figures get views of their own.
+        let moved = kept.get_or_read(1, 8, later, read(3)).await.unwrap();
+        assert_eq!(*view(&moved, Lang::English), format!("3 en at {later}"));
+        assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 3);
     }
 
     #[tokio::test]
@@ -243,7 +329,11 @@ mod tests {
                 .is_err()
         );
         assert_eq!(
-            *kept.get_or_read(1, 7, now, read(5)).await.unwrap().figures,
+            *kept
+                .get_or_read(1, 7, now, read(5))
+                .await
+                .unwrap()
+                .figures(),
             5
         );
     }

@@ -38,50 +38,80 @@ impl Dataset {
     }
 }
 
-/// A dashboard's charts with the tables beside them, in the page's language: the staff
-/// overview and the institution dashboard both build theirs here.
+/// A dashboard's charts, drawn, with the tables beside them, in the page's language: the
+/// staff overview and the institution dashboard both build theirs here, once per language
+/// while their figures are kept (`services::kept_figures`).
+#[derive(Debug)]
 pub struct Figures {
-    pub by_product: Table,
-    pub by_product_chart: StackedBars,
-    pub product_labels: Vec<String>,
-    pub by_outcome: Table,
-    pub by_outcome_chart: StackedBars,
-    pub outcome_labels: Vec<String>,
+    pub by_product: WeeksFigure,
+    pub by_outcome: WeeksFigure,
     pub live: i64,
-    pub months: Vec<(Date, u64)>,
-    pub months_chart: StackedBars,
+    pub months: MonthsFigure,
     pub validations: Vec<EndingValidation>,
-    pub validations_chart: HorizontalBars,
+    pub validations_svg: String,
     pub now: OffsetDateTime,
 }
 
+/// Orders per week as a drawn stacked bar chart, and its table: a row per week, a column
+/// per product or outcome, and each week's total.
+#[derive(Debug)]
+pub struct WeeksFigure {
+    pub chart: StackedBars,
+    pub svg: String,
+    pub table: Table,
+    pub labels: Vec<String>,
+    pub totals: Vec<u64>,
+}
+
+impl WeeksFigure {
+    fn new(lang: Lang, id: &'static str, title_key: &str, table: Table) -> Self {
+        let chart = weeks_chart(lang, id, title_key, &table);
+        Self {
+            svg: chart.svg(),
+            chart,
+            labels: column_labels(lang, &table),
+            totals: table.totals(),
+            table,
+        }
+    }
+}
+
+/// Certificates ending per month as a drawn bar chart, and its counts.
+#[derive(Debug)]
+pub struct MonthsFigure {
+    pub chart: StackedBars,
+    pub svg: String,
+    pub months: Vec<(Date, u64)>,
+}
+
 impl Figures {
-    /// The charts of `rows`, read with the first week [`dashboard::first_week`] of `now`.
-    pub fn build(lang: Lang, rows: ChartRows, now: OffsetDateTime) -> Self {
+    /// The charts of `rows`, read at `now` with the first week [`dashboard::first_week`]
+    /// of `now`.
+    pub fn build(lang: Lang, rows: &ChartRows, now: OffsetDateTime) -> Self {
         let (by_product, by_outcome) = dashboard::weekly(&rows.weeks, dashboard::first_week(now));
         let months = dashboard::monthly(&rows.endings, now);
+        let months_chart = months_chart(lang, "ending", &months, rows.endings.live);
         Self {
-            by_product_chart: weeks_chart(
+            by_product: WeeksFigure::new(
                 lang,
                 "orders-product",
                 "dashboard.by_product_title",
-                &by_product,
+                by_product,
             ),
-            by_outcome_chart: weeks_chart(
+            by_outcome: WeeksFigure::new(
                 lang,
                 "orders-outcome",
                 "dashboard.by_outcome_title",
-                &by_outcome,
+                by_outcome,
             ),
-            product_labels: column_labels(lang, &by_product),
-            outcome_labels: column_labels(lang, &by_outcome),
-            by_product,
-            by_outcome,
             live: rows.endings.live,
-            months_chart: months_chart(lang, "ending", &months, rows.endings.live),
-            months,
-            validations_chart: validations_chart(lang, "validations", &rows.validations, now),
-            validations: rows.validations,
+            months: MonthsFigure {
+                svg: months_chart.svg(),
+                chart: months_chart,
+                months,
+            },
+            validations_svg: validations_chart(lang, "validations", &rows.validations, now).svg(),
+            validations: rows.validations.clone(),
             now,
         }
     }

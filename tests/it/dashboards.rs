@@ -5,6 +5,7 @@
 use clock::Clock;
 use reqwest::StatusCode;
 use sqlx::PgPool;
+use tcs_portal::i18n::Lang;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -470,6 +471,25 @@ async fn an_order_shows_on_the_next_view_of_an_institutions_dashboard_though_its
     let kept = admin.get(&dashboard).await;
     assert_eq!(figures_as_of(&kept.body), read_at);
     assert!(kept.body.contains("a moment ago"), "{}", kept.body);
+    // The kept charts are drawn in each reader's language: switched to the other one, the
+    // same charts (read at the same time) are titled in it.
+    let title = |lang: Lang| {
+        format!(
+            "<title id=\"orders-product-title\">{}",
+            lang.t("dashboard.by_product_title")
+        )
+    };
+    assert!(kept.body.contains(&title(Lang::Serbian)), "{}", kept.body);
+    admin.post_form("/lang", &[("lang", "en")]).await;
+    let english = admin.get(&dashboard).await;
+    let read_at_time = &read_at[read_at.len() - "2026-12-07 01:06:18 UTC".len()..];
+    assert!(figures_as_of(&english.body).ends_with(read_at_time));
+    assert!(
+        english.body.contains(&title(Lang::English)),
+        "{}",
+        english.body
+    );
+    admin.post_form("/lang", &[("lang", "sr")]).await;
     // Another institution's dashboard has charts of its own, never these.
     let other = world
         .admin_b

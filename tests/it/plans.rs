@@ -238,7 +238,7 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
         let what = format!("the staff overview by {sort}");
         assert_indexed(&mut conn, &what, STAFF_SQL, args, &ORDER_TABLES).await;
     }
-    let args = || institution_page_arguments(world.a.into(), 10, 10).unwrap();
+    let args = || institution_page_arguments(world.a.into()).unwrap();
     let dashboard = "the institution dashboard";
     assert_indexed(&mut conn, dashboard, INSTITUTION_SQL, args, &ORDER_TABLES).await;
 
@@ -257,4 +257,61 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
         let what = format!("the institution search for {term}");
         assert_indexed(&mut conn, &what, search, args, &["institutions", "domains"]).await;
     }
+}
+
+/// How often PostgreSQL planned `sql`, prepared on `conn`: (generic, with the values).
+async fn plans_made(conn: &mut PgConnection, sql: &str) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+    )
+    .bind(sql)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+}
+
+/// Every view of an institution's dashboard runs its statement. PostgreSQL plans a
+/// prepared statement with its values for its first five runs and then keeps a generic
+/// plan, unless that plan looks dearer: with the LIMITs bound it always did, and every
+/// view planned the statement anew (two thirds of its cost at scale).
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_institution_dashboards_statement_is_planned_once_per_connection_not_on_every_view(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed_in(&app, world.a, DOMAIN, 20_000).await;
+    sqlx::raw_sql("VACUUM ANALYZE")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    let views = 10;
+    for _ in 0..views {
+        sqlx::query_with(
+            INSTITUTION_SQL,
+            institution_page_arguments(world.a.into()).unwrap(),
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    }
+    let (generic, custom) = plans_made(&mut conn, INSTITUTION_SQL).await;
+    assert_eq!(generic + custom, views);
+    assert!(
+        custom <= 5 && generic >= views - 5,
+        "the dashboard's statement was planned with its values {custom} times in {views} views"
+    );
+
+    // The same statement with its LIMITs bound, as it was: planned on every run.
+    let bound = INSTITUTION_SQL.replace("LIMIT 10", "LIMIT $2");
+    for _ in 0..views {
+        let mut args = institution_page_arguments(world.a.into()).unwrap();
+        args.add(10_i64).unwrap();
+        sqlx::query_with(&bound, args)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    assert_eq!(plans_made(&mut conn, &bound).await, (0, views));
 }

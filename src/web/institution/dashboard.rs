@@ -23,11 +23,6 @@ use crate::web::institution::InstitutionNav;
 use crate::web::institution::sync::{SyncPanel, SyncQuery};
 use crate::web::page::{self, PageContext, WithPage};
 
-/// How many recent events the dashboard shows.
-const RECENT_EVENTS: i64 = 10;
-/// How many failed orders the dashboard lists.
-const FAILED_SHOWN: i64 = 10;
-
 #[derive(Template)]
 #[template(path = "institution/dashboard.html")]
 struct DashboardTemplate<'a> {
@@ -45,7 +40,7 @@ struct DashboardTemplate<'a> {
 
 /// The institution's charts, and its failed orders.
 struct InstitutionFigures {
-    charts: Figures,
+    charts: Arc<Figures>,
     /// When the charts' figures were read (UTC).
     as_of: String,
     failed: Vec<FailedOrder>,
@@ -125,21 +120,16 @@ pub async fn show(
     // (issue 16 §2).
     let overview = state
         .institution_charts
-        .overview(
-            &state.db,
-            &scope,
-            dashboard::first_week(now),
-            now,
-            FAILED_SHOWN,
-            RECENT_EVENTS,
-        )
+        .overview(&state.db, &scope, dashboard::first_week(now), now)
         .await?;
     let (charts, view) = (overview.charts, overview.page);
     let unmet = preconditions::evaluate(&view.detail, &view.domains, &[], now);
     page::ok(&DashboardTemplate {
         figures: InstitutionFigures {
-            charts: Figures::build(page.lang, Arc::unwrap_or_clone(charts.figures), now),
-            as_of: format::datetime_seconds(charts.read_at),
+            charts: charts.view(page.lang, |rows, read_at| {
+                Figures::build(page.lang, rows, read_at)
+            }),
+            as_of: format::datetime_seconds(charts.read_at()),
             failed: view.failed,
             failed_total: view.failed_total,
         },

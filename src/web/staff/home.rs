@@ -17,7 +17,6 @@ use crate::db::dashboard::{
 use crate::error::AppError;
 use crate::i18n::format;
 use crate::services::dashboard::{self, Readiness};
-use crate::services::kept_figures::Snapshot;
 use crate::state::AppState;
 use crate::web::dashboard::{self as shared, Dataset, Figures};
 use crate::web::page::{self, PageContext, WithPage};
@@ -36,9 +35,9 @@ struct HomeTemplate<'a> {
     key_banner: Option<KeyBanner>,
     readiness: Vec<Readiness>,
     reasons: Vec<(&'static str, u64)>,
-    figures: Figures,
-    pipeline: Pipeline,
-    institutions: Vec<InstitutionFigures>,
+    figures: Arc<Figures>,
+    pipeline: &'a Pipeline,
+    institutions: &'a [InstitutionFigures],
     sort: FiguresOrder,
     /// When the figures were read (they may be kept a few seconds).
     figures_as_of: String,
@@ -110,22 +109,24 @@ pub async fn show(
         .and_then(|sort| FiguresOrder::parse(&sort))
         .unwrap_or_default();
     let now = state.clock.now();
-    let Snapshot { figures, read_at } = state
+    let snapshot = state
         .staff_figures
         .overview(&state.db, &staff, dashboard::first_week(now), now, sort)
         .await?;
-    let overview = Arc::unwrap_or_clone(figures);
+    let overview = snapshot.figures();
     let (readiness, reasons) = dashboard::readiness(&overview.readiness, now);
     page::ok(&HomeTemplate {
         key_banner: key_banner::from_since(overview.key_rejected_since),
-        figures_as_of: format::datetime_seconds(read_at),
+        figures_as_of: format::datetime_seconds(snapshot.read_at()),
         display_name: &staff.current().account.display_name,
         is_auditor: !staff.role().can_write(),
         readiness,
         reasons,
-        figures: Figures::build(page.lang, overview.charts, now),
-        pipeline: overview.pipeline,
-        institutions: overview.institutions,
+        figures: snapshot.view(page.lang, |overview, read_at| {
+            Figures::build(page.lang, &overview.charts, read_at)
+        }),
+        pipeline: &overview.pipeline,
+        institutions: &overview.institutions,
         sort,
         page: &page,
     })
