@@ -275,6 +275,25 @@ pub async fn set_totp_last_step(
     Ok(())
 }
 
+/// Stores the same password hashed with today's parameters in place of `outdated`, unless
+/// the password changed meanwhile. Sessions stay: the password is the one they know.
+pub async fn upgrade_password_hash(
+    tx: &mut Transaction<'_, Postgres>,
+    id: AccountId,
+    outdated: &str,
+    upgraded: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE accounts SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+        id as AccountId,
+        outdated,
+        upgraded
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Sets a new password and moves the session epoch, which ends every session of
 /// the account. Returns the new epoch.
 pub async fn change_password(

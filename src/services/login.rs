@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::password::is_outdated;
 use crate::domain::{AccountId, EmailAddress};
 use crate::state::AppState;
 
@@ -36,11 +37,27 @@ pub async fn check_password(
         .hasher
         .verify(password, usable.map(|a| a.password_hash.as_str()))
         .await?;
+    // A right password whose hash has older parameters is stored hashed anew.
+    let upgraded = match usable {
+        Some(account) if password_ok && is_outdated(&account.password_hash) => {
+            Some(state.hasher.hash(password).await?)
+        }
+        _ => None,
+    };
 
     let mut tx = state.db.begin().await?;
     let outcome = match (&account, password_ok) {
         (Some(account), true) => {
             crate::db::accounts::clear_failures(&mut tx, account.id).await?;
+            if let Some(upgraded) = &upgraded {
+                crate::db::accounts::upgrade_password_hash(
+                    &mut tx,
+                    account.id,
+                    &account.password_hash,
+                    upgraded,
+                )
+                .await?;
+            }
             AuditEvent::new("login.password_ok")
                 .actor(account.id)
                 .record(&mut tx, meta)

@@ -41,6 +41,55 @@ async fn enrolled_staff_logs_in_with_password_and_fresh_totp(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_password_stored_with_older_parameters_still_logs_in_and_is_stored_anew(pool: PgPool) {
+    use argon2::password_hash::PasswordHasher as _;
+    use argon2::{Algorithm, Argon2, Params, Version};
+    let app = TestApp::spawn(pool).await;
+    let user = app
+        .enrolled_staff("ana@amres.ac.rs", StaffRole::Staff)
+        .await;
+    // As the portal stored passwords before: OWASP's 19 MiB, 2 passes.
+    let older = Params::new(19 * 1024, 2, 1, None).unwrap();
+    let stored = Argon2::new(Algorithm::Argon2id, Version::V0x13, older)
+        .hash_password(PASSWORD.as_bytes())
+        .unwrap()
+        .to_string();
+    let password_hash = || async {
+        sqlx::query_scalar::<_, String>("SELECT password_hash FROM accounts WHERE id = $1")
+            .bind(user.account_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
+        .bind(user.account_id)
+        .bind(&stored)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    // A wrong password changes nothing; the right one logs in and is stored anew.
+    let refused = app
+        .client()
+        .post_form(
+            "/login",
+            &[("email", &user.email), ("password", "not it at all")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(password_hash().await, stored);
+    app.log_in(&user).await.get("/staff").await.assert_ok();
+    let upgraded = password_hash().await;
+    assert!(
+        upgraded.starts_with("$argon2id$v=19$m=12288,t=3,p=1$"),
+        "{upgraded}"
+    );
+    // The new hash is the same password, and the sessions of before go on.
+    app.log_in(&user).await.get("/staff").await.assert_ok();
+    user.client.get("/staff").await.assert_ok();
+}
+
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn wrong_password_and_unknown_email_get_the_same_refusal(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.enrolled_staff("ana@amres.ac.rs", StaffRole::Staff)
