@@ -10,12 +10,15 @@
 //! overlapped in the allocator (a freed block is returned to the system only after a
 //! delay, while the next hash already took a new one), and the server's peak grew by
 //! two or three blocks. Now a flood costs one block per permit, and an idle server none.
+//! Sealing and unsealing a person's key (Argon2id at 64 MiB, `pki::sealed_key`) borrow
+//! the same memory, through the same permits.
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, PoisonError};
 
 use argon2::password_hash;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
-use argon2::{Algorithm, Argon2, Block, Params, Version};
+use argon2::{Algorithm, Argon2, Params, Version};
+use pki::argon2_memory::{self, Memory};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 
@@ -58,12 +61,17 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 
 /// A new PHC string (`$argon2id$v=19$m=…`) of `password` with a fresh salt, worked out in
 /// `memory` (grown to the size the parameters need).
-fn hash_with(memory: &mut Vec<Block>, password: &[u8]) -> password_hash::Result<String> {
+fn hash_with(memory: &mut Memory, password: &[u8]) -> password_hash::Result<String> {
     let params = params();
     let salt = password_hash::try_generate_salt()?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
-        .hash_password_into_with_memory(password, &salt, &mut out, sized(memory, &params))?;
+        .hash_password_into_with_memory(
+            password,
+            &salt,
+            &mut out,
+            argon2_memory::blocks_for(memory, &params),
+        )?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -76,11 +84,7 @@ fn hash_with(memory: &mut Vec<Block>, password: &[u8]) -> password_hash::Result<
 
 /// Whether `password` gives `stored` (a PHC string with its own algorithm, version and
 /// parameters), worked out in `memory`; an error when `stored` is malformed.
-fn verify_with(
-    memory: &mut Vec<Block>,
-    password: &[u8],
-    stored: &str,
-) -> password_hash::Result<bool> {
+fn verify_with(memory: &mut Memory, password: &[u8], stored: &str) -> password_hash::Result<bool> {
     let stored = PasswordHash::new(stored)?;
     let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
         return Ok(false);
@@ -100,32 +104,23 @@ fn verify_with(
         password,
         salt,
         out,
-        sized(memory, &params),
+        argon2_memory::blocks_for(memory, &params),
     )?;
     // `Output`'s equality is constant-time.
     Ok(Output::new(out)? == *expected)
 }
 
-/// `memory` grown, if it must be, to the blocks `params` work in.
-fn sized<'a>(memory: &'a mut Vec<Block>, params: &Params) -> &'a mut [Block] {
-    let blocks = params.block_count();
-    if memory.len() < blocks {
-        memory.resize(blocks, Block::default());
-    }
-    &mut memory[..blocks]
-}
-
 /// Argon2's working memory, kept between hashes only while more are waiting.
 #[derive(Debug, Default)]
 struct WorkingMemory {
-    spare: std::sync::Mutex<Vec<Vec<Block>>>,
+    spare: std::sync::Mutex<Vec<Memory>>,
     /// Hashes asked for and not finished yet, queued or running.
     pending: AtomicUsize,
 }
 
 impl WorkingMemory {
     /// Runs `work` with memory of an earlier hash, if one left some, or else new memory.
-    fn lend<T>(&self, work: impl FnOnce(&mut Vec<Block>) -> T) -> T {
+    fn lend<T>(&self, work: impl FnOnce(&mut Memory) -> T) -> T {
         let spare = self
             .spare
             .lock()
@@ -204,11 +199,12 @@ impl PasswordHasher {
         Ok(known && matches)
     }
 
-    /// Runs a hash through [`run`](Self::run) with argon2's working memory lent by the
-    /// hasher: handed on to the next hash if one is waiting, dropped if none is.
-    async fn with_memory<T: Send + 'static>(
+    /// Runs Argon2 work (a password's hash, sealing or unsealing a person's key) through
+    /// [`run`](Self::run) with working memory lent by the hasher: handed on to the next
+    /// such job if one is waiting, dropped if none is.
+    pub(crate) async fn with_memory<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+        work: impl FnOnce(&mut Memory) -> T + Send + 'static,
     ) -> Result<T, HashError> {
         let pending = Pending::new(&self.memory);
         self.run(move || pending.0.lend(work)).await
@@ -324,9 +320,9 @@ mod tests {
     #[test]
     fn working_memory_is_kept_only_for_a_hash_that_is_waiting() {
         let memory = Arc::new(WorkingMemory::default());
-        let grow = |blocks: &mut Vec<Block>| {
+        let grow = |blocks: &mut Memory| {
             let fresh = blocks.is_empty();
-            blocks.resize(4, Block::default());
+            blocks.resize(4, argon2::Block::default());
             fresh
         };
         // A hash with another queued behind it leaves its memory to that one …

@@ -1,6 +1,7 @@
 //! Keys and certificates: checking requests people send (`csr`), making keys and
 //! requests (`keygen`), sealing keys, and packaging what is downloaded; the DER,
 //! PEM and PKCS#7 helpers are shared with the DigiCert sandbox.
+pub mod argon2_memory;
 pub mod csr;
 pub mod der;
 pub mod keygen;

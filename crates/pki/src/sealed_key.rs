@@ -24,6 +24,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::argon2_memory::{self, Memory};
 use super::passphrase::Passphrase;
 
 const MAGIC: &[u8; 4] = b"TCSK";
@@ -75,13 +76,15 @@ pub enum UnsealError {
 }
 
 /// Seals a PKCS#8 private key under `passphrase`, bound to `context` (the order id's bytes).
-/// Runs Argon2id: call it, like [`unseal`], from `tokio::task::spawn_blocking`.
+/// Runs Argon2id in `memory` (64 MiB): call it, like [`unseal`], from
+/// `tokio::task::spawn_blocking`.
 pub fn seal(
     private_key_der: &[u8],
     passphrase: &Passphrase,
     context: &[u8],
+    memory: &mut Memory,
 ) -> Result<Vec<u8>, SealError> {
-    seal_with(CURRENT, private_key_der, passphrase, context)
+    seal_with(CURRENT, private_key_der, passphrase, context, memory)
 }
 
 fn seal_with(
@@ -89,13 +92,14 @@ fn seal_with(
     private_key_der: &[u8],
     passphrase: &Passphrase,
     context: &[u8],
+    memory: &mut Memory,
 ) -> Result<Vec<u8>, SealError> {
     let mut salt = [0u8; SALT_LEN];
     let mut nonce = [0u8; NONCE_LEN];
     rand::rngs::OsRng.fill_bytes(&mut salt);
     rand::rngs::OsRng.fill_bytes(&mut nonce);
 
-    let keys = derive(costs, passphrase, &salt).map_err(SealError::Kdf)?;
+    let keys = derive(costs, passphrase, &salt, memory).map_err(SealError::Kdf)?;
 
     let mut blob = Vec::with_capacity(HEADER_LEN + private_key_der.len() + TAG_LEN);
     blob.extend_from_slice(MAGIC);
@@ -127,9 +131,11 @@ pub fn unseal(
     sealed: &[u8],
     passphrase: &Passphrase,
     context: &[u8],
+    memory: &mut Memory,
 ) -> Result<Zeroizing<Vec<u8>>, UnsealError> {
     let blob = Blob::parse(sealed).ok_or(UnsealError::Corrupt)?;
-    let keys = derive(blob.costs, passphrase, blob.salt).map_err(|_| UnsealError::Corrupt)?;
+    let keys =
+        derive(blob.costs, passphrase, blob.salt, memory).map_err(|_| UnsealError::Corrupt)?;
     if !bool::from(keys.check.ct_eq(blob.check)) {
         return Err(UnsealError::WrongPassphrase);
     }
@@ -163,14 +169,17 @@ fn derive(
     costs: KdfCosts,
     passphrase: &Passphrase,
     salt: &[u8],
+    memory: &mut Memory,
 ) -> Result<DerivedKeys, argon2::Error> {
     let params = Params::new(costs.memory_kib, costs.passes, costs.lanes, Some(32))?;
     let mut root = Zeroizing::new([0u8; 32]);
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params).hash_password_into(
-        passphrase.expose_secret().as_bytes(),
-        salt,
-        root.as_mut(),
-    )?;
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(
+            passphrase.expose_secret().as_bytes(),
+            salt,
+            root.as_mut(),
+            argon2_memory::blocks_for(memory, &params),
+        )?;
     Ok(DerivedKeys {
         aes: Zeroizing::new(label(&root, AES_KEY_LABEL)),
         check: label(&root, CHECK_LABEL),
@@ -253,29 +262,43 @@ mod tests {
     #[test]
     fn sealed_key_opens_with_its_passphrase_and_order() {
         let passphrase = Passphrase::generate();
-        let sealed = seal_with(CHEAP, KEY, &passphrase, ORDER).unwrap();
+        let sealed = seal_with(CHEAP, KEY, &passphrase, ORDER, &mut Memory::new()).unwrap();
         assert!(!sealed.windows(KEY.len()).any(|window| window == KEY));
-        assert_eq!(unseal(&sealed, &passphrase, ORDER).unwrap().as_slice(), KEY);
+        assert_eq!(
+            unseal(&sealed, &passphrase, ORDER, &mut Memory::new())
+                .unwrap()
+                .as_slice(),
+            KEY
+        );
     }
 
     #[test]
     fn blob_keeps_the_costs_it_was_sealed_with() {
         let passphrase = Passphrase::generate();
-        let sealed = seal_with(CHEAP, KEY, &passphrase, ORDER).unwrap();
+        let sealed = seal_with(CHEAP, KEY, &passphrase, ORDER, &mut Memory::new()).unwrap();
         assert_eq!(Blob::parse(&sealed).unwrap().costs, CHEAP);
-        let current = seal(KEY, &passphrase, ORDER).unwrap();
+        let current = seal(KEY, &passphrase, ORDER, &mut Memory::new()).unwrap();
         assert_eq!(Blob::parse(&current).unwrap().costs, CURRENT);
         assert_eq!(
-            unseal(&current, &passphrase, ORDER).unwrap().as_slice(),
+            unseal(&current, &passphrase, ORDER, &mut Memory::new())
+                .unwrap()
+                .as_slice(),
             KEY
         );
     }
 
     #[test]
     fn wrong_passphrase_is_told_apart_from_a_damaged_blob() {
-        let sealed = seal_with(CHEAP, KEY, &Passphrase::generate(), ORDER).unwrap();
+        let sealed = seal_with(
+            CHEAP,
+            KEY,
+            &Passphrase::generate(),
+            ORDER,
+            &mut Memory::new(),
+        )
+        .unwrap();
         assert_eq!(
-            unseal(&sealed, &Passphrase::generate(), ORDER).err(),
+            unseal(&sealed, &Passphrase::generate(), ORDER, &mut Memory::new()).err(),
             Some(UnsealError::WrongPassphrase)
         );
     }
@@ -283,12 +306,12 @@ mod tests {
     #[test]
     fn any_flipped_byte_keeps_the_blob_shut() {
         let passphrase = Passphrase::generate();
-        let sealed = seal_with(CHEAP, KEY, &passphrase, ORDER).unwrap();
+        let sealed = seal_with(CHEAP, KEY, &passphrase, ORDER, &mut Memory::new()).unwrap();
         for index in 0..sealed.len() {
             let mut damaged = sealed.clone();
             damaged[index] ^= 0x01;
             assert!(
-                unseal(&damaged, &passphrase, ORDER).is_err(),
+                unseal(&damaged, &passphrase, ORDER, &mut Memory::new()).is_err(),
                 "byte {index} was not protected"
             );
         }
@@ -297,23 +320,23 @@ mod tests {
     #[test]
     fn truncated_unknown_or_greedy_blobs_are_corrupt() {
         let passphrase = Passphrase::generate();
-        let sealed = seal_with(CHEAP, KEY, &passphrase, ORDER).unwrap();
+        let sealed = seal_with(CHEAP, KEY, &passphrase, ORDER, &mut Memory::new()).unwrap();
         for len in [0, 4, HEADER_LEN, HEADER_LEN + TAG_LEN - 1] {
             assert_eq!(
-                unseal(&sealed[..len], &passphrase, ORDER).err(),
+                unseal(&sealed[..len], &passphrase, ORDER, &mut Memory::new()).err(),
                 Some(UnsealError::Corrupt)
             );
         }
         let mut future = sealed.clone();
         future[4] = 2;
         assert_eq!(
-            unseal(&future, &passphrase, ORDER).err(),
+            unseal(&future, &passphrase, ORDER, &mut Memory::new()).err(),
             Some(UnsealError::Corrupt)
         );
         let mut greedy = sealed;
         greedy[6..10].copy_from_slice(&u32::MAX.to_be_bytes());
         assert_eq!(
-            unseal(&greedy, &passphrase, ORDER).err(),
+            unseal(&greedy, &passphrase, ORDER, &mut Memory::new()).err(),
             Some(UnsealError::Corrupt)
         );
     }

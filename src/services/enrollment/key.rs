@@ -50,10 +50,11 @@ pub async fn make_server_key(
     let context = *view.order.id.as_uuid().as_bytes();
     let (passphrase, sealed, csr_pem) = state
         .hasher
-        .run(move || {
+        .with_memory(move |memory| {
             let key = keygen::generate(key_type, &common_name, &emails)?;
             let passphrase = Passphrase::generate();
-            let sealed = sealed_key::seal(key.private_key_pkcs8_der(), &passphrase, &context)?;
+            let sealed =
+                sealed_key::seal(key.private_key_pkcs8_der(), &passphrase, &context, memory)?;
             anyhow::Ok((passphrase, sealed, key.csr_pem().to_owned()))
         })
         .await??;

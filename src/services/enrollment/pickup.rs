@@ -119,8 +119,8 @@ pub async fn pickup(
     let friendly = format!("{} <{}>", view.order.common_name, view.mailbox());
     let built = state
         .hasher
-        .run(move || {
-            let key = match unseal(&sealed, &passphrase, &context) {
+        .with_memory(move |memory| {
+            let key = match unseal(&sealed, &passphrase, &context, memory) {
                 Ok(key) => key,
                 Err(error) => return Ok(Err(error)),
             };
