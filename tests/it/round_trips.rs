@@ -34,6 +34,11 @@ async fn counted<T>(work: impl Future<Output = T>) -> (T, usize) {
     let subscriber =
         tracing_subscriber::registry().with(Counter(count.clone()).with_filter(only_statements));
     let guard = tracing::subscriber::set_default(subscriber);
+    // Other tests set and drop subscribers of their own at the same time (and the CLI's tests
+    // the global one), and each callsite caches whether any subscriber wants it: recomputed
+    // now, with this one registered, sqlx's statement events cannot be left switched off by
+    // a cache computed without it (one CI run counted 0 statements for a page).
+    tracing::callsite::rebuild_interest_cache();
     let out = work.await;
     drop(guard);
     (out, count.load(Ordering::Relaxed))
