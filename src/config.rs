@@ -13,6 +13,8 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/tcs_p
 pub struct Settings {
     /// May carry a password, so it is a secret.
     pub database_url: SecretString,
+    /// Connections the pool opens to PostgreSQL at most (`TCS_DATABASE_CONNECTIONS`).
+    pub database_connections: u32,
     /// The public HTTP listener.
     pub bind: SocketAddr,
     /// The operators' listener for `/metrics`; never exposed on the public bind.
@@ -126,6 +128,7 @@ pub enum MailTransportKind {
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     database_url: Option<SecretString>,
+    database_connections: Option<u32>,
     bind: Option<SocketAddr>,
     admin_bind: Option<String>,
     public_url: Option<String>,
@@ -249,6 +252,17 @@ impl Settings {
         if transport == MailTransportKind::Smtp && smtp_url.is_none() {
             bail!("the smtp mail transport needs TCS_SMTP_URL");
         }
+        let database_connections = match env("TCS_DATABASE_CONNECTIONS") {
+            Some(value) => value
+                .parse()
+                .context("TCS_DATABASE_CONNECTIONS must be a number")?,
+            None => file
+                .database_connections
+                .unwrap_or(DEFAULT_DATABASE_CONNECTIONS),
+        };
+        if database_connections == 0 {
+            bail!("TCS_DATABASE_CONNECTIONS must be at least 1");
+        }
         let hashing_concurrency = match env("TCS_HASHING_CONCURRENCY") {
             Some(value) => value
                 .parse()
@@ -343,6 +357,7 @@ impl Settings {
                     .or(file.mail.dir)
                     .unwrap_or_else(|| PathBuf::from("mail")),
             },
+            database_connections,
             hashing_concurrency: hashing_concurrency.max(1),
             enrollment,
             clients,
@@ -429,6 +444,11 @@ fn parse_network(text: &str) -> anyhow::Result<IpNet> {
         format!("TCS_TRUSTED_PROXIES: {text:?} is neither an address nor a network")
     })
 }
+
+/// Connections to PostgreSQL: a page runs one to three short statements, so a few
+/// connections per core keep both busy; every connection more holds a PostgreSQL backend
+/// and read buffers as big as the largest answer it ever carried.
+const DEFAULT_DATABASE_CONNECTIONS: u32 = 20;
 
 /// Half the cores: a flood of logins from many addresses, each within its own
 /// budget, then keeps the other half for everything else.
@@ -534,6 +554,23 @@ mod tests {
         assert_eq!(settings.enrollment.link_ttl, time::Duration::days(3));
         assert!(with_env(&[("TCS_ENROLLMENT_LINK_DAYS", "0")]).is_err());
         assert!(with_env(&[("TCS_ENROLLMENT_KEY_GRACE_DAYS", "soon")]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_pool_size_is_a_positive_number_from_the_environment_or_the_file() -> anyhow::Result<()> {
+        assert_eq!(
+            with_env(&[])?.database_connections,
+            DEFAULT_DATABASE_CONNECTIONS
+        );
+        assert_eq!(
+            with_env(&[("TCS_DATABASE_CONNECTIONS", "6")])?.database_connections,
+            6
+        );
+        assert!(with_env(&[("TCS_DATABASE_CONNECTIONS", "0")]).is_err());
+        assert!(with_env(&[("TCS_DATABASE_CONNECTIONS", "many")]).is_err());
+        let file: FileSettings = toml::from_str("database_connections = 4")?;
+        assert_eq!(Settings::layer(file, &|_| None)?.database_connections, 4);
         Ok(())
     }
 

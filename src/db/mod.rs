@@ -55,7 +55,7 @@ pub async fn connect_and_migrate(settings: &Settings) -> anyhow::Result<PgPool> 
         .context("DATABASE_URL is not a valid PostgreSQL URL")?;
     create_database_if_missing(&options, settings).await?;
     let pool = PgPoolOptions::new()
-        .max_connections(20)
+        .max_connections(settings.database_connections)
         .acquire_timeout(Duration::from_secs(5))
         // sqlx pings an idle connection before lending it by default: a second round trip
         // for every statement. A connection the server dropped fails its one statement

@@ -20,9 +20,9 @@
 //! after a change wait for one statement instead of each running their own, and views of
 //! other keys do not wait at all.
 //!
-//! What a page makes of kept figures in one language (its charts drawn as SVG, their
-//! tables' labels) is kept with them, made by the first view in that language: every view
-//! drew the same charts again, hundreds of formatted numbers each (issue 16 §2).
+//! What a page makes of kept figures in one language (its charts and tables, rendered) is
+//! kept with them, made by the first view in that language: every view rendered the same
+//! charts and tables again, tens of kilobytes of formatted numbers (issue 16 §2).
 use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
@@ -101,22 +101,22 @@ impl<T> Snapshot<T> {
     }
 
     /// What `make` makes of these figures in `lang` (given when they were read), made
-    /// once while they are kept. One page shows each kind of figures, so their views are
-    /// all of one type; one of another type would be made, not kept. Two views made at
-    /// once are both right, and the first one stays.
-    pub fn view<V: Any + Send + Sync>(
+    /// once while they are kept; a failure is not kept. One page shows each kind of
+    /// figures, so their views are all of one type; one of another type would be made,
+    /// not kept. Two views made at once are both right, and the first one stays.
+    pub fn view<V: Any + Send + Sync, E>(
         &self,
         lang: Lang,
-        make: impl FnOnce(&T, OffsetDateTime) -> V,
-    ) -> Arc<V> {
+        make: impl FnOnce(&T, OffsetDateTime) -> Result<V, E>,
+    ) -> Result<Arc<V>, E> {
         let kept = &self.0;
         let slot = kept.views.of(lang);
         if let Some(view) = slot.get().and_then(|view| Arc::clone(view).downcast().ok()) {
-            return view;
+            return Ok(view);
         }
-        let view = Arc::new(make(&kept.figures, kept.read_at));
+        let view = Arc::new(make(&kept.figures, kept.read_at)?);
         let _first_stays = slot.set(Arc::clone(&view) as View);
-        view
+        Ok(view)
     }
 }
 
@@ -301,10 +301,12 @@ mod tests {
         let now = time::macros::datetime!(2026-12-06 12:00 UTC);
         let made = std::sync::atomic::AtomicUsize::new(0);
         let view = |snapshot: &Snapshot<u32>, lang: Lang| {
-            snapshot.view(lang, |figures, read_at| {
-                made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                format!("{figures} {} at {read_at}", lang.code())
-            })
+            snapshot
+                .view(lang, |figures, read_at| {
+                    made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Ok::<_, ()>(format!("{figures} {} at {read_at}", lang.code()))
+                })
+                .unwrap()
         };
         let first = kept.get_or_read(1, 7, now, read(1)).await.unwrap();
         assert_eq!(*view(&first, Lang::English), format!("1 en at {now}"));
@@ -317,6 +319,17 @@ mod tests {
         let moved = kept.get_or_read(1, 8, later, read(3)).await.unwrap();
         assert_eq!(*view(&moved, Lang::English), format!("3 en at {later}"));
         assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn a_view_that_failed_is_made_again() {
+        let kept = KeptFigures::<u8, u32>::default();
+        let now = time::macros::datetime!(2026-12-06 12:00 UTC);
+        let snapshot = kept.get_or_read(1, 7, now, read(1)).await.unwrap();
+        let failed = snapshot.view(Lang::English, |_, _| Err::<String, _>("render failed"));
+        assert_eq!(failed, Err("render failed"));
+        let made = snapshot.view(Lang::English, |figures, _| Ok::<_, ()>(figures.to_string()));
+        assert_eq!(made.unwrap().as_str(), "1");
     }
 
     #[tokio::test]

@@ -8,12 +8,13 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 
 use crate::auth::{InstitutionScope, Read};
-use crate::db::dashboard::{self as figures, EndingValidation, FailedOrder};
+use crate::db::dashboard::{self as figures, ChartRows, EndingValidation, FailedOrder};
 use crate::db::domains::Domain;
 use crate::db::institutions::InstitutionDetail;
 use crate::db::memberships::Member;
+use crate::domain::InstitutionId;
 use crate::error::AppError;
-use crate::i18n::format;
+use crate::i18n::{Lang, format};
 use crate::services::dashboard;
 use crate::services::preconditions::{self, Unmet};
 use crate::state::AppState;
@@ -35,16 +36,9 @@ struct DashboardTemplate<'a> {
     /// What stops this institution from ordering certificates right now.
     unmet: Vec<Unmet>,
     sync: SyncPanel,
-    figures: InstitutionFigures,
-}
-
-/// The institution's charts, and its failed orders.
-struct InstitutionFigures {
-    charts: Arc<Figures>,
-    /// When the charts' figures were read (UTC).
-    as_of: String,
     failed: Vec<FailedOrder>,
     failed_total: i64,
+    figures: Arc<String>,
 }
 
 impl DashboardTemplate<'_> {
@@ -55,18 +49,52 @@ impl DashboardTemplate<'_> {
     fn day(&self, at: &time::OffsetDateTime) -> String {
         format::date(*at)
     }
+}
+
+/// The institution's charts with their tables, and its validations ending soon: the same
+/// for every admin who reads the same figures in the same language, so rendered once
+/// while they are kept (`services::kept_figures`).
+#[derive(Template)]
+#[template(path = "institution/figures.html")]
+struct FiguresSection {
+    lang: Lang,
+    institution: InstitutionId,
+    figures: Figures,
+    /// When the figures were read (UTC).
+    as_of: String,
+}
+
+impl FiguresSection {
+    fn render(
+        lang: Lang,
+        institution: InstitutionId,
+        rows: &ChartRows,
+        read_at: time::OffsetDateTime,
+    ) -> askama::Result<String> {
+        Self {
+            lang,
+            institution,
+            figures: Figures::build(lang, rows, read_at),
+            as_of: format::datetime_seconds(read_at),
+        }
+        .render()
+    }
+
+    fn day(&self, at: &time::OffsetDateTime) -> String {
+        format::date(*at)
+    }
 
     fn days_left(&self, at: &time::OffsetDateTime) -> u64 {
-        shared::days_left(*at, self.figures.charts.now)
+        shared::days_left(*at, self.figures.now)
     }
 
     /// The route of one of this dashboard's CSV files.
     fn csv(&self, file: &str) -> String {
-        format!("/institutions/{}/dashboard/{file}", self.nav.id)
+        format!("/institutions/{}/dashboard/{file}", self.institution)
     }
 
     fn subject(&self, validation: &EndingValidation) -> String {
-        shared::validation_subject(self.page.lang, validation)
+        shared::validation_subject(self.lang, validation)
     }
 }
 
@@ -124,15 +152,13 @@ pub async fn show(
         .await?;
     let (charts, view) = (overview.charts, overview.page);
     let unmet = preconditions::evaluate(&view.detail, &view.domains, &[], now);
+    let institution = scope.institution_id();
     page::ok(&DashboardTemplate {
-        figures: InstitutionFigures {
-            charts: charts.view(page.lang, |rows, read_at| {
-                Figures::build(page.lang, rows, read_at)
-            }),
-            as_of: format::datetime_seconds(charts.read_at()),
-            failed: view.failed,
-            failed_total: view.failed_total,
-        },
+        figures: charts.view(page.lang, |rows, read_at| {
+            FiguresSection::render(page.lang, institution, rows, read_at)
+        })?,
+        failed: view.failed,
+        failed_total: view.failed_total,
         sync: SyncPanel::new(&query, view.detail.org_synced_at, "dashboard"),
         unmet,
         page: &page,

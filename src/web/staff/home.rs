@@ -12,10 +12,10 @@ use time::OffsetDateTime;
 use super::key_banner::{self, KeyBanner};
 use crate::auth::StaffScope;
 use crate::db::dashboard::{
-    self as figures, EndingValidation, FiguresOrder, InstitutionFigures, Pipeline,
+    self as figures, EndingValidation, FiguresOrder, InstitutionFigures, Pipeline, StaffOverview,
 };
 use crate::error::AppError;
-use crate::i18n::format;
+use crate::i18n::{Lang, format};
 use crate::services::dashboard::{self, Readiness};
 use crate::state::AppState;
 use crate::web::dashboard::{self as shared, Dataset, Figures};
@@ -33,17 +33,49 @@ struct HomeTemplate<'a> {
     display_name: &'a str,
     is_auditor: bool,
     key_banner: Option<KeyBanner>,
-    readiness: Vec<Readiness>,
-    reasons: Vec<(&'static str, u64)>,
-    figures: Arc<Figures>,
-    pipeline: &'a Pipeline,
-    institutions: &'a [InstitutionFigures],
-    sort: FiguresOrder,
+    figures: Arc<String>,
     /// When the figures were read (they may be kept a few seconds).
     figures_as_of: String,
 }
 
-impl HomeTemplate<'_> {
+/// Everything the overview shows of its figures, from the readiness of institutions to
+/// their table. It is the same for every member of staff who reads the same figures in
+/// the same language and sort, so it is rendered once while they are kept: rendered on
+/// every view, its tables and charts (some 60 KB) cost the overview more than everything
+/// else it does.
+#[derive(Template)]
+#[template(path = "staff/figures.html")]
+struct FiguresSection<'a> {
+    lang: Lang,
+    readiness: Vec<Readiness>,
+    reasons: Vec<(&'static str, u64)>,
+    figures: Figures,
+    pipeline: &'a Pipeline,
+    institutions: &'a [InstitutionFigures],
+    sort: FiguresOrder,
+}
+
+impl<'a> FiguresSection<'a> {
+    /// The section of `overview`, read at `read_at`, with its table sorted by `sort`.
+    fn render(
+        lang: Lang,
+        overview: &'a StaffOverview,
+        read_at: OffsetDateTime,
+        sort: FiguresOrder,
+    ) -> askama::Result<String> {
+        let (readiness, reasons) = dashboard::readiness(&overview.readiness, read_at);
+        Self {
+            lang,
+            readiness,
+            reasons,
+            figures: Figures::build(lang, &overview.charts, read_at),
+            pipeline: &overview.pipeline,
+            institutions: &overview.institutions,
+            sort,
+        }
+        .render()
+    }
+
     fn when(&self, at: &Option<OffsetDateTime>) -> String {
         at.map_or_else(|| "—".to_owned(), format::datetime)
     }
@@ -57,7 +89,7 @@ impl HomeTemplate<'_> {
     }
 
     fn subject(&self, validation: &EndingValidation) -> String {
-        shared::validation_subject(self.page.lang, validation)
+        shared::validation_subject(self.lang, validation)
     }
 
     fn seconds(&self, value: &Option<f64>) -> String {
@@ -73,9 +105,9 @@ impl HomeTemplate<'_> {
     }
 
     fn name(&self, line: &InstitutionFigures) -> String {
-        match self.page.lang {
-            crate::i18n::Lang::English => line.name_en.clone(),
-            crate::i18n::Lang::Serbian => line.name_sr.clone(),
+        match self.lang {
+            Lang::English => line.name_en.clone(),
+            Lang::Serbian => line.name_sr.clone(),
         }
     }
 
@@ -113,21 +145,14 @@ pub async fn show(
         .staff_figures
         .overview(&state.db, &staff, dashboard::first_week(now), now, sort)
         .await?;
-    let overview = snapshot.figures();
-    let (readiness, reasons) = dashboard::readiness(&overview.readiness, now);
     page::ok(&HomeTemplate {
-        key_banner: key_banner::from_since(overview.key_rejected_since),
+        key_banner: key_banner::from_since(snapshot.figures().key_rejected_since),
         figures_as_of: format::datetime_seconds(snapshot.read_at()),
         display_name: &staff.current().account.display_name,
         is_auditor: !staff.role().can_write(),
-        readiness,
-        reasons,
         figures: snapshot.view(page.lang, |overview, read_at| {
-            Figures::build(page.lang, &overview.charts, read_at)
-        }),
-        pipeline: &overview.pipeline,
-        institutions: &overview.institutions,
-        sort,
+            FiguresSection::render(page.lang, overview, read_at, sort)
+        })?,
         page: &page,
     })
 }
