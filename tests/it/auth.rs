@@ -81,7 +81,7 @@ async fn a_password_stored_with_older_parameters_still_logs_in_and_is_stored_ane
     app.log_in(&user).await.get("/staff").await.assert_ok();
     let upgraded = password_hash().await;
     assert!(
-        upgraded.starts_with("$argon2id$v=19$m=12288,t=3,p=1$"),
+        upgraded.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"),
         "{upgraded}"
     );
     // The new hash is the same password, and the sessions of before go on.

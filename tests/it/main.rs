@@ -30,6 +30,7 @@ mod input;
 mod invitations;
 mod jobs;
 mod lifecycle;
+mod memory;
 mod operations;
 mod ordering;
 mod orders;

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::helpers::free_port;
+
 const BIN: &str = "/usr/lib/postgresql/15/bin";
 
 pub struct PrivateCluster {
@@ -149,13 +151,4 @@ fn output(command: &mut Command) -> String {
     let out = command.output().unwrap();
     assert!(out.status.success(), "{command:?}: {out:?}");
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
