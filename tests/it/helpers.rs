@@ -608,3 +608,35 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// `tcs-portal serve` on the database of `connect`, listening on `bind`, configured
+/// through the environment only (none of the test's own), as in production, quiet, and
+/// killed when dropped; a test adds what else it needs and spawns it.
+pub fn serve_command(
+    connect: &sqlx::postgres::PgConnectOptions,
+    bind: &str,
+    master_key: &str,
+) -> tokio::process::Command {
+    let database_url = format!(
+        "postgres://{}@{}:{}/{}",
+        connect.get_username(),
+        connect.get_host(),
+        connect.get_port(),
+        connect.get_database().unwrap()
+    );
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tcs-portal"));
+    command
+        .arg("serve")
+        .env_clear()
+        .env("DATABASE_URL", database_url)
+        .env("TCS_BIND", bind)
+        .env("TCS_ADMIN_BIND", "")
+        .env("TCS_MASTER_KEY", master_key)
+        .env("TCS_MAIL_TRANSPORT", "log")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}

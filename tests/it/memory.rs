@@ -1,14 +1,13 @@
 //! The server process's memory (issue 16 §2): what a password hash takes, it gives back.
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tcs_portal::crypto::MasterKey;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
-use crate::helpers::{TestClient, free_port};
+use crate::helpers::{TestClient, free_port, serve_command};
 
 /// Each wrong password costs an argon2id hash over 7 MiB of working memory. Before the
 /// portal turned mimalloc's purge delay off, the blocking thread that ran the hash kept
@@ -22,7 +21,9 @@ async fn a_wrong_password_leaves_the_servers_memory_as_it_found_it(
 ) {
     let port = free_port();
     let key = MasterKey::generate_base64();
-    let mut server = serve(&connect, port, key.expose_secret());
+    let mut server = serve_command(&connect, &format!("127.0.0.1:{port}"), key.expose_secret())
+        .spawn()
+        .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = TestClient::new(&base, Arc::new(MasterKey::from_base64(&key).unwrap()));
     until_ready(&base, &mut server).await;
@@ -51,33 +52,6 @@ async fn a_wrong_password_leaves_the_servers_memory_as_it_found_it(
         grown < 4 * 1024,
         "two wrong passwords left the server {grown} KiB bigger"
     );
-}
-
-/// `tcs-portal serve` on the test's database and `port`, configured through the
-/// environment only (none of the test's own), as in production.
-fn serve(connect: &PgConnectOptions, port: u16, master_key: &str) -> Child {
-    let database_url = format!(
-        "postgres://{}@{}:{}/{}",
-        connect.get_username(),
-        connect.get_host(),
-        connect.get_port(),
-        connect.get_database().unwrap()
-    );
-    Command::new(env!("CARGO_BIN_EXE_tcs-portal"))
-        .arg("serve")
-        .env_clear()
-        .env("DATABASE_URL", database_url)
-        .env("TCS_BIND", format!("127.0.0.1:{port}"))
-        .env("TCS_ADMIN_BIND", "")
-        .env("TCS_MASTER_KEY", master_key)
-        .env("TCS_MAIL_TRANSPORT", "log")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
 }
 
 async fn until_ready(base: &str, server: &mut Child) {

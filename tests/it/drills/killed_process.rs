@@ -1,7 +1,6 @@
 //! Drill 2: a real `tcs-portal serve` process is killed with SIGKILL while it
 //! submits 200 orders; a second process started afterwards finishes the work.
 //! No order is lost and none reaches DigiCert twice.
-use std::process::Stdio;
 use std::time::Duration as StdDuration;
 
 use digicert_sim::EmailValidationMode;
@@ -10,8 +9,9 @@ use serde_json::json;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tcs_portal::crypto::MasterKey;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
+use crate::helpers::serve_command;
 use crate::world::{self, Drill, KEY};
 
 const ORDERS: usize = 200;
@@ -54,33 +54,15 @@ async fn a_serve_process_killed_mid_submission_loses_and_duplicates_no_order(
 /// `tcs-portal serve` on the test's database and the sandbox, configured only
 /// through the environment, as in production.
 fn serve(connect: &PgConnectOptions, drill: &Drill) -> Child {
-    let database_url = format!(
-        "postgres://{}@{}:{}/{}",
-        connect.get_username(),
-        connect.get_host(),
-        connect.get_port(),
-        connect.get_database().unwrap()
-    );
-    Command::new(env!("CARGO_BIN_EXE_tcs-portal"))
-        .arg("serve")
-        .env_clear()
-        .env("DATABASE_URL", database_url)
-        .env("TCS_BIND", "127.0.0.1:0")
-        .env("TCS_ADMIN_BIND", "")
-        .env(
-            "TCS_MASTER_KEY",
-            MasterKey::generate_base64().expose_secret(),
-        )
-        .env("TCS_DIGICERT_URL", drill.sandbox.base_url())
-        .env("TCS_DIGICERT_API_KEY", KEY)
-        .env("TCS_MAIL_TRANSPORT", "log")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
+    serve_command(
+        connect,
+        "127.0.0.1:0",
+        MasterKey::generate_base64().expose_secret(),
+    )
+    .env("TCS_DIGICERT_URL", drill.sandbox.base_url())
+    .env("TCS_DIGICERT_API_KEY", KEY)
+    .spawn()
+    .unwrap()
 }
 
 /// Waits until at least `count` orders carry a DigiCert order id; returns how many do.
