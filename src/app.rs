@@ -91,6 +91,7 @@ pub fn build_state(
         login_limiter,
         api_limiter,
         requests_in_flight,
+        signed_in: Arc::default(),
         staff_figures: Arc::default(),
         institution_charts: Arc::default(),
     })

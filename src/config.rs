@@ -252,17 +252,12 @@ impl Settings {
         if transport == MailTransportKind::Smtp && smtp_url.is_none() {
             bail!("the smtp mail transport needs TCS_SMTP_URL");
         }
-        let database_connections = match env("TCS_DATABASE_CONNECTIONS") {
-            Some(value) => value
-                .parse()
-                .context("TCS_DATABASE_CONNECTIONS must be a number")?,
-            None => file
-                .database_connections
-                .unwrap_or(DEFAULT_DATABASE_CONNECTIONS),
-        };
-        if database_connections == 0 {
-            bail!("TCS_DATABASE_CONNECTIONS must be at least 1");
-        }
+        let database_connections = positive(
+            env,
+            "TCS_DATABASE_CONNECTIONS",
+            file.database_connections,
+            DEFAULT_DATABASE_CONNECTIONS,
+        )?;
         let hashing_concurrency = match env("TCS_HASHING_CONCURRENCY") {
             Some(value) => value
                 .parse()
@@ -402,19 +397,8 @@ fn client_settings(
             .map(|entry| parse_network(entry.trim()))
             .collect::<anyhow::Result<_>>()?,
     };
-    let budget = |name: &str, from_file: Option<u32>, default: u32| -> anyhow::Result<u32> {
-        let value = match env(name) {
-            Some(value) => value
-                .trim()
-                .parse()
-                .with_context(|| format!("{name} must be a number"))?,
-            None => from_file.unwrap_or(default),
-        };
-        if value == 0 {
-            bail!("{name} must be at least 1");
-        }
-        Ok(value)
-    };
+    let budget =
+        |name: &str, from_file: Option<u32>, default: u32| positive(env, name, from_file, default);
     Ok(ClientSettings {
         trusted_proxies,
         login_attempts_per_minute: budget(
@@ -433,6 +417,26 @@ fn client_settings(
             defaults.api_requests_per_minute,
         )?,
     })
+}
+
+/// A count of at least 1: the environment's `name`, else the file's value, else `default`.
+fn positive(
+    env: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+    from_file: Option<u32>,
+    default: u32,
+) -> anyhow::Result<u32> {
+    let value = match env(name) {
+        Some(value) => value
+            .trim()
+            .parse()
+            .with_context(|| format!("{name} must be a number"))?,
+        None => from_file.unwrap_or(default),
+    };
+    if value == 0 {
+        bail!("{name} must be at least 1");
+    }
+    Ok(value)
 }
 
 /// An address (`10.0.0.5`) or a network (`10.0.0.0/24`, `fd00::/8`).

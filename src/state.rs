@@ -12,6 +12,7 @@ use sqlx::PgPool;
 // portal, so naming them here makes no cycle.
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, WindowLimiter};
+use crate::auth::signed_in_cache::SignedInCache;
 use crate::config::Settings;
 use crate::crypto::MasterKey;
 use crate::services::kept_figures::{InstitutionCharts, StaffFigures};
@@ -29,6 +30,8 @@ pub struct AppState {
     pub requests_in_flight: Arc<InFlightLimiter>,
     /// The CertCentral client, when DigiCert is configured.
     pub digicert: Option<Arc<dyn CertCentral>>,
+    /// What authenticating each session read, used again while it holds.
+    pub signed_in: Arc<SignedInCache>,
     /// The staff overview's figures, kept for a few seconds.
     pub staff_figures: Arc<StaffFigures>,
     /// Each institution's charts, kept for a few seconds.

@@ -22,7 +22,7 @@ pub fn session_of(parts: &Parts) -> Result<Session, AppError> {
         .ok_or_else(|| AppError::bug("session layer missing"))
 }
 
-/// What one statement read about the request's session: its account, checked, and,
+/// What authenticating read about the request's session: its account, checked, and,
 /// when asked, the institution of the path with the account's role there.
 pub(crate) struct SignedIn {
     pub(crate) session: Session,
@@ -31,14 +31,17 @@ pub(crate) struct SignedIn {
     pub(crate) memberships: Vec<(InstitutionId, String)>,
     pub(crate) institution: Option<InstitutionHeader>,
     pub(crate) role: Option<InstitutionRole>,
+    pub(crate) figures_version: i64,
 }
 
-/// Loads the session with its account (and, for a tenant page, `institution` and the
-/// account's membership there) in one round trip, and checks everything except the
-/// second factor: the account exists and is active, the session epoch still matches,
-/// and the session is within its idle and absolute lifetimes. Any failure ends the
-/// session. Everything is read afresh on every request, so a logout, a suspension, a
-/// password change or a role taken away counts from the very next request.
+/// Reads the session with its account (and, for a tenant page, `institution` and the
+/// account's membership there) in one round trip, or verifies in one that a reading kept
+/// from an earlier request still holds (`auth::signed_in_cache`), and checks everything
+/// except the second factor: the account exists and is active, the session epoch still
+/// matches, and the session is within its idle and absolute lifetimes. Any failure ends
+/// the session. A kept reading is used only while none of its rows has changed, so a
+/// logout, a suspension, a password change or a role taken away counts from the very
+/// next request.
 pub(crate) async fn load_signed_in(
     parts: &Parts,
     state: &AppState,
@@ -50,20 +53,22 @@ pub(crate) async fn load_signed_in(
     };
     // The row's own expiry is tower-sessions' (the database's clock); the portal's idle
     // and absolute limits below follow the portal's clock.
-    let Some(row) = crate::db::sessions::signed_in(&state.db, &id.to_string(), institution).await?
+    let Some(verified) = state
+        .signed_in
+        .read(&state.db, &id.to_string(), institution)
+        .await?
     else {
         return Err(AppError::LoginRequired);
     };
-    let record = crate::auth::session_store::decode(&row.data).map_err(|error| {
-        AppError::Internal(anyhow::anyhow!("a stored session does not decode: {error}"))
-    })?;
+    let reading = &verified.reading;
     let auth: Option<AuthState> =
-        crate::auth::session_store::hydrate(&session, record, session::AUTH_KEY).await?;
+        crate::auth::session_store::hydrate(&session, reading.record.clone(), session::AUTH_KEY)
+            .await?;
     let Some(auth) = auth else {
         return Err(AppError::LoginRequired);
     };
     let now = state.clock.now();
-    match row.account {
+    match &reading.account {
         Some(account)
             if account.id == auth.account_id
                 && account.active
@@ -74,10 +79,11 @@ pub(crate) async fn load_signed_in(
             Ok(SignedIn {
                 session,
                 auth,
-                account,
-                memberships: row.memberships,
-                institution: row.institution,
-                role: row.role,
+                account: account.clone(),
+                memberships: reading.memberships.clone(),
+                institution: reading.institution.clone(),
+                role: reading.role,
+                figures_version: verified.figures_version,
             })
         }
         _ => {
@@ -95,6 +101,10 @@ pub struct CurrentAccount {
     /// The institutions the account is an active member of, as (id, short name), by
     /// name: the page header's switcher.
     pub memberships: Vec<(InstitutionId, String)>,
+    /// The dashboards' figures version, read in the same statement as the session
+    /// (`db::dashboard::figures_version`), so the staff overview's kept figures cost no
+    /// statement of their own.
+    pub figures_version: i64,
 }
 
 impl CurrentAccount {
@@ -114,6 +124,7 @@ impl CurrentAccount {
                 auth: signed_in.auth,
                 session: signed_in.session,
                 memberships: signed_in.memberships,
+                figures_version: signed_in.figures_version,
             },
             signed_in.institution,
             signed_in.role,

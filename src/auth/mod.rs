@@ -13,6 +13,7 @@ pub mod recovery;
 pub mod scope;
 pub mod session;
 pub mod session_store;
+pub mod signed_in_cache;
 pub mod totp;
 
 pub use extractors::{CurrentAccount, PendingLogin, StaffAdmin, StaffScope};

@@ -4,9 +4,10 @@
 //! server-side. A session ends when it has been idle for 30 minutes, 12 hours after
 //! login whatever happens, at logout, and when the account's `session_epoch` moves
 //! (password change, account disabled). A role changed or removed in one institution
-//! ends no session: it is read afresh on every request to that institution (see
+//! ends no session: every request to that institution sees it at once (see
 //! `db::sessions::signed_in`, which reads the session, the account and the membership in
-//! one statement), and the person's work elsewhere goes on.
+//! one statement, and `auth::signed_in_cache`, which uses such a reading again only while
+//! none of its rows has changed), and the person's work elsewhere goes on.
 //!
 //! A session is created only when there is something to keep: a password
 //! accepted, or a person's link redeemed. Before that a visitor holds cookies

@@ -6,7 +6,10 @@
 //! shared parts and run with `query_scalar_with` rather than checked macros, so that the
 //! EXPLAIN test runs these very statements; [`chart_arguments`] binds their common part.
 //! The staff overview's figures and each institution's charts are also kept for a few
-//! seconds (`services::kept_figures`), which [`figures_version`] tells still hold.
+//! seconds (`services::kept_figures`), while the figures version tells they still hold:
+//! the sequence `figures_changes` (migration 20261208010000), which every statement that
+//! changes what the figures count moves. The statement that authenticates a request reads
+//! it too (`db::sessions`), so the staff overview needs no statement of its own for it.
 use serde::Deserialize;
 use sqlx::postgres::PgArguments;
 use sqlx::types::Json;
@@ -189,7 +192,7 @@ macro_rules! dashboard_listed {
 /// An institution's dashboard but its charts (which `services::kept_figures` keeps): the
 /// institution ($1), its domains, its members, its latest events and failed orders
 /// (`dashboard_listed!` of each) and how many failed in all, and the version of what the
-/// charts count ([`figures_version`]).
+/// charts count (the figures version).
 pub const INSTITUTION_SQL: &str = concat!(
     "SELECT json_build_object(
   'detail', ",
@@ -438,7 +441,7 @@ pub struct InstitutionPage {
     pub members: Vec<Member>,
     /// The latest events, newest first.
     pub audit: Vec<AuditRow>,
-    /// [`figures_version`] as the statement read it, before the charts are read.
+    /// The figures version as the statement read it, before the charts are read.
     pub version: i64,
 }
 
@@ -486,14 +489,6 @@ async fn charts(
     };
     let args = chart_arguments(institution, first_week, now).map_err(sqlx::Error::Encode)?;
     read_json(pool, sql, args).await
-}
-
-/// How many times what the dashboards' figures count has changed (migration
-/// 20261208010000): equal numbers mean figures read at the first still hold.
-pub async fn figures_version(pool: &PgPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT last_value AS "version!" FROM figures_changes"#)
-        .fetch_one(pool)
-        .await
 }
 
 /// The staff overview in one statement, its table sorted by `order`.

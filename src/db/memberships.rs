@@ -118,7 +118,8 @@ pub enum MembershipChange {
 /// pass the last-admin check.
 ///
 /// The change takes effect at the person's next request without ending any of
-/// their sessions: every tenant request reads the role afresh (`db::sessions::signed_in`).
+/// their sessions: every tenant request sees the role as it is now (`db::sessions::signed_in`,
+/// and `auth::signed_in_cache`, whose kept readings this change makes stale).
 pub async fn change_role(
     tx: &mut Transaction<'_, Postgres>,
     scope: &InstitutionScope<Admin>,

@@ -4,7 +4,8 @@
 //! A row holds the session's encoded record and, beside it, the account the record's
 //! `auth` entry names (migration 20261207040000). That column lets [`signed_in`] read the
 //! session, its account (status and epoch), the person's memberships and the
-//! institution the page is about, with the person's role there, in one round trip.
+//! institution the page is about, with the person's role there, in one round trip, and
+//! [`versions`] tells, in a cheaper one, whether a reading made before still holds.
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
@@ -82,6 +83,56 @@ pub async fn delete_expired(pool: &PgPool) -> sqlx::Result<u64> {
     Ok(done.rows_affected())
 }
 
+/// The versions (PostgreSQL's `xmin`) of the rows a reading of a session came from: the
+/// session's, its account's and the institution's asked about. Migration 20261210010000
+/// makes every change to a membership rewrite its account's row, so equal versions mean
+/// nothing a [`SignedIn`] holds has changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowVersions {
+    pub session: i64,
+    pub account: Option<i64>,
+    pub institution: Option<i64>,
+}
+
+/// What [`versions`] reads.
+#[derive(Debug)]
+pub struct Versions {
+    pub rows: RowVersions,
+    /// The dashboards' figures version (`figures_changes`, see `db::dashboard`), read
+    /// here so that a dashboard's kept figures cost no statement of their own.
+    pub figures: i64,
+}
+
+/// The versions of the rows [`signed_in`] would read for the session `id` and
+/// `institution`, by key lookups only; `None` when there is no such unexpired session.
+pub async fn versions(
+    pool: &PgPool,
+    id: &str,
+    institution: Option<InstitutionId>,
+) -> sqlx::Result<Option<Versions>> {
+    let row = sqlx::query!(
+        r#"SELECT s.xmin::text::bigint AS "session!", a.xmin::text::bigint AS account,
+                  t.xmin::text::bigint AS institution,
+                  (SELECT last_value FROM figures_changes) AS "figures!"
+           FROM tower_sessions.session s
+           LEFT JOIN accounts a ON a.id = s.account_id
+           LEFT JOIN institutions t ON t.id = $2
+           WHERE s.id = $1 AND s.expiry_date > now()"#,
+        id,
+        institution as Option<InstitutionId>
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| Versions {
+        rows: RowVersions {
+            session: row.session,
+            account: row.account,
+            institution: row.institution,
+        },
+        figures: row.figures,
+    }))
+}
+
 /// What one statement knows about a request's session.
 #[derive(Debug)]
 pub struct SignedIn {
@@ -95,6 +146,8 @@ pub struct SignedIn {
     pub institution: Option<InstitutionHeader>,
     /// The account's active role in that institution, if any.
     pub role: Option<InstitutionRole>,
+    /// The versions of the rows all this was read from, and the figures version.
+    pub versions: Versions,
 }
 
 /// The session `id` (unexpired, as [`load`] sees it), its account, the account's memberships and,
@@ -106,7 +159,10 @@ pub async fn signed_in(
     institution: Option<InstitutionId>,
 ) -> sqlx::Result<Option<SignedIn>> {
     let Some(row) = sqlx::query!(
-        r#"SELECT s.data,
+        r#"SELECT s.data, s.xmin::text::bigint AS "session_version!",
+                  a.xmin::text::bigint AS account_version,
+                  t.xmin::text::bigint AS institution_version,
+                  (SELECT last_value FROM figures_changes) AS "figures_version!",
                   a.id AS "account_id?: AccountId", a.email AS "email?",
                   a.display_name AS "display_name?", a.password_hash AS "password_hash?",
                   a.staff_role, a.status AS "status?: AccountStatus",
@@ -201,5 +257,13 @@ pub async fn signed_in(
         memberships,
         institution,
         role: row.role.as_deref().and_then(InstitutionRole::from_db),
+        versions: Versions {
+            rows: RowVersions {
+                session: row.session_version,
+                account: row.account_version,
+                institution: row.institution_version,
+            },
+            figures: row.figures_version,
+        },
     }))
 }

@@ -189,7 +189,8 @@ impl<K: Eq + Hash, T> KeptFigures<K, T> {
 }
 
 impl StaffFigures {
-    /// The overview with its table sorted by `order`.
+    /// The overview with its table sorted by `order`, kept by the figures version read
+    /// when `staff` was authenticated.
     pub async fn overview(
         &self,
         pool: &PgPool,
@@ -198,7 +199,7 @@ impl StaffFigures {
         now: OffsetDateTime,
         order: FiguresOrder,
     ) -> sqlx::Result<Snapshot<StaffOverview>> {
-        let version = db::figures_version(pool).await?;
+        let version = staff.current().figures_version;
         let read = db::staff_overview(pool, staff, first_week, now, order);
         self.get_or_read(order, version, now, read).await
     }

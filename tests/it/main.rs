@@ -29,6 +29,7 @@ mod enrollment;
 mod input;
 mod invitations;
 mod jobs;
+mod kept_sign_in;
 mod lifecycle;
 mod memory;
 mod operations;
