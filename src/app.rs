@@ -93,7 +93,7 @@ pub fn build_state(
         requests_in_flight,
         signed_in: Arc::default(),
         staff_figures: Arc::default(),
-        institution_charts: Arc::default(),
+        institution_dashboards: Arc::default(),
     })
 }
 

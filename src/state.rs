@@ -15,7 +15,7 @@ use crate::auth::rate_limit::{InFlightLimiter, IpRateLimiter, WindowLimiter};
 use crate::auth::signed_in_cache::SignedInCache;
 use crate::config::Settings;
 use crate::crypto::MasterKey;
-use crate::services::kept_figures::{InstitutionCharts, StaffFigures};
+use crate::services::kept_figures::{InstitutionDashboards, StaffFigures};
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -34,6 +34,6 @@ pub struct AppState {
     pub signed_in: Arc<SignedInCache>,
     /// The staff overview's figures, kept for a few seconds.
     pub staff_figures: Arc<StaffFigures>,
-    /// Each institution's charts, kept for a few seconds.
-    pub institution_charts: Arc<InstitutionCharts>,
+    /// Each institution's dashboard, kept for a few seconds.
+    pub institution_dashboards: Arc<InstitutionDashboards>,
 }

@@ -189,10 +189,9 @@ macro_rules! dashboard_listed {
     };
 }
 
-/// An institution's dashboard but its charts (which `services::kept_figures` keeps): the
-/// institution ($1), its domains, its members, its latest events and failed orders
-/// (`dashboard_listed!` of each) and how many failed in all, and the version of what the
-/// charts count (the figures version).
+/// An institution's dashboard but its charts: the institution ($1), its domains, its
+/// members, its latest events and failed orders (`dashboard_listed!` of each) and how many
+/// failed in all.
 pub const INSTITUTION_SQL: &str = concat!(
     "SELECT json_build_object(
   'detail', ",
@@ -216,8 +215,7 @@ pub const INSTITUTION_SQL: &str = concat!(
     dashboard_listed!(),
     ") AS f),
   'failed_total', (SELECT coalesce(sum(n), 0)::bigint FROM order_week_counts
-                   WHERE institution_id = $1 AND status = 'failed'),
-  'version', (SELECT last_value FROM figures_changes))"
+                   WHERE institution_id = $1 AND status = 'failed'))"
 );
 
 /// How far ahead the validations timeline looks.
@@ -429,7 +427,7 @@ pub struct FailedOrder {
     pub updated_at: OffsetDateTime,
 }
 
-/// What an institution's dashboard reads on every view: all it shows but its charts.
+/// All an institution's dashboard shows but its charts.
 #[derive(Debug, Clone, Deserialize)]
 pub struct InstitutionPage {
     /// The latest failed orders.
@@ -441,8 +439,13 @@ pub struct InstitutionPage {
     pub members: Vec<Member>,
     /// The latest events, newest first.
     pub audit: Vec<AuditRow>,
-    /// The figures version as the statement read it, before the charts are read.
-    pub version: i64,
+}
+
+/// All an institution's dashboard shows.
+#[derive(Debug)]
+pub struct InstitutionDashboard {
+    pub page: InstitutionPage,
+    pub charts: ChartRows,
 }
 
 async fn read_json<T: serde::de::DeserializeOwned + Send + Unpin + 'static>(
@@ -505,17 +508,21 @@ pub async fn staff_overview(
     read_json(pool, STAFF_SQL, args).await
 }
 
-/// The scope's institution's dashboard but its charts, in one statement.
-pub async fn institution_page<R: RequiredRole>(
+/// The scope's institution's dashboard: its rows in one statement, its charts in one more.
+pub async fn institution_dashboard<R: RequiredRole>(
     pool: &PgPool,
     scope: &InstitutionScope<R>,
-) -> sqlx::Result<InstitutionPage> {
-    read_json(
+    first_week: Date,
+    now: OffsetDateTime,
+) -> sqlx::Result<InstitutionDashboard> {
+    let page = read_json(
         pool,
         INSTITUTION_SQL,
         institution_page_arguments(scope.institution_id())?,
     )
-    .await
+    .await?;
+    let charts = institution_charts(pool, scope, first_week, now).await?;
+    Ok(InstitutionDashboard { page, charts })
 }
 
 /// The binds of [`INSTITUTION_SQL`], in order.

@@ -105,6 +105,8 @@ pub struct Versions {
 
 /// The versions of the rows [`signed_in`] would read for the session `id` and
 /// `institution`, by key lookups only; `None` when there is no such unexpired session.
+/// Its rows and its condition must stay those of [`signed_in`]: a reading is verified by
+/// the very rows it was read from.
 pub async fn versions(
     pool: &PgPool,
     id: &str,

@@ -1,14 +1,15 @@
 //! The dashboards' figures, kept for a few seconds: the staff overview's (the sum of every
 //! institution, a statement of about ten milliseconds at a million orders, the same for
-//! every member of staff) and each institution's charts (26 weeks of counts by product and
-//! outcome, a few hundred rows made into JSON, the same for every admin of it). Both are
-//! read far more often than they change.
+//! every member of staff) and each institution's whole dashboard (its rows, and 26 weeks of
+//! counts by product and outcome, a few hundred rows made into JSON, the same for every
+//! admin of it). Both are read far more often than they change.
 //!
 //! Kept figures are shown only while all of these hold, so a change is never hidden:
-//! - nothing they count has changed since: every statement that changes orders,
-//!   institutions, domains or the key's state moves a number in the database
-//!   (migration 20261208010000), which one cheap read compares with the number read
-//!   before the figures were. An order placed a moment ago is on the next view.
+//! - nothing they show has changed since: every statement that changes orders,
+//!   institutions, domains, the key's state, members or an institution's events moves a
+//!   number in the database (migrations 20261208010000 and 20261210020000), which the
+//!   statement that authenticates the request reads, before the figures are read. An
+//!   order placed a moment ago is on the next view.
 //! - they are under [`KEPT_FOR`] old by the wall clock: the pipeline's figures (jobs,
 //!   DigiCert's latency, undelivered mail) and the certificates ending today change
 //!   without moving that number, and are shown at most that old. The pages say when
@@ -36,7 +37,7 @@ use tokio::sync::Mutex;
 
 use crate::auth::StaffScope;
 use crate::auth::scope::{InstitutionScope, RequiredRole};
-use crate::db::dashboard::{self as db, ChartRows, FiguresOrder, InstitutionPage, StaffOverview};
+use crate::db::dashboard::{self as db, FiguresOrder, InstitutionDashboard, StaffOverview};
 use crate::domain::InstitutionId;
 use crate::i18n::Lang;
 
@@ -62,8 +63,8 @@ impl<K, T> Default for KeptFigures<K, T> {
 /// The staff overview's figures, by the sort of its table.
 pub type StaffFigures = KeptFigures<FiguresOrder, StaffOverview>;
 
-/// Each institution's charts.
-pub type InstitutionCharts = KeptFigures<InstitutionId, ChartRows>;
+/// Each institution's dashboard.
+pub type InstitutionDashboards = KeptFigures<InstitutionId, InstitutionDashboard>;
 
 /// Figures, the version of what they count they were read at (or after), and when; and
 /// what pages made of them, by language.
@@ -205,29 +206,20 @@ impl StaffFigures {
     }
 }
 
-/// An institution's dashboard: its own rows, read on every view, and its charts.
-#[derive(Debug)]
-pub struct InstitutionOverview {
-    pub page: InstitutionPage,
-    pub charts: Snapshot<ChartRows>,
-}
-
-impl InstitutionCharts {
-    /// The scope's institution's dashboard. Its rows (the institution, its domains,
-    /// members, latest events and failed orders) carry the version its charts are kept by.
-    pub async fn overview<R: RequiredRole>(
+impl InstitutionDashboards {
+    /// The scope's institution's dashboard, kept by `version`, the figures version read
+    /// when the scope's session was authenticated.
+    pub async fn dashboard<R: RequiredRole>(
         &self,
         pool: &PgPool,
         scope: &InstitutionScope<R>,
+        version: i64,
         first_week: Date,
         now: OffsetDateTime,
-    ) -> sqlx::Result<InstitutionOverview> {
-        let page = db::institution_page(pool, scope).await?;
-        let read = db::institution_charts(pool, scope, first_week, now);
-        let charts = self
-            .get_or_read(scope.institution_id(), page.version, now, read)
-            .await?;
-        Ok(InstitutionOverview { page, charts })
+    ) -> sqlx::Result<Snapshot<InstitutionDashboard>> {
+        let read = db::institution_dashboard(pool, scope, first_week, now);
+        self.get_or_read(scope.institution_id(), version, now, read)
+            .await
     }
 }
 

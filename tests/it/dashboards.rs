@@ -445,7 +445,7 @@ async fn an_order_shows_on_the_next_view_of_the_staff_overview_though_its_figure
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
-async fn an_order_shows_on_the_next_view_of_an_institutions_dashboard_though_its_charts_are_kept(
+async fn an_order_an_event_and_a_renamed_member_show_on_the_next_view_of_an_institutions_kept_dashboard(
     pool: PgPool,
 ) {
     let app = TestApp::spawn(pool).await;
@@ -457,20 +457,10 @@ async fn an_order_shows_on_the_next_view_of_an_institutions_dashboard_though_its
     let live = figure(&first.body, "live");
     let read_at = figures_as_of(&first.body).to_owned();
 
-    // Nothing the charts count changed: a second later they are the same, read at the same
-    // time; the rest of the page is read anew, so an event of a moment ago is listed.
+    // Nothing on the page changed: a second later it is the same, read at the same time.
     app.clock.advance(Duration::seconds(1));
-    sqlx::query(
-        "INSERT INTO audit_events (institution_id, action, actor_label)
-         VALUES ($1, 'domain.added', 'a moment ago')",
-    )
-    .bind(world.a)
-    .execute(&app.pool)
-    .await
-    .unwrap();
     let kept = admin.get(&dashboard).await;
     assert_eq!(figures_as_of(&kept.body), read_at);
-    assert!(kept.body.contains("a moment ago"), "{}", kept.body);
     // The kept charts are drawn in each reader's language: switched to the other one, the
     // same charts (read at the same time) are titled in it.
     let title = |lang: Lang| {
@@ -498,6 +488,26 @@ async fn an_order_shows_on_the_next_view_of_an_institutions_dashboard_though_its
         .await;
     other.assert_ok();
     assert_eq!((live, figure(&other.body, "live")), (3, 1));
+
+    // An event of a moment ago and a member's new name are on the very next view.
+    sqlx::query(
+        "INSERT INTO audit_events (institution_id, action, actor_label)
+         VALUES ($1, 'domain.added', 'a moment ago')",
+    )
+    .bind(world.a)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let evented = admin.get(&dashboard).await;
+    assert!(evented.body.contains("a moment ago"), "{}", evented.body);
+    sqlx::query("UPDATE accounts SET display_name = 'Novo Ime Člana' WHERE id = $1")
+        .bind(world.admin_a.account_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let renamed = admin.get(&dashboard).await;
+    let listed = format!("Novo Ime Člana &lt;{}&gt;", world.admin_a.email);
+    assert!(renamed.body.contains(&listed), "{}", renamed.body);
 
     // An order is issued: the very next view counts it, read afresh.
     let now = app.clock.now();

@@ -16,6 +16,12 @@ async fn keep(client: &TestClient, path: &str) {
     }
 }
 
+/// Runs `sql` with `id` straight in the database, as another process of the portal would.
+async fn change_elsewhere(app: &TestApp, sql: &str, id: uuid::Uuid) {
+    let changed = sqlx::query(sql).bind(id).execute(&app.pool).await.unwrap();
+    assert!(changed.rows_affected() > 0, "{sql} changed nothing");
+}
+
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn a_membership_ended_by_another_process_closes_the_institution_at_the_next_request(
     pool: PgPool,
@@ -24,11 +30,12 @@ async fn a_membership_ended_by_another_process_closes_the_institution_at_the_nex
     let world = two_institutions(&app).await;
     let dashboard = format!("/institutions/{}", world.a);
     keep(&world.admin_a.client, &dashboard).await;
-    sqlx::query("UPDATE memberships SET status = 'removed' WHERE account_id = $1")
-        .bind(world.admin_a.account_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    change_elsewhere(
+        &app,
+        "UPDATE memberships SET status = 'removed' WHERE account_id = $1",
+        world.admin_a.account_id,
+    )
+    .await;
     let after = world.admin_a.client.get(&dashboard).await;
     assert_eq!(after.status, StatusCode::NOT_FOUND, "{}", after.body);
 }
@@ -38,11 +45,12 @@ async fn an_admin_made_auditor_by_another_process_can_no_longer_change_anything(
     let app = TestApp::spawn(pool).await;
     let world = two_institutions(&app).await;
     keep(&world.admin_a.client, &format!("/institutions/{}", world.a)).await;
-    sqlx::query("UPDATE memberships SET role = 'auditor' WHERE account_id = $1")
-        .bind(world.admin_a.account_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    change_elsewhere(
+        &app,
+        "UPDATE memberships SET role = 'auditor' WHERE account_id = $1",
+        world.admin_a.account_id,
+    )
+    .await;
     let added = world
         .admin_a
         .client
@@ -62,11 +70,12 @@ async fn an_institution_suspended_by_another_process_is_closed_to_its_admin_at_t
     let world = two_institutions(&app).await;
     let dashboard = format!("/institutions/{}", world.a);
     keep(&world.admin_a.client, &dashboard).await;
-    sqlx::query("UPDATE institutions SET tcs_status = 'suspended' WHERE id = $1")
-        .bind(world.a)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    change_elsewhere(
+        &app,
+        "UPDATE institutions SET tcs_status = 'suspended' WHERE id = $1",
+        world.a,
+    )
+    .await;
     let after = world.admin_a.client.get(&dashboard).await;
     assert_eq!(after.status, StatusCode::FORBIDDEN, "{}", after.body);
 }
@@ -76,11 +85,12 @@ async fn a_session_ended_by_another_process_is_logged_out_at_the_next_request(po
     let app = TestApp::spawn(pool).await;
     let world = two_institutions(&app).await;
     keep(&world.staff.client, "/staff").await;
-    sqlx::query("DELETE FROM tower_sessions.session WHERE account_id = $1")
-        .bind(world.staff.account_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    change_elsewhere(
+        &app,
+        "DELETE FROM tower_sessions.session WHERE account_id = $1",
+        world.staff.account_id,
+    )
+    .await;
     assert_eq!(
         world.staff.client.get("/staff").await.location(),
         Some("/login")
@@ -94,11 +104,12 @@ async fn a_staff_role_taken_away_by_another_process_closes_the_staff_pages_at_th
     let app = TestApp::spawn(pool).await;
     let world = two_institutions(&app).await;
     keep(&world.staff.client, "/staff").await;
-    sqlx::query("UPDATE accounts SET staff_role = NULL WHERE id = $1")
-        .bind(world.staff.account_id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    change_elsewhere(
+        &app,
+        "UPDATE accounts SET staff_role = NULL WHERE id = $1",
+        world.staff.account_id,
+    )
+    .await;
     assert_eq!(
         world.staff.client.get("/staff").await.status,
         StatusCode::FORBIDDEN
@@ -112,11 +123,12 @@ async fn an_institution_renamed_by_another_process_shows_its_new_short_name_in_t
     let app = TestApp::spawn(pool).await;
     let world = two_institutions(&app).await;
     keep(&world.admin_a.client, "/account").await;
-    sqlx::query("UPDATE institutions SET short_name = 'NOVO-IME' WHERE id = $1")
-        .bind(world.a)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    change_elsewhere(
+        &app,
+        "UPDATE institutions SET short_name = 'NOVO-IME' WHERE id = $1",
+        world.a,
+    )
+    .await;
     let after = world.admin_a.client.get("/account").await;
     after.assert_ok();
     assert!(after.body.contains("NOVO-IME"), "{}", after.body);

@@ -101,16 +101,20 @@ async fn the_account_page_authenticates_in_one_statement_and_reads_one_more(pool
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
-async fn a_staff_overview_seen_a_moment_ago_costs_one_statement(pool: PgPool) {
+async fn a_dashboard_seen_a_moment_ago_costs_one_statement(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
     seed_in(&app, world.a, DOMAIN, 20).await;
-    // Once the session's reading and the figures are kept, a view only verifies both, in
-    // one statement: the session's, its account's and the figures' versions.
-    statements_of_page(&world.staff.client, "/staff").await;
-    let statements = statements_of_page(&world.staff.client, "/staff").await;
-    assert_eq!(
-        statements, 1,
-        "the staff overview ran {statements} statements"
-    );
+    // Once the session's reading and the dashboard are kept, a view only verifies both, in
+    // one statement: the session's, its account's, the institution's and the figures'
+    // versions.
+    let dashboards = [
+        (&world.staff.client, "/staff".to_owned()),
+        (&world.admin_a.client, format!("/institutions/{}", world.a)),
+    ];
+    for (client, path) in dashboards {
+        statements_of_page(client, &path).await;
+        let statements = statements_of_page(client, &path).await;
+        assert_eq!(statements, 1, "{path} ran {statements} statements");
+    }
 }

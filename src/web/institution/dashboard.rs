@@ -29,14 +29,14 @@ use crate::web::page::{self, PageContext, WithPage};
 struct DashboardTemplate<'a> {
     page: &'a PageContext,
     nav: InstitutionNav,
-    detail: InstitutionDetail,
-    domains: Vec<Domain>,
-    members: Vec<Member>,
+    detail: &'a InstitutionDetail,
+    domains: &'a [Domain],
+    members: &'a [Member],
     audit: AuditPage,
     /// What stops this institution from ordering certificates right now.
     unmet: Vec<Unmet>,
     sync: SyncPanel,
-    failed: Vec<FailedOrder>,
+    failed: &'a [FailedOrder],
     failed_total: i64,
     figures: Arc<String>,
 }
@@ -144,28 +144,31 @@ pub async fn show(
     Query(query): Query<SyncQuery>,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
-    // One statement for the page's own rows, and the charts as kept or in one more
-    // (issue 16 §2).
-    let overview = state
-        .institution_charts
-        .overview(&state.db, &scope, dashboard::first_week(now), now)
+    // Kept whole while nothing it shows has changed, by the figures version read with the
+    // session (issue 16 §2): a view costs that statement alone.
+    let version = scope
+        .session_account()
+        .map(|current| current.figures_version)
+        .ok_or_else(|| AppError::bug("a page's institution scope comes by session"))?;
+    let kept = state
+        .institution_dashboards
+        .dashboard(&state.db, &scope, version, dashboard::first_week(now), now)
         .await?;
-    let (charts, view) = (overview.charts, overview.page);
-    let unmet = preconditions::evaluate(&view.detail, &view.domains, &[], now);
+    let view = &kept.figures().page;
     let institution = scope.institution_id();
     page::ok(&DashboardTemplate {
-        figures: charts.view(page.lang, |rows, read_at| {
-            FiguresSection::render(page.lang, institution, rows, read_at)
+        figures: kept.view(page.lang, |dashboard, read_at| {
+            FiguresSection::render(page.lang, institution, &dashboard.charts, read_at)
         })?,
-        failed: view.failed,
+        failed: &view.failed,
         failed_total: view.failed_total,
         sync: SyncPanel::new(&query, view.detail.org_synced_at, "dashboard"),
-        unmet,
+        unmet: preconditions::evaluate(&view.detail, &view.domains, &[], now),
         page: &page,
         nav: InstitutionNav::new(&scope, page.lang),
-        detail: view.detail,
-        domains: view.domains,
-        members: view.members,
-        audit: AuditPage::new(view.audit, &AuditQuery::default(), None),
+        detail: &view.detail,
+        domains: &view.domains,
+        members: &view.members,
+        audit: AuditPage::new(view.audit.clone(), &AuditQuery::default(), None),
     })
 }
