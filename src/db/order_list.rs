@@ -27,8 +27,7 @@ macro_rules! list_sql {
             "
 SELECT o.id, o.created_at, o.status, o.product, o.profile_type, o.given_name, o.surname, o.validity_years,
        o.self_service,
-       o.not_after, o.serial_number, o.digicert_status,
-       ARRAY(SELECT e.email FROM order_emails e WHERE e.order_id = o.id ORDER BY e.email) AS emails",
+       o.not_after, o.serial_number, o.digicert_status, o.emails",
             $columns,
             "
 FROM certificate_orders o",

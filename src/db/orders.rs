@@ -287,8 +287,7 @@ pub async fn unscoped_get(pool: &PgPool, id: OrderId) -> sqlx::Result<Option<Ord
                   o.requested_by AS "requested_by: AccountId", i.digicert_org_id, o.digicert_order_id, o.digicert_status,
                   o.email_validation, o.last_error, o.chain_pem, o.serial_number,
                   o.not_before, o.not_after, o.submit_attempts, o.self_service,
-                  ARRAY(SELECT e.email FROM order_emails e
-                        WHERE e.order_id = o.id ORDER BY e.email) AS "emails!"
+                  o.emails
            FROM certificate_orders o JOIN institutions i ON i.id = o.institution_id
            WHERE o.id = $1"#,
         id as OrderId

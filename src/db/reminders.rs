@@ -34,8 +34,7 @@ pub async fn unscoped_ending(
         r#"SELECT o.id AS "order_id: OrderId", o.institution_id AS "institution_id: InstitutionId", o.given_name, o.surname, o.product AS "product: Product",
                   o.profile_type,
                   o.not_after AS "not_after!",
-                  ARRAY(SELECT e.email FROM order_emails e
-                        WHERE e.order_id = o.id ORDER BY e.email) AS "emails!",
+                  o.emails,
                   i.name_sr AS institution_sr, i.name_en AS institution_en,
                   (SELECT min(r.threshold_days) FROM order_reminders r
                    WHERE r.order_id = o.id) AS tightest_sent

@@ -74,6 +74,43 @@ async fn pages_follow_each_other_newest_first_without_gaps_or_repeats(pool: PgPo
     assert_eq!(seen[0], newest, "the newest order comes first");
 }
 
+/// The list reads each order's own sorted copy of its addresses (migration
+/// 20261211010000); whatever writes `order_emails`, the row shows what it holds.
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_row_shows_the_orders_addresses_sorted_after_any_change_to_them(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    let petar = order(&world.admin_a.client, world.a, "petar@etf.bg.ac.rs").await;
+    let row = |addresses: &'static str| format!("<td>{addresses}</td>");
+    let shown = || async { list(&world.admin_a.client, world.a, "").await.1 };
+    assert!(shown().await.contains(&row("petar@etf.bg.ac.rs")));
+
+    for (change, addresses) in [
+        (
+            "INSERT INTO order_emails (institution_id, order_id, email, domain_id)
+             SELECT institution_id, order_id, 'ana@etf.bg.ac.rs', domain_id
+             FROM order_emails WHERE order_id = $1",
+            "ana@etf.bg.ac.rs, petar@etf.bg.ac.rs",
+        ),
+        (
+            "UPDATE order_emails SET email = 'zoran@etf.bg.ac.rs'
+             WHERE order_id = $1 AND email = 'ana@etf.bg.ac.rs'",
+            "petar@etf.bg.ac.rs, zoran@etf.bg.ac.rs",
+        ),
+        (
+            "DELETE FROM order_emails WHERE order_id = $1 AND email = 'petar@etf.bg.ac.rs'",
+            "zoran@etf.bg.ac.rs",
+        ),
+    ] {
+        sqlx::query(change)
+            .bind(petar)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        assert!(shown().await.contains(&row(addresses)), "{change}");
+    }
+}
+
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn filters_and_search_narrow_the_list(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
