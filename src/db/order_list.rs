@@ -61,12 +61,13 @@ macro_rules! search_condition {
         "o.search_text LIKE lower($7)"
     };
     // An address whose local part ends with the piece before the '@' (its reverse starts
-    // with $11) and whose domain starts with the piece after it ($7), through
-    // `order_emails_local_end_idx`.
+    // with $11) and whose domain starts with the piece after it ($7), in the institution
+    // when there is one ($1), all read from `order_emails_local_end_idx` alone.
     (address) => {
         "o.id IN (SELECT m.order_id FROM order_emails m
                  WHERE reverse(split_part(m.email, '@', 1)) LIKE lower($11)
-                   AND split_part(m.email, '@', 2) LIKE lower($7))"
+                   AND split_part(m.email, '@', 2) LIKE lower($7)
+                   AND ($1::uuid IS NULL OR m.institution_id = $1))"
     };
 }
 

@@ -315,3 +315,68 @@ async fn the_institution_dashboards_statement_is_planned_once_per_connection_not
     }
     assert_eq!(plans_made(&mut conn, &bound).await, (0, views));
 }
+
+/// The plan nodes, depth first, that read `relation`.
+fn nodes_reading<'a>(plan: &'a Value, relation: &str, found: &mut Vec<&'a Value>) {
+    if plan["Relation Name"] == relation {
+        found.push(plan);
+    }
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        nodes_reading(child, relation, found);
+    }
+}
+
+/// An admin's search for the end of an address finds its matches in the address index
+/// alone and visits only its own institution's orders, though another institution's
+/// addresses end the same way (migration 20261211020000).
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn an_admins_address_search_reads_the_index_alone_and_only_its_institutions_orders(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    sqlx::query("INSERT INTO domains (institution_id, name) VALUES ($1, 'fon.bg.ac.rs')")
+        .bind(world.b)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    seed_in(&app, world.a, DOMAIN, 2_000).await;
+    seed_in(&app, world.b, "fon.bg.ac.rs", 2_000).await;
+    // The visibility map set, as autovacuum leaves it, so an index can answer alone.
+    sqlx::raw_sql("VACUUM ANALYZE")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let filter = OrderFilter {
+        search: OrderSearch::parse("42@"),
+        ..OrderFilter::default()
+    };
+    let now = SystemClock.now();
+    let args = list_arguments(Some(world.a.into()), &filter, None, now, 50).unwrap();
+    let plan: Value = sqlx::query_scalar_with(
+        &format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", list_sql(&filter)),
+        args,
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let plan = &plan[0]["Plan"];
+    let (mut addresses, mut orders) = (Vec::new(), Vec::new());
+    nodes_reading(plan, "order_emails", &mut addresses);
+    nodes_reading(plan, "certificate_orders", &mut orders);
+    assert_eq!(addresses.len(), 1, "{plan:#}");
+    assert_eq!(addresses[0]["Node Type"], "Index Only Scan", "{plan:#}");
+    assert_eq!(addresses[0]["Heap Fetches"], 0, "{plan:#}");
+    // osoba42@, osoba142@ … osoba1942@: 20 in each institution.
+    assert_eq!(plan["Actual Rows"], 20, "{plan:#}");
+    // Each probe of the orders, and each order a scan read and dropped, is a visit.
+    let visited: f64 = orders
+        .iter()
+        .map(|node| {
+            let read = node["Actual Rows"].as_f64().unwrap()
+                + node["Rows Removed by Filter"].as_f64().unwrap_or(0.0);
+            node["Actual Loops"].as_f64().unwrap() * read.max(1.0)
+        })
+        .sum();
+    assert!(visited <= 20.0, "visited {visited} orders:\n{plan:#}");
+}
