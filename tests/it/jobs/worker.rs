@@ -419,8 +419,12 @@ async fn a_worker_keeps_its_recurring_job_scheduled_and_runs_it_when_due(pool: P
     })
     .await;
     clock.advance(Duration::hours(1));
-    eventually("the occurrence ran", || async {
-        recorder.0.lock().unwrap().len() == 1
+    // Its success must be recorded before the clock moves on: maintenance that
+    // runs while the occurrence is still live queues nothing, and the manual
+    // clock would never bring the next maintenance.
+    eventually("the occurrence ran and was recorded", || async {
+        let ran = recorder.0.lock().unwrap().len() == 1;
+        ran && succeeded(&pool).await == 1
     })
     .await;
     clock.advance(Duration::seconds(2));
