@@ -14,14 +14,12 @@
 use clock::{Clock, SystemClock};
 use serde_json::Value;
 use sqlx::postgres::PgArguments;
-use sqlx::{Arguments, PgConnection, PgPool};
+use sqlx::{Arguments, Execute, PgConnection, PgPool, Postgres, QueryBuilder};
 use tcs_portal::db::dashboard::{
     FIGURES_SHOWN, INSTITUTION_CHARTS_SQL, INSTITUTION_SQL, STAFF_CHARTS_SQL, STAFF_SQL,
     chart_arguments, institution_page_arguments,
 };
-use tcs_portal::db::order_list::{
-    Cursor, OrderFilter, all_institutions_sql, keeps_plan, list_arguments, list_sql,
-};
+use tcs_portal::db::order_list::{Cursor, OrderFilter, Whose, keeps_plan, list_query};
 use tcs_portal::domain::{InstitutionId, OrderSearch, OrderStatus, Product};
 use time::Duration;
 use uuid::Uuid;
@@ -38,8 +36,17 @@ const ORDER_TABLES: [&str; 2] = ["certificate_orders", "order_emails"];
 /// Both ways PostgreSQL may plan a prepared statement: with its values, and generic.
 const BOTH_WAYS: &[&str] = &["auto", "force_generic_plan"];
 
-/// Which list statement a filter runs.
-type Statement = fn(&OrderFilter) -> &'static str;
+/// The tables as autovacuum leaves them: statistics, the visibility map set (so an index
+/// can answer alone), and the GIN indexes' pending lists merged (a trigram index still
+/// holding the seed in its pending list looks dearer to the planner than reading the table).
+async fn as_autovacuum_leaves_them(pool: &PgPool) {
+    sqlx::raw_sql("VACUUM ANALYZE").execute(pool).await.unwrap();
+}
+
+/// The binds of a list page's statement, as the list sends them.
+fn binds(mut query: QueryBuilder<'static, Postgres>) -> PgArguments {
+    query.build().take_arguments().unwrap().unwrap()
+}
 
 /// The relations a JSON plan reads sequentially.
 fn seq_scans(plan: &Value, found: &mut Vec<String>) {
@@ -73,14 +80,7 @@ async fn assert_planned_indexed(
     modes: &[&str],
 ) {
     for mode in modes {
-        sqlx::query(&format!("SET plan_cache_mode = {mode}"))
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        let plan: Value = sqlx::query_scalar_with(&format!("EXPLAIN (FORMAT JSON) {sql}"), args())
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
+        let plan = explain(conn, "FORMAT JSON", sql, args(), mode).await;
         let mut found = Vec::new();
         seq_scans(&plan[0]["Plan"], &mut found);
         let whole: Vec<&String> = found
@@ -92,6 +92,63 @@ async fn assert_planned_indexed(
             "{what} ({mode}) reads {whole:?} sequentially:\n{plan:#}"
         );
     }
+}
+
+/// The plan of `sql` with `args` as PostgreSQL makes it in `mode` (`plan_cache_mode`),
+/// explained with `options`. An `EXPLAIN` of the statement with its binds plans it with
+/// their values whatever the mode, so the statement is prepared by name and an `EXECUTE`
+/// of it explained, which goes through the plan cache that the mode rules. `EXECUTE` takes
+/// no binds inside `EXPLAIN`, so the values are written in as literals, and the statement
+/// is prepared with the binds' types; the database quotes and names them from the binds.
+async fn explain(
+    conn: &mut PgConnection,
+    options: &str,
+    sql: &str,
+    args: PgArguments,
+    mode: &str,
+) -> Value {
+    let (prepare, execute) = if args.len() == 0 {
+        (
+            format!("PREPARE explained AS {sql}"),
+            "EXECUTE explained".to_owned(),
+        )
+    } else {
+        let each = |template: &str| {
+            let each: Vec<String> = (1..=args.len())
+                .map(|n| template.replace('N', &n.to_string()))
+                .collect();
+            each.join(", ")
+        };
+        let described = format!(
+            "SELECT ARRAY[{}], ARRAY[{}]",
+            each("quote_nullable($N)"),
+            each("pg_typeof($N)::text")
+        );
+        // Not kept prepared: the next call may bind other types in the same places.
+        let (values, types): (Vec<String>, Vec<String>) = sqlx::query_as_with(&described, args)
+            .persistent(false)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        (
+            format!("PREPARE explained({}) AS {sql}", types.join(", ")),
+            format!("EXECUTE explained({})", values.join(", ")),
+        )
+    };
+    sqlx::raw_sql(&format!("SET plan_cache_mode = {mode}; {prepare}"))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let plan = sqlx::query_scalar(&format!("EXPLAIN ({options}) {execute}"))
+        .persistent(false)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql("DEALLOCATE explained")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    plan
 }
 
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
@@ -112,13 +169,7 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
         .execute(&app.pool)
         .await
         .unwrap();
-    // As autovacuum leaves the tables: statistics, and the GIN indexes' pending lists
-    // merged (a trigram index still holding the seed in its pending list looks dearer
-    // to the planner than reading the table).
-    sqlx::raw_sql("VACUUM ANALYZE")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    as_autovacuum_leaves_them(&app.pool).await;
     let mut conn = app.pool.acquire().await.unwrap();
     let now = SystemClock.now();
 
@@ -192,15 +243,16 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
         ),
     ];
     let a = Some(InstitutionId::from(world.a));
-    let lists: [(&str, Statement, _); 3] = [
-        ("the admins' list", list_sql, a),
-        ("staff's list", all_institutions_sql, None),
-        ("staff's list of one institution", all_institutions_sql, a),
+    let lists = [
+        ("the admins' list", Whose::Institution(world.a.into())),
+        ("staff's list", Whose::AllInstitutions(None)),
+        ("staff's list of one institution", Whose::AllInstitutions(a)),
     ];
-    for (list, statement, institution) in lists {
+    for (list, whose) in lists {
         for (what, filter, after) in &filters {
-            let sql = statement(filter);
-            let args = || list_arguments(institution, filter, *after, now, 50).unwrap();
+            let query = || list_query(whose, filter, *after, now, 50);
+            let sql = query().into_sql();
+            let args = || binds(query());
             // A search is never kept prepared, so it is only ever planned with its term.
             let modes: &[&str] = if keeps_plan(filter) {
                 BOTH_WAYS
@@ -210,7 +262,7 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
             assert_planned_indexed(
                 &mut conn,
                 &format!("{list}, {what}"),
-                sql,
+                &sql,
                 args,
                 &ORDER_TABLES,
                 modes,
@@ -281,10 +333,7 @@ async fn the_institution_dashboards_statement_is_planned_once_per_connection_not
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
     seed_in(&app, world.a, DOMAIN, 20_000).await;
-    sqlx::raw_sql("VACUUM ANALYZE")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    as_autovacuum_leaves_them(&app.pool).await;
     let mut conn = app.pool.acquire().await.unwrap();
     let views = 10;
     for _ in 0..views {
@@ -342,41 +391,102 @@ async fn an_admins_address_search_reads_the_index_alone_and_only_its_institution
         .unwrap();
     seed_in(&app, world.a, DOMAIN, 2_000).await;
     seed_in(&app, world.b, "fon.bg.ac.rs", 2_000).await;
-    // The visibility map set, as autovacuum leaves it, so an index can answer alone.
-    sqlx::raw_sql("VACUUM ANALYZE")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    as_autovacuum_leaves_them(&app.pool).await;
     let filter = OrderFilter {
         search: OrderSearch::parse("42@"),
         ..OrderFilter::default()
     };
-    let now = SystemClock.now();
-    let args = list_arguments(Some(world.a.into()), &filter, None, now, 50).unwrap();
-    let plan: Value = sqlx::query_scalar_with(
-        &format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", list_sql(&filter)),
-        args,
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    let query = list_query(
+        Whose::Institution(world.a.into()),
+        &filter,
+        None,
+        SystemClock.now(),
+        50,
+    );
+    let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", query.sql());
+    let plan: Value = sqlx::query_scalar_with(&explain, binds(query))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let plan = &plan[0]["Plan"];
-    let (mut addresses, mut orders) = (Vec::new(), Vec::new());
+    let mut addresses = Vec::new();
     nodes_reading(plan, "order_emails", &mut addresses);
-    nodes_reading(plan, "certificate_orders", &mut orders);
     assert_eq!(addresses.len(), 1, "{plan:#}");
     assert_eq!(addresses[0]["Node Type"], "Index Only Scan", "{plan:#}");
     assert_eq!(addresses[0]["Heap Fetches"], 0, "{plan:#}");
     // osoba42@, osoba142@ … osoba1942@: 20 in each institution.
     assert_eq!(plan["Actual Rows"], 20, "{plan:#}");
-    // Each probe of the orders, and each order a scan read and dropped, is a visit.
-    let visited: f64 = orders
+    let visited = orders_visited(plan);
+    assert!(visited <= 20.0, "visited {visited} orders:\n{plan:#}");
+}
+
+/// How many orders an analysed plan read: each probe of `certificate_orders`, and each
+/// order a scan read and dropped, is a visit.
+fn orders_visited(plan: &Value) -> f64 {
+    let mut orders = Vec::new();
+    nodes_reading(plan, "certificate_orders", &mut orders);
+    orders
         .iter()
         .map(|node| {
             let read = node["Actual Rows"].as_f64().unwrap()
                 + node["Rows Removed by Filter"].as_f64().unwrap_or(0.0);
             node["Actual Loops"].as_f64().unwrap() * read.max(1.0)
         })
-        .sum();
-    assert!(visited <= 20.0, "visited {visited} orders:\n{plan:#}");
+        .sum()
+}
+
+/// A list narrowed to a status reads only the orders it shows, in both lists (planned with
+/// its values: such a list is never kept prepared, see `keeps_plan`): the status indexes
+/// (migration 20261212010000) hold each status's orders in the list's order with their end, so the
+/// walk skips the other statuses and drops in the index what is not ending soon. It used to
+/// read every order down the list until the page was full: here one order in 300 was
+/// rejected, and a tenth of the issued ones end within 30 days, so 15,000 and 1,700 orders
+/// for a page of 50.
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_list_narrowed_to_a_status_reads_only_the_orders_it_shows(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed_in(&app, world.a, DOMAIN, 20_000).await;
+    sqlx::raw_sql(
+        "UPDATE certificate_orders o SET status = 'rejected'
+         FROM (SELECT id, row_number() OVER (ORDER BY created_at DESC, id DESC) AS place
+               FROM certificate_orders) listed
+         WHERE listed.id = o.id AND listed.place % 300 = 0",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    as_autovacuum_leaves_them(&app.pool).await;
+    let now = SystemClock.now();
+    let rejected = OrderFilter {
+        status: Some(OrderStatus::Rejected),
+        ..OrderFilter::default()
+    };
+    let expiring = OrderFilter {
+        status: Some(OrderStatus::Issued),
+        expiring_before: Some(now + Duration::days(30)),
+        ..OrderFilter::default()
+    };
+    let lists = [
+        ("the admins' list", Whose::Institution(world.a.into())),
+        ("staff's list", Whose::AllInstitutions(None)),
+    ];
+    let mut conn = app.pool.acquire().await.unwrap();
+    for (list, whose) in lists {
+        for (what, filter) in [("rejected", &rejected), ("expiring soon", &expiring)] {
+            let query = || list_query(whose, filter, None, now, 50);
+            let sql = query().into_sql();
+            assert!(!keeps_plan(filter), "{what} is kept prepared");
+            let options = "ANALYZE, FORMAT JSON";
+            let custom = "force_custom_plan";
+            let plan = explain(&mut conn, options, &sql, binds(query()), custom).await;
+            let plan = &plan[0]["Plan"];
+            assert_eq!(plan["Actual Rows"], 50, "{list}, {what}: {plan:#}");
+            let visited = orders_visited(plan);
+            assert!(
+                visited <= 50.0,
+                "{list}, {what}: visited {visited} orders:\n{plan:#}"
+            );
+        }
+    }
 }
