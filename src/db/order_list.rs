@@ -41,8 +41,11 @@ impl Whose {
 /// The statement of one page of `whose` orders: `limit` orders matching `filter` after
 /// `after`, newest first by (`created_at`, `id`).
 ///
-/// `limit` is written into the statement rather than bound: it is always a number the
-/// portal chose or checked, and a plan that knows it is a page can be kept.
+/// `limit` is bound when the plan depends on the filter's values ([`planned_with_values`]):
+/// PostgreSQL then costs a generic plan as if it returned a tenth of the list, dearer than
+/// any plan made with the values, so it plans such a statement with its values on every
+/// run. Otherwise `limit` (a number the portal chose or checked) is written in, and a plan
+/// that knows it is a page may be kept.
 pub fn list_query(
     whose: Whose,
     filter: &OrderFilter,
@@ -98,9 +101,12 @@ JOIN institutions i ON i.id = o.institution_id",
             .push_bind(cursor.id)
             .push(")");
     }
-    query
-        .push("\nORDER BY o.created_at DESC, o.id DESC\nLIMIT ")
-        .push(limit);
+    query.push("\nORDER BY o.created_at DESC, o.id DESC\nLIMIT ");
+    if planned_with_values(filter) {
+        query.push_bind(limit);
+    } else {
+        query.push(limit);
+    }
     query
 }
 
@@ -143,20 +149,29 @@ fn push_search(
     }
 }
 
-/// Whether the list's statement may be kept prepared: only when its plan cannot depend on
-/// how common a value is. PostgreSQL may settle on a prepared statement's generic plan
-/// after five runs, planned without the values, and keep it for every value after. A
-/// search's plan depends on its term: a rare one reads its index and sorts the few, a
-/// common one walks the list until a page is full. So does a status's or a product's: a
-/// generic plan that walks staff's list of every order for a common status walks all of
-/// it for a rare one (15,000 orders read for a page at 20,000). And the expiring-soon
-/// list's: without its dates PostgreSQL guesses that few certificates end in any window,
-/// and reads all that end soon to sort them.
-pub fn keeps_plan(filter: &OrderFilter) -> bool {
-    filter.status.is_none()
-        && filter.product.is_none()
-        && filter.expiring_before.is_none()
-        && filter.search.is_none()
+/// Whether the list's plan depends on how common a value of its filter is, so that it must
+/// be planned with the values every time. PostgreSQL may settle on a prepared statement's
+/// generic plan after five runs, planned without the values, and keep it for every value
+/// after. A search's plan depends on its term: a rare one reads its index and sorts the
+/// few, a common one walks the list until a page is full. So does a status's or a
+/// product's: a generic plan that walks staff's list of every order for a common status
+/// walks all of it for a rare one (15,000 orders read for a page at 20,000). And the
+/// expiring-soon list's ([`kept_prepared`]).
+pub fn planned_with_values(filter: &OrderFilter) -> bool {
+    filter.status.is_some()
+        || filter.product.is_some()
+        || filter.expiring_before.is_some()
+        || filter.search.is_some()
+}
+
+/// Whether the list's statement is kept prepared. A search's is not, nor the expiring-soon
+/// list's: without the term, or the dates, PostgreSQL guesses that few orders match, so
+/// its generic plan reads every match and sorts them, and looks cheaper than any plan made
+/// with the values even with the LIMIT bound. It was chosen after five runs
+/// (`tests/it/plans.rs`), and a common term, or a window many certificates end in, then
+/// read every match for a page of 50 (600 orders at 20,000 for the expiring-soon list).
+pub fn kept_prepared(filter: &OrderFilter) -> bool {
+    filter.search.is_none() && filter.expiring_before.is_none()
 }
 
 /// What the list may be narrowed to; every part is optional.
@@ -220,7 +235,7 @@ pub async fn list<R: RequiredRole>(
     let whose = Whose::Institution(scope.institution_id());
     list_query(whose, filter, after, now, limit)
         .build_query_as::<OrderLine>()
-        .persistent(keeps_plan(filter))
+        .persistent(kept_prepared(filter))
         .fetch_all(pool)
         .await
 }
@@ -254,7 +269,7 @@ pub async fn list_all_institutions(
         limit,
     )
     .build_query_as::<InstitutionOrderLine>()
-    .persistent(keeps_plan(filter))
+    .persistent(kept_prepared(filter))
     .fetch_all(pool)
     .await
 }

@@ -19,7 +19,9 @@ use tcs_portal::db::dashboard::{
     FIGURES_SHOWN, INSTITUTION_CHARTS_SQL, INSTITUTION_SQL, STAFF_CHARTS_SQL, STAFF_SQL,
     chart_arguments, institution_page_arguments,
 };
-use tcs_portal::db::order_list::{Cursor, OrderFilter, Whose, keeps_plan, list_query};
+use tcs_portal::db::order_list::{
+    Cursor, OrderFilter, Whose, kept_prepared, list_query, planned_with_values,
+};
 use tcs_portal::domain::{InstitutionId, OrderSearch, OrderStatus, Product};
 use time::Duration;
 use uuid::Uuid;
@@ -254,10 +256,11 @@ async fn every_list_filter_both_dashboards_and_the_institution_search_read_index
             let sql = query().into_sql();
             let args = || binds(query());
             // A search is never kept prepared, so it is only ever planned with its term.
-            let modes: &[&str] = if keeps_plan(filter) {
-                BOTH_WAYS
-            } else {
+            // A list planned with its values is never planned otherwise (the test below).
+            let modes: &[&str] = if planned_with_values(filter) {
                 &["force_custom_plan"]
+            } else {
+                BOTH_WAYS
             };
             assert_planned_indexed(
                 &mut conn,
@@ -436,7 +439,7 @@ fn orders_visited(plan: &Value) -> f64 {
 }
 
 /// A list narrowed to a status reads only the orders it shows, in both lists (planned with
-/// its values: such a list is never kept prepared, see `keeps_plan`): the status indexes
+/// its values, see `planned_with_values`): the status indexes
 /// (migration 20261212010000) hold each status's orders in the list's order with their end, so the
 /// walk skips the other statuses and drops in the index what is not ending soon. It used to
 /// read every order down the list until the page was full: here one order in 300 was
@@ -476,7 +479,7 @@ async fn a_list_narrowed_to_a_status_reads_only_the_orders_it_shows(pool: PgPool
         for (what, filter) in [("rejected", &rejected), ("expiring soon", &expiring)] {
             let query = || list_query(whose, filter, None, now, 50);
             let sql = query().into_sql();
-            assert!(!keeps_plan(filter), "{what} is kept prepared");
+            assert!(planned_with_values(filter), "{what} may get a generic plan");
             let options = "ANALYZE, FORMAT JSON";
             let custom = "force_custom_plan";
             let plan = explain(&mut conn, options, &sql, binds(query()), custom).await;
@@ -487,6 +490,82 @@ async fn a_list_narrowed_to_a_status_reads_only_the_orders_it_shows(pool: PgPool
                 visited <= 50.0,
                 "{list}, {what}: visited {visited} orders:\n{plan:#}"
             );
+        }
+    }
+}
+
+/// A list narrowed by status or product is planned with its values on every run, though
+/// its statement is kept prepared: its LIMIT is bound, so PostgreSQL never finds a generic
+/// plan cheaper. A generic plan made for one value would be kept for every other, and walk
+/// the whole list for a rare status. The statements of a search and of the expiring-soon
+/// list, whose generic plans look cheap even so, are not kept at all.
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn a_filtered_list_is_planned_with_its_values_on_every_run(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed_in(&app, world.a, DOMAIN, 20_000).await;
+    as_autovacuum_leaves_them(&app.pool).await;
+    let now = SystemClock.now();
+    let filters = [
+        OrderFilter {
+            status: Some(OrderStatus::Revoked),
+            ..OrderFilter::default()
+        },
+        OrderFilter {
+            product: Some(Product::ClientPremium),
+            ..OrderFilter::default()
+        },
+        OrderFilter {
+            status: Some(OrderStatus::Issued),
+            expiring_before: Some(now + Duration::days(30)),
+            ..OrderFilter::default()
+        },
+        OrderFilter {
+            status: Some(OrderStatus::Issued),
+            product: Some(Product::ClientPremium),
+            ..OrderFilter::default()
+        },
+        OrderFilter {
+            search: OrderSearch::parse("broj42"),
+            ..OrderFilter::default()
+        },
+        OrderFilter {
+            search: OrderSearch::parse("osoba42@"),
+            ..OrderFilter::default()
+        },
+    ];
+    let lists = [
+        Whose::Institution(world.a.into()),
+        Whose::AllInstitutions(None),
+    ];
+    let mut conn = app.pool.acquire().await.unwrap();
+    let runs = 10;
+    for whose in lists {
+        for filter in &filters {
+            let query = || list_query(whose, filter, None, now, 50);
+            for _ in 0..runs {
+                let mut query = query();
+                let statement = query.build().persistent(kept_prepared(filter));
+                statement.execute(&mut *conn).await.unwrap();
+            }
+            let sql = query().into_sql();
+            if kept_prepared(filter) {
+                let plans = plans_made(&mut conn, &sql).await;
+                assert_eq!(
+                    plans,
+                    (0, runs),
+                    "{whose:?}, {filter:?}: (generic, with values)"
+                );
+            } else {
+                let kept: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1",
+                )
+                .bind(&sql)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+                assert_eq!(kept, 0, "{whose:?}, {filter:?} is kept prepared");
+            }
         }
     }
 }
