@@ -61,6 +61,9 @@ done < <(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*
 grep -E '^test result:' "$cargo_log" || echo "cargo printed no test result (see $cargo_log)"
 grep -E '^(drill |status sweep)' "$cargo_log" || echo "the fault drills printed no counts (see $cargo_log)"
 grep -m 5 -E '^error(\[|:)' "$cargo_log" || true
+# Why each failed test failed, here at the end where a short excerpt of CI's output still
+# shows it: the panic's place and the first lines of its message.
+grep -A 12 -E "^thread '.*' \([0-9]+\) panicked at" "$cargo_log" | grep -v -E '^(stack backtrace:|   +[0-9]+: |             at )' | head -n 60 || true
 echo "rust: $rust_passed passed, $rust_failed failed"
 
 browser_line=$(grep -E '^browser: [0-9]+ passed, [0-9]+ failed' "$browser_log" | tail -n 1 || true)

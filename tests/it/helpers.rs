@@ -586,10 +586,23 @@ pub fn html_unescape(text: &str) -> String {
 
 /// Polls `check` until it holds, failing the test after thirty seconds (a worker that
 /// found its queue empty sleeps up to five between polls).
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
+{
+    eventually_or_explain(what, check, || async { String::new() }).await;
+}
+
+/// As [`eventually`], but a timeout also prints what `explain` finds at that moment
+/// (the jobs a worker left, say): a wait that times out only on a loaded machine can
+/// then be understood from its log rather than guessed at.
+pub async fn eventually_or_explain<F, Fut, E, EFut>(what: &str, mut check: F, explain: E)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+    E: FnOnce() -> EFut,
+    EFut: std::future::Future<Output = String>,
 {
     for _ in 0..1500 {
         if check().await {
@@ -597,7 +610,7 @@ where
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    panic!("timed out waiting until {what}");
+    panic!("timed out waiting until {what}{}", explain().await);
 }
 
 /// A port nobody listens on right now.

@@ -13,7 +13,7 @@ use crate::enrollment::{
     assert_gone, confirmed_person, issued_with_server_key, order_for_person, server_key, status_of,
     token_from_mail, world_issuing,
 };
-use crate::helpers::eventually;
+use crate::helpers::{eventually, eventually_or_explain};
 use crate::ordering::{DOMAIN, World, world};
 
 /// DigiCert's order number of `order`, once it has one.
@@ -120,6 +120,34 @@ async fn at_the_end_of_the_grace_period_orders_not_yet_issued_are_canceled_here_
     assert_eq!(job_run(&world).await, 0);
 }
 
+/// What the worker and the departure were doing, for a wait that timed out: every job
+/// with its state, times and error, the departures, and the audit trail of revocations.
+async fn worker_state(world: &World) -> String {
+    let lines = |sql: &'static str| async move {
+        let lines: Vec<String> = sqlx::query_scalar(sql)
+            .fetch_all(&world.app.pool)
+            .await
+            .unwrap();
+        lines.join("\n")
+    };
+    format!(
+        "\nthe portal's clock: {}\njobs:\n{}\ndepartures:\n{}\nevents:\n{}",
+        clock::Clock::now(&world.app.clock),
+        lines(
+            "SELECT format('%s: %s, due %s, %s attempts, lease until %s, error %s',
+                           kind, state, run_at, attempts, locked_until, last_error)
+             FROM jobs ORDER BY id"
+        )
+        .await,
+        lines("SELECT format('%s, revoke at %s', state, revoke_at) FROM departures").await,
+        lines(
+            "SELECT action || ' ' || details::text FROM audit_events
+             WHERE action LIKE 'order.%' OR action LIKE 'person.%' ORDER BY at"
+        )
+        .await,
+    )
+}
+
 #[sqlx::test]
 async fn the_worker_schedules_the_departures_job_itself_and_its_run_revokes_after_a_grace_period_of_zero(
     pool: PgPool,
@@ -141,9 +169,11 @@ async fn the_worker_schedules_the_departures_job_itself_and_its_run_revokes_afte
         .await
         .unwrap()
     };
-    eventually("the worker queued the next run", || async {
-        queued().await.is_some()
-    })
+    eventually_or_explain(
+        "the worker queued the next run",
+        || async { queued().await.is_some() },
+        || worker_state(&world),
+    )
     .await;
     // Not before its time: the grace period is over, but the run is not due yet.
     assert_eq!(status_of(&world, order).await, "issued");
@@ -152,11 +182,15 @@ async fn the_worker_schedules_the_departures_job_itself_and_its_run_revokes_afte
         .app
         .clock
         .advance(due - clock::Clock::now(&world.app.clock));
-    eventually("the scheduled run revoked the certificate", || async {
-        status_of(&world, order).await == "revoked"
-    })
+    eventually_or_explain(
+        "the scheduled run revoked the certificate",
+        || async { status_of(&world, order).await == "revoked" },
+        || worker_state(&world),
+    )
     .await;
-    eventually("the run succeeded", || async {
+    eventually_or_explain(
+        "the run succeeded",
+        || async {
         let succeeded: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM jobs WHERE kind = 'people.revoke_departed' AND state = 'succeeded'",
         )
@@ -164,7 +198,9 @@ async fn the_worker_schedules_the_departures_job_itself_and_its_run_revokes_afte
         .await
         .unwrap();
         succeeded == 1
-    })
+        },
+        || worker_state(&world),
+    )
     .await;
     stop.cancel();
     running.await.unwrap();
