@@ -188,9 +188,7 @@ async fn the_worker_schedules_the_departures_job_itself_and_its_run_revokes_afte
         || worker_state(&world),
     )
     .await;
-    eventually_or_explain(
-        "the run succeeded",
-        || async {
+    let succeeded_once = || async {
         let succeeded: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM jobs WHERE kind = 'people.revoke_departed' AND state = 'succeeded'",
         )
@@ -198,10 +196,8 @@ async fn the_worker_schedules_the_departures_job_itself_and_its_run_revokes_afte
         .await
         .unwrap();
         succeeded == 1
-        },
-        || worker_state(&world),
-    )
-    .await;
+    };
+    eventually_or_explain("the run succeeded", succeeded_once, || worker_state(&world)).await;
     stop.cancel();
     running.await.unwrap();
     assert_eq!(audited(&world, "person.departure_revoked").await, 1);
