@@ -31,7 +31,7 @@ use crate::jobs::rate_limit::{RateKey, RateLimits, SharedLimit};
 use crate::mail::transport::Outgoing;
 use crate::services::digicert_calls::CallTimes;
 use crate::services::digicert_connection::KeyWatch;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::telemetry::REQUEST_ID_HEADER;
 use crate::web::layers;
 
@@ -81,7 +81,7 @@ pub fn build_state(
         clients.requests_in_flight_per_ip,
         QUEUE_PATIENCE,
     ));
-    Ok(AppState {
+    Ok(AppState::new(Shared {
         digicert,
         db,
         hasher: PasswordHasher::new(settings.hashing_concurrency),
@@ -94,7 +94,7 @@ pub fn build_state(
         signed_in: Arc::default(),
         staff_figures: Arc::default(),
         institution_dashboards: Arc::default(),
-    })
+    }))
 }
 
 /// The portal as one service: every route of [`crate::web::routes`] behind the middleware
