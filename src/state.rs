@@ -1,6 +1,6 @@
 //! What every handler, service and job shares: the pool, the settings, the keys, the clock,
-//! the limiters and the DigiCert client. A plain record, low in the tree so that every layer
-//! can name it without reaching up: [`crate::app`] builds it (the DigiCert client with its
+//! the limiters and the DigiCert client. A plain record behind one `Arc`, low in the tree so
+//! that every layer can name it without reaching up: [`crate::app`] builds it (the DigiCert client with its
 //! gates, the hasher, the limiters) and nothing here knows how.
 use std::sync::Arc;
 
