@@ -1,7 +1,7 @@
 //! What every handler, service and job shares: the pool, the settings, the keys, the clock,
 //! the limiters and the DigiCert client. A plain record behind one `Arc`, low in the tree so
-//! that every layer can name it without reaching up: [`crate::app`] builds it (the DigiCert client with its
-//! gates, the hasher, the limiters) and nothing here knows how.
+//! that every layer can name it without reaching up: [`crate::app`] builds it (the DigiCert
+//! client with its gates, the hasher, the limiters) and nothing here knows how.
 use std::sync::Arc;
 
 use clock::Clock;
