@@ -1,10 +1,11 @@
 //! Lists of orders: an institution's for its admins, every institution's for
-//! AMRES staff. Filters, search and keyset pagination, newest first.
+//! AMRES staff. Filters, search and keyset pagination, newest first, or for the
+//! expiring-soon list the certificates that end first ([`ListOrder`]).
 //!
 //! A page's statement names only the conditions its filter uses ([`list_query`]) rather
 //! than one statement with `$n IS NULL OR …` for each filter: PostgreSQL plans such a
 //! statement in half the time, plans each shape from what it asks (`o.status = 'issued'`
-//! lets the expiring-soon list walk the issued orders in the status index), and may keep a
+//! lets the expiring-soon list read the issued orders' index by their end), and may keep a
 //! shape's plan once it has seen it. A test `EXPLAIN`s these very statements at 100,000 orders.
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
@@ -39,7 +40,7 @@ impl Whose {
 }
 
 /// The statement of one page of `whose` orders: `limit` orders matching `filter` after
-/// `after`, newest first by (`created_at`, `id`).
+/// `after`, in the filter's order ([`OrderFilter::order`]).
 ///
 /// `limit` is bound when the plan depends on the filter's values ([`planned_with_values`]):
 /// PostgreSQL then costs a generic plan as if it returned a tenth of the list, dearer than
@@ -69,7 +70,7 @@ JOIN institutions i ON i.id = o.institution_id",
     if let Some(id) = institution {
         query.push("\n  AND o.institution_id = ").push_bind(id);
     }
-    if let Some(status) = filter.status {
+    if let Some(status) = filter.status_to_check() {
         query.push("\n  AND o.status = ").push_bind(status);
     }
     if let Some(product) = filter.product {
@@ -81,33 +82,61 @@ JOIN institutions i ON i.id = o.institution_id",
             .push_bind(person.clone())
             .push("))");
     }
-    if let Some(before) = filter.expiring_before {
-        // The status written out, so that the status indexes (migration 20261212010000),
-        // which hold each order's end, answer the whole condition.
-        query
-            .push("\n  AND o.status = 'issued' AND o.not_after > ")
-            .push_bind(now)
-            .push(" AND o.not_after <= ")
-            .push_bind(before);
-    }
     if let Some(search) = &filter.search {
         push_search(&mut query, search, institution);
     }
-    if let Some(cursor) = after {
-        query
-            .push("\n  AND (o.created_at, o.id) < (")
-            .push_bind(cursor.created_at)
-            .push(", ")
-            .push_bind(cursor.id)
-            .push(")");
+    match filter.expiring_before {
+        Some(before) => push_ending_between(&mut query, now, before, after),
+        None => {
+            if let Some(cursor) = after {
+                query
+                    .push("\n  AND (o.created_at, o.id) < (")
+                    .push_bind(cursor.at)
+                    .push(", ")
+                    .push_bind(cursor.id)
+                    .push(")");
+            }
+        }
     }
-    query.push("\nORDER BY o.created_at DESC, o.id DESC\nLIMIT ");
+    query.push(filter.order().order_by()).push("\nLIMIT ");
     if planned_with_values(filter) {
         query.push_bind(limit);
     } else {
         query.push(limit);
     }
     query
+}
+
+/// Adds the expiring-soon list's condition: issued certificates that end after `now`, or
+/// after where the previous page ended, and by `before`. The status is written out, so
+/// that the issued orders' indexes by their end (migration 20261213010000) answer the
+/// whole condition in the list's order.
+///
+/// The start is a row comparison, not `o.not_after > $n`: PostgreSQL reads that pair of
+/// bounds on one column as a range and guesses, without the dates, that 1 issued order in
+/// 200 lies in it, so its generic plan read every match of a wide window and sorted them
+/// (603 orders for a page of 50, `tests/it/plans.rs`). It guesses a row comparison and
+/// the end apart, a third each, so every plan walks the index from the start and stops
+/// after a page, and the statement may keep a generic plan.
+fn push_ending_between(
+    query: &mut QueryBuilder<'static, Postgres>,
+    now: OffsetDateTime,
+    before: OffsetDateTime,
+    after: Option<Cursor>,
+) {
+    // Every order listed ends after `now`; a cursor from before that (a page kept open
+    // while certificates ended) starts the list again from now.
+    let (from, id) = match after {
+        Some(cursor) if cursor.at > now => (cursor.at, cursor.id),
+        _ => (now, OrderId::from(uuid::Uuid::max())),
+    };
+    query
+        .push("\n  AND o.status = 'issued' AND (o.not_after, o.id) > (")
+        .push_bind(from)
+        .push(", ")
+        .push_bind(id)
+        .push(") AND o.not_after <= ")
+        .push_bind(before);
 }
 
 /// Adds the condition of `search`, within `institution` when there is one.
@@ -155,23 +184,39 @@ fn push_search(
 /// after. A search's plan depends on its term: a rare one reads its index and sorts the
 /// few, a common one walks the list until a page is full. So does a status's or a
 /// product's: a generic plan that walks staff's list of every order for a common status
-/// walks all of it for a rare one (15,000 orders read for a page at 20,000). And the
-/// expiring-soon list's ([`kept_prepared`]).
+/// walks all of it for a rare one (15,000 orders read for a page at 20,000). The
+/// expiring-soon list's does not: it reads the issued orders' index by their end from
+/// now on, whatever the window.
 pub fn planned_with_values(filter: &OrderFilter) -> bool {
-    filter.status.is_some()
-        || filter.product.is_some()
-        || filter.expiring_before.is_some()
-        || filter.search.is_some()
+    filter.status_to_check().is_some() || filter.product.is_some() || filter.search.is_some()
 }
 
-/// Whether the list's statement is kept prepared. A search's is not, nor the expiring-soon
-/// list's: without the term, or the dates, PostgreSQL guesses that few orders match, so
-/// its generic plan reads every match and sorts them, and looks cheaper than any plan made
-/// with the values even with the LIMIT bound. It was chosen after five runs
-/// (`tests/it/plans.rs`), and a common term, or a window many certificates end in, then
-/// read every match for a page of 50 (600 orders at 20,000 for the expiring-soon list).
+/// Whether the list's statement is kept prepared. A search's is not: without the term,
+/// PostgreSQL guesses that few orders match, so its generic plan reads every match and
+/// sorts them, and looks cheaper than any plan made with the values even with the LIMIT
+/// bound. It was chosen after five runs (`tests/it/plans.rs`), and a common term then read
+/// every match for a page of 50.
 pub fn kept_prepared(filter: &OrderFilter) -> bool {
-    filter.search.is_none() && filter.expiring_before.is_none()
+    filter.search.is_none()
+}
+
+/// The order of a list's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListOrder {
+    /// The newest orders first, by (`created_at`, `id`).
+    Newest,
+    /// The certificates that end first, by (`not_after`, `id`): the expiring-soon list,
+    /// where what an admin renews next comes at the top.
+    EndingFirst,
+}
+
+impl ListOrder {
+    fn order_by(self) -> &'static str {
+        match self {
+            Self::Newest => "\nORDER BY o.created_at DESC, o.id DESC",
+            Self::EndingFirst => "\nORDER BY o.not_after, o.id",
+        }
+    }
 }
 
 /// What the list may be narrowed to; every part is optional.
@@ -187,10 +232,32 @@ pub struct OrderFilter {
     pub search: Option<OrderSearch>,
 }
 
-/// Where the previous page ended.
+impl OrderFilter {
+    /// The status the list's statement must check: none when the filter asks for issued
+    /// orders expiring soon, whose condition names the status already (`status=issued`
+    /// beside `expiring=1` is how the API's example asks for them).
+    fn status_to_check(&self) -> Option<OrderStatus> {
+        match self.status {
+            Some(OrderStatus::Issued) if self.expiring_before.is_some() => None,
+            status => status,
+        }
+    }
+
+    /// The order of the list this filter selects.
+    pub fn order(&self) -> ListOrder {
+        if self.expiring_before.is_some() {
+            ListOrder::EndingFirst
+        } else {
+            ListOrder::Newest
+        }
+    }
+}
+
+/// Where the previous page ended: its last order's moment in the list's order (when it
+/// was placed, or when its certificate ends) and its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
-    pub created_at: OffsetDateTime,
+    pub at: OffsetDateTime,
     pub id: OrderId,
 }
 
@@ -215,11 +282,14 @@ pub struct OrderLine {
 }
 
 impl OrderLine {
-    pub fn cursor(&self) -> Cursor {
-        Cursor {
-            created_at: self.created_at,
-            id: self.id,
-        }
+    /// Where a page that ends with this order ends, in a list of `order`.
+    pub fn cursor(&self, order: ListOrder) -> Cursor {
+        let at = match order {
+            ListOrder::Newest => self.created_at,
+            // Every order of that list has an end: its condition asks for one.
+            ListOrder::EndingFirst => self.not_after.unwrap_or(self.created_at),
+        };
+        Cursor { at, id: self.id }
     }
 }
 

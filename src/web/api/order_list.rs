@@ -197,10 +197,11 @@ pub async fn list(
         return Ok(Problem::invalid(lang, &invalid).into_response());
     };
     let lines = order_list::list(&state.db, &scope, &filter, after, now, limit).await?;
+    let order = filter.order();
     let next_cursor = (lines.len() as i64 == limit)
         .then(|| lines.last())
         .flatten()
-        .map(|last| URL_SAFE_NO_PAD.encode(cursor_text(last.cursor())));
+        .map(|last| URL_SAFE_NO_PAD.encode(cursor_text(last.cursor(order))));
     let next = next_cursor.as_deref().map(|cursor| {
         format!(
             "{}?{}",

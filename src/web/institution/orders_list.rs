@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::auth::{InstitutionScope, Read};
-use crate::db::order_list::{self, Cursor, OrderFilter, OrderLine};
+use crate::db::order_list::{self, Cursor, ListOrder, OrderFilter, OrderLine};
 use crate::domain::{InstitutionId, InvalidFields, OrderSearch, OrderStatus, Product};
 use crate::error::AppError;
 use crate::i18n::format;
@@ -156,15 +156,15 @@ fn text(value: &str) -> Option<String> {
 
 /// Where a page ended, as the next page's link carries it: `<unix nanoseconds>.<order id>`.
 pub fn cursor_text(cursor: Cursor) -> String {
-    format!("{}.{}", cursor.created_at.unix_timestamp_nanos(), cursor.id)
+    format!("{}.{}", cursor.at.unix_timestamp_nanos(), cursor.id)
 }
 
 /// The cursor [`cursor_text`] wrote, or `None` for anything else.
 pub fn parse_cursor(text: &str) -> Option<Cursor> {
     let (nanos, id) = text.split_once('.')?;
-    let created_at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
     Some(Cursor {
-        created_at,
+        at,
         id: id.parse().ok()?,
     })
 }
@@ -305,15 +305,16 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
     let now = state.clock.now();
-    let (lines, filter_error) = match query.parse(now) {
+    let (lines, order, filter_error) = match query.parse(now) {
         Ok((filter, after)) => (
             order_list::list(&state.db, &scope, &filter, after, now, PAGE_SIZE).await?,
+            filter.order(),
             None,
         ),
-        Err(key) => (Vec::new(), Some(key)),
+        Err(key) => (Vec::new(), ListOrder::Newest, Some(key)),
     };
     let next_page = next_page(&lines, PAGE_SIZE, |line| {
-        query_string(&query.at(line.cursor()))
+        query_string(&query.at(line.cursor(order)))
     });
     let institution_id = scope.institution_id();
     let rows = lines
@@ -333,7 +334,7 @@ pub async fn list(
     )
 }
 
-/// Every order the filters select, as CSV, newest first, streamed.
+/// Every order the filters select, as CSV, in the list's order, streamed.
 pub async fn csv(
     State(state): State<AppState>,
     scope: InstitutionScope<Read>,
@@ -357,7 +358,8 @@ pub async fn csv(
                 for line in &lines {
                     orders_csv::push_line(&mut out, line, None);
                 }
-                Ok((out, next_slice(&lines, OrderLine::cursor)))
+                let order = filter.order();
+                Ok((out, next_slice(&lines, |line| line.cursor(order))))
             }
         },
     ))

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::StaffScope;
-use crate::db::order_list::{self, Cursor, InstitutionOrderLine, OrderFilter};
+use crate::db::order_list::{self, Cursor, InstitutionOrderLine, ListOrder, OrderFilter};
 use crate::domain::InstitutionId;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -96,7 +96,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let query = query.map(|Query(query)| query).unwrap_or_default();
     let now = state.clock.now();
-    let (lines, filter_error) = match selection(&state, &staff, &query, now).await? {
+    let (lines, order, filter_error) = match selection(&state, &staff, &query, now).await? {
         Ok((institution, filter, after)) => (
             order_list::list_all_institutions(
                 &state.db,
@@ -108,12 +108,13 @@ pub async fn list(
                 PAGE_SIZE,
             )
             .await?,
+            filter.order(),
             None,
         ),
-        Err(key) => (Vec::new(), Some(key)),
+        Err(key) => (Vec::new(), ListOrder::Newest, Some(key)),
     };
     let next_page = next_page(&lines, PAGE_SIZE, |line| {
-        query_string(&query.with_list(query.list.at(line.line.cursor())))
+        query_string(&query.with_list(query.list.at(line.line.cursor(order))))
     });
     page::render(
         list_status(filter_error),
@@ -160,7 +161,8 @@ pub async fn csv(
                 for line in &lines {
                     orders_csv::push_line(&mut out, &line.line, Some(&line.institution));
                 }
-                Ok((out, next_slice(&lines, |line| line.line.cursor())))
+                let order = filter.order();
+                Ok((out, next_slice(&lines, |line| line.line.cursor(order))))
             }
         },
     ))

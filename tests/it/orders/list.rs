@@ -74,6 +74,39 @@ async fn pages_follow_each_other_newest_first_without_gaps_or_repeats(pool: PgPo
     assert_eq!(seen[0], newest, "the newest order comes first");
 }
 
+/// "Expiring soon" puts the certificate that ends first at the top, what an admin renews
+/// next, and its pages follow each other by the end (ties by id) without gaps or repeats.
+/// The seed gives many certificates the same end, so the ties cross pages.
+#[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
+async fn the_expiring_soon_list_shows_the_certificates_that_end_first_page_after_page(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let world = etf(&app).await;
+    seed(&app, world.a, 2_000).await;
+    let ending_first: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM certificate_orders
+         WHERE status = 'issued' AND not_after > now() AND not_after <= now() + interval '30 days'
+         ORDER BY not_after, id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(ending_first.len() > 50, "the seed fills more than a page");
+    let mut seen = Vec::new();
+    let mut query = "expiring=1".to_owned();
+    loop {
+        let (status, body) = list(&world.admin_a.client, world.a, &query).await;
+        assert_eq!(status, StatusCode::OK);
+        seen.extend(ids(&body, world.a));
+        match next_link(&body) {
+            Some(next) => query = next,
+            None => break,
+        }
+    }
+    assert_eq!(seen, ending_first);
+}
+
 /// The list reads each order's own sorted copy of its addresses (migration
 /// 20261211010000); whatever writes `order_emails`, the row shows what it holds.
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
