@@ -24,17 +24,59 @@ use crate::state::AppState;
 pub struct WindowLimiter<K> {
     budget: u32,
     window: Duration,
-    windows: Mutex<HashMap<K, (OffsetDateTime, u32)>>,
+    windows: Mutex<Windows<K>>,
 }
 
 pub type IpRateLimiter = WindowLimiter<IpAddr>;
+
+/// The most keys a limiter keeps, whatever their windows (a few MB of addresses). A flood
+/// from more addresses than that within one window (IPv6 makes them cheap) would
+/// otherwise grow the map until the window ends; past half of it, the windows that
+/// started longest ago go. Their addresses start a new budget, which a client holding so
+/// many addresses could have had from fresh ones anyway.
+const MOST_KEYS: usize = 100_000;
+
+/// Each key's window: when it started and how many events it counted.
+#[derive(Debug)]
+struct Windows<K> {
+    by_key: HashMap<K, (OffsetDateTime, u32)>,
+    /// The size at which the next count prunes: twice what the last pruning left, so
+    /// that pruning, which reads every key, costs each count a constant on average
+    /// (pruning whenever the map was past a size read 10,000 keys per count in a flood).
+    prune_at: usize,
+}
+
+impl<K: std::hash::Hash + Eq> Windows<K> {
+    const FIRST_PRUNE_AT: usize = 10_000;
+
+    fn new() -> Self {
+        Self {
+            by_key: HashMap::new(),
+            prune_at: Self::FIRST_PRUNE_AT,
+        }
+    }
+
+    /// Forgets the finished windows, and past half of [`MOST_KEYS`] the older half of the
+    /// rest, so the map stays under `MOST_KEYS` until the next pruning.
+    fn prune(&mut self, now: OffsetDateTime, window: Duration) {
+        self.by_key.retain(|_, (start, _)| now - *start < window);
+        if self.by_key.len() > MOST_KEYS / 2 {
+            let mut starts: Vec<OffsetDateTime> =
+                self.by_key.values().map(|(start, _)| *start).collect();
+            let middle = starts.len() / 2;
+            let (_, &mut middle_start, _) = starts.select_nth_unstable(middle);
+            self.by_key.retain(|_, (start, _)| *start > middle_start);
+        }
+        self.prune_at = (2 * self.by_key.len()).clamp(Self::FIRST_PRUNE_AT, MOST_KEYS);
+    }
+}
 
 impl<K: std::hash::Hash + Eq> WindowLimiter<K> {
     pub fn new(budget: u32, window: Duration) -> Self {
         Self {
             budget,
             window,
-            windows: Mutex::new(HashMap::new()),
+            windows: Mutex::new(Windows::new()),
         }
     }
 
@@ -46,11 +88,10 @@ impl<K: std::hash::Hash + Eq> WindowLimiter<K> {
     /// Counts one attempt from `key`; over budget, how long until its window ends.
     pub fn check(&self, key: K, now: OffsetDateTime) -> Option<Duration> {
         let mut windows = lock(&self.windows);
-        // Forget finished windows now and then, so the map cannot grow without bound.
-        if windows.len() > 10_000 {
-            windows.retain(|_, (start, _)| now - *start < self.window);
+        if windows.by_key.len() >= windows.prune_at {
+            windows.prune(now, self.window);
         }
-        let entry = windows.entry(key).or_insert((now, 0));
+        let entry = windows.by_key.entry(key).or_insert((now, 0));
         if now - entry.0 >= self.window {
             *entry = (now, 0);
         }
@@ -203,5 +244,25 @@ mod tests {
         assert!(!limiter.allow(ip, t0));
         assert!(limiter.allow(other, t0));
         assert!(limiter.allow(ip, t0 + Duration::minutes(1)));
+    }
+
+    /// A flood from a quarter of a million addresses within one window keeps at most
+    /// `MOST_KEYS` of them, and the address counted last keeps its count.
+    #[test]
+    fn a_flood_from_more_addresses_than_kept_does_not_grow_the_limiter_without_bound() {
+        let limiter = IpRateLimiter::new(1, Duration::minutes(15));
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let address =
+            |n: u32| IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, (n >> 16) as u16, n as u16]);
+        for n in 0..250_000 {
+            let now = t0 + Duration::milliseconds(i64::from(n));
+            assert!(limiter.allow(address(n), now));
+            assert!(lock(&limiter.windows).by_key.len() <= MOST_KEYS);
+        }
+        let last = address(249_999);
+        assert!(
+            !limiter.allow(last, t0 + Duration::minutes(5)),
+            "its budget is spent"
+        );
     }
 }
