@@ -346,6 +346,7 @@ pub async fn csv(
         return Err(AppError::BadForm);
     };
     let filename = format!("orders-{}.csv", scope.institution_id());
+    let order = filter.order();
     let scope = Arc::new(scope);
     Ok(csv_stream(
         &filename,
@@ -358,7 +359,6 @@ pub async fn csv(
                 for line in &lines {
                     orders_csv::push_line(&mut out, line, None);
                 }
-                let order = filter.order();
                 Ok((out, next_slice(&lines, |line| line.cursor(order))))
             }
         },

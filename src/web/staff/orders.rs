@@ -140,6 +140,7 @@ pub async fn csv(
     let Ok((institution, filter, _)) = selection(&state, &staff, &query, now).await? else {
         return Err(AppError::BadForm);
     };
+    let order = filter.order();
     let staff = Arc::new(staff);
     Ok(csv_stream(
         "orders-all-institutions.csv",
@@ -161,7 +162,6 @@ pub async fn csv(
                 for line in &lines {
                     orders_csv::push_line(&mut out, &line.line, Some(&line.institution));
                 }
-                let order = filter.order();
                 Ok((out, next_slice(&lines, |line| line.line.cursor(order))))
             }
         },

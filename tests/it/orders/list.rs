@@ -52,23 +52,28 @@ fn next_link(body: &str) -> Option<String> {
     Some(body[start..end].to_owned())
 }
 
+/// The order ids of the list narrowed by `query`, page after page by the next-page links.
+async fn every_page(client: &TestClient, institution: Uuid, query: &str) -> Vec<Uuid> {
+    let mut seen = Vec::new();
+    let mut query = query.to_owned();
+    loop {
+        let (status, body) = list(client, institution, &query).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        seen.extend(ids(&body, institution));
+        match next_link(&body) {
+            Some(next) => query = next,
+            None => return seen,
+        }
+    }
+}
+
 #[sqlx::test(migrator = "tcs_portal::db::MIGRATOR")]
 async fn pages_follow_each_other_newest_first_without_gaps_or_repeats(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let world = etf(&app).await;
     seed(&app, world.a, 120).await;
     let newest = order(&world.admin_a.client, world.a, "petar@etf.bg.ac.rs").await;
-    let mut seen = Vec::new();
-    let mut query = String::new();
-    loop {
-        let (status, body) = list(&world.admin_a.client, world.a, &query).await;
-        assert_eq!(status, StatusCode::OK);
-        seen.extend(ids(&body, world.a));
-        match next_link(&body) {
-            Some(next) => query = next,
-            None => break,
-        }
-    }
+    let seen = every_page(&world.admin_a.client, world.a, "").await;
     assert_eq!(seen.len(), 121);
     assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 121);
     assert_eq!(seen[0], newest, "the newest order comes first");
@@ -93,17 +98,7 @@ async fn the_expiring_soon_list_shows_the_certificates_that_end_first_page_after
     .await
     .unwrap();
     assert!(ending_first.len() > 50, "the seed fills more than a page");
-    let mut seen = Vec::new();
-    let mut query = "expiring=1".to_owned();
-    loop {
-        let (status, body) = list(&world.admin_a.client, world.a, &query).await;
-        assert_eq!(status, StatusCode::OK);
-        seen.extend(ids(&body, world.a));
-        match next_link(&body) {
-            Some(next) => query = next,
-            None => break,
-        }
-    }
+    let seen = every_page(&world.admin_a.client, world.a, "expiring=1").await;
     assert_eq!(seen, ending_first);
 }
 
